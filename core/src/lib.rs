@@ -1,0 +1,12 @@
+//! kalshi-core: the pure, deterministic heart of kalshi-bot.
+//!
+//! Nothing here reads a clock, a socket, the environment or a random source: time arrives
+//! as `ts_ns` on journaled events, configuration as an event, so replaying the same inputs
+//! reproduces the same outputs bit for bit (DESIGN.md §3).
+
+pub mod fixed;
+pub mod market_data;
+pub mod side;
+
+pub use fixed::{Count, FixedPointError, Money, Price, SignedCount};
+pub use side::{BookSide, OutcomeSide};
