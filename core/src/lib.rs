@@ -7,6 +7,7 @@
 pub mod fixed;
 pub mod market_data;
 pub mod side;
+pub mod tick_grid;
 
 pub use fixed::{Count, FixedPointError, Money, Price, SignedCount};
 pub use side::{BookSide, OutcomeSide};
