@@ -4,10 +4,13 @@
 //! as `ts_ns` on journaled events, configuration as an event, so replaying the same inputs
 //! reproduces the same outputs bit for bit (DESIGN.md §3).
 
+pub mod book;
 pub mod fixed;
 pub mod market_data;
+pub mod market_state;
 pub mod side;
 pub mod tick_grid;
+pub mod universe;
 
 pub use fixed::{Count, FixedPointError, Money, Price, SignedCount};
 pub use side::{BookSide, OutcomeSide};

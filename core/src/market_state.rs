@@ -1,0 +1,389 @@
+//! Everything the engine knows about one market: listing metadata, the live book, a bounded
+//! window of recent public trades, and counters.
+//!
+//! Time only arrives as arguments (`ts_ns`, `now_ns`); nothing here reads a clock.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::book::{BookError, DeltaOutcome, OrderBook, finest_tick_unit_micros};
+use crate::fixed::{Count, Price, SignedCount};
+use crate::market_data::{
+    BookDelta, BookSnapshot, LifecycleChange, LifecycleKind, MarketInfo, MarketStatus, PublicTrade,
+};
+use crate::side::BookSide;
+
+/// Bounds of the recent-trades window kept per market.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeWindowConfig {
+    /// Most trades kept (oldest evicted first). Default 1024.
+    pub trades_max: usize,
+    /// Trades older than the newest one by more than this are evicted. Default 1 h.
+    pub age_max_ns: i64,
+}
+
+impl Default for TradeWindowConfig {
+    fn default() -> Self {
+        TradeWindowConfig {
+            trades_max: 1024,
+            age_max_ns: 3_600 * 1_000_000_000,
+        }
+    }
+}
+
+/// One public trade as kept in the window (no strings: pushing never allocates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentTrade {
+    /// Execution YES price.
+    pub yes_price: Price,
+    /// Contracts traded.
+    pub count: Count,
+    /// `Bid` = taker bought YES, `Ask` = taker sold YES.
+    pub taker_side: BookSide,
+    /// Trade time, Unix ns.
+    pub ts_ns: i64,
+}
+
+/// Trade activity within a time window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TradeWindowStats {
+    /// Trades in the window.
+    pub trade_count: u32,
+    /// Contracts traded in the window.
+    pub volume: Count,
+    /// Taker-buy volume minus taker-sell volume.
+    pub signed_volume: SignedCount,
+    /// True when the window is fully covered: the tape was being recorded for the whole
+    /// window and nothing inside it has been evicted. When false the counts are a lower bound.
+    pub complete: bool,
+}
+
+/// Per-market counters, for reports and health checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MarketCounters {
+    /// Snapshots applied successfully.
+    pub snapshots: u64,
+    /// Deltas applied.
+    pub deltas_applied: u64,
+    /// Deltas dropped because the snapshot already included them.
+    pub deltas_stale: u64,
+    /// Deltas dropped because there was no snapshot.
+    pub deltas_without_snapshot: u64,
+    /// Snapshots or deltas rejected with a [`BookError`].
+    pub book_errors: u64,
+    /// Public trades seen.
+    pub trades: u64,
+    /// Lifecycle changes seen.
+    pub lifecycle_changes: u64,
+    /// Listings applied.
+    pub listings: u64,
+}
+
+/// The state of one market.
+#[derive(Debug, Clone)]
+pub struct MarketState {
+    info: MarketInfo,
+    book: OrderBook,
+    trades: VecDeque<RecentTrade>,
+    trade_window: TradeWindowConfig,
+    trade_coverage_start_ns: Option<i64>,
+    evicted_newest_ts_ns: Option<i64>,
+    last_trade: Option<RecentTrade>,
+    last_update_ts_ns: i64,
+    counters: MarketCounters,
+}
+
+impl MarketState {
+    /// A market known from a listing; the book waits for its first snapshot.
+    pub fn new(info: MarketInfo, trade_window: TradeWindowConfig) -> MarketState {
+        let book = OrderBook::for_price_ranges(&info.price_ranges);
+        let trades_capacity = trade_window.trades_max.min(4096);
+        MarketState {
+            info,
+            book,
+            trades: VecDeque::with_capacity(trades_capacity),
+            trade_window,
+            trade_coverage_start_ns: None,
+            evicted_newest_ts_ns: None,
+            last_trade: None,
+            last_update_ts_ns: 0,
+            counters: MarketCounters {
+                listings: 1,
+                ..MarketCounters::default()
+            },
+        }
+    }
+
+    /// A market known only by ticker (e.g. from a `created` lifecycle event): status
+    /// `initialized`, no quotes, one-cent grid until a listing arrives.
+    pub fn from_ticker(ticker: &str, trade_window: TradeWindowConfig) -> MarketState {
+        let info = MarketInfo {
+            ticker: ticker.to_string(),
+            event_ticker: String::new(),
+            title: String::new(),
+            status: MarketStatus::Initialized,
+            open_time_ns: None,
+            close_time_ns: None,
+            yes_bid: None,
+            yes_bid_size: None,
+            yes_ask: None,
+            yes_ask_size: None,
+            last_price: None,
+            volume: Count::ZERO,
+            volume_24h: Count::ZERO,
+            open_interest: Count::ZERO,
+            price_ranges: Vec::new(),
+            fee: None,
+            fractional_trading: false,
+            result: None,
+            settlement_value: None,
+        };
+        let mut state = MarketState::new(info, trade_window);
+        state.counters.listings = 0;
+        state
+    }
+
+    /// Market ticker.
+    pub fn ticker(&self) -> &str {
+        &self.info.ticker
+    }
+
+    /// The latest listing, with lifecycle changes applied on top.
+    pub fn info(&self) -> &MarketInfo {
+        &self.info
+    }
+
+    /// Trading status.
+    pub fn status(&self) -> MarketStatus {
+        self.info.status
+    }
+
+    /// The live book.
+    pub fn book(&self) -> &OrderBook {
+        &self.book
+    }
+
+    /// The live book, for explicit validity changes (`SequenceGap`, `Stale`).
+    pub fn book_mut(&mut self) -> &mut OrderBook {
+        &mut self.book
+    }
+
+    /// Counters.
+    pub fn counters(&self) -> &MarketCounters {
+        &self.counters
+    }
+
+    /// The most recent public trade.
+    pub fn last_trade(&self) -> Option<RecentTrade> {
+        self.last_trade
+    }
+
+    /// `ts_ns` of the last event applied to this market (0 before any).
+    pub fn last_update_ts_ns(&self) -> i64 {
+        self.last_update_ts_ns
+    }
+
+    /// Nanoseconds until close (negative once past it), when the close time is known.
+    pub fn time_to_close_ns(&self, now_ns: i64) -> Option<i64> {
+        self.info
+            .close_time_ns
+            .map(|close_ns| close_ns.saturating_sub(now_ns))
+    }
+
+    /// Applies a fresh listing: metadata, quotes from the listing, status, grid. A grid change
+    /// re-lays the book out (or resets it when a level no longer fits).
+    pub fn on_listing(&mut self, info: &MarketInfo, ts_ns: i64) {
+        let grid_changed = info.price_ranges != self.info.price_ranges;
+        self.info = info.clone();
+        if grid_changed {
+            self.regrid_book();
+        }
+        self.counters.listings += 1;
+        self.touch(ts_ns);
+    }
+
+    /// Applies a lifecycle change (status, close time, result, grid).
+    pub fn on_lifecycle(&mut self, change: &LifecycleChange, ts_ns: i64) {
+        match change.kind {
+            LifecycleKind::Created => {
+                if change.close_time_ns.is_some() {
+                    self.info.close_time_ns = change.close_time_ns;
+                }
+            }
+            LifecycleKind::Activated => self.info.status = MarketStatus::Active,
+            LifecycleKind::Deactivated => self.info.status = MarketStatus::Inactive,
+            LifecycleKind::CloseDateUpdated => {
+                if change.close_time_ns.is_some() {
+                    self.info.close_time_ns = change.close_time_ns;
+                }
+            }
+            LifecycleKind::Determined => {
+                self.info.status = MarketStatus::Determined;
+                self.info.result = change.result.or(self.info.result);
+                self.info.settlement_value = change.settlement_value.or(self.info.settlement_value);
+            }
+            LifecycleKind::Settled => self.info.status = MarketStatus::Finalized,
+            LifecycleKind::PriceLevelStructureUpdated => {
+                if !change.price_ranges.is_empty() && change.price_ranges != self.info.price_ranges
+                {
+                    self.info.price_ranges = change.price_ranges.clone();
+                    self.regrid_book();
+                }
+            }
+            LifecycleKind::MetadataUpdated => {}
+        }
+        self.counters.lifecycle_changes += 1;
+        self.touch(ts_ns);
+    }
+
+    fn regrid_book(&mut self) {
+        let unit = finest_tick_unit_micros(&self.info.price_ranges);
+        if self.book.regrid(unit).is_err() {
+            self.book = OrderBook::for_price_ranges(&self.info.price_ranges);
+        }
+    }
+
+    /// Replaces the book with a snapshot.
+    pub fn on_snapshot(&mut self, snapshot: &BookSnapshot, ts_ns: i64) -> Result<(), BookError> {
+        self.touch(ts_ns);
+        match self.book.apply_snapshot(snapshot) {
+            Ok(()) => {
+                self.counters.snapshots += 1;
+                Ok(())
+            }
+            Err(error) => {
+                self.counters.book_errors += 1;
+                Err(error)
+            }
+        }
+    }
+
+    /// Applies a book delta.
+    pub fn on_delta(&mut self, delta: &BookDelta, ts_ns: i64) -> Result<DeltaOutcome, BookError> {
+        self.touch(ts_ns);
+        match self.book.apply_delta(delta) {
+            Ok(outcome) => {
+                match outcome {
+                    DeltaOutcome::Applied => self.counters.deltas_applied += 1,
+                    DeltaOutcome::IgnoredStale => self.counters.deltas_stale += 1,
+                    DeltaOutcome::IgnoredNoSnapshot => self.counters.deltas_without_snapshot += 1,
+                }
+                Ok(outcome)
+            }
+            Err(error) => {
+                self.counters.book_errors += 1;
+                Err(error)
+            }
+        }
+    }
+
+    /// Records a public trade. `received_ts_ns` stands in for the trade time when the payload
+    /// carried none (`ts_ns == 0`). Evicts beyond the count and age bounds; never allocates
+    /// once the window is full.
+    pub fn on_trade(&mut self, trade: &PublicTrade, received_ts_ns: i64) {
+        let ts_ns = if trade.ts_ns != 0 {
+            trade.ts_ns
+        } else {
+            received_ts_ns
+        };
+        let recent = RecentTrade {
+            yes_price: trade.yes_price,
+            count: trade.count,
+            taker_side: trade.taker_side,
+            ts_ns,
+        };
+        self.last_trade = Some(recent);
+        self.info.last_price = Some(trade.yes_price);
+        self.counters.trades += 1;
+        self.touch(received_ts_ns);
+        if self.trade_window.trades_max == 0 {
+            self.note_evicted(ts_ns);
+            return;
+        }
+        while self.trades.len() >= self.trade_window.trades_max {
+            self.evict_front();
+        }
+        self.trades.push_back(recent);
+        let newest_ns = self
+            .trades
+            .iter()
+            .map(|kept| kept.ts_ns)
+            .max()
+            .unwrap_or(ts_ns);
+        let oldest_allowed_ns = newest_ns.saturating_sub(self.trade_window.age_max_ns);
+        while self
+            .trades
+            .front()
+            .is_some_and(|front| front.ts_ns < oldest_allowed_ns)
+        {
+            self.evict_front();
+        }
+    }
+
+    fn evict_front(&mut self) {
+        if let Some(evicted) = self.trades.pop_front() {
+            self.note_evicted(evicted.ts_ns);
+        }
+    }
+
+    fn note_evicted(&mut self, ts_ns: i64) {
+        self.evicted_newest_ts_ns = Some(
+            self.evicted_newest_ts_ns
+                .map_or(ts_ns, |newest| newest.max(ts_ns)),
+        );
+    }
+
+    /// Declares that every public trade of this market from `ts_ns` on will be (or has been)
+    /// fed to [`MarketState::on_trade`] — e.g. when the trade subscription started, or the
+    /// start of a history backfill. Windows reaching before it are reported incomplete.
+    pub fn set_trade_coverage_start(&mut self, ts_ns: i64) {
+        self.trade_coverage_start_ns = Some(ts_ns);
+    }
+
+    /// Since when the tape is complete, when declared.
+    pub fn trade_coverage_start_ns(&self) -> Option<i64> {
+        self.trade_coverage_start_ns
+    }
+
+    /// Trades kept, oldest first.
+    pub fn recent_trades(&self) -> impl Iterator<Item = &RecentTrade> {
+        self.trades.iter()
+    }
+
+    /// Count and volume of trades with `now_ns − window_ns < ts_ns ≤ now_ns`.
+    pub fn trades_in_window(&self, now_ns: i64, window_ns: i64) -> TradeWindowStats {
+        let start_ns = now_ns.saturating_sub(window_ns);
+        let mut stats = TradeWindowStats::default();
+        let mut volume_centi: i64 = 0;
+        let mut signed_centi: i64 = 0;
+        for trade in self
+            .trades
+            .iter()
+            .filter(|trade| trade.ts_ns > start_ns && trade.ts_ns <= now_ns)
+        {
+            stats.trade_count = stats.trade_count.saturating_add(1);
+            volume_centi = volume_centi.saturating_add(trade.count.centi());
+            signed_centi = match trade.taker_side {
+                BookSide::Bid => signed_centi.saturating_add(trade.count.centi()),
+                BookSide::Ask => signed_centi.saturating_sub(trade.count.centi()),
+            };
+        }
+        stats.volume = Count::from_centi(volume_centi).unwrap_or(Count::ZERO);
+        stats.signed_volume = SignedCount::from_centi(signed_centi);
+        let covered = self
+            .trade_coverage_start_ns
+            .is_some_and(|coverage_ns| coverage_ns <= start_ns);
+        let nothing_evicted_inside = self
+            .evicted_newest_ts_ns
+            .is_none_or(|evicted_ns| evicted_ns <= start_ns);
+        stats.complete = covered && nothing_evicted_inside;
+        stats
+    }
+
+    fn touch(&mut self, ts_ns: i64) {
+        if ts_ns > self.last_update_ts_ns {
+            self.last_update_ts_ns = ts_ns;
+        }
+    }
+}
