@@ -5,9 +5,15 @@
 //! reproduces the same outputs bit for bit (DESIGN.md §3).
 
 pub mod book;
+pub mod client_order_id;
+pub mod commands;
+pub mod config;
+pub mod events;
 pub mod fixed;
 pub mod market_data;
 pub mod market_state;
+pub mod positions;
+pub mod risk;
 pub mod side;
 pub mod tick_grid;
 pub mod universe;

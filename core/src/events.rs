@@ -1,0 +1,399 @@
+//! Events: everything io and the runtime feed the engine, each wrapped in an [`Envelope`]
+//! stamped by the sequencer. The enum is closed; the journal stores envelopes with a binary
+//! serde format, so only externally tagged enums and plain structs appear here.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::client_order_id::ClientOrderId;
+use crate::config::EngineConfig;
+use crate::fixed::Count;
+use crate::market_data::{
+    BookDelta, BookSnapshot, LifecycleChange, MarketInfo, OrderSnapshot, OwnFill, PositionSnapshot,
+    PublicTrade,
+};
+use crate::risk::RiskStateRecord;
+
+/// One input to the engine: its sequence number (the authority on order), the time it was
+/// received (Unix ns) and the event itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Position in the journal; strictly increasing.
+    pub seq: u64,
+    /// Receive time, Unix ns. The engine's only notion of time.
+    pub ts_ns: i64,
+    /// The event.
+    pub event: Event,
+}
+
+/// Why io declared a book untrustworthy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookInvalidation {
+    /// A subscription sequence gap: deltas were missed.
+    SequenceGap,
+    /// The socket reconnected; the book waits for a fresh snapshot.
+    Reconnect,
+    /// The feed went quiet for too long.
+    Stale,
+}
+
+impl BookInvalidation {
+    /// Snake-case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BookInvalidation::SequenceGap => "sequence_gap",
+            BookInvalidation::Reconnect => "reconnect",
+            BookInvalidation::Stale => "stale",
+        }
+    }
+}
+
+/// Which request an acknowledgement, rejection or unknown outcome refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// A create.
+    Place,
+    /// An amend.
+    Amend,
+    /// A decrease.
+    Decrease,
+    /// A cancel.
+    Cancel,
+}
+
+/// The exchange accepted a create, amend or decrease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAck {
+    /// Our client id.
+    pub client_order_id: ClientOrderId,
+    /// Exchange order id.
+    pub order_id: String,
+    /// Which request this answers.
+    pub request: RequestKind,
+    /// Filled so far (immediately on placement, or in total after an amend).
+    pub fill_count: Count,
+    /// Resting after the request.
+    pub remaining_count: Count,
+}
+
+/// The exchange refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRejected {
+    /// Our client id.
+    pub client_order_id: ClientOrderId,
+    /// Which request was refused.
+    pub request: RequestKind,
+    /// Kalshi error code (`invalid_order`, …), or an io-side code.
+    pub code: String,
+    /// Human message (never contains secrets).
+    pub message: String,
+}
+
+/// A cancel was acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelAck {
+    /// Our client id.
+    pub client_order_id: ClientOrderId,
+    /// Exchange order id.
+    pub order_id: String,
+    /// Contracts that were still resting and are now cancelled.
+    pub reduced_by: Count,
+}
+
+/// Periodic or scheduled wake-ups, produced by io and journaled like any event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    /// Housekeeping: rung ages, wind-down windows, risk marks.
+    Tick,
+    /// A new trading day: the daily P&L restarts.
+    DailyReset,
+}
+
+/// Operator controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlCommand {
+    /// Cancel everything on the account and halt.
+    KillSwitch,
+    /// Cancel our orders and halt.
+    Halt,
+    /// Return to ACTIVE (refused while beyond the daily loss stop).
+    Resume,
+    /// Cancel our orders and stop quoting for the rest of the run (the risk state is untouched).
+    Shutdown,
+}
+
+/// Everything the engine can be told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// The effective configuration (first event of a run).
+    Config(EngineConfig),
+    /// Listing pages: market metadata; markets listed here become the quotable universe.
+    MarketListing(Vec<MarketInfo>),
+    /// A full book.
+    BookSnapshot(BookSnapshot),
+    /// A change at one level.
+    BookDelta(BookDelta),
+    /// io lost track of a book (gap, reconnect, staleness); a snapshot will follow.
+    BookInvalidated {
+        /// Market ticker.
+        ticker: String,
+        /// Why.
+        reason: BookInvalidation,
+    },
+    /// A public trade.
+    PublicTrade(PublicTrade),
+    /// One of our fills.
+    OwnFill(OwnFill),
+    /// A request was accepted.
+    OrderAck(OrderAck),
+    /// A request was refused.
+    OrderRejected(OrderRejected),
+    /// A request's outcome is unknown (timeout, 5xx, lost connection).
+    OrderUnknown {
+        /// Our client id.
+        client_order_id: ClientOrderId,
+        /// Which request.
+        request: RequestKind,
+    },
+    /// The exchange's view of one of our orders (`user_order` stream or a lookup).
+    OrderSnapshot(OrderSnapshot),
+    /// A lookup found no order with this client id: it never reached the book.
+    OrderNotFound {
+        /// Our client id.
+        client_order_id: ClientOrderId,
+    },
+    /// A cancel was acknowledged.
+    CancelAck(CancelAck),
+    /// The exchange's view of a position (`market_positions`).
+    PositionSnapshot(PositionSnapshot),
+    /// A market lifecycle change.
+    Lifecycle(LifecycleChange),
+    /// An external model's YES probability, parts per million.
+    ModelProbability {
+        /// Market ticker.
+        ticker: String,
+        /// Probability of YES, 0..=1 000 000.
+        probability_ppm: u32,
+    },
+    /// Startup or reconnect reconciliation is complete: the exchange's orders and positions.
+    Reconciled {
+        /// Every resting order of the account.
+        orders: Vec<OrderSnapshot>,
+        /// Every position of the account.
+        positions: Vec<PositionSnapshot>,
+    },
+    /// A timer fired.
+    Timer {
+        /// Which timer.
+        kind: TimerKind,
+    },
+    /// An operator control.
+    Control(ControlCommand),
+    /// Exchange-wide trading status (`GET /exchange/status`, pauses).
+    ExchangeStatus {
+        /// Whether orders may be placed and amended.
+        trading_active: bool,
+    },
+    /// The risk state journaled by a previous run, replayed into a fresh engine at start.
+    RiskStateRestored(RiskStateRecord),
+}
+
+impl Event {
+    /// The market the event concerns, if it concerns one.
+    pub fn ticker(&self) -> Option<&str> {
+        match self {
+            Event::BookSnapshot(snapshot) => Some(&snapshot.ticker),
+            Event::BookDelta(delta) => Some(&delta.ticker),
+            Event::BookInvalidated { ticker, .. } | Event::ModelProbability { ticker, .. } => {
+                Some(ticker)
+            }
+            Event::PublicTrade(trade) => Some(&trade.ticker),
+            Event::OwnFill(fill) => Some(&fill.ticker),
+            Event::OrderSnapshot(order) => Some(&order.ticker),
+            Event::PositionSnapshot(position) => Some(&position.ticker),
+            Event::Lifecycle(change) => Some(&change.ticker),
+            _ => None,
+        }
+    }
+
+    /// One readable line for transcripts.
+    pub fn transcript_line(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Envelope {
+    /// `#seq @ts_ns <event>`.
+    pub fn transcript_line(&self) -> String {
+        format!("#{} @{} {}", self.seq, self.ts_ns, self.event)
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Config(config) => write!(
+                f,
+                "CONFIG run={} rungs={} min_edge_micros={}",
+                config.run_id, config.strategy.rungs_per_side, config.ev_gate.min_edge_micros
+            ),
+            Event::MarketListing(markets) => {
+                write!(f, "LISTING {} markets", markets.len())?;
+                for market in markets.iter().take(5) {
+                    write!(f, " {}:{}", market.ticker, market.status.as_str())?;
+                }
+                if markets.len() > 5 {
+                    f.write_str(" …")?;
+                }
+                Ok(())
+            }
+            Event::BookSnapshot(snapshot) => {
+                let best_bid = snapshot.bids.iter().map(|level| level.price).max();
+                let best_ask = snapshot.asks.iter().map(|level| level.price).min();
+                write!(
+                    f,
+                    "SNAPSHOT {} bids={} asks={} best={}/{}",
+                    snapshot.ticker,
+                    snapshot.bids.len(),
+                    snapshot.asks.len(),
+                    best_bid.map_or_else(|| "-".to_string(), |p| p.to_string()),
+                    best_ask.map_or_else(|| "-".to_string(), |p| p.to_string())
+                )
+            }
+            Event::BookDelta(delta) => {
+                write!(
+                    f,
+                    "DELTA {} {} {} {}",
+                    delta.ticker,
+                    delta.side.as_str(),
+                    delta.price,
+                    delta.delta
+                )
+            }
+            Event::BookInvalidated { ticker, reason } => {
+                write!(f, "BOOK_INVALID {ticker} {}", reason.as_str())
+            }
+            Event::PublicTrade(trade) => write!(
+                f,
+                "TRADE {} {}@{} taker={}",
+                trade.ticker,
+                trade.count,
+                trade.yes_price,
+                trade.taker_side.as_str()
+            ),
+            Event::OwnFill(fill) => write!(
+                f,
+                "FILL {} {} {} {}@{} fee={} id={}",
+                fill.ticker,
+                fill.client_order_id.as_deref().unwrap_or("-"),
+                fill.side.as_str(),
+                fill.count,
+                fill.yes_price,
+                fill.fee,
+                fill.fill_id
+            ),
+            Event::OrderAck(ack) => write!(
+                f,
+                "ACK {:?} {} order={} filled={} remaining={}",
+                ack.request, ack.client_order_id, ack.order_id, ack.fill_count, ack.remaining_count
+            ),
+            Event::OrderRejected(rejected) => write!(
+                f,
+                "REJECTED {:?} {} code={} {}",
+                rejected.request, rejected.client_order_id, rejected.code, rejected.message
+            ),
+            Event::OrderUnknown {
+                client_order_id,
+                request,
+            } => write!(f, "UNKNOWN {request:?} {client_order_id}"),
+            Event::OrderSnapshot(order) => write!(
+                f,
+                "ORDER {} {} {:?} {} @{} filled={} remaining={}",
+                order.ticker,
+                order.client_order_id.as_deref().unwrap_or("-"),
+                order.status,
+                order.side.as_str(),
+                order.yes_price,
+                order.fill_count,
+                order.remaining_count
+            ),
+            Event::OrderNotFound { client_order_id } => write!(f, "NOT_FOUND {client_order_id}"),
+            Event::CancelAck(ack) => {
+                write!(
+                    f,
+                    "CANCEL_ACK {} order={} reduced_by={}",
+                    ack.client_order_id, ack.order_id, ack.reduced_by
+                )
+            }
+            Event::PositionSnapshot(position) => {
+                write!(
+                    f,
+                    "POSITION {} {} cost={}",
+                    position.ticker, position.position, position.cost
+                )
+            }
+            Event::Lifecycle(change) => write!(f, "LIFECYCLE {} {:?}", change.ticker, change.kind),
+            Event::ModelProbability {
+                ticker,
+                probability_ppm,
+            } => write!(f, "MODEL {ticker} p_ppm={probability_ppm}"),
+            Event::Reconciled { orders, positions } => {
+                write!(
+                    f,
+                    "RECONCILED orders={} positions={}",
+                    orders.len(),
+                    positions.len()
+                )
+            }
+            Event::Timer { kind } => write!(f, "TIMER {kind:?}"),
+            Event::Control(control) => write!(f, "CONTROL {control:?}"),
+            Event::ExchangeStatus { trading_active } => {
+                write!(f, "EXCHANGE trading_active={trading_active}")
+            }
+            Event::RiskStateRestored(record) => write!(f, "RISK_RESTORED {record}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixed::Price;
+    use crate::market_data::BookLevel;
+
+    #[test]
+    fn envelopes_round_trip_through_json() {
+        let envelope = Envelope {
+            seq: 7,
+            ts_ns: 1_000,
+            event: Event::BookSnapshot(BookSnapshot {
+                ticker: "M".to_string(),
+                bids: vec![BookLevel {
+                    price: Price::parse("0.40").unwrap(),
+                    size: Count::from_contracts(3).unwrap(),
+                }],
+                asks: vec![],
+                clock: Some(9),
+            }),
+        };
+        let text = serde_json::to_string(&envelope).unwrap();
+        let back: Envelope = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, envelope);
+        assert_eq!(
+            envelope.transcript_line(),
+            "#7 @1000 SNAPSHOT M bids=1 asks=0 best=0.4000/-"
+        );
+    }
+
+    #[test]
+    fn config_event_round_trips() {
+        let event = Event::Config(EngineConfig::default());
+        let back: Event = serde_json::from_str(&serde_json::to_string(&event).unwrap()).unwrap();
+        assert_eq!(back, event);
+    }
+}
