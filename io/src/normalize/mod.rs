@@ -1,0 +1,1 @@
+//! Wire payloads → `kalshi_core::market_data` types.

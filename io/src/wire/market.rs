@@ -1,0 +1,199 @@
+//! Market listings: `GET /markets` pages, `GET /markets/{ticker}`, the `Market` object in
+//! both dialects (2025 integer cents, 2026 `_dollars` / `_fp` strings, and the dual era).
+//!
+//! Every field except `ticker` is optional: real captures omit fields the spec marks as
+//! required, and add fields the spec does not list (those are ignored).
+
+use kalshi_core::fixed::{Count, Price};
+use serde::{Deserialize, Serialize};
+
+use super::numbers::opt;
+
+/// One market (`Market` in the spec), either dialect.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Market {
+    /// Market ticker.
+    pub ticker: String,
+    /// Parent event ticker.
+    #[serde(default)]
+    pub event_ticker: String,
+    /// `binary` or `scalar`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market_type: Option<String>,
+    /// Title (deprecated by Kalshi, still sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Subtitle (deprecated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtitle: Option<String>,
+    /// Short YES label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yes_sub_title: Option<String>,
+    /// Short NO label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_sub_title: Option<String>,
+    /// `initialized`, `active`, `inactive`, `closed`, `determined`, `disputed`, `amended`, `finalized`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// RFC 3339 creation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<String>,
+    /// RFC 3339 time of the last metadata change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_time: Option<String>,
+    /// RFC 3339 opening time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_time: Option<String>,
+    /// RFC 3339 closing time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_time: Option<String>,
+    /// RFC 3339 expected expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_expiration_time: Option<String>,
+    /// RFC 3339 expiry (deprecated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_time: Option<String>,
+    /// RFC 3339 latest possible expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_expiration_time: Option<String>,
+    /// RFC 3339 time the underlying occurs, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence_datetime: Option<String>,
+    /// Delay from determination to settlement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_timer_seconds: Option<i64>,
+    /// Best YES bid (2026 dialect).
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub yes_bid_dollars: Option<Price>,
+    /// Size at the best YES bid.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub yes_bid_size_fp: Option<Count>,
+    /// Best YES ask (= 1 − best NO bid).
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub yes_ask_dollars: Option<Price>,
+    /// Size at the best YES ask.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub yes_ask_size_fp: Option<Count>,
+    /// Best NO bid.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub no_bid_dollars: Option<Price>,
+    /// Best NO ask.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub no_ask_dollars: Option<Price>,
+    /// Last traded YES price.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub last_price_dollars: Option<Price>,
+    /// YES bid about 24 h ago.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub previous_yes_bid_dollars: Option<Price>,
+    /// YES ask about 24 h ago.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub previous_yes_ask_dollars: Option<Price>,
+    /// Last price about 24 h ago.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub previous_price_dollars: Option<Price>,
+    /// Contracts traded, all time.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub volume_fp: Option<Count>,
+    /// Contracts traded in 24 h.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub volume_24h_fp: Option<Count>,
+    /// Contracts outstanding.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub open_interest_fp: Option<Count>,
+    /// Payout of one contract (normally 1).
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub notional_value_dollars: Option<Price>,
+    /// YES settlement value once determined.
+    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    pub settlement_value_dollars: Option<Price>,
+    /// Legacy best YES bid in cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yes_bid: Option<i64>,
+    /// Legacy best YES ask in cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yes_ask: Option<i64>,
+    /// Legacy best NO bid in cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_bid: Option<i64>,
+    /// Legacy best NO ask in cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_ask: Option<i64>,
+    /// Legacy last price in cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_price: Option<i64>,
+    /// Legacy whole-contract volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<i64>,
+    /// Legacy whole-contract 24 h volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_24h: Option<i64>,
+    /// Legacy whole-contract open interest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_interest: Option<i64>,
+    /// Legacy settlement value in cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_value: Option<i64>,
+    /// Legacy tick size in cents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_size: Option<i64>,
+    /// Legacy price unit marker (`usd_cent`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_price_units: Option<String>,
+    /// `yes`, `no`, `scalar`, or empty until determined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    /// Whether the market may close early.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub can_close_early: Option<bool>,
+    /// How the strike is defined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strike_type: Option<String>,
+    /// Tick-grid family, e.g. `linear_cent`, `deci_cent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_level_structure: Option<String>,
+    /// The authoritative tick grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_ranges: Option<Vec<WirePriceRange>>,
+    /// Whether fractional contract counts are allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fractional_trading_enabled: Option<bool>,
+    /// May be removed after determination if untraded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_provisional: Option<bool>,
+    /// Multivariate collection (combo markets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mve_collection_ticker: Option<String>,
+    /// Exchange shard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_index: Option<i32>,
+}
+
+/// One `{start, end, step}` band of a market's tick grid, as dollar strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WirePriceRange {
+    /// Lowest price of the band.
+    pub start: Price,
+    /// Highest price of the band.
+    pub end: Price,
+    /// Tick size within the band.
+    pub step: Price,
+}
+
+/// A `GET /markets` page.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MarketsPage {
+    /// The markets.
+    #[serde(default)]
+    pub markets: Vec<Market>,
+    /// Cursor of the next page; empty or absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// `GET /markets/{ticker}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarketResponse {
+    /// The market.
+    pub market: Market,
+}
