@@ -9,6 +9,7 @@ pub mod client_order_id;
 pub mod commands;
 pub mod config;
 pub mod events;
+pub mod fees;
 pub mod fixed;
 pub mod market_data;
 pub mod market_state;
