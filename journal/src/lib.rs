@@ -1,1 +1,34 @@
-//! placeholder crate root
+//! The journal: an append-only, hash-chained record of everything a run saw and did.
+//!
+//! A run directory holds `manifest.json`, write-ahead-log segments (`wal-*.log`) and sealed
+//! Parquet segments (`seg-*.parquet`); see [`layout`] for the names, [`wal`] for the frame
+//! format and the torn-tail rule, [`recovery`] for what opening a run does, [`seal`] for the
+//! crash-safe sealing protocol, [`reader`] for streaming a run back in sequence order and
+//! [`verify`] for checking one. Entries are stored as opaque encoded records plus a few typed
+//! fields ([`JournalEntry`]); the typed record enum lives in `kalshi-core`.
+//!
+//! This crate reads no clock and no environment: every time it needs comes from the caller.
+
+pub mod chain;
+pub mod entry;
+pub mod error;
+pub mod fsio;
+pub mod layout;
+pub mod manifest;
+pub mod reader;
+pub mod recovery;
+pub mod seal;
+pub mod verify;
+pub mod wal;
+pub mod writer;
+
+pub use chain::ChainHash;
+pub use entry::JournalEntry;
+pub use error::{DecodeError, JournalError, Location, Result};
+pub use manifest::{Manifest, RunInfo, SegmentRecord, SegmentState};
+pub use reader::{ChainedEntry, JournalReader, ReadOptions};
+pub use recovery::RecoveryReport;
+pub use seal::ParquetSegmentWriter;
+pub use verify::{VerifyOutcome, verify_run};
+pub use wal::TornTail;
+pub use writer::{JournalWriter, WalConfig};
