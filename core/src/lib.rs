@@ -11,11 +11,14 @@ pub mod config;
 pub mod events;
 pub mod fees;
 pub mod fixed;
+pub mod liquidity;
 pub mod market_data;
+pub mod market_scanner;
 pub mod market_state;
 pub mod positions;
 pub mod risk;
 pub mod side;
+pub mod signals;
 pub mod tick_grid;
 pub mod universe;
 

@@ -13,21 +13,26 @@ use crate::market_data::{
     BookDelta, BookSnapshot, LifecycleChange, LifecycleKind, MarketInfo, MarketStatus, PublicTrade,
 };
 use crate::side::BookSide;
+use crate::signals::SignalState;
+use crate::tick_grid::{TickGrid, TickGridError};
 
-/// Bounds of the recent-trades window kept per market.
+/// Per-market bounds and time constants; journaled with the rest of the configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TradeWindowConfig {
-    /// Most trades kept (oldest evicted first). Default 1024.
+pub struct MarketStateConfig {
+    /// Most trades kept in the recent-trades window (oldest evicted first). Default 1024.
     pub trades_max: usize,
     /// Trades older than the newest one by more than this are evicted. Default 1 h.
-    pub age_max_ns: i64,
+    pub trade_age_max_ns: i64,
+    /// Time constant of the mid-trend signal (see [`SignalState`]). Default 60 s.
+    pub mid_trend_tau_ns: i64,
 }
 
-impl Default for TradeWindowConfig {
+impl Default for MarketStateConfig {
     fn default() -> Self {
-        TradeWindowConfig {
+        MarketStateConfig {
             trades_max: 1024,
-            age_max_ns: 3_600 * 1_000_000_000,
+            trade_age_max_ns: 3_600 * 1_000_000_000,
+            mid_trend_tau_ns: 60 * 1_000_000_000,
         }
     }
 }
@@ -84,9 +89,11 @@ pub struct MarketCounters {
 #[derive(Debug, Clone)]
 pub struct MarketState {
     info: MarketInfo,
+    tick_grid: Result<TickGrid, TickGridError>,
     book: OrderBook,
+    signal_state: SignalState,
     trades: VecDeque<RecentTrade>,
-    trade_window: TradeWindowConfig,
+    config: MarketStateConfig,
     trade_coverage_start_ns: Option<i64>,
     evicted_newest_ts_ns: Option<i64>,
     last_trade: Option<RecentTrade>,
@@ -96,14 +103,17 @@ pub struct MarketState {
 
 impl MarketState {
     /// A market known from a listing; the book waits for its first snapshot.
-    pub fn new(info: MarketInfo, trade_window: TradeWindowConfig) -> MarketState {
+    pub fn new(info: MarketInfo, config: MarketStateConfig) -> MarketState {
         let book = OrderBook::for_price_ranges(&info.price_ranges);
-        let trades_capacity = trade_window.trades_max.min(4096);
+        let tick_grid = TickGrid::for_market(&info.price_ranges, None);
+        let trades_capacity = config.trades_max.min(4096);
         MarketState {
             info,
+            tick_grid,
             book,
+            signal_state: SignalState::new(config.mid_trend_tau_ns),
             trades: VecDeque::with_capacity(trades_capacity),
-            trade_window,
+            config,
             trade_coverage_start_ns: None,
             evicted_newest_ts_ns: None,
             last_trade: None,
@@ -117,7 +127,7 @@ impl MarketState {
 
     /// A market known only by ticker (e.g. from a `created` lifecycle event): status
     /// `initialized`, no quotes, one-cent grid until a listing arrives.
-    pub fn from_ticker(ticker: &str, trade_window: TradeWindowConfig) -> MarketState {
+    pub fn from_ticker(ticker: &str, config: MarketStateConfig) -> MarketState {
         let info = MarketInfo {
             ticker: ticker.to_string(),
             event_ticker: String::new(),
@@ -139,7 +149,7 @@ impl MarketState {
             result: None,
             settlement_value: None,
         };
-        let mut state = MarketState::new(info, trade_window);
+        let mut state = MarketState::new(info, config);
         state.counters.listings = 0;
         state
     }
@@ -167,6 +177,22 @@ impl MarketState {
     /// The live book, for explicit validity changes (`SequenceGap`, `Stale`).
     pub fn book_mut(&mut self) -> &mut OrderBook {
         &mut self.book
+    }
+
+    /// The market's tick grid, or why its `price_ranges` could not form one (an empty list
+    /// means the legacy one-cent grid). Never quote a market whose grid is an error.
+    pub fn tick_grid(&self) -> Result<&TickGrid, &TickGridError> {
+        self.tick_grid.as_ref()
+    }
+
+    /// Signal state (mid trend, model probability).
+    pub fn signal_state(&self) -> &SignalState {
+        &self.signal_state
+    }
+
+    /// Signal state, mutably (e.g. to set the model probability from its input event).
+    pub fn signal_state_mut(&mut self) -> &mut SignalState {
+        &mut self.signal_state
     }
 
     /// Counters.
@@ -238,6 +264,7 @@ impl MarketState {
     }
 
     fn regrid_book(&mut self) {
+        self.tick_grid = TickGrid::for_market(&self.info.price_ranges, None);
         let unit = finest_tick_unit_micros(&self.info.price_ranges);
         if self.book.regrid(unit).is_err() {
             self.book = OrderBook::for_price_ranges(&self.info.price_ranges);
@@ -250,6 +277,7 @@ impl MarketState {
         match self.book.apply_snapshot(snapshot) {
             Ok(()) => {
                 self.counters.snapshots += 1;
+                self.observe_mid(ts_ns);
                 Ok(())
             }
             Err(error) => {
@@ -265,7 +293,10 @@ impl MarketState {
         match self.book.apply_delta(delta) {
             Ok(outcome) => {
                 match outcome {
-                    DeltaOutcome::Applied => self.counters.deltas_applied += 1,
+                    DeltaOutcome::Applied => {
+                        self.counters.deltas_applied += 1;
+                        self.observe_mid(ts_ns);
+                    }
                     DeltaOutcome::IgnoredStale => self.counters.deltas_stale += 1,
                     DeltaOutcome::IgnoredNoSnapshot => self.counters.deltas_without_snapshot += 1,
                 }
@@ -297,11 +328,11 @@ impl MarketState {
         self.info.last_price = Some(trade.yes_price);
         self.counters.trades += 1;
         self.touch(received_ts_ns);
-        if self.trade_window.trades_max == 0 {
+        if self.config.trades_max == 0 {
             self.note_evicted(ts_ns);
             return;
         }
-        while self.trades.len() >= self.trade_window.trades_max {
+        while self.trades.len() >= self.config.trades_max {
             self.evict_front();
         }
         self.trades.push_back(recent);
@@ -311,7 +342,7 @@ impl MarketState {
             .map(|kept| kept.ts_ns)
             .max()
             .unwrap_or(ts_ns);
-        let oldest_allowed_ns = newest_ns.saturating_sub(self.trade_window.age_max_ns);
+        let oldest_allowed_ns = newest_ns.saturating_sub(self.config.trade_age_max_ns);
         while self
             .trades
             .front()
@@ -379,6 +410,12 @@ impl MarketState {
             .is_none_or(|evicted_ns| evicted_ns <= start_ns);
         stats.complete = covered && nothing_evicted_inside;
         stats
+    }
+
+    fn observe_mid(&mut self, ts_ns: i64) {
+        if self.book.is_valid() {
+            self.signal_state.observe_mid(self.book.mid_micros(), ts_ns);
+        }
     }
 
     fn touch(&mut self, ts_ns: i64) {

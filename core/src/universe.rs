@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::market_data::MarketInfo;
-use crate::market_state::{MarketState, TradeWindowConfig};
+use crate::market_state::{MarketState, MarketStateConfig};
 
 /// Dense index of a market in a [`Universe`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -29,17 +29,17 @@ pub struct Universe {
     by_ticker: BTreeMap<String, MarketIndex>,
     markets: Vec<MarketState>,
     active: Vec<bool>,
-    trade_window: TradeWindowConfig,
+    market_config: MarketStateConfig,
 }
 
 impl Universe {
-    /// An empty universe; new markets keep trades within `trade_window`.
-    pub fn new(trade_window: TradeWindowConfig) -> Universe {
+    /// An empty universe; new markets get `market_config`.
+    pub fn new(market_config: MarketStateConfig) -> Universe {
         Universe {
             by_ticker: BTreeMap::new(),
             markets: Vec::new(),
             active: Vec::new(),
-            trade_window,
+            market_config,
         }
     }
 
@@ -47,12 +47,12 @@ impl Universe {
     /// whatever order the pages arrived in). A ticker listed twice keeps its last listing.
     pub fn from_listings(
         listings: &[MarketInfo],
-        trade_window: TradeWindowConfig,
+        market_config: MarketStateConfig,
         ts_ns: i64,
     ) -> Universe {
         let mut sorted: Vec<&MarketInfo> = listings.iter().collect();
         sorted.sort_by(|a, b| a.ticker.cmp(&b.ticker));
-        let mut universe = Universe::new(trade_window);
+        let mut universe = Universe::new(market_config);
         for info in sorted {
             universe.upsert_listing(info, ts_ns);
         }
@@ -67,7 +67,7 @@ impl Universe {
             self.active[index.as_usize()] = true;
             return index;
         }
-        self.push(MarketState::new(info.clone(), self.trade_window))
+        self.push(MarketState::new(info.clone(), self.market_config))
     }
 
     /// The index of `ticker`, inserting a bare market (see [`MarketState::from_ticker`]) when
@@ -75,7 +75,7 @@ impl Universe {
     pub fn ensure_ticker(&mut self, ticker: &str) -> MarketIndex {
         match self.index_of(ticker) {
             Some(index) => index,
-            None => self.push(MarketState::from_ticker(ticker, self.trade_window)),
+            None => self.push(MarketState::from_ticker(ticker, self.market_config)),
         }
     }
 
@@ -155,8 +155,8 @@ impl Universe {
         self.iter().filter(|(index, _)| self.is_active(*index))
     }
 
-    /// The trade-window bounds given to new markets.
-    pub fn trade_window(&self) -> TradeWindowConfig {
-        self.trade_window
+    /// The configuration given to new markets.
+    pub fn market_config(&self) -> MarketStateConfig {
+        self.market_config
     }
 }
