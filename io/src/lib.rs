@@ -1,4 +1,7 @@
-//! placeholder crate root
+//! kalshi-io: everything that touches Kalshi (or the local exchange): request signing, the
+//! wire types of both API dialects, normalization into core types, REST and WebSocket
+//! clients, execution and rate limits. The only crate that reads clocks, sockets and keys.
+pub mod auth;
 pub mod normalize;
 pub mod time;
 pub mod wire;
