@@ -20,6 +20,7 @@ pub mod order_manager;
 pub mod positions;
 pub mod risk;
 pub mod side;
+pub mod strategy;
 pub mod signals;
 pub mod tick_grid;
 pub mod universe;
