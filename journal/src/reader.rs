@@ -101,6 +101,12 @@ impl JournalReader {
         let mut first_unsealed = 0u64;
         for record in &manifest.segments {
             if record.state == SegmentState::Sealed {
+                if !listing.parquet.contains_key(&record.index) {
+                    return Err(JournalError::corrupt(
+                        Location::file(&dir.join(&record.file)),
+                        "sealed segment listed in the manifest is missing",
+                    ));
+                }
                 plan.push_back(Source::Sealed(record.clone()));
                 first_unsealed = record.index + 1;
             }
