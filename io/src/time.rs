@@ -65,10 +65,18 @@ pub fn parse_rfc3339_ns(text: &str) -> Result<i64, TimeError> {
     let hour = digits(bytes, 11, 2).ok_or_else(malformed)?;
     let minute = digits(bytes, 14, 2).ok_or_else(malformed)?;
     let second = digits(bytes, 17, 2).ok_or_else(malformed)?;
-    if bytes[4] != b'-' || bytes[7] != b'-' || !matches!(bytes[10], b'T' | b't' | b' ') || bytes[13] != b':' || bytes[16] != b':' {
+    if bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+    {
         return Err(malformed());
     }
-    let out_of_range = |field: &'static str| TimeError::OutOfRange { field, text: echo(text) };
+    let out_of_range = |field: &'static str| TimeError::OutOfRange {
+        field,
+        text: echo(text),
+    };
     if !(1..=12).contains(&month) {
         return Err(out_of_range("month"));
     }
@@ -145,7 +153,8 @@ pub fn format_rfc3339_micros(ts_ns: i64) -> String {
 /// Formats Unix nanoseconds as RFC 3339 UTC without a fraction: `"2026-05-20T03:59:00Z"`
 /// (the form Kalshi uses for `open_time` / `close_time`).
 pub fn format_rfc3339_seconds(ts_ns: i64) -> String {
-    let (year, month, day, hour, minute, second) = civil_from_seconds(ts_ns.div_euclid(NANOS_PER_SECOND));
+    let (year, month, day, hour, minute, second) =
+        civil_from_seconds(ts_ns.div_euclid(NANOS_PER_SECOND));
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
 }
 
@@ -193,11 +202,23 @@ fn civil_from_seconds(seconds: i64) -> (i64, i64, i64, i64, i64, i64) {
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_from_march = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day, second_of_day / 3600, second_of_day % 3600 / 60, second_of_day % 60)
+    (
+        year,
+        month,
+        day,
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60,
+    )
 }

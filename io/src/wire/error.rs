@@ -90,7 +90,9 @@ impl ApiErrorBody {
 
     /// The 429 body Kalshi sends: `{"error":"too many requests"}`.
     pub fn too_many_requests() -> ApiErrorBody {
-        ApiErrorBody { error: ApiErrorPayload::Message("too many requests".to_string()) }
+        ApiErrorBody {
+            error: ApiErrorPayload::Message("too many requests".to_string()),
+        }
     }
 
     /// The error code, or the bare message when the error is a string.

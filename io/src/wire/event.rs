@@ -106,7 +106,11 @@ pub struct Series {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_terms_url: Option<String>,
     /// Contracts traded across the series.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub volume_fp: Option<Count>,
     /// RFC 3339 time of the last change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,70 +163,74 @@ pub struct SeriesFeeChangesResponse {
     pub series_fee_change_arr: Vec<SeriesFeeChange>,
 }
 
-
 /// A fee multiplier (`fee_multiplier`, a JSON number such as `1` or `0.5`), held exactly in
 /// parts per million.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FeeMultiplier {
-   /// The multiplier × 1,000,000 (1.0 = 1_000_000).
-   pub ppm: i64,
+    /// The multiplier × 1,000,000 (1.0 = 1_000_000).
+    pub ppm: i64,
 }
 
 impl FeeMultiplier {
-   /// The standard multiplier, 1.
-   pub const ONE: FeeMultiplier = FeeMultiplier { ppm: 1_000_000 };
+    /// The standard multiplier, 1.
+    pub const ONE: FeeMultiplier = FeeMultiplier { ppm: 1_000_000 };
 
-   fn from_decimal(parsed: Result<Money, FixedPointError>) -> Result<FeeMultiplier, FixedPointError> {
-       // A six-decimal amount in micro-units is exactly parts per million.
-       parsed.map(|value| FeeMultiplier { ppm: value.micros() })
-   }
+    fn from_decimal(
+        parsed: Result<Money, FixedPointError>,
+    ) -> Result<FeeMultiplier, FixedPointError> {
+        // A six-decimal amount in micro-units is exactly parts per million.
+        parsed.map(|value| FeeMultiplier {
+            ppm: value.micros(),
+        })
+    }
 }
 
 impl Serialize for FeeMultiplier {
-   fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-       if self.ppm % 1_000_000 == 0 {
-           serializer.serialize_i64(self.ppm / 1_000_000)
-       } else {
-           // Kalshi sends this field as a JSON number; a ratio with at most six decimals
-           // round-trips exactly through the shortest float representation.
-           #[allow(clippy::cast_precision_loss)]
-           serializer.serialize_f64(self.ppm as f64 / 1_000_000.0)
-       }
-   }
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.ppm % 1_000_000 == 0 {
+            serializer.serialize_i64(self.ppm / 1_000_000)
+        } else {
+            // Kalshi sends this field as a JSON number; a ratio with at most six decimals
+            // round-trips exactly through the shortest float representation.
+            #[allow(clippy::cast_precision_loss)]
+            serializer.serialize_f64(self.ppm as f64 / 1_000_000.0)
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for FeeMultiplier {
-   fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FeeMultiplier, D::Error> {
-       struct MultiplierVisitor;
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FeeMultiplier, D::Error> {
+        struct MultiplierVisitor;
 
-       impl Visitor<'_> for MultiplierVisitor {
-           type Value = FeeMultiplier;
+        impl Visitor<'_> for MultiplierVisitor {
+            type Value = FeeMultiplier;
 
-           fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-               f.write_str("a fee multiplier (number or decimal string)")
-           }
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a fee multiplier (number or decimal string)")
+            }
 
-           fn visit_i64<E: de::Error>(self, value: i64) -> Result<FeeMultiplier, E> {
-               value
-                   .checked_mul(1_000_000)
-                   .map(|ppm| FeeMultiplier { ppm })
-                   .ok_or_else(|| E::custom(format!("fee multiplier {value} is too large")))
-           }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<FeeMultiplier, E> {
+                value
+                    .checked_mul(1_000_000)
+                    .map(|ppm| FeeMultiplier { ppm })
+                    .ok_or_else(|| E::custom(format!("fee multiplier {value} is too large")))
+            }
 
-           fn visit_u64<E: de::Error>(self, value: u64) -> Result<FeeMultiplier, E> {
-               let value = i64::try_from(value).map_err(|_| E::custom(format!("fee multiplier {value} is too large")))?;
-               self.visit_i64(value)
-           }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<FeeMultiplier, E> {
+                let value = i64::try_from(value)
+                    .map_err(|_| E::custom(format!("fee multiplier {value} is too large")))?;
+                self.visit_i64(value)
+            }
 
-           fn visit_f64<E: de::Error>(self, value: f64) -> Result<FeeMultiplier, E> {
-               FeeMultiplier::from_decimal(Money::from_f64(value)).map_err(E::custom)
-           }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<FeeMultiplier, E> {
+                FeeMultiplier::from_decimal(Money::from_f64(value)).map_err(E::custom)
+            }
 
-           fn visit_str<E: de::Error>(self, text: &str) -> Result<FeeMultiplier, E> {
-               FeeMultiplier::from_decimal(Money::parse(text)).map_err(E::custom)
-           }
-       }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<FeeMultiplier, E> {
+                FeeMultiplier::from_decimal(Money::parse(text)).map_err(E::custom)
+            }
+        }
 
-       deserializer.deserialize_any(MultiplierVisitor)
-   }
+        deserializer.deserialize_any(MultiplierVisitor)
+    }
 }

@@ -25,4 +25,7 @@ pub mod ws;
 pub mod ws_msg;
 
 pub use error::{ApiErrorBody, ApiErrorDetail, ApiErrorPayload, WireError};
-pub use ws::{WS_FRAME_BYTES_MAX_DEFAULT, WsCommand, WsServerMessage, decode_ws_frame, decode_ws_frame_with_limit};
+pub use ws::{
+    WS_FRAME_BYTES_MAX_DEFAULT, WsCommand, WsServerMessage, decode_ws_frame,
+    decode_ws_frame_with_limit,
+};

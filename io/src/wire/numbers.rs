@@ -65,7 +65,9 @@ impl WireNumber for SignedCount {
         value
             .checked_mul(100)
             .map(SignedCount::from_centi)
-            .ok_or_else(|| FixedPointError::Overflow { text: format!("{value} contracts") })
+            .ok_or_else(|| FixedPointError::Overflow {
+                text: format!("{value} contracts"),
+            })
     }
 }
 
@@ -81,7 +83,9 @@ impl WireNumber for Money {
         value
             .checked_mul(1_000_000)
             .map(Money::from_micros)
-            .ok_or_else(|| FixedPointError::Overflow { text: format!("{value} dollars") })
+            .ok_or_else(|| FixedPointError::Overflow {
+                text: format!("{value} dollars"),
+            })
     }
 }
 
@@ -128,7 +132,9 @@ impl<'de, T: WireNumber> Visitor<'de> for OptionalNumber<T> {
 }
 
 /// Reads an optional fixed-point field: absent, `null` or `""` ⇒ `None`.
-pub fn opt<'de, D: Deserializer<'de>, T: WireNumber>(deserializer: D) -> Result<Option<T>, D::Error> {
+pub fn opt<'de, D: Deserializer<'de>, T: WireNumber>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
     deserializer.deserialize_option(OptionalNumber(PhantomData))
 }
 
@@ -146,9 +152,13 @@ impl WireTime {
     /// The instant in Unix nanoseconds.
     pub fn to_ns(&self) -> Result<i64, crate::time::TimeError> {
         match self {
-            WireTime::UnixSeconds(seconds) => seconds
-                .checked_mul(1_000_000_000)
-                .ok_or_else(|| crate::time::TimeError::Overflow { text: seconds.to_string() }),
+            WireTime::UnixSeconds(seconds) => {
+                seconds
+                    .checked_mul(1_000_000_000)
+                    .ok_or_else(|| crate::time::TimeError::Overflow {
+                        text: seconds.to_string(),
+                    })
+            }
             WireTime::Text(text) => crate::time::parse_rfc3339_ns(text),
         }
     }

@@ -13,7 +13,11 @@ pub struct CreateOrderGroupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contracts_limit: Option<i64>,
     /// Fixed-point limit.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contracts_limit_fp: Option<Count>,
     /// Subaccount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,7 +46,11 @@ pub struct OrderGroupSummary {
     /// Group id.
     pub id: String,
     /// The limit.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contracts_limit_fp: Option<Count>,
     /// Legacy whole-contract limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,7 +78,11 @@ pub struct OrderGroupResponse {
     #[serde(default)]
     pub is_auto_cancel_enabled: bool,
     /// The limit.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contracts_limit_fp: Option<Count>,
     /// Legacy whole-contract limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -90,11 +102,14 @@ pub struct UpdateOrderGroupLimitRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contracts_limit: Option<i64>,
     /// Fixed-point limit.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contracts_limit_fp: Option<Count>,
 }
 
 /// The `{}` answer of trigger, reset, limit and delete.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct EmptyResponse {
-}
+pub struct EmptyResponse {}

@@ -25,7 +25,11 @@ pub struct CreateOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// Contracts as a fixed-point string.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_fp: Option<Count>,
     /// YES limit in cents (1–99).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,10 +38,18 @@ pub struct CreateOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_price: Option<i64>,
     /// YES limit in dollars.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_dollars: Option<Price>,
     /// NO limit in dollars.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_price_dollars: Option<Price>,
     /// Our id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +95,11 @@ pub struct CancelOrderResponse {
     /// The order after cancellation.
     pub order: Order,
     /// Contracts cancelled.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reduced_by_fp: Option<Count>,
     /// Legacy whole-contract form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,13 +122,21 @@ pub struct DecreaseOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce_by: Option<i64>,
     /// Contracts to remove.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reduce_by_fp: Option<Count>,
     /// Whole contracts to keep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce_to: Option<i64>,
     /// Contracts to keep.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reduce_to_fp: Option<Count>,
 }
 
@@ -155,7 +179,11 @@ pub struct BatchCancelOrderResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<Order>,
     /// Contracts cancelled.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reduced_by_fp: Option<Count>,
     /// Legacy whole-contract form.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,22 +16,22 @@ use super::numbers::opt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeInForce {
-   /// Fill completely at once or not at all.
-   FillOrKill,
-   /// Rest until cancelled (or until `expiration_time`).
-   GoodTillCanceled,
-   /// Fill what crosses now, cancel the rest.
-   ImmediateOrCancel,
+    /// Fill completely at once or not at all.
+    FillOrKill,
+    /// Rest until cancelled (or until `expiration_time`).
+    GoodTillCanceled,
+    /// Fill what crosses now, cancel the rest.
+    ImmediateOrCancel,
 }
 
 /// What happens when an order would trade against one of our own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SelfTradePrevention {
-   /// Cancel the incoming order's remainder (Kalshi's default).
-   TakerAtCross,
-   /// Cancel the resting order and keep matching.
-   Maker,
+    /// Cancel the incoming order's remainder (Kalshi's default).
+    TakerAtCross,
+    /// Cancel the resting order and keep matching.
+    Maker,
 }
 
 /// `POST /portfolio/events/orders` body (`CreateOrderV2Request`).
@@ -88,10 +88,18 @@ pub struct CreateOrderV2Response {
     /// Resting after placement.
     pub remaining_count: Count,
     /// Average fill price (only when something filled).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_fill_price: Option<Price>,
     /// Average fee per contract (only when something filled).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_fee_paid: Option<Money>,
     /// Matching-engine time, Unix ms.
     pub ts_ms: i64,
@@ -145,16 +153,32 @@ pub struct AmendOrderV2Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_order_id: Option<String>,
     /// Resting after the amend, when it changed.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub remaining_count: Option<Count>,
     /// Filled by the amend crossing the book, when any.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fill_count: Option<Count>,
     /// Average price of those fills.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_fill_price: Option<Price>,
     /// Average fee per contract of those fills.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_fee_paid: Option<Money>,
     /// Matching-engine time, Unix ms.
     pub ts_ms: i64,
@@ -164,10 +188,18 @@ pub struct AmendOrderV2Response {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DecreaseOrderV2Request {
     /// Contracts to remove.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reduce_by: Option<Count>,
     /// Remaining size wanted.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reduce_to: Option<Count>,
     /// Shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,16 +240,32 @@ pub struct BatchCreateOrderV2Result {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_order_id: Option<String>,
     /// Filled on placement.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fill_count: Option<Count>,
     /// Resting after placement.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub remaining_count: Option<Count>,
     /// Average fill price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_fill_price: Option<Price>,
     /// Average fee per contract.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub average_fee_paid: Option<Money>,
     /// Matching-engine time (absent on error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,7 +315,11 @@ pub struct BatchCancelOrderV2Result {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_order_id: Option<String>,
     /// Contracts cancelled (0 on error).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reduced_by: Option<Count>,
     /// Matching-engine time (absent on error).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -39,10 +39,18 @@ pub struct Order {
     #[serde(default)]
     pub status: String,
     /// Limit price, YES leg.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_dollars: Option<Price>,
     /// Limit price, NO leg.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_price_dollars: Option<Price>,
     /// Legacy YES limit in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,13 +59,25 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_price: Option<i64>,
     /// Contracts filled.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fill_count_fp: Option<Count>,
     /// Contracts resting.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub remaining_count_fp: Option<Count>,
     /// Contracts ordered.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub initial_count_fp: Option<Count>,
     /// Legacy whole-contract fill count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,16 +89,32 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_count: Option<i64>,
     /// Cost of taker fills.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub taker_fill_cost_dollars: Option<Money>,
     /// Cost of maker fills.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub maker_fill_cost_dollars: Option<Money>,
     /// Taker fees paid.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub taker_fees_dollars: Option<Money>,
     /// Maker fees paid.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub maker_fees_dollars: Option<Money>,
     /// Legacy taker fill cost in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,22 +212,42 @@ pub struct Fill {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// Contracts filled.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_fp: Option<Count>,
     /// Legacy whole-contract count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// YES execution price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_dollars: Option<Price>,
     /// NO execution price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_price_dollars: Option<Price>,
     /// January 2026 spelling of the YES price string.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_fixed: Option<Price>,
     /// January 2026 spelling of the NO price string.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_price_fixed: Option<Price>,
     /// Legacy YES price in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,7 +259,11 @@ pub struct Fill {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_taker: Option<bool>,
     /// Fee charged on this fill.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fee_cost: Option<Money>,
     /// RFC 3339 fill time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,22 +296,42 @@ pub struct MarketPosition {
     /// Market ticker.
     pub ticker: String,
     /// Signed position: + YES, − NO.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub position_fp: Option<SignedCount>,
     /// Legacy whole-contract position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
     /// Notional traded.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total_traded_dollars: Option<Money>,
     /// Cost of the current position.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub market_exposure_dollars: Option<Money>,
     /// Realized profit and loss.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub realized_pnl_dollars: Option<Money>,
     /// Fees paid.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fees_paid_dollars: Option<Money>,
     /// Legacy, cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -282,19 +362,39 @@ pub struct EventPosition {
     /// Event ticker.
     pub event_ticker: String,
     /// Total cost.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total_cost_dollars: Option<Money>,
     /// Contracts bought.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total_cost_shares_fp: Option<Count>,
     /// Exposure.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub event_exposure_dollars: Option<Money>,
     /// Realized profit and loss.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub realized_pnl_dollars: Option<Money>,
     /// Fees paid.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fees_paid_dollars: Option<Money>,
     /// Legacy, cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,7 +434,11 @@ pub struct BalanceBreakdown {
     #[serde(default)]
     pub exchange_index: i32,
     /// Balance in dollars.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub balance: Option<Money>,
 }
 
@@ -345,7 +449,11 @@ pub struct Balance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub balance: Option<i64>,
     /// Available cash in dollars.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub balance_dollars: Option<Money>,
     /// Value of positions in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -370,16 +478,32 @@ pub struct Settlement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market_result: Option<String>,
     /// YES contracts held at settlement.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_count_fp: Option<Count>,
     /// NO contracts held at settlement.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_count_fp: Option<Count>,
     /// Cost of the YES contracts.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_total_cost_dollars: Option<Money>,
     /// Cost of the NO contracts.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_total_cost_dollars: Option<Money>,
     /// Legacy whole contracts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -400,7 +524,11 @@ pub struct Settlement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<i64>,
     /// Fees.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fee_cost: Option<Money>,
     /// RFC 3339 settlement time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -425,7 +553,11 @@ pub struct SettlementsPage {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct QueuePositionResponse {
     /// Contracts ahead of the order at its price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub queue_position_fp: Option<Count>,
     /// Legacy whole-contract form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -441,7 +573,11 @@ pub struct QueuePosition {
     #[serde(default)]
     pub market_ticker: String,
     /// Contracts ahead of it.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub queue_position_fp: Option<Count>,
     /// Legacy whole-contract form.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -14,13 +14,25 @@ pub struct Trade {
     /// Market ticker.
     pub ticker: String,
     /// Contracts traded (2026).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_fp: Option<Count>,
     /// YES execution price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_dollars: Option<Price>,
     /// NO execution price (1 − YES).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_price_dollars: Option<Price>,
     /// Legacy whole-contract count.
     #[serde(default, skip_serializing_if = "Option::is_none")]

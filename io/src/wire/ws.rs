@@ -11,9 +11,9 @@ use serde_json::value::RawValue;
 
 use super::error::WireError;
 use super::ws_msg::{
-    EventLifecycleMsg, FillMsg, MarketLifecycleMsg, MarketPositionMsg, OkMarketsMsg, OrderGroupUpdateMsg,
-    OrderbookDeltaMsg, OrderbookSnapshotMsg, SubscribedMsg, SubscriptionInfo, TickerMsg, TradeMsg, UserOrderMsg,
-    WsErrorMsg,
+    EventLifecycleMsg, FillMsg, MarketLifecycleMsg, MarketPositionMsg, OkMarketsMsg,
+    OrderGroupUpdateMsg, OrderbookDeltaMsg, OrderbookSnapshotMsg, SubscribedMsg, SubscriptionInfo,
+    TickerMsg, TradeMsg, UserOrderMsg, WsErrorMsg,
 };
 
 /// Default largest frame [`decode_ws_frame`] accepts (1 MiB). Real snapshots are a few kB.
@@ -116,7 +116,12 @@ impl WsCommand {
     }
 
     /// `update_subscription` of subscription `sid` with `action` on `market_tickers`.
-    pub fn update_subscription(id: u64, sid: u64, action: UpdateAction, market_tickers: &[&str]) -> WsCommand {
+    pub fn update_subscription(
+        id: u64,
+        sid: u64,
+        action: UpdateAction,
+        market_tickers: &[&str],
+    ) -> WsCommand {
         WsCommand {
             id,
             body: WsCommandBody::UpdateSubscription(UpdateSubscriptionParams {
@@ -130,12 +135,20 @@ impl WsCommand {
 
     /// `unsubscribe` from `sids`.
     pub fn unsubscribe(id: u64, sids: &[u64]) -> WsCommand {
-        WsCommand { id, body: WsCommandBody::Unsubscribe(UnsubscribeParams { sids: sids.to_vec() }) }
+        WsCommand {
+            id,
+            body: WsCommandBody::Unsubscribe(UnsubscribeParams {
+                sids: sids.to_vec(),
+            }),
+        }
     }
 
     /// `list_subscriptions`.
     pub fn list_subscriptions(id: u64) -> WsCommand {
-        WsCommand { id, body: WsCommandBody::ListSubscriptions }
+        WsCommand {
+            id,
+            body: WsCommandBody::ListSubscriptions,
+        }
     }
 }
 
@@ -161,12 +174,24 @@ pub struct WsFrame<T> {
 impl<T> WsFrame<T> {
     /// A frame on subscription `sid` with sequence number `seq`.
     pub fn sequenced(sid: u64, seq: u64, msg: T) -> WsFrame<T> {
-        WsFrame { id: None, sid: Some(sid), seq: Some(seq), sending_ts_ms: None, msg }
+        WsFrame {
+            id: None,
+            sid: Some(sid),
+            seq: Some(seq),
+            sending_ts_ms: None,
+            msg,
+        }
     }
 
     /// A frame on subscription `sid` without a sequence number.
     pub fn unsequenced(sid: u64, msg: T) -> WsFrame<T> {
-        WsFrame { id: None, sid: Some(sid), seq: None, sending_ts_ms: None, msg }
+        WsFrame {
+            id: None,
+            sid: Some(sid),
+            seq: None,
+            sending_ts_ms: None,
+            msg,
+        }
     }
 }
 
@@ -298,7 +323,11 @@ impl WsServerMessage {
 /// `Unknown` frames cannot be serialized (their content was not kept).
 impl Serialize for WsServerMessage {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        fn frame<S: Serializer, T: Serialize>(serializer: S, type_name: &str, f: &WsFrame<T>) -> Result<S::Ok, S::Error> {
+        fn frame<S: Serializer, T: Serialize>(
+            serializer: S,
+            type_name: &str,
+            f: &WsFrame<T>,
+        ) -> Result<S::Ok, S::Error> {
             let mut map = serializer.serialize_map(None)?;
             map.serialize_entry("type", type_name)?;
             if let Some(id) = f.id {
@@ -379,20 +408,43 @@ pub fn decode_ws_frame(text: &str) -> Result<WsServerMessage, WireError> {
 }
 
 /// Decodes one server frame, refusing frames longer than `max_bytes` before parsing.
-pub fn decode_ws_frame_with_limit(text: &str, max_bytes: usize) -> Result<WsServerMessage, WireError> {
+pub fn decode_ws_frame_with_limit(
+    text: &str,
+    max_bytes: usize,
+) -> Result<WsServerMessage, WireError> {
     if text.len() > max_bytes {
-        return Err(WireError::FrameTooLarge { size_bytes: text.len(), max_bytes });
+        return Err(WireError::FrameTooLarge {
+            size_bytes: text.len(),
+            max_bytes,
+        });
     }
-    let envelope: RawEnvelope<'_> = serde_json::from_str(text).map_err(|e| WireError::json("ws frame", e))?;
-    let RawEnvelope { type_name, id, sid, seq, sending_ts_ms, msg } = envelope;
+    let envelope: RawEnvelope<'_> =
+        serde_json::from_str(text).map_err(|e| WireError::json("ws frame", e))?;
+    let RawEnvelope {
+        type_name,
+        id,
+        sid,
+        seq,
+        sending_ts_ms,
+        msg,
+    } = envelope;
 
-    fn body<'a, T: Deserialize<'a>>(msg: Option<&'a RawValue>, what: &'static str) -> Result<T, WireError> {
+    fn body<'a, T: Deserialize<'a>>(
+        msg: Option<&'a RawValue>,
+        what: &'static str,
+    ) -> Result<T, WireError> {
         let raw = msg.ok_or(WireError::MissingMsg { type_name: what })?;
         serde_json::from_str(raw.get()).map_err(|e| WireError::json(what, e))
     }
     macro_rules! frame {
         ($variant:ident, $what:literal) => {
-            WsServerMessage::$variant(WsFrame { id, sid, seq, sending_ts_ms, msg: body(msg, $what)? })
+            WsServerMessage::$variant(WsFrame {
+                id,
+                sid,
+                seq,
+                sending_ts_ms,
+                msg: body(msg, $what)?,
+            })
         };
     }
 
@@ -409,19 +461,34 @@ pub fn decode_ws_frame_with_limit(text: &str, max_bytes: usize) -> Result<WsServ
         "order_group_updates" => frame!(OrderGroupUpdate, "order_group_updates"),
         "subscribed" => frame!(Subscribed, "subscribed"),
         "error" => frame!(Error, "error"),
-        "unsubscribed" => WsServerMessage::Unsubscribed(UnsubscribedFrame { id, sid, seq, sending_ts_ms }),
+        "unsubscribed" => WsServerMessage::Unsubscribed(UnsubscribedFrame {
+            id,
+            sid,
+            seq,
+            sending_ts_ms,
+        }),
         "ok" => {
             let body = match msg {
                 None => OkBody::Markets(OkMarketsMsg::default()),
                 Some(raw) if raw.get().trim_start().starts_with('[') => OkBody::Subscriptions(
                     serde_json::from_str(raw.get()).map_err(|e| WireError::json("ok msg", e))?,
                 ),
-                Some(raw) => {
-                    OkBody::Markets(serde_json::from_str(raw.get()).map_err(|e| WireError::json("ok msg", e))?)
-                }
+                Some(raw) => OkBody::Markets(
+                    serde_json::from_str(raw.get()).map_err(|e| WireError::json("ok msg", e))?,
+                ),
             };
-            WsServerMessage::Ok(WsFrame { id, sid, seq, sending_ts_ms, msg: body })
+            WsServerMessage::Ok(WsFrame {
+                id,
+                sid,
+                seq,
+                sending_ts_ms,
+                msg: body,
+            })
         }
-        other => WsServerMessage::Unknown { type_name: other.to_string(), sid, seq },
+        other => WsServerMessage::Unknown {
+            type_name: other.to_string(),
+            sid,
+            seq,
+        },
     })
 }

@@ -53,10 +53,18 @@ pub struct OrderbookDeltaMsg {
     /// Which bid ladder changed (`yes` or `no`).
     pub side: OutcomeSide,
     /// Level price (2026).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price_dollars: Option<Price>,
     /// Signed size change (2026; may be fractional).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delta_fp: Option<SignedCount>,
     /// Legacy level price in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,28 +95,60 @@ pub struct TickerMsg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market_id: Option<String>,
     /// Last trade price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price_dollars: Option<Price>,
     /// Best YES bid.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_bid_dollars: Option<Price>,
     /// Best YES ask.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_ask_dollars: Option<Price>,
     /// Size at the best YES bid.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_bid_size_fp: Option<Count>,
     /// Size at the best YES ask.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_ask_size_fp: Option<Count>,
     /// Size of the last trade.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_trade_size_fp: Option<Count>,
     /// Contracts traded.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub volume_fp: Option<Count>,
     /// Open interest.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub open_interest_fp: Option<Count>,
     /// Legacy last price in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,13 +191,25 @@ pub struct TradeMsg {
     /// Market ticker.
     pub market_ticker: String,
     /// YES price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_dollars: Option<Price>,
     /// NO price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub no_price_dollars: Option<Price>,
     /// Contracts.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_fp: Option<Count>,
     /// Legacy YES price in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -224,7 +276,11 @@ pub struct FillMsg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
     /// YES execution price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_dollars: Option<Price>,
     /// Legacy YES price in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -233,16 +289,28 @@ pub struct FillMsg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_price: Option<i64>,
     /// Contracts.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count_fp: Option<Count>,
     /// Legacy whole contracts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// Fee charged.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fee_cost: Option<Money>,
     /// Our signed position after the fill.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub post_position_fp: Option<SignedCount>,
     /// Legacy whole-contract position after the fill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,22 +335,46 @@ pub struct MarketPositionMsg {
     /// Market ticker.
     pub market_ticker: String,
     /// Signed position.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub position_fp: Option<SignedCount>,
     /// Cost of the position.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub position_cost_dollars: Option<Money>,
     /// Realized profit and loss.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub realized_pnl_dollars: Option<Money>,
     /// Fees paid.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fees_paid_dollars: Option<Money>,
     /// Fees attributable to the open position.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub position_fee_cost_dollars: Option<Money>,
     /// Contracts traded.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub volume_fp: Option<Count>,
     /// Legacy whole-contract position.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,28 +422,60 @@ pub struct UserOrderMsg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_yes: Option<bool>,
     /// YES limit price.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub yes_price_dollars: Option<Price>,
     /// Contracts filled.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fill_count_fp: Option<Count>,
     /// Contracts resting.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub remaining_count_fp: Option<Count>,
     /// Contracts ordered.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub initial_count_fp: Option<Count>,
     /// Cost of taker fills.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub taker_fill_cost_dollars: Option<Money>,
     /// Cost of maker fills.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub maker_fill_cost_dollars: Option<Money>,
     /// Taker fees.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub taker_fees_dollars: Option<Money>,
     /// Maker fees.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub maker_fees_dollars: Option<Money>,
     /// Our id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -450,7 +574,11 @@ pub struct MarketLifecycleMsg {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
     /// YES settlement value once determined.
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub settlement_value: Option<Price>,
     /// Pause flag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -503,7 +631,11 @@ pub struct OrderGroupUpdateMsg {
     /// Group id.
     pub order_group_id: String,
     /// The limit (created / limit_updated).
-    #[serde(default, deserialize_with = "opt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub contracts_limit_fp: Option<Count>,
     /// Unix ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
