@@ -119,6 +119,7 @@ pub enum ScanReason {
     /// Status is not `active`.
     NotActive,
     /// 24 h volume below the minimum.
+    #[serde(rename = "low_volume_24h")]
     LowVolume24h,
     /// Open interest below the minimum.
     LowOpenInterest,
@@ -198,6 +199,8 @@ pub struct ScanRow {
     pub yes_bid: Option<Price>,
     /// Best YES ask.
     pub yes_ask: Option<Price>,
+    /// Last traded YES price (live tape, else the listing).
+    pub last_price: Option<Price>,
     /// Size at the best bid.
     pub bid_size: Count,
     /// Size at the best ask.
@@ -436,6 +439,7 @@ fn evaluate(input: &ScanInput<'_>, config: &ScannerConfig, now_ns: i64) -> ScanR
         status: info.status,
         yes_bid: quote.bid,
         yes_ask: quote.ask,
+        last_price,
         bid_size: quote.bid_size,
         ask_size: quote.ask_size,
         spread_micros,

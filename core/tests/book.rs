@@ -430,7 +430,13 @@ fn steps(slot_max: u32) -> impl Strategy<Value = Vec<Step>> {
     )
 }
 
-fn book_case() -> impl Strategy<Value = (i64, Vec<(u32, i64)>, Vec<(u32, i64)>, Vec<Step>)> {
+/// Slot and size (hundredths) of one snapshot level.
+type SlotLevel = (u32, i64);
+
+/// Tick unit, snapshot bids, snapshot asks, then the delta steps.
+type BookCase = (i64, Vec<SlotLevel>, Vec<SlotLevel>, Vec<Step>);
+
+fn book_case() -> impl Strategy<Value = BookCase> {
     prop_oneof![Just(10_000i64), Just(1_000i64), Just(100i64)].prop_flat_map(|unit| {
         let slot_max = (1_000_000 / unit) as u32;
         let middle = slot_max / 2;
