@@ -5,3 +5,8 @@ pub mod auth;
 pub mod normalize;
 pub mod time;
 pub mod wire;
+pub mod backoff;
+pub mod env;
+pub mod ratelimit;
+pub mod error;
+pub mod data_rest;
