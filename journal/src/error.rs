@@ -58,7 +58,7 @@ impl fmt::Display for Location {
         }
         match self.last_good_seq {
             Some(seq) => write!(f, " (last good seq {seq})"),
-            None => write!(f, " (no good entry before it)"),
+            None => Ok(()),
         }
     }
 }

@@ -38,7 +38,8 @@ pub struct ReadOptions {
     /// governs sealed segments.
     pub verify_chain: bool,
     /// Check each sealed file's SHA-256 against the manifest before parsing it, and each
-    /// closed WAL segment's digest after scanning it.
+    /// closed WAL segment's digest after scanning it. With this off, a damaged Parquet file is
+    /// handed to the Parquet library, which is not hardened against arbitrary input.
     pub verify_digests: bool,
 }
 

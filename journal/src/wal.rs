@@ -25,8 +25,10 @@
 //! A crash can only damage the end of the last segment: the bytes of the last group commit
 //! may be partly written. When a frame of the last segment fails (short, oversized length,
 //! bad marker or bad CRC), the scanner searches every later byte position for a frame that
-//! passes its CRC. If one exists the damage is in the middle and the segment is refused; if
-//! none does, the bytes from the failed frame on are a torn tail, reported and dropped. A
+//! passes its CRC (reading the rest of that segment into memory, which the segment size limit
+//! bounds; this happens only on the damage path). If one exists the damage is in the middle
+//! and the segment is refused; if none does, the bytes from the failed frame on are a torn
+//! tail, reported and dropped. A
 //! frame whose CRC passes but whose hash, sequence number or encoding is wrong is never a torn
 //! write, so it is always refused. Segment files are created complete (header written to a
 //! temporary name, fsynced, renamed), so a damaged header is always refused.
@@ -364,7 +366,8 @@ impl SegmentScanner {
         // From here on the frame is exactly what a writer wrote, so any problem is corruption.
         let entry = JournalEntry::decode(&self.body)
             .map_err(|e| JournalError::corrupt(self.location(), e.to_string()))?;
-        let stored = ChainHash::from_slice(&head[12..44]).unwrap_or(ChainHash([0; 32]));
+        let mut stored = ChainHash([0; 32]);
+        stored.0.copy_from_slice(&head[12..44]);
         let expected = self.head_hash.next(&self.body);
         if stored != expected {
             return Err(JournalError::corrupt(
