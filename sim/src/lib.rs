@@ -1,1 +1,13 @@
-//! placeholder crate root
+//! kalshi-sim: a local Kalshi exchange — a pure, seeded matching engine with accounts,
+//! fees, lifecycle and synthetic flow ([`exchange`], [`flow`]), which the server layer
+//! exposes over the real REST and WebSocket API.
+
+pub mod catalog;
+pub mod clock;
+pub mod events_out;
+pub mod exchange;
+pub mod flow;
+
+pub use clock::Clock;
+pub use events_out::ExchangeEvent;
+pub use exchange::{Exchange, ExchangeConfig, ExchangeError};

@@ -1,0 +1,380 @@
+//! Seeded generation of series, events and markets with realistic tickers
+//! (`KXHIGHNY-26NOV30-T42`), mixed fee types and tick grids, and close times spread so that
+//! some markets close, determine and settle during a run while the rest stay open.
+
+use kalshi_core::tick_grid::{DECI_CENT, LINEAR_CENT, TAPERED_DECI_CENT, TickGrid};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::exchange::{EventSpec, ExchangeError, FeeType, MarketSpec, NS_PER_S, SeriesSpec};
+
+/// Stream number separating catalog generation from other uses of the seed.
+const CATALOG_STREAM: u64 = 0xca7;
+/// Nanoseconds per day.
+const DAY_NS: i64 = 86_400 * NS_PER_S;
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogConfig {
+    /// Markets in total.
+    pub market_count: usize,
+    /// Events the markets are spread over.
+    pub event_count: usize,
+    /// Series the events are spread over (at most the number of built-in templates, 8).
+    pub series_count: usize,
+    /// Length of a run, ns: events closing "during the run" close inside it.
+    pub run_duration_ns: i64,
+    /// Share of events that close during the run, in parts per million.
+    pub closing_share_ppm: u32,
+    /// Share of events that open during the run (the rest are open at start), ppm.
+    pub late_open_share_ppm: u32,
+    /// Share of markets on the `deci_cent` grid, ppm.
+    pub deci_cent_share_ppm: u32,
+    /// Share of markets on the `tapered_deci_cent` grid, ppm.
+    pub tapered_deci_cent_share_ppm: u32,
+    /// Share of markets that accept fractional counts, ppm.
+    pub fractional_share_ppm: u32,
+    /// Delay from close to determination, ns.
+    pub determination_delay_ns: i64,
+    /// `settlement_timer_seconds` of every market.
+    pub settlement_timer_s: i64,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> CatalogConfig {
+        CatalogConfig {
+            market_count: 200,
+            event_count: 40,
+            series_count: 6,
+            run_duration_ns: 6 * 3600 * NS_PER_S,
+            closing_share_ppm: 250_000,
+            late_open_share_ppm: 50_000,
+            deci_cent_share_ppm: 100_000,
+            tapered_deci_cent_share_ppm: 100_000,
+            fractional_share_ppm: 200_000,
+            determination_delay_ns: 60 * NS_PER_S,
+            settlement_timer_s: 300,
+        }
+    }
+}
+
+/// A generated catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Catalog {
+    /// Series.
+    pub series: Vec<SeriesSpec>,
+    /// Events.
+    pub events: Vec<EventSpec>,
+    /// Markets.
+    pub markets: Vec<MarketSpec>,
+}
+
+/// A series template: ticker, title, category, frequency, fee type, strike base and step,
+/// strike type, and how a market's title reads.
+struct Template {
+    ticker: &'static str,
+    title: &'static str,
+    category: &'static str,
+    frequency: &'static str,
+    fee_type: FeeType,
+    strike_base: i64,
+    strike_step: i64,
+    subject: &'static str,
+}
+
+const TEMPLATES: [Template; 8] = [
+    Template {
+        ticker: "KXHIGHNY",
+        title: "Highest temperature in NYC",
+        category: "Climate and Weather",
+        frequency: "daily",
+        fee_type: FeeType::Quadratic,
+        strike_base: 30,
+        strike_step: 2,
+        subject: "the high in NYC be above",
+    },
+    Template {
+        ticker: "KXBTCD",
+        title: "Bitcoin price",
+        category: "Crypto",
+        frequency: "daily",
+        fee_type: FeeType::QuadraticWithMakerFees,
+        strike_base: 90_000,
+        strike_step: 1_000,
+        subject: "Bitcoin close above",
+    },
+    Template {
+        ticker: "KXINXU",
+        title: "S&P 500 close",
+        category: "Financials",
+        frequency: "daily",
+        fee_type: FeeType::QuadraticWithMakerFees,
+        strike_base: 6_000,
+        strike_step: 25,
+        subject: "the S&P 500 close above",
+    },
+    Template {
+        ticker: "KXCPIYOY",
+        title: "CPI year over year",
+        category: "Economics",
+        frequency: "monthly",
+        fee_type: FeeType::Quadratic,
+        strike_base: 20,
+        strike_step: 1,
+        subject: "CPI inflation (tenths of a percent) exceed",
+    },
+    Template {
+        ticker: "KXRAINNYC",
+        title: "Rain in NYC",
+        category: "Climate and Weather",
+        frequency: "daily",
+        fee_type: FeeType::Quadratic,
+        strike_base: 0,
+        strike_step: 1,
+        subject: "NYC rainfall (tenths of an inch) exceed",
+    },
+    Template {
+        ticker: "KXNASDAQ100U",
+        title: "Nasdaq-100 close",
+        category: "Financials",
+        frequency: "daily",
+        fee_type: FeeType::QuadraticWithMakerFees,
+        strike_base: 21_000,
+        strike_step: 100,
+        subject: "the Nasdaq-100 close above",
+    },
+    Template {
+        ticker: "KXGASPRICE",
+        title: "US gas price",
+        category: "Economics",
+        frequency: "weekly",
+        fee_type: FeeType::Quadratic,
+        strike_base: 300,
+        strike_step: 5,
+        subject: "the average gas price (cents) exceed",
+    },
+    Template {
+        ticker: "KXTSAW",
+        title: "TSA checkpoint travelers",
+        category: "Transportation",
+        frequency: "weekly",
+        fee_type: FeeType::Quadratic,
+        strike_base: 2_000,
+        strike_step: 50,
+        subject: "TSA throughput (thousands) exceed",
+    },
+];
+
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+
+/// Civil date (year, month 1–12, day) of a Unix day number.
+fn civil_from_days(days: i64) -> (i64, usize, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, usize::try_from(month).unwrap_or(1), day)
+}
+
+/// Kalshi's date code, e.g. `26NOV30`.
+pub fn date_code(ts_ns: i64) -> String {
+    let (year, month, day) = civil_from_days(ts_ns.div_euclid(DAY_NS));
+    format!(
+        "{:02}{}{:02}",
+        year.rem_euclid(100),
+        MONTHS[(month - 1).min(11)],
+        day
+    )
+}
+
+fn share(rng: &mut ChaCha8Rng, ppm: u32) -> bool {
+    rng.gen_range(0..1_000_000u32) < ppm
+}
+
+impl Catalog {
+    /// Generates a catalog from `seed`, laid out from `start_ns`.
+    pub fn generate(
+        config: &CatalogConfig,
+        start_ns: i64,
+        seed: u64,
+    ) -> Result<Catalog, ExchangeError> {
+        if config.market_count == 0 {
+            return Ok(Catalog {
+                series: Vec::new(),
+                events: Vec::new(),
+                markets: Vec::new(),
+            });
+        }
+        if config.event_count == 0 || config.event_count > config.market_count {
+            return Err(ExchangeError::invalid_parameters(
+                "event_count must be between 1 and market_count",
+            ));
+        }
+        if config.series_count == 0 || config.series_count > TEMPLATES.len() {
+            return Err(ExchangeError::invalid_parameters(format!(
+                "series_count must be between 1 and {}",
+                TEMPLATES.len()
+            )));
+        }
+        if config.run_duration_ns <= 0 {
+            return Err(ExchangeError::invalid_parameters(
+                "run_duration_ns must be positive",
+            ));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(CATALOG_STREAM);
+        let series: Vec<SeriesSpec> = TEMPLATES[..config.series_count]
+            .iter()
+            .map(|t| SeriesSpec {
+                ticker: t.ticker.to_string(),
+                title: t.title.to_string(),
+                category: t.category.to_string(),
+                frequency: t.frequency.to_string(),
+                fee_type: t.fee_type,
+                fee_multiplier_ppm: 1_000_000,
+            })
+            .collect();
+        let grids = [LINEAR_CENT, DECI_CENT, TAPERED_DECI_CENT]
+            .map(|name| TickGrid::from_structure(name).map(|g| g.ranges().to_vec()));
+        let [Ok(linear), Ok(deci), Ok(tapered)] = grids else {
+            return Err(ExchangeError::invalid_parameters(
+                "built-in tick grids failed to build",
+            ));
+        };
+
+        let mut events = Vec::with_capacity(config.event_count);
+        let mut markets = Vec::with_capacity(config.market_count);
+        let per_event = config.market_count / config.event_count;
+        let extra = config.market_count % config.event_count;
+        for e in 0..config.event_count {
+            let template = &TEMPLATES[e % config.series_count];
+            let round = i64::try_from(e / config.series_count).unwrap_or(i64::MAX);
+            let closes_in_run = share(&mut rng, config.closing_share_ppm);
+            let close_ns = if closes_in_run {
+                start_ns + rng.gen_range(config.run_duration_ns / 10..=config.run_duration_ns)
+            } else {
+                start_ns + config.run_duration_ns + DAY_NS.saturating_mul(1 + round)
+            };
+            let open_ns = if share(&mut rng, config.late_open_share_ppm) {
+                start_ns + rng.gen_range(0..=(close_ns - start_ns) / 2)
+            } else {
+                start_ns - DAY_NS
+            };
+            // The date code names the event's resolution day; distinct rounds get distinct days.
+            let code = date_code(start_ns + DAY_NS.saturating_mul(round));
+            let event_ticker = format!("{}-{}", template.ticker, code);
+            events.push(EventSpec {
+                ticker: event_ticker.clone(),
+                series_ticker: template.ticker.to_string(),
+                title: format!("{} on {}", template.title, code),
+                sub_title: code.clone(),
+                mutually_exclusive: false,
+            });
+            let count = per_event + usize::from(e < extra);
+            let first_strike = template.strike_base + template.strike_step * rng.gen_range(0..5);
+            for k in 0..count {
+                let strike = first_strike + template.strike_step * i64::try_from(k).unwrap_or(0);
+                let pick = rng.gen_range(0..1_000_000u32);
+                let (structure, ranges) = if pick < config.deci_cent_share_ppm {
+                    (DECI_CENT, deci.clone())
+                } else if pick
+                    < config
+                        .deci_cent_share_ppm
+                        .saturating_add(config.tapered_deci_cent_share_ppm)
+                {
+                    (TAPERED_DECI_CENT, tapered.clone())
+                } else {
+                    (LINEAR_CENT, linear.clone())
+                };
+                markets.push(MarketSpec {
+                    ticker: format!("{event_ticker}-T{strike}"),
+                    event_ticker: event_ticker.clone(),
+                    title: format!("Will {} {strike}?", template.subject),
+                    yes_sub_title: format!("Above {strike}"),
+                    no_sub_title: format!("{strike} or below"),
+                    created_ns: start_ns - 2 * DAY_NS,
+                    open_ns,
+                    close_ns,
+                    determination_delay_ns: config.determination_delay_ns,
+                    settlement_timer_s: config.settlement_timer_s,
+                    price_level_structure: structure.to_string(),
+                    price_ranges: ranges,
+                    fractional_trading: share(&mut rng, config.fractional_share_ppm),
+                    can_close_early: false,
+                    strike_type: "greater".to_string(),
+                    floor_strike: Some(strike),
+                    cap_strike: None,
+                    forced_result: None,
+                });
+            }
+        }
+        Ok(Catalog {
+            series,
+            events,
+            markets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_codes_follow_kalshi_style() {
+        // 2026-11-30T12:00:00Z
+        assert_eq!(date_code(1_796_040_000 * NS_PER_S), "26NOV30");
+        // 2024-02-29
+        assert_eq!(date_code(1_709_164_800 * NS_PER_S), "24FEB29");
+    }
+
+    #[test]
+    fn default_catalog_is_seeded_and_mixed() {
+        let config = CatalogConfig::default();
+        let start = 1_793_491_200 * NS_PER_S;
+        let first = Catalog::generate(&config, start, 11).unwrap();
+        let second = Catalog::generate(&config, start, 11).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(first.markets.len(), 200);
+        assert_eq!(first.events.len(), 40);
+        let structures: std::collections::BTreeSet<&str> = first
+            .markets
+            .iter()
+            .map(|m| m.price_level_structure.as_str())
+            .collect();
+        assert!(
+            structures.len() >= 2,
+            "expected mixed tick grids, got {structures:?}"
+        );
+        let fee_types: std::collections::BTreeSet<&str> =
+            first.series.iter().map(|s| s.fee_type.as_str()).collect();
+        assert_eq!(fee_types.len(), 2);
+        let closing = first
+            .markets
+            .iter()
+            .filter(|m| m.close_ns <= start + config.run_duration_ns)
+            .count();
+        assert!(
+            closing > 0 && closing < 200,
+            "{closing} markets close during the run"
+        );
+        let tickers: std::collections::BTreeSet<&str> =
+            first.markets.iter().map(|m| m.ticker.as_str()).collect();
+        assert_eq!(tickers.len(), 200, "tickers are unique");
+        assert!(
+            first.markets[0].ticker.starts_with("KXHIGHNY-26NOV01-T"),
+            "{}",
+            first.markets[0].ticker
+        );
+        let other = Catalog::generate(&config, start, 12).unwrap();
+        assert_ne!(first, other);
+    }
+}

@@ -1,0 +1,218 @@
+//! Series, events and markets: their static definitions (specs) and each market's live state.
+
+use std::collections::BTreeSet;
+
+use kalshi_core::market_data::{FeeParams, MarketResult, MarketStatus, PriceRange};
+use kalshi_core::tick_grid::TickGrid;
+use kalshi_core::{Count, Price};
+use serde::Serialize;
+
+use super::account::AccountKey;
+use super::book::Book;
+use super::candles::MinuteCandle;
+
+/// Fee schedule names Kalshi uses on series (`fee_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeType {
+    /// 0.07·C·P·(1−P) for takers, no maker fee.
+    Quadratic,
+    /// Takers as above, makers a quarter of it.
+    QuadraticWithMakerFees,
+    /// Takers as above, makers half of it.
+    QuadraticWithComboMakerFees,
+}
+
+impl FeeType {
+    /// Wire spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FeeType::Quadratic => "quadratic",
+            FeeType::QuadraticWithMakerFees => "quadratic_with_maker_fees",
+            FeeType::QuadraticWithComboMakerFees => "quadratic_with_combo_maker_fees",
+        }
+    }
+
+    /// As core's normalized fee parameters.
+    pub fn params(self, multiplier_ppm: i64) -> FeeParams {
+        FeeParams {
+            fee_type: self.as_str().to_string(),
+            multiplier_ppm,
+        }
+    }
+}
+
+/// A series (recurring template).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeriesSpec {
+    /// Series ticker, e.g. `KXHIGHNY`.
+    pub ticker: String,
+    /// Title.
+    pub title: String,
+    /// Category.
+    pub category: String,
+    /// Free-text frequency (`daily`, `weekly`, …).
+    pub frequency: String,
+    /// Fee schedule.
+    pub fee_type: FeeType,
+    /// Fee multiplier in parts per million (1.0 = 1_000_000).
+    pub fee_multiplier_ppm: i64,
+}
+
+/// An event (one instance of a series).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventSpec {
+    /// Event ticker, e.g. `KXHIGHNY-26NOV30`.
+    pub ticker: String,
+    /// Parent series ticker.
+    pub series_ticker: String,
+    /// Title.
+    pub title: String,
+    /// Subtitle.
+    pub sub_title: String,
+    /// Whether its markets are mutually exclusive.
+    pub mutually_exclusive: bool,
+}
+
+/// A market definition. Times are Unix ns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MarketSpec {
+    /// Market ticker, e.g. `KXHIGHNY-26NOV30-T42`.
+    pub ticker: String,
+    /// Parent event ticker (must exist).
+    pub event_ticker: String,
+    /// Title.
+    pub title: String,
+    /// Short YES label.
+    pub yes_sub_title: String,
+    /// Short NO label.
+    pub no_sub_title: String,
+    /// Created, Unix ns.
+    pub created_ns: i64,
+    /// Trading opens, Unix ns.
+    pub open_ns: i64,
+    /// Trading closes, Unix ns.
+    pub close_ns: i64,
+    /// Delay from close to determination (simulator-only knob), ns.
+    pub determination_delay_ns: i64,
+    /// Delay from determination to settlement (`settlement_timer_seconds`).
+    pub settlement_timer_s: i64,
+    /// `price_level_structure` name.
+    pub price_level_structure: String,
+    /// The authoritative tick grid.
+    pub price_ranges: Vec<PriceRange>,
+    /// Whether fractional counts (hundredths) are accepted.
+    pub fractional_trading: bool,
+    /// Whether it may close early.
+    pub can_close_early: bool,
+    /// `strike_type` (`greater`, `less`, `between`, …).
+    pub strike_type: String,
+    /// Lower strike, when any.
+    pub floor_strike: Option<i64>,
+    /// Upper strike, when any.
+    pub cap_strike: Option<i64>,
+    /// Result to determine; `None` lets the synthetic flow's latent probability decide.
+    pub forced_result: Option<MarketResult>,
+}
+
+/// Live state of one market.
+#[derive(Debug, Clone)]
+pub(crate) struct Market {
+    pub(crate) spec: MarketSpec,
+    pub(crate) series: u32,
+    pub(crate) grid: TickGrid,
+    pub(crate) status: MarketStatus,
+    pub(crate) book: Book,
+    /// Per-market exchange clock: bumped once per action that changes the book.
+    pub(crate) clock: u64,
+    /// The action that last bumped `clock` (several deltas of one action share a clock).
+    pub(crate) clock_action: u64,
+    pub(crate) last_price: Option<Price>,
+    pub(crate) last_trade_size: Count,
+    pub(crate) volume: Count,
+    pub(crate) open_interest: Count,
+    pub(crate) result: Option<MarketResult>,
+    pub(crate) settlement_value: Option<Price>,
+    pub(crate) determined_ns: Option<i64>,
+    pub(crate) settled_ns: Option<i64>,
+    pub(crate) updated_ns: i64,
+    /// Indices into the exchange's trade tape, oldest first.
+    pub(crate) trades: Vec<u32>,
+    pub(crate) candles: Vec<MinuteCandle>,
+    /// Accounts that ever held a position here (settlement walks them).
+    pub(crate) holders: BTreeSet<AccountKey>,
+}
+
+impl Market {
+    pub(crate) fn new(spec: MarketSpec, series: u32, grid: TickGrid) -> Market {
+        let updated_ns = spec.created_ns;
+        Market {
+            spec,
+            series,
+            grid,
+            status: MarketStatus::Initialized,
+            book: Book::default(),
+            clock: 0,
+            clock_action: 0,
+            last_price: None,
+            last_trade_size: Count::ZERO,
+            volume: Count::ZERO,
+            open_interest: Count::ZERO,
+            result: None,
+            settlement_value: None,
+            determined_ns: None,
+            settled_ns: None,
+            updated_ns,
+            trades: Vec::new(),
+            candles: Vec::new(),
+            holders: BTreeSet::new(),
+        }
+    }
+}
+
+/// A market as `GET /markets` reports it (static definition plus live fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MarketView {
+    /// The definition.
+    pub spec: MarketSpec,
+    /// Series ticker.
+    pub series_ticker: String,
+    /// Status.
+    pub status: MarketStatus,
+    /// Best YES bid and size.
+    pub yes_bid: Option<(Price, Count)>,
+    /// Best YES ask (= 1 − best NO bid) and size.
+    pub yes_ask: Option<(Price, Count)>,
+    /// Last traded YES price.
+    pub last_price: Option<Price>,
+    /// Contracts traded, all time.
+    pub volume: Count,
+    /// Contracts traded in the 24 h before the query time.
+    pub volume_24h: Count,
+    /// Contracts outstanding.
+    pub open_interest: Count,
+    /// Result once determined.
+    pub result: Option<MarketResult>,
+    /// YES settlement value once determined.
+    pub settlement_value: Option<Price>,
+    /// Determination time, Unix ns.
+    pub determined_ns: Option<i64>,
+    /// Settlement time, Unix ns.
+    pub settled_ns: Option<i64>,
+    /// Last non-trading change, Unix ns.
+    pub updated_ns: i64,
+    /// Fee parameters from the series.
+    pub fee: FeeParams,
+}
+
+impl MarketView {
+    /// Best NO bid (= 1 − best YES ask).
+    pub fn no_bid(&self) -> Option<Price> {
+        self.yes_ask.map(|(p, _)| p.complement())
+    }
+
+    /// Best NO ask (= 1 − best YES bid).
+    pub fn no_ask(&self) -> Option<Price> {
+        self.yes_bid.map(|(p, _)| p.complement())
+    }
+}
