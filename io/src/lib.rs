@@ -10,3 +10,4 @@ pub mod env;
 pub mod ratelimit;
 pub mod error;
 pub mod data_rest;
+pub mod exec;

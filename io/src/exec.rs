@@ -1,0 +1,747 @@
+//! Order execution: turns engine commands into signed write requests and classifies every
+//! outcome so the engine knows exactly what it may assume.
+//!
+//! Outcomes ([`WriteOutcome`]):
+//! - `Accepted` — 2xx with a readable answer;
+//! - `Rejected` — the exchange refused (4xx other than 408/429, including 401/403): the
+//!   request had no effect;
+//! - `RateLimited` — 429: no effect; reported, never retried here;
+//! - `Unknown` — timeout, 408, 5xx, broken connection, or an unreadable 2xx: the request may
+//!   or may not have taken effect. Resolve with [`Executor::resolve_unknown`] before any retry,
+//!   and a retry always reuses the same `client_order_id`;
+//! - `NotSent` — refused locally before anything went on the wire (bad path segment, batch
+//!   larger than the bucket, missing credentials).
+//!
+//! Writes are sent exactly once and always pass the write bucket of the shared
+//! [`RateLimiter`](crate::ratelimit::RateLimiter) first (an [`Executor`] refuses a client
+//! without one). Orders go to the V2 endpoints (`/portfolio/events/orders`) by default; the
+//! deprecated `/portfolio/orders` dialect is selectable (see [`legacy`]).
+
+pub mod legacy;
+mod outcome;
+
+use kalshi_core::client_order_id::ClientOrderId;
+use kalshi_core::commands::{AmendOrder, CancelOrder, Command, DecreaseOrder, PlaceOrder};
+use kalshi_core::config::SelfTradePrevention as CoreStp;
+use kalshi_core::events::{CancelAck, Event, OrderAck, OrderRejected, RequestKind};
+use kalshi_core::fixed::Count;
+use kalshi_core::market_data::OrderSnapshot;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+use crate::data_rest::endpoints::path_segment;
+use crate::data_rest::queries::OrdersQuery;
+use crate::data_rest::{AuthMode, RestClient, RestRequest, decode_json};
+use crate::error::RestError;
+use crate::normalize;
+use crate::wire::order_group::{
+    CreateOrderGroupRequest, CreateOrderGroupResponse, UpdateOrderGroupLimitRequest,
+};
+use crate::wire::order_v2::{
+    AmendOrderV2Request, AmendOrderV2Response, BatchCancelOrderV2Item, BatchCancelOrdersV2Request,
+    BatchCancelOrdersV2Response, BatchCreateOrdersV2Request, BatchCreateOrdersV2Response,
+    CancelOrderV2Response, CreateOrderV2Request, CreateOrderV2Response, DecreaseOrderV2Request,
+    DecreaseOrderV2Response, SelfTradePrevention, TimeInForce,
+};
+
+pub use outcome::{WriteOutcome, classify_write_error};
+
+/// Which order endpoints to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDialect {
+    /// `/portfolio/events/orders` (bid/ask, YES price) — current.
+    #[default]
+    V2,
+    /// `/portfolio/orders` (yes/no + buy/sell) — deprecated by Kalshi in 2026.
+    Legacy,
+}
+
+/// Settings of an [`Executor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecConfig {
+    /// Order endpoints.
+    pub dialect: OrderDialect,
+    /// Subaccount for every write (`None` = primary).
+    pub subaccount: Option<u32>,
+}
+
+/// Why an [`Executor`] could not be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ExecSetupError {
+    /// The REST client has no rate limiter; writes must never bypass the write bucket.
+    #[error("the REST client used for execution must have a rate limiter")]
+    MissingRateLimiter,
+    /// The REST client has no credentials; every write is signed.
+    #[error("the REST client used for execution must have API credentials")]
+    MissingCredentials,
+}
+
+/// A create that the exchange accepted, in one shape for both dialects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    /// Exchange order id.
+    pub order_id: String,
+    /// Echo of our client id.
+    pub client_order_id: Option<String>,
+    /// Filled immediately.
+    pub fill_count: Count,
+    /// Resting after placement.
+    pub remaining_count: Count,
+}
+
+/// A cancel the exchange accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canceled {
+    /// Exchange order id.
+    pub order_id: String,
+    /// Our client id, when echoed.
+    pub client_order_id: Option<String>,
+    /// Contracts that were resting and are now cancelled (0 if it had already finished).
+    pub reduced_by: Count,
+}
+
+/// An amend or decrease the exchange accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Modified {
+    /// Exchange order id.
+    pub order_id: String,
+    /// The order's client id after the change, when echoed.
+    pub client_order_id: Option<String>,
+    /// Filled in total, when reported.
+    pub fill_count: Option<Count>,
+    /// Resting after the change, when reported.
+    pub remaining_count: Option<Count>,
+}
+
+/// One item of a batch answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchItem<T> {
+    /// This item succeeded.
+    Accepted(T),
+    /// This item was refused.
+    Rejected {
+        /// Error code.
+        code: String,
+        /// Message.
+        message: String,
+    },
+}
+
+/// What a lookup by client order id found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// The exchange has the order.
+    Found(OrderSnapshot),
+    /// No order with this client id exists in that market: the create never took effect.
+    NotFound,
+}
+
+/// Executes order writes against one account.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    rest: RestClient,
+    config: ExecConfig,
+}
+
+fn stp(value: CoreStp) -> SelfTradePrevention {
+    match value {
+        CoreStp::TakerAtCross => SelfTradePrevention::TakerAtCross,
+        CoreStp::Maker => SelfTradePrevention::Maker,
+    }
+}
+
+fn time_in_force(value: kalshi_core::commands::TimeInForce) -> TimeInForce {
+    match value {
+        kalshi_core::commands::TimeInForce::GoodTillCanceled => TimeInForce::GoodTillCanceled,
+        kalshi_core::commands::TimeInForce::ImmediateOrCancel => TimeInForce::ImmediateOrCancel,
+        kalshi_core::commands::TimeInForce::FillOrKill => TimeInForce::FillOrKill,
+    }
+}
+
+impl Executor {
+    /// Wraps a REST client that has credentials and a rate limiter.
+    pub fn new(rest: RestClient, config: ExecConfig) -> Result<Executor, ExecSetupError> {
+        if rest.limiter().is_none() {
+            return Err(ExecSetupError::MissingRateLimiter);
+        }
+        if !rest.has_credentials() {
+            return Err(ExecSetupError::MissingCredentials);
+        }
+        Ok(Executor { rest, config })
+    }
+
+    /// The underlying REST client (for reads such as reconciliation).
+    pub fn rest(&self) -> &RestClient {
+        &self.rest
+    }
+
+    /// The settings.
+    pub fn config(&self) -> ExecConfig {
+        self.config
+    }
+
+    /// Sends one write (no retry) and decodes its answer.
+    async fn write<T: DeserializeOwned>(&self, request: RestRequest) -> WriteOutcome<T> {
+        match self.rest.send_once(&request).await {
+            Ok(response) => match decode_json::<T>(&request.endpoint(), &response) {
+                Ok(value) => WriteOutcome::Accepted(value),
+                Err(error) => WriteOutcome::Unknown {
+                    reason: format!("accepted with an unreadable answer: {error}"),
+                },
+            },
+            Err(error) => classify_write_error(&error),
+        }
+    }
+
+    /// Sends one write whose success answer has no body of interest (e.g. 204).
+    async fn write_empty(&self, request: RestRequest) -> WriteOutcome<()> {
+        match self.rest.send_once(&request).await {
+            Ok(_) => WriteOutcome::Accepted(()),
+            Err(error) => classify_write_error(&error),
+        }
+    }
+
+    fn subaccount_query(&self) -> Vec<(&'static str, String)> {
+        self.config
+            .subaccount
+            .map_or_else(Vec::new, |n| vec![("subaccount", n.to_string())])
+    }
+
+    /// The V2 create body for an order.
+    pub fn v2_request(&self, order: &PlaceOrder) -> CreateOrderV2Request {
+        CreateOrderV2Request {
+            ticker: order.ticker.clone(),
+            side: order.side,
+            count: order.count,
+            price: order.price,
+            time_in_force: time_in_force(order.time_in_force),
+            self_trade_prevention_type: stp(order.self_trade_prevention),
+            client_order_id: Some(order.client_order_id.as_str().to_string()),
+            expiration_time: order.expiration_ts_s,
+            post_only: Some(order.post_only),
+            reduce_only: Some(order.reduce_only),
+            cancel_order_on_pause: Some(order.cancel_order_on_pause),
+            subaccount: self.config.subaccount,
+            order_group_id: order.order_group_id.clone(),
+            exchange_index: None,
+        }
+    }
+
+    /// Creates an order (V2 or legacy per the config).
+    pub async fn place(&self, order: &PlaceOrder) -> WriteOutcome<Placed> {
+        match self.config.dialect {
+            OrderDialect::V2 => {
+                let request = match RestRequest::new(
+                    Method::POST,
+                    "/portfolio/events/orders",
+                    AuthMode::Signed,
+                )
+                .with_json(&self.v2_request(order))
+                {
+                    Ok(request) => request,
+                    Err(error) => return classify_write_error(&error),
+                };
+                self.write::<CreateOrderV2Response>(request)
+                    .await
+                    .map(|response| Placed {
+                        order_id: response.order_id,
+                        client_order_id: response.client_order_id,
+                        fill_count: response.fill_count,
+                        remaining_count: response.remaining_count,
+                    })
+            }
+            OrderDialect::Legacy => legacy::place(self, order).await,
+        }
+    }
+
+    /// Cancels one order by exchange id.
+    pub async fn cancel(&self, order_id: &str, ticker: &str) -> WriteOutcome<Canceled> {
+        if self.config.dialect == OrderDialect::Legacy {
+            return legacy::cancel(self, order_id).await;
+        }
+        let order_id = match path_segment("DELETE /portfolio/events/orders/{id}", order_id) {
+            Ok(order_id) => order_id,
+            Err(error) => return classify_write_error(&error),
+        };
+        let mut query = self.subaccount_query();
+        query.push(("market_ticker", ticker.to_string()));
+        let request = RestRequest::new(
+            Method::DELETE,
+            format!("/portfolio/events/orders/{order_id}"),
+            AuthMode::Signed,
+        )
+        .with_query(query);
+        self.write::<CancelOrderV2Response>(request)
+            .await
+            .map(|response| Canceled {
+                order_id: response.order_id,
+                client_order_id: response.client_order_id,
+                reduced_by: response.reduced_by,
+            })
+    }
+
+    /// Amends price and/or total count (`total_count` = filled + desired remaining).
+    pub async fn amend(&self, amend: &AmendOrder) -> WriteOutcome<Modified> {
+        if self.config.dialect == OrderDialect::Legacy {
+            return legacy::amend(self, amend).await;
+        }
+        let order_id =
+            match path_segment("POST /portfolio/events/orders/{id}/amend", &amend.order_id) {
+                Ok(order_id) => order_id,
+                Err(error) => return classify_write_error(&error),
+            };
+        let body = AmendOrderV2Request {
+            ticker: amend.ticker.clone(),
+            side: amend.side,
+            price: amend.price,
+            count: amend.total_count,
+            client_order_id: Some(amend.client_order_id.as_str().to_string()),
+            updated_client_order_id: None,
+            expiration_time: None,
+            exchange_index: None,
+        };
+        let request = match RestRequest::new(
+            Method::POST,
+            format!("/portfolio/events/orders/{order_id}/amend"),
+            AuthMode::Signed,
+        )
+        .with_query(self.subaccount_query())
+        .with_json(&body)
+        {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
+        self.write::<AmendOrderV2Response>(request)
+            .await
+            .map(|response| Modified {
+                order_id: response.order_id,
+                client_order_id: response.client_order_id,
+                fill_count: response.fill_count,
+                remaining_count: response.remaining_count,
+            })
+    }
+
+    /// Decreases an order's remaining size to `reduce_to`.
+    pub async fn decrease(&self, decrease: &DecreaseOrder) -> WriteOutcome<Modified> {
+        if self.config.dialect == OrderDialect::Legacy {
+            return legacy::decrease(self, decrease).await;
+        }
+        let order_id = match path_segment(
+            "POST /portfolio/events/orders/{id}/decrease",
+            &decrease.order_id,
+        ) {
+            Ok(order_id) => order_id,
+            Err(error) => return classify_write_error(&error),
+        };
+        let body = DecreaseOrderV2Request {
+            reduce_by: None,
+            reduce_to: Some(decrease.reduce_to),
+            exchange_index: None,
+            market_ticker: Some(decrease.ticker.clone()),
+        };
+        let request = match RestRequest::new(
+            Method::POST,
+            format!("/portfolio/events/orders/{order_id}/decrease"),
+            AuthMode::Signed,
+        )
+        .with_query(self.subaccount_query())
+        .with_json(&body)
+        {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
+        self.write::<DecreaseOrderV2Response>(request)
+            .await
+            .map(|response| Modified {
+                order_id: response.order_id,
+                client_order_id: response.client_order_id,
+                fill_count: None,
+                remaining_count: Some(response.remaining_count),
+            })
+    }
+
+    /// Creates several orders in one V2 batch (10 tokens per order; the batch must fit the
+    /// write bucket or it is `NotSent`). Items are answered in request order.
+    pub async fn batch_place(&self, orders: &[PlaceOrder]) -> WriteOutcome<Vec<BatchItem<Placed>>> {
+        let body = BatchCreateOrdersV2Request {
+            orders: orders.iter().map(|order| self.v2_request(order)).collect(),
+        };
+        let request = match RestRequest::new(
+            Method::POST,
+            "/portfolio/events/orders/batched",
+            AuthMode::Signed,
+        )
+        .with_batch_len(orders.len())
+        .with_json(&body)
+        {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
+        self.write::<BatchCreateOrdersV2Response>(request)
+            .await
+            .map(|response| {
+                response
+                    .orders
+                    .into_iter()
+                    .map(|item| match item.error {
+                        Some(error) => BatchItem::Rejected {
+                            code: error.code,
+                            message: error.message,
+                        },
+                        None => BatchItem::Accepted(Placed {
+                            order_id: item.order_id,
+                            client_order_id: item.client_order_id,
+                            fill_count: item.fill_count.unwrap_or_default(),
+                            remaining_count: item.remaining_count.unwrap_or_default(),
+                        }),
+                    })
+                    .collect()
+            })
+    }
+
+    /// Cancels several orders (`(order_id, ticker)` pairs) in one V2 batch (2 tokens each).
+    pub async fn batch_cancel(
+        &self,
+        orders: &[(String, String)],
+    ) -> WriteOutcome<Vec<BatchItem<Canceled>>> {
+        let body = BatchCancelOrdersV2Request {
+            orders: orders
+                .iter()
+                .map(|(order_id, ticker)| BatchCancelOrderV2Item {
+                    order_id: order_id.clone(),
+                    subaccount: self.config.subaccount,
+                    exchange_index: None,
+                    market_ticker: Some(ticker.clone()),
+                })
+                .collect(),
+        };
+        let request = match RestRequest::new(
+            Method::DELETE,
+            "/portfolio/events/orders/batched",
+            AuthMode::Signed,
+        )
+        .with_batch_len(orders.len())
+        .with_json(&body)
+        {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
+        self.write::<BatchCancelOrdersV2Response>(request)
+            .await
+            .map(|response| {
+                response
+                    .orders
+                    .into_iter()
+                    .map(|item| match item.error {
+                        Some(error) => BatchItem::Rejected {
+                            code: error.code,
+                            message: error.message,
+                        },
+                        None => BatchItem::Accepted(Canceled {
+                            order_id: item.order_id,
+                            client_order_id: item.client_order_id,
+                            reduced_by: item.reduced_by.unwrap_or_default(),
+                        }),
+                    })
+                    .collect()
+            })
+    }
+
+    /// Cancels every resting order of the account (`DELETE /portfolio/events/orders`, 204).
+    pub async fn cancel_all(&self) -> WriteOutcome<()> {
+        let request =
+            RestRequest::new(Method::DELETE, "/portfolio/events/orders", AuthMode::Signed)
+                .with_query(self.subaccount_query());
+        self.write_empty(request).await
+    }
+
+    /// Creates an order group with a rolling 15 s matched-contracts limit; returns its id.
+    pub async fn create_order_group(&self, contracts_limit: Count) -> WriteOutcome<String> {
+        let body = CreateOrderGroupRequest {
+            contracts_limit: None,
+            contracts_limit_fp: Some(contracts_limit),
+            subaccount: self.config.subaccount,
+            exchange_index: None,
+        };
+        let request = match RestRequest::new(
+            Method::POST,
+            "/portfolio/order_groups/create",
+            AuthMode::Signed,
+        )
+        .with_json(&body)
+        {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
+        self.write::<CreateOrderGroupResponse>(request)
+            .await
+            .map(|response| response.order_group_id)
+    }
+
+    async fn order_group_put(
+        &self,
+        order_group_id: &str,
+        action: &str,
+        body: serde_json::Value,
+    ) -> WriteOutcome<()> {
+        let label = format!("PUT /portfolio/order_groups/{{id}}/{action}");
+        let order_group_id = match path_segment(&label, order_group_id) {
+            Ok(id) => id,
+            Err(error) => return classify_write_error(&error),
+        };
+        let request = match RestRequest::new(
+            Method::PUT,
+            format!("/portfolio/order_groups/{order_group_id}/{action}"),
+            AuthMode::Signed,
+        )
+        .with_query(self.subaccount_query())
+        .with_json(&body)
+        {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
+        self.write_empty(request).await
+    }
+
+    /// Triggers a group: cancels its orders and blocks new ones until reset.
+    pub async fn trigger_order_group(&self, order_group_id: &str) -> WriteOutcome<()> {
+        self.order_group_put(order_group_id, "trigger", serde_json::json!({}))
+            .await
+    }
+
+    /// Resets a triggered group so it accepts orders again.
+    pub async fn reset_order_group(&self, order_group_id: &str) -> WriteOutcome<()> {
+        self.order_group_put(order_group_id, "reset", serde_json::json!({}))
+            .await
+    }
+
+    /// Changes a group's contracts limit (triggers at once if below the window's volume).
+    pub async fn set_order_group_limit(
+        &self,
+        order_group_id: &str,
+        contracts_limit: Count,
+    ) -> WriteOutcome<()> {
+        let body = UpdateOrderGroupLimitRequest {
+            contracts_limit_fp: Some(contracts_limit),
+            ..UpdateOrderGroupLimitRequest::default()
+        };
+        match serde_json::to_value(&body) {
+            Ok(body) => self.order_group_put(order_group_id, "limit", body).await,
+            Err(error) => WriteOutcome::NotSent {
+                reason: format!("cannot serialize body: {error}"),
+            },
+        }
+    }
+
+    /// Deletes a group and cancels its orders.
+    pub async fn delete_order_group(&self, order_group_id: &str) -> WriteOutcome<()> {
+        let order_group_id =
+            match path_segment("DELETE /portfolio/order_groups/{id}", order_group_id) {
+                Ok(id) => id,
+                Err(error) => return classify_write_error(&error),
+            };
+        let request = RestRequest::new(
+            Method::DELETE,
+            format!("/portfolio/order_groups/{order_group_id}"),
+            AuthMode::Signed,
+        )
+        .with_query(self.subaccount_query());
+        self.write_empty(request).await
+    }
+
+    /// Looks an order up by client id in one market (`GET /portfolio/orders?ticker=…`, every
+    /// page): the way to settle an `Unknown` outcome before deciding on a retry.
+    pub async fn resolve_unknown(
+        &self,
+        client_order_id: &str,
+        ticker: &str,
+    ) -> Result<Resolution, RestError> {
+        use futures_util::StreamExt as _;
+        let query = OrdersQuery {
+            ticker: Some(ticker.to_string()),
+            subaccount: self.config.subaccount,
+            limit: Some(1000),
+            ..OrdersQuery::default()
+        };
+        let orders = self.rest.orders_stream(&query);
+        futures_util::pin_mut!(orders);
+        while let Some(order) = orders.next().await {
+            let order = order?;
+            if order.client_order_id.as_deref() == Some(client_order_id) {
+                let snapshot =
+                    normalize::order_snapshot(&order).map_err(|error| RestError::Decode {
+                        endpoint: "GET /portfolio/orders".to_string(),
+                        status: 200,
+                        reason: error.to_string(),
+                    })?;
+                return Ok(Resolution::Found(snapshot));
+            }
+        }
+        Ok(Resolution::NotFound)
+    }
+
+    /// Executes one engine command and reports its outcome as engine events (to be journaled
+    /// and fed back): acks, rejections, unknown outcomes, lookups. A `Cancel` without an
+    /// exchange order id is looked up by client id first.
+    pub async fn execute(&self, command: &Command) -> Vec<Event> {
+        match command {
+            Command::Place(order) => {
+                let outcome = self.place(order).await;
+                vec![placed_event(&order.client_order_id, outcome)]
+            }
+            Command::Amend(amend) => {
+                let outcome = self.amend(amend).await;
+                vec![modified_event(
+                    &amend.client_order_id,
+                    RequestKind::Amend,
+                    outcome,
+                )]
+            }
+            Command::Decrease(decrease) => {
+                let outcome = self.decrease(decrease).await;
+                vec![modified_event(
+                    &decrease.client_order_id,
+                    RequestKind::Decrease,
+                    outcome,
+                )]
+            }
+            Command::Cancel(cancel) => self.execute_cancel(cancel).await,
+            Command::CancelAll => match self.cancel_all().await {
+                WriteOutcome::Accepted(()) => Vec::new(),
+                other => {
+                    tracing::warn!(outcome = other.kind_name(), "cancel-all did not succeed");
+                    Vec::new()
+                }
+            },
+            Command::LookupOrder {
+                client_order_id,
+                ticker,
+            } => self.lookup_events(client_order_id, ticker).await,
+        }
+    }
+
+    async fn lookup_events(&self, client_order_id: &ClientOrderId, ticker: &str) -> Vec<Event> {
+        match self.resolve_unknown(client_order_id.as_str(), ticker).await {
+            Ok(Resolution::Found(snapshot)) => vec![Event::OrderSnapshot(snapshot)],
+            Ok(Resolution::NotFound) => vec![Event::OrderNotFound {
+                client_order_id: client_order_id.clone(),
+            }],
+            Err(error) => {
+                tracing::warn!(%error, "order lookup failed; the outcome stays unknown");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn execute_cancel(&self, cancel: &CancelOrder) -> Vec<Event> {
+        let order_id = match &cancel.order_id {
+            Some(order_id) => order_id.clone(),
+            None => match self
+                .resolve_unknown(cancel.client_order_id.as_str(), &cancel.ticker)
+                .await
+            {
+                Ok(Resolution::Found(snapshot)) => snapshot.order_id,
+                Ok(Resolution::NotFound) => {
+                    return vec![Event::OrderNotFound {
+                        client_order_id: cancel.client_order_id.clone(),
+                    }];
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "lookup before cancel failed");
+                    return vec![Event::OrderUnknown {
+                        client_order_id: cancel.client_order_id.clone(),
+                        request: RequestKind::Cancel,
+                    }];
+                }
+            },
+        };
+        let event = match self.cancel(&order_id, &cancel.ticker).await {
+            WriteOutcome::Accepted(canceled) => Event::CancelAck(CancelAck {
+                client_order_id: cancel.client_order_id.clone(),
+                order_id: canceled.order_id,
+                reduced_by: canceled.reduced_by,
+            }),
+            other => non_accepted_event(&cancel.client_order_id, RequestKind::Cancel, other),
+        };
+        vec![event]
+    }
+}
+
+/// The event for a create's outcome.
+pub fn placed_event(client_order_id: &ClientOrderId, outcome: WriteOutcome<Placed>) -> Event {
+    match outcome {
+        WriteOutcome::Accepted(placed) => Event::OrderAck(OrderAck {
+            client_order_id: client_order_id.clone(),
+            order_id: placed.order_id,
+            request: RequestKind::Place,
+            fill_count: placed.fill_count,
+            remaining_count: placed.remaining_count,
+        }),
+        other => non_accepted_event(client_order_id, RequestKind::Place, other),
+    }
+}
+
+/// The event for an amend's or decrease's outcome. Fields the exchange did not report are
+/// zero in the ack; the `user_orders` stream carries the full state.
+pub fn modified_event(
+    client_order_id: &ClientOrderId,
+    request: RequestKind,
+    outcome: WriteOutcome<Modified>,
+) -> Event {
+    match outcome {
+        WriteOutcome::Accepted(modified) => Event::OrderAck(OrderAck {
+            client_order_id: client_order_id.clone(),
+            order_id: modified.order_id,
+            request,
+            fill_count: modified.fill_count.unwrap_or_default(),
+            remaining_count: modified.remaining_count.unwrap_or_default(),
+        }),
+        other => non_accepted_event(client_order_id, request, other),
+    }
+}
+
+/// The event for any outcome other than `Accepted`.
+fn non_accepted_event<T>(
+    client_order_id: &ClientOrderId,
+    request: RequestKind,
+    outcome: WriteOutcome<T>,
+) -> Event {
+    let rejected = |code: String, message: String| {
+        Event::OrderRejected(OrderRejected {
+            client_order_id: client_order_id.clone(),
+            request,
+            code,
+            message,
+        })
+    };
+    match outcome {
+        WriteOutcome::Rejected {
+            status,
+            code,
+            message,
+        } => {
+            let code = if code.is_empty() {
+                format!("http_{status}")
+            } else {
+                code
+            };
+            rejected(code, message)
+        }
+        WriteOutcome::RateLimited => {
+            rejected("rate_limited".to_string(), "too many requests".to_string())
+        }
+        WriteOutcome::NotSent { reason } => rejected("not_sent".to_string(), reason),
+        WriteOutcome::Unknown { reason } => {
+            tracing::warn!(%client_order_id, ?request, %reason, "write outcome unknown");
+            Event::OrderUnknown {
+                client_order_id: client_order_id.clone(),
+                request,
+            }
+        }
+        WriteOutcome::Accepted(_) => Event::OrderUnknown {
+            client_order_id: client_order_id.clone(),
+            request,
+        },
+    }
+}
