@@ -10,6 +10,9 @@ use thiserror::Error;
 
 use crate::client_order_id::RunId;
 use crate::fixed::{Count, Money};
+use crate::market_scanner::ScannerConfig;
+use crate::market_state::MarketStateConfig;
+use crate::signals::SignalConfig;
 
 /// Why a configuration was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -27,7 +30,7 @@ pub enum ConfigError {
 }
 
 /// Everything the engine needs to trade, journaled at run start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EngineConfig {
     /// Identifier of this run; the stem of every client order id.
@@ -40,6 +43,14 @@ pub struct EngineConfig {
     pub risk: RiskLimits,
     /// Order fields that apply to every request.
     pub orders: OrderDefaults,
+    /// Market scanner thresholds: which listed markets are worth quoting.
+    pub scanner: ScannerConfig,
+    /// Most markets quoted at once (the scanner's best). Default 10.
+    pub quoted_markets_max: u32,
+    /// Signal tunables (fair value blend, windows).
+    pub signals: SignalConfig,
+    /// Per-market state bounds (trade window, trend time constant).
+    pub market_state: MarketStateConfig,
     /// Balance target precision for fee rounding, micro-dollars: 10 000 ($0.01) for
     /// non-direct members (the default), 100 ($0.0001) for direct members.
     pub fee_target_precision_micros: i64,
@@ -53,6 +64,13 @@ impl Default for EngineConfig {
             ev_gate: EvGateConfig::default(),
             risk: RiskLimits::default(),
             orders: OrderDefaults::default(),
+            scanner: ScannerConfig::default(),
+            quoted_markets_max: 10,
+            signals: SignalConfig {
+                model_weight: 1.0,
+                ..SignalConfig::default()
+            },
+            market_state: MarketStateConfig::default(),
             fee_target_precision_micros: 10_000,
         }
     }

@@ -17,7 +17,7 @@ use crate::risk::RiskStateRecord;
 
 /// One input to the engine: its sequence number (the authority on order), the time it was
 /// received (Unix ns) and the event itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
     /// Position in the journal; strictly increasing.
     pub seq: u64,
@@ -128,7 +128,7 @@ pub enum ControlCommand {
 }
 
 /// Everything the engine can be told.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// The effective configuration (first event of a run).
     Config(EngineConfig),

@@ -8,6 +8,8 @@ pub mod book;
 pub mod client_order_id;
 pub mod commands;
 pub mod config;
+pub mod decision;
+pub mod engine;
 pub mod ev_gate;
 pub mod events;
 pub mod fees;

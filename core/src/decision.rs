@@ -1,0 +1,242 @@
+//! Decision records: why the engine did (or did not do) something. They are journaled beside
+//! the commands, so every request can be explained from the journal alone, and each has one
+//! readable transcript line.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::client_order_id::ClientOrderId;
+use crate::ev_gate::{EvDecision, FairSource};
+use crate::events::RequestKind;
+use crate::fixed::{Count, Price, SignedCount};
+use crate::order_manager::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
+use crate::risk::{RiskRejection, RiskState, RiskStateRecord};
+use crate::side::BookSide;
+use crate::strategy::{RequoteReason, WithdrawReason};
+
+/// The risk gate's verdict on one intent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskDecision {
+    /// The intent's client id.
+    pub client_order_id: ClientOrderId,
+    /// Market ticker.
+    pub ticker: String,
+    /// Which request.
+    pub request: RequestKind,
+    /// Side.
+    pub side: BookSide,
+    /// YES price.
+    pub price: Price,
+    /// Contracts (remaining count for an amend).
+    pub count: Count,
+    /// `None` when approved.
+    pub rejection: Option<RiskRejection>,
+}
+
+/// A strategy's new quotes for a market, after the EV gate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteDecision {
+    /// Market ticker.
+    pub ticker: String,
+    /// Strategy name.
+    pub strategy: String,
+    /// Why now.
+    pub reason: RequoteReason,
+    /// Fair YES probability, ppm.
+    pub fair_ppm: u32,
+    /// Its source.
+    pub fair_source: FairSource,
+    /// Best bid when decided.
+    pub best_bid: Option<Price>,
+    /// Best ask when decided.
+    pub best_ask: Option<Price>,
+    /// Our position.
+    pub position: SignedCount,
+    /// The quotes that passed the EV gate.
+    pub quotes: Vec<DesiredQuote>,
+}
+
+/// Inputs the engine could not use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ignored {
+    /// A market the engine does not know.
+    UnknownMarket {
+        /// Its ticker.
+        ticker: String,
+    },
+    /// The book refused a snapshot or delta.
+    BookError {
+        /// Market ticker.
+        ticker: String,
+        /// The book's error.
+        error: String,
+    },
+    /// A model probability above one.
+    BadModelProbability {
+        /// Market ticker.
+        ticker: String,
+        /// The value.
+        probability_ppm: u32,
+    },
+    /// A fill already applied.
+    DuplicateFill {
+        /// Its id.
+        fill_id: String,
+    },
+    /// A configuration that failed validation.
+    ConfigRejected {
+        /// The validation error.
+        error: String,
+    },
+}
+
+/// One decision record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    /// A configuration took effect.
+    ConfigAccepted {
+        /// The run id.
+        run_id: String,
+    },
+    /// The quotable universe changed.
+    UniverseSelected {
+        /// Markets listed so far.
+        listed: u32,
+        /// Markets now quoted, best first.
+        quoted: Vec<String>,
+    },
+    /// An EV gate evaluation.
+    Ev(EvDecision),
+    /// A risk gate verdict.
+    Risk(RiskDecision),
+    /// The risk state changed (or was restored).
+    RiskState(RiskStateRecord),
+    /// An operator resume was refused.
+    ResumeRefused {
+        /// The state that stays in force.
+        state: RiskState,
+    },
+    /// New quotes for a market.
+    Quote(QuoteDecision),
+    /// Every quote of a market withdrawn.
+    Withdraw {
+        /// Market ticker.
+        ticker: String,
+        /// Why.
+        reason: WithdrawReason,
+    },
+    /// An order changed status.
+    Order(OrderTransition),
+    /// A fill was applied.
+    Fill(FillApplied),
+    /// Reconciliation finished.
+    Reconciled(ReconcileSummary),
+    /// The exchange reports a different position than our books.
+    PositionDrift {
+        /// Market ticker.
+        ticker: String,
+        /// Ours.
+        ours: SignedCount,
+        /// The exchange's.
+        exchange: SignedCount,
+    },
+    /// An input that could not be used.
+    Ignored(Ignored),
+}
+
+impl Decision {
+    /// One readable line for transcripts.
+    pub fn transcript_line(&self) -> String {
+        self.to_string()
+    }
+}
+
+fn price_or_dash(price: Option<Price>) -> String {
+    price.map_or_else(|| "-".to_string(), |price| price.to_string())
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Decision::ConfigAccepted { run_id } => write!(f, "CONFIG_ACCEPTED run={run_id}"),
+            Decision::UniverseSelected { listed, quoted } => {
+                write!(f, "UNIVERSE listed={listed} quoted=[{}]", quoted.join(","))
+            }
+            Decision::Ev(decision) => decision.fmt(f),
+            Decision::Risk(risk) => {
+                write!(
+                    f,
+                    "RISK {:?} {} {} {} {}@{} -> ",
+                    risk.request,
+                    risk.client_order_id,
+                    risk.ticker,
+                    risk.side.as_str(),
+                    risk.count,
+                    risk.price
+                )?;
+                match &risk.rejection {
+                    None => f.write_str("approved"),
+                    Some(rejection) => write!(f, "rejected {rejection}"),
+                }
+            }
+            Decision::RiskState(record) => write!(f, "RISK_STATE {record}"),
+            Decision::ResumeRefused { state } => {
+                write!(f, "RESUME_REFUSED state={}", state.as_str())
+            }
+            Decision::Quote(quote) => {
+                write!(
+                    f,
+                    "QUOTE {} {} {:?} fair_ppm={}({:?}) touch={}/{} position={} [",
+                    quote.ticker,
+                    quote.strategy,
+                    quote.reason,
+                    quote.fair_ppm,
+                    quote.fair_source,
+                    price_or_dash(quote.best_bid),
+                    price_or_dash(quote.best_ask),
+                    quote.position
+                )?;
+                for (index, rung) in quote.quotes.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{}:{}@{}", rung.side.as_str(), rung.count, rung.price)?;
+                }
+                f.write_str("]")
+            }
+            Decision::Withdraw { ticker, reason } => write!(f, "WITHDRAW {ticker} {reason}"),
+            Decision::Order(transition) => transition.fmt(f),
+            Decision::Fill(fill) => fill.fmt(f),
+            Decision::Reconciled(summary) => write!(
+                f,
+                "RECONCILED adopted={} foreign={} missing={} positions={}",
+                summary.adopted, summary.foreign, summary.missing, summary.positions
+            ),
+            Decision::PositionDrift {
+                ticker,
+                ours,
+                exchange,
+            } => {
+                write!(f, "POSITION_DRIFT {ticker} ours={ours} exchange={exchange}")
+            }
+            Decision::Ignored(ignored) => match ignored {
+                Ignored::UnknownMarket { ticker } => write!(f, "IGNORED unknown_market {ticker}"),
+                Ignored::BookError { ticker, error } => {
+                    write!(f, "IGNORED book_error {ticker} {error}")
+                }
+                Ignored::BadModelProbability {
+                    ticker,
+                    probability_ppm,
+                } => {
+                    write!(
+                        f,
+                        "IGNORED bad_model_probability {ticker} {probability_ppm}"
+                    )
+                }
+                Ignored::DuplicateFill { fill_id } => write!(f, "IGNORED duplicate_fill {fill_id}"),
+                Ignored::ConfigRejected { error } => write!(f, "IGNORED config_rejected {error}"),
+            },
+        }
+    }
+}

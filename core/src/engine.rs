@@ -1,0 +1,893 @@
+//! The engine: one pure, synchronous, deterministic step function.
+//!
+//! `Engine::process(&Envelope) -> Output` applies one event to the market state, the order
+//! books and the risk gate, asks the strategy for quotes where something relevant changed, and
+//! returns the commands to send and the decisions that explain them. No clock, no IO, no
+//! randomness: the same envelopes in the same order give byte-identical outputs.
+//!
+//! Quoting needs all of: an accepted `Config`, a completed reconciliation (`Reconciled`), the
+//! market in the quoted universe (scanner's best `quoted_markets_max` of the listings, plus
+//! markets where we hold a position or orders), an active market status, a valid book,
+//! exchange trading active, and a risk state that is not HALTED. When any of them stops
+//! holding for a market, its quotes are cancelled in the same step.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::book::InvalidReason;
+use crate::client_order_id::{ClientOrderId, ClientOrderIdGenerator};
+use crate::commands::{Command, PlaceOrder, TimeInForce};
+use crate::config::EngineConfig;
+use crate::decision::{Decision, Ignored, QuoteDecision, RiskDecision};
+use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for};
+use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKind, TimerKind};
+use crate::fees::Liquidity;
+use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price};
+use crate::market_data::MarketStatus;
+use crate::market_scanner::scan_listings;
+use crate::market_state::MarketStateConfig;
+use crate::order_manager::{
+    DesiredQuote, DiffPlan, Effects, InFlight, OrderManager, TransitionCause,
+};
+use crate::risk::{Risk, RiskState, RiskView, ScopeExposure};
+use crate::side::BookSide;
+use crate::signals::Signals;
+use crate::strategy::maker_ladder::MakerLadder;
+use crate::strategy::{ExitOrder, QuoteContext, QuotePlan, Strategy, WithdrawReason};
+use crate::universe::{MarketIndex, Universe};
+
+/// What one step produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Output {
+    /// Requests for io/exec, in sending order.
+    pub commands: Vec<Command>,
+    /// Why.
+    pub decisions: Vec<Decision>,
+}
+
+impl Output {
+    fn decide(&mut self, decision: Decision) {
+        self.decisions.push(decision);
+    }
+
+    fn absorb(&mut self, effects: Effects) {
+        self.decisions
+            .extend(effects.transitions.into_iter().map(Decision::Order));
+        self.commands.extend(effects.commands);
+    }
+}
+
+/// The trading engine.
+pub struct Engine {
+    config: Option<EngineConfig>,
+    universe: Universe,
+    quoted: BTreeSet<MarketIndex>,
+    event_markets: BTreeMap<String, BTreeSet<String>>,
+    desired: BTreeMap<MarketIndex, Vec<DesiredQuote>>,
+    fair_ppm: BTreeMap<MarketIndex, u32>,
+    orders: OrderManager,
+    risk: Risk,
+    ev_gate: Option<EvGate>,
+    strategy: Option<Box<dyn Strategy + Send>>,
+    custom_strategy: bool,
+    ids: Option<ClientOrderIdGenerator>,
+    reconciled: bool,
+    trading_active: bool,
+    shutting_down: bool,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An engine that will run the maker ladder once configured.
+    pub fn new() -> Engine {
+        let defaults = EngineConfig::default();
+        Engine {
+            config: None,
+            universe: Universe::new(MarketStateConfig::default()),
+            quoted: BTreeSet::new(),
+            event_markets: BTreeMap::new(),
+            desired: BTreeMap::new(),
+            fair_ppm: BTreeMap::new(),
+            orders: OrderManager::new(),
+            risk: Risk::new(defaults.risk),
+            ev_gate: None,
+            strategy: None,
+            custom_strategy: false,
+            ids: None,
+            reconciled: false,
+            trading_active: true,
+            shutting_down: false,
+        }
+    }
+
+    /// An engine that runs `strategy` instead of the maker ladder.
+    pub fn with_strategy(strategy: Box<dyn Strategy + Send>) -> Engine {
+        Engine {
+            strategy: Some(strategy),
+            custom_strategy: true,
+            ..Engine::new()
+        }
+    }
+
+    /// The risk state in force.
+    pub fn risk_state(&self) -> RiskState {
+        self.risk.state()
+    }
+
+    /// The order books.
+    pub fn orders(&self) -> &OrderManager {
+        &self.orders
+    }
+
+    /// The markets.
+    pub fn universe(&self) -> &Universe {
+        &self.universe
+    }
+
+    /// Applies one envelope.
+    pub fn process(&mut self, envelope: &Envelope) -> Output {
+        let mut out = Output::default();
+        let ts_ns = envelope.ts_ns;
+        match &envelope.event {
+            Event::Config(config) => self.on_config(config, &mut out),
+            Event::MarketListing(listings) => {
+                for info in listings {
+                    self.universe.upsert_listing(info, ts_ns);
+                    if !info.event_ticker.is_empty() {
+                        self.event_markets
+                            .entry(info.event_ticker.clone())
+                            .or_default()
+                            .insert(info.ticker.clone());
+                    }
+                }
+                self.select_universe(ts_ns, &mut out);
+                self.requote_all(ts_ns, &mut out);
+            }
+            Event::BookSnapshot(snapshot) => {
+                if let Some(index) = self.known_market(&snapshot.ticker, &mut out) {
+                    if let Some(state) = self.universe.get_mut(index)
+                        && let Err(error) = state.on_snapshot(snapshot, ts_ns)
+                    {
+                        out.decide(Decision::Ignored(Ignored::BookError {
+                            ticker: snapshot.ticker.clone(),
+                            error: error.to_string(),
+                        }));
+                    }
+                    self.requote(index, ts_ns, &mut out);
+                }
+            }
+            Event::BookDelta(delta) => {
+                if let Some(index) = self.known_market(&delta.ticker, &mut out) {
+                    if let Some(state) = self.universe.get_mut(index)
+                        && let Err(error) = state.on_delta(delta, ts_ns)
+                    {
+                        out.decide(Decision::Ignored(Ignored::BookError {
+                            ticker: delta.ticker.clone(),
+                            error: error.to_string(),
+                        }));
+                    }
+                    self.requote(index, ts_ns, &mut out);
+                }
+            }
+            Event::BookInvalidated { ticker, reason } => {
+                if let Some(index) = self.known_market(ticker, &mut out) {
+                    if let Some(state) = self.universe.get_mut(index) {
+                        let book_reason = match reason {
+                            BookInvalidation::SequenceGap | BookInvalidation::Reconnect => {
+                                InvalidReason::SequenceGap
+                            }
+                            BookInvalidation::Stale => InvalidReason::Stale,
+                        };
+                        state.book_mut().mark_invalid(book_reason);
+                    }
+                    self.requote(index, ts_ns, &mut out);
+                }
+            }
+            Event::PublicTrade(trade) => {
+                if let Some(state) = self.universe.by_ticker_mut(&trade.ticker) {
+                    state.on_trade(trade, ts_ns);
+                }
+            }
+            Event::OwnFill(fill) => {
+                match self.orders.on_fill(fill) {
+                    Some((applied, effects)) => {
+                        self.risk.record_fill(applied.realized, applied.fee);
+                        out.decide(Decision::Fill(applied));
+                        out.absorb(effects);
+                        self.check_loss(&mut out);
+                    }
+                    None => out.decide(Decision::Ignored(Ignored::DuplicateFill {
+                        fill_id: fill.fill_id.clone(),
+                    })),
+                }
+                self.requote_ticker(&fill.ticker, ts_ns, &mut out);
+            }
+            Event::OrderAck(ack) => {
+                let effects = self.orders.on_ack(ack);
+                self.after_order_event(&ack.client_order_id, effects, ts_ns, &mut out);
+            }
+            Event::OrderRejected(rejected) => {
+                let effects = self.orders.on_rejected(rejected);
+                self.after_order_event(&rejected.client_order_id, effects, ts_ns, &mut out);
+            }
+            Event::OrderUnknown {
+                client_order_id, ..
+            } => {
+                let effects = self.orders.on_unknown(client_order_id);
+                self.after_order_event(client_order_id, effects, ts_ns, &mut out);
+            }
+            Event::OrderNotFound { client_order_id } => {
+                let effects = self.orders.on_not_found(client_order_id);
+                self.after_order_event(client_order_id, effects, ts_ns, &mut out);
+            }
+            Event::CancelAck(ack) => {
+                let effects = self.orders.on_cancel_ack(ack);
+                self.after_order_event(&ack.client_order_id, effects, ts_ns, &mut out);
+            }
+            Event::OrderSnapshot(snapshot) => {
+                let effects = self.orders.on_snapshot(snapshot, TransitionCause::Snapshot);
+                out.absorb(effects);
+                self.requote_ticker(&snapshot.ticker, ts_ns, &mut out);
+            }
+            Event::PositionSnapshot(snapshot) => {
+                let ours = self.orders.positions().get(&snapshot.ticker).position;
+                if ours != snapshot.position {
+                    out.decide(Decision::PositionDrift {
+                        ticker: snapshot.ticker.clone(),
+                        ours,
+                        exchange: snapshot.position,
+                    });
+                }
+            }
+            Event::Lifecycle(change) => {
+                let index = self.universe.ensure_ticker(&change.ticker);
+                if let Some(state) = self.universe.get_mut(index) {
+                    state.on_lifecycle(change, ts_ns);
+                }
+                self.requote(index, ts_ns, &mut out);
+            }
+            Event::ModelProbability {
+                ticker,
+                probability_ppm,
+            } => {
+                if let Some(index) = self.known_market(ticker, &mut out) {
+                    let accepted = self.universe.get_mut(index).is_some_and(|state| {
+                        state
+                            .signal_state_mut()
+                            .set_model_probability(*probability_ppm, ts_ns)
+                            .is_ok()
+                    });
+                    if accepted {
+                        self.requote(index, ts_ns, &mut out);
+                    } else {
+                        out.decide(Decision::Ignored(Ignored::BadModelProbability {
+                            ticker: ticker.clone(),
+                            probability_ppm: *probability_ppm,
+                        }));
+                    }
+                }
+            }
+            Event::Reconciled { orders, positions } => {
+                let (summary, effects) = self.orders.reconcile(orders, positions);
+                out.decide(Decision::Reconciled(summary));
+                out.absorb(effects);
+                self.reconciled = true;
+                self.select_universe(ts_ns, &mut out);
+                self.requote_all(ts_ns, &mut out);
+            }
+            Event::Timer { kind } => {
+                match kind {
+                    TimerKind::Tick => self.check_loss(&mut out),
+                    TimerKind::DailyReset => {
+                        if let Some(record) = self.risk.daily_reset() {
+                            out.decide(Decision::RiskState(record));
+                        }
+                    }
+                }
+                self.requote_all(ts_ns, &mut out);
+            }
+            Event::Control(control) => self.on_control(*control, ts_ns, &mut out),
+            Event::ExchangeStatus { trading_active } => {
+                self.trading_active = *trading_active;
+                self.requote_all(ts_ns, &mut out);
+            }
+            Event::RiskStateRestored(record) => {
+                out.decide(Decision::RiskState(self.risk.restore(record)));
+                self.requote_all(ts_ns, &mut out);
+            }
+        }
+        out
+    }
+
+    fn on_config(&mut self, config: &EngineConfig, out: &mut Output) {
+        if let Err(error) = config.validate() {
+            out.decide(Decision::Ignored(Ignored::ConfigRejected {
+                error: error.to_string(),
+            }));
+            return;
+        }
+        let same_run = self
+            .config
+            .as_ref()
+            .is_some_and(|previous| previous.run_id == config.run_id);
+        if !same_run {
+            self.ids = Some(ClientOrderIdGenerator::new(config.run_id.clone()));
+        }
+        self.risk.set_limits(config.risk.clone());
+        self.ev_gate = Some(EvGate::new(
+            config.ev_gate.clone(),
+            config.fee_target_precision_micros,
+        ));
+        if !self.custom_strategy {
+            self.strategy = Some(Box::new(MakerLadder::new(config.strategy.clone())));
+        }
+        if self.universe.is_empty() {
+            self.universe = Universe::new(config.market_state);
+        }
+        self.config = Some(config.clone());
+        out.decide(Decision::ConfigAccepted {
+            run_id: config.run_id.to_string(),
+        });
+    }
+
+    fn on_control(&mut self, control: ControlCommand, ts_ns: i64, out: &mut Output) {
+        match control {
+            ControlCommand::KillSwitch => {
+                if let Some(record) = self.risk.kill() {
+                    out.decide(Decision::RiskState(record));
+                }
+                // The exchange-wide cancel covers every order; per-order records wait for the
+                // exchange's cancel reports.
+                self.orders.cancel_orders(None);
+                self.desired.clear();
+                out.commands.push(Command::CancelAll);
+            }
+            ControlCommand::Halt => {
+                if let Some(record) = self.risk.halt() {
+                    out.decide(Decision::RiskState(record));
+                }
+                self.requote_all(ts_ns, out);
+                out.commands.extend(self.orders.cancel_orders(None));
+            }
+            ControlCommand::Resume => {
+                match self.risk.resume(self.unrealized_pnl()) {
+                    Ok(Some(record)) => out.decide(Decision::RiskState(record)),
+                    Ok(None) => {}
+                    Err(state) => out.decide(Decision::ResumeRefused { state }),
+                }
+                self.requote_all(ts_ns, out);
+            }
+            ControlCommand::Shutdown => {
+                self.shutting_down = true;
+                self.requote_all(ts_ns, out);
+                out.commands.extend(self.orders.cancel_orders(None));
+            }
+        }
+    }
+
+    fn known_market(&self, ticker: &str, out: &mut Output) -> Option<MarketIndex> {
+        let index = self.universe.index_of(ticker);
+        if index.is_none() {
+            out.decide(Decision::Ignored(Ignored::UnknownMarket {
+                ticker: ticker.to_string(),
+            }));
+        }
+        index
+    }
+
+    fn after_order_event(
+        &mut self,
+        client_order_id: &ClientOrderId,
+        effects: Effects,
+        ts_ns: i64,
+        out: &mut Output,
+    ) {
+        out.absorb(effects);
+        if let Some(ticker) = self
+            .orders
+            .get(client_order_id)
+            .map(|record| record.ticker.clone())
+        {
+            self.requote_ticker(&ticker, ts_ns, out);
+        }
+    }
+
+    /// Picks the quoted universe from the listings: the scanner's best, plus every market
+    /// where we hold a position or orders.
+    fn select_universe(&mut self, ts_ns: i64, out: &mut Output) {
+        let Some(config) = &self.config else { return };
+        let mut keep: BTreeSet<String> = self
+            .orders
+            .positions()
+            .iter()
+            .filter(|(_, position)| position.position.centi() != 0)
+            .map(|(ticker, _)| ticker.to_string())
+            .collect();
+        keep.extend(
+            self.orders
+                .orders()
+                .filter(|record| record.status.may_rest())
+                .map(|record| record.ticker.clone()),
+        );
+        let listings: Vec<_> = self
+            .universe
+            .iter()
+            .map(|(_, state)| state.info().clone())
+            .collect();
+        let report = scan_listings(&listings, &keep, &config.scanner, ts_ns);
+        let quoted_max = usize::try_from(config.quoted_markets_max).unwrap_or(usize::MAX);
+        let mut selected = BTreeSet::new();
+        let mut names = Vec::new();
+        for row in &report.ranked {
+            if names.len() >= quoted_max && !keep.contains(&row.ticker) {
+                continue;
+            }
+            if let Some(index) = self.universe.index_of(&row.ticker) {
+                selected.insert(index);
+                names.push(row.ticker.clone());
+            }
+        }
+        if selected != self.quoted {
+            self.quoted = selected;
+            out.decide(Decision::UniverseSelected {
+                listed: u32::try_from(self.universe.len()).unwrap_or(u32::MAX),
+                quoted: names,
+            });
+        }
+    }
+
+    fn unrealized_pnl(&self) -> Money {
+        let mut total = Money::ZERO;
+        for (ticker, position) in self.orders.positions().iter() {
+            if position.position.centi() == 0 {
+                continue;
+            }
+            let Some(state) = self.universe.by_ticker(ticker) else {
+                continue;
+            };
+            let mark = if state.book().is_valid() {
+                state.book().mid_micros()
+            } else {
+                None
+            }
+            .or_else(|| state.last_trade().map(|trade| trade.yes_price.micros()));
+            if let Some(mark) = mark.and_then(|micros| Price::from_micros(micros).ok()) {
+                total = total + position.unrealized_pnl(mark);
+            }
+        }
+        total
+    }
+
+    fn check_loss(&mut self, out: &mut Output) {
+        if let Some(record) = self.risk.check_loss(self.unrealized_pnl()) {
+            out.decide(Decision::RiskState(record));
+            if record.state == RiskState::Halted {
+                self.desired.clear();
+                out.commands.extend(self.orders.cancel_orders(None));
+            }
+        }
+    }
+
+    fn requote_ticker(&mut self, ticker: &str, ts_ns: i64, out: &mut Output) {
+        if let Some(index) = self.universe.index_of(ticker) {
+            self.requote(index, ts_ns, out);
+        }
+    }
+
+    fn requote_all(&mut self, ts_ns: i64, out: &mut Output) {
+        let mut markets: BTreeSet<MarketIndex> = self.quoted.clone();
+        markets.extend(self.desired.keys().copied());
+        for record in self.orders.orders() {
+            if record.managed
+                && !record.status.is_terminal()
+                && let Some(index) = self.universe.index_of(&record.ticker)
+            {
+                markets.insert(index);
+            }
+        }
+        for index in markets {
+            self.requote(index, ts_ns, out);
+        }
+    }
+
+    /// Why `index` may not be quoted right now, if it may not.
+    fn blocked(&self, index: MarketIndex) -> Option<WithdrawReason> {
+        let state = self.universe.get(index)?;
+        if self.shutting_down || self.risk.state() == RiskState::Halted {
+            return Some(WithdrawReason::Stopped);
+        }
+        if !self.quoted.contains(&index) {
+            return Some(WithdrawReason::NotInUniverse);
+        }
+        if state.status() != MarketStatus::Active {
+            return Some(WithdrawReason::NotTradable);
+        }
+        if !state.book().is_valid() {
+            return Some(WithdrawReason::BookInvalid);
+        }
+        None
+    }
+
+    /// Brings one market's working quotes in line with what the strategy wants now.
+    fn requote(&mut self, index: MarketIndex, ts_ns: i64, out: &mut Output) {
+        if self.config.is_none() || !self.reconciled {
+            return;
+        }
+        let Some(ticker) = self
+            .universe
+            .get(index)
+            .map(|state| state.ticker().to_string())
+        else {
+            return;
+        };
+        if let Some(reason) = self.blocked(index) {
+            self.withdraw(index, &ticker, reason, out);
+            return;
+        }
+        if !self.trading_active {
+            // Place and amend are refused during a pause; resting orders stay (cancels would
+            // still be allowed, but nothing here needs one).
+            return;
+        }
+        let plan = self.plan(index, &ticker, ts_ns, out);
+        match plan {
+            None => {}
+            Some(QuotePlan::Keep) => {}
+            Some(QuotePlan::Quote { .. }) => {}
+            Some(QuotePlan::Withdraw { reason, exits }) => {
+                self.withdraw(index, &ticker, reason, out);
+                for exit in exits {
+                    self.send_exit(&ticker, exit, ts_ns, out);
+                }
+                return;
+            }
+        }
+        let desired = self.desired.get(&index).cloned().unwrap_or_default();
+        let diff = self.orders.diff(&ticker, &desired);
+        self.apply_diff(&ticker, diff, ts_ns, out);
+    }
+
+    /// Runs the strategy for one market, gating new quotes through the EV gate.
+    fn plan(
+        &mut self,
+        index: MarketIndex,
+        ticker: &str,
+        ts_ns: i64,
+        out: &mut Output,
+    ) -> Option<QuotePlan> {
+        let config = self.config.as_ref()?;
+        let state = self.universe.get(index)?;
+        let grid = state.tick_grid().ok()?;
+        let signals = Signals::compute(state, ts_ns, &config.signals);
+        let Some(fair_ppm) = signals.fair_value.and_then(probability_ppm) else {
+            return Some(QuotePlan::Withdraw {
+                reason: WithdrawReason::NoTouch,
+                exits: Vec::new(),
+            });
+        };
+        let fair_source = if signals.model_probability.is_some() {
+            FairSource::Model
+        } else {
+            FairSource::Book
+        };
+        self.fair_ppm.insert(index, fair_ppm);
+        let fees = fee_schedule_for(state.info().fee.as_ref());
+        let ev_gate = self.ev_gate.as_ref()?;
+        let book = state.book();
+        let best_bid = book.best_bid().map(|level| level.price);
+        let best_ask = book.best_ask().map(|level| level.price);
+        let mut has_working_quotes = false;
+        let mut working_quote_crosses = false;
+        for record in self.orders.working_quotes(ticker) {
+            has_working_quotes = true;
+            working_quote_crosses |= match record.side {
+                BookSide::Bid => best_ask.is_some_and(|ask| record.price >= ask),
+                BookSide::Ask => best_bid.is_some_and(|bid| record.price <= bid),
+            };
+        }
+        let position = self.orders.positions().get(ticker).position;
+        let context = QuoteContext {
+            market: index,
+            ticker,
+            ts_ns,
+            book,
+            grid,
+            fair_ppm,
+            fair_source,
+            position,
+            time_to_close_ns: state.time_to_close_ns(ts_ns),
+            has_working_quotes,
+            working_quote_crosses,
+            fractional: state.info().fractional_trading,
+            ev_gate,
+            fees: fees.as_ref(),
+        };
+        let strategy = self.strategy.as_mut()?;
+        let plan = strategy.plan(&context);
+        if let QuotePlan::Quote { reason, quotes } = &plan {
+            let mut passed = Vec::new();
+            for quote in quotes {
+                let inputs = EvInputs {
+                    ticker: ticker.to_string(),
+                    side: quote.side,
+                    price: quote.price,
+                    count: quote.count,
+                    liquidity: Liquidity::Maker,
+                    fair_ppm,
+                    fair_source,
+                };
+                let decision = ev_gate.evaluate_maker(inputs, fees.as_ref());
+                if decision.passed() {
+                    passed.push(*quote);
+                }
+                out.decide(Decision::Ev(decision));
+            }
+            out.decide(Decision::Quote(QuoteDecision {
+                ticker: ticker.to_string(),
+                strategy: strategy.name().to_string(),
+                reason: *reason,
+                fair_ppm,
+                fair_source,
+                best_bid,
+                best_ask,
+                position,
+                quotes: passed.clone(),
+            }));
+            self.desired.insert(index, passed);
+        }
+        Some(plan)
+    }
+
+    fn withdraw(
+        &mut self,
+        index: MarketIndex,
+        ticker: &str,
+        reason: WithdrawReason,
+        out: &mut Output,
+    ) {
+        if let Some(strategy) = self.strategy.as_mut() {
+            strategy.forget(index);
+        }
+        let had_desired = self
+            .desired
+            .remove(&index)
+            .is_some_and(|quotes| !quotes.is_empty());
+        // Every managed order of the market, exits included; orders not yet acknowledged are
+        // cancelled as soon as the exchange names them.
+        let cancels = self.orders.cancel_orders(Some(ticker));
+        if had_desired || !cancels.is_empty() {
+            out.decide(Decision::Withdraw {
+                ticker: ticker.to_string(),
+                reason,
+            });
+        }
+        out.commands.extend(cancels);
+    }
+
+    fn next_id(&mut self) -> Option<ClientOrderId> {
+        self.ids.as_mut().map(ClientOrderIdGenerator::next_id)
+    }
+
+    fn risk_view(&self, ticker: &str, price: Price, excluding: Option<&ClientOrderId>) -> RiskView {
+        let (market, open_orders_in_market) = self.orders.market_exposure(ticker, excluding);
+        let state = self.universe.by_ticker(ticker);
+        let event_ticker = state
+            .map(|state| state.info().event_ticker.clone())
+            .unwrap_or_default();
+        let mut event = ScopeExposure::default();
+        let siblings = self.event_markets.get(&event_ticker);
+        match siblings {
+            Some(tickers) if !event_ticker.is_empty() => {
+                for sibling in tickers {
+                    let (exposure, _) = self.orders.market_exposure(sibling, excluding);
+                    event.position = event.position + exposure.position;
+                    event.resting_bid = event.resting_bid + exposure.resting_bid;
+                    event.resting_ask = event.resting_ask + exposure.resting_ask;
+                }
+            }
+            _ => event = market,
+        }
+        let fair = self
+            .universe
+            .index_of(ticker)
+            .and_then(|index| self.fair_ppm.get(&index))
+            .and_then(|ppm| Price::from_micros(i64::from(*ppm)).ok());
+        let price_on_grid = state
+            .and_then(|state| state.tick_grid().ok())
+            .is_some_and(|grid| grid.is_valid(price));
+        RiskView {
+            market,
+            event,
+            open_orders_in_market,
+            account_exposure: self.orders.account_exposure(excluding),
+            fair,
+            price_on_grid,
+        }
+    }
+
+    fn apply_diff(&mut self, ticker: &str, diff: DiffPlan, ts_ns: i64, out: &mut Output) {
+        out.decisions
+            .extend(diff.transitions.into_iter().map(Decision::Order));
+        for cancel in diff.cancels {
+            self.orders
+                .record_sent(&cancel.client_order_id, InFlight::Cancel, ts_ns);
+            out.commands.push(Command::Cancel(cancel));
+        }
+        for decrease in diff.decreases {
+            self.orders.record_sent(
+                &decrease.client_order_id,
+                InFlight::Decrease {
+                    reduce_to: decrease.reduce_to,
+                },
+                ts_ns,
+            );
+            out.commands.push(Command::Decrease(decrease));
+        }
+        for amend in diff.amends {
+            let view = self.risk_view(ticker, amend.price, Some(&amend.client_order_id));
+            let mut decision = RiskDecision {
+                client_order_id: amend.client_order_id.clone(),
+                ticker: ticker.to_string(),
+                request: RequestKind::Amend,
+                side: amend.side,
+                price: amend.price,
+                count: amend.remaining_count,
+                rejection: None,
+            };
+            match self.risk.check_amend(amend, &view, ts_ns) {
+                Ok(approved) => {
+                    self.orders.record_sent(
+                        &approved.client_order_id,
+                        InFlight::Amend {
+                            price: approved.price,
+                            total_count: approved.total_count,
+                        },
+                        ts_ns,
+                    );
+                    out.decide(Decision::Risk(decision));
+                    out.commands.push(Command::Amend(approved));
+                }
+                Err(rejection) => {
+                    decision.rejection = Some(rejection);
+                    out.decide(Decision::Risk(decision));
+                }
+            }
+        }
+        for spec in diff.places {
+            let client_order_id = match spec.retry_of.clone() {
+                Some(id) => id,
+                None => match self.next_id() {
+                    Some(id) => id,
+                    None => return,
+                },
+            };
+            let order = self.place_order(
+                client_order_id,
+                ticker,
+                spec.quote.side,
+                spec.quote.price,
+                spec.quote.count,
+                false,
+            );
+            self.submit(order, ts_ns, out);
+        }
+    }
+
+    fn place_order(
+        &self,
+        client_order_id: ClientOrderId,
+        ticker: &str,
+        side: BookSide,
+        price: Price,
+        count: Count,
+        exit: bool,
+    ) -> PlaceOrder {
+        let defaults = self
+            .config
+            .as_ref()
+            .map(|config| config.orders.clone())
+            .unwrap_or_default();
+        PlaceOrder {
+            client_order_id,
+            ticker: ticker.to_string(),
+            side,
+            price,
+            count,
+            time_in_force: if exit {
+                TimeInForce::ImmediateOrCancel
+            } else {
+                TimeInForce::GoodTillCanceled
+            },
+            post_only: !exit,
+            reduce_only: exit,
+            self_trade_prevention: defaults.self_trade_prevention,
+            cancel_order_on_pause: defaults.cancel_order_on_pause && !exit,
+            expiration_ts_s: None,
+            order_group_id: defaults.order_group_id,
+        }
+    }
+
+    fn submit(&mut self, order: PlaceOrder, ts_ns: i64, out: &mut Output) {
+        let view = self.risk_view(&order.ticker, order.price, None);
+        let mut decision = RiskDecision {
+            client_order_id: order.client_order_id.clone(),
+            ticker: order.ticker.clone(),
+            request: RequestKind::Place,
+            side: order.side,
+            price: order.price,
+            count: order.count,
+            rejection: None,
+        };
+        match self.risk.check_place(order, &view, ts_ns) {
+            Ok(approved) => {
+                let transition = self.orders.record_place_sent(&approved, ts_ns);
+                out.decide(Decision::Risk(decision));
+                out.decide(Decision::Order(transition));
+                out.commands.push(Command::Place(approved));
+            }
+            Err(rejection) => {
+                decision.rejection = Some(rejection);
+                out.decide(Decision::Risk(decision));
+            }
+        }
+    }
+
+    /// Sends a wind-down exit: recorded through the EV gate (as a taker) for the transcript,
+    /// but not required to pass it, since it only reduces a position; risk still applies.
+    fn send_exit(&mut self, ticker: &str, exit: ExitOrder, ts_ns: i64, out: &mut Output) {
+        let Some(client_order_id) = self.next_id() else {
+            return;
+        };
+        if let (Some(gate), Some(state)) = (self.ev_gate.as_ref(), self.universe.by_ticker(ticker))
+        {
+            let fair_ppm = self
+                .config
+                .as_ref()
+                .and_then(|config| Signals::compute(state, ts_ns, &config.signals).fair_value)
+                .and_then(probability_ppm)
+                .unwrap_or(0);
+            let inputs = EvInputs {
+                ticker: ticker.to_string(),
+                side: exit.side,
+                price: exit.price,
+                count: exit.count,
+                liquidity: Liquidity::Taker,
+                fair_ppm,
+                fair_source: FairSource::Book,
+            };
+            let fees = fee_schedule_for(state.info().fee.as_ref());
+            out.decide(Decision::Ev(gate.evaluate_taker(
+                inputs,
+                state.book(),
+                fees.as_ref(),
+            )));
+        }
+        let order = self.place_order(
+            client_order_id,
+            ticker,
+            exit.side,
+            exit.price,
+            exit.count,
+            true,
+        );
+        self.submit(order, ts_ns, out);
+    }
+}
+
+/// Quantizes a fair value in dollars to parts per million (nearest), within 0 ..= 1.
+fn probability_ppm(value: f64) -> Option<u32> {
+    if !value.is_finite() {
+        return None;
+    }
+    let scaled = (value * MICROS_PER_DOLLAR as f64)
+        .round()
+        .clamp(0.0, MICROS_PER_DOLLAR as f64);
+    // In range after the clamp, so the conversion is exact.
+    Some(scaled as u32)
+}
