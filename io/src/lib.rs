@@ -11,3 +11,4 @@ pub mod ratelimit;
 pub mod error;
 pub mod data_rest;
 pub mod exec;
+pub mod data_ws;

@@ -1,0 +1,374 @@
+//! The market-data and account WebSocket: one authenticated connection multiplexing every
+//! channel, with sequence tracking, book resync, dead-socket detection and reconnects.
+//!
+//! [`spawn_ws`] starts a task that owns the socket and returns a [`WsHandle`] (add/remove
+//! markets at runtime, shut down) and a bounded receiver of [`IoEvent`]s. Per-connection
+//! logic lives in the pure [`session::Session`]; this module does the IO:
+//! - handshake with the three `KALSHI-ACCESS-*` headers signed over `GET` + the WS path,
+//!   re-signed with a fresh timestamp on every attempt;
+//! - a 401/403 on connect ends the task with [`WsError::Unauthorized`] (no reconnect loop);
+//! - no frame (data, ping or pong) for `dead_after` ⇒ the socket is declared dead;
+//! - reconnects use capped exponential backoff with full jitter and resubscribe everything;
+//! - each socket gets a generation number; frames are only ever read from the current socket,
+//!   and events carry the generation they came from;
+//! - pings are answered by tungstenite while reading; pending pongs are flushed at once.
+
+pub mod session;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use kalshi_core::events::Event;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::auth::{ApiCredentials, sign_request};
+use crate::backoff::{Backoff, BackoffPolicy};
+use crate::env::Endpoints;
+use crate::error::WsError;
+use crate::wire::ws::{WsCommand, decode_ws_frame};
+
+pub use session::{Channel, Session, Step};
+
+/// One normalized event from the socket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IoEvent {
+    /// Receive time of the frame, Unix ns.
+    pub recv_ts_ns: i64,
+    /// Connection generation the frame came from (1 for the first socket).
+    pub generation: u64,
+    /// The event.
+    pub event: Event,
+    /// The frame text, when raw capture is enabled (frames producing several events repeat
+    /// it on the first only).
+    pub raw_frame: Option<String>,
+}
+
+/// Settings of the WebSocket task.
+#[derive(Debug, Clone)]
+pub struct WsConfig {
+    /// Where to connect (`ws_url`).
+    pub endpoints: Endpoints,
+    /// Channels to subscribe.
+    pub channels: Vec<Channel>,
+    /// Initial markets for the book, trade and ticker channels.
+    pub markets: Vec<String>,
+    /// Declare the socket dead after this long without any frame.
+    pub dead_after: Duration,
+    /// Handshake timeout.
+    pub connect_timeout: Duration,
+    /// Reconnect spacing (retries are unbounded; `max_retries` is ignored).
+    pub reconnect_backoff: BackoffPolicy,
+    /// Capacity of the event channel (backpressure: the socket is not read while it is full).
+    pub event_capacity: usize,
+    /// Attach the raw frame text to events.
+    pub capture_raw: bool,
+    /// Ask for NO-side book levels in YES prices.
+    pub use_yes_price: bool,
+}
+
+impl WsConfig {
+    /// Defaults: all channels, 30 s dead-socket timeout, 10 s handshake timeout, reconnect
+    /// backoff 250 ms doubling to 30 s, 4096 buffered events, no raw capture.
+    pub fn new(endpoints: Endpoints, markets: Vec<String>) -> WsConfig {
+        WsConfig {
+            endpoints,
+            channels: vec![
+                Channel::OrderbookDelta,
+                Channel::Trade,
+                Channel::MarketLifecycleV2,
+                Channel::Fill,
+                Channel::UserOrders,
+                Channel::MarketPositions,
+            ],
+            markets,
+            dead_after: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            reconnect_backoff: BackoffPolicy {
+                base: Duration::from_millis(250),
+                cap: Duration::from_secs(30),
+                max_retries: u32::MAX,
+            },
+            event_capacity: 4096,
+            capture_raw: false,
+            use_yes_price: false,
+        }
+    }
+}
+
+/// Requests to the running task.
+#[derive(Debug)]
+enum Control {
+    AddMarkets(Vec<String>),
+    RemoveMarkets(Vec<String>),
+    Shutdown,
+}
+
+/// Handle to the WebSocket task.
+#[derive(Debug)]
+pub struct WsHandle {
+    control: mpsc::UnboundedSender<Control>,
+    task: JoinHandle<Result<(), WsError>>,
+}
+
+impl WsHandle {
+    /// Subscribes more markets without reconnecting.
+    pub fn add_markets(&self, tickers: Vec<String>) {
+        let _ = self.control.send(Control::AddMarkets(tickers));
+    }
+
+    /// Unsubscribes markets without reconnecting.
+    pub fn remove_markets(&self, tickers: Vec<String>) {
+        let _ = self.control.send(Control::RemoveMarkets(tickers));
+    }
+
+    /// Closes the socket and waits for the task. Returns the task's terminal error, if any.
+    pub async fn shutdown(self) -> Result<(), WsError> {
+        let _ = self.control.send(Control::Shutdown);
+        self.join().await
+    }
+
+    /// Waits for the task to end (it only ends on shutdown or a terminal error).
+    pub async fn join(self) -> Result<(), WsError> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(error) => Err(WsError::InvalidRequest {
+                reason: format!("WebSocket task failed: {error}"),
+            }),
+        }
+    }
+
+    /// Whether the task has ended.
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+/// Starts the WebSocket task.
+pub fn spawn_ws(
+    config: WsConfig,
+    credentials: Arc<ApiCredentials>,
+) -> (WsHandle, mpsc::Receiver<IoEvent>) {
+    let (events_tx, events_rx) = mpsc::channel(config.event_capacity.max(1));
+    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(config, credentials, events_tx, control_rx));
+    (
+        WsHandle {
+            control: control_tx,
+            task,
+        },
+        events_rx,
+    )
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Why one connection ended.
+enum Ended {
+    /// Reconnect.
+    Lost(String),
+    /// Stop the task cleanly.
+    Shutdown,
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
+        })
+}
+
+async fn run(
+    config: WsConfig,
+    credentials: Arc<ApiCredentials>,
+    events: mpsc::Sender<IoEvent>,
+    mut control: mpsc::UnboundedReceiver<Control>,
+) -> Result<(), WsError> {
+    let mut session = Session::new(&config.channels, &config.markets, config.use_yes_price);
+    let mut backoff = Backoff::new(config.reconnect_backoff);
+    loop {
+        let socket = match connect(&config, &credentials).await {
+            Ok(socket) => socket,
+            Err(ConnectError::Terminal(error)) => return Err(error),
+            Err(ConnectError::Retry(reason)) => {
+                let delay = backoff.next_delay_unbounded(&mut rand::thread_rng());
+                tracing::warn!(%reason, delay_ms = delay.as_millis() as u64, "WebSocket connect failed; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => continue,
+                    request = control.recv() => match request {
+                        Some(Control::Shutdown) | None => return Ok(()),
+                        Some(Control::AddMarkets(tickers)) => { session.add_markets(&tickers); continue; }
+                        Some(Control::RemoveMarkets(tickers)) => { session.remove_markets(&tickers); continue; }
+                    },
+                }
+            }
+        };
+        backoff.reset();
+        let ended = serve(socket, &config, &mut session, &events, &mut control).await?;
+        let generation = session.generation();
+        for event in session.on_disconnected() {
+            deliver(&events, generation, event, None).await?;
+        }
+        match ended {
+            Ended::Shutdown => return Ok(()),
+            Ended::Lost(reason) => {
+                tracing::warn!(%reason, generation, "WebSocket connection lost; reconnecting");
+                let delay = backoff.next_delay_unbounded(&mut rand::thread_rng());
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+}
+
+enum ConnectError {
+    Terminal(WsError),
+    Retry(String),
+}
+
+/// Opens and authenticates one socket (fresh signature).
+async fn connect(config: &WsConfig, credentials: &ApiCredentials) -> Result<Socket, ConnectError> {
+    let url = config.endpoints.ws_url();
+    let mut request = url.into_client_request().map_err(|error| {
+        ConnectError::Terminal(WsError::InvalidRequest {
+            reason: error.to_string(),
+        })
+    })?;
+    let timestamp_ms = now_ns() / 1_000_000;
+    let headers = sign_request(credentials, timestamp_ms, "GET", config.endpoints.ws_path())
+        .map_err(|error| ConnectError::Terminal(WsError::Signing(error)))?;
+    for (name, value) in headers.header_pairs() {
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            ConnectError::Terminal(WsError::InvalidRequest {
+                reason: format!("header {name} is not a valid header value"),
+            })
+        })?;
+        request.headers_mut().insert(name, value);
+    }
+    let attempt = tokio::time::timeout(
+        config.connect_timeout,
+        tokio_tungstenite::connect_async(request),
+    )
+    .await;
+    match attempt {
+        Err(_) => Err(ConnectError::Retry("handshake timed out".to_string())),
+        Ok(Ok((socket, _response))) => Ok(socket),
+        Ok(Err(tungstenite::Error::Http(response))) => {
+            let status = response.status().as_u16();
+            if status == 401 || status == 403 {
+                Err(ConnectError::Terminal(WsError::Unauthorized { status }))
+            } else {
+                Err(ConnectError::Retry(format!(
+                    "handshake refused with HTTP {status}"
+                )))
+            }
+        }
+        Ok(Err(error)) => Err(ConnectError::Retry(error.to_string())),
+    }
+}
+
+async fn deliver(
+    events: &mpsc::Sender<IoEvent>,
+    generation: u64,
+    event: Event,
+    raw_frame: Option<String>,
+) -> Result<(), WsError> {
+    events
+        .send(IoEvent {
+            recv_ts_ns: now_ns(),
+            generation,
+            event,
+            raw_frame,
+        })
+        .await
+        .map_err(|_| WsError::ReceiverDropped)
+}
+
+async fn send_commands(socket: &mut Socket, commands: Vec<WsCommand>) -> Result<(), String> {
+    for command in commands {
+        let text = serde_json::to_string(&command).map_err(|error| error.to_string())?;
+        socket
+            .send(Message::text(text))
+            .await
+            .map_err(|error| error.to_string())?;
+    }
+    Ok(())
+}
+
+/// Runs one socket until it dies or shutdown is requested.
+async fn serve(
+    mut socket: Socket,
+    config: &WsConfig,
+    session: &mut Session,
+    events: &mpsc::Sender<IoEvent>,
+    control: &mut mpsc::UnboundedReceiver<Control>,
+) -> Result<Ended, WsError> {
+    let commands = session.on_connected();
+    let generation = session.generation();
+    tracing::info!(generation, "WebSocket connected");
+    if let Err(reason) = send_commands(&mut socket, commands).await {
+        return Ok(Ended::Lost(reason));
+    }
+    loop {
+        tokio::select! {
+            frame = tokio::time::timeout(config.dead_after, socket.next()) => {
+                let recv_ts_ns = now_ns();
+                let message = match frame {
+                    Err(_) => return Ok(Ended::Lost(format!("no frame for {:?}", config.dead_after))),
+                    Ok(None) => return Ok(Ended::Lost("socket closed".to_string())),
+                    Ok(Some(Err(error))) => return Ok(Ended::Lost(error.to_string())),
+                    Ok(Some(Ok(message))) => message,
+                };
+                let text = match message {
+                    Message::Text(text) => text.to_string(),
+                    Message::Ping(_) => {
+                        // tungstenite queued the pong while reading; push it out now.
+                        if let Err(error) = socket.flush().await {
+                            return Ok(Ended::Lost(error.to_string()));
+                        }
+                        continue;
+                    }
+                    Message::Close(_) => return Ok(Ended::Lost("server closed the socket".to_string())),
+                    Message::Pong(_) | Message::Binary(_) | Message::Frame(_) => continue,
+                };
+                let decoded = match decode_ws_frame(&text) {
+                    Ok(decoded) => decoded,
+                    Err(error) => {
+                        tracing::warn!(%error, "undecodable WebSocket frame");
+                        continue;
+                    }
+                };
+                let step = session.on_frame(&decoded);
+                let mut raw = config.capture_raw.then_some(text);
+                for event in step.events {
+                    events
+                        .send(IoEvent { recv_ts_ns, generation, event, raw_frame: raw.take() })
+                        .await
+                        .map_err(|_| WsError::ReceiverDropped)?;
+                }
+                if let Err(reason) = send_commands(&mut socket, step.commands).await {
+                    return Ok(Ended::Lost(reason));
+                }
+            }
+            request = control.recv() => {
+                let commands = match request {
+                    Some(Control::AddMarkets(tickers)) => session.add_markets(&tickers),
+                    Some(Control::RemoveMarkets(tickers)) => session.remove_markets(&tickers),
+                    Some(Control::Shutdown) | None => {
+                        let _ = socket.close(None).await;
+                        return Ok(Ended::Shutdown);
+                    }
+                };
+                if let Err(reason) = send_commands(&mut socket, commands).await {
+                    return Ok(Ended::Lost(reason));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! The pure state of one WebSocket connection: which channels are subscribed under which
+//! `sid`, the last `seq` per sid, which books are trustworthy, and the commands to send.
+//!
+//! No IO here: the connection task feeds decoded frames in and sends out what comes back,
+//! which makes gap handling, resync and resubscription testable frame by frame.
+//!
+//! Rules:
+//! - Any frame carrying a `seq` for a sid advances it — including `ok` acks, which real
+//!   captures show consuming a slot of the orderbook sid's sequence.
+//! - A frame whose `seq` is not newer than the last one is a duplicate and is dropped.
+//! - On the first gap in the orderbook sid, every book of that subscription is marked invalid
+//!   at once (one `BookInvalidated` per market) and a `get_snapshot` is requested for them.
+//!   Deltas for an invalid book are dropped; after the fresh snapshot, deltas whose `clock` is
+//!   not newer than the snapshot's are dropped too.
+//! - Error codes 10 (channel error) and 25 (buffer overflow) end a subscription: its books are
+//!   invalidated and the channel is subscribed again.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use kalshi_core::events::{BookInvalidation, Event};
+
+use crate::normalize::{self, NormalizedWs};
+use crate::wire::ws::{UpdateAction, WsCommand, WsServerMessage};
+
+/// WebSocket channels this client subscribes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Channel {
+    /// Books: snapshots and deltas (needs a market list).
+    OrderbookDelta,
+    /// Public trades.
+    Trade,
+    /// Top-of-book ticker.
+    Ticker,
+    /// Market lifecycle (all markets).
+    MarketLifecycleV2,
+    /// Our fills.
+    Fill,
+    /// Our order updates.
+    UserOrders,
+    /// Our positions.
+    MarketPositions,
+}
+
+impl Channel {
+    /// Kalshi's channel name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::OrderbookDelta => "orderbook_delta",
+            Channel::Trade => "trade",
+            Channel::Ticker => "ticker",
+            Channel::MarketLifecycleV2 => "market_lifecycle_v2",
+            Channel::Fill => "fill",
+            Channel::UserOrders => "user_orders",
+            Channel::MarketPositions => "market_positions",
+        }
+    }
+
+    /// Parses a channel name.
+    pub fn from_wire(name: &str) -> Option<Channel> {
+        Some(match name {
+            "orderbook_delta" => Channel::OrderbookDelta,
+            "trade" => Channel::Trade,
+            "ticker" => Channel::Ticker,
+            "market_lifecycle_v2" => Channel::MarketLifecycleV2,
+            "fill" => Channel::Fill,
+            "user_orders" => Channel::UserOrders,
+            "market_positions" => Channel::MarketPositions,
+            _ => return None,
+        })
+    }
+
+    /// Whether the subscription is scoped to our market list (the private channels and the
+    /// lifecycle channel cover every market).
+    pub const fn is_market_scoped(self) -> bool {
+        matches!(
+            self,
+            Channel::OrderbookDelta | Channel::Trade | Channel::Ticker
+        )
+    }
+}
+
+/// Error code: channel error; the subscription is gone.
+pub const WS_ERROR_CHANNEL: u32 = 10;
+/// Error code: subscription buffer overflow; the subscription is gone.
+pub const WS_ERROR_BUFFER_OVERFLOW: u32 = 25;
+
+/// One subscription's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SidState {
+    channel: Channel,
+    last_seq: Option<u64>,
+}
+
+/// One book's trust state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct BookState {
+    /// A snapshot arrived and no gap has happened since.
+    valid: bool,
+    /// The `clock` of the last snapshot.
+    snapshot_clock: Option<u64>,
+}
+
+/// What handling one frame produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Step {
+    /// Events for the engine, in order.
+    pub events: Vec<Event>,
+    /// Commands to send on the socket, in order.
+    pub commands: Vec<WsCommand>,
+    /// Frames dropped as duplicates, stale deltas or deltas for invalid books.
+    pub dropped: usize,
+}
+
+/// The state of one logical connection across reconnects.
+#[derive(Debug, Clone)]
+pub struct Session {
+    channels: BTreeSet<Channel>,
+    markets: BTreeSet<String>,
+    use_yes_price: bool,
+    generation: u64,
+    next_command_id: u64,
+    pending: BTreeMap<u64, Channel>,
+    sids: BTreeMap<u64, SidState>,
+    books: BTreeMap<String, BookState>,
+}
+
+impl Session {
+    /// A session that will subscribe `channels`, scoping book/trade/ticker to `markets`.
+    pub fn new(channels: &[Channel], markets: &[String], use_yes_price: bool) -> Session {
+        Session {
+            channels: channels.iter().copied().collect(),
+            markets: markets.iter().cloned().collect(),
+            use_yes_price,
+            generation: 0,
+            next_command_id: 1,
+            pending: BTreeMap::new(),
+            sids: BTreeMap::new(),
+            books: BTreeMap::new(),
+        }
+    }
+
+    /// The connection generation (incremented on every new socket).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The markets currently wanted.
+    pub fn markets(&self) -> impl Iterator<Item = &str> {
+        self.markets.iter().map(String::as_str)
+    }
+
+    /// Whether a book is currently trustworthy.
+    pub fn is_book_valid(&self, ticker: &str) -> bool {
+        self.books.get(ticker).is_some_and(|book| book.valid)
+    }
+
+    /// The last sequence number seen on a sid.
+    pub fn last_seq(&self, sid: u64) -> Option<u64> {
+        self.sids.get(&sid).and_then(|state| state.last_seq)
+    }
+
+    fn command_id(&mut self) -> u64 {
+        let id = self.next_command_id;
+        self.next_command_id += 1;
+        id
+    }
+
+    fn subscribe_command(&mut self, channel: Channel) -> Option<WsCommand> {
+        if channel == Channel::OrderbookDelta && self.markets.is_empty() {
+            // The orderbook channel needs a market list; subscribe once markets are added.
+            return None;
+        }
+        let id = self.command_id();
+        self.pending.insert(id, channel);
+        let markets: Vec<&str> = self.markets.iter().map(String::as_str).collect();
+        let scoped: &[&str] = if channel.is_market_scoped() {
+            &markets
+        } else {
+            &[]
+        };
+        let mut command = WsCommand::subscribe(id, &[channel.as_str()], scoped);
+        if channel == Channel::OrderbookDelta && self.use_yes_price {
+            if let crate::wire::ws::WsCommandBody::Subscribe(params) = &mut command.body {
+                params.use_yes_price = Some(true);
+            }
+        }
+        Some(command)
+    }
+
+    /// A new socket is open: bump the generation, forget per-connection state and return the
+    /// subscribe commands for every channel.
+    pub fn on_connected(&mut self) -> Vec<WsCommand> {
+        self.generation += 1;
+        self.next_command_id = 1;
+        self.pending.clear();
+        self.sids.clear();
+        let channels: Vec<Channel> = self.channels.iter().copied().collect();
+        channels
+            .into_iter()
+            .filter_map(|channel| self.subscribe_command(channel))
+            .collect()
+    }
+
+    /// The socket is gone: every valid book becomes invalid (one event per market).
+    pub fn on_disconnected(&mut self) -> Vec<Event> {
+        self.pending.clear();
+        self.sids.clear();
+        self.invalidate_books(None, BookInvalidation::Reconnect)
+    }
+
+    /// Marks books invalid (all, or only `tickers`) and returns one event per book that was
+    /// valid.
+    fn invalidate_books(
+        &mut self,
+        tickers: Option<&[String]>,
+        reason: BookInvalidation,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (ticker, book) in &mut self.books {
+            if tickers.is_some_and(|only| !only.contains(ticker)) {
+                continue;
+            }
+            if book.valid {
+                book.valid = false;
+                events.push(Event::BookInvalidated {
+                    ticker: ticker.clone(),
+                    reason,
+                });
+            }
+        }
+        events
+    }
+
+    fn sid_of(&self, channel: Channel) -> Option<u64> {
+        self.sids
+            .iter()
+            .find(|(_, state)| state.channel == channel)
+            .map(|(sid, _)| *sid)
+    }
+
+    /// Adds markets at runtime (`update_subscription add_markets` on market-scoped
+    /// subscriptions, or a first orderbook subscribe). Their books start invalid until the
+    /// exchange's snapshot arrives.
+    pub fn add_markets(&mut self, tickers: &[String]) -> Vec<WsCommand> {
+        let new: Vec<String> = tickers
+            .iter()
+            .filter(|ticker| !self.markets.contains(*ticker))
+            .cloned()
+            .collect();
+        if new.is_empty() {
+            return Vec::new();
+        }
+        let had_none = self.markets.is_empty();
+        self.markets.extend(new.iter().cloned());
+        let mut commands = Vec::new();
+        let scoped: Vec<Channel> = self
+            .channels
+            .iter()
+            .copied()
+            .filter(|channel| channel.is_market_scoped())
+            .collect();
+        for channel in scoped {
+            match self.sid_of(channel) {
+                Some(sid) => {
+                    let id = self.command_id();
+                    let refs: Vec<&str> = new.iter().map(String::as_str).collect();
+                    commands.push(WsCommand::update_subscription(
+                        id,
+                        sid,
+                        UpdateAction::AddMarkets,
+                        &refs,
+                    ));
+                }
+                None => {
+                    let already_pending = self.pending.values().any(|pending| *pending == channel);
+                    if channel == Channel::OrderbookDelta && had_none && !already_pending {
+                        commands.extend(self.subscribe_command(channel));
+                    }
+                }
+            }
+        }
+        commands
+    }
+
+    /// Removes markets at runtime (`update_subscription delete_markets`); their book state is
+    /// forgotten.
+    pub fn remove_markets(&mut self, tickers: &[String]) -> Vec<WsCommand> {
+        let gone: Vec<String> = tickers
+            .iter()
+            .filter(|ticker| self.markets.remove(*ticker))
+            .cloned()
+            .collect();
+        for ticker in &gone {
+            self.books.remove(ticker);
+        }
+        if gone.is_empty() {
+            return Vec::new();
+        }
+        let mut commands = Vec::new();
+        let scoped: Vec<(u64, Channel)> = self
+            .sids
+            .iter()
+            .filter(|(_, state)| state.channel.is_market_scoped())
+            .map(|(sid, state)| (*sid, state.channel))
+            .collect();
+        for (sid, _) in scoped {
+            let id = self.command_id();
+            let refs: Vec<&str> = gone.iter().map(String::as_str).collect();
+            commands.push(WsCommand::update_subscription(
+                id,
+                sid,
+                UpdateAction::DeleteMarkets,
+                &refs,
+            ));
+        }
+        commands
+    }
+
+    /// Handles one decoded frame.
+    pub fn on_frame(&mut self, message: &WsServerMessage) -> Step {
+        let mut step = Step::default();
+        match message {
+            WsServerMessage::Subscribed(frame) => {
+                // The channel named in the reply wins over our id bookkeeping.
+                let pending = frame.id.and_then(|id| self.pending.remove(&id));
+                let channel = Channel::from_wire(&frame.msg.channel).or(pending);
+                if let Some(channel) = channel {
+                    self.sids.insert(
+                        frame.msg.sid,
+                        SidState {
+                            channel,
+                            last_seq: None,
+                        },
+                    );
+                }
+                return step;
+            }
+            WsServerMessage::Unsubscribed(frame) => {
+                if let Some(sid) = frame.sid {
+                    self.sids.remove(&sid);
+                }
+                return step;
+            }
+            WsServerMessage::Error(frame) => {
+                self.on_error(
+                    frame.id,
+                    frame.sid,
+                    frame.msg.code,
+                    &frame.msg.msg,
+                    &mut step,
+                );
+                return step;
+            }
+            _ => {}
+        }
+
+        // Sequence check for anything carrying (sid, seq).
+        let mut gap = false;
+        if let (Some(sid), Some(seq)) = (message.sid(), message.seq()) {
+            if let Some(state) = self.sids.get_mut(&sid) {
+                match state.last_seq {
+                    Some(last) if seq <= last => {
+                        step.dropped += 1;
+                        return step;
+                    }
+                    Some(last) if seq != last + 1 => {
+                        tracing::warn!(
+                            sid,
+                            expected = last + 1,
+                            got = seq,
+                            channel = state.channel.as_str(),
+                            "sequence gap"
+                        );
+                        gap = true;
+                    }
+                    _ => {}
+                }
+                state.last_seq = Some(seq);
+                if gap && state.channel == Channel::OrderbookDelta {
+                    self.resync_sid(sid, &mut step);
+                }
+            }
+        }
+
+        let normalized = match normalize::normalize_ws(message, self.use_yes_price) {
+            Ok(normalized) => normalized,
+            Err(error) => {
+                tracing::warn!(%error, frame = message.type_name(), "cannot normalize frame");
+                // A book that misses a delta is wrong: resync that market.
+                if let WsServerMessage::OrderbookDelta(frame) = message {
+                    let ticker = frame.msg.market_ticker.clone();
+                    self.resync_markets(
+                        &[ticker],
+                        frame.sid,
+                        BookInvalidation::SequenceGap,
+                        &mut step,
+                    );
+                }
+                return step;
+            }
+        };
+        let Some(normalized) = normalized else {
+            return step;
+        };
+        match normalized {
+            NormalizedWs::Snapshot(snapshot) => {
+                let book = self.books.entry(snapshot.ticker.clone()).or_default();
+                book.valid = true;
+                book.snapshot_clock = snapshot.clock;
+                step.events.push(Event::BookSnapshot(snapshot));
+            }
+            NormalizedWs::Delta(delta) => {
+                let book = self.books.get(&delta.ticker).copied().unwrap_or_default();
+                let stale = matches!((book.snapshot_clock, delta.clock), (Some(snapshot), Some(clock)) if clock <= snapshot);
+                if !book.valid || stale {
+                    step.dropped += 1;
+                } else {
+                    step.events.push(Event::BookDelta(delta));
+                }
+            }
+            NormalizedWs::Trade(trade) => step.events.push(Event::PublicTrade(trade)),
+            NormalizedWs::Fill(fill) => step.events.push(Event::OwnFill(fill)),
+            NormalizedWs::Order(order) => step.events.push(Event::OrderSnapshot(order)),
+            NormalizedWs::Position(position) => step.events.push(Event::PositionSnapshot(position)),
+            NormalizedWs::Lifecycle(change) => step.events.push(Event::Lifecycle(change)),
+        }
+        step
+    }
+
+    /// Invalidates every book of an orderbook sid and asks for fresh snapshots.
+    fn resync_sid(&mut self, sid: u64, step: &mut Step) {
+        let markets: Vec<String> = self.markets.iter().cloned().collect();
+        self.resync_markets(&markets, Some(sid), BookInvalidation::SequenceGap, step);
+    }
+
+    fn resync_markets(
+        &mut self,
+        markets: &[String],
+        sid: Option<u64>,
+        reason: BookInvalidation,
+        step: &mut Step,
+    ) {
+        for ticker in markets {
+            self.books.entry(ticker.clone()).or_default();
+        }
+        step.events
+            .extend(self.invalidate_books(Some(markets), reason));
+        let Some(sid) = sid.or_else(|| self.sid_of(Channel::OrderbookDelta)) else {
+            return;
+        };
+        if markets.is_empty() {
+            return;
+        }
+        let id = self.command_id();
+        let refs: Vec<&str> = markets.iter().map(String::as_str).collect();
+        step.commands.push(WsCommand::update_subscription(
+            id,
+            sid,
+            UpdateAction::GetSnapshot,
+            &refs,
+        ));
+    }
+
+    fn on_error(
+        &mut self,
+        id: Option<u64>,
+        sid: Option<u64>,
+        code: u32,
+        text: &str,
+        step: &mut Step,
+    ) {
+        let failed_subscribe = id.and_then(|id| self.pending.remove(&id));
+        tracing::warn!(code, message = text, ?sid, "WebSocket error frame");
+        if code != WS_ERROR_CHANNEL && code != WS_ERROR_BUFFER_OVERFLOW {
+            return;
+        }
+        let channel = sid
+            .and_then(|sid| self.sids.remove(&sid))
+            .map(|state| state.channel)
+            .or(failed_subscribe);
+        let channels: Vec<Channel> = match channel {
+            Some(channel) => vec![channel],
+            // Unknown subscription: resubscribe everything that has no live sid.
+            None => self
+                .channels
+                .iter()
+                .copied()
+                .filter(|channel| {
+                    self.sid_of(*channel).is_none() && !self.pending.values().any(|p| p == channel)
+                })
+                .collect(),
+        };
+        for channel in channels {
+            if channel == Channel::OrderbookDelta {
+                step.events
+                    .extend(self.invalidate_books(None, BookInvalidation::SequenceGap));
+            }
+            step.commands.extend(self.subscribe_command(channel));
+        }
+    }
+}
