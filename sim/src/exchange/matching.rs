@@ -417,6 +417,10 @@ impl Exchange {
         let taker_abs_before = self.party_position(taker).abs();
         let maker_abs_before = self.party_position(maker).abs();
         let taker_fee = self.apply_party(taker, &trade_id, price, qty, true);
+        {
+            let t = &mut self.orders[taker as usize];
+            t.remaining_count = t.remaining_count.saturating_sub(qty);
+        }
         let _maker_fee = self.apply_party(maker, &trade_id, price, qty, false);
         let taker_abs_after = self.party_position(taker).abs();
         let maker_abs_after = self.party_position(maker).abs();

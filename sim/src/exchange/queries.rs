@@ -685,6 +685,22 @@ impl Exchange {
         }))
     }
 
+    /// A subaccount's position in one market (all zero when it never traded there).
+    pub fn position(
+        &self,
+        user: UserId,
+        subaccount: u32,
+        ticker: &str,
+    ) -> Result<Position, ExchangeError> {
+        let market = self.market_idx(ticker)?;
+        Ok(self
+            .account(AccountKey { user, subaccount })?
+            .positions
+            .get(&market)
+            .cloned()
+            .unwrap_or_default())
+    }
+
     /// `GET /portfolio/balance`. `portfolio_value` marks open positions at the last trade
     /// price (at cost when the market never traded).
     pub fn balance(&self, user: UserId, subaccount: u32) -> Result<BalanceView, ExchangeError> {
