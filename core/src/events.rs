@@ -131,7 +131,7 @@ pub enum ControlCommand {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// The effective configuration (first event of a run).
-    Config(EngineConfig),
+    Config(Box<EngineConfig>),
     /// Listing pages: market metadata; markets listed here become the quotable universe.
     MarketListing(Vec<MarketInfo>),
     /// A full book.
@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn config_event_round_trips() {
-        let event = Event::Config(EngineConfig::default());
+        let event = Event::Config(Box::default());
         let back: Event = serde_json::from_str(&serde_json::to_string(&event).unwrap()).unwrap();
         assert_eq!(back, event);
     }

@@ -958,7 +958,7 @@ impl OrderManager {
             total = total + position.cost;
         }
         for (key, record) in &self.orders {
-            if record.status.may_rest() && !excluding.is_some_and(|id| id.as_str() == key) {
+            if record.status.may_rest() && excluding.is_none_or(|id| id.as_str() != key) {
                 total = total
                     + Money::notional(price_paid(record.side, record.price), record.remaining);
             }

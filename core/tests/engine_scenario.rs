@@ -171,7 +171,7 @@ fn cancels(output: &Output) -> Vec<ClientOrderId> {
 fn run_scenario() -> (Harness, Vec<Output>) {
     let mut h = Harness::new();
     let mut outputs = Vec::new();
-    outputs.push(h.send(Event::Config(config())));
+    outputs.push(h.send(Event::Config(Box::new(config()))));
     outputs.push(h.send(Event::Reconciled {
         orders: vec![],
         positions: vec![],
@@ -373,11 +373,11 @@ fn halted_engine_stays_halted_after_restart() {
             Decision::RiskState(record) => Some(*record),
             _ => None,
         })
-        .last()
+        .next_back()
         .unwrap();
     drop(h);
     let mut restarted = Harness::new();
-    restarted.send(Event::Config(config()));
+    restarted.send(Event::Config(Box::new(config())));
     restarted.send(Event::RiskStateRestored(record));
     restarted.send(Event::Reconciled {
         orders: vec![],
@@ -392,7 +392,7 @@ fn halted_engine_stays_halted_after_restart() {
 #[test]
 fn no_quotes_before_reconciliation() {
     let mut h = Harness::new();
-    h.send(Event::Config(config()));
+    h.send(Event::Config(Box::new(config())));
     h.send(Event::MarketListing(vec![listing()]));
     assert!(h.send(snapshot()).commands.is_empty());
     let reconciled = h.send(Event::Reconciled {
