@@ -1,1 +1,18 @@
-//! placeholder crate root
+//! kalshi-replay: replay verification and backtesting over journals.
+//!
+//! - [`verify`] feeds a journal's inputs back through a fresh `Engine` and compares every
+//!   output byte for byte with what was journaled.
+//! - [`backtest`] runs market data (a journal's, or imported history) through an `Engine`
+//!   with [`fill_sim`] standing in for the exchange, writing its own replayable journal.
+//! - [`metrics`] and [`report`] summarize a backtest; [`sweep`] runs a parameter grid across
+//!   threads; [`loaders`] turn journals, CSV files and REST history into input events.
+//!
+//! Pure like the core: no clock, no environment, no randomness; threads only in [`sweep`],
+//! with results ordered by the sweep grid, never by completion.
+
+pub mod error;
+pub mod fill_sim;
+pub mod record;
+pub mod sim_book;
+
+pub use error::ReplayError;

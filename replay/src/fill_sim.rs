@@ -1,0 +1,798 @@
+//! Simulated execution: the exchange a backtest trades against.
+//!
+//! The simulator keeps the visible book of every market from the data, turns the engine's
+//! commands into the events a live exchange would send back (`OrderAck`, `OrderRejected`,
+//! `OwnFill`, `CancelAck`, `OrderSnapshot`, `OrderNotFound`), and decides fills of our
+//! hypothetical resting orders with a queue model. Everything is deterministic: order ids are
+//! `sim-o-<n>` and fill ids `sim-f-<n>` in creation order, and simultaneous actions run in
+//! submission order.
+//!
+//! # The fill model
+//!
+//! - **Latency.** A place, amend or lookup reaches the book `entry_latency_ns` after the
+//!   command; a cancel, decrease or cancel-all `cancel_latency_ns` after. Until then the book
+//!   does not know about it: a trade at our price during the entry latency does not fill us,
+//!   and a fill can land before a cancel takes effect.
+//! - **Arrival.** A post-only order that would cross the visible book at arrival is rejected
+//!   (`post_only_cross`). Other crossing orders take the visible opposite levels, best first,
+//!   as a taker (taker fee); IOC remainders are cancelled, FOK orders that cannot fill
+//!   completely are cancelled whole, GTC remainders rest. A resting order joins the back of
+//!   its level: `queue_ahead` = the visible size there on arrival.
+//! - **Trades at our price.** A trade against our side at our price first consumes the
+//!   visible queue ahead of us; only the excess fills us (100 ahead: 99 traded → no fill,
+//!   101 traded → 1 filled). Several of our orders at one level share the volume in arrival
+//!   order.
+//! - **Trades through our price.** A trade whose taker is on the other side at a price
+//!   strictly beyond ours (a sell-taker trade below our bid, a buy-taker trade above our ask)
+//!   means our level was exhausted: we fill at our price for `min(remaining, traded size)`,
+//!   orders with better prices first. Trades whose taker is on our own side never fill us.
+//! - **Cancels by others.** A decrease at our level that is not explained by trades already
+//!   seen there moves us up according to [`CancelPosition`].
+//! - A crossed visible book without a trade does not fill us: fills come from the tape only.
+//! - **Fees.** Exact, via `kalshi_core::fees`: maker fees on resting fills, taker fees on
+//!   crossing arrivals, either classic per-fill cent rounding or the 2026 trade fee with
+//!   balance rounding and per-order rebates ([`FeeRounding`]).
+//! - **Fills before acknowledgements.** When an arrival takes liquidity, its fills are
+//!   reported before its `OrderAck` (whose `fill_count` already includes them).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use kalshi_core::client_order_id::ClientOrderId;
+use kalshi_core::commands::{
+    AmendOrder, CancelOrder, Command, DecreaseOrder, PlaceOrder, TimeInForce,
+};
+use kalshi_core::ev_gate::fallback_fee_schedule;
+use kalshi_core::events::{CancelAck, Event, OrderAck, OrderRejected, RequestKind};
+use kalshi_core::fees::{FeeSchedule, FillTerms, Liquidity, RoundingAccumulator, TargetPrecision};
+use kalshi_core::market_data::{
+    ExchangeOrderStatus, FeeParams, OrderSnapshot, OwnFill, PublicTrade,
+};
+use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
+
+use crate::error::ReplayError;
+pub use crate::sim_book::CancelPosition;
+use crate::sim_book::{VisibleBook, queue_after_cancels};
+
+/// How fill fees are rounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeRounding {
+    /// 2025 schedule: each fill's fee rounded up to the cent.
+    Classic,
+    /// 2026 schedule: trade fee rounded up to $0.0001, then balance rounding at the account's
+    /// target precision with $0.01 rebates per order (the default).
+    #[default]
+    Balance2026,
+}
+
+/// Fill-model settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FillModelConfig {
+    /// Delay from a place/amend/lookup command to its arrival at the book, ns. Default 50 ms.
+    pub entry_latency_ns: i64,
+    /// Delay from a cancel/decrease command to its effect, ns. Default 50 ms.
+    pub cancel_latency_ns: i64,
+    /// Where others' cancels sit relative to us. Default `back`.
+    pub cancel_position: CancelPosition,
+    /// Fee rounding schedule. Default `balance2026`.
+    pub fee_rounding: FeeRounding,
+    /// Account balance precision for 2026 rounding, micro-dollars (10 000 or 100).
+    pub fee_target_precision_micros: i64,
+}
+
+impl Default for FillModelConfig {
+    fn default() -> FillModelConfig {
+        FillModelConfig {
+            entry_latency_ns: 50_000_000,
+            cancel_latency_ns: 50_000_000,
+            cancel_position: CancelPosition::Back,
+            fee_rounding: FeeRounding::Balance2026,
+            fee_target_precision_micros: 10_000,
+        }
+    }
+}
+
+impl FillModelConfig {
+    /// Refuses negative latencies and an unsupported balance precision.
+    pub fn validate(&self) -> Result<(), ReplayError> {
+        if self.entry_latency_ns < 0 {
+            return Err(ReplayError::InvalidConfig {
+                field: "entry_latency_ns",
+                reason: format!("{} is negative", self.entry_latency_ns),
+            });
+        }
+        if self.cancel_latency_ns < 0 {
+            return Err(ReplayError::InvalidConfig {
+                field: "cancel_latency_ns",
+                reason: format!("{} is negative", self.cancel_latency_ns),
+            });
+        }
+        TargetPrecision::from_micros(self.fee_target_precision_micros).map_err(|error| {
+            ReplayError::InvalidConfig {
+                field: "fee_target_precision_micros",
+                reason: error.to_string(),
+            }
+        })?;
+        Ok(())
+    }
+}
+
+/// An event the simulated exchange produced, and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimEvent {
+    /// When it happened, Unix ns.
+    pub ts_ns: i64,
+    /// What the exchange reports.
+    pub event: Event,
+}
+
+/// One of our resting orders, as the simulator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveOrder {
+    /// Exchange order id.
+    pub order_id: String,
+    /// Our client id.
+    pub client_order_id: ClientOrderId,
+    /// Market ticker.
+    pub ticker: String,
+    /// Side.
+    pub side: BookSide,
+    /// Limit YES price.
+    pub price: Price,
+    /// Contracts still resting.
+    pub remaining: Count,
+    /// Contracts filled so far.
+    pub filled: Count,
+    /// Visible contracts ahead of us at our level.
+    pub queue_ahead: Count,
+    post_only: bool,
+    priority: u64,
+    rounding: RoundingAccumulator,
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Place(PlaceOrder),
+    Cancel(CancelOrder),
+    Amend(AmendOrder),
+    Decrease(DecreaseOrder),
+    CancelAll,
+    Lookup { client_order_id: ClientOrderId },
+}
+
+#[derive(Debug, Clone, Default)]
+struct SimMarket {
+    book: VisibleBook,
+    fee: Option<FeeParams>,
+    position: SignedCount,
+    last_trade: Option<Price>,
+}
+
+/// The simulated exchange. See the module documentation for the rules.
+#[derive(Debug, Clone)]
+pub struct FillSimulator {
+    config: FillModelConfig,
+    precision: TargetPrecision,
+    markets: BTreeMap<String, SimMarket>,
+    live: BTreeMap<String, LiveOrder>,
+    done: BTreeMap<String, OrderSnapshot>,
+    pending: BTreeMap<(i64, u64), Action>,
+    next_action: u64,
+    next_order: u64,
+    next_fill: u64,
+    next_priority: u64,
+}
+
+impl FillSimulator {
+    /// A simulator with no markets and no orders.
+    pub fn new(config: FillModelConfig) -> Result<FillSimulator, ReplayError> {
+        config.validate()?;
+        let precision =
+            TargetPrecision::from_micros(config.fee_target_precision_micros).map_err(|error| {
+                ReplayError::InvalidConfig {
+                    field: "fee_target_precision_micros",
+                    reason: error.to_string(),
+                }
+            })?;
+        Ok(FillSimulator {
+            config,
+            precision,
+            markets: BTreeMap::new(),
+            live: BTreeMap::new(),
+            done: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            next_action: 0,
+            next_order: 0,
+            next_fill: 0,
+            next_priority: 0,
+        })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &FillModelConfig {
+        &self.config
+    }
+
+    /// Accepts a command sent at `ts_ns`; it takes effect after the configured latency.
+    pub fn submit(&mut self, ts_ns: i64, command: &Command) {
+        let entry_ns = ts_ns.saturating_add(self.config.entry_latency_ns);
+        let cancel_ns = ts_ns.saturating_add(self.config.cancel_latency_ns);
+        let (due_ns, action) = match command {
+            Command::Place(order) => {
+                self.place(ts_ns, (**order).clone());
+                return;
+            }
+            Command::Amend(amend) => (entry_ns, Action::Amend((**amend).clone())),
+            Command::Cancel(cancel) => (cancel_ns, Action::Cancel(cancel.clone())),
+            Command::Decrease(decrease) => (cancel_ns, Action::Decrease(decrease.clone())),
+            Command::CancelAll => (cancel_ns, Action::CancelAll),
+            Command::LookupOrder {
+                client_order_id, ..
+            } => (
+                entry_ns,
+                Action::Lookup {
+                    client_order_id: client_order_id.clone(),
+                },
+            ),
+        };
+        self.pending.insert((due_ns, self.next_action), action);
+        self.next_action += 1;
+    }
+
+    /// Sends a new order at `ts_ns` (what `submit` does with a `Place` command); it reaches the
+    /// book after the entry latency. The simulator is the exchange: it takes any order.
+    pub fn place(&mut self, ts_ns: i64, order: PlaceOrder) {
+        let due_ns = ts_ns.saturating_add(self.config.entry_latency_ns);
+        self.pending
+            .insert((due_ns, self.next_action), Action::Place(order));
+        self.next_action += 1;
+    }
+
+    /// When the earliest pending action takes effect.
+    pub fn next_due_ns(&self) -> Option<i64> {
+        self.pending.keys().next().map(|(due_ns, _)| *due_ns)
+    }
+
+    /// Applies the earliest pending action and returns what the exchange reports.
+    pub fn run_next_action(&mut self) -> Result<Vec<SimEvent>, ReplayError> {
+        let Some(((ts_ns, _), action)) = self.pending.pop_first() else {
+            return Ok(Vec::new());
+        };
+        let mut events = Vec::new();
+        match action {
+            Action::Place(order) => self.arrive_place(ts_ns, order, &mut events)?,
+            Action::Cancel(cancel) => {
+                self.arrive_cancel(ts_ns, &cancel.client_order_id, &mut events)
+            }
+            Action::Amend(amend) => self.arrive_amend(&amend, &mut events),
+            Action::Decrease(decrease) => self.arrive_decrease(ts_ns, &decrease, &mut events),
+            Action::CancelAll => {
+                let keys: Vec<ClientOrderId> = self
+                    .live
+                    .values()
+                    .map(|order| order.client_order_id.clone())
+                    .collect();
+                for key in keys {
+                    self.arrive_cancel(ts_ns, &key, &mut events);
+                }
+            }
+            Action::Lookup { client_order_id } => {
+                self.arrive_lookup(ts_ns, &client_order_id, &mut events)
+            }
+        }
+        Ok(events
+            .into_iter()
+            .map(|event| SimEvent { ts_ns, event })
+            .collect())
+    }
+
+    /// Applies one market-data event at `ts_ns` and returns the fills it caused.
+    pub fn on_market_event(
+        &mut self,
+        ts_ns: i64,
+        event: &Event,
+    ) -> Result<Vec<SimEvent>, ReplayError> {
+        let mut events = Vec::new();
+        match event {
+            Event::MarketListing(listings) => {
+                for info in listings {
+                    let market = self.markets.entry(info.ticker.clone()).or_default();
+                    if info.fee.is_some() {
+                        market.fee = info.fee.clone();
+                    }
+                }
+            }
+            Event::BookSnapshot(snapshot) => {
+                let market = self.markets.entry(snapshot.ticker.clone()).or_default();
+                market.book.apply_snapshot(snapshot);
+                for order in self
+                    .live
+                    .values_mut()
+                    .filter(|order| order.ticker == snapshot.ticker)
+                {
+                    order.queue_ahead = order
+                        .queue_ahead
+                        .min(market.book.size_at(order.side, order.price));
+                }
+            }
+            Event::BookDelta(delta) => {
+                let market = self.markets.entry(delta.ticker.clone()).or_default();
+                if let Some(decrease) = market.book.apply_delta(delta) {
+                    let size_now = market.book.size_at(delta.side, delta.price);
+                    for order in self.live.values_mut().filter(|order| {
+                        order.ticker == delta.ticker
+                            && order.side == delta.side
+                            && order.price == delta.price
+                    }) {
+                        order.queue_ahead = queue_after_cancels(
+                            order.queue_ahead,
+                            decrease,
+                            self.config.cancel_position,
+                        )
+                        .min(size_now);
+                    }
+                }
+            }
+            Event::PublicTrade(trade) => self.on_trade(ts_ns, trade, &mut events)?,
+            _ => {}
+        }
+        Ok(events
+            .into_iter()
+            .map(|event| SimEvent { ts_ns, event })
+            .collect())
+    }
+
+    fn on_trade(
+        &mut self,
+        ts_ns: i64,
+        trade: &PublicTrade,
+        events: &mut Vec<Event>,
+    ) -> Result<(), ReplayError> {
+        let hit = opposite(trade.taker_side);
+        let market = self.markets.entry(trade.ticker.clone()).or_default();
+        market.last_trade = Some(trade.yes_price);
+        market.book.note_trade(hit, trade.yes_price, trade.count);
+        let through = |price: Price| match hit {
+            BookSide::Bid => price > trade.yes_price,
+            BookSide::Ask => price < trade.yes_price,
+        };
+        let mut candidates: Vec<(i64, u64, String)> = self
+            .live
+            .iter()
+            .filter(|(_, order)| order.ticker == trade.ticker && order.side == hit)
+            .filter(|(_, order)| order.price == trade.yes_price || through(order.price))
+            .map(|(key, order)| {
+                let rank = match hit {
+                    BookSide::Bid => -order.price.micros(),
+                    BookSide::Ask => order.price.micros(),
+                };
+                (rank, order.priority, key.clone())
+            })
+            .collect();
+        candidates.sort();
+        let mut volume = trade.count;
+        let mut visible_consumed = Count::ZERO;
+        for (_, _, key) in candidates {
+            let Some(order) = self.live.get_mut(&key) else {
+                continue;
+            };
+            let fill = if through(order.price) {
+                order.queue_ahead = Count::ZERO;
+                volume.min(order.remaining)
+            } else {
+                let gap = order.queue_ahead.saturating_sub(visible_consumed);
+                let taken = volume.min(gap);
+                visible_consumed = visible_consumed + taken;
+                volume = volume.saturating_sub(taken);
+                order.queue_ahead = order.queue_ahead.saturating_sub(visible_consumed);
+                volume.min(order.remaining)
+            };
+            volume = volume.saturating_sub(fill);
+            if !fill.is_zero() {
+                let price = order.price;
+                self.fill(ts_ns, &key, price, fill, Liquidity::Maker, events)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records one fill of the live order `key`.
+    fn fill(
+        &mut self,
+        ts_ns: i64,
+        key: &str,
+        price: Price,
+        count: Count,
+        liquidity: Liquidity,
+        events: &mut Vec<Event>,
+    ) -> Result<(), ReplayError> {
+        let Some(order) = self.live.get_mut(key) else {
+            return Ok(());
+        };
+        let market = self.markets.entry(order.ticker.clone()).or_default();
+        let schedule = fee_schedule(market.fee.as_ref(), &order.ticker)?;
+        let fee = match self.config.fee_rounding {
+            FeeRounding::Classic => schedule.classic_fee(liquidity, price, count),
+            FeeRounding::Balance2026 => order
+                .rounding
+                .charge_fill(
+                    &schedule,
+                    self.precision,
+                    &FillTerms {
+                        side: order.side,
+                        yes_price: price,
+                        count,
+                        liquidity,
+                    },
+                )
+                .map(|charge| charge.net_fee),
+        }
+        .map_err(|source| ReplayError::Fee {
+            ticker: order.ticker.clone(),
+            source,
+        })?;
+        order.remaining = order.remaining.saturating_sub(count);
+        order.filled = order.filled + count;
+        market.position = match order.side {
+            BookSide::Bid => market.position + count.signed(),
+            BookSide::Ask => market.position - count.signed(),
+        };
+        self.next_fill += 1;
+        events.push(Event::OwnFill(OwnFill {
+            fill_id: format!("sim-f-{}", self.next_fill),
+            order_id: order.order_id.clone(),
+            client_order_id: Some(order.client_order_id.to_string()),
+            ticker: order.ticker.clone(),
+            side: order.side,
+            yes_price: price,
+            count,
+            is_taker: liquidity == Liquidity::Taker,
+            fee,
+            post_position: Some(market.position),
+            ts_ns,
+        }));
+        if order.remaining.is_zero() {
+            self.retire(key, ExchangeOrderStatus::Executed, ts_ns);
+        }
+        Ok(())
+    }
+
+    fn retire(&mut self, key: &str, status: ExchangeOrderStatus, ts_ns: i64) {
+        if let Some(order) = self.live.remove(key) {
+            let snapshot = snapshot_of(&order, status, ts_ns);
+            self.done.insert(key.to_string(), snapshot);
+        }
+    }
+
+    fn arrive_place(
+        &mut self,
+        ts_ns: i64,
+        order: PlaceOrder,
+        events: &mut Vec<Event>,
+    ) -> Result<(), ReplayError> {
+        let key = order.client_order_id.to_string();
+        let reject = |code: &str, message: &str| {
+            Event::OrderRejected(OrderRejected {
+                client_order_id: order.client_order_id.clone(),
+                request: RequestKind::Place,
+                code: code.to_string(),
+                message: message.to_string(),
+            })
+        };
+        if self.live.contains_key(&key) || self.done.contains_key(&key) {
+            events.push(reject(
+                "duplicate_client_order_id",
+                "an order with this client id exists",
+            ));
+            return Ok(());
+        }
+        let market = self.markets.entry(order.ticker.clone()).or_default();
+        let mut count = order.count;
+        if order.reduce_only {
+            let reducible = match order.side {
+                BookSide::Bid if market.position.centi() < 0 => market.position.abs(),
+                BookSide::Ask if market.position.centi() > 0 => market.position.abs(),
+                _ => Count::ZERO,
+            };
+            count = count.min(reducible);
+        }
+        if count.is_zero() {
+            events.push(reject(
+                "invalid_order",
+                "nothing to place (zero count or reduce-only with no position to reduce)",
+            ));
+            return Ok(());
+        }
+        let crossing = market.book.crossing_levels(order.side, order.price);
+        if order.post_only && !crossing.is_empty() {
+            events.push(reject(
+                "post_only_cross",
+                "post-only order would cross the book",
+            ));
+            return Ok(());
+        }
+        let available = crossing
+            .iter()
+            .fold(Count::ZERO, |sum, (_, size)| sum + *size);
+        self.next_order += 1;
+        self.next_priority += 1;
+        let live = LiveOrder {
+            order_id: format!("sim-o-{}", self.next_order),
+            client_order_id: order.client_order_id.clone(),
+            ticker: order.ticker.clone(),
+            side: order.side,
+            price: order.price,
+            remaining: count,
+            filled: Count::ZERO,
+            queue_ahead: market.book.size_at(order.side, order.price),
+            post_only: order.post_only,
+            priority: self.next_priority,
+            rounding: RoundingAccumulator::new(),
+        };
+        let order_id = live.order_id.clone();
+        self.live.insert(key.clone(), live);
+        let fill_or_kill_short =
+            order.time_in_force == TimeInForce::FillOrKill && available < count;
+        if !fill_or_kill_short {
+            let mut left = count;
+            for (price, size) in crossing {
+                if left.is_zero() {
+                    break;
+                }
+                let taken = size.min(left);
+                if let Some(market) = self.markets.get_mut(&order.ticker) {
+                    market.book.take(opposite(order.side), price, taken);
+                }
+                self.fill(ts_ns, &key, price, taken, Liquidity::Taker, events)?;
+                left = left.saturating_sub(taken);
+            }
+        }
+        let (filled, remaining) = match self.live.get(&key) {
+            Some(live) => (live.filled, live.remaining),
+            None => (count, Count::ZERO),
+        };
+        let rests = order.time_in_force == TimeInForce::GoodTillCanceled;
+        if !rests && !remaining.is_zero() {
+            self.retire(&key, ExchangeOrderStatus::Canceled, ts_ns);
+        } else if let Some(live) = self.live.get_mut(&key) {
+            // Whatever crossed is gone, so the order now leads its level only behind the
+            // visible size that was there.
+            live.queue_ahead = self
+                .markets
+                .get(&order.ticker)
+                .map_or(Count::ZERO, |m| m.book.size_at(order.side, order.price));
+        }
+        events.push(Event::OrderAck(OrderAck {
+            client_order_id: order.client_order_id.clone(),
+            order_id,
+            request: RequestKind::Place,
+            fill_count: filled,
+            remaining_count: if rests { remaining } else { Count::ZERO },
+        }));
+        Ok(())
+    }
+
+    fn arrive_cancel(
+        &mut self,
+        ts_ns: i64,
+        client_order_id: &ClientOrderId,
+        events: &mut Vec<Event>,
+    ) {
+        let key = client_order_id.to_string();
+        match self.live.get(&key) {
+            Some(order) => {
+                events.push(Event::CancelAck(CancelAck {
+                    client_order_id: client_order_id.clone(),
+                    order_id: order.order_id.clone(),
+                    reduced_by: order.remaining,
+                }));
+                self.retire(&key, ExchangeOrderStatus::Canceled, ts_ns);
+            }
+            None => events.push(not_found(client_order_id, RequestKind::Cancel)),
+        }
+    }
+
+    fn arrive_amend(&mut self, amend: &AmendOrder, events: &mut Vec<Event>) {
+        let key = amend.client_order_id.to_string();
+        let Some(order) = self.live.get(&key) else {
+            events.push(not_found(&amend.client_order_id, RequestKind::Amend));
+            return;
+        };
+        let Some(remaining) = amend
+            .total_count
+            .checked_sub(order.filled)
+            .filter(|left| !left.is_zero())
+        else {
+            events.push(Event::OrderRejected(OrderRejected {
+                client_order_id: amend.client_order_id.clone(),
+                request: RequestKind::Amend,
+                code: "invalid_order".to_string(),
+                message: "total count not above the filled count".to_string(),
+            }));
+            return;
+        };
+        let Some(market) = self.markets.get(&order.ticker) else {
+            return;
+        };
+        if order.post_only
+            && !market
+                .book
+                .crossing_levels(order.side, amend.price)
+                .is_empty()
+        {
+            events.push(Event::OrderRejected(OrderRejected {
+                client_order_id: amend.client_order_id.clone(),
+                request: RequestKind::Amend,
+                code: "post_only_cross".to_string(),
+                message: "amended post-only order would cross the book".to_string(),
+            }));
+            return;
+        }
+        let queue_ahead = market.book.size_at(order.side, amend.price);
+        self.next_priority += 1;
+        let priority = self.next_priority;
+        if let Some(order) = self.live.get_mut(&key) {
+            order.price = amend.price;
+            order.remaining = remaining;
+            order.queue_ahead = queue_ahead;
+            order.priority = priority;
+            events.push(Event::OrderAck(OrderAck {
+                client_order_id: amend.client_order_id.clone(),
+                order_id: order.order_id.clone(),
+                request: RequestKind::Amend,
+                fill_count: order.filled,
+                remaining_count: order.remaining,
+            }));
+        }
+    }
+
+    fn arrive_decrease(&mut self, ts_ns: i64, decrease: &DecreaseOrder, events: &mut Vec<Event>) {
+        let key = decrease.client_order_id.to_string();
+        let Some(order) = self.live.get_mut(&key) else {
+            events.push(not_found(&decrease.client_order_id, RequestKind::Decrease));
+            return;
+        };
+        order.remaining = order.remaining.min(decrease.reduce_to);
+        events.push(Event::OrderAck(OrderAck {
+            client_order_id: decrease.client_order_id.clone(),
+            order_id: order.order_id.clone(),
+            request: RequestKind::Decrease,
+            fill_count: order.filled,
+            remaining_count: order.remaining,
+        }));
+        if order.remaining.is_zero() {
+            self.retire(&key, ExchangeOrderStatus::Canceled, ts_ns);
+        }
+    }
+
+    fn arrive_lookup(
+        &mut self,
+        ts_ns: i64,
+        client_order_id: &ClientOrderId,
+        events: &mut Vec<Event>,
+    ) {
+        let key = client_order_id.to_string();
+        if let Some(order) = self.live.get(&key) {
+            events.push(Event::OrderSnapshot(snapshot_of(
+                order,
+                ExchangeOrderStatus::Resting,
+                ts_ns,
+            )));
+        } else if let Some(snapshot) = self.done.get(&key) {
+            events.push(Event::OrderSnapshot(snapshot.clone()));
+        } else {
+            events.push(Event::OrderNotFound {
+                client_order_id: client_order_id.clone(),
+            });
+        }
+    }
+
+    /// Our resting orders, by client id.
+    pub fn live_orders(&self) -> impl Iterator<Item = &LiveOrder> {
+        self.live.values()
+    }
+
+    /// Our resting orders in `ticker`.
+    pub fn live_count(&self, ticker: &str) -> usize {
+        self.live
+            .values()
+            .filter(|order| order.ticker == ticker)
+            .count()
+    }
+
+    /// A resting order by client id.
+    pub fn live_order(&self, client_order_id: &str) -> Option<&LiveOrder> {
+        self.live.get(client_order_id)
+    }
+
+    /// Visible best bid and ask of a market.
+    pub fn best_bid_ask(&self, ticker: &str) -> (Option<Price>, Option<Price>) {
+        self.markets.get(ticker).map_or((None, None), |market| {
+            (market.book.best_bid(), market.book.best_ask())
+        })
+    }
+
+    /// The mark of a market: visible mid, else the last trade price.
+    pub fn mark_micros(&self, ticker: &str) -> Option<i64> {
+        let market = self.markets.get(ticker)?;
+        market
+            .book
+            .mid_micros()
+            .or_else(|| market.last_trade.map(Price::micros))
+    }
+
+    /// Our simulated position in a market.
+    pub fn position(&self, ticker: &str) -> SignedCount {
+        self.markets
+            .get(ticker)
+            .map_or(SignedCount::ZERO, |market| market.position)
+    }
+
+    /// Markets the simulator has seen, by ticker.
+    pub fn tickers(&self) -> impl Iterator<Item = &str> {
+        self.markets.keys().map(String::as_str)
+    }
+}
+
+fn opposite(side: BookSide) -> BookSide {
+    match side {
+        BookSide::Bid => BookSide::Ask,
+        BookSide::Ask => BookSide::Bid,
+    }
+}
+
+fn not_found(client_order_id: &ClientOrderId, request: RequestKind) -> Event {
+    Event::OrderRejected(OrderRejected {
+        client_order_id: client_order_id.clone(),
+        request,
+        code: "order_not_found".to_string(),
+        message: "no resting order with this client id".to_string(),
+    })
+}
+
+fn snapshot_of(order: &LiveOrder, status: ExchangeOrderStatus, ts_ns: i64) -> OrderSnapshot {
+    OrderSnapshot {
+        order_id: order.order_id.clone(),
+        client_order_id: Some(order.client_order_id.to_string()),
+        ticker: order.ticker.clone(),
+        side: order.side,
+        yes_price: order.price,
+        status,
+        fill_count: order.filled,
+        remaining_count: if status == ExchangeOrderStatus::Resting {
+            order.remaining
+        } else {
+            Count::ZERO
+        },
+        initial_count: Some(order.filled + order.remaining),
+        last_update_reason: None,
+        ts_ns,
+    }
+}
+
+/// The schedule for a market: its listed parameters, or the conservative fallback (standard
+/// multiplier with maker fees) when the data carried none.
+fn fee_schedule(params: Option<&FeeParams>, ticker: &str) -> Result<FeeSchedule, ReplayError> {
+    match params {
+        Some(params) => FeeSchedule::from_params(params).map_err(|source| ReplayError::Fee {
+            ticker: ticker.to_string(),
+            source,
+        }),
+        None => fallback_fee_schedule().ok_or_else(|| ReplayError::InvalidConfig {
+            field: "fee",
+            reason: "no fallback fee schedule".to_string(),
+        }),
+    }
+}
+
+/// Money paid or received for `count` at `price` on `side`: negative for buys.
+pub fn cash_flow(side: BookSide, price: Price, count: Count) -> Money {
+    let notional = Money::notional(price, count);
+    match side {
+        BookSide::Bid => -notional,
+        BookSide::Ask => notional,
+    }
+}
