@@ -1,0 +1,632 @@
+//! The typed journal record: the one enum a run writes, and its mapping onto
+//! [`JournalEntry`] (payload encoding plus the queryable index columns).
+//!
+//! # Payload encoding
+//!
+//! The payload is the record encoded with bincode 2 through serde, with one fixed
+//! configuration ([`payload_config`]: little-endian, variable-length integers, at most
+//! [`PAYLOAD_LEN_MAX_BYTES`] on decode). The fixed-point types serialize as raw integers in
+//! binary formats, so no text parsing sits on the replay path. Decoding rejects trailing bytes
+//! and checks that the entry's index columns are exactly those the payload implies, so a
+//! Parquet column can never silently disagree with the record it describes.
+//!
+//! # One record per command and per decision
+//!
+//! An engine step's [`Output`](kalshi_core::engine::Output) is journaled as one
+//! [`JournalRecord::OutputCommand`] per command and one [`JournalRecord::OutputDecision`] per
+//! decision, each with its own seq and its position (`index`) inside the step, so SQL over the
+//! Parquet columns sees one row per request and per decision.
+//!
+//! # Index kinds
+//!
+//! | record | `kind` |
+//! |---|---|
+//! | run start / end | `run.started`, `run.ended` |
+//! | input | `input.<event>`: `input.config`, `input.book_snapshot`, `input.book_delta`, `input.own_fill`, `input.order_ack`, … |
+//! | command | `output.place`, `output.cancel`, `output.amend`, `output.decrease`, `output.cancel_all`, `output.lookup_order` |
+//! | decision | `output.decision.<name>`: `ev_gate`, `risk`, `quote`, `order`, `fill`, `withdraw`, … |
+//! | raw frame | `raw.ws`, `raw.rest` |
+//!
+//! `market`, `side` (`bid`/`ask`), `price_micros`, `count_centi`, `order_id` and
+//! `client_order_id` are filled whenever the record names them; see [`JournalRecord::index`].
+
+use serde::{Deserialize, Serialize};
+
+use kalshi_core::commands::Command;
+use kalshi_core::config::EngineConfig;
+use kalshi_core::decision::Decision;
+use kalshi_core::events::{Envelope, Event};
+
+use crate::entry::JournalEntry;
+use crate::error::JournalError;
+
+/// Largest payload the decoder accepts (the WAL frame limit is the same order of magnitude).
+pub const PAYLOAD_LEN_MAX_BYTES: usize = 64 << 20;
+
+/// The fixed bincode configuration of record payloads.
+pub fn payload_config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<PAYLOAD_LEN_MAX_BYTES>,
+> {
+    bincode::config::standard()
+        .with_little_endian()
+        .with_variable_int_encoding()
+        .with_limit::<PAYLOAD_LEN_MAX_BYTES>()
+}
+
+/// Why a record could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// The storage layer failed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// A record could not be encoded.
+    #[error("cannot encode record {kind}: {reason}")]
+    Encode {
+        /// Index kind of the record.
+        kind: String,
+        /// The encoder's message.
+        reason: String,
+    },
+    /// An entry's payload is not a valid record.
+    #[error("entry seq {seq} (kind {kind:?}): payload is not a valid record: {reason}")]
+    Decode {
+        /// Seq of the entry.
+        seq: u64,
+        /// The entry's kind column.
+        kind: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// An entry's index columns differ from what its payload implies.
+    #[error(
+        "entry seq {seq}: index column {column} is {found:?} but the payload implies {expected:?}"
+    )]
+    IndexMismatch {
+        /// Seq of the entry.
+        seq: u64,
+        /// Name of the disagreeing column.
+        column: &'static str,
+        /// What the payload implies.
+        expected: String,
+        /// What the entry holds.
+        found: String,
+    },
+    /// An input envelope's seq differs from the entry seq it was journaled under.
+    #[error("entry seq {seq} holds an input envelope stamped seq {envelope_seq}")]
+    EnvelopeSeqMismatch {
+        /// Seq of the entry.
+        seq: u64,
+        /// Seq inside the envelope.
+        envelope_seq: u64,
+    },
+}
+
+/// Where a raw frame came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RawSource {
+    /// A WebSocket message.
+    Ws,
+    /// A REST response body.
+    Rest {
+        /// HTTP method.
+        method: String,
+        /// Request path (without host; never with credentials).
+        path: String,
+        /// HTTP status code.
+        status: u16,
+    },
+}
+
+/// A wire frame as received, kept beside the normalized events so a normalizer change can be
+/// re-tested against what the exchange really sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawFrame {
+    /// Where it came from.
+    pub source: RawSource,
+    /// Receive time, Unix ns.
+    pub recv_ts_ns: i64,
+    /// The bytes as received.
+    pub body: Vec<u8>,
+}
+
+/// The run header: who produced the run and with which effective configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStarted {
+    /// Run id.
+    pub run_id: String,
+    /// Build that produced the run.
+    pub build_id: String,
+    /// The effective engine configuration (also fed to the engine as `Event::Config`).
+    pub config: EngineConfig,
+    /// `"live"`, `"demo"`, `"sim"`, `"backtest"` …
+    pub environment: String,
+    /// Seed of any simulated randomness.
+    pub seed: u64,
+    /// Start time, Unix ns, read by the caller.
+    pub started_ts_ns: i64,
+}
+
+/// Everything a run journals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum JournalRecord {
+    /// The run header.
+    RunStarted(RunStarted),
+    /// An event the engine processed, in processing order.
+    Input(Envelope),
+    /// One command the engine produced for input `input_seq`.
+    OutputCommand {
+        /// Seq of the input that produced it.
+        input_seq: u64,
+        /// Position in the step's command list.
+        index: u32,
+        /// The command.
+        command: Command,
+    },
+    /// One decision the engine recorded for input `input_seq`.
+    OutputDecision {
+        /// Seq of the input that produced it.
+        input_seq: u64,
+        /// Position in the step's decision list.
+        index: u32,
+        /// The decision.
+        decision: Decision,
+    },
+    /// A raw wire frame.
+    RawFrame(RawFrame),
+    /// The run ended.
+    RunEnded {
+        /// Why (`"shutdown"`, `"killed"`, `"end_of_input"` …).
+        reason: String,
+    },
+}
+
+/// A record with the seq and time it was journaled under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequencedRecord {
+    /// Journal seq.
+    pub seq: u64,
+    /// Journal time, Unix ns.
+    pub ts_ns: i64,
+    /// The record.
+    pub record: JournalRecord,
+}
+
+/// The queryable columns of one record (everything in [`JournalEntry`] except seq, time and
+/// payload).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RecordIndex {
+    /// Kind name, e.g. `input.book_delta`.
+    pub kind: String,
+    /// Market ticker.
+    pub market: Option<String>,
+    /// `bid` / `ask`.
+    pub side: Option<String>,
+    /// Price, micro-dollars.
+    pub price_micros: Option<i64>,
+    /// Count, hundredths of a contract.
+    pub count_centi: Option<i64>,
+    /// Exchange order id.
+    pub order_id: Option<String>,
+    /// Client order id.
+    pub client_order_id: Option<String>,
+}
+
+impl RecordIndex {
+    fn kind(kind: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            ..Self::default()
+        }
+    }
+
+    fn market(mut self, market: &str) -> Self {
+        self.market = Some(market.to_owned());
+        self
+    }
+
+    fn side(mut self, side: kalshi_core::BookSide) -> Self {
+        self.side = Some(side.as_str().to_owned());
+        self
+    }
+
+    fn price(mut self, price: kalshi_core::Price) -> Self {
+        self.price_micros = Some(price.micros());
+        self
+    }
+
+    fn count(mut self, count_centi: i64) -> Self {
+        self.count_centi = Some(count_centi);
+        self
+    }
+
+    fn order_id(mut self, order_id: &str) -> Self {
+        self.order_id = Some(order_id.to_owned());
+        self
+    }
+
+    fn client(mut self, client_order_id: &str) -> Self {
+        self.client_order_id = Some(client_order_id.to_owned());
+        self
+    }
+
+    fn maybe_client(mut self, client_order_id: Option<&str>) -> Self {
+        self.client_order_id = client_order_id.map(str::to_owned);
+        self
+    }
+}
+
+impl JournalRecord {
+    /// The index columns this record is stored with.
+    pub fn index(&self) -> RecordIndex {
+        match self {
+            JournalRecord::RunStarted(_) => RecordIndex::kind("run.started"),
+            JournalRecord::RunEnded { .. } => RecordIndex::kind("run.ended"),
+            JournalRecord::Input(envelope) => input_index(&envelope.event),
+            JournalRecord::OutputCommand { command, .. } => command_index(command),
+            JournalRecord::OutputDecision { decision, .. } => decision_index(decision),
+            JournalRecord::RawFrame(frame) => match frame.source {
+                RawSource::Ws => RecordIndex::kind("raw.ws"),
+                RawSource::Rest { .. } => RecordIndex::kind("raw.rest"),
+            },
+        }
+    }
+
+    /// The index kind name (see the module documentation).
+    pub fn kind(&self) -> String {
+        self.index().kind
+    }
+
+    /// The payload bytes.
+    pub fn encode_payload(&self) -> Result<Vec<u8>, RecordError> {
+        bincode::serde::encode_to_vec(self, payload_config()).map_err(|e| RecordError::Encode {
+            kind: self.kind(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// The journal entry for this record at `seq` / `ts_ns`. An input must be journaled under
+    /// its envelope's seq.
+    pub fn to_entry(&self, seq: u64, ts_ns: i64) -> Result<JournalEntry, RecordError> {
+        if let JournalRecord::Input(envelope) = self {
+            if envelope.seq != seq {
+                return Err(RecordError::EnvelopeSeqMismatch {
+                    seq,
+                    envelope_seq: envelope.seq,
+                });
+            }
+        }
+        let index = self.index();
+        Ok(JournalEntry {
+            seq,
+            ts_ns,
+            kind: index.kind,
+            market: index.market,
+            side: index.side,
+            price_micros: index.price_micros,
+            count_centi: index.count_centi,
+            order_id: index.order_id,
+            client_order_id: index.client_order_id,
+            payload: self.encode_payload()?,
+        })
+    }
+
+    /// Decodes an entry's payload and checks its index columns against it.
+    pub fn from_entry(entry: &JournalEntry) -> Result<SequencedRecord, RecordError> {
+        let decode_error = |reason: String| RecordError::Decode {
+            seq: entry.seq,
+            kind: entry.kind.clone(),
+            reason,
+        };
+        let (record, read): (JournalRecord, usize) =
+            bincode::serde::decode_from_slice(&entry.payload, payload_config())
+                .map_err(|e| decode_error(e.to_string()))?;
+        if read != entry.payload.len() {
+            return Err(decode_error(format!(
+                "{} trailing bytes after the record",
+                entry.payload.len() - read
+            )));
+        }
+        if let JournalRecord::Input(envelope) = &record {
+            if envelope.seq != entry.seq {
+                return Err(RecordError::EnvelopeSeqMismatch {
+                    seq: entry.seq,
+                    envelope_seq: envelope.seq,
+                });
+            }
+        }
+        check_index(entry, &record.index())?;
+        Ok(SequencedRecord {
+            seq: entry.seq,
+            ts_ns: entry.ts_ns,
+            record,
+        })
+    }
+}
+
+fn check_index(entry: &JournalEntry, expected: &RecordIndex) -> Result<(), RecordError> {
+    fn show<T: std::fmt::Debug>(value: &T) -> String {
+        format!("{value:?}")
+    }
+    let mismatch = |column: &'static str, expected: String, found: String| {
+        Err(RecordError::IndexMismatch {
+            seq: entry.seq,
+            column,
+            expected,
+            found,
+        })
+    };
+    if entry.kind != expected.kind {
+        return mismatch("kind", expected.kind.clone(), entry.kind.clone());
+    }
+    if entry.market != expected.market {
+        return mismatch("market", show(&expected.market), show(&entry.market));
+    }
+    if entry.side != expected.side {
+        return mismatch("side", show(&expected.side), show(&entry.side));
+    }
+    if entry.price_micros != expected.price_micros {
+        return mismatch(
+            "price_micros",
+            show(&expected.price_micros),
+            show(&entry.price_micros),
+        );
+    }
+    if entry.count_centi != expected.count_centi {
+        return mismatch(
+            "count_centi",
+            show(&expected.count_centi),
+            show(&entry.count_centi),
+        );
+    }
+    if entry.order_id != expected.order_id {
+        return mismatch("order_id", show(&expected.order_id), show(&entry.order_id));
+    }
+    if entry.client_order_id != expected.client_order_id {
+        return mismatch(
+            "client_order_id",
+            show(&expected.client_order_id),
+            show(&entry.client_order_id),
+        );
+    }
+    Ok(())
+}
+
+/// Snake-case name of an input event (the part after `input.`).
+pub fn event_name(event: &Event) -> &'static str {
+    match event {
+        Event::Config(_) => "config",
+        Event::MarketListing(_) => "market_listing",
+        Event::BookSnapshot(_) => "book_snapshot",
+        Event::BookDelta(_) => "book_delta",
+        Event::BookInvalidated { .. } => "book_invalidated",
+        Event::PublicTrade(_) => "public_trade",
+        Event::OwnFill(_) => "own_fill",
+        Event::OrderAck(_) => "order_ack",
+        Event::OrderRejected(_) => "order_rejected",
+        Event::OrderUnknown { .. } => "order_unknown",
+        Event::OrderSnapshot(_) => "order_snapshot",
+        Event::OrderNotFound { .. } => "order_not_found",
+        Event::CancelAck(_) => "cancel_ack",
+        Event::PositionSnapshot(_) => "position_snapshot",
+        Event::Lifecycle(_) => "lifecycle",
+        Event::ModelProbability { .. } => "model_probability",
+        Event::Reconciled { .. } => "reconciled",
+        Event::Timer { .. } => "timer",
+        Event::Control(_) => "control",
+        Event::ExchangeStatus { .. } => "exchange_status",
+        Event::RiskStateRestored(_) => "risk_state_restored",
+    }
+}
+
+/// Snake-case name of a command (the part after `output.`).
+pub fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Place(_) => "place",
+        Command::Cancel(_) => "cancel",
+        Command::Amend(_) => "amend",
+        Command::Decrease(_) => "decrease",
+        Command::CancelAll => "cancel_all",
+        Command::LookupOrder { .. } => "lookup_order",
+    }
+}
+
+/// Snake-case name of a decision (the part after `output.decision.`).
+pub fn decision_name(decision: &Decision) -> &'static str {
+    match decision {
+        Decision::ConfigAccepted { .. } => "config_accepted",
+        Decision::UniverseSelected { .. } => "universe_selected",
+        Decision::Ev(_) => "ev_gate",
+        Decision::Risk(_) => "risk",
+        Decision::RiskState(_) => "risk_state",
+        Decision::ResumeRefused { .. } => "resume_refused",
+        Decision::Quote(_) => "quote",
+        Decision::Withdraw { .. } => "withdraw",
+        Decision::Order(_) => "order",
+        Decision::Fill(_) => "fill",
+        Decision::Reconciled(_) => "reconciled",
+        Decision::PositionDrift { .. } => "position_drift",
+        Decision::Ignored(_) => "ignored",
+    }
+}
+
+fn input_index(event: &Event) -> RecordIndex {
+    let base = RecordIndex::kind(format!("input.{}", event_name(event)));
+    let base = match event.ticker() {
+        Some(ticker) => base.market(ticker),
+        None => base,
+    };
+    match event {
+        Event::BookDelta(delta) => base
+            .side(delta.side)
+            .price(delta.price)
+            .count(delta.delta.centi())
+            .maybe_client(delta.client_order_id.as_deref()),
+        Event::PublicTrade(trade) => base
+            .side(trade.taker_side)
+            .price(trade.yes_price)
+            .count(trade.count.centi()),
+        Event::OwnFill(fill) => base
+            .side(fill.side)
+            .price(fill.yes_price)
+            .count(fill.count.centi())
+            .order_id(&fill.order_id)
+            .maybe_client(fill.client_order_id.as_deref()),
+        Event::OrderAck(ack) => base
+            .count(ack.remaining_count.centi())
+            .order_id(&ack.order_id)
+            .client(ack.client_order_id.as_str()),
+        Event::OrderRejected(rejected) => base.client(rejected.client_order_id.as_str()),
+        Event::OrderUnknown {
+            client_order_id, ..
+        }
+        | Event::OrderNotFound { client_order_id } => base.client(client_order_id.as_str()),
+        Event::OrderSnapshot(order) => base
+            .side(order.side)
+            .price(order.yes_price)
+            .count(order.remaining_count.centi())
+            .order_id(&order.order_id)
+            .maybe_client(order.client_order_id.as_deref()),
+        Event::CancelAck(ack) => base
+            .count(ack.reduced_by.centi())
+            .order_id(&ack.order_id)
+            .client(ack.client_order_id.as_str()),
+        Event::PositionSnapshot(position) => base.count(position.position.centi()),
+        _ => base,
+    }
+}
+
+fn command_index(command: &Command) -> RecordIndex {
+    let base = RecordIndex::kind(format!("output.{}", command_name(command)));
+    match command {
+        Command::Place(order) => base
+            .market(&order.ticker)
+            .side(order.side)
+            .price(order.price)
+            .count(order.count.centi())
+            .client(order.client_order_id.as_str()),
+        Command::Cancel(cancel) => {
+            let index = base
+                .market(&cancel.ticker)
+                .client(cancel.client_order_id.as_str());
+            match &cancel.order_id {
+                Some(order_id) => index.order_id(order_id),
+                None => index,
+            }
+        }
+        Command::Amend(amend) => base
+            .market(&amend.ticker)
+            .side(amend.side)
+            .price(amend.price)
+            .count(amend.total_count.centi())
+            .order_id(&amend.order_id)
+            .client(amend.client_order_id.as_str()),
+        Command::Decrease(decrease) => base
+            .market(&decrease.ticker)
+            .count(decrease.reduce_to.centi())
+            .order_id(&decrease.order_id)
+            .client(decrease.client_order_id.as_str()),
+        Command::CancelAll => base,
+        Command::LookupOrder {
+            client_order_id,
+            ticker,
+        } => base.market(ticker).client(client_order_id.as_str()),
+    }
+}
+
+fn decision_index(decision: &Decision) -> RecordIndex {
+    let base = RecordIndex::kind(format!("output.decision.{}", decision_name(decision)));
+    match decision {
+        Decision::Ev(ev) => base
+            .market(&ev.inputs.ticker)
+            .side(ev.inputs.side)
+            .price(ev.inputs.price)
+            .count(ev.inputs.count.centi()),
+        Decision::Risk(risk) => base
+            .market(&risk.ticker)
+            .side(risk.side)
+            .price(risk.price)
+            .count(risk.count.centi())
+            .client(risk.client_order_id.as_str()),
+        Decision::Quote(quote) => base.market(&quote.ticker),
+        Decision::Withdraw { ticker, .. } | Decision::PositionDrift { ticker, .. } => {
+            base.market(ticker)
+        }
+        Decision::Order(transition) => {
+            let index = base.market(&transition.ticker);
+            match transition.key.strip_prefix("order:") {
+                Some(order_id) => index.order_id(order_id),
+                None => index.client(&transition.key),
+            }
+        }
+        Decision::Fill(fill) => base
+            .market(&fill.ticker)
+            .side(fill.side)
+            .price(fill.yes_price)
+            .count(fill.count.centi()),
+        _ => base,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_decoding_rejects_trailing_bytes_and_garbage() {
+        let record = JournalRecord::RunEnded {
+            reason: "shutdown".into(),
+        };
+        let mut entry = record.to_entry(3, 10).unwrap();
+        assert_eq!(JournalRecord::from_entry(&entry).unwrap().record, record);
+        entry.payload.push(0);
+        assert!(matches!(
+            JournalRecord::from_entry(&entry),
+            Err(RecordError::Decode { seq: 3, .. })
+        ));
+        entry.payload = vec![0xff; 4];
+        assert!(JournalRecord::from_entry(&entry).is_err());
+    }
+
+    #[test]
+    fn index_columns_must_match_the_payload() {
+        let record = JournalRecord::RunEnded {
+            reason: "shutdown".into(),
+        };
+        let mut entry = record.to_entry(3, 10).unwrap();
+        entry.kind = "run.started".into();
+        assert!(matches!(
+            JournalRecord::from_entry(&entry),
+            Err(RecordError::IndexMismatch { column: "kind", .. })
+        ));
+        let mut entry = record.to_entry(3, 10).unwrap();
+        entry.market = Some("M".into());
+        assert!(matches!(
+            JournalRecord::from_entry(&entry),
+            Err(RecordError::IndexMismatch {
+                column: "market",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn inputs_must_be_journaled_under_their_envelope_seq() {
+        let record = JournalRecord::Input(Envelope {
+            seq: 5,
+            ts_ns: 1,
+            event: Event::Timer {
+                kind: kalshi_core::events::TimerKind::Tick,
+            },
+        });
+        assert!(matches!(
+            record.to_entry(6, 1),
+            Err(RecordError::EnvelopeSeqMismatch {
+                seq: 6,
+                envelope_seq: 5
+            })
+        ));
+        assert_eq!(record.to_entry(5, 1).unwrap().kind, "input.timer");
+    }
+}

@@ -1,0 +1,70 @@
+//! Reading typed records back in seq order, with the memory bound of [`JournalReader`]
+//! (one Parquet row group or one WAL frame at a time).
+
+use std::path::Path;
+
+use crate::reader::{JournalReader, ReadOptions};
+use crate::record::{JournalRecord, RecordError, SequencedRecord};
+use crate::wal::TornTail;
+
+/// Streams a run directory's [`SequencedRecord`]s in seq order. After an error the reader
+/// stays finished.
+pub struct RecordReader {
+    inner: JournalReader,
+    failed: bool,
+}
+
+impl RecordReader {
+    /// Opens `dir` with the default (fully verifying) read options.
+    pub fn open(dir: &Path) -> Result<Self, RecordError> {
+        Self::open_with(dir, ReadOptions::default())
+    }
+
+    /// Opens `dir` with explicit read options.
+    pub fn open_with(dir: &Path, options: ReadOptions) -> Result<Self, RecordError> {
+        Ok(Self {
+            inner: JournalReader::open(dir, options)?,
+            failed: false,
+        })
+    }
+
+    /// The next record; `Ok(None)` at the end of the journal.
+    pub fn next_record(&mut self) -> Result<Option<SequencedRecord>, RecordError> {
+        if self.failed {
+            return Ok(None);
+        }
+        let result = match self.inner.next_chained() {
+            Ok(Some(chained)) => JournalRecord::from_entry(&chained.entry).map(Some),
+            Ok(None) => Ok(None),
+            Err(error) => Err(error.into()),
+        };
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    /// The torn tail that ended the stream, if any.
+    pub fn torn_tail(&self) -> Option<&TornTail> {
+        self.inner.torn_tail()
+    }
+
+    /// The storage-level reader (manifest, counters, head hash).
+    pub fn inner(&self) -> &JournalReader {
+        &self.inner
+    }
+}
+
+impl Iterator for RecordReader {
+    type Item = Result<SequencedRecord, RecordError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_record().transpose()
+    }
+}
+
+/// Reads every record of `dir` into memory: for tests and small runs only; streaming callers
+/// use [`RecordReader`].
+pub fn read_all_records(dir: &Path) -> Result<Vec<SequencedRecord>, RecordError> {
+    RecordReader::open(dir)?.collect()
+}
