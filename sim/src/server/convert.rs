@@ -1,0 +1,524 @@
+//! Exchange records → io's wire types, in the 2026 dialect (fixed-point strings, RFC 3339
+//! object times, `outcome_side`/`book_side` plus the deprecated `side`/`action`).
+
+use kalshi_core::market_data::{LifecycleKind, MarketResult};
+use kalshi_core::side::{BookSide, LegacyAction, OutcomeSide};
+use kalshi_core::{Count, Price};
+use kalshi_io::time::{format_rfc3339_micros, format_rfc3339_seconds};
+use kalshi_io::wire::candlestick::{Candlestick as WireCandle, QuoteOhlc, TradePriceOhlc};
+use kalshi_io::wire::event::{Event as WireEvent, FeeMultiplier, Series as WireSeries};
+use kalshi_io::wire::market::{Market as WireMarket, WirePriceRange};
+use kalshi_io::wire::orderbook::{OrderbookFp, PriceLevel};
+use kalshi_io::wire::portfolio::{
+    Fill as WireFill, MarketPosition, Order as WireOrder, Settlement,
+};
+use kalshi_io::wire::trade::Trade as WireTrade;
+use kalshi_io::wire::ws_msg::{
+    FillMsg, LifecycleMetadata, MarketLifecycleMsg, MarketPositionMsg, OrderGroupUpdateMsg,
+    TickerMsg, TradeMsg, UserOrderMsg,
+};
+
+use crate::events_out::{
+    LifecycleEvent, OrderGroupChange, OrderGroupEvent, PositionEvent, TickerEvent, TradeEvent,
+};
+use crate::exchange::candles::{Candlestick, Ohlc};
+use crate::exchange::queries::{EventView, OrderbookView, PositionView};
+use crate::exchange::{FillRecord, MarketView, Order, SeriesSpec, SettlementRecord, Trade};
+
+/// Unix ns → Unix ms.
+pub(crate) fn ms(ts_ns: i64) -> i64 {
+    ts_ns.div_euclid(1_000_000)
+}
+
+/// Unix ns → Unix s.
+pub(crate) fn secs(ts_ns: i64) -> i64 {
+    ts_ns.div_euclid(1_000_000_000)
+}
+
+/// Kalshi's spelling of a result.
+pub(crate) fn result_str(result: MarketResult) -> &'static str {
+    match result {
+        MarketResult::Yes => "yes",
+        MarketResult::No => "no",
+        MarketResult::Scalar => "scalar",
+    }
+}
+
+fn lifecycle_str(kind: LifecycleKind) -> &'static str {
+    match kind {
+        LifecycleKind::Created => "created",
+        LifecycleKind::Activated => "activated",
+        LifecycleKind::Deactivated => "deactivated",
+        LifecycleKind::CloseDateUpdated => "close_date_updated",
+        LifecycleKind::Determined => "determined",
+        LifecycleKind::Settled => "settled",
+        LifecycleKind::PriceLevelStructureUpdated => "price_level_structure_updated",
+        LifecycleKind::MetadataUpdated => "metadata_updated",
+    }
+}
+
+/// Deprecated `(side, action)` of an order or fill: the legacy direction it was entered
+/// with, else buying its outcome.
+fn legacy_pair(
+    side: BookSide,
+    legacy: Option<crate::exchange::LegacyDirection>,
+) -> (OutcomeSide, LegacyAction) {
+    legacy.map_or((side.outcome(), LegacyAction::Buy), |l| (l.side, l.action))
+}
+
+fn action_str(action: LegacyAction) -> String {
+    match action {
+        LegacyAction::Buy => "buy".to_string(),
+        LegacyAction::Sell => "sell".to_string(),
+    }
+}
+
+/// `Order` object.
+pub(crate) fn order(order: &Order, user_id: &str) -> WireOrder {
+    let (side, action) = legacy_pair(order.side, order.legacy);
+    WireOrder {
+        order_id: order.order_id.clone(),
+        user_id: Some(user_id.to_string()),
+        client_order_id: Some(order.client_order_id.clone().unwrap_or_default()),
+        ticker: order.ticker.clone(),
+        book_side: Some(order.side),
+        outcome_side: Some(order.outcome_side()),
+        side: Some(side),
+        action: Some(action_str(action)),
+        order_type: Some("limit".to_string()),
+        status: order.status.as_str().to_string(),
+        yes_price_dollars: Some(order.yes_price),
+        no_price_dollars: Some(order.no_price()),
+        fill_count_fp: Some(order.fill_count),
+        remaining_count_fp: Some(order.remaining_count),
+        initial_count_fp: Some(order.initial_count),
+        taker_fill_cost_dollars: Some(order.taker_fill_cost),
+        maker_fill_cost_dollars: Some(order.maker_fill_cost),
+        taker_fees_dollars: Some(order.taker_fees),
+        maker_fees_dollars: Some(order.maker_fees),
+        expiration_time: order.expiration_ns.map(format_rfc3339_micros),
+        created_time: Some(format_rfc3339_micros(order.created_ns)),
+        last_update_time: Some(format_rfc3339_micros(order.last_update_ns)),
+        last_update_reason: order.last_update_reason.map(|r| r.as_str().to_string()),
+        self_trade_prevention_type: Some(order.self_trade_prevention.as_str().to_string()),
+        order_group_id: order.order_group_id.clone(),
+        cancel_order_on_pause: Some(order.cancel_order_on_pause),
+        subaccount_number: Some(order.subaccount),
+        exchange_index: Some(0),
+        ..WireOrder::default()
+    }
+}
+
+/// `user_order` channel body.
+pub(crate) fn user_order(order: &Order, user_id: &str) -> UserOrderMsg {
+    UserOrderMsg {
+        order_id: order.order_id.clone(),
+        user_id: Some(user_id.to_string()),
+        ticker: order.ticker.clone(),
+        exchange_index: Some(0),
+        status: order.status.as_str().to_string(),
+        book_side: Some(order.side),
+        outcome_side: Some(order.outcome_side()),
+        side: Some(order.outcome_side()),
+        is_yes: Some(order.outcome_side() == OutcomeSide::Yes),
+        yes_price_dollars: Some(order.yes_price),
+        fill_count_fp: Some(order.fill_count),
+        remaining_count_fp: Some(order.remaining_count),
+        initial_count_fp: Some(order.initial_count),
+        taker_fill_cost_dollars: Some(order.taker_fill_cost),
+        maker_fill_cost_dollars: Some(order.maker_fill_cost),
+        taker_fees_dollars: Some(order.taker_fees),
+        maker_fees_dollars: Some(order.maker_fees),
+        client_order_id: order.client_order_id.clone(),
+        order_group_id: order.order_group_id.clone(),
+        self_trade_prevention_type: Some(order.self_trade_prevention.as_str().to_string()),
+        created_ts_ms: Some(ms(order.created_ns)),
+        last_updated_ts_ms: Some(ms(order.last_update_ns)),
+        expiration_ts_ms: order.expiration_ns.map(ms),
+        created_time: Some(format_rfc3339_micros(order.created_ns)),
+        last_update_time: Some(format_rfc3339_micros(order.last_update_ns)),
+        expiration_time: order.expiration_ns.map(format_rfc3339_micros),
+        last_update_reason: order.last_update_reason.map(|r| r.as_str().to_string()),
+        subaccount_number: Some(order.subaccount),
+    }
+}
+
+/// `Fill` object.
+pub(crate) fn fill(fill: &FillRecord) -> WireFill {
+    WireFill {
+        fill_id: Some(fill.fill_id.clone()),
+        trade_id: Some(fill.fill_id.clone()),
+        order_id: fill.order_id.clone(),
+        ticker: Some(fill.ticker.clone()),
+        market_ticker: Some(fill.ticker.clone()),
+        book_side: Some(fill.side),
+        outcome_side: Some(fill.side.outcome()),
+        side: Some(fill.side.outcome()),
+        action: Some("buy".to_string()),
+        count_fp: Some(fill.count),
+        yes_price_dollars: Some(fill.yes_price),
+        no_price_dollars: Some(fill.yes_price.complement()),
+        is_taker: Some(fill.is_taker),
+        fee_cost: Some(fill.fee_cost),
+        created_time: Some(format_rfc3339_micros(fill.ts_ns)),
+        ts: Some(secs(fill.ts_ns)),
+        subaccount_number: Some(fill.subaccount),
+        exchange_index: Some(0),
+        ..WireFill::default()
+    }
+}
+
+/// `fill` channel body.
+pub(crate) fn fill_msg(fill: &FillRecord) -> FillMsg {
+    FillMsg {
+        trade_id: fill.fill_id.clone(),
+        order_id: fill.order_id.clone(),
+        client_order_id: fill.client_order_id.clone(),
+        market_ticker: fill.ticker.clone(),
+        exchange_index: Some(0),
+        is_taker: Some(fill.is_taker),
+        book_side: Some(fill.side),
+        outcome_side: Some(fill.side.outcome()),
+        side: Some(fill.side.outcome()),
+        purchased_side: Some(fill.side.outcome()),
+        action: Some("buy".to_string()),
+        yes_price_dollars: Some(fill.yes_price),
+        count_fp: Some(fill.count),
+        fee_cost: Some(fill.fee_cost),
+        post_position_fp: Some(fill.post_position),
+        subaccount: Some(fill.subaccount),
+        ts: Some(kalshi_io::wire::numbers::WireTime::UnixSeconds(secs(
+            fill.ts_ns,
+        ))),
+        ts_ms: Some(ms(fill.ts_ns)),
+        ..FillMsg::default()
+    }
+}
+
+/// Public `Trade` object.
+pub(crate) fn trade(trade: &Trade) -> WireTrade {
+    let outcome = trade.taker_side.outcome();
+    WireTrade {
+        trade_id: trade.trade_id.clone(),
+        ticker: trade.ticker.clone(),
+        count_fp: Some(trade.count),
+        yes_price_dollars: Some(trade.yes_price),
+        no_price_dollars: Some(trade.no_price()),
+        taker_book_side: Some(trade.taker_side),
+        taker_outcome_side: Some(outcome),
+        taker_side: Some(outcome),
+        is_block_trade: Some(false),
+        created_time: Some(format_rfc3339_micros(trade.ts_ns)),
+        ..WireTrade::default()
+    }
+}
+
+/// `trade` channel body.
+pub(crate) fn trade_msg(trade: &TradeEvent) -> TradeMsg {
+    TradeMsg {
+        trade_id: trade.trade_id.clone(),
+        market_ticker: trade.ticker.clone(),
+        yes_price_dollars: Some(trade.yes_price),
+        no_price_dollars: Some(trade.no_price),
+        count_fp: Some(trade.count),
+        taker_book_side: Some(trade.taker_book_side),
+        taker_outcome_side: Some(trade.taker_outcome_side),
+        taker_side: Some(trade.taker_outcome_side),
+        is_block_trade: Some(false),
+        ts: Some(kalshi_io::wire::numbers::WireTime::UnixSeconds(secs(
+            trade.ts_ns,
+        ))),
+        ts_ms: Some(ms(trade.ts_ns)),
+        ..TradeMsg::default()
+    }
+}
+
+/// Best YES bid/ask for the wire: an empty side is `0.0000`/`1.0000` with size 0.
+fn top(level: Option<(Price, Count)>, empty: Price) -> (Price, Count) {
+    level.unwrap_or((empty, Count::ZERO))
+}
+
+/// `ticker` channel body.
+pub(crate) fn ticker_msg(event: &TickerEvent) -> TickerMsg {
+    let (bid, bid_size) = top(event.yes_bid, Price::ZERO);
+    let (ask, ask_size) = top(event.yes_ask, Price::ONE);
+    TickerMsg {
+        market_ticker: event.ticker.clone(),
+        price_dollars: event.last_price,
+        yes_bid_dollars: Some(bid),
+        yes_ask_dollars: Some(ask),
+        yes_bid_size_fp: Some(bid_size),
+        yes_ask_size_fp: Some(ask_size),
+        last_trade_size_fp: Some(event.last_trade_size),
+        volume_fp: Some(event.volume),
+        open_interest_fp: Some(event.open_interest),
+        ts: Some(kalshi_io::wire::numbers::WireTime::UnixSeconds(secs(
+            event.ts_ns,
+        ))),
+        ts_ms: Some(ms(event.ts_ns)),
+        time: Some(format_rfc3339_seconds(event.ts_ns)),
+        ..TickerMsg::default()
+    }
+}
+
+/// `market_position` channel body.
+pub(crate) fn position_msg(event: &PositionEvent, user_id: &str) -> MarketPositionMsg {
+    MarketPositionMsg {
+        user_id: Some(user_id.to_string()),
+        market_ticker: event.ticker.clone(),
+        position_fp: Some(event.position),
+        position_cost_dollars: Some(event.position_cost),
+        realized_pnl_dollars: Some(event.realized_pnl),
+        fees_paid_dollars: Some(event.fees_paid),
+        volume_fp: Some(event.volume),
+        subaccount: Some(event.subaccount),
+        ..MarketPositionMsg::default()
+    }
+}
+
+/// `market_lifecycle_v2` body.
+pub(crate) fn lifecycle_msg(event: &LifecycleEvent) -> MarketLifecycleMsg {
+    let metadata = (event.kind == LifecycleKind::Created).then(|| LifecycleMetadata {
+        title: event.title.clone(),
+        event_ticker: event.event_ticker.clone(),
+        ..LifecycleMetadata::default()
+    });
+    MarketLifecycleMsg {
+        market_ticker: event.ticker.clone(),
+        event_type: lifecycle_str(event.kind).to_string(),
+        exchange_index: Some(0),
+        open_ts: event.open_ns.map(secs),
+        close_ts: event.close_ns.map(secs),
+        determination_ts: event.determination_ns.map(secs),
+        settled_ts: event.settled_ns.map(secs),
+        result: event.result.map(|r| result_str(r).to_string()),
+        settlement_value: event.settlement_value,
+        is_deactivated: event.is_deactivated,
+        additional_metadata: metadata,
+        price_level_structure: event.price_level_structure.clone(),
+        price_ranges: (!event.price_ranges.is_empty()).then(|| {
+            event
+                .price_ranges
+                .iter()
+                .map(|r| WirePriceRange {
+                    start: r.start,
+                    end: r.end,
+                    step: r.step,
+                })
+                .collect()
+        }),
+    }
+}
+
+/// `order_group_updates` body.
+pub(crate) fn order_group_msg(event: &OrderGroupEvent) -> OrderGroupUpdateMsg {
+    let event_type = match event.change {
+        OrderGroupChange::Created => "created",
+        OrderGroupChange::Triggered => "triggered",
+        OrderGroupChange::Reset => "reset",
+        OrderGroupChange::Deleted => "deleted",
+        OrderGroupChange::LimitUpdated => "limit_updated",
+    };
+    OrderGroupUpdateMsg {
+        event_type: event_type.to_string(),
+        order_group_id: event.order_group_id.clone(),
+        contracts_limit_fp: event.contracts_limit,
+        ts_ms: Some(ms(event.ts_ns)),
+    }
+}
+
+/// `Market` object.
+pub(crate) fn market(view: &MarketView) -> WireMarket {
+    let spec = &view.spec;
+    let (bid, bid_size) = top(view.yes_bid, Price::ZERO);
+    let (ask, ask_size) = top(view.yes_ask, Price::ONE);
+    let settlement_ns = view
+        .determined_ns
+        .map(|d| d.saturating_add(spec.settlement_timer_s.saturating_mul(1_000_000_000)));
+    WireMarket {
+        ticker: spec.ticker.clone(),
+        event_ticker: spec.event_ticker.clone(),
+        market_type: Some("binary".to_string()),
+        title: Some(spec.title.clone()),
+        subtitle: Some(spec.yes_sub_title.clone()),
+        yes_sub_title: Some(spec.yes_sub_title.clone()),
+        no_sub_title: Some(spec.no_sub_title.clone()),
+        status: Some(view.status.as_str().to_string()),
+        created_time: Some(format_rfc3339_micros(spec.created_ns)),
+        updated_time: Some(format_rfc3339_micros(view.updated_ns)),
+        open_time: Some(format_rfc3339_seconds(spec.open_ns)),
+        close_time: Some(format_rfc3339_seconds(spec.close_ns)),
+        expected_expiration_time: Some(format_rfc3339_seconds(
+            spec.close_ns.saturating_add(spec.determination_delay_ns),
+        )),
+        expiration_time: Some(format_rfc3339_seconds(
+            spec.close_ns.saturating_add(spec.determination_delay_ns),
+        )),
+        latest_expiration_time: Some(format_rfc3339_seconds(
+            settlement_ns.unwrap_or(spec.close_ns.saturating_add(spec.determination_delay_ns)),
+        )),
+        settlement_timer_seconds: Some(spec.settlement_timer_s),
+        yes_bid_dollars: Some(bid),
+        yes_bid_size_fp: Some(bid_size),
+        yes_ask_dollars: Some(ask),
+        yes_ask_size_fp: Some(ask_size),
+        no_bid_dollars: Some(ask.complement()),
+        no_ask_dollars: Some(bid.complement()),
+        last_price_dollars: Some(view.last_price.unwrap_or(Price::ZERO)),
+        previous_yes_bid_dollars: Some(Price::ZERO),
+        previous_yes_ask_dollars: Some(Price::ZERO),
+        previous_price_dollars: Some(Price::ZERO),
+        volume_fp: Some(view.volume),
+        volume_24h_fp: Some(view.volume_24h),
+        open_interest_fp: Some(view.open_interest),
+        notional_value_dollars: Some(Price::ONE),
+        settlement_value_dollars: view.settlement_value,
+        result: Some(
+            view.result
+                .map_or(String::new(), |r| result_str(r).to_string()),
+        ),
+        can_close_early: Some(spec.can_close_early),
+        strike_type: Some(spec.strike_type.clone()),
+        price_level_structure: Some(spec.price_level_structure.clone()),
+        price_ranges: Some(
+            spec.price_ranges
+                .iter()
+                .map(|r| WirePriceRange {
+                    start: r.start,
+                    end: r.end,
+                    step: r.step,
+                })
+                .collect(),
+        ),
+        fractional_trading_enabled: Some(spec.fractional_trading),
+        is_provisional: Some(false),
+        exchange_index: Some(0),
+        ..WireMarket::default()
+    }
+}
+
+/// `EventData` object, optionally with its markets.
+pub(crate) fn event(
+    view: &EventView,
+    series_category: Option<String>,
+    markets: Option<Vec<WireMarket>>,
+) -> WireEvent {
+    WireEvent {
+        event_ticker: view.spec.ticker.clone(),
+        series_ticker: view.spec.series_ticker.clone(),
+        title: Some(view.spec.title.clone()),
+        sub_title: Some(view.spec.sub_title.clone()),
+        category: series_category,
+        collateral_return_type: Some(String::new()),
+        mutually_exclusive: Some(view.spec.mutually_exclusive),
+        markets,
+        exchange_index: Some(0),
+        ..WireEvent::default()
+    }
+}
+
+/// `Series` object.
+pub(crate) fn series(spec: &SeriesSpec) -> WireSeries {
+    WireSeries {
+        ticker: spec.ticker.clone(),
+        title: Some(spec.title.clone()),
+        category: Some(spec.category.clone()),
+        frequency: Some(spec.frequency.clone()),
+        tags: Some(Vec::new()),
+        fee_type: Some(spec.fee_type.as_str().to_string()),
+        fee_multiplier: Some(FeeMultiplier {
+            ppm: spec.fee_multiplier_ppm,
+        }),
+        exchange_index: Some(0),
+        ..WireSeries::default()
+    }
+}
+
+/// `orderbook_fp` (REST): both sides always present, ascending, best last.
+pub(crate) fn orderbook_fp(view: &OrderbookView) -> OrderbookFp {
+    let levels = |side: &[(Price, Count)]| side.iter().map(|&(p, c)| PriceLevel(p, c)).collect();
+    OrderbookFp {
+        yes_dollars: Some(levels(&view.yes)),
+        no_dollars: Some(levels(&view.no)),
+    }
+}
+
+/// `MarketPosition` row.
+pub(crate) fn market_position(view: &PositionView) -> MarketPosition {
+    let p = &view.position;
+    MarketPosition {
+        ticker: view.ticker.clone(),
+        position_fp: Some(p.position),
+        total_traded_dollars: Some(p.total_traded),
+        market_exposure_dollars: Some(p.cost),
+        realized_pnl_dollars: Some(p.realized_pnl),
+        fees_paid_dollars: Some(p.fees_paid),
+        last_updated_ts: Some(format_rfc3339_micros(p.last_updated_ns)),
+        exchange_index: Some(0),
+        ..MarketPosition::default()
+    }
+}
+
+/// `Settlement` row.
+pub(crate) fn settlement(record: &SettlementRecord) -> Settlement {
+    Settlement {
+        ticker: record.ticker.clone(),
+        event_ticker: Some(record.event_ticker.clone()),
+        market_result: Some(result_str(record.market_result).to_string()),
+        yes_count_fp: Some(record.yes_count),
+        no_count_fp: Some(record.no_count),
+        yes_total_cost_dollars: Some(record.yes_total_cost),
+        no_total_cost_dollars: Some(record.no_total_cost),
+        revenue: Some(cents_floor(record.revenue.micros())),
+        value: Some(cents_floor(record.value.micros())),
+        fee_cost: Some(record.fee_cost),
+        settled_time: Some(format_rfc3339_micros(record.settled_ns)),
+        exchange_index: Some(0),
+        ..Settlement::default()
+    }
+}
+
+/// Micro-dollars → whole cents, rounded down (the legacy integer-cent fields).
+pub(crate) fn cents_floor(micros: i64) -> i64 {
+    micros.div_euclid(10_000)
+}
+
+fn quote(ohlc: &Ohlc) -> QuoteOhlc {
+    QuoteOhlc {
+        open_dollars: Some(ohlc.open),
+        high_dollars: Some(ohlc.high),
+        low_dollars: Some(ohlc.low),
+        close_dollars: Some(ohlc.close),
+        ..QuoteOhlc::default()
+    }
+}
+
+/// `MarketCandlestick`.
+pub(crate) fn candlestick(candle: &Candlestick) -> WireCandle {
+    let price = candle
+        .price
+        .as_ref()
+        .map_or_else(TradePriceOhlc::default, |p| TradePriceOhlc {
+            open_dollars: Some(p.ohlc.open),
+            high_dollars: Some(p.ohlc.high),
+            low_dollars: Some(p.ohlc.low),
+            close_dollars: Some(p.ohlc.close),
+            mean_dollars: Some(p.mean),
+            min_dollars: Some(p.ohlc.low),
+            max_dollars: Some(p.ohlc.high),
+            ..TradePriceOhlc::default()
+        });
+    let price = TradePriceOhlc {
+        previous_dollars: candle.previous_price,
+        ..price
+    };
+    WireCandle {
+        end_period_ts: candle.end_period_ts,
+        yes_bid: Some(quote(&candle.yes_bid)),
+        yes_ask: Some(quote(&candle.yes_ask)),
+        price: Some(price),
+        volume_fp: Some(candle.volume),
+        open_interest_fp: Some(candle.open_interest),
+        ..WireCandle::default()
+    }
+}
