@@ -1,0 +1,191 @@
+//! `kalshi-bot sim-exchange`: runs the local exchange until Ctrl-C or `--duration`, prints
+//! how to connect to it, then a summary of what happened.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, ValueEnum};
+use kalshi_io::auth::KeyKind;
+use kalshi_io::ratelimit::UsageTier;
+use kalshi_sim::faults::FaultConfig;
+use kalshi_sim::{ClockMode, SimConfig};
+
+/// Rate-limit tier names accepted on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TierArg {
+    /// 200 read / 100 write tokens per second.
+    Basic,
+    /// 300 / 300.
+    Advanced,
+    /// 1000 / 1000.
+    Premier,
+    /// 2000 / 2000.
+    Paragon,
+    /// 4000 / 4000.
+    Prime,
+}
+
+impl From<TierArg> for UsageTier {
+    fn from(tier: TierArg) -> UsageTier {
+        match tier {
+            TierArg::Basic => UsageTier::Basic,
+            TierArg::Advanced => UsageTier::Advanced,
+            TierArg::Premier => UsageTier::Premier,
+            TierArg::Paragon => UsageTier::Paragon,
+            TierArg::Prime => UsageTier::Prime,
+        }
+    }
+}
+
+/// Key algorithms for a newly created development key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyKindArg {
+    /// Ed25519 (fast; default).
+    Ed25519,
+    /// RSA 2048, signing with RSA-PSS.
+    Rsa,
+}
+
+/// Options of `sim-exchange`.
+#[derive(Debug, Args)]
+pub struct SimExchangeArgs {
+    /// TCP port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Number of markets to generate.
+    #[arg(long, default_value_t = 200)]
+    pub markets: usize,
+    /// Seed of the catalog, the synthetic flow and fault decisions.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Fault configuration file (TOML, or JSON with a .json extension).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+    /// Rate-limit tier of every user.
+    #[arg(long, value_enum, default_value_t = TierArg::Basic)]
+    pub tier: TierArg,
+    /// Stop after this long (e.g. 20s, 5m, 1h, 500ms); runs until Ctrl-C when omitted.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Directory of the development key pair (created on first use).
+    #[arg(long, default_value = ".kalshi-sim")]
+    pub key_dir: PathBuf,
+    /// Algorithm of a newly created development key.
+    #[arg(long, value_enum, default_value_t = KeyKindArg::Ed25519)]
+    pub key_kind: KeyKindArg,
+    /// Largest accepted clock skew of signed requests, ms.
+    #[arg(long, default_value_t = 30_000)]
+    pub timestamp_tolerance_ms: u64,
+}
+
+/// Parses `500ms`, `20s`, `5m`, `1h` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("duration {text:?} must start with a whole number"))?;
+    let ms = match unit {
+        "ms" => Some(value),
+        "" | "s" => value.checked_mul(1_000),
+        "m" => value.checked_mul(60_000),
+        "h" => value.checked_mul(3_600_000),
+        other => return Err(format!("duration unit {other:?} is not one of ms, s, m, h")),
+    };
+    ms.map(Duration::from_millis)
+        .ok_or_else(|| format!("duration {text:?} is too long"))
+}
+
+/// Runs the command.
+pub fn run(args: SimExchangeArgs) -> anyhow::Result<()> {
+    if args.markets == 0 {
+        bail!("--markets must be at least 1");
+    }
+    let faults = match &args.faults {
+        Some(path) => FaultConfig::from_file(path)?,
+        None => FaultConfig::default(),
+    };
+    let mut config = SimConfig {
+        port: args.port,
+        seed: args.seed,
+        clock: ClockMode::Real { tick_ms: 50 },
+        key_dir: args.key_dir.clone(),
+        key_kind: match args.key_kind {
+            KeyKindArg::Ed25519 => KeyKind::Ed25519,
+            KeyKindArg::Rsa => KeyKind::Rsa,
+        },
+        timestamp_tolerance_ms: Some(args.timestamp_tolerance_ms),
+        tier: args.tier.into(),
+        faults,
+        ..SimConfig::default()
+    };
+    config.exchange.catalog.market_count = args.markets;
+    config.exchange.catalog.event_count =
+        (args.markets / 5).clamp(1, config.exchange.catalog.event_count.max(1));
+    if let Some(duration) = args.duration {
+        let duration_ns = i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX);
+        config.exchange.catalog.run_duration_ns =
+            config.exchange.catalog.run_duration_ns.max(duration_ns);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let handle = kalshi_sim::spawn(config)
+            .await
+            .context("starting the local exchange")?;
+        println!("kalshi-sim listening");
+        println!("  base url : {}", handle.base_url);
+        println!("  ws url   : {}", handle.ws_url);
+        println!("  key id   : {}", handle.key_id);
+        println!("  key path : {}", handle.private_key_path.display());
+        println!(
+            "  markets  : {}   seed: {}   tier: {:?}",
+            args.markets, args.seed, args.tier
+        );
+        match args.duration {
+            Some(duration) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(duration) => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            None => {
+                tokio::signal::ctrl_c()
+                    .await
+                    .context("waiting for Ctrl-C")?;
+            }
+        }
+        let stats = handle.stats();
+        handle.shutdown().await;
+        println!("summary");
+        println!("  api orders          : {}", stats.orders);
+        println!("  trades              : {}", stats.trades);
+        println!("  websocket messages  : {}", stats.ws_messages);
+        println!("  rest requests       : {}", stats.rest_requests);
+        println!("  rate limited (429)  : {}", stats.rate_limited);
+        anyhow::Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units_and_refuse_garbage() {
+        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("3 weeks").is_err());
+    }
+}
