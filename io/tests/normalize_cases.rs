@@ -394,3 +394,105 @@ fn lifecycle_and_fees() {
     );
     assert_eq!(normalize::event_fee_params(&Event::default(), None), None);
 }
+
+fn fixture(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/../fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// Replays the real July 2026 session: every delta, mapped into the one-YES book, must land on
+/// a level that exists (or create one) and never drive a level below zero. A wrong complement
+/// for NO-side levels would remove size from levels that are not there.
+#[test]
+fn real_session_deltas_apply_cleanly_to_normalized_snapshots() {
+    use std::collections::BTreeMap;
+    let text = fixture("ws/jfreun123-kalshi-market-maker/ws_session_demo_2026-07-01.jsonl");
+    let mut books: BTreeMap<String, BTreeMap<(BookSide, Price), i64>> = BTreeMap::new();
+    let (mut applied, mut reductions) = (0, 0);
+    for line in text.lines() {
+        match normalize::normalize_ws(&decode_ws_frame(line).unwrap(), false).unwrap() {
+            Some(NormalizedWs::Snapshot(snapshot)) => {
+                let book = books.entry(snapshot.ticker.clone()).or_default();
+                book.clear();
+                for level in &snapshot.bids {
+                    book.insert((BookSide::Bid, level.price), level.size.centi());
+                }
+                for level in &snapshot.asks {
+                    book.insert((BookSide::Ask, level.price), level.size.centi());
+                }
+            }
+            Some(NormalizedWs::Delta(delta)) => {
+                let book = books
+                    .get_mut(&delta.ticker)
+                    .expect("delta before its market's snapshot");
+                let size = book.entry((delta.side, delta.price)).or_insert(0);
+                *size += delta.delta.centi();
+                assert!(
+                    *size >= 0,
+                    "{line} drove {:?} {} negative",
+                    delta.side,
+                    delta.price
+                );
+                reductions += usize::from(delta.delta.centi() < 0);
+                if *size == 0 {
+                    book.remove(&(delta.side, delta.price));
+                }
+                applied += 1;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(applied, 2885);
+    // Most deltas take size away: each of those had to find its level already in the book.
+    assert!(reductions > 1_000, "only {reductions} size reductions");
+    for (ticker, book) in &books {
+        let best_bid = book
+            .keys()
+            .filter(|(side, _)| *side == BookSide::Bid)
+            .map(|(_, p)| *p)
+            .max();
+        let best_ask = book
+            .keys()
+            .filter(|(side, _)| *side == BookSide::Ask)
+            .map(|(_, p)| *p)
+            .min();
+        if let (Some(bid), Some(ask)) = (best_bid, best_ask) {
+            assert!(bid < ask, "{ticker} ends crossed: bid {bid} ask {ask}");
+        }
+    }
+}
+
+/// The REST books captured in the same session equal the WS snapshots once both are
+/// normalized (REST arrays are sorted differently; the normalized levels must match as sets).
+#[test]
+fn rest_and_ws_books_of_the_same_session_agree() {
+    let ws = fixture("ws/jfreun123-kalshi-market-maker/ws_session_demo_2026-07-01.jsonl");
+    let mut snapshots = std::collections::BTreeMap::new();
+    for line in ws.lines() {
+        if let Some(NormalizedWs::Snapshot(book)) =
+            normalize::normalize_ws(&decode_ws_frame(line).unwrap(), false).unwrap()
+        {
+            snapshots.entry(book.ticker.clone()).or_insert(book);
+        }
+    }
+    let rest = fixture("rest/jfreun123-kalshi-market-maker/rest_capture_demo_2026-07-01.jsonl");
+    let mut compared = 0;
+    for line in rest.lines() {
+        let record: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(path) = record["url"].as_str().unwrap().strip_suffix("/orderbook") else {
+            continue;
+        };
+        let ticker = path.rsplit('/').next().unwrap();
+        let body: OrderbookResponse =
+            serde_json::from_str(record["response_body"].as_str().unwrap()).unwrap();
+        let mut from_rest = normalize::book_from_rest(ticker, &body).unwrap();
+        let mut from_ws = snapshots[ticker].clone();
+        for book in [&mut from_rest, &mut from_ws] {
+            book.bids.sort_by_key(|l| l.price);
+            book.asks.sort_by_key(|l| l.price);
+            book.clock = None;
+        }
+        assert_eq!(from_rest, from_ws, "{ticker}");
+        compared += 1;
+    }
+    assert_eq!(compared, 5);
+}
