@@ -10,6 +10,7 @@ use crate::client_order_id::ClientOrderId;
 use crate::ev_gate::{EvDecision, FairSource};
 use crate::events::RequestKind;
 use crate::fixed::{Count, Price, SignedCount};
+use crate::market_scanner::ScanReason;
 use crate::order_manager::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
 use crate::risk::{RiskRejection, RiskState, RiskStateRecord};
 use crate::side::BookSide;
@@ -91,6 +92,22 @@ pub enum Ignored {
     },
 }
 
+/// A market the scanner left out of the quoted universe, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedMarket {
+    /// Market ticker.
+    pub ticker: String,
+    /// Every filter it failed.
+    pub reasons: Vec<ScanReason>,
+}
+
+impl fmt::Display for DroppedMarket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reasons: Vec<&str> = self.reasons.iter().map(|r| r.as_str()).collect();
+        write!(f, "{}:{}", self.ticker, reasons.join("+"))
+    }
+}
+
 /// One decision record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Decision {
@@ -99,12 +116,14 @@ pub enum Decision {
         /// The run id.
         run_id: String,
     },
-    /// The quotable universe changed.
+    /// The quotable universe changed (or the reasons markets were left out did).
     UniverseSelected {
         /// Markets listed so far.
         listed: u32,
         /// Markets now quoted, best first.
         quoted: Vec<String>,
+        /// Markets the scanner dropped, each with every filter it failed, by ticker.
+        dropped: Vec<DroppedMarket>,
     },
     /// An EV gate evaluation.
     Ev(EvDecision),
@@ -160,8 +179,18 @@ impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Decision::ConfigAccepted { run_id } => write!(f, "CONFIG_ACCEPTED run={run_id}"),
-            Decision::UniverseSelected { listed, quoted } => {
-                write!(f, "UNIVERSE listed={listed} quoted=[{}]", quoted.join(","))
+            Decision::UniverseSelected {
+                listed,
+                quoted,
+                dropped,
+            } => {
+                write!(f, "UNIVERSE listed={listed} quoted=[{}]", quoted.join(","))?;
+                if !dropped.is_empty() {
+                    let reasons: Vec<String> =
+                        dropped.iter().map(DroppedMarket::to_string).collect();
+                    write!(f, " dropped=[{}]", reasons.join(","))?;
+                }
+                Ok(())
             }
             Decision::Ev(decision) => decision.fmt(f),
             Decision::Risk(risk) => {

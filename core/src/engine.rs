@@ -19,7 +19,7 @@ use crate::book::InvalidReason;
 use crate::client_order_id::{ClientOrderId, ClientOrderIdGenerator};
 use crate::commands::{Command, PlaceOrder, TimeInForce};
 use crate::config::EngineConfig;
-use crate::decision::{Decision, Ignored, QuoteDecision, RiskDecision};
+use crate::decision::{Decision, DroppedMarket, Ignored, QuoteDecision, RiskDecision};
 use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for};
 use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKind, TimerKind};
 use crate::fees::Liquidity;
@@ -63,6 +63,8 @@ pub struct Engine {
     config: Option<EngineConfig>,
     universe: Universe,
     quoted: BTreeSet<MarketIndex>,
+    /// The scanner's drop list at the last selection, to report only changes.
+    dropped: Vec<DroppedMarket>,
     event_markets: BTreeMap<String, BTreeSet<String>>,
     desired: BTreeMap<MarketIndex, Vec<DesiredQuote>>,
     fair_ppm: BTreeMap<MarketIndex, u32>,
@@ -91,6 +93,7 @@ impl Engine {
             config: None,
             universe: Universe::new(MarketStateConfig::default()),
             quoted: BTreeSet::new(),
+            dropped: Vec::new(),
             event_markets: BTreeMap::new(),
             desired: BTreeMap::new(),
             fair_ppm: BTreeMap::new(),
@@ -433,11 +436,21 @@ impl Engine {
                 names.push(row.ticker.clone());
             }
         }
-        if selected != self.quoted {
+        let dropped: Vec<DroppedMarket> = report
+            .dropped
+            .iter()
+            .map(|row| DroppedMarket {
+                ticker: row.ticker.clone(),
+                reasons: row.reasons.clone(),
+            })
+            .collect();
+        if selected != self.quoted || dropped != self.dropped {
             self.quoted = selected;
+            self.dropped = dropped.clone();
             out.decide(Decision::UniverseSelected {
                 listed: u32::try_from(self.universe.len()).unwrap_or(u32::MAX),
                 quoted: names,
+                dropped,
             });
         }
     }
