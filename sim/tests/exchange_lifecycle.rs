@@ -2,9 +2,9 @@
 //! (YES pays the settlement value, NO pays 1 − it), settlement rows, and cash that
 //! reconciles to the micro-dollar; pause/reactivation rules.
 
-mod common;
+mod exchange_common;
 
-use common::*;
+use exchange_common::*;
 use kalshi_core::market_data::{LifecycleKind, MarketResult, MarketStatus};
 use kalshi_core::side::BookSide;
 use kalshi_core::{Money, SignedCount};

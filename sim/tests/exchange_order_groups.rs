@@ -1,9 +1,9 @@
 //! Order groups: the rolling 15 s window of matched contracts, triggering on excess, manual
 //! trigger, reset, limit updates and deletion.
 
-mod common;
+mod exchange_common;
 
-use common::*;
+use exchange_common::*;
 use kalshi_core::side::BookSide;
 use kalshi_sim::events_out::{ExchangeEvent, OrderGroupChange};
 use kalshi_sim::exchange::{

@@ -1,9 +1,9 @@
 //! Order rules: post-only, self-trade prevention, time in force, reduce-only, amend priority,
 //! client order ids, legacy mapping, decrease/cancel, collateral and validation.
 
-mod common;
+mod exchange_common;
 
-use common::*;
+use exchange_common::*;
 use kalshi_core::side::{BookSide, LegacyAction, OutcomeSide};
 use kalshi_core::{Count, SignedCount};
 use kalshi_sim::events_out::ExchangeEvent;

@@ -1,9 +1,9 @@
 //! kalshi-api.md §10.4: the worked matching example reproduces exactly — fills, trades,
 //! book deltas in NO terms, fills to both parties, fees and cash to the micro-dollar.
 
-mod common;
+mod exchange_common;
 
-use common::*;
+use exchange_common::*;
 use kalshi_core::side::{BookSide, OutcomeSide};
 use kalshi_core::{Money, SignedCount};
 use kalshi_sim::events_out::ExchangeEvent;

@@ -11,36 +11,7 @@ use super::account::AccountKey;
 use super::book::Book;
 use super::candles::MinuteCandle;
 
-/// Fee schedule names Kalshi uses on series (`fee_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeeType {
-    /// 0.07·C·P·(1−P) for takers, no maker fee.
-    Quadratic,
-    /// Takers as above, makers a quarter of it.
-    QuadraticWithMakerFees,
-    /// Takers as above, makers half of it.
-    QuadraticWithComboMakerFees,
-}
-
-impl FeeType {
-    /// Wire spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            FeeType::Quadratic => "quadratic",
-            FeeType::QuadraticWithMakerFees => "quadratic_with_maker_fees",
-            FeeType::QuadraticWithComboMakerFees => "quadratic_with_combo_maker_fees",
-        }
-    }
-
-    /// As core's normalized fee parameters.
-    pub fn params(self, multiplier_ppm: i64) -> FeeParams {
-        FeeParams {
-            fee_type: self.as_str().to_string(),
-            multiplier_ppm,
-        }
-    }
-}
+pub use kalshi_core::fees::FeeType;
 
 /// A series (recurring template).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

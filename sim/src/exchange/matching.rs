@@ -6,7 +6,7 @@ use kalshi_core::side::BookSide;
 use kalshi_core::{Count, Money, Price, SignedCount};
 
 use super::account::{AccountKey, FillRecord, fill_effect};
-use super::fees::{fee_reserve, settle_fill, trade_fee};
+use super::fees::{charge_fill, fee_reserve, trade_fee};
 use super::order::{OrderIdx, OrderStatus, SelfTradePrevention, UpdateReason, outcome_price};
 use super::{Exchange, Trade};
 use crate::events_out::{ExchangeEvent, FillEvent, TradeEvent};
@@ -60,14 +60,8 @@ impl Exchange {
         closable: Count,
     ) -> Money {
         let open = count.saturating_sub(closable.min(count));
-        let (fee_type, multiplier) = self.fee_type_of(market);
         Money::notional(outcome_price(side, yes_price), open)
-            + fee_reserve(
-                fee_type,
-                multiplier,
-                count,
-                self.config.balance_precision_micros,
-            )
+            + fee_reserve(self.fee_schedule_of(market), count, self.precision)
     }
 
     /// Opposite position of `key` in `market` not yet claimed by its resting orders on `side`.
@@ -274,9 +268,8 @@ impl Exchange {
             .get(&m.market)
             .map_or(SignedCount::ZERO, |p| p.position);
         let effect = fill_effect(position, m.side, price, qty);
-        let (fee_type, multiplier) = self.fee_type_of(m.market);
-        let fee = trade_fee(fee_type, multiplier, price, qty, false);
-        let precision = Money::from_micros(self.config.balance_precision_micros);
+        let fee = trade_fee(self.fee_schedule_of(m.market), price, qty, false);
+        let precision = Money::from_micros(self.precision.unit_micros());
         let cash_after = account.cash + effect.revenue - fee - precision;
         let remaining_after = m.remaining_count.saturating_sub(qty);
         let own_after = if remaining_after.is_zero() {
@@ -470,7 +463,7 @@ impl Exchange {
         is_taker: bool,
     ) -> Money {
         let now = self.now_ns;
-        let precision = self.config.balance_precision_micros;
+        let precision = self.precision;
         let (key, market, side) = {
             let o = &self.orders[idx as usize];
             (
@@ -482,17 +475,24 @@ impl Exchange {
                 o.side,
             )
         };
-        let (fee_type, multiplier) = self.fee_type_of(market);
         let paid = outcome_price(side, price);
-        let fee = trade_fee(fee_type, multiplier, price, qty, is_taker);
+        let schedule = *self.fee_schedule_of(market);
         let settled = {
             let o = &mut self.orders[idx as usize];
-            settle_fill(paid, qty, fee, precision, &mut o.rounding_accumulator)
+            charge_fill(
+                &schedule,
+                precision,
+                &mut o.rounding_accumulator,
+                side,
+                price,
+                qty,
+                is_taker,
+            )
         };
         let position_before = self.position_of(key, market);
         let effect = fill_effect(position_before, side, price, qty);
         let redemption = Money::notional(Price::ONE, effect.closed);
-        let balance_change = settled.cash_change + redemption;
+        let balance_change = settled.balance_applied + redemption;
         let post_position = {
             let Ok(account) = self.account_mut(key) else {
                 return settled.net_fee;

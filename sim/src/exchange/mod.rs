@@ -33,6 +33,7 @@ pub mod queries;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use kalshi_core::fees::{FeeSchedule, TargetPrecision};
 use kalshi_core::market_data::{LifecycleKind, MarketStatus};
 use kalshi_core::side::BookSide;
 use kalshi_core::tick_grid::TickGrid;
@@ -135,6 +136,8 @@ pub struct Exchange {
     result_rng: ChaCha8Rng,
     series: Vec<SeriesSpec>,
     series_index: BTreeMap<String, u32>,
+    series_fees: Vec<FeeSchedule>,
+    precision: TargetPrecision,
     events: Vec<EventSpec>,
     event_index: BTreeMap<String, u32>,
     event_markets: Vec<Vec<u32>>,
@@ -161,12 +164,8 @@ impl Exchange {
     /// Builds an exchange: generates the catalog from `seed`, opens markets whose open time
     /// has passed, and sets up synthetic flow (its traders are users too).
     pub fn new(config: ExchangeConfig, seed: u64) -> Result<Exchange, ExchangeError> {
-        if config.balance_precision_micros <= 0 || 10_000 % config.balance_precision_micros != 0 {
-            return Err(ExchangeError::invalid_parameters(format!(
-                "balance precision {} micro-dollars must be a positive divisor of $0.01",
-                config.balance_precision_micros
-            )));
-        }
+        let precision = TargetPrecision::from_micros(config.balance_precision_micros)
+            .map_err(|e| ExchangeError::invalid_parameters(e.to_string()))?;
         if config.order_group_window_ns <= 0 {
             return Err(ExchangeError::invalid_parameters(
                 "order group window must be positive",
@@ -181,6 +180,8 @@ impl Exchange {
             result_rng,
             series: Vec::new(),
             series_index: BTreeMap::new(),
+            series_fees: Vec::new(),
+            precision,
             events: Vec::new(),
             event_index: BTreeMap::new(),
             event_markets: Vec::new(),
@@ -250,9 +251,20 @@ impl Exchange {
                 series.ticker
             )));
         }
+        if series.fee_multiplier_ppm > fees::MULTIPLIER_MAX_PPM {
+            return Err(ExchangeError::invalid_parameters(format!(
+                "series {:?}: fee multiplier above 100 is not supported",
+                series.ticker
+            )));
+        }
+        let schedule =
+            FeeSchedule::new(series.fee_type, series.fee_multiplier_ppm).map_err(|e| {
+                ExchangeError::invalid_parameters(format!("series {:?}: {e}", series.ticker))
+            })?;
         let index = index_u32(self.series.len())?;
         self.series_index.insert(series.ticker.clone(), index);
         self.series.push(series);
+        self.series_fees.push(schedule);
         Ok(())
     }
 
@@ -482,9 +494,8 @@ impl Exchange {
             .map_or(SignedCount::ZERO, |p| p.position)
     }
 
-    fn fee_type_of(&self, market: u32) -> (FeeType, i64) {
-        let series = &self.series[self.markets[market as usize].series as usize];
-        (series.fee_type, series.fee_multiplier_ppm)
+    fn fee_schedule_of(&self, market: u32) -> &FeeSchedule {
+        &self.series_fees[self.markets[market as usize].series as usize]
     }
 
     /// Starts a new action at `now_ns` (never moving time backwards).

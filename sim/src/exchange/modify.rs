@@ -273,7 +273,7 @@ impl Exchange {
                 o.reserved_open_count = open_count;
                 o.last_update_reason = Some(UpdateReason::Amend);
             }
-            summary = self.run_new_order(idx, false);
+            summary = self.run_new_order(idx, false, false);
             let o = &mut self.orders[idx as usize];
             if o.is_resting() && summary.filled.is_zero() {
                 o.last_update_reason = Some(UpdateReason::Amend);

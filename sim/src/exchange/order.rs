@@ -212,7 +212,7 @@ pub struct Order {
     pub last_update_reason: Option<UpdateReason>,
     /// Per-order fee rounding accumulator (§9.3), micro-dollars.
     #[serde(skip)]
-    pub(crate) rounding_accumulator: Money,
+    pub(crate) rounding_accumulator: kalshi_core::fees::RoundingAccumulator,
     /// Contracts of the remaining size collateralized as new exposure (reservation rule).
     #[serde(skip)]
     pub(crate) reserved_open_count: Count,

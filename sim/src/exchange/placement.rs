@@ -134,6 +134,12 @@ impl Exchange {
 
     /// Checks a count: positive, and whole unless the market trades fractions.
     pub(crate) fn check_count(&self, market: u32, count: Count) -> Result<(), ExchangeError> {
+        if count.centi() > super::fees::COUNT_MAX_CENTI {
+            return Err(ExchangeError::InvalidCount {
+                count,
+                details: "count exceeds 1,000,000,000 contracts".into(),
+            });
+        }
         if count.is_zero() {
             return Err(ExchangeError::InvalidCount {
                 count,
@@ -322,7 +328,7 @@ impl Exchange {
             created_ns: now,
             last_update_ns: now,
             last_update_reason: reduce_capped.then_some(UpdateReason::ReduceOnlyCancel),
-            rounding_accumulator: Money::ZERO,
+            rounding_accumulator: kalshi_core::fees::RoundingAccumulator::new(),
             reserved_open_count: open_count,
             reserved: Money::ZERO,
             market,
@@ -330,7 +336,7 @@ impl Exchange {
         self.order_index.insert(order_id, idx);
         self.user_mut(user)?.orders.push(idx);
 
-        let summary = self.run_new_order(idx, reduce_capped);
+        let summary = self.run_new_order(idx, reduce_capped, true);
         let order = self.orders[idx as usize].clone();
         Ok(PlaceOutcome {
             fill_count: summary.filled,
@@ -343,11 +349,13 @@ impl Exchange {
     }
 
     /// Matches a freshly created (or re-priced) order and decides its fate: rest, or cancel
-    /// the remainder. Emits the order's final update.
+    /// the remainder. Emits the order's final update. `is_new` adds it to its order group
+    /// (an amended order already belongs to it).
     pub(crate) fn run_new_order(
         &mut self,
         idx: OrderIdx,
         reduce_capped: bool,
+        is_new: bool,
     ) -> super::matching::MatchSummary {
         let (market, side, price, post_only, tif) = {
             let o = &self.orders[idx as usize];
@@ -384,7 +392,6 @@ impl Exchange {
         let now = self.now_ns;
         if rests {
             self.rest_order(idx);
-            self.attach_to_group(idx);
         } else {
             let o = &mut self.orders[idx as usize];
             o.remaining_count = Count::ZERO;
@@ -393,6 +400,8 @@ impl Exchange {
             } else {
                 OrderStatus::Canceled
             };
+        }
+        if is_new {
             self.attach_to_group(idx);
         }
         {

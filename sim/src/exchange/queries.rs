@@ -456,7 +456,10 @@ impl Exchange {
             determined_ns: m.determined_ns,
             settled_ns: m.settled_ns,
             updated_ns: m.updated_ns,
-            fee: series.fee_type.params(series.fee_multiplier_ppm),
+            fee: kalshi_core::market_data::FeeParams {
+                fee_type: series.fee_type.as_str().to_string(),
+                multiplier_ppm: series.fee_multiplier_ppm,
+            },
         }
     }
 
@@ -636,7 +639,7 @@ impl Exchange {
         let list = &self.user(user)?.fills;
         Ok(paginate((0..list.len()).rev(), start, false, limit, |i| {
             let f = &list[i];
-            let keep = (query.tickers.is_empty() || query.tickers.iter().any(|t| *t == f.ticker))
+            let keep = (query.tickers.is_empty() || query.tickers.contains(&f.ticker))
                 && query.order_id.as_deref().is_none_or(|id| id == f.order_id)
                 && query.subaccount.is_none_or(|s| s == f.subaccount)
                 && in_range(f.ts_ns, query.min_ts, query.max_ts);
@@ -800,7 +803,7 @@ impl Exchange {
                 continue;
             }
             let spec = &self.markets[o.market as usize].spec;
-            let wanted = market_tickers.iter().any(|t| *t == spec.ticker)
+            let wanted = market_tickers.contains(&spec.ticker)
                 || event_ticker.is_some_and(|e| e == spec.event_ticker);
             if wanted {
                 out.push(QueuePosition {
