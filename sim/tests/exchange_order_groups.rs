@@ -127,6 +127,21 @@ fn manual_trigger_limit_update_and_delete() {
         .place_v2(maker, request.clone(), T + 3 * NS_PER_S)
         .unwrap()
         .order;
+    // Re-pricing keeps the order in its group exactly once.
+    let amend = kalshi_sim::exchange::AmendOrder {
+        order_id: resting.order_id.clone(),
+        ticker: TICKER.into(),
+        side: BookSide::Ask,
+        price: price("0.52"),
+        count: count(20),
+        client_order_id: None,
+        updated_client_order_id: None,
+        expiration: kalshi_sim::exchange::ExpirationChange::Keep,
+        subaccount: 0,
+    };
+    exchange.amend(maker, amend, T + 3 * NS_PER_S).unwrap();
+    let view = exchange.order_group(maker, 0, &group).unwrap();
+    assert_eq!(view.resting_order_ids, vec![resting.order_id.clone()]);
     exchange
         .trigger_order_group(maker, 0, &group, T + 4 * NS_PER_S)
         .unwrap();
