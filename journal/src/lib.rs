@@ -12,8 +12,10 @@
 pub mod chain;
 pub mod entry;
 pub mod error;
+pub mod forensics;
 pub mod fsio;
 pub mod layout;
+pub mod ledger;
 pub mod manifest;
 pub mod reader;
 pub mod record;
@@ -28,6 +30,7 @@ pub mod writer;
 pub use chain::ChainHash;
 pub use entry::JournalEntry;
 pub use error::{DecodeError, JournalError, Location, Result};
+pub use ledger::{Ledger, LedgerError, LedgerSummary};
 pub use manifest::{Manifest, RunInfo, SegmentRecord, SegmentState};
 pub use reader::{ChainedEntry, JournalReader, ReadOptions};
 pub use record::{JournalRecord, RawFrame, RawSource, RecordError, RunStarted, SequencedRecord};

@@ -151,8 +151,8 @@ pub struct RunStarted {
 /// Everything a run journals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum JournalRecord {
-    /// The run header.
-    RunStarted(RunStarted),
+    /// The run header (boxed: the configuration is large).
+    RunStarted(Box<RunStarted>),
     /// An event the engine processed, in processing order.
     Input(Envelope),
     /// One command the engine produced for input `input_seq`.

@@ -69,7 +69,7 @@ impl TypedJournalWriter {
     pub fn append_run_started(&mut self, started: RunStarted) -> Result<u64, RecordError> {
         let ts_ns = started.started_ts_ns;
         let seq = self.next_seq();
-        let entry = JournalRecord::RunStarted(started).to_entry(seq, ts_ns)?;
+        let entry = JournalRecord::RunStarted(Box::new(started)).to_entry(seq, ts_ns)?;
         self.inner.append_durable(&entry)?;
         Ok(seq)
     }

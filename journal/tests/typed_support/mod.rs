@@ -210,7 +210,7 @@ impl Recorder {
             written: vec![SequencedRecord {
                 seq,
                 ts_ns: 1_000,
-                record: JournalRecord::RunStarted(started),
+                record: JournalRecord::RunStarted(Box::new(started)),
             }],
             ts_ns: 1_000_000_000,
         }
