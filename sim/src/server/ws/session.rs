@@ -211,8 +211,22 @@ pub(crate) async fn run(
         held: None,
     };
     loop {
+        // Biased: event batches already published are handled before the next command, so a
+        // command's reply follows every event published before the command was sent.
         let stopping = tokio::select! {
+            biased;
             () = stopped(&mut shutdown) => true,
+            batch = events.recv() => match batch {
+                Ok(batch) => {
+                    session.on_batch(&batch);
+                    false
+                }
+                Err(RecvError::Lagged(_)) => {
+                    session.overflow();
+                    false
+                }
+                Err(RecvError::Closed) => return,
+            },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                 Some(Ok(Message::Text(text))) => {
@@ -225,17 +239,6 @@ pub(crate) async fn run(
                     false
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => false,
-            },
-            batch = events.recv() => match batch {
-                Ok(batch) => {
-                    session.on_batch(&batch);
-                    false
-                }
-                Err(RecvError::Lagged(_)) => {
-                    session.overflow();
-                    false
-                }
-                Err(RecvError::Closed) => return,
             },
             _ = ping.tick() => {
                 if socket.send(Message::Ping(PING_PAYLOAD.to_vec().into())).await.is_err() {
