@@ -55,6 +55,9 @@ pub enum ReplayError {
     /// A journal could not be read.
     #[error(transparent)]
     Journal(#[from] kalshi_journal::JournalError),
+    /// A typed journal record could not be read or written.
+    #[error(transparent)]
+    Record(#[from] kalshi_journal::RecordError),
     /// Writing a report failed.
     #[error("cannot write report: {0}")]
     Io(#[from] std::io::Error),

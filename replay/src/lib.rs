@@ -10,9 +10,14 @@
 //! Pure like the core: no clock, no environment, no randomness; threads only in [`sweep`],
 //! with results ordered by the sweep grid, never by completion.
 
+pub mod backtest;
 pub mod error;
 pub mod fill_sim;
+pub mod journal_source;
+pub mod metrics;
+pub mod progress;
 pub mod record;
 pub mod sim_book;
+pub mod verify;
 
 pub use error::ReplayError;

@@ -26,18 +26,32 @@ pub enum ReplayRecord {
     /// A run began with this effective configuration.
     RunStarted {
         /// The configuration the engine ran with.
-        config: EngineConfig,
+        config: Box<EngineConfig>,
     },
     /// One input, in processing order.
     Input(Envelope),
-    /// A command the engine emitted for the latest input.
-    OutputCommand(Command),
-    /// A decision the engine recorded for the latest input.
-    OutputDecision(Decision),
-    /// The run ended cleanly after the input with this seq.
+    /// A command the engine emitted for input `input_seq`.
+    OutputCommand {
+        /// Seq of the input that produced it.
+        input_seq: u64,
+        /// Position in the step's command list.
+        index: u32,
+        /// The command.
+        command: Command,
+    },
+    /// A decision the engine recorded for input `input_seq`.
+    OutputDecision {
+        /// Seq of the input that produced it.
+        input_seq: u64,
+        /// Position in the step's decision list.
+        index: u32,
+        /// The decision.
+        decision: Decision,
+    },
+    /// The run ended cleanly.
     RunEnded {
-        /// Last input seq processed (`None` when the run saw no input).
-        last_seq: Option<u64>,
+        /// Why (`end_of_input`, `shutdown`, …).
+        reason: String,
     },
 }
 

@@ -1,0 +1,622 @@
+//! Backtest metrics: P&L, fees, activity, inventory, drawdown, markouts and time quoted, for
+//! the whole run and per market, plus the time series the HTML report draws.
+//!
+//! Money is exact ([`Money`], micro-dollars); ratios are integer parts per million; markouts
+//! are micro-dollars per contract (volume-weighted, truncated toward zero).
+//!
+//! - **Equity** = cash from fills − fees + Σ position × mark, the mark being the visible mid
+//!   (else the last trade). At the end, a market with a known result is settled at it (YES
+//!   pays 1, NO pays 0, scalar pays its settlement value); any other is marked to its last
+//!   mark, or to its last fill price when it never had one.
+//! - **Markout** at horizon h of a fill at price p: (mark in force at fill time + h − p),
+//!   signed + for buys and − for sells. Fills whose horizon ends after the data are left out
+//!   (`markouts_*_count` says how many were used).
+//! - **Time quoted**: ns during which at least one of our orders rested (in any market for
+//!   the total, in the market for the breakdown) over the span from first to last event.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use kalshi_core::commands::Command;
+use kalshi_core::events::Event;
+use kalshi_core::market_data::{LifecycleKind, MarketResult, OwnFill};
+use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
+
+use crate::fill_sim::{FillSimulator, cash_flow};
+
+/// One minute in ns.
+pub const MINUTE_NS: i64 = 60_000_000_000;
+
+/// What the input data could show, which bounds how much the fill model can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataFidelity {
+    /// Full depth with every change: queue positions are modelled from real level sizes.
+    FullL2,
+    /// Book snapshots only (no deltas): queues are re-based at each snapshot.
+    Snapshots,
+    /// Public trades with 1-minute candlesticks (bid/ask OHLC): the touch is approximate and
+    /// level sizes are assumed.
+    TradesAndCandles,
+    /// Trades only: no book, fills come from the tape alone.
+    TradesOnly,
+}
+
+impl DataFidelity {
+    /// One sentence for reports.
+    pub const fn note(self) -> &'static str {
+        match self {
+            DataFidelity::FullL2 => {
+                "full L2 book with deltas: queue positions use real level sizes"
+            }
+            DataFidelity::Snapshots => {
+                "book snapshots without deltas: queue positions re-based at each snapshot"
+            }
+            DataFidelity::TradesAndCandles => {
+                "trades plus 1-minute bid/ask candles: touch approximate, level sizes assumed"
+            }
+            DataFidelity::TradesOnly => "trades only: no book, fills come from the tape alone",
+        }
+    }
+}
+
+/// How a market's final position was valued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Valuation {
+    /// Settled at the market's result.
+    Settled,
+    /// Marked to the last mid (or last trade).
+    MarkedToMid,
+    /// No mark ever existed: valued at the last fill price.
+    LastFill,
+    /// Flat at the end: nothing to value.
+    Flat,
+}
+
+/// Metrics of one market.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketMetrics {
+    /// Market ticker.
+    pub ticker: String,
+    /// P&L before fees.
+    pub gross_pnl: Money,
+    /// Fees paid.
+    pub fees: Money,
+    /// P&L after fees.
+    pub net_pnl: Money,
+    /// Place commands sent.
+    pub orders: u64,
+    /// Fill events.
+    pub fills: u64,
+    /// Contracts placed.
+    pub placed_contracts: Count,
+    /// Contracts filled.
+    pub filled_contracts: Count,
+    /// Contracts filled as maker.
+    pub maker_contracts: Count,
+    /// Largest absolute position.
+    pub inventory_max_abs: Count,
+    /// Position at the end.
+    pub inventory_final: SignedCount,
+    /// How the final position was valued.
+    pub valuation: Valuation,
+    /// Price the final position was valued at.
+    pub final_mark: Option<Price>,
+    /// Average 1-minute markout, micro-dollars per contract.
+    pub markout_1m_micros: Option<i64>,
+    /// Average 5-minute markout, micro-dollars per contract.
+    pub markout_5m_micros: Option<i64>,
+    /// Time with at least one of our orders resting here, ns.
+    pub time_quoted_ns: i64,
+}
+
+/// Metrics of a whole backtest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// What the input data could show.
+    pub fidelity: DataFidelity,
+    /// Note on the fidelity.
+    pub fidelity_note: String,
+    /// First event time, Unix ns.
+    pub start_ts_ns: i64,
+    /// Last event time, Unix ns.
+    pub end_ts_ns: i64,
+    /// Inputs the engine processed (market data and simulated exchange events).
+    pub inputs: u64,
+    /// P&L before fees.
+    pub gross_pnl: Money,
+    /// Fees paid.
+    pub fees: Money,
+    /// P&L after fees.
+    pub net_pnl: Money,
+    /// Place commands sent.
+    pub orders: u64,
+    /// Cancel commands sent (cancel-all counts once).
+    pub cancels: u64,
+    /// Fill events.
+    pub fills: u64,
+    /// Contracts placed.
+    pub placed_contracts: Count,
+    /// Contracts filled.
+    pub filled_contracts: Count,
+    /// Filled / placed contracts, ppm.
+    pub fill_ratio_ppm: u64,
+    /// Maker-filled / filled contracts, ppm.
+    pub maker_share_ppm: u64,
+    /// Largest absolute position in any market.
+    pub inventory_max_abs: Count,
+    /// Σ |final position| over markets.
+    pub inventory_final_abs: Count,
+    /// Largest fall of equity from a previous peak.
+    pub max_drawdown: Money,
+    /// Average 1-minute markout, micro-dollars per contract.
+    pub markout_1m_micros: Option<i64>,
+    /// Fills the 1-minute markout averages.
+    pub markouts_1m_count: u64,
+    /// Average 5-minute markout, micro-dollars per contract.
+    pub markout_5m_micros: Option<i64>,
+    /// Fills the 5-minute markout averages.
+    pub markouts_5m_count: u64,
+    /// Time with at least one live quote, ns.
+    pub time_quoted_ns: i64,
+    /// Time quoted over the run's span, ppm.
+    pub time_quoted_ppm: u64,
+    /// Per-market breakdown, by ticker.
+    pub markets: Vec<MarketMetrics>,
+}
+
+/// One point of the market-vs-quotes chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteSample {
+    /// Time, Unix ns.
+    pub ts_ns: i64,
+    /// Visible best bid.
+    pub best_bid: Option<Price>,
+    /// Visible best ask.
+    pub best_ask: Option<Price>,
+    /// Prices of our resting bids.
+    pub our_bids: Vec<Price>,
+    /// Prices of our resting asks.
+    pub our_asks: Vec<Price>,
+}
+
+/// Time series for charts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    /// (time, equity micro-dollars), at each change.
+    pub equity: Vec<(i64, i64)>,
+    /// (time, Σ signed position in hundredths), at each change.
+    pub inventory: Vec<(i64, i64)>,
+    /// Per market, book touch and our resting prices at each change.
+    pub quotes: BTreeMap<String, Vec<QuoteSample>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PendingMarkout {
+    due_ns: i64,
+    horizon: usize,
+    sign: i64,
+    price_micros: i64,
+    count_centi: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct MarketAccumulator {
+    cash: Money,
+    fees: Money,
+    orders: u64,
+    fills: u64,
+    placed: Count,
+    filled: Count,
+    maker: Count,
+    position: SignedCount,
+    inventory_max_abs: Count,
+    mark_micros: Option<i64>,
+    last_fill_price: Option<Price>,
+    settlement: Option<Price>,
+    pending: VecDeque<PendingMarkout>,
+    markout_sum: [i128; 2],
+    markout_centi: [i128; 2],
+    markout_count: [u64; 2],
+    time_quoted_ns: i64,
+}
+
+impl MarketAccumulator {
+    fn value_micros(&self) -> i128 {
+        let mark = self
+            .settlement
+            .map(Price::micros)
+            .or(self.mark_micros)
+            .or(self.last_fill_price.map(Price::micros))
+            .unwrap_or(0);
+        i128::from(self.position.centi()) * i128::from(mark) / 100
+    }
+
+    fn resolve_due(&mut self, before_ns: i64, inclusive: bool) {
+        let Some(mark) = self.mark_micros else { return };
+        let mut kept = VecDeque::new();
+        while let Some(pending) = self.pending.pop_front() {
+            let due = if inclusive {
+                pending.due_ns <= before_ns
+            } else {
+                pending.due_ns < before_ns
+            };
+            if due {
+                let per_contract =
+                    i128::from(pending.sign) * i128::from(mark - pending.price_micros);
+                self.markout_sum[pending.horizon] += per_contract * i128::from(pending.count_centi);
+                self.markout_centi[pending.horizon] += i128::from(pending.count_centi);
+                self.markout_count[pending.horizon] += 1;
+            } else {
+                kept.push_back(pending);
+            }
+        }
+        self.pending = kept;
+    }
+}
+
+/// Accumulates metrics while a backtest runs. The driver calls [`advance`](Self::advance)
+/// before the simulator changes at a time, [`observe_live`](Self::observe_live) after.
+#[derive(Debug, Clone)]
+pub struct MetricsCollector {
+    horizons_ns: [i64; 2],
+    markets: BTreeMap<String, MarketAccumulator>,
+    live_markets: BTreeSet<String>,
+    start_ts_ns: Option<i64>,
+    last_ts_ns: i64,
+    inputs: u64,
+    cancels: u64,
+    time_quoted_ns: i64,
+    peak_micros: i128,
+    max_drawdown_micros: i128,
+    series: Series,
+}
+
+impl Default for MetricsCollector {
+    fn default() -> MetricsCollector {
+        MetricsCollector::new()
+    }
+}
+
+impl MetricsCollector {
+    /// A collector with 1- and 5-minute markouts.
+    pub fn new() -> MetricsCollector {
+        MetricsCollector {
+            horizons_ns: [MINUTE_NS, 5 * MINUTE_NS],
+            markets: BTreeMap::new(),
+            live_markets: BTreeSet::new(),
+            start_ts_ns: None,
+            last_ts_ns: 0,
+            inputs: 0,
+            cancels: 0,
+            time_quoted_ns: 0,
+            peak_micros: 0,
+            max_drawdown_micros: 0,
+            series: Series::default(),
+        }
+    }
+
+    /// Moves the clock to `ts_ns`, crediting time quoted for the interval just ended.
+    pub fn advance(&mut self, ts_ns: i64) {
+        let Some(_) = self.start_ts_ns else {
+            self.start_ts_ns = Some(ts_ns);
+            self.last_ts_ns = ts_ns;
+            return;
+        };
+        let elapsed = ts_ns.saturating_sub(self.last_ts_ns).max(0);
+        if elapsed > 0 {
+            if !self.live_markets.is_empty() {
+                self.time_quoted_ns += elapsed;
+            }
+            for ticker in &self.live_markets {
+                if let Some(market) = self.markets.get_mut(ticker) {
+                    market.time_quoted_ns += elapsed;
+                }
+            }
+            self.last_ts_ns = ts_ns;
+        }
+    }
+
+    /// Records the simulator's resting orders, touch and marks after a change at `ts_ns`.
+    pub fn observe_live(&mut self, ts_ns: i64, sim: &FillSimulator, touched: Option<&str>) {
+        let mut live = BTreeSet::new();
+        let mut prices: BTreeMap<&str, (Vec<Price>, Vec<Price>)> = BTreeMap::new();
+        for order in sim.live_orders() {
+            live.insert(order.ticker.clone());
+            let entry = prices.entry(order.ticker.as_str()).or_default();
+            match order.side {
+                BookSide::Bid => entry.0.push(order.price),
+                BookSide::Ask => entry.1.push(order.price),
+            }
+        }
+        let mut tickers: BTreeSet<String> = live.union(&self.live_markets).cloned().collect();
+        if let Some(ticker) = touched {
+            tickers.insert(ticker.to_string());
+        }
+        for ticker in &tickers {
+            let (mut our_bids, mut our_asks) = prices.remove(ticker.as_str()).unwrap_or_default();
+            our_bids.sort();
+            our_asks.sort();
+            let (best_bid, best_ask) = sim.best_bid_ask(ticker);
+            let sample = QuoteSample {
+                ts_ns,
+                best_bid,
+                best_ask,
+                our_bids,
+                our_asks,
+            };
+            let samples = self.series.quotes.entry(ticker.clone()).or_default();
+            let same = samples.last().is_some_and(|last| {
+                last.best_bid == sample.best_bid
+                    && last.best_ask == sample.best_ask
+                    && last.our_bids == sample.our_bids
+                    && last.our_asks == sample.our_asks
+            });
+            if !same {
+                samples.push(sample);
+            }
+            let mark = sim.mark_micros(ticker);
+            let market = self.markets.entry(ticker.clone()).or_default();
+            if mark.is_some() && mark != market.mark_micros {
+                market.resolve_due(ts_ns, false);
+                market.mark_micros = mark;
+            }
+        }
+        self.live_markets = live;
+        self.record_equity(ts_ns);
+    }
+
+    /// Counts one input the engine processed, and reads settlement results from it.
+    pub fn on_input(&mut self, event: &Event) {
+        self.inputs += 1;
+        match event {
+            Event::MarketListing(listings) => {
+                for info in listings {
+                    if let Some(price) = settlement_price(info.result, info.settlement_value) {
+                        self.markets
+                            .entry(info.ticker.clone())
+                            .or_default()
+                            .settlement = Some(price);
+                    }
+                }
+            }
+            Event::Lifecycle(change)
+                if matches!(
+                    change.kind,
+                    LifecycleKind::Determined | LifecycleKind::Settled
+                ) =>
+            {
+                if let Some(price) = settlement_price(change.result, change.settlement_value) {
+                    self.markets
+                        .entry(change.ticker.clone())
+                        .or_default()
+                        .settlement = Some(price);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts a command the engine sent.
+    pub fn on_command(&mut self, command: &Command) {
+        match command {
+            Command::Place(order) => {
+                let market = self.markets.entry(order.ticker.clone()).or_default();
+                market.orders += 1;
+                market.placed = market.placed + order.count;
+            }
+            Command::Cancel(_) | Command::CancelAll => self.cancels += 1,
+            _ => {}
+        }
+    }
+
+    /// Applies one simulated fill.
+    pub fn on_fill(&mut self, fill: &OwnFill) {
+        let horizons = self.horizons_ns;
+        let market = self.markets.entry(fill.ticker.clone()).or_default();
+        market.cash = market.cash + cash_flow(fill.side, fill.yes_price, fill.count);
+        market.fees = market.fees + fill.fee;
+        market.fills += 1;
+        market.filled = market.filled + fill.count;
+        if !fill.is_taker {
+            market.maker = market.maker + fill.count;
+        }
+        market.position = match fill.side {
+            BookSide::Bid => market.position + fill.count.signed(),
+            BookSide::Ask => market.position - fill.count.signed(),
+        };
+        market.inventory_max_abs = market.inventory_max_abs.max(market.position.abs());
+        market.last_fill_price = Some(fill.yes_price);
+        let sign = match fill.side {
+            BookSide::Bid => 1,
+            BookSide::Ask => -1,
+        };
+        for (horizon, horizon_ns) in horizons.iter().enumerate() {
+            market.pending.push_back(PendingMarkout {
+                due_ns: fill.ts_ns.saturating_add(*horizon_ns),
+                horizon,
+                sign,
+                price_micros: fill.yes_price.micros(),
+                count_centi: fill.count.centi(),
+            });
+        }
+        let total: i64 = self
+            .markets
+            .values()
+            .map(|market| market.position.centi())
+            .sum();
+        if self
+            .series
+            .inventory
+            .last()
+            .is_none_or(|(_, last)| *last != total)
+        {
+            self.series.inventory.push((fill.ts_ns, total));
+        }
+        self.record_equity(fill.ts_ns);
+    }
+
+    fn equity_micros(&self) -> i128 {
+        self.markets
+            .values()
+            .map(|market| {
+                i128::from(market.cash.micros()) - i128::from(market.fees.micros())
+                    + market.value_micros()
+            })
+            .sum()
+    }
+
+    fn record_equity(&mut self, ts_ns: i64) {
+        let equity = self.equity_micros();
+        self.peak_micros = self.peak_micros.max(equity);
+        self.max_drawdown_micros = self.max_drawdown_micros.max(self.peak_micros - equity);
+        let equity = i64::try_from(equity).unwrap_or(if equity < 0 { i64::MIN } else { i64::MAX });
+        if self
+            .series
+            .equity
+            .last()
+            .is_none_or(|(_, last)| *last != equity)
+        {
+            self.series.equity.push((ts_ns, equity));
+        }
+    }
+
+    /// Settles or marks every market and returns the metrics and chart series.
+    pub fn finish(mut self, fidelity: DataFidelity) -> (Metrics, Series) {
+        let end_ts_ns = self.last_ts_ns;
+        for market in self.markets.values_mut() {
+            market.resolve_due(end_ts_ns, true);
+        }
+        let settled_equity = self.equity_micros();
+        self.peak_micros = self.peak_micros.max(settled_equity);
+        self.max_drawdown_micros = self
+            .max_drawdown_micros
+            .max(self.peak_micros - settled_equity);
+        if let Ok(equity) = i64::try_from(settled_equity)
+            && self
+                .series
+                .equity
+                .last()
+                .is_none_or(|(_, last)| *last != equity)
+        {
+            self.series.equity.push((end_ts_ns, equity));
+        }
+        let mut markets = Vec::new();
+        let mut totals = MarketAccumulator::default();
+        let mut gross_total = Money::ZERO;
+        let mut inventory_final_abs = Count::ZERO;
+        for (ticker, market) in &self.markets {
+            let gross = Money::from_micros(clamp_i64(
+                i128::from(market.cash.micros()) + market.value_micros(),
+            ));
+            let (valuation, final_mark) = if market.position.centi() == 0 {
+                (Valuation::Flat, None)
+            } else if let Some(price) = market.settlement {
+                (Valuation::Settled, Some(price))
+            } else if let Some(mark) = market
+                .mark_micros
+                .and_then(|micros| Price::from_micros(micros).ok())
+            {
+                (Valuation::MarkedToMid, Some(mark))
+            } else {
+                (Valuation::LastFill, market.last_fill_price)
+            };
+            markets.push(MarketMetrics {
+                ticker: ticker.clone(),
+                gross_pnl: gross,
+                fees: market.fees,
+                net_pnl: gross - market.fees,
+                orders: market.orders,
+                fills: market.fills,
+                placed_contracts: market.placed,
+                filled_contracts: market.filled,
+                maker_contracts: market.maker,
+                inventory_max_abs: market.inventory_max_abs,
+                inventory_final: market.position,
+                valuation,
+                final_mark,
+                markout_1m_micros: average(market.markout_sum[0], market.markout_centi[0]),
+                markout_5m_micros: average(market.markout_sum[1], market.markout_centi[1]),
+                time_quoted_ns: market.time_quoted_ns,
+            });
+            gross_total = gross_total + gross;
+            inventory_final_abs = inventory_final_abs + market.position.abs();
+            totals.fees = totals.fees + market.fees;
+            totals.orders += market.orders;
+            totals.fills += market.fills;
+            totals.placed = totals.placed + market.placed;
+            totals.filled = totals.filled + market.filled;
+            totals.maker = totals.maker + market.maker;
+            totals.inventory_max_abs = totals.inventory_max_abs.max(market.inventory_max_abs);
+            for horizon in 0..2 {
+                totals.markout_sum[horizon] += market.markout_sum[horizon];
+                totals.markout_centi[horizon] += market.markout_centi[horizon];
+                totals.markout_count[horizon] += market.markout_count[horizon];
+            }
+        }
+        let start_ts_ns = self.start_ts_ns.unwrap_or(end_ts_ns);
+        let span_ns = end_ts_ns.saturating_sub(start_ts_ns);
+        let metrics = Metrics {
+            fidelity,
+            fidelity_note: fidelity.note().to_string(),
+            start_ts_ns,
+            end_ts_ns,
+            inputs: self.inputs,
+            gross_pnl: gross_total,
+            fees: totals.fees,
+            net_pnl: gross_total - totals.fees,
+            orders: totals.orders,
+            cancels: self.cancels,
+            fills: totals.fills,
+            placed_contracts: totals.placed,
+            filled_contracts: totals.filled,
+            fill_ratio_ppm: ratio_ppm(
+                i128::from(totals.filled.centi()),
+                i128::from(totals.placed.centi()),
+            ),
+            maker_share_ppm: ratio_ppm(
+                i128::from(totals.maker.centi()),
+                i128::from(totals.filled.centi()),
+            ),
+            inventory_max_abs: totals.inventory_max_abs,
+            inventory_final_abs,
+            max_drawdown: Money::from_micros(clamp_i64(self.max_drawdown_micros)),
+            markout_1m_micros: average(totals.markout_sum[0], totals.markout_centi[0]),
+            markouts_1m_count: totals.markout_count[0],
+            markout_5m_micros: average(totals.markout_sum[1], totals.markout_centi[1]),
+            markouts_5m_count: totals.markout_count[1],
+            time_quoted_ns: self.time_quoted_ns,
+            time_quoted_ppm: ratio_ppm(i128::from(self.time_quoted_ns), i128::from(span_ns)),
+            markets,
+        };
+        (metrics, self.series)
+    }
+}
+
+fn settlement_price(
+    result: Option<MarketResult>,
+    settlement_value: Option<Price>,
+) -> Option<Price> {
+    match result? {
+        MarketResult::Yes => Some(Price::ONE),
+        MarketResult::No => Some(Price::ZERO),
+        MarketResult::Scalar => settlement_value,
+    }
+}
+
+fn average(sum: i128, weight_centi: i128) -> Option<i64> {
+    (weight_centi > 0).then(|| clamp_i64(sum / weight_centi))
+}
+
+fn ratio_ppm(part: i128, whole: i128) -> u64 {
+    if whole <= 0 {
+        return 0;
+    }
+    u64::try_from((part * 1_000_000 / whole).max(0)).unwrap_or(u64::MAX)
+}
+
+fn clamp_i64(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}
