@@ -145,7 +145,7 @@ fn bench(c: &mut Criterion) {
             .expect("user")
     });
     group.bench_function("orders_matched_over_http", |b| {
-        b.to_async(&runtime).iter(|| async {
+        b.iter(|| {
             handle.with_exchange(|exchange, now_ns| {
                 let rest = CreateOrderV2::limit(
                     TICKER,
@@ -155,13 +155,11 @@ fn bench(c: &mut Criterion) {
                 );
                 exchange.place_v2(other, rest, now_ns).expect("maker order");
             });
-            signed_post(&http, &creds, &origin, &taker).await;
+            runtime.block_on(signed_post(&http, &creds, &origin, &taker));
         });
     });
     group.bench_function("order_placements_over_http", |b| {
-        b.to_async(&runtime).iter(|| async {
-            signed_post(&http, &creds, &origin, &maker).await;
-        });
+        b.iter(|| runtime.block_on(signed_post(&http, &creds, &origin, &maker)));
     });
 
     // WebSocket: each iteration rests and cancels one order → 2 deltas + 2 tickers.
@@ -193,10 +191,10 @@ fn bench(c: &mut Criterion) {
     });
     group.throughput(Throughput::Elements(4));
     group.bench_function("ws_messages_delivered", |b| {
-        b.to_async(&runtime).iter(|| {
+        b.iter(|| {
             let ws = &mut ws;
             let handle = &handle;
-            async move {
+            runtime.block_on(async move {
                 handle.with_exchange(|exchange, now_ns| {
                     let rest = CreateOrderV2::limit(
                         TICKER,
@@ -217,7 +215,7 @@ fn bench(c: &mut Criterion) {
                         other => panic!("websocket ended: {other:?}"),
                     }
                 }
-            }
+            });
         });
     });
     group.finish();
