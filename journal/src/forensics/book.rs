@@ -243,11 +243,19 @@ impl BookView {
             }
         );
         for level in self.asks.iter().rev() {
-            out.push_str(&format!("  ask {:>8}  {:>10}\n", level.price, level.size));
+            out.push_str(&format!(
+                "  ask {:>8}  {:>10}\n",
+                level.price.to_string(),
+                level.size.to_string()
+            ));
         }
         out.push_str("  --------------------------\n");
         for level in &self.bids {
-            out.push_str(&format!("  bid {:>8}  {:>10}\n", level.price, level.size));
+            out.push_str(&format!(
+                "  bid {:>8}  {:>10}\n",
+                level.price.to_string(),
+                level.size.to_string()
+            ));
         }
         if let Some(error) = &self.last_error {
             out.push_str(&format!(
