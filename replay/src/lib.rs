@@ -17,7 +17,9 @@ pub mod journal_source;
 pub mod metrics;
 pub mod progress;
 pub mod record;
+pub mod report;
 pub mod sim_book;
+pub mod sweep;
 pub mod verify;
 
 pub use error::ReplayError;

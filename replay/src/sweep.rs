@@ -1,0 +1,211 @@
+//! Parameter sweeps: `key=v1,v2,…` specifications (several → cartesian product), each grid
+//! point a full backtest, run across `std::thread::available_parallelism` threads. Results
+//! come back in grid order — the first key varies slowest, values in the order given —
+//! whatever order the threads finish in.
+//!
+//! A key is a dotted path into the engine configuration as serialized (for example
+//! `strategy.rungs_per_side` or `ev_gate.min_edge_micros`), or `fill.<field>` for the fill
+//! model (`fill.entry_latency_ns`, `fill.cancel_position`). A value is read as JSON when it
+//! parses as JSON (`3`, `true`, `"0.05"`), otherwise as a string (`back`, `0.05` stays a number).
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use kalshi_core::events::Envelope;
+
+use crate::backtest::{BacktestConfig, run_backtest};
+use crate::error::ReplayError;
+use crate::metrics::Metrics;
+use crate::progress::{Progress, ProgressSink};
+
+/// One swept key and its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepAxis {
+    /// Dotted config path.
+    pub key: String,
+    /// Values, as written.
+    pub values: Vec<String>,
+}
+
+impl SweepAxis {
+    /// Parses `key=v1,v2,…`.
+    pub fn parse(spec: &str) -> Result<SweepAxis, ReplayError> {
+        let bad = |reason: &str| ReplayError::Sweep {
+            spec: spec.to_string(),
+            reason: reason.to_string(),
+        };
+        let (key, values) = spec
+            .split_once('=')
+            .ok_or_else(|| bad("expected key=v1,v2,…"))?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(bad("empty key"));
+        }
+        let values: Vec<String> = values
+            .split(',')
+            .map(|value| value.trim().to_string())
+            .collect();
+        if values.iter().any(String::is_empty) {
+            return Err(bad("empty value"));
+        }
+        Ok(SweepAxis {
+            key: key.to_string(),
+            values,
+        })
+    }
+}
+
+/// One grid point's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// (key, value) of each axis, in axis order.
+    pub point: Vec<(String, String)>,
+    /// The backtest's metrics.
+    pub metrics: Metrics,
+    /// The backtest's output digest.
+    pub output_digest: String,
+}
+
+/// Every grid point in order: the first axis varies slowest.
+pub fn grid(axes: &[SweepAxis]) -> Vec<Vec<(String, String)>> {
+    let mut points: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    for axis in axes {
+        let mut next = Vec::with_capacity(points.len() * axis.values.len());
+        for point in &points {
+            for value in &axis.values {
+                let mut extended = point.clone();
+                extended.push((axis.key.clone(), value.clone()));
+                next.push(extended);
+            }
+        }
+        points = next;
+    }
+    points
+}
+
+fn set_path(root: &mut Value, key: &str, raw: &str) -> Result<(), ReplayError> {
+    let bad = |reason: String| ReplayError::Sweep {
+        spec: format!("{key}={raw}"),
+        reason,
+    };
+    let mut node = root;
+    for part in key.split('.') {
+        node = node
+            .get_mut(part)
+            .ok_or_else(|| bad(format!("no config field `{part}`")))?;
+    }
+    let value =
+        serde_json::from_str::<Value>(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
+    // Fixed-point fields serialize as strings; let a bare number set them too.
+    *node = match (&*node, value) {
+        (Value::String(_), Value::Number(number)) => Value::String(number.to_string()),
+        (_, value) => value,
+    };
+    Ok(())
+}
+
+/// The backtest configuration at one grid point.
+pub fn apply_point(
+    base: &BacktestConfig,
+    point: &[(String, String)],
+) -> Result<BacktestConfig, ReplayError> {
+    let encode = |source| ReplayError::Encode {
+        what: "config",
+        source,
+    };
+    let mut engine = serde_json::to_value(&base.engine).map_err(encode)?;
+    let mut fill = serde_json::to_value(&base.fill_model).map_err(encode)?;
+    for (key, value) in point {
+        match key.strip_prefix("fill.") {
+            Some(rest) => set_path(&mut fill, rest, value)?,
+            None => set_path(&mut engine, key, value)?,
+        }
+    }
+    let decode = |what: &str, error: serde_json::Error| ReplayError::Sweep {
+        spec: format!("{point:?}"),
+        reason: format!("{what}: {error}"),
+    };
+    let mut config = base.clone();
+    config.engine =
+        serde_json::from_value(engine).map_err(|error| decode("engine config", error))?;
+    config.fill_model =
+        serde_json::from_value(fill).map_err(|error| decode("fill model", error))?;
+    Ok(config)
+}
+
+/// Runs every grid point over `inputs` on up to `threads` threads; rows in grid order.
+pub fn run_sweep(
+    inputs: &[Envelope],
+    base: &BacktestConfig,
+    axes: &[SweepAxis],
+    threads: usize,
+    progress: &dyn ProgressSink,
+) -> Result<Vec<SweepRow>, ReplayError> {
+    let points = grid(axes);
+    let configs: Vec<BacktestConfig> = points
+        .iter()
+        .map(|point| apply_point(base, point))
+        .collect::<Result<_, _>>()?;
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<SweepRow, ReplayError>>>> =
+        Mutex::new((0..configs.len()).map(|_| None).collect());
+    let workers = threads.clamp(1, configs.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let (Some(config), Some(point)) = (configs.get(index), points.get(index))
+                    else {
+                        break;
+                    };
+                    let row =
+                        run_backtest(inputs, config, &crate::progress::NoProgress).map(|outcome| {
+                            SweepRow {
+                                point: point.clone(),
+                                metrics: outcome.metrics,
+                                output_digest: outcome.output_digest,
+                            }
+                        });
+                    if let Ok(mut slots) = results.lock()
+                        && let Some(slot) = slots.get_mut(index)
+                    {
+                        *slot = Some(row);
+                    }
+                    let done = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress.update(Progress {
+                        stage: "sweep",
+                        done: done as u64,
+                        total: configs.len() as u64,
+                    });
+                }
+            });
+        }
+    });
+    let slots = results.into_inner().map_err(|_| ReplayError::Sweep {
+        spec: String::new(),
+        reason: "a sweep worker panicked".to_string(),
+    })?;
+    let mut rows = Vec::with_capacity(slots.len());
+    for slot in slots {
+        match slot {
+            Some(row) => rows.push(row?),
+            None => {
+                return Err(ReplayError::Sweep {
+                    spec: String::new(),
+                    reason: "a grid point did not run".to_string(),
+                });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The number of threads to use by default: the machine's available parallelism.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
