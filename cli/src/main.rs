@@ -18,6 +18,14 @@ struct Cli {
 enum Commands {
     /// Run a local Kalshi exchange (REST + WebSocket) with synthetic order flow.
     SimExchange(commands::sim_exchange::SimExchangeArgs),
+    /// Verify or seal a run's journal.
+    Journal(commands::journal::JournalArgs),
+    /// Rebuild a run's SQLite ledger from its journal.
+    Ledger(commands::ledger::LedgerArgs),
+    /// Show order books rebuilt from a journal at any seq.
+    Book(commands::book::BookArgs),
+    /// Trace one order's causal chain through a journal.
+    Audit(commands::audit::AuditArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -31,5 +39,9 @@ fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         Commands::SimExchange(args) => commands::sim_exchange::run(args),
+        Commands::Journal(args) => commands::journal::run(args),
+        Commands::Ledger(args) => commands::ledger::run(args),
+        Commands::Book(args) => commands::book::run(args),
+        Commands::Audit(args) => commands::audit::run(args),
     }
 }

@@ -1,0 +1,128 @@
+//! `kalshi-bot journal verify DIR` and `kalshi-bot journal seal DIR`.
+//!
+//! `verify` exits 0 when the run directory is clean, 1 when it is corrupt (naming the first
+//! bad seq), 2 when it cannot be opened as a journal at all. `seal` seals every WAL segment of
+//! a run that is no longer being written.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use kalshi_journal::{JournalWriter, Location, VerifyOutcome, WalConfig, verify_run};
+
+/// `journal` arguments.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// What to do with the run directory.
+    #[command(subcommand)]
+    pub command: JournalCommand,
+}
+
+/// `journal` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Check every digest, checksum, seq and hash-chain link of a run directory
+    /// (exit 0 clean, 1 corrupt, 2 cannot open).
+    Verify {
+        /// The run directory.
+        dir: PathBuf,
+    },
+    /// Seal every WAL segment of a finished run to Parquet. Never run it on a directory a
+    /// live process is still writing.
+    Seal {
+        /// The run directory.
+        dir: PathBuf,
+    },
+}
+
+/// Runs a `journal` subcommand.
+pub fn run(args: JournalArgs) -> anyhow::Result<()> {
+    match args.command {
+        JournalCommand::Verify { dir } => {
+            let outcome = verify_run(&dir);
+            println!("{}", describe(&outcome));
+            let code = outcome.exit_code();
+            if code != 0 {
+                std::io::stdout().flush().ok();
+                std::process::exit(code);
+            }
+            Ok(())
+        }
+        JournalCommand::Seal { dir } => seal(dir),
+    }
+}
+
+/// One line (or two) describing a verification outcome.
+fn describe(outcome: &VerifyOutcome) -> String {
+    match outcome {
+        VerifyOutcome::Clean {
+            entries,
+            last_seq,
+            head_hash,
+            torn_tail,
+        } => {
+            let mut text = format!(
+                "clean: {entries} entries, last seq {}, head hash {head_hash}",
+                last_seq.map_or_else(|| "-".to_owned(), |seq| seq.to_string())
+            );
+            if let Some(torn) = torn_tail {
+                text.push_str(&format!(
+                    "\nnote: {} torn byte(s) (left by a crash) end {} at offset {}; the next \
+                     writer open drops them",
+                    torn.bytes_dropped,
+                    torn.file.display(),
+                    torn.offset
+                ));
+            }
+            text
+        }
+        VerifyOutcome::Corrupt { at, reason } => {
+            format!("corrupt: {}: {at}: {reason}", first_bad(at))
+        }
+        VerifyOutcome::CannotOpen(reason) => format!("cannot open: {reason}"),
+    }
+}
+
+/// "first bad seq N" when the bad entry's seq is known, else where the damage starts.
+fn first_bad(at: &Location) -> String {
+    match (at.bad_seq, at.last_good_seq) {
+        (Some(bad), _) => format!("first bad seq {bad}"),
+        (None, Some(good)) => format!(
+            "first bad seq {} (the entry after last good seq {good})",
+            good.saturating_add(1)
+        ),
+        (None, None) => "first bad seq unknown (no entry before the damage verified)".to_owned(),
+    }
+}
+
+fn seal(dir: PathBuf) -> anyhow::Result<()> {
+    let (writer, report) = JournalWriter::open(&dir, WalConfig::default())
+        .with_context(|| format!("opening journal {}", dir.display()))?;
+    if let Some(torn) = &report.torn_tail {
+        println!(
+            "recovery dropped {} torn byte(s) at the end of {}",
+            torn.bytes_dropped,
+            torn.file.display()
+        );
+    }
+    let manifest = writer
+        .finish_and_seal()
+        .with_context(|| format!("sealing {}", dir.display()))?;
+    for segment in &manifest.segments {
+        println!(
+            "{} {:?} entries={} seqs={}..{} sha256={}",
+            segment.file,
+            segment.state,
+            segment.entries,
+            segment
+                .first_seq
+                .map_or_else(|| "-".to_owned(), |seq| seq.to_string()),
+            segment
+                .last_seq
+                .map_or_else(|| "-".to_owned(), |seq| seq.to_string()),
+            segment.sha256
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! `kalshi-bot ledger rebuild DIR`: rebuilds the run's SQLite ledger from its journal.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use kalshi_journal::{Ledger, LedgerSummary};
+
+/// `ledger` arguments.
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: LedgerCommand,
+}
+
+/// `ledger` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Drop and rebuild the SQLite ledger (decisions, orders, fills, positions, P&L) from the
+    /// journal. Rebuilding twice gives identical tables.
+    Rebuild {
+        /// The run directory.
+        dir: PathBuf,
+        /// Database file (default: DIR/ledger.sqlite).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs a `ledger` subcommand.
+pub fn run(args: LedgerArgs) -> anyhow::Result<()> {
+    match args.command {
+        LedgerCommand::Rebuild { dir, db, json } => {
+            let db = db.unwrap_or_else(|| Ledger::path_in(&dir));
+            let summary = Ledger::rebuild_into(&dir, &db)
+                .with_context(|| format!("rebuilding the ledger of {}", dir.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!("ledger {}", db.display());
+                print!("{}", render(&summary));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Micro-dollars as dollars with six decimals.
+fn dollars(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let abs = micros.unsigned_abs();
+    format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
+}
+
+fn render(summary: &LedgerSummary) -> String {
+    format!(
+        "records applied  {}\n\
+         last seq         {}\n\
+         runs             {}\n\
+         decisions        {}\n\
+         commands         {}\n\
+         orders           {}\n\
+         fills            {} ({} duplicate(s) skipped)\n\
+         unmatched events {}\n\
+         cash             ${}\n\
+         fees             ${}\n\
+         realized         ${}\n\
+         total at marks   ${}{}\n",
+        summary.records,
+        summary
+            .last_seq
+            .map_or_else(|| "-".to_owned(), |seq| seq.to_string()),
+        summary.runs,
+        summary.decisions,
+        summary.commands,
+        summary.orders,
+        summary.fills,
+        summary.duplicate_fills,
+        summary.unmatched_order_events,
+        dollars(summary.cash_micros),
+        dollars(summary.fees_micros),
+        dollars(summary.realized_micros),
+        dollars(summary.total_micros),
+        if summary.unmarked_markets > 0 {
+            format!(
+                " ({} market(s) without a mark excluded)",
+                summary.unmarked_markets
+            )
+        } else {
+            String::new()
+        }
+    )
+}
