@@ -14,6 +14,7 @@ pub mod backtest;
 pub mod error;
 pub mod fill_sim;
 pub mod journal_source;
+pub mod loaders;
 pub mod metrics;
 pub mod progress;
 pub mod record;

@@ -1,0 +1,7 @@
+//! Turning stored data into engine inputs: a journal filtered by market and time, CSV trade
+//! and top-of-book files, and Kalshi REST history (trades, 1-minute candlesticks, the market's
+//! result). Every loader returns envelopes in a stated total order with consecutive seqs.
+
+pub mod csv;
+pub mod history;
+pub mod journal_filter;
