@@ -5,7 +5,10 @@
 //! format and the torn-tail rule, [`recovery`] for what opening a run does, [`seal`] for the
 //! crash-safe sealing protocol, [`reader`] for streaming a run back in sequence order and
 //! [`verify`] for checking one. Entries are stored as opaque encoded records plus a few typed
-//! fields ([`JournalEntry`]); the typed record enum lives in `kalshi-core`.
+//! fields ([`JournalEntry`]). What the runtime writes is the typed [`record::JournalRecord`]
+//! (config, every input envelope, every command and decision) through
+//! [`typed_writer::TypedJournalWriter`]; the SQLite [`ledger`] and the [`forensics`] views are
+//! projections of those records.
 //!
 //! This crate reads no clock and no environment: every time it needs comes from the caller.
 
