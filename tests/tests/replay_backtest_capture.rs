@@ -42,7 +42,11 @@ fn capture_inputs() -> Vec<Envelope> {
             Some(NormalizedWs::Fill(fill)) => Event::OwnFill(fill),
             _ => continue,
         };
-        inputs.push(Envelope { seq: inputs.len() as u64 + 1, ts_ns, event });
+        inputs.push(Envelope {
+            seq: inputs.len() as u64 + 1,
+            ts_ns,
+            event,
+        });
     }
     // Snapshots precede the first timestamped frame: give them its time.
     let first_ts = inputs.iter().map(|e| e.ts_ns).find(|ts| *ts != 0).unwrap();
@@ -59,7 +63,11 @@ fn listing(snapshot: &BookSnapshot) -> MarketInfo {
     let contracts = |n: i64| Count::from_contracts(n).unwrap();
     MarketInfo {
         ticker: snapshot.ticker.clone(),
-        event_ticker: snapshot.ticker.rsplit_once('-').map_or("", |(event, _)| event).to_string(),
+        event_ticker: snapshot
+            .ticker
+            .rsplit_once('-')
+            .map_or("", |(event, _)| event)
+            .to_string(),
         title: String::new(),
         status: MarketStatus::Active,
         open_time_ns: Some(0),
@@ -72,8 +80,15 @@ fn listing(snapshot: &BookSnapshot) -> MarketInfo {
         volume: contracts(100_000),
         volume_24h: contracts(10_000),
         open_interest: contracts(10_000),
-        price_ranges: vec![PriceRange { start: Price::ZERO, end: Price::ONE, step: Price::parse("0.01").unwrap() }],
-        fee: Some(FeeParams { fee_type: "quadratic_with_maker_fees".to_string(), multiplier_ppm: 1_000_000 }),
+        price_ranges: vec![PriceRange {
+            start: Price::ZERO,
+            end: Price::ONE,
+            step: Price::parse("0.01").unwrap(),
+        }],
+        fee: Some(FeeParams {
+            fee_type: "quadratic_with_maker_fees".to_string(),
+            multiplier_ppm: 1_000_000,
+        }),
         fractional_trading: true,
         result: None,
         settlement_value: None,
@@ -81,7 +96,10 @@ fn listing(snapshot: &BookSnapshot) -> MarketInfo {
 }
 
 fn config(inputs: &[Envelope]) -> BacktestConfig {
-    let engine = EngineConfig { run_id: RunId::parse("capture").unwrap(), ..EngineConfig::default() };
+    let engine = EngineConfig {
+        run_id: RunId::parse("capture").unwrap(),
+        ..EngineConfig::default()
+    };
     let mut config = BacktestConfig::new(engine);
     config.listings = inputs
         .iter()
@@ -103,7 +121,10 @@ fn run() -> (BacktestConfig, BacktestOutcome) {
 #[test]
 fn backtest_over_a_real_capture_report_snapshot() {
     let (config, outcome) = run();
-    assert!(outcome.metrics.orders > 0, "the ladder quoted the captured books");
+    assert!(
+        outcome.metrics.orders > 0,
+        "the ladder quoted the captured books"
+    );
     let report = BacktestReport::new("demo session 2026-07", &config, &outcome);
     insta::assert_snapshot!(serde_json::to_string_pretty(&report.metrics).unwrap());
 }
@@ -113,7 +134,10 @@ fn backtest_over_a_real_capture_is_deterministic_and_verifies() {
     let (_, first) = run();
     let (_, second) = run();
     assert_eq!(first.output_digest, second.output_digest);
-    assert_eq!(serde_json::to_string(&first.metrics).unwrap(), serde_json::to_string(&second.metrics).unwrap());
+    assert_eq!(
+        serde_json::to_string(&first.metrics).unwrap(),
+        serde_json::to_string(&second.metrics).unwrap()
+    );
     let report = verify(&mut VecSource::new(first.records), &NoProgress).unwrap();
     assert!(report.is_match(), "{:?}", report.divergence);
     assert_eq!(report.output_digest, first.output_digest);
