@@ -36,7 +36,7 @@ fn fixture(relative: &str) -> PathBuf {
 /// A listing as `GET /markets` would give it: quotes from the market's first captured book.
 fn listing(ticker: &str, first_book: Option<&BookSnapshot>) -> MarketInfo {
     let best = |levels: &[BookLevel], highest: bool| {
-        let mut prices = levels.iter().filter(|l| !l.size.is_zero());
+        let prices = levels.iter().filter(|l| !l.size.is_zero());
         if highest {
             prices.max_by_key(|l| l.price).copied()
         } else {
