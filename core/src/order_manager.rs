@@ -8,9 +8,10 @@
 //! is still wanted (or drops otherwise).
 //!
 //! Counting: the exchange's `remaining_count` (acks, snapshots) is authoritative; fills only
-//! ever lower it (`remaining ≤ count − filled`) and raise `filled`, so a fill and an ack that
-//! both report the same execution, in either order, count it once. Fills are deduplicated by
-//! `fill_id` before they touch the position.
+//! ever lower it (`remaining ≤ count − filled`). `filled` is the larger of two tallies kept
+//! apart — the sum of the fills seen and the highest fill count the exchange reported on an
+//! ack or snapshot — so a fill and an ack that both report the same execution, in either
+//! order, count it once. Fills are deduplicated by `fill_id` before they touch the position.
 //!
 //! Coalescing: an order with a request in flight is never sent another one; the diff simply
 //! runs again against the latest desired quotes once the answer arrives, so the latest desired
@@ -111,8 +112,12 @@ pub struct OrderRecord {
     pub price: Price,
     /// Total count ordered (after amends).
     pub count: Count,
-    /// Contracts filled.
+    /// Contracts filled: the larger of `filled_by_fills` and `filled_reported`.
     pub filled: Count,
+    /// Sum of the fills seen for this order.
+    pub filled_by_fills: Count,
+    /// Highest fill count the exchange reported on an ack or order snapshot.
+    pub filled_reported: Count,
     /// Contracts still resting (or that would rest once acknowledged).
     pub remaining: Count,
     /// Lifecycle status.
@@ -149,9 +154,16 @@ impl OrderRecord {
     }
 
     fn record_fill(&mut self, count: Count) {
-        self.filled = self.filled + count;
+        self.filled_by_fills = self.filled_by_fills + count;
+        self.filled = self.filled_by_fills.max(self.filled_reported);
         let ceiling = self.count.saturating_sub(self.filled);
         self.remaining = self.remaining.min(ceiling);
+    }
+
+    /// Takes a cumulative fill count reported by the exchange (ack or order snapshot).
+    fn note_reported_fill(&mut self, reported: Count) {
+        self.filled_reported = self.filled_reported.max(reported);
+        self.filled = self.filled_by_fills.max(self.filled_reported);
     }
 
     /// True when it is one of our resting GTC quotes (what the diff manages).
@@ -356,6 +368,8 @@ impl OrderManager {
             price: order.price,
             count: order.count,
             filled: Count::ZERO,
+            filled_by_fills: Count::ZERO,
+            filled_reported: Count::ZERO,
             remaining: order.count,
             status: OrderStatus::Pending,
             in_flight: Some(InFlight::Place),
@@ -439,7 +453,7 @@ impl OrderManager {
             _ => {}
         }
         record.in_flight = None;
-        record.filled = record.filled.max(ack.fill_count);
+        record.note_reported_fill(ack.fill_count);
         record.remaining = ack
             .remaining_count
             .min(record.count.saturating_sub(record.filled));
@@ -596,6 +610,8 @@ impl OrderManager {
                         .initial_count
                         .unwrap_or(snapshot.fill_count + snapshot.remaining_count),
                     filled: snapshot.fill_count,
+                    filled_by_fills: Count::ZERO,
+                    filled_reported: snapshot.fill_count,
                     remaining: snapshot.remaining_count,
                     status: OrderStatus::Resting,
                     in_flight: None,
@@ -636,7 +652,7 @@ impl OrderManager {
         ) {
             record.in_flight = None;
         }
-        record.filled = record.filled.max(snapshot.fill_count);
+        record.note_reported_fill(snapshot.fill_count);
         let to = match snapshot.status {
             ExchangeOrderStatus::Resting => {
                 record.price = snapshot.yes_price;
@@ -1069,6 +1085,27 @@ mod tests {
         assert_eq!(
             manager.positions().get("M").position,
             SignedCount::from_centi(1_000)
+        );
+    }
+
+    #[test]
+    fn ack_reporting_fills_before_the_fill_messages_counts_them_once() {
+        let mut manager = OrderManager::new();
+        manager.record_place_sent(&place("kb-r-1", BookSide::Bid, "0.40", 10), 0);
+        // The create response reports 4 immediate fills before the WS fill arrives.
+        manager.on_ack(&ack("kb-r-1", "o1", 4, 6));
+        manager.on_fill(&fill("f1", "kb-r-1", "o1", 4)).unwrap();
+        let record = manager.get(&id("kb-r-1")).unwrap();
+        assert_eq!(
+            (record.filled, record.remaining, record.status),
+            (count(4), count(6), OrderStatus::PartiallyFilled)
+        );
+        // A later fill beyond what the ack reported adds on top.
+        manager.on_fill(&fill("f2", "kb-r-1", "o1", 6)).unwrap();
+        let record = manager.get(&id("kb-r-1")).unwrap();
+        assert_eq!(
+            (record.filled, record.remaining, record.status),
+            (count(10), count(0), OrderStatus::Filled)
         );
     }
 
