@@ -228,6 +228,8 @@ pub struct Seen {
     pub client_order_id: Option<String>,
     /// Status the exchange answered.
     pub status: u16,
+    /// The `KALSHI-ACCESS-SIGNATURE` header value, when signed.
+    pub signature: Option<String>,
 }
 
 /// A transparent HTTP relay in front of the exchange that records every request.
@@ -269,6 +271,10 @@ async fn relay(
     let client_order_id = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|value| value["client_order_id"].as_str().map(str::to_string));
+    let signature = headers
+        .get("kalshi-access-signature")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
     let answer = request.body(body.to_vec()).send().await;
     let (status, bytes) = match answer {
         Ok(answer) => {
@@ -283,6 +289,7 @@ async fn relay(
         path: uri.path().to_string(),
         client_order_id,
         status,
+        signature,
     });
     (
         StatusCode::from_u16(status).unwrap(),
@@ -325,6 +332,91 @@ impl Relay {
 }
 
 impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A TCP tap in front of the exchange's WebSocket port: counts connections and keeps the
+/// text of every HTTP upgrade request (to learn the signatures that were sent).
+pub struct TcpTap {
+    /// WebSocket URL through the tap.
+    pub ws_url: String,
+    pub connections: Arc<std::sync::atomic::AtomicUsize>,
+    pub handshakes: Arc<Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TcpTap {
+    /// Starts a tap forwarding to `upstream`.
+    pub async fn start(upstream: std::net::SocketAddr) -> TcpTap {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let handshakes = Arc::new(Mutex::new(Vec::new()));
+        let (count, seen) = (Arc::clone(&connections), Arc::clone(&handshakes));
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                count.fetch_add(1, Ordering::SeqCst);
+                let seen = Arc::clone(&seen);
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let mut head = Vec::new();
+                    let mut chunk = [0_u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match client.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    seen.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&head).into_owned());
+                    if server.write_all(&head).await.is_err() {
+                        return;
+                    }
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                });
+            }
+        });
+        TcpTap {
+            ws_url: format!("ws://{addr}/trade-api/ws/v2"),
+            connections,
+            handshakes,
+            task,
+        }
+    }
+
+    /// Connections accepted so far.
+    pub fn connection_count(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The `KALSHI-ACCESS-SIGNATURE` values of every handshake seen.
+    pub fn signatures(&self) -> Vec<String> {
+        self.handshakes
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|head| head.lines().map(str::to_string).collect::<Vec<_>>())
+            .filter_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case("kalshi-access-signature")
+                    .then(|| value.trim().to_string())
+            })
+            .collect()
+    }
+}
+
+impl Drop for TcpTap {
     fn drop(&mut self) {
         self.task.abort();
     }
