@@ -1,0 +1,836 @@
+//! The configuration file (TOML) and command-line overrides, turned into the engine's
+//! [`EngineConfig`] plus the runtime's own settings.
+//!
+//! Layering, lowest first:
+//! 1. built-in defaults for the chosen profile (the local exchange gets scanner thresholds that
+//!    fit its young synthetic markets, see [`EngineProfile`]);
+//! 2. the file given with `--config` (every section and field is optional);
+//! 3. `--set section.field=value` overrides, in the order given;
+//! 4. the dedicated flags of each command (`--markets`, `--journal-dir`, `--api-base` …),
+//!    applied by the command after [`load`].
+//!
+//! Every error names the file and the field: a misspelt key is refused (`unknown field
+//! engine.strategy.rungs_per_sidee`), a value of the wrong type names the key and the line, and
+//! an out-of-range engine value is reported by [`EngineConfig::validate`] with its dotted path.
+//! Secrets never live here: the file may name a key *file* and a key id, never key material.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use kalshi_core::config::EngineConfig;
+use kalshi_core::fixed::Count;
+use kalshi_io::exec::OrderDialect;
+use kalshi_io::ratelimit::UsageTier;
+use serde::Deserialize;
+use toml::{Table, Value};
+
+/// The sections a file may contain.
+const SECTIONS: [&str; 4] = ["engine", "runtime", "sim", "credentials"];
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigFileError {
+    /// The file could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error text.
+        reason: String,
+    },
+    /// The file is not valid TOML, or a section has a field of the wrong type or an unknown
+    /// field (the message names it and its line).
+    Syntax {
+        /// Where the text came from (a file path, or `--set`).
+        origin: String,
+        /// The parser's message.
+        reason: String,
+    },
+    /// A key the configuration does not have.
+    UnknownField {
+        /// Where the text came from.
+        origin: String,
+        /// Dotted path of the key.
+        field: String,
+    },
+    /// A `--set` argument that is not `section.field=value`.
+    BadOverride {
+        /// The argument as given.
+        argument: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An engine value out of range.
+    Invalid {
+        /// Dotted path of the field.
+        field: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ConfigFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigFileError::Read { path, reason } => {
+                write!(f, "cannot read config file {}: {reason}", path.display())
+            }
+            ConfigFileError::Syntax { origin, reason } => write!(f, "{origin}: {reason}"),
+            ConfigFileError::UnknownField { origin, field } => write!(
+                f,
+                "{origin}: unknown field `{field}` (see config/example.toml for every field)"
+            ),
+            ConfigFileError::BadOverride { argument, reason } => {
+                write!(f, "--set {argument:?}: {reason}")
+            }
+            ConfigFileError::Invalid { field, reason } => {
+                write!(f, "config field `{field}`: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigFileError {}
+
+/// Which defaults the engine section starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineProfile {
+    /// Real Kalshi (production or demo): the engine's own defaults.
+    Exchange,
+    /// The local exchange: its markets are minutes old, so the 24 h volume and open-interest
+    /// minimums start at zero.
+    LocalExchange,
+}
+
+impl EngineProfile {
+    /// The engine defaults of this profile.
+    pub fn defaults(self) -> EngineConfig {
+        let mut config = EngineConfig::default();
+        if self == EngineProfile::LocalExchange {
+            config.scanner.volume_24h_min = Count::ZERO;
+            config.scanner.open_interest_min = Count::ZERO;
+        }
+        config
+    }
+}
+
+/// Rate-limit tier names used in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierSetting {
+    /// 200 read / 100 write tokens per second.
+    #[default]
+    Basic,
+    /// 300 / 300.
+    Advanced,
+    /// 1000 / 1000.
+    Premier,
+    /// 2000 / 2000.
+    Paragon,
+    /// 4000 / 4000.
+    Prime,
+}
+
+impl From<TierSetting> for UsageTier {
+    fn from(tier: TierSetting) -> UsageTier {
+        match tier {
+            TierSetting::Basic => UsageTier::Basic,
+            TierSetting::Advanced => UsageTier::Advanced,
+            TierSetting::Premier => UsageTier::Premier,
+            TierSetting::Paragon => UsageTier::Paragon,
+            TierSetting::Prime => UsageTier::Prime,
+        }
+    }
+}
+
+/// Order endpoint dialect names used in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DialectSetting {
+    /// `/portfolio/events/orders` (current).
+    #[default]
+    V2,
+    /// `/portfolio/orders` (deprecated by Kalshi).
+    Legacy,
+}
+
+impl From<DialectSetting> for OrderDialect {
+    fn from(dialect: DialectSetting) -> OrderDialect {
+        match dialect {
+            DialectSetting::V2 => OrderDialect::V2,
+            DialectSetting::Legacy => OrderDialect::Legacy,
+        }
+    }
+}
+
+/// `[runtime]`: how the live runtime runs (not journaled as engine config; none of it can
+/// change a decision).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeSettings {
+    /// Root of the journal; each run writes `<journal_dir>/<run_id>/`. Default `journal`.
+    pub journal_dir: PathBuf,
+    /// Period of `Timer{Tick}` events, ms. Default 250.
+    pub tick_interval_ms: u64,
+    /// Period of the status line, s. Default 5.
+    pub status_interval_s: u64,
+    /// Period of the market rescans (`GET /markets` sweep → `MarketListing`), s. Default 300.
+    pub rescan_interval_s: u64,
+    /// Levels per side of REST orderbook snapshots; 0 = all. Default 0.
+    pub orderbook_depth: u32,
+    /// Recent public trades fetched per market when it enters the universe. Default 100.
+    pub recent_trades_per_market: u32,
+    /// Journal raw WebSocket frames beside the normalized events. Default false.
+    pub capture_raw_frames: bool,
+    /// How long shutdown waits for the engine's cancels to be acknowledged, s. Default 15.
+    pub shutdown_timeout_s: u64,
+    /// How long startup waits for the first WebSocket event before refusing to trade, s.
+    /// Default 15.
+    pub ws_ready_timeout_s: u64,
+    /// A socket with no frame for this long is reconnected, s. Default 30.
+    pub ws_dead_after_s: u64,
+    /// Rate-limit tier of the account (refined by `GET /account/limits` when
+    /// `sync_account_limits`). Default `basic`.
+    pub rate_limit_tier: TierSetting,
+    /// Share of each published budget the client uses, percent (1..=100). Default 90.
+    pub rate_limit_margin_percent: u8,
+    /// Read `GET /account/limits` at startup and adopt its budgets. Default true.
+    pub sync_account_limits: bool,
+    /// Order endpoints. Default `v2`.
+    pub order_dialect: DialectSetting,
+    /// Parallel order workers (each market is always served by the same one). Default 4.
+    pub exec_workers: usize,
+    /// Capacity of each worker's queue; a full queue refuses the command locally. Default 1024.
+    pub exec_queue_capacity: usize,
+    /// Shut down with `DELETE /portfolio/events/orders` (every resting order of the account,
+    /// including ones this system did not place) instead of per-order cancels. Default false.
+    pub shutdown_cancel_all: bool,
+    /// REST base URL override (e.g. a local exchange started with `sim-exchange`).
+    pub api_base: Option<String>,
+    /// WebSocket URL override.
+    pub ws_url: Option<String>,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> RuntimeSettings {
+        RuntimeSettings {
+            journal_dir: PathBuf::from("journal"),
+            tick_interval_ms: 250,
+            status_interval_s: 5,
+            rescan_interval_s: 300,
+            orderbook_depth: 0,
+            recent_trades_per_market: 100,
+            capture_raw_frames: false,
+            shutdown_timeout_s: 15,
+            ws_ready_timeout_s: 15,
+            ws_dead_after_s: 30,
+            rate_limit_tier: TierSetting::Basic,
+            rate_limit_margin_percent: 90,
+            sync_account_limits: true,
+            order_dialect: DialectSetting::V2,
+            exec_workers: 4,
+            exec_queue_capacity: 1024,
+            shutdown_cancel_all: false,
+            api_base: None,
+            ws_url: None,
+        }
+    }
+}
+
+/// `[sim]`: the in-process local exchange of `--sim`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimSettings {
+    /// Markets generated. Default 40.
+    pub markets: usize,
+    /// Seed of the catalog and the synthetic flow. Default 7.
+    pub seed: u64,
+    /// Synthetic trading simulated before the run starts, so books and tapes are not empty, s.
+    /// Default 900.
+    pub warmup_s: u64,
+    /// Directory of the development key pair (created on first use). Default `.kalshi-sim`.
+    pub key_dir: PathBuf,
+    /// Rate-limit tier the exchange enforces. Default `basic`.
+    pub tier: TierSetting,
+    /// Whether the exchange enforces rate limits. Default true.
+    pub rate_limits_enabled: bool,
+    /// Resting orders placed by noise traders, per market per hour. Default 600.
+    pub noise_orders_per_hour: f64,
+    /// Cancels by noise traders, per market per hour. Default 500.
+    pub noise_cancels_per_hour: f64,
+    /// Mispricing checks by informed traders, per market per hour. Default 1800.
+    pub informed_checks_per_hour: f64,
+    /// Edge (probability points) an informed trader needs before taking. Default 0.015.
+    pub informed_edge: f64,
+    /// Random-walk volatility of the hidden probability, log-odds per √hour. Default 1.0.
+    pub drift_sigma_per_sqrt_hour: f64,
+    /// Jumps of the hidden probability per market per hour. Default 1.
+    pub jumps_per_hour: f64,
+    /// Furthest a noise order rests from the hidden probability (probability points).
+    /// Default 0.05.
+    pub noise_offset_max: f64,
+}
+
+impl Default for SimSettings {
+    fn default() -> SimSettings {
+        SimSettings {
+            markets: 40,
+            seed: 7,
+            warmup_s: 900,
+            key_dir: PathBuf::from(".kalshi-sim"),
+            tier: TierSetting::Basic,
+            rate_limits_enabled: true,
+            noise_orders_per_hour: 600.0,
+            noise_cancels_per_hour: 500.0,
+            informed_checks_per_hour: 1_800.0,
+            informed_edge: 0.015,
+            drift_sigma_per_sqrt_hour: 1.0,
+            jumps_per_hour: 1.0,
+            noise_offset_max: 0.05,
+        }
+    }
+}
+
+/// `[credentials]`: where the API key is (never the key itself). The environment variables
+/// `KALSHI_API_KEY_ID`, `KALSHI_PRIVATE_KEY_PATH`, `KALSHI_PRIVATE_KEY_PEM` and
+/// `KALSHI_KEY_ENVIRONMENT` take precedence.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CredentialSettings {
+    /// API key id.
+    pub api_key_id: Option<String>,
+    /// PEM private-key file (mode 0600; looser permissions are refused).
+    pub private_key_path: Option<PathBuf>,
+    /// The environment the key was issued for (`demo` or `production`); a key declared for
+    /// one is refused for the other.
+    pub key_environment: Option<String>,
+}
+
+/// Everything [`load`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedConfig {
+    /// The engine configuration (run id still the default; the runtime sets it).
+    pub engine: EngineConfig,
+    /// Runtime settings.
+    pub runtime: RuntimeSettings,
+    /// Local exchange settings.
+    pub sim: SimSettings,
+    /// Credential locations.
+    pub credentials: CredentialSettings,
+    /// The file read, if any.
+    pub source: Option<PathBuf>,
+}
+
+/// Loads `path` (when given) over the profile's defaults and applies `overrides`
+/// (`section.field=value`, value in TOML syntax; bare words are taken as strings).
+pub fn load(
+    path: Option<&Path>,
+    overrides: &[String],
+    profile: EngineProfile,
+) -> Result<LoadedConfig, ConfigFileError> {
+    let (mut table, origin) = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|error| ConfigFileError::Read {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
+            })?;
+            let origin = path.display().to_string();
+            let table: Table = toml::from_str(&text).map_err(|error| ConfigFileError::Syntax {
+                origin: origin.clone(),
+                reason: error.to_string(),
+            })?;
+            (table, origin)
+        }
+        None => (Table::new(), "defaults".to_string()),
+    };
+    for argument in overrides {
+        apply_override(&mut table, argument)?;
+    }
+    let origin = if overrides.is_empty() {
+        origin
+    } else {
+        format!("{origin} (with --set overrides)")
+    };
+    from_table(table, &origin, profile, path.map(Path::to_path_buf))
+}
+
+/// Parses configuration text.
+#[cfg(test)]
+fn parse(text: &str, profile: EngineProfile) -> Result<LoadedConfig, ConfigFileError> {
+    let table: Table = toml::from_str(text).map_err(|error| ConfigFileError::Syntax {
+        origin: "config".to_string(),
+        reason: error.to_string(),
+    })?;
+    from_table(table, "config", profile, None)
+}
+
+fn from_table(
+    mut table: Table,
+    origin: &str,
+    profile: EngineProfile,
+    source: Option<PathBuf>,
+) -> Result<LoadedConfig, ConfigFileError> {
+    if let Some(unknown) = table.keys().find(|key| !SECTIONS.contains(&key.as_str())) {
+        return Err(ConfigFileError::UnknownField {
+            origin: origin.to_string(),
+            field: unknown.clone(),
+        });
+    }
+    let engine_table = take_section(&mut table, "engine", origin)?;
+    let engine = engine_from_table(engine_table, origin, profile)?;
+    let runtime: RuntimeSettings = section(&mut table, "runtime", origin)?;
+    let sim: SimSettings = section(&mut table, "sim", origin)?;
+    let credentials: CredentialSettings = section(&mut table, "credentials", origin)?;
+    check_runtime(&runtime)?;
+    check_sim(&sim)?;
+    Ok(LoadedConfig {
+        engine,
+        runtime,
+        sim,
+        credentials,
+        source,
+    })
+}
+
+fn take_section(table: &mut Table, name: &str, origin: &str) -> Result<Table, ConfigFileError> {
+    match table.remove(name) {
+        None => Ok(Table::new()),
+        Some(Value::Table(section)) => Ok(section),
+        Some(other) => Err(ConfigFileError::Syntax {
+            origin: origin.to_string(),
+            reason: format!(
+                "`{name}` must be a table ([{name}]), found {}",
+                other.type_str()
+            ),
+        }),
+    }
+}
+
+fn section<T: serde::de::DeserializeOwned>(
+    table: &mut Table,
+    name: &str,
+    origin: &str,
+) -> Result<T, ConfigFileError> {
+    let section = take_section(table, name, origin)?;
+    Value::Table(section.clone())
+        .try_into()
+        .map_err(|error: toml::de::Error| {
+            type_error::<T>(&Table::new(), &section, name, origin, error.message())
+        })
+}
+
+/// Names the field behind a deserialization error: each field the user wrote is tried alone
+/// over `base`, and the first one that fails on its own is reported.
+fn type_error<T: serde::de::DeserializeOwned>(
+    base: &Table,
+    user: &Table,
+    section: &str,
+    origin: &str,
+    message: &str,
+) -> ConfigFileError {
+    let mut paths = Vec::new();
+    leaf_paths("", &Value::Table(user.clone()), &mut paths);
+    for path in paths {
+        let Some(value) = get_path(user, &path) else {
+            continue;
+        };
+        let mut alone = base.clone();
+        set_path(&mut alone, &path, value.clone());
+        if Value::Table(alone).try_into::<T>().is_err() {
+            return ConfigFileError::Syntax {
+                origin: origin.to_string(),
+                reason: format!("field `{section}.{path}`: {message}"),
+            };
+        }
+    }
+    ConfigFileError::Syntax {
+        origin: origin.to_string(),
+        reason: format!("in [{section}]: {message}"),
+    }
+}
+
+fn get_path<'a>(table: &'a Table, path: &str) -> Option<&'a Value> {
+    let mut keys = path.split('.');
+    let mut current = table.get(keys.next()?)?;
+    for key in keys {
+        current = current.as_table()?.get(key)?;
+    }
+    Some(current)
+}
+
+fn set_path(table: &mut Table, path: &str, value: Value) {
+    let keys: Vec<&str> = path.split('.').collect();
+    let mut current = table;
+    for key in &keys[..keys.len().saturating_sub(1)] {
+        let entry = current
+            .entry((*key).to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
+        if !entry.is_table() {
+            *entry = Value::Table(Table::new());
+        }
+        let Value::Table(inner) = entry else { return };
+        current = inner;
+    }
+    if let Some(last) = keys.last() {
+        current.insert((*last).to_string(), value);
+    }
+}
+
+/// Merges the user's `[engine]` table over the profile defaults and checks that every key the
+/// user wrote is a real field.
+fn engine_from_table(
+    user: Table,
+    origin: &str,
+    profile: EngineProfile,
+) -> Result<EngineConfig, ConfigFileError> {
+    let defaults =
+        toml::Value::try_from(profile.defaults()).map_err(|error| ConfigFileError::Syntax {
+            origin: "built-in defaults".to_string(),
+            reason: error.to_string(),
+        })?;
+    let Value::Table(mut merged) = defaults else {
+        return Err(ConfigFileError::Syntax {
+            origin: "built-in defaults".to_string(),
+            reason: "the engine defaults are not a table".to_string(),
+        });
+    };
+    let base = merged.clone();
+    deep_merge(&mut merged, user.clone());
+    let engine: EngineConfig =
+        Value::Table(merged)
+            .try_into()
+            .map_err(|error: toml::de::Error| {
+                type_error::<EngineConfig>(&base, &user, "engine", origin, error.message())
+            })?;
+    let parsed = toml::Value::try_from(&engine).map_err(|error| ConfigFileError::Syntax {
+        origin: origin.to_string(),
+        reason: format!("in [engine]: {error}"),
+    })?;
+    let mut paths = Vec::new();
+    leaf_paths("", &Value::Table(user), &mut paths);
+    for path in paths {
+        if !has_path(&parsed, &path) {
+            return Err(ConfigFileError::UnknownField {
+                origin: origin.to_string(),
+                field: format!("engine.{path}"),
+            });
+        }
+    }
+    Ok(engine)
+}
+
+/// Checks the engine configuration; the error names the field as `engine.<path>`.
+pub fn validate_engine(engine: &EngineConfig) -> Result<(), ConfigFileError> {
+    engine.validate().map_err(|error| {
+        let kalshi_core::config::ConfigError::OutOfRange {
+            field,
+            value,
+            expected,
+        } = error;
+        ConfigFileError::Invalid {
+            field: format!("engine.{field}"),
+            reason: format!("{value} is out of range; {expected}"),
+        }
+    })?;
+    if engine.quoted_markets_max == 0 {
+        return Err(ConfigFileError::Invalid {
+            field: "engine.quoted_markets_max".to_string(),
+            reason: "0 is out of range; expected at least 1".to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn invalid(field: &str, reason: &str) -> ConfigFileError {
+    ConfigFileError::Invalid {
+        field: field.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn check_runtime(runtime: &RuntimeSettings) -> Result<(), ConfigFileError> {
+    if runtime.tick_interval_ms == 0 {
+        return Err(invalid("runtime.tick_interval_ms", "expected at least 1"));
+    }
+    if runtime.status_interval_s == 0 {
+        return Err(invalid("runtime.status_interval_s", "expected at least 1"));
+    }
+    if runtime.rescan_interval_s == 0 {
+        return Err(invalid("runtime.rescan_interval_s", "expected at least 1"));
+    }
+    if !(1..=100).contains(&runtime.rate_limit_margin_percent) {
+        return Err(invalid(
+            "runtime.rate_limit_margin_percent",
+            "expected 1..=100",
+        ));
+    }
+    if runtime.exec_workers == 0 {
+        return Err(invalid("runtime.exec_workers", "expected at least 1"));
+    }
+    if runtime.exec_queue_capacity == 0 {
+        return Err(invalid(
+            "runtime.exec_queue_capacity",
+            "expected at least 1",
+        ));
+    }
+    if runtime.recent_trades_per_market > 1000 {
+        return Err(invalid(
+            "runtime.recent_trades_per_market",
+            "expected at most 1000 (one page)",
+        ));
+    }
+    Ok(())
+}
+
+fn check_sim(sim: &SimSettings) -> Result<(), ConfigFileError> {
+    if sim.markets == 0 {
+        return Err(invalid("sim.markets", "expected at least 1"));
+    }
+    let rates = [
+        ("sim.noise_orders_per_hour", sim.noise_orders_per_hour),
+        ("sim.noise_cancels_per_hour", sim.noise_cancels_per_hour),
+        ("sim.informed_checks_per_hour", sim.informed_checks_per_hour),
+        ("sim.informed_edge", sim.informed_edge),
+        (
+            "sim.drift_sigma_per_sqrt_hour",
+            sim.drift_sigma_per_sqrt_hour,
+        ),
+        ("sim.jumps_per_hour", sim.jumps_per_hour),
+        ("sim.noise_offset_max", sim.noise_offset_max),
+    ];
+    for (field, value) in rates {
+        if !value.is_finite() || value < 0.0 {
+            return Err(invalid(field, "expected a finite number, zero or more"));
+        }
+    }
+    Ok(())
+}
+
+/// Applies one `section.field=value` override to the raw table.
+fn apply_override(table: &mut Table, argument: &str) -> Result<(), ConfigFileError> {
+    let bad = |reason: &str| ConfigFileError::BadOverride {
+        argument: argument.to_string(),
+        reason: reason.to_string(),
+    };
+    let (path, value_text) = argument
+        .split_once('=')
+        .ok_or_else(|| bad("expected section.field=value"))?;
+    let keys: Vec<&str> = path.trim().split('.').map(str::trim).collect();
+    if keys.len() < 2 || keys.iter().any(|key| key.is_empty()) {
+        return Err(bad(
+            "expected a dotted path such as engine.risk.daily_loss_stop",
+        ));
+    }
+    if !SECTIONS.contains(&keys[0]) {
+        return Err(bad(
+            "the path must start with engine, runtime, sim or credentials",
+        ));
+    }
+    let value = parse_override_value(value_text.trim());
+    let mut current = table;
+    for key in &keys[..keys.len() - 1] {
+        let entry = current
+            .entry((*key).to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
+        current = match entry {
+            Value::Table(inner) => inner,
+            _ => return Err(bad(&format!("`{key}` is a value, not a section"))),
+        };
+    }
+    current.insert(keys[keys.len() - 1].to_string(), value);
+    Ok(())
+}
+
+/// A TOML value (`2`, `true`, `"x"`, `[1, 2]`), or the text itself as a string.
+fn parse_override_value(text: &str) -> Value {
+    let document = format!("value = {text}");
+    match toml::from_str::<Table>(&document) {
+        Ok(mut table) => table
+            .remove("value")
+            .unwrap_or_else(|| Value::String(text.to_string())),
+        Err(_) => Value::String(text.to_string()),
+    }
+}
+
+fn deep_merge(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(base_inner)), Value::Table(over_inner)) => {
+                deep_merge(base_inner, over_inner)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn leaf_paths(prefix: &str, value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Table(table) => {
+            for (key, inner) in table {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                leaf_paths(&path, inner, out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+fn has_path(value: &Value, path: &str) -> bool {
+    let mut current = value;
+    for key in path.split('.') {
+        match current {
+            Value::Table(table) => match table.get(key) {
+                Some(inner) => current = inner,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use kalshi_core::Money;
+
+    use super::*;
+
+    #[test]
+    fn an_empty_file_gives_the_profile_defaults() {
+        let loaded = parse("", EngineProfile::Exchange).unwrap();
+        assert_eq!(loaded.engine, EngineConfig::default());
+        assert_eq!(loaded.runtime, RuntimeSettings::default());
+        let local = parse("", EngineProfile::LocalExchange).unwrap();
+        assert_eq!(local.engine.scanner.volume_24h_min, Count::ZERO);
+        assert_eq!(local.engine.scanner.open_interest_min, Count::ZERO);
+    }
+
+    #[test]
+    fn file_values_override_defaults_and_keep_the_rest() {
+        let loaded = parse(
+            "[engine.strategy]\nrungs_per_side = 2\n[engine.risk]\ndaily_loss_stop = \"40\"\n\
+             daily_loss_reducing = \"20.5\"\n[runtime]\ntick_interval_ms = 100\n",
+            EngineProfile::Exchange,
+        )
+        .unwrap();
+        assert_eq!(loaded.engine.strategy.rungs_per_side, 2);
+        assert_eq!(loaded.engine.strategy.rung_spacing_ticks, 1);
+        assert_eq!(
+            loaded.engine.risk.daily_loss_stop,
+            Money::from_micros(40_000_000)
+        );
+        assert_eq!(
+            loaded.engine.risk.daily_loss_reducing,
+            Money::from_micros(20_500_000)
+        );
+        assert_eq!(loaded.runtime.tick_interval_ms, 100);
+        assert_eq!(loaded.runtime.status_interval_s, 5);
+    }
+
+    #[test]
+    fn misspelt_fields_are_named() {
+        let error = parse(
+            "[engine.strategy]\nrungs_per_sidee = 2\n",
+            EngineProfile::Exchange,
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            ConfigFileError::UnknownField {
+                origin: "config".to_string(),
+                field: "engine.strategy.rungs_per_sidee".to_string()
+            }
+        );
+        let error = parse("[runtime]\ntick_ms = 5\n", EngineProfile::Exchange).unwrap_err();
+        assert!(error.to_string().contains("tick_ms"), "{error}");
+        let error = parse("[runtme]\n", EngineProfile::Exchange).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `runtme`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let error = parse(
+            "[engine.strategy]\nrungs_per_side = \"three\"\n",
+            EngineProfile::Exchange,
+        )
+        .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("field `engine.strategy.rungs_per_side`"),
+            "{text}"
+        );
+        let error = parse(
+            "[engine.risk]\ndaily_loss_stop = \"lots\"\n",
+            EngineProfile::Exchange,
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("engine.risk.daily_loss_stop"),
+            "{error}"
+        );
+        let error = parse("[sim]\nmarkets = -3\n", EngineProfile::Exchange).unwrap_err();
+        assert!(error.to_string().contains("field `sim.markets`"), "{error}");
+    }
+
+    #[test]
+    fn overrides_apply_in_order_with_toml_values() {
+        let mut table = Table::new();
+        apply_override(&mut table, "engine.strategy.rungs_per_side=2").unwrap();
+        apply_override(&mut table, "engine.orders.order_group_id=grp-1").unwrap();
+        apply_override(&mut table, "runtime.capture_raw_frames=true").unwrap();
+        apply_override(&mut table, "engine.strategy.rungs_per_side=3").unwrap();
+        let loaded = from_table(table, "test", EngineProfile::Exchange, None).unwrap();
+        assert_eq!(loaded.engine.strategy.rungs_per_side, 3);
+        assert_eq!(
+            loaded.engine.orders.order_group_id.as_deref(),
+            Some("grp-1")
+        );
+        assert!(loaded.runtime.capture_raw_frames);
+        let mut table = Table::new();
+        assert!(matches!(
+            apply_override(&mut table, "rungs=2"),
+            Err(ConfigFileError::BadOverride { .. })
+        ));
+        assert!(matches!(
+            apply_override(&mut table, "strategy.rungs_per_side=2"),
+            Err(ConfigFileError::BadOverride { .. })
+        ));
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_engine_field() {
+        let loaded = parse(
+            "[engine.strategy]\nrungs_per_side = 4\n",
+            EngineProfile::Exchange,
+        )
+        .unwrap();
+        let error = validate_engine(&loaded.engine).unwrap_err();
+        assert!(
+            error.to_string().contains("engine.strategy.rungs_per_side"),
+            "{error}"
+        );
+        let error = parse("[runtime]\nexec_workers = 0\n", EngineProfile::Exchange).unwrap_err();
+        assert!(
+            error.to_string().contains("runtime.exec_workers"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_example_file_documents_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/example.toml");
+        let loaded = load(Some(&path), &[], EngineProfile::Exchange).unwrap();
+        assert_eq!(loaded.engine, EngineConfig::default());
+        assert_eq!(loaded.runtime, RuntimeSettings::default());
+        assert_eq!(loaded.sim, SimSettings::default());
+        assert_eq!(loaded.credentials, CredentialSettings::default());
+    }
+}

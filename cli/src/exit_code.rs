@@ -1,0 +1,69 @@
+//! Process exit codes of the trading commands, and the refusal error that maps to code 2.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success; for `run-strategy`, no resting order of ours was left on the exchange |
+//! | 1 | an error (network, journal, configuration file …) |
+//! | 2 | refused before any network traffic: unsafe or inconsistent settings |
+//! | 3 | `run-strategy` ended but resting orders of ours remain (or could not be confirmed gone) |
+//! | 4 | `run-strategy --require-flat` ended with open positions |
+//! | 5 | startup reconciliation failed: the engine never traded |
+//! | 130 | a second Ctrl-C: exited at once (the journal recovers on next open) |
+
+use std::fmt;
+
+/// Success.
+pub const EXIT_OK: i32 = 0;
+/// A failure (also: the live feed was lost during a run).
+pub const EXIT_FAILURE: i32 = 1;
+/// Settings refused before any network traffic.
+pub const EXIT_REFUSED: i32 = 2;
+/// Resting orders remain after shutdown.
+pub const EXIT_RESTING_ORDERS_LEFT: i32 = 3;
+/// Positions remain after shutdown and `--require-flat` was given.
+pub const EXIT_POSITIONS_LEFT: i32 = 4;
+/// Startup reconciliation failed; nothing was traded.
+pub const EXIT_RECONCILE_FAILED: i32 = 5;
+/// Interrupted twice.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// A refusal to start: the settings are unsafe or contradict each other. Raised before any
+/// request leaves the process; exits with [`EXIT_REFUSED`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    message: String,
+}
+
+impl Refusal {
+    /// A refusal with an explanation of what to change.
+    pub fn new(message: impl Into<String>) -> Refusal {
+        Refusal {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "refusing to start: {}", self.message)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Turns a command's result into the process outcome: `Ok(0)` returns normally, another code
+/// exits with it, a [`Refusal`] prints its message and exits with [`EXIT_REFUSED`], and any
+/// other error is returned (anyhow prints it and exits with 1).
+pub fn finish(result: anyhow::Result<i32>) -> anyhow::Result<()> {
+    match result {
+        Ok(EXIT_OK) => Ok(()),
+        Ok(code) => std::process::exit(code),
+        Err(error) => match error.downcast_ref::<Refusal>() {
+            Some(refusal) => {
+                eprintln!("error: {refusal}");
+                std::process::exit(EXIT_REFUSED);
+            }
+            None => Err(error),
+        },
+    }
+}
