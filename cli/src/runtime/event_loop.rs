@@ -1,0 +1,270 @@
+//! The running phase: every input source feeds the one sequencer, in arrival order.
+//!
+//! Sources, each a bounded channel: WebSocket events, exec outcomes, and the runtime's own
+//! inputs (timers, rescans, background REST reads, stop requests). After each input the
+//! sequencer's local refusals are drained, the journal's group commit is given a chance, and
+//! — while running — universe changes become WebSocket (un)subscriptions and snapshot reads.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kalshi_core::events::{ControlCommand, Event};
+use kalshi_io::data_ws::{IoEvent, WsHandle};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::clock::now_ns;
+use super::exec_task::{ExecReport, WriteUsage};
+use super::market_data::FeedRequest;
+use super::sequencer::Sequencer;
+use super::status::{figures, status_line};
+use super::timers::{Input, StopReason};
+
+/// The running runtime's moving parts.
+pub struct EventLoop {
+    /// The single writer.
+    pub sequencer: Sequencer,
+    /// WebSocket events.
+    pub ws_events: mpsc::Receiver<IoEvent>,
+    /// The WebSocket task.
+    pub ws: WsHandle,
+    /// Exec outcomes (`None` for runs that never send orders).
+    pub exec_reports: Option<mpsc::Receiver<ExecReport>>,
+    /// Runtime inputs.
+    pub inputs: mpsc::Receiver<Input>,
+    /// Requests to the background REST reader.
+    pub feed: mpsc::Sender<FeedRequest>,
+    /// Whether universe changes alter the subscriptions (trading) or not (recording a fixed
+    /// set of markets).
+    pub follow_universe: bool,
+    /// Period of the status line.
+    pub status_interval: Duration,
+    /// Write-token usage and the 10-second budget, for the status line.
+    pub write_usage: Option<(Arc<WriteUsage>, u64)>,
+    ws_closed: bool,
+}
+
+/// What arrived next.
+enum Next {
+    Ws(IoEvent),
+    WsClosed,
+    Exec(ExecReport),
+    Input(Input),
+    InputsClosed,
+    Status,
+    DrainTimeout,
+}
+
+async fn recv_exec(reports: &mut Option<mpsc::Receiver<ExecReport>>) -> Option<ExecReport> {
+    match reports {
+        Some(reports) => reports.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl EventLoop {
+    /// Assembles the loop.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        sequencer: Sequencer,
+        ws_events: mpsc::Receiver<IoEvent>,
+        ws: WsHandle,
+        exec_reports: Option<mpsc::Receiver<ExecReport>>,
+        inputs: mpsc::Receiver<Input>,
+        feed: mpsc::Sender<FeedRequest>,
+        follow_universe: bool,
+        status_interval: Duration,
+        write_usage: Option<(Arc<WriteUsage>, u64)>,
+    ) -> EventLoop {
+        EventLoop {
+            sequencer,
+            ws_events,
+            ws,
+            exec_reports,
+            inputs,
+            feed,
+            follow_universe,
+            status_interval,
+            write_usage,
+            ws_closed: false,
+        }
+    }
+
+    async fn next(
+        &mut self,
+        status: &mut tokio::time::Interval,
+        drain_until: Option<Instant>,
+    ) -> Next {
+        let drain_deadline = async {
+            match drain_until {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        let ws_closed = self.ws_closed;
+        tokio::select! {
+            biased;
+            input = self.inputs.recv() => input.map_or(Next::InputsClosed, Next::Input),
+            report = recv_exec(&mut self.exec_reports) => report.map_or(Next::InputsClosed, Next::Exec),
+            event = self.ws_events.recv(), if !ws_closed => event.map_or(Next::WsClosed, Next::Ws),
+            _ = status.tick() => Next::Status,
+            () = drain_deadline => Next::DrainTimeout,
+        }
+    }
+
+    fn print_status(&self) {
+        let figures = figures(&self.sequencer);
+        let (tokens, budget) = match &self.write_usage {
+            Some((usage, budget)) => (usage.spent_within(Duration::from_secs(10)), *budget),
+            None => (0, 0),
+        };
+        tracing::info!(target: "kalshi_bot::status", "{}", status_line(&figures, tokens, budget));
+    }
+
+    /// Steps `events` received at `recv_ts_ns`.
+    fn step_all(&mut self, recv_ts_ns: i64, events: Vec<Event>) -> anyhow::Result<()> {
+        for event in events {
+            self.sequencer.step(recv_ts_ns, event, None)?;
+        }
+        Ok(())
+    }
+
+    fn after_step(&mut self, running: bool) -> anyhow::Result<()> {
+        let now = now_ns();
+        self.sequencer.drain_local(now)?;
+        self.sequencer.flush_if_due(now)?;
+        let change = self.sequencer.take_universe_change();
+        if running && self.follow_universe {
+            if !change.removed.is_empty() {
+                tracing::info!(markets = ?change.removed, "unsubscribing");
+                self.ws.remove_markets(change.removed);
+            }
+            if !change.added.is_empty() {
+                tracing::info!(markets = ?change.added, "subscribing");
+                self.ws.add_markets(change.added.clone());
+                if self
+                    .feed
+                    .try_send(FeedRequest::Snapshots(change.added))
+                    .is_err()
+                {
+                    tracing::warn!("snapshot reader busy; the WebSocket snapshot will do");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn known_markets(&self) -> Vec<String> {
+        self.sequencer
+            .engine()
+            .universe()
+            .iter()
+            .map(|(_, state)| state.ticker().to_string())
+            .collect()
+    }
+
+    /// Runs until a stop is requested (signal, `--duration`) or the feed is lost.
+    pub async fn run_until_stop(&mut self) -> anyhow::Result<StopReason> {
+        let mut status = tokio::time::interval(self.status_interval);
+        status.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        status.tick().await;
+        loop {
+            let stop = match self.next(&mut status, None).await {
+                Next::Ws(event) => {
+                    self.sequencer
+                        .step(event.recv_ts_ns, event.event, event.raw_frame)?;
+                    None
+                }
+                Next::WsClosed => {
+                    self.ws_closed = true;
+                    tracing::error!("the WebSocket task ended; stopping");
+                    Some(StopReason::FeedLost)
+                }
+                Next::Exec(report) => {
+                    self.step_all(report.recv_ts_ns, report.events)?;
+                    None
+                }
+                Next::Input(Input::Timer { fired_ts_ns, kind }) => {
+                    self.sequencer
+                        .step(fired_ts_ns, Event::Timer { kind }, None)?;
+                    None
+                }
+                Next::Input(Input::Events { recv_ts_ns, events }) => {
+                    self.step_all(recv_ts_ns, events)?;
+                    None
+                }
+                Next::Input(Input::RescanDue) => {
+                    if self.follow_universe {
+                        let known = self.known_markets();
+                        if self.feed.try_send(FeedRequest::Rescan { known }).is_err() {
+                            tracing::debug!("rescan skipped: the REST reader is busy");
+                        }
+                    }
+                    None
+                }
+                Next::Input(Input::Stop(reason)) => Some(reason),
+                Next::InputsClosed => Some(StopReason::FeedLost),
+                Next::Status => {
+                    self.print_status();
+                    None
+                }
+                Next::DrainTimeout => None,
+            };
+            self.after_step(true)?;
+            if let Some(reason) = stop {
+                return Ok(reason);
+            }
+        }
+    }
+
+    /// Tells the engine to shut down (it cancels its orders) and processes outcomes until no
+    /// order of ours may rest or `timeout` passes. Returns whether the engine got there.
+    pub async fn shut_down_engine(&mut self, timeout: Duration) -> anyhow::Result<bool> {
+        self.sequencer
+            .step(now_ns(), Event::Control(ControlCommand::Shutdown), None)?;
+        self.after_step(false)?;
+        self.drain(timeout).await
+    }
+
+    /// Processes exec outcomes and feed events until no order of ours may rest or `timeout`
+    /// passes.
+    pub async fn drain(&mut self, timeout: Duration) -> anyhow::Result<bool> {
+        self.process_until(timeout, true).await?;
+        Ok(self.sequencer.open_orders() == 0)
+    }
+
+    /// Keeps processing every input for `period` (late fills and order updates still in
+    /// flight when the last cancel was acknowledged reach the journal this way).
+    pub async fn settle(&mut self, period: Duration) -> anyhow::Result<()> {
+        self.process_until(period, false).await
+    }
+
+    async fn process_until(&mut self, timeout: Duration, until_flat: bool) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut status = tokio::time::interval(self.status_interval);
+        status.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        status.tick().await;
+        while !until_flat || self.sequencer.open_orders() > 0 {
+            match self.next(&mut status, Some(deadline)).await {
+                Next::Ws(event) => {
+                    self.sequencer
+                        .step(event.recv_ts_ns, event.event, event.raw_frame)?;
+                }
+                Next::WsClosed => self.ws_closed = true,
+                Next::Exec(report) => self.step_all(report.recv_ts_ns, report.events)?,
+                Next::Input(Input::Timer { fired_ts_ns, kind }) => {
+                    self.sequencer
+                        .step(fired_ts_ns, Event::Timer { kind }, None)?;
+                }
+                Next::Input(Input::Events { recv_ts_ns, events }) => {
+                    self.step_all(recv_ts_ns, events)?;
+                }
+                Next::Input(Input::RescanDue | Input::Stop(_)) => {}
+                Next::InputsClosed | Next::DrainTimeout => break,
+                Next::Status => self.print_status(),
+            }
+            self.after_step(false)?;
+        }
+        Ok(())
+    }
+}

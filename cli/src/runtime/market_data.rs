@@ -1,0 +1,279 @@
+//! REST reads the runtime turns into engine inputs: the market listing sweep, per-market
+//! book snapshots and recent trades, and the account reconciliation (resting orders and
+//! positions). Also the background feed task that serves these reads while the sequencer runs.
+
+use anyhow::Context as _;
+use futures_util::StreamExt as _;
+use kalshi_core::events::Event;
+use kalshi_core::market_data::{MarketInfo, OrderSnapshot, PositionSnapshot};
+use kalshi_io::data_rest::RestClient;
+use kalshi_io::data_rest::queries::{
+    MarketStatusFilter, MarketsQuery, OrderStatusFilter, OrdersQuery, PositionsQuery, TradesQuery,
+};
+use kalshi_io::normalize;
+use kalshi_io::wire::market::Market;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::clock::now_ns;
+use super::timers::Input;
+
+/// Page size of listing sweeps (Kalshi's maximum).
+pub const LISTING_PAGE_SIZE: u32 = 1000;
+/// Tickers per `GET /markets?tickers=` request.
+const TICKERS_PER_REQUEST: usize = 100;
+
+/// One listing sweep's result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    /// Normalized markets, in the order the exchange listed them.
+    pub markets: Vec<MarketInfo>,
+    /// Pages read.
+    pub pages: usize,
+    /// Markets whose payload could not be normalized (left out, logged).
+    pub unreadable: usize,
+}
+
+/// Normalizes wire markets, leaving out (and logging) the ones that cannot be read.
+fn normalize_markets(markets: &[Market], listing: &mut Listing) {
+    for market in markets {
+        match normalize::market_info(market) {
+            Ok(info) => listing.markets.push(info),
+            Err(error) => {
+                listing.unreadable += 1;
+                tracing::warn!(%error, "listing entry left out");
+            }
+        }
+    }
+}
+
+/// `GET /markets` across every page of the cursor chain, 1000 per page; `status` narrows it
+/// (`None` lists every status). `progress(pages, markets)` runs after each page.
+pub async fn fetch_listing(
+    rest: &RestClient,
+    status: Option<MarketStatusFilter>,
+    mut progress: impl FnMut(usize, usize),
+) -> anyhow::Result<Listing> {
+    let query = MarketsQuery {
+        status,
+        limit: Some(LISTING_PAGE_SIZE),
+        ..MarketsQuery::default()
+    };
+    let mut listing = Listing::default();
+    let pages = rest.markets_pages(&query);
+    futures_util::pin_mut!(pages);
+    while let Some(page) = pages.next().await {
+        let page = page.context("reading a GET /markets page")?;
+        listing.pages += 1;
+        normalize_markets(&page.markets, &mut listing);
+        progress(listing.pages, listing.markets.len());
+    }
+    Ok(listing)
+}
+
+/// `GET /markets?tickers=…` for specific markets (any status), in batches.
+pub async fn fetch_markets_by_ticker(
+    rest: &RestClient,
+    tickers: &[String],
+) -> anyhow::Result<Listing> {
+    let mut listing = Listing::default();
+    for chunk in tickers.chunks(TICKERS_PER_REQUEST) {
+        let query = MarketsQuery {
+            tickers: chunk.to_vec(),
+            limit: Some(LISTING_PAGE_SIZE),
+            ..MarketsQuery::default()
+        };
+        let markets = rest
+            .collect_markets(&query, |_, _| listing.pages += 1)
+            .await
+            .context("reading GET /markets?tickers=")?;
+        normalize_markets(&markets, &mut listing);
+    }
+    Ok(listing)
+}
+
+/// A market's REST book snapshot followed by its recent public trades, oldest first.
+/// `depth` 0 asks for every level.
+pub async fn fetch_market_snapshot(
+    rest: &RestClient,
+    ticker: &str,
+    depth: u32,
+    recent_trades: u32,
+) -> anyhow::Result<Vec<Event>> {
+    let depth = (depth > 0).then_some(depth);
+    let book = rest
+        .get_book(ticker, depth)
+        .await
+        .with_context(|| format!("reading the orderbook of {ticker}"))?;
+    let mut events = vec![Event::BookSnapshot(book)];
+    if recent_trades > 0 {
+        let query = TradesQuery {
+            ticker: Some(ticker.to_string()),
+            limit: Some(recent_trades),
+            ..TradesQuery::default()
+        };
+        let page = rest
+            .get_trades(&query, None)
+            .await
+            .with_context(|| format!("reading recent trades of {ticker}"))?;
+        let mut trades = Vec::with_capacity(page.trades.len());
+        for trade in &page.trades {
+            match normalize::public_trade(trade) {
+                Ok(trade) => trades.push(trade),
+                Err(error) => tracing::warn!(%error, "trade left out"),
+            }
+        }
+        trades.sort_by(|a, b| {
+            a.ts_ns
+                .cmp(&b.ts_ns)
+                .then_with(|| a.trade_id.cmp(&b.trade_id))
+        });
+        events.extend(trades.into_iter().map(Event::PublicTrade));
+    }
+    Ok(events)
+}
+
+/// Every resting order of the account (all pages), normalized.
+pub async fn fetch_resting_orders(rest: &RestClient) -> anyhow::Result<Vec<OrderSnapshot>> {
+    let query = OrdersQuery {
+        status: Some(OrderStatusFilter::Resting),
+        limit: Some(LISTING_PAGE_SIZE),
+        ..OrdersQuery::default()
+    };
+    let orders = rest.orders_stream(&query);
+    futures_util::pin_mut!(orders);
+    let mut snapshots = Vec::new();
+    while let Some(order) = orders.next().await {
+        let order = order.context("reading GET /portfolio/orders?status=resting")?;
+        let snapshot = normalize::order_snapshot(&order)
+            .with_context(|| format!("reading resting order {}", order.order_id))?;
+        snapshots.push(snapshot);
+    }
+    Ok(snapshots)
+}
+
+/// Every open market position of the account (all pages), normalized.
+pub async fn fetch_positions(rest: &RestClient) -> anyhow::Result<Vec<PositionSnapshot>> {
+    let positions = rest
+        .all_market_positions(&PositionsQuery {
+            limit: Some(LISTING_PAGE_SIZE),
+            ..PositionsQuery::default()
+        })
+        .await
+        .context("reading GET /portfolio/positions")?;
+    let mut snapshots = Vec::with_capacity(positions.len());
+    for position in &positions {
+        let snapshot = normalize::position(position)
+            .with_context(|| format!("reading the position in {}", position.ticker))?;
+        snapshots.push(snapshot);
+    }
+    Ok(snapshots)
+}
+
+/// The account's resting orders and positions as a `Reconciled` event. Any failure is an
+/// error: the engine must not trade on a partial picture.
+pub async fn reconcile(rest: &RestClient) -> anyhow::Result<Event> {
+    let orders = fetch_resting_orders(rest).await?;
+    let positions = fetch_positions(rest).await?;
+    Ok(Event::Reconciled { orders, positions })
+}
+
+/// What the feed task is asked to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedRequest {
+    /// Book snapshots and recent trades of markets that entered the universe.
+    Snapshots(Vec<String>),
+    /// A fresh listing sweep; `known` markets missing from it are read by ticker so their
+    /// new status (closed, settled …) reaches the engine.
+    Rescan {
+        /// Markets the engine has seen listed.
+        known: Vec<String>,
+    },
+}
+
+/// Settings of the feed task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedSettings {
+    /// Levels per side of book snapshots (0 = all).
+    pub depth: u32,
+    /// Recent trades per market.
+    pub recent_trades: u32,
+}
+
+/// Starts the feed task: it serves requests one at a time and sends the resulting events to
+/// the sequencer as [`Input::Events`]. Failures are logged; the data simply arrives later
+/// (the next rescan, or the WebSocket's own snapshot).
+pub fn spawn_feed(
+    rest: RestClient,
+    settings: FeedSettings,
+    mut requests: mpsc::Receiver<FeedRequest>,
+    inputs: mpsc::Sender<Input>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(request) = requests.recv().await {
+            let events = match request {
+                FeedRequest::Snapshots(tickers) => {
+                    let mut events = Vec::new();
+                    for ticker in tickers {
+                        match fetch_market_snapshot(
+                            &rest,
+                            &ticker,
+                            settings.depth,
+                            settings.recent_trades,
+                        )
+                        .await
+                        {
+                            Ok(more) => events.extend(more),
+                            Err(error) => {
+                                tracing::warn!(%ticker, error = %format!("{error:#}"), "snapshot failed")
+                            }
+                        }
+                    }
+                    events
+                }
+                FeedRequest::Rescan { known } => match rescan(&rest, &known).await {
+                    Ok(markets) => vec![Event::MarketListing(markets)],
+                    Err(error) => {
+                        tracing::warn!(error = %format!("{error:#}"), "rescan failed");
+                        Vec::new()
+                    }
+                },
+            };
+            if events.is_empty() {
+                continue;
+            }
+            let input = Input::Events {
+                recv_ts_ns: now_ns(),
+                events,
+            };
+            if inputs.send(input).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// A listing sweep of open markets plus the known markets that left it.
+async fn rescan(rest: &RestClient, known: &[String]) -> anyhow::Result<Vec<MarketInfo>> {
+    let mut listing = fetch_listing(rest, Some(MarketStatusFilter::Open), |_, _| {}).await?;
+    let listed: std::collections::BTreeSet<&str> = listing
+        .markets
+        .iter()
+        .map(|market| market.ticker.as_str())
+        .collect();
+    let missing: Vec<String> = known
+        .iter()
+        .filter(|ticker| !listed.contains(ticker.as_str()))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let extra = fetch_markets_by_ticker(rest, &missing).await?;
+        listing.markets.extend(extra.markets);
+    }
+    tracing::info!(
+        markets = listing.markets.len(),
+        pages = listing.pages,
+        "rescanned markets"
+    );
+    Ok(listing.markets)
+}

@@ -1,0 +1,28 @@
+//! The live runtime: the sequencer of DESIGN.md §1 and everything around it.
+//!
+//! - [`sequencer`] — the single writer: stamp, journal, `Engine::process`, journal outputs,
+//!   hand commands to exec;
+//! - [`startup`] — the ordered startup and shutdown of a run ([`startup::run`]);
+//! - [`event_loop`] — the running phase, merging every input channel;
+//! - [`exec_task`] — the order workers;
+//! - [`market_data`] — REST listing, snapshots, reconciliation, and the background reader;
+//! - [`timers`] — ticks, daily resets, rescans, deadlines;
+//! - [`shutdown`] — signals, the cancel backstop, the final account check, the summary;
+//! - [`status`] — the status line;
+//! - [`target`] — which exchange, and the safety checks before any traffic;
+//! - [`local_exchange`] — the in-process simulator of `--sim`;
+//! - [`resume`] — restoring the risk state of the previous run;
+//! - [`clock`] — the wall clock (the only one; the engine never reads it).
+
+pub mod clock;
+pub mod event_loop;
+pub mod exec_task;
+pub mod local_exchange;
+pub mod market_data;
+pub mod resume;
+pub mod sequencer;
+pub mod shutdown;
+pub mod startup;
+pub mod status;
+pub mod target;
+pub mod timers;

@@ -1,0 +1,366 @@
+//! The sequencer (DESIGN.md §1): the single writer that owns the engine and the journal.
+//!
+//! For every input, in the order it is handed over:
+//! 1. stamp it with the next journal seq and a receive time (never earlier than the previous
+//!    input's, so the engine's clock only moves forward);
+//! 2. journal the raw frame (when captured), then the input envelope;
+//! 3. run `Engine::process`;
+//! 4. journal every decision and command — the step is durable before this returns whenever it
+//!    produced a command, so no request can leave before it is on disk;
+//! 5. hand the commands to the exec task, in order.
+//!
+//! Journal order is processing order, so replaying the journal's inputs through a fresh engine
+//! reproduces every journaled output. A command the exec queue cannot take is not waited for:
+//! the sequencer journals a local refusal as the next input (a `not_sent` rejection), which the
+//! engine handles like any exchange refusal — and which a replay reproduces exactly.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use anyhow::Context as _;
+use kalshi_core::commands::Command;
+use kalshi_core::decision::{Decision, Ignored};
+use kalshi_core::engine::{Engine, Output};
+use kalshi_core::events::{Event, OrderRejected, RequestKind};
+use kalshi_core::fixed::Count;
+use kalshi_core::risk::RiskState;
+use kalshi_journal::{Manifest, RawFrame, RawSource, TypedJournalWriter};
+
+/// Where commands go after they are journaled.
+pub trait CommandSink: Send {
+    /// Queues one command without waiting; hands it back when it cannot be queued.
+    fn submit(&mut self, command: Command) -> Result<(), Command>;
+}
+
+/// A sink for runs that must never send anything (`record`): every command is handed back.
+#[derive(Debug, Default)]
+pub struct NoCommands;
+
+impl CommandSink for NoCommands {
+    fn submit(&mut self, command: Command) -> Result<(), Command> {
+        Err(command)
+    }
+}
+
+/// Markets that entered or left the quoted universe in one step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UniverseChange {
+    /// Newly quoted markets (subscribe, fetch snapshots).
+    pub added: Vec<String>,
+    /// Markets no longer quoted (unsubscribe).
+    pub removed: Vec<String>,
+}
+
+/// Counters for the status line and the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunCounters {
+    /// Inputs processed.
+    pub inputs: u64,
+    /// Place commands sent to exec.
+    pub places: u64,
+    /// Post-only place commands among them.
+    pub post_only_places: u64,
+    /// Cancel commands.
+    pub cancels: u64,
+    /// Amend and decrease commands.
+    pub modifies: u64,
+    /// Lookups.
+    pub lookups: u64,
+    /// Commands refused locally (exec queue full or stopped).
+    pub refused_locally: u64,
+    /// Fills applied.
+    pub fills: u64,
+    /// Contracts filled.
+    pub filled: Count,
+    /// Exchange rejections seen.
+    pub rejections: u64,
+}
+
+/// The single writer. See the module documentation.
+pub struct Sequencer {
+    engine: Engine,
+    journal: TypedJournalWriter,
+    sink: Box<dyn CommandSink>,
+    last_ts_ns: i64,
+    counters: RunCounters,
+    quoted: BTreeSet<String>,
+    pending_change: UniverseChange,
+    local_inputs: VecDeque<Event>,
+    config_accepted: bool,
+    capture_raw: bool,
+}
+
+impl Sequencer {
+    /// A sequencer over a fresh engine, a journal that already holds its `RunStarted`
+    /// record, and a command sink.
+    pub fn new(
+        engine: Engine,
+        journal: TypedJournalWriter,
+        sink: Box<dyn CommandSink>,
+        capture_raw: bool,
+    ) -> Sequencer {
+        Sequencer {
+            engine,
+            journal,
+            sink,
+            last_ts_ns: i64::MIN,
+            counters: RunCounters::default(),
+            quoted: BTreeSet::new(),
+            pending_change: UniverseChange::default(),
+            local_inputs: VecDeque::new(),
+            config_accepted: false,
+            capture_raw,
+        }
+    }
+
+    /// Replaces the command sink (startup runs without exec until reconciliation is done).
+    pub fn set_sink(&mut self, sink: Box<dyn CommandSink>) {
+        self.sink = sink;
+    }
+
+    /// Processes one input received at `recv_ts_ns`; `raw` is the wire frame it came from.
+    /// Returns the input's seq. Locally refused commands queue follow-up inputs; drain them
+    /// with [`Sequencer::drain_local`].
+    pub fn step(
+        &mut self,
+        recv_ts_ns: i64,
+        event: Event,
+        raw: Option<String>,
+    ) -> anyhow::Result<u64> {
+        let ts_ns = recv_ts_ns.max(self.last_ts_ns);
+        self.last_ts_ns = ts_ns;
+        if let (true, Some(body)) = (self.capture_raw, raw) {
+            self.journal
+                .append_raw(RawFrame {
+                    source: RawSource::Ws,
+                    recv_ts_ns: ts_ns,
+                    body: body.into_bytes(),
+                })
+                .context("journaling a raw frame")?;
+        }
+        let envelope = self.journal.stamp(ts_ns, event);
+        self.journal
+            .append_input(&envelope)
+            .context("journaling an input")?;
+        let output = self.engine.process(&envelope);
+        self.journal
+            .append_outputs(envelope.seq, ts_ns, &output)
+            .context("journaling the engine's outputs")?;
+        self.counters.inputs += 1;
+        if let Event::OrderRejected(_) = &envelope.event {
+            self.counters.rejections += 1;
+        }
+        self.observe(&output);
+        self.dispatch(output.commands);
+        Ok(envelope.seq)
+    }
+
+    /// Processes the inputs queued by local refusals (each may queue more; the queue drains
+    /// because a refusal produces no new command of the same kind for the same order).
+    pub fn drain_local(&mut self, now_ns: i64) -> anyhow::Result<()> {
+        let mut rounds = 0usize;
+        while let Some(event) = self.local_inputs.pop_front() {
+            self.step(now_ns, event, None)?;
+            rounds += 1;
+            if rounds > 100_000 {
+                anyhow::bail!("local refusals keep producing refused commands");
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the journal's buffered records if the group-commit interval passed.
+    pub fn flush_if_due(&mut self, now_ns: i64) -> anyhow::Result<()> {
+        self.journal
+            .flush_if_due(now_ns)
+            .context("committing the journal")?;
+        Ok(())
+    }
+
+    /// Takes the universe changes accumulated since the last call.
+    pub fn take_universe_change(&mut self) -> UniverseChange {
+        std::mem::take(&mut self.pending_change)
+    }
+
+    /// The markets currently quoted (per the engine's last `UniverseSelected`).
+    pub fn quoted(&self) -> &BTreeSet<String> {
+        &self.quoted
+    }
+
+    /// Whether the engine accepted the run's configuration.
+    pub fn config_accepted(&self) -> bool {
+        self.config_accepted
+    }
+
+    /// The engine (read-only: state for status lines and shutdown checks).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> &RunCounters {
+        &self.counters
+    }
+
+    /// Orders of ours the engine believes may rest on the exchange.
+    pub fn open_orders(&self) -> usize {
+        self.engine
+            .orders()
+            .orders()
+            .filter(|record| record.managed && record.status.may_rest())
+            .count()
+    }
+
+    /// Appends `RunEnded`, commits, and seals the journal.
+    pub fn finish(mut self, ts_ns: i64, reason: &str) -> anyhow::Result<Manifest> {
+        let ts_ns = ts_ns.max(self.last_ts_ns);
+        self.journal
+            .append_run_ended(ts_ns, reason)
+            .context("journaling the end of the run")?;
+        self.journal
+            .finish_and_seal()
+            .context("sealing the journal")
+    }
+
+    fn observe(&mut self, output: &Output) {
+        for decision in &output.decisions {
+            match decision {
+                Decision::ConfigAccepted { run_id } => {
+                    self.config_accepted = true;
+                    tracing::info!(%run_id, "engine configured");
+                }
+                Decision::Ignored(Ignored::ConfigRejected { error }) => {
+                    tracing::error!(%error, "engine refused the configuration");
+                }
+                Decision::UniverseSelected { listed, quoted, .. } => {
+                    let next: BTreeSet<String> = quoted.iter().cloned().collect();
+                    let added: Vec<String> = next.difference(&self.quoted).cloned().collect();
+                    let removed: Vec<String> = self.quoted.difference(&next).cloned().collect();
+                    tracing::info!(
+                        listed,
+                        quoted = quoted.len(),
+                        added = added.len(),
+                        removed = removed.len(),
+                        "universe selected"
+                    );
+                    merge_change(&mut self.pending_change, added, removed);
+                    self.quoted = next;
+                }
+                Decision::Fill(fill) => {
+                    self.counters.fills += 1;
+                    self.counters.filled = self.counters.filled + fill.count;
+                    tracing::info!(
+                        ticker = %fill.ticker,
+                        side = fill.side.as_str(),
+                        count = %fill.count,
+                        price = %fill.yes_price,
+                        fee = %fill.fee,
+                        position = %fill.position_after,
+                        "fill"
+                    );
+                }
+                Decision::RiskState(record) => {
+                    if record.state == RiskState::Active {
+                        tracing::info!(state = record.state.as_str(), reason = ?record.reason, "risk state");
+                    } else {
+                        tracing::warn!(state = record.state.as_str(), reason = ?record.reason, "risk state");
+                    }
+                }
+                Decision::Reconciled(summary) => tracing::info!(
+                    adopted = summary.adopted,
+                    foreign = summary.foreign,
+                    missing = summary.missing,
+                    positions = summary.positions,
+                    "reconciled with the exchange"
+                ),
+                Decision::PositionDrift {
+                    ticker,
+                    ours,
+                    exchange,
+                } => {
+                    tracing::warn!(%ticker, %ours, %exchange, "position differs from the exchange")
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn dispatch(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match &command {
+                Command::Place(order) => {
+                    self.counters.places += 1;
+                    if order.post_only {
+                        self.counters.post_only_places += 1;
+                    }
+                }
+                Command::Cancel(_) | Command::CancelAll => self.counters.cancels += 1,
+                Command::Amend(_) | Command::Decrease(_) => self.counters.modifies += 1,
+                Command::LookupOrder { .. } => self.counters.lookups += 1,
+            }
+            if let Err(command) = self.sink.submit(command) {
+                self.counters.refused_locally += 1;
+                match local_refusal(&command) {
+                    Some(event) => {
+                        tracing::warn!(command = %command, "exec queue refused a command; journaling a local rejection");
+                        self.local_inputs.push_back(event);
+                    }
+                    None => {
+                        tracing::error!(command = %command, "exec queue refused a command that has no local outcome")
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn merge_change(pending: &mut UniverseChange, added: Vec<String>, removed: Vec<String>) {
+    for ticker in added {
+        pending.removed.retain(|gone| *gone != ticker);
+        if !pending.added.contains(&ticker) {
+            pending.added.push(ticker);
+        }
+    }
+    for ticker in removed {
+        let was_pending_add = pending.added.contains(&ticker);
+        pending.added.retain(|new| *new != ticker);
+        if !was_pending_add && !pending.removed.contains(&ticker) {
+            pending.removed.push(ticker);
+        }
+    }
+}
+
+/// The input that records a command the exec queue could not take: a `not_sent` rejection
+/// (the request never left, so it certainly had no effect). Lookups and cancel-all have no
+/// per-order outcome and get none.
+pub fn local_refusal(command: &Command) -> Option<Event> {
+    let (client_order_id, request) = match command {
+        Command::Place(order) => (order.client_order_id.clone(), RequestKind::Place),
+        Command::Amend(amend) => (amend.client_order_id.clone(), RequestKind::Amend),
+        Command::Decrease(decrease) => (decrease.client_order_id.clone(), RequestKind::Decrease),
+        Command::Cancel(cancel) => (cancel.client_order_id.clone(), RequestKind::Cancel),
+        Command::CancelAll | Command::LookupOrder { .. } => return None,
+    };
+    Some(Event::OrderRejected(OrderRejected {
+        client_order_id,
+        request,
+        code: "not_sent".to_string(),
+        message: "the exec queue was full; the request never left the process".to_string(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn universe_changes_cancel_out_within_one_batch() {
+        let mut pending = UniverseChange::default();
+        merge_change(&mut pending, vec!["A".into(), "B".into()], vec![]);
+        merge_change(&mut pending, vec![], vec!["B".into(), "C".into()]);
+        assert_eq!(pending.added, vec!["A".to_string()]);
+        assert_eq!(pending.removed, vec!["C".to_string()]);
+        merge_change(&mut pending, vec!["C".into()], vec![]);
+        assert_eq!(pending.added, vec!["A".to_string(), "C".to_string()]);
+        assert!(pending.removed.is_empty());
+    }
+}

@@ -1,0 +1,238 @@
+//! Stopping a run: the signal watcher (first Ctrl-C/SIGTERM asks for an orderly shutdown, a
+//! second one exits at once), the backstop that cancels any resting order of ours the engine's
+//! own cancels missed, the REST read that confirms none remain, and the summary.
+
+use std::path::Path;
+
+use kalshi_core::client_order_id::ClientOrderId;
+use kalshi_core::events::{CancelAck, Event};
+use kalshi_core::market_data::{OrderSnapshot, PositionSnapshot};
+use kalshi_io::exec::{Executor, WriteOutcome};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::market_data::{fetch_positions, fetch_resting_orders};
+use super::sequencer::RunCounters;
+use super::status::StatusFigures;
+use super::timers::{Input, StopReason};
+use crate::exit_code::EXIT_INTERRUPTED;
+
+/// Watches Ctrl-C and SIGTERM: the first asks the run to stop, the second exits at once
+/// (the journal's write-ahead log recovers on the next open).
+pub fn spawn_signal_watch(inputs: mpsc::Sender<Input>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut signals_seen = 0u32;
+        loop {
+            if !next_signal().await {
+                return;
+            }
+            signals_seen += 1;
+            if signals_seen == 1 {
+                eprintln!(
+                    "stopping: cancelling our orders and sealing the journal \
+                     (press Ctrl-C again to exit at once)"
+                );
+                if inputs.send(Input::Stop(StopReason::Signal)).await.is_err() {
+                    return;
+                }
+            } else {
+                eprintln!("exiting at once; the journal recovers on its next open");
+                std::process::exit(EXIT_INTERRUPTED);
+            }
+        }
+    })
+}
+
+/// Waits for Ctrl-C or SIGTERM; false when signals cannot be watched.
+async fn next_signal() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.is_ok(),
+            received = terminate.recv() => received.is_some(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
+}
+
+/// Whether a resting order was placed by this system (any run).
+fn is_ours(order: &OrderSnapshot) -> bool {
+    order
+        .client_order_id
+        .as_deref()
+        .and_then(|id| ClientOrderId::parse(id).ok())
+        .is_some_and(|id| id.is_ours())
+}
+
+/// Cancels every resting order of ours still on the exchange (or, with `cancel_all`, every
+/// resting order of the account). Returns the acknowledgements as engine events so the journal
+/// shows how each order ended.
+pub async fn backstop_cancel(executor: &Executor, cancel_all: bool) -> anyhow::Result<Vec<Event>> {
+    let resting = fetch_resting_orders(executor.rest()).await?;
+    let mut events = Vec::new();
+    if resting.is_empty() {
+        return Ok(events);
+    }
+    if cancel_all {
+        tracing::warn!(
+            orders = resting.len(),
+            "cancelling every resting order of the account"
+        );
+        let outcome = executor.cancel_all().await;
+        if !matches!(outcome, WriteOutcome::Accepted(())) {
+            anyhow::bail!("cancel-all did not succeed: {}", outcome.kind_name());
+        }
+        return Ok(events);
+    }
+    for order in resting.iter().filter(|order| is_ours(order)) {
+        tracing::warn!(ticker = %order.ticker, order_id = %order.order_id, "backstop cancel");
+        match executor.cancel(&order.order_id, &order.ticker).await {
+            WriteOutcome::Accepted(canceled) => {
+                let client_order_id = order
+                    .client_order_id
+                    .as_deref()
+                    .and_then(|id| ClientOrderId::parse(id).ok());
+                if let Some(client_order_id) = client_order_id {
+                    events.push(Event::CancelAck(CancelAck {
+                        client_order_id,
+                        order_id: canceled.order_id,
+                        reduced_by: canceled.reduced_by,
+                    }));
+                }
+            }
+            other => tracing::error!(
+                ticker = %order.ticker,
+                order_id = %order.order_id,
+                outcome = other.kind_name(),
+                "backstop cancel failed"
+            ),
+        }
+    }
+    Ok(events)
+}
+
+/// What the exchange says after shutdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountCheck {
+    /// Resting orders placed by this system.
+    pub resting_ours: Vec<OrderSnapshot>,
+    /// Resting orders placed by something else.
+    pub resting_foreign: usize,
+    /// Non-zero positions.
+    pub positions: Vec<PositionSnapshot>,
+}
+
+/// Reads resting orders and positions over REST.
+pub async fn confirm_account(executor: &Executor) -> anyhow::Result<AccountCheck> {
+    let resting = fetch_resting_orders(executor.rest()).await?;
+    let positions = fetch_positions(executor.rest()).await?;
+    let (ours, foreign): (Vec<_>, Vec<_>) = resting.into_iter().partition(is_ours);
+    Ok(AccountCheck {
+        resting_ours: ours,
+        resting_foreign: foreign.len(),
+        positions: positions
+            .into_iter()
+            .filter(|position| position.position.centi() != 0)
+            .collect(),
+    })
+}
+
+/// Everything the end-of-run summary prints.
+#[derive(Debug, Clone)]
+pub struct RunSummary<'a> {
+    /// Run id.
+    pub run_id: &'a str,
+    /// Journal directory.
+    pub journal_dir: &'a Path,
+    /// Why the run stopped.
+    pub stop: &'a str,
+    /// Counters.
+    pub counters: &'a RunCounters,
+    /// Final figures.
+    pub figures: &'a StatusFigures,
+    /// The exchange's view after shutdown (`None` when it could not be read, or for runs that
+    /// never trade).
+    pub account: Option<&'a AccountCheck>,
+    /// Entries in the sealed journal.
+    pub journal_entries: Option<u64>,
+}
+
+/// The summary text (printed on stdout).
+pub fn summary_text(summary: &RunSummary<'_>) -> String {
+    let mut text = String::new();
+    let mut line = |line: String| {
+        text.push_str(&line);
+        text.push('\n');
+    };
+    line(format!("run {} stopped ({})", summary.run_id, summary.stop));
+    line(format!(
+        "  journal         : {}",
+        summary.journal_dir.display()
+    ));
+    if let Some(entries) = summary.journal_entries {
+        line(format!("  journal entries : {entries}"));
+    }
+    let counters = summary.counters;
+    line(format!("  inputs          : {}", counters.inputs));
+    line(format!(
+        "  orders placed   : {} ({} post-only)",
+        counters.places, counters.post_only_places
+    ));
+    line(format!(
+        "  cancels         : {}   amends/decreases: {}   lookups: {}",
+        counters.cancels, counters.modifies, counters.lookups
+    ));
+    line(format!(
+        "  rejections      : {}   refused locally: {}",
+        counters.rejections, counters.refused_locally
+    ));
+    line(format!(
+        "  fills           : {} ({} contracts)",
+        counters.fills, counters.filled
+    ));
+    let figures = summary.figures;
+    line(format!(
+        "  p&l realized    : {} after {} fees; unrealized {}",
+        figures.realized_net, figures.fees, figures.unrealized
+    ));
+    line(format!(
+        "  risk state      : {}",
+        figures.risk_state.as_str()
+    ));
+    match summary.account {
+        Some(account) => {
+            line(format!(
+                "  resting orders  : {} of ours, {} others",
+                account.resting_ours.len(),
+                account.resting_foreign
+            ));
+            if account.positions.is_empty() {
+                line("  positions       : flat".to_string());
+            } else {
+                line(format!(
+                    "  positions       : {} markets",
+                    account.positions.len()
+                ));
+                for position in &account.positions {
+                    line(format!(
+                        "    {} {} (cost {})",
+                        position.ticker, position.position, position.cost
+                    ));
+                }
+            }
+        }
+        None => line("  resting orders  : not confirmed".to_string()),
+    }
+    line(format!(
+        "replay it with: kalshi-bot replay --journal {} --verify",
+        summary.journal_dir.display()
+    ));
+    text
+}

@@ -1,0 +1,781 @@
+//! Starting and stopping a run, in the order that keeps the account safe:
+//!
+//! 1. keys are loaded and their file permissions checked (refused before any traffic);
+//! 2. `GET /exchange/status`, then (trading) `GET /account/limits` for the rate budgets;
+//! 3. the journal is created with its `RunStarted` record, and the effective configuration is
+//!    the first input (`Config`), followed (trading) by the previous run's risk state;
+//! 4. the exchange status, then the market listing (`MarketListing`): the engine's scanner
+//!    picks the quoted universe;
+//! 5. the WebSocket is subscribed (books, trades, lifecycle, and for trading fills, orders and
+//!    positions), REST snapshots of the chosen markets are fed, and startup waits for the socket
+//!    to deliver, so nothing that happens after the reconciliation read can be missed;
+//! 6. (trading) resting orders and positions are read over REST (`Reconciled`) — if that
+//!    fails the run ends without trading; then the engine starts quoting;
+//! 7. the event loop runs until `--duration`, Ctrl-C or SIGTERM;
+//! 8. (trading) the engine cancels its orders, a REST backstop cancels anything left, a REST
+//!    read confirms what remains; the journal is sealed and a summary printed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use kalshi_core::client_order_id::RunId;
+use kalshi_core::config::EngineConfig;
+use kalshi_core::engine::Engine;
+use kalshi_core::events::{Event, TimerKind};
+use kalshi_core::market_scanner::scan_listings;
+use kalshi_io::auth::ApiCredentials;
+use kalshi_io::data_rest::queries::MarketStatusFilter;
+use kalshi_io::data_rest::{RestClient, RestConfig};
+use kalshi_io::data_ws::{Channel, IoEvent, WsConfig, spawn_ws};
+use kalshi_io::env::Endpoints;
+use kalshi_io::exec::{ExecConfig, Executor};
+use kalshi_io::ratelimit::{RateLimiter, UsageTier};
+use kalshi_journal::{RunInfo, RunStarted, TypedJournalWriter, WalConfig};
+use sha2::{Digest as _, Sha256};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::clock::{next_utc_midnight_ns, now_ns};
+use super::event_loop::EventLoop;
+use super::exec_task::{ExecPool, ExecReport};
+use super::local_exchange::LocalExchange;
+use super::market_data::{
+    FeedSettings, fetch_listing, fetch_market_snapshot, fetch_markets_by_ticker, reconcile,
+    spawn_feed,
+};
+use super::resume::{ResumeFrom, previous_risk};
+use super::sequencer::{CommandSink, NoCommands, Sequencer};
+use super::shutdown::{
+    AccountCheck, RunSummary, backstop_cancel, confirm_account, spawn_signal_watch, summary_text,
+};
+use super::status::figures;
+use super::target::{Target, TargetKind};
+use super::timers::{
+    Input, StopReason, seconds, spawn_daily_reset, spawn_deadline, spawn_rescans, spawn_ticks,
+};
+use crate::config::{RuntimeSettings, SimSettings};
+use crate::credentials::ConfiguredKey;
+use crate::exit_code::{
+    EXIT_FAILURE, EXIT_OK, EXIT_POSITIONS_LEFT, EXIT_RECONCILE_FAILED, EXIT_RESTING_ORDERS_LEFT,
+    Refusal,
+};
+
+/// Capacity of the runtime-input channel (timers, REST results, stop requests).
+const INPUT_CHANNEL_CAPACITY: usize = 1024;
+/// Capacity of the exec-outcome channel.
+const EXEC_REPORT_CAPACITY: usize = 4096;
+/// How long shutdown keeps reading after the last cancel is acknowledged, so fills and order
+/// updates already in flight are journaled.
+const SETTLE_PERIOD: Duration = Duration::from_secs(1);
+
+/// Which markets a recording follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarketSelection {
+    /// These tickers.
+    Tickers(Vec<String>),
+    /// The scanner's best N at startup.
+    Top(usize),
+}
+
+/// What the run is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// Trade with the engine's strategy.
+    Trade {
+        /// Exit non-zero when positions remain at the end.
+        require_flat: bool,
+        /// Where the previous risk state comes from.
+        resume: ResumeFrom,
+    },
+    /// Journal market data only; no order is ever sent.
+    Record {
+        /// Which markets.
+        markets: MarketSelection,
+    },
+}
+
+/// Everything a run needs, already checked by the command.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Trade or record.
+    pub purpose: Purpose,
+    /// Where to connect.
+    pub target: Target,
+    /// The configured key (`None` for the in-process local exchange, which has its own).
+    pub key: Option<ConfiguredKey>,
+    /// The effective engine configuration (the run id is assigned here).
+    pub engine: EngineConfig,
+    /// Runtime settings.
+    pub runtime: RuntimeSettings,
+    /// Local exchange settings.
+    pub sim: SimSettings,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// The run directory (default `<runtime.journal_dir>/<run_id>`).
+    pub journal_dir: Option<PathBuf>,
+}
+
+impl RunOptions {
+    fn is_trading(&self) -> bool {
+        matches!(self.purpose, Purpose::Trade { .. })
+    }
+
+    fn environment(&self) -> String {
+        let base = self.target.kind.journal_name();
+        if self.is_trading() {
+            base.to_string()
+        } else {
+            format!("record-{base}")
+        }
+    }
+}
+
+/// A run id: UTC start time, environment and a few digits of the start nanoseconds, e.g.
+/// `20261101T120000Z-sim-4821` (letters, digits and `-` only; well under 40 characters).
+pub fn make_run_id(started_ns: i64, environment: &str) -> anyhow::Result<RunId> {
+    let stamp: String = kalshi_io::time::format_rfc3339_seconds(started_ns)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let suffix = started_ns.rem_euclid(10_000);
+    let name: String = environment
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    RunId::parse(&format!("{stamp}-{name}-{suffix:04}")).context("building the run id")
+}
+
+/// Hex SHA-256 of the configuration's JSON form (the manifest's `config_hash`).
+pub fn config_hash(config: &EngineConfig) -> anyhow::Result<String> {
+    let bytes = serde_json::to_vec(config).context("encoding the configuration")?;
+    let digest = Sha256::digest(&bytes);
+    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// Where the run talks to, with its credentials.
+struct Connection {
+    endpoints: Endpoints,
+    credentials: Arc<ApiCredentials>,
+    local: Option<LocalExchange>,
+}
+
+/// Loads keys (refusing on any problem) and starts the local exchange when needed.
+async fn connect(options: &RunOptions) -> anyhow::Result<Connection> {
+    match (options.target.kind, &options.target.endpoints) {
+        (TargetKind::LocalExchange, None) => {
+            let local = LocalExchange::start(&options.sim).await?;
+            let endpoints = Endpoints::custom(local.base_url(), local.ws_url())
+                .context("the local exchange's URLs")?;
+            let credentials = ConfiguredKey::from_file(local.key_id(), local.private_key_path())
+                .load()
+                .map_err(|error| Refusal::new(error.to_string()))?;
+            Ok(Connection {
+                endpoints,
+                credentials,
+                local: Some(local),
+            })
+        }
+        (TargetKind::LocalExchange, Some(endpoints)) => {
+            let key = match &options.key {
+                Some(key) => key.clone(),
+                None => {
+                    let dev = kalshi_sim::keys::load_or_create_dev_key(
+                        &options.sim.key_dir,
+                        kalshi_io::auth::KeyKind::Ed25519,
+                    )
+                    .map_err(|error| Refusal::new(format!("local exchange key: {error}")))?;
+                    ConfiguredKey::from_file(dev.key_id, dev.private_key_path)
+                }
+            };
+            let credentials = key
+                .load()
+                .map_err(|error| Refusal::new(error.to_string()))?;
+            Ok(Connection {
+                endpoints: endpoints.clone(),
+                credentials,
+                local: None,
+            })
+        }
+        (kind, endpoints) => {
+            let key = options.key.as_ref().ok_or_else(|| {
+                Refusal::new(format!(
+                    "{} needs an API key: set KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH \
+                     (or KALSHI_PRIVATE_KEY_PEM), or [credentials] in the config file",
+                    if kind == TargetKind::Demo {
+                        "--demo"
+                    } else {
+                        "--live"
+                    }
+                ))
+            })?;
+            let credentials = key
+                .load()
+                .map_err(|error| Refusal::new(error.to_string()))?;
+            let endpoints = endpoints
+                .clone()
+                .ok_or_else(|| Refusal::new("no endpoints resolved"))?;
+            Ok(Connection {
+                endpoints,
+                credentials,
+                local: None,
+            })
+        }
+    }
+}
+
+/// The `CommandSink` over the exec pool.
+struct PoolSink(Arc<ExecPool>);
+
+impl CommandSink for PoolSink {
+    fn submit(
+        &mut self,
+        command: kalshi_core::commands::Command,
+    ) -> Result<(), kalshi_core::commands::Command> {
+        self.0.try_submit(command)
+    }
+}
+
+/// Background tasks to stop at the end.
+#[derive(Default)]
+struct Tasks(Vec<JoinHandle<()>>);
+
+impl Tasks {
+    fn push(&mut self, task: JoinHandle<()>) {
+        self.0.push(task);
+    }
+
+    async fn stop(self) {
+        for task in self.0 {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// Runs a trading or recording session; returns the process exit code.
+pub async fn run(mut options: RunOptions) -> anyhow::Result<i32> {
+    let connection = connect(&options).await?;
+    let result = run_connected(&mut options, &connection).await;
+    if let Some(local) = connection.local {
+        local.stop().await;
+    }
+    result
+}
+
+async fn run_connected(options: &mut RunOptions, connection: &Connection) -> anyhow::Result<i32> {
+    let runtime = options.runtime.clone();
+    let tier: UsageTier = runtime.rate_limit_tier.into();
+    let limiter = Arc::new(RateLimiter::new(
+        tier.limits(),
+        runtime.rate_limit_margin_percent,
+    ));
+    let rest = RestClient::new(
+        RestConfig::new(connection.endpoints.clone()),
+        Some(Arc::clone(&connection.credentials)),
+        Some(Arc::clone(&limiter)),
+    )
+    .context("building the REST client")?;
+
+    let status = rest
+        .get_exchange_status()
+        .await
+        .context("GET /exchange/status")?;
+    tracing::info!(
+        api_base = connection.endpoints.api_base(),
+        exchange_active = status.exchange_active,
+        trading_active = status.trading_active,
+        "exchange status"
+    );
+    let trading = options.is_trading();
+    if trading && runtime.sync_account_limits {
+        match rest.sync_rate_limits().await {
+            Ok(limits) => tracing::info!(?limits, "account limits"),
+            Err(error) => {
+                tracing::warn!(%error, "GET /account/limits failed; using the configured tier")
+            }
+        }
+    }
+
+    // The journal and the first inputs.
+    let started_ns = now_ns();
+    let environment = options.environment();
+    let run_id = make_run_id(started_ns, &environment)?;
+    options.engine.run_id = run_id.clone();
+    let journal_dir = options
+        .journal_dir
+        .clone()
+        .unwrap_or_else(|| runtime.journal_dir.join(run_id.as_str()));
+    if journal_dir.exists()
+        && std::fs::read_dir(&journal_dir)
+            .map(|mut entries| entries.next().is_some())
+            .unwrap_or(true)
+    {
+        anyhow::bail!(
+            "journal directory {} already exists and is not empty",
+            journal_dir.display()
+        );
+    }
+    let seed = match options.target.kind {
+        TargetKind::LocalExchange => options.sim.seed,
+        TargetKind::Demo | TargetKind::Production => 0,
+    };
+    let run_info = RunInfo {
+        run_id: run_id.to_string(),
+        build_id: concat!("kalshi-bot ", env!("CARGO_PKG_VERSION")).to_string(),
+        config_hash: config_hash(&options.engine)?,
+        seed,
+        environment: environment.clone(),
+        created_ts_ns: started_ns,
+    };
+    let mut journal = TypedJournalWriter::create(&journal_dir, run_info, WalConfig::default())
+        .with_context(|| format!("creating the journal in {}", journal_dir.display()))?;
+    journal
+        .append_run_started(RunStarted {
+            run_id: run_id.to_string(),
+            build_id: concat!("kalshi-bot ", env!("CARGO_PKG_VERSION")).to_string(),
+            config: options.engine.clone(),
+            environment: environment.clone(),
+            seed,
+            started_ts_ns: started_ns,
+        })
+        .context("journaling the run header")?;
+    tracing::info!(run_id = %run_id, journal = %journal_dir.display(), "run started");
+    let mut sequencer = Sequencer::new(
+        Engine::new(),
+        journal,
+        Box::new(NoCommands),
+        runtime.capture_raw_frames,
+    );
+    sequencer.step(
+        now_ns(),
+        Event::Config(Box::new(options.engine.clone())),
+        None,
+    )?;
+    if !sequencer.config_accepted() {
+        let manifest = sequencer.finish(now_ns(), "config_rejected");
+        anyhow::bail!(
+            "the engine refused the configuration (see the journal); sealed: {}",
+            manifest.is_ok()
+        );
+    }
+
+    if let Purpose::Trade { resume, .. } = &options.purpose {
+        let previous = previous_risk(
+            resume,
+            &runtime.journal_dir,
+            &environment,
+            Some(&journal_dir),
+        );
+        let previous = match previous {
+            Ok(previous) => previous,
+            Err(error) => {
+                let _ = sequencer.finish(now_ns(), "resume_failed");
+                return Err(error);
+            }
+        };
+        if let Some(previous) = previous {
+            tracing::info!(
+                from = %previous.dir.display(),
+                state = previous.record.state.as_str(),
+                "restoring the previous run's risk state"
+            );
+            let now = now_ns();
+            sequencer.step(now, Event::RiskStateRestored(previous.record), None)?;
+            if next_utc_midnight_ns(previous.ts_ns) <= now {
+                sequencer.step(
+                    now,
+                    Event::Timer {
+                        kind: TimerKind::DailyReset,
+                    },
+                    None,
+                )?;
+            }
+        }
+    }
+    sequencer.step(
+        now_ns(),
+        Event::ExchangeStatus {
+            trading_active: status.trading_active,
+        },
+        None,
+    )?;
+
+    run_with_journal(options, connection, &rest, sequencer, &journal_dir).await
+}
+
+/// Lists markets and decides the subscriptions.
+async fn load_universe(
+    options: &RunOptions,
+    rest: &RestClient,
+    sequencer: &mut Sequencer,
+) -> anyhow::Result<Vec<String>> {
+    let progress = |pages: usize, markets: usize| {
+        tracing::info!(pages, markets, "reading GET /markets");
+    };
+    match &options.purpose {
+        Purpose::Record {
+            markets: MarketSelection::Tickers(tickers),
+        } => {
+            let listing = fetch_markets_by_ticker(rest, tickers).await?;
+            let found: Vec<String> = listing.markets.iter().map(|m| m.ticker.clone()).collect();
+            for ticker in tickers {
+                if !found.contains(ticker) {
+                    tracing::warn!(%ticker, "market not found; recording it anyway");
+                }
+            }
+            sequencer.step(now_ns(), Event::MarketListing(listing.markets), None)?;
+            sequencer.take_universe_change();
+            Ok(tickers.clone())
+        }
+        Purpose::Record {
+            markets: MarketSelection::Top(count),
+        } => {
+            let listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
+            let now = now_ns();
+            let report = scan_listings(
+                &listing.markets,
+                &std::collections::BTreeSet::new(),
+                &options.engine.scanner,
+                now,
+            );
+            let chosen: Vec<String> = report
+                .ranked
+                .iter()
+                .take(*count)
+                .map(|row| row.ticker.clone())
+                .collect();
+            sequencer.step(now, Event::MarketListing(listing.markets), None)?;
+            sequencer.take_universe_change();
+            Ok(chosen)
+        }
+        Purpose::Trade { .. } => {
+            let listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
+            tracing::info!(
+                markets = listing.markets.len(),
+                pages = listing.pages,
+                unreadable = listing.unreadable,
+                "market listing read"
+            );
+            sequencer.step(now_ns(), Event::MarketListing(listing.markets), None)?;
+            Ok(sequencer.take_universe_change().added)
+        }
+    }
+}
+
+async fn run_with_journal(
+    options: &RunOptions,
+    connection: &Connection,
+    rest: &RestClient,
+    mut sequencer: Sequencer,
+    journal_dir: &Path,
+) -> anyhow::Result<i32> {
+    let runtime = &options.runtime;
+    let trading = options.is_trading();
+    let markets = match load_universe(options, rest, &mut sequencer).await {
+        Ok(markets) => markets,
+        Err(error) => {
+            let _ = sequencer.finish(now_ns(), "listing_failed");
+            return Err(error);
+        }
+    };
+    tracing::info!(markets = ?markets, "subscribing");
+
+    // The socket first, so nothing after the reconciliation read is missed.
+    let mut ws_config = WsConfig::new(connection.endpoints.clone(), markets.clone());
+    if !trading {
+        ws_config.channels = vec![
+            Channel::OrderbookDelta,
+            Channel::Trade,
+            Channel::MarketLifecycleV2,
+        ];
+    }
+    ws_config.capture_raw = runtime.capture_raw_frames;
+    ws_config.dead_after = seconds(runtime.ws_dead_after_s);
+    let (ws, mut ws_events) = spawn_ws(ws_config, Arc::clone(&connection.credentials));
+
+    for ticker in &markets {
+        let events = fetch_market_snapshot(
+            rest,
+            ticker,
+            runtime.orderbook_depth,
+            runtime.recent_trades_per_market,
+        )
+        .await;
+        match events {
+            Ok(events) => {
+                let now = now_ns();
+                for event in events {
+                    sequencer.step(now, event, None)?;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%ticker, error = %format!("{error:#}"), "REST snapshot failed; waiting for the WebSocket's")
+            }
+        }
+    }
+    if !markets.is_empty() {
+        let first =
+            tokio::time::timeout(seconds(runtime.ws_ready_timeout_s), ws_events.recv()).await;
+        match first {
+            Ok(Some(IoEvent {
+                recv_ts_ns,
+                event,
+                raw_frame,
+                ..
+            })) => {
+                sequencer.step(recv_ts_ns, event, raw_frame)?;
+            }
+            Ok(None) | Err(_) => {
+                let _ = ws.shutdown().await;
+                let _ = sequencer.finish(now_ns(), "websocket_unavailable");
+                anyhow::bail!(
+                    "the WebSocket delivered nothing within {} s; refusing to trade without a live \
+                     feed",
+                    runtime.ws_ready_timeout_s
+                );
+            }
+        }
+    }
+
+    let (inputs_tx, inputs_rx) = mpsc::channel::<Input>(INPUT_CHANNEL_CAPACITY);
+    let mut tasks = Tasks::default();
+    let (exec_tx, exec_rx) = mpsc::channel::<ExecReport>(EXEC_REPORT_CAPACITY);
+    let mut pool = None;
+    let mut executor = None;
+    if trading {
+        let exec = Executor::new(
+            rest.clone(),
+            ExecConfig {
+                dialect: runtime.order_dialect.into(),
+                subaccount: None,
+            },
+        )
+        .context("building the executor")?;
+        let exec_pool = Arc::new(ExecPool::spawn(
+            exec.clone(),
+            runtime.exec_workers,
+            runtime.exec_queue_capacity,
+            exec_tx,
+        ));
+        sequencer.set_sink(Box::new(PoolSink(Arc::clone(&exec_pool))));
+        match reconcile(rest).await {
+            Ok(event) => {
+                sequencer.step(now_ns(), event, None)?;
+            }
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "reconciliation failed; not trading");
+                sequencer.set_sink(Box::new(NoCommands));
+                let _ = ws.shutdown().await;
+                if let Ok(pool) = Arc::try_unwrap(exec_pool) {
+                    pool.close().await;
+                }
+                let manifest = sequencer.finish(now_ns(), "reconcile_failed")?;
+                eprintln!(
+                    "reconciliation failed: {error:#}\nnothing was traded; journal sealed in {} \
+                     ({} segments)",
+                    journal_dir.display(),
+                    manifest.segments.len()
+                );
+                return Ok(EXIT_RECONCILE_FAILED);
+            }
+        }
+        pool = Some(exec_pool);
+        executor = Some(exec);
+    } else {
+        drop(exec_tx);
+    }
+    sequencer.drain_local(now_ns())?;
+
+    // The running phase.
+    let (feed_tx, feed_rx) = mpsc::channel(16);
+    tasks.push(spawn_feed(
+        rest.clone(),
+        FeedSettings {
+            depth: runtime.orderbook_depth,
+            recent_trades: runtime.recent_trades_per_market,
+        },
+        feed_rx,
+        inputs_tx.clone(),
+    ));
+    tasks.push(spawn_ticks(
+        Duration::from_millis(runtime.tick_interval_ms),
+        inputs_tx.clone(),
+    ));
+    tasks.push(spawn_daily_reset(inputs_tx.clone()));
+    if trading {
+        tasks.push(spawn_rescans(
+            seconds(runtime.rescan_interval_s),
+            inputs_tx.clone(),
+        ));
+    }
+    tasks.push(spawn_signal_watch(inputs_tx.clone()));
+    if let Some(duration) = options.duration {
+        tasks.push(spawn_deadline(duration, inputs_tx.clone()));
+    }
+    drop(inputs_tx);
+    let write_budget_10s = {
+        let tier: UsageTier = runtime.rate_limit_tier.into();
+        u64::from(tier.limits().write.refill_per_s)
+            * 10
+            * u64::from(runtime.rate_limit_margin_percent)
+            / 100
+    };
+    let mut event_loop = EventLoop::new(
+        sequencer,
+        ws_events,
+        ws,
+        trading.then_some(exec_rx),
+        inputs_rx,
+        feed_tx,
+        trading,
+        seconds(runtime.status_interval_s),
+        pool.as_ref().map(|pool| (pool.usage(), write_budget_10s)),
+    );
+    let loop_result = event_loop.run_until_stop().await;
+    let stop = match loop_result {
+        Ok(stop) => stop,
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "the run failed; cancelling our orders without journaling");
+            if let Some(executor) = &executor
+                && let Err(backstop_error) =
+                    backstop_cancel(executor, runtime.shutdown_cancel_all).await
+            {
+                tracing::error!(error = %format!("{backstop_error:#}"), "emergency cancel failed");
+            }
+            tasks.stop().await;
+            return Err(error);
+        }
+    };
+    tracing::info!(reason = stop.as_str(), "stopping");
+
+    // Shutdown.
+    let mut account: Option<AccountCheck> = None;
+    if let Some(executor) = &executor {
+        let timeout = seconds(runtime.shutdown_timeout_s);
+        match event_loop.shut_down_engine(timeout).await {
+            Ok(true) => tracing::info!("every order of ours is cancelled or done"),
+            Ok(false) => tracing::warn!(
+                open = event_loop.sequencer.open_orders(),
+                "some orders were not confirmed cancelled in time; using the backstop"
+            ),
+            Err(error) => tracing::error!(error = %format!("{error:#}"), "shutdown step failed"),
+        }
+        if let Err(error) = event_loop.settle(SETTLE_PERIOD).await {
+            tracing::error!(error = %format!("{error:#}"), "processing late updates failed");
+        }
+        event_loop.sequencer.set_sink(Box::new(NoCommands));
+        match backstop_cancel(executor, runtime.shutdown_cancel_all).await {
+            Ok(events) => {
+                let now = now_ns();
+                for event in events {
+                    event_loop.sequencer.step(now, event, None)?;
+                }
+                event_loop.sequencer.drain_local(now)?;
+            }
+            Err(error) => tracing::error!(error = %format!("{error:#}"), "backstop cancel failed"),
+        }
+        match confirm_account(executor).await {
+            Ok(check) => {
+                // The exchange's final positions, journaled: any difference from the engine's
+                // own books shows as a PositionDrift decision.
+                let now = now_ns();
+                for position in &check.positions {
+                    event_loop.sequencer.step(
+                        now,
+                        Event::PositionSnapshot(position.clone()),
+                        None,
+                    )?;
+                }
+                account = Some(check);
+            }
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders")
+            }
+        }
+    }
+    tasks.stop().await;
+    if let Err(error) = event_loop.ws.shutdown().await {
+        tracing::warn!(%error, "WebSocket task ended with an error");
+    }
+    // Outcomes still queued are journaled before the end.
+    if let Some(pool) = pool {
+        event_loop.sequencer.set_sink(Box::new(NoCommands));
+        if let Ok(pool) = Arc::try_unwrap(pool) {
+            pool.close().await;
+        }
+        if let Some(reports) = event_loop.exec_reports.as_mut() {
+            while let Ok(report) = reports.try_recv() {
+                for event in report.events {
+                    event_loop.sequencer.step(report.recv_ts_ns, event, None)?;
+                }
+            }
+        }
+    }
+    let final_figures = figures(&event_loop.sequencer);
+    let counters = event_loop.sequencer.counters().clone();
+    let run_id = options.engine.run_id.to_string();
+    let manifest = event_loop.sequencer.finish(now_ns(), stop.as_str())?;
+    let entries = kalshi_journal::verify_run(journal_dir);
+    let journal_entries = match entries {
+        kalshi_journal::VerifyOutcome::Clean { entries, .. } => Some(entries),
+        other => {
+            tracing::error!(?other, "the sealed journal does not verify");
+            None
+        }
+    };
+    tracing::debug!(segments = manifest.segments.len(), "journal sealed");
+    let summary = RunSummary {
+        run_id: &run_id,
+        journal_dir,
+        stop: stop.as_str(),
+        counters: &counters,
+        figures: &final_figures,
+        account: account.as_ref(),
+        journal_entries,
+    };
+    print!("{}", summary_text(&summary));
+
+    if !trading {
+        return Ok(EXIT_OK);
+    }
+    let require_flat = matches!(
+        options.purpose,
+        Purpose::Trade {
+            require_flat: true,
+            ..
+        }
+    );
+    Ok(match &account {
+        None => EXIT_RESTING_ORDERS_LEFT,
+        Some(check) if !check.resting_ours.is_empty() => EXIT_RESTING_ORDERS_LEFT,
+        Some(check) if require_flat && !check.positions.is_empty() => EXIT_POSITIONS_LEFT,
+        Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
+        Some(_) => EXIT_OK,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::clock::NS_PER_S;
+    use super::*;
+
+    #[test]
+    fn run_ids_are_valid_client_order_id_stems() {
+        let id = make_run_id(1_793_491_200 * NS_PER_S + 123_456_789, "record-sim").unwrap();
+        assert_eq!(id.as_str(), "20261101T000000Z-record-sim-6789");
+        assert!(id.as_str().len() <= kalshi_core::client_order_id::RUN_ID_LEN_MAX);
+    }
+
+    #[test]
+    fn the_config_hash_changes_with_the_config() {
+        let base = EngineConfig::default();
+        let mut other = EngineConfig::default();
+        other.strategy.rungs_per_side = 2;
+        let a = config_hash(&base).unwrap();
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, config_hash(&base).unwrap());
+        assert_ne!(a, config_hash(&other).unwrap());
+    }
+}
