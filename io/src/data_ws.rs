@@ -8,6 +8,9 @@
 //!   re-signed with a fresh timestamp on every attempt;
 //! - a 401/403 on connect ends the task with [`WsError::Unauthorized`] (no reconnect loop);
 //! - no frame (data, ping or pong) for `dead_after` ⇒ the socket is declared dead;
+//! - no frame on the orderbook subscription for `dead_after` (while the socket lives) ⇒ a
+//!   liveness probe asks for fresh snapshots, which reveals a silent subscription
+//!   ([`Session::probe_books`]);
 //! - reconnects use capped exponential backoff with full jitter and resubscribe everything;
 //! - each socket gets a generation number; frames are only ever read from the current socket,
 //!   and events carry the generation they came from;
@@ -315,15 +318,32 @@ async fn serve(
     if let Err(reason) = send_commands(&mut socket, commands).await {
         return Ok(Ended::Lost(reason));
     }
+    let mut last_frame_at = tokio::time::Instant::now();
+    let mut books_quiet_since = last_frame_at;
     loop {
+        let dead_at = last_frame_at + config.dead_after;
+        let probe_at = books_quiet_since + config.dead_after;
         tokio::select! {
-            frame = tokio::time::timeout(config.dead_after, socket.next()) => {
+            () = tokio::time::sleep_until(dead_at) => {
+                return Ok(Ended::Lost(format!("no frame for {:?}", config.dead_after)));
+            }
+            () = tokio::time::sleep_until(probe_at) => {
+                books_quiet_since = tokio::time::Instant::now();
+                let commands = session.probe_books();
+                if !commands.is_empty() {
+                    tracing::debug!(generation, "orderbook subscription quiet; probing with fresh snapshots");
+                }
+                if let Err(reason) = send_commands(&mut socket, commands).await {
+                    return Ok(Ended::Lost(reason));
+                }
+            }
+            frame = socket.next() => {
                 let recv_ts_ns = now_ns();
+                last_frame_at = tokio::time::Instant::now();
                 let message = match frame {
-                    Err(_) => return Ok(Ended::Lost(format!("no frame for {:?}", config.dead_after))),
-                    Ok(None) => return Ok(Ended::Lost("socket closed".to_string())),
-                    Ok(Some(Err(error))) => return Ok(Ended::Lost(error.to_string())),
-                    Ok(Some(Ok(message))) => message,
+                    None => return Ok(Ended::Lost("socket closed".to_string())),
+                    Some(Err(error)) => return Ok(Ended::Lost(error.to_string())),
+                    Some(Ok(message)) => message,
                 };
                 let text = match message {
                     Message::Text(text) => text.to_string(),
@@ -344,6 +364,12 @@ async fn serve(
                         continue;
                     }
                 };
+                if decoded
+                    .sid()
+                    .is_some_and(|sid| session.channel_of(sid) == Some(Channel::OrderbookDelta))
+                {
+                    books_quiet_since = last_frame_at;
+                }
                 let step = session.on_frame(&decoded);
                 let mut raw = config.capture_raw.then_some(text);
                 for event in step.events {

@@ -231,7 +231,10 @@ async fn storm_of_429_neither_outruns_the_bucket_nor_retries_writes() {
     let mut write = TokenBucket::new(limits.write, 0);
     for request in &seen {
         let at_ns = u64::try_from(request.at.as_nanos()).unwrap();
-        let path = format!("/trade-api/v2{}", request.path.trim_start_matches("/trade-api/v2"));
+        let path = format!(
+            "/trade-api/v2{}",
+            request.path.trim_start_matches("/trade-api/v2")
+        );
         let cost = cost_of(&request.method, &path, 1);
         let bucket = match bucket_of(&request.method, &path) {
             kalshi_io::ratelimit::BucketKind::Read => &mut read,
@@ -251,7 +254,10 @@ async fn storm_of_429_neither_outruns_the_bucket_nor_retries_writes() {
     let mut posts: BTreeMap<String, usize> = BTreeMap::new();
     let mut refused_posts = 0;
     for request in seen.iter().filter(|r| r.method == "POST") {
-        let id = request.client_order_id.clone().expect("create carries its id");
+        let id = request
+            .client_order_id
+            .clone()
+            .expect("create carries its id");
         *posts.entry(id).or_insert(0) += 1;
         if request.status == 429 {
             refused_posts += 1;
@@ -264,7 +270,10 @@ async fn storm_of_429_neither_outruns_the_bucket_nor_retries_writes() {
     assert_eq!(posts.len(), outcomes.len(), "every write was sent");
     let rate_limited = outcomes.values().filter(|k| **k == "rate_limited").count();
     assert!(rate_limited > 0, "the storm hit no write: {outcomes:?}");
-    assert_eq!(rate_limited, refused_posts, "each 429 was reported, not retried");
+    assert_eq!(
+        rate_limited, refused_posts,
+        "each 429 was reported, not retried"
+    );
     assert!(
         seen.iter().any(|r| r.method == "GET" && r.status == 429),
         "the storm hit reads too"

@@ -42,6 +42,8 @@ struct Mirror {
     invalidations: Vec<(Instant, u64, BookInvalidation)>,
     /// When the last snapshot or delta of each generation arrived.
     last_data: BTreeMap<u64, Instant>,
+    /// When each delta arrived.
+    delta_times: Vec<Instant>,
     /// For every generation change: whether every book was already invalid.
     all_invalid_at_new_generation: Vec<bool>,
     /// Broken expectations seen while consuming.
@@ -49,6 +51,16 @@ struct Mirror {
 }
 
 impl Mirror {
+    /// Arrival of the last delta before `at`.
+    fn last_delta_before(&self, at: Instant) -> Instant {
+        self.delta_times
+            .iter()
+            .rev()
+            .find(|t| **t < at)
+            .copied()
+            .expect("a delta arrived before")
+    }
+
     fn apply(&mut self, event: IoEvent) {
         self.events += 1;
         if event.generation < self.generation {
@@ -81,6 +93,7 @@ impl Mirror {
             }
             Event::BookDelta(delta) => {
                 self.deltas += 1;
+                self.delta_times.push(Instant::now());
                 self.last_data.insert(event.generation, Instant::now());
                 let Some(book) = self.books.get_mut(&delta.ticker) else {
                     self.violations
@@ -88,10 +101,8 @@ impl Mirror {
                     return;
                 };
                 if !book.is_valid() {
-                    self.violations.push(format!(
-                        "delta delivered for invalid book {}",
-                        delta.ticker
-                    ));
+                    self.violations
+                        .push(format!("delta delivered for invalid book {}", delta.ticker));
                 }
                 if let Err(error) = book.apply_delta(&delta) {
                     self.violations
@@ -450,6 +461,84 @@ async fn half_open_socket_is_detected_within_the_dead_socket_timeout() {
             .all(OrderBook::is_valid))
         .await,
         "books rebuilt on the new socket"
+    );
+    feed.stop().await.unwrap();
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_subscription_is_detected_within_the_dead_socket_timeout() {
+    let dead_after = Duration::from_millis(1_000);
+    let mut config = busy_config(3, 6);
+    config.ws_ping_interval_ms = 200;
+    config.faults.ws.silent_subscription_probability = 1.0;
+    config.faults.ws.silent_after_messages = 60;
+    let rig = Rig::start(config).await;
+    let tickers = rig.active_tickers();
+    let feed = Feed::start(&rig, ws_config(&rig.endpoints, &tickers, dead_after));
+    assert!(
+        wait_until(Duration::from_secs(5), || feed
+            .lock()
+            .books
+            .values()
+            .all(OrderBook::is_valid))
+        .await,
+        "initial snapshots"
+    );
+
+    // A quiet market is not a silent subscription: the probes find nothing missing.
+    tokio::time::sleep(dead_after * 5 / 2).await;
+    {
+        let mirror = feed.lock();
+        assert!(
+            mirror.snapshots >= 3 * tickers.len(),
+            "the quiet subscription was probed twice"
+        );
+        assert!(
+            mirror.invalidations.is_empty(),
+            "{:?}",
+            mirror.invalidations
+        );
+    }
+    let (wrong, invalid) = feed.audit(&rig, None);
+    assert!(wrong.is_empty() && invalid.is_empty());
+
+    // Flow until the subscription goes silent and the client notices.
+    let started = Instant::now();
+    loop {
+        rig.handle.advance_virtual_clock(2_000_000_000).unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if feed
+            .lock()
+            .invalidations
+            .iter()
+            .any(|(_, _, reason)| *reason == BookInvalidation::Stale)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the silent subscription was never detected"
+        );
+    }
+    let silence = {
+        let mirror = feed.lock();
+        let (at, generation, _) = mirror.invalidations[0];
+        assert_eq!(generation, 1, "detected without a reconnect");
+        // The last delta before the silence; the probe snapshots came after it.
+        at.duration_since(mirror.last_delta_before(at))
+    };
+    eprintln!("silent subscription detected {silence:?} after its last delta");
+    assert!(
+        silence <= dead_after + Duration::from_millis(600),
+        "detected after {silence:?} (timeout {dead_after:?})"
+    );
+    // The new subscription rebuilds every book.
+    feed.quiesce(&rig).await;
+    let (wrong, invalid) = feed.audit(&rig, None);
+    assert!(
+        wrong.is_empty() && invalid.is_empty(),
+        "{wrong:?} {invalid:?}"
     );
     feed.stop().await.unwrap();
     rig.shutdown().await;

@@ -14,6 +14,13 @@
 //!   not newer than the snapshot's are dropped too.
 //! - Error codes 10 (channel error) and 25 (buffer overflow) end a subscription: its books are
 //!   invalidated and the channel is subscribed again.
+//! - A subscription can go silent while the socket stays alive (pings keep coming). When the
+//!   orderbook sid has been quiet for a while the connection task calls
+//!   [`Session::probe_books`], which asks for fresh snapshots. A probe snapshot of a valid
+//!   book whose `clock` is newer than the newest change the book has seen proves that changes
+//!   were never delivered: every book is invalidated (`Stale`) and the orderbook channel is
+//!   unsubscribed and subscribed again. Frames of the retired sid are dropped. A quiet market
+//!   answers with its current clock and nothing happens.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -98,6 +105,8 @@ struct BookState {
     valid: bool,
     /// The `clock` of the last snapshot.
     snapshot_clock: Option<u64>,
+    /// The newest `clock` applied (snapshot or delta).
+    last_clock: Option<u64>,
 }
 
 /// What handling one frame produced.
@@ -122,6 +131,10 @@ pub struct Session {
     pending: BTreeMap<u64, Channel>,
     sids: BTreeMap<u64, SidState>,
     books: BTreeMap<String, BookState>,
+    /// Markets whose next snapshot answers a liveness probe.
+    probed: BTreeSet<String>,
+    /// Sids given up on this connection; their frames are dropped.
+    retired: BTreeSet<u64>,
 }
 
 impl Session {
@@ -136,6 +149,8 @@ impl Session {
             pending: BTreeMap::new(),
             sids: BTreeMap::new(),
             books: BTreeMap::new(),
+            probed: BTreeSet::new(),
+            retired: BTreeSet::new(),
         }
     }
 
@@ -152,6 +167,11 @@ impl Session {
     /// Whether a book is currently trustworthy.
     pub fn is_book_valid(&self, ticker: &str) -> bool {
         self.books.get(ticker).is_some_and(|book| book.valid)
+    }
+
+    /// The channel subscribed under `sid` on this connection, if any.
+    pub fn channel_of(&self, sid: u64) -> Option<Channel> {
+        self.sids.get(&sid).map(|state| state.channel)
     }
 
     /// The last sequence number seen on a sid.
@@ -194,6 +214,8 @@ impl Session {
         self.next_command_id = 1;
         self.pending.clear();
         self.sids.clear();
+        self.probed.clear();
+        self.retired.clear();
         let channels: Vec<Channel> = self.channels.iter().copied().collect();
         channels
             .into_iter()
@@ -205,6 +227,7 @@ impl Session {
     pub fn on_disconnected(&mut self) -> Vec<Event> {
         self.pending.clear();
         self.sids.clear();
+        self.probed.clear();
         self.invalidate_books(None, BookInvalidation::Reconnect)
     }
 
@@ -354,6 +377,11 @@ impl Session {
             _ => {}
         }
 
+        if message.sid().is_some_and(|sid| self.retired.contains(&sid)) {
+            step.dropped += 1;
+            return step;
+        }
+
         // Sequence check for anything carrying (sid, seq).
         let mut gap = false;
         if let (Some(sid), Some(seq)) = (message.sid(), message.seq()) {
@@ -404,10 +432,25 @@ impl Session {
         };
         match normalized {
             NormalizedWs::Snapshot(snapshot) => {
+                let answers_probe = self.probed.remove(&snapshot.ticker);
                 let book = self.books.entry(snapshot.ticker.clone()).or_default();
+                let newer_than_seen = match (book.last_clock, snapshot.clock) {
+                    (Some(seen), Some(now)) => now > seen,
+                    _ => false,
+                };
+                let missed_changes = answers_probe && book.valid && newer_than_seen;
                 book.valid = true;
                 book.snapshot_clock = snapshot.clock;
+                book.last_clock = snapshot.clock;
+                let ticker = snapshot.ticker.clone();
                 step.events.push(Event::BookSnapshot(snapshot));
+                if missed_changes {
+                    tracing::warn!(
+                        %ticker,
+                        "orderbook subscription went silent (changes never delivered); resubscribing"
+                    );
+                    self.restart_book_subscription(message.sid(), &mut step);
+                }
             }
             NormalizedWs::Delta(delta) => {
                 let book = self.books.get(&delta.ticker).copied().unwrap_or_default();
@@ -415,6 +458,12 @@ impl Session {
                 if !book.valid || stale {
                     step.dropped += 1;
                 } else {
+                    if let (Some(state), Some(clock)) =
+                        (self.books.get_mut(&delta.ticker), delta.clock)
+                    {
+                        state.last_clock =
+                            Some(state.last_clock.map_or(clock, |seen| seen.max(clock)));
+                    }
                     step.events.push(Event::BookDelta(delta));
                 }
             }
@@ -425,6 +474,43 @@ impl Session {
             NormalizedWs::Lifecycle(change) => step.events.push(Event::Lifecycle(change)),
         }
         step
+    }
+
+    /// A liveness probe of the orderbook subscription (call when it has been quiet for a
+    /// while): asks for a fresh snapshot of every market. See the module docs for how the
+    /// answers are judged. Empty when there is no orderbook subscription yet.
+    pub fn probe_books(&mut self) -> Vec<WsCommand> {
+        let Some(sid) = self.sid_of(Channel::OrderbookDelta) else {
+            return Vec::new();
+        };
+        if self.markets.is_empty() {
+            return Vec::new();
+        }
+        self.probed = self.markets.clone();
+        let id = self.command_id();
+        let refs: Vec<&str> = self.markets.iter().map(String::as_str).collect();
+        vec![WsCommand::update_subscription(
+            id,
+            sid,
+            UpdateAction::GetSnapshot,
+            &refs,
+        )]
+    }
+
+    /// Gives up on the orderbook subscription `sid`: every book becomes invalid (`Stale`),
+    /// the sid is unsubscribed and retired, and the channel is subscribed again.
+    fn restart_book_subscription(&mut self, sid: Option<u64>, step: &mut Step) {
+        step.events
+            .extend(self.invalidate_books(None, BookInvalidation::Stale));
+        self.probed.clear();
+        if let Some(sid) = sid {
+            self.sids.remove(&sid);
+            self.retired.insert(sid);
+            let id = self.command_id();
+            step.commands.push(WsCommand::unsubscribe(id, &[sid]));
+        }
+        step.commands
+            .extend(self.subscribe_command(Channel::OrderbookDelta));
     }
 
     /// Invalidates every book of an orderbook sid and asks for fresh snapshots.

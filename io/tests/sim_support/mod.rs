@@ -43,8 +43,7 @@ impl Rig {
         config.key_dir = dir.path().to_path_buf();
         let handle = kalshi_sim::spawn(config).await.unwrap();
         let credentials = Arc::new(
-            ApiCredentials::from_pem_file(handle.key_id.clone(), &handle.private_key_path)
-                .unwrap(),
+            ApiCredentials::from_pem_file(handle.key_id.clone(), &handle.private_key_path).unwrap(),
         );
         let endpoints = Endpoints::custom(&handle.base_url, &handle.ws_url).unwrap();
         Rig {
