@@ -1,0 +1,88 @@
+//! `kalshi-bot record`: journal market data only — listings, book snapshots and deltas, public
+//! trades, lifecycle changes — for later backtests. The engine runs beside it so the journal
+//! replays like any other run, but it is never reconciled, so it never quotes, and the command
+//! sink refuses anything it might produce: no order can leave this command. Because of that,
+//! `--live` needs no `--i-understand-risk` here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgGroup, Args};
+
+use super::sim_exchange::parse_duration;
+use super::trading_args::{
+    ConfigArgs, ExchangeArgs, SimArgs, apply_journal_dir, prepare, tokio_runtime,
+};
+use crate::config::validate_engine;
+use crate::exit_code::Refusal;
+use crate::runtime::startup::{MarketSelection, Purpose, RunOptions, run as run_session};
+
+/// Options of `record`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("venue").required(true).args(["sim", "demo", "live"])))]
+#[command(group(ArgGroup::new("which").required(true).args(["markets", "top"])))]
+pub struct RecordArgs {
+    /// Markets to record, comma-separated (T1,T2,…).
+    #[arg(long, value_delimiter = ',', value_name = "TICKERS")]
+    pub markets: Vec<String>,
+    /// Record the scanner's best N markets at startup.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Stop after this long; records until Ctrl-C when omitted.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Which exchange.
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+    /// Local exchange knobs.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// The run directory (default ./journal/<run_id>/).
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Configuration file and overrides.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Journal raw WebSocket frames beside the normalized events.
+    #[arg(long)]
+    pub capture_raw: bool,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
+    let prepared = prepare(&args.exchange, &args.config, true)?;
+    let mut loaded = prepared.loaded;
+    args.sim.apply(&mut loaded);
+    if args.capture_raw {
+        loaded.runtime.capture_raw_frames = true;
+    }
+    let journal_dir = apply_journal_dir(&mut loaded, args.journal_dir.as_ref());
+    validate_engine(&loaded.engine).map_err(|error| Refusal::new(error.to_string()))?;
+    let markets = match args.top {
+        Some(0) => return Err(Refusal::new("--top must be at least 1").into()),
+        Some(count) => MarketSelection::Top(count),
+        None => {
+            let tickers: Vec<String> = args
+                .markets
+                .iter()
+                .map(|ticker| ticker.trim().to_string())
+                .filter(|ticker| !ticker.is_empty())
+                .collect();
+            if tickers.is_empty() {
+                return Err(Refusal::new("--markets needs at least one ticker").into());
+            }
+            MarketSelection::Tickers(tickers)
+        }
+    };
+    let options = RunOptions {
+        purpose: Purpose::Record { markets },
+        target: prepared.target,
+        key: prepared.key,
+        engine: loaded.engine,
+        runtime: loaded.runtime,
+        sim: loaded.sim,
+        duration: args.duration,
+        journal_dir,
+    };
+    tokio_runtime()?.block_on(run_session(options))
+}

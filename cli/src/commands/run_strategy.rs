@@ -1,0 +1,100 @@
+//! `kalshi-bot run-strategy`: trade with the engine's strategy against the local exchange
+//! (`--sim`), Kalshi's demo (`--demo`) or production (`--live --i-understand-risk`), journaling
+//! every input and decision. See `runtime::startup` for the order of operations and
+//! `exit_code` for what the exit code means.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgGroup, Args, ValueEnum};
+
+use super::sim_exchange::parse_duration;
+use super::trading_args::{
+    ConfigArgs, ExchangeArgs, SimArgs, apply_journal_dir, prepare, tokio_runtime,
+};
+use crate::config::validate_engine;
+use crate::exit_code::Refusal;
+use crate::runtime::resume::ResumeFrom;
+use crate::runtime::startup::{Purpose, RunOptions, run as run_session};
+
+/// Strategies the engine can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Post-only ladders of 2–3 rungs per side inside the spread, skewed by inventory.
+    #[value(name = "maker_ladder")]
+    MakerLadder,
+}
+
+/// Options of `run-strategy`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("venue").required(true).args(["sim", "demo", "live"])))]
+pub struct RunStrategyArgs {
+    /// The strategy to run.
+    #[arg(long, value_enum)]
+    pub strategy: StrategyArg,
+    /// Which exchange.
+    #[command(flatten)]
+    pub exchange: ExchangeArgs,
+    /// Stop after this long (e.g. 30s, 10m, 2h); runs until Ctrl-C when omitted.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Most markets quoted at once (engine.quoted_markets_max).
+    #[arg(long, value_name = "N")]
+    pub markets: Option<u32>,
+    /// Local exchange knobs.
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// The run directory (default ./journal/<run_id>/).
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Configuration file and overrides.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Restore the risk state (e.g. a HALT) from this run directory instead of the newest run
+    /// of the same environment in the journal root.
+    #[arg(long, value_name = "DIR", conflicts_with = "fresh_risk_state")]
+    pub resume_from: Option<PathBuf>,
+    /// Start with a fresh risk state, ignoring previous runs.
+    #[arg(long)]
+    pub fresh_risk_state: bool,
+    /// Exit with code 4 when positions remain open at the end.
+    #[arg(long)]
+    pub require_flat: bool,
+    /// Journal raw WebSocket frames beside the normalized events.
+    #[arg(long)]
+    pub capture_raw: bool,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
+    let prepared = prepare(&args.exchange, &args.config, false)?;
+    let mut loaded = prepared.loaded;
+    args.sim.apply(&mut loaded);
+    if let Some(markets) = args.markets {
+        loaded.engine.quoted_markets_max = markets;
+    }
+    if args.capture_raw {
+        loaded.runtime.capture_raw_frames = true;
+    }
+    let journal_dir = apply_journal_dir(&mut loaded, args.journal_dir.as_ref());
+    validate_engine(&loaded.engine).map_err(|error| Refusal::new(error.to_string()))?;
+    let resume = match (&args.resume_from, args.fresh_risk_state) {
+        (_, true) => ResumeFrom::Fresh,
+        (Some(dir), false) => ResumeFrom::Dir(dir.clone()),
+        (None, false) => ResumeFrom::Newest,
+    };
+    let options = RunOptions {
+        purpose: Purpose::Trade {
+            require_flat: args.require_flat,
+            resume,
+        },
+        target: prepared.target,
+        key: prepared.key,
+        engine: loaded.engine,
+        runtime: loaded.runtime,
+        sim: loaded.sim,
+        duration: args.duration,
+        journal_dir,
+    };
+    tokio_runtime()?.block_on(run_session(options))
+}

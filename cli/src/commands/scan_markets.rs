@@ -1,0 +1,401 @@
+//! `kalshi-bot scan-markets`: one `GET /markets` sweep (1000 per page, every page of the
+//! cursor chain, progress on stderr), the engine's scanner, and a ranked table or JSON report.
+//! Public endpoints only: no credentials needed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use kalshi_core::fixed::{Count, Price};
+use kalshi_core::market_scanner::{RankBy, ScanReport, ScanRow, scan_listings};
+use kalshi_io::data_rest::queries::MarketStatusFilter;
+use kalshi_io::data_rest::{RestClient, RestConfig};
+use kalshi_io::env::{Endpoints, Environment};
+use kalshi_io::ratelimit::RateLimiter;
+use serde::Serialize;
+
+use super::sim_exchange::parse_duration;
+use super::trading_args::{ConfigArgs, SimArgs, tokio_runtime};
+use crate::config::{self, EngineProfile};
+use crate::exit_code::{EXIT_OK, Refusal};
+use crate::runtime::clock::{NS_PER_S, now_ns};
+use crate::runtime::local_exchange::LocalExchange;
+use crate::runtime::market_data::{Listing, fetch_listing};
+
+/// Ranking keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RankByArg {
+    /// Liquidity score (trades, volume, depth, tightness).
+    Liquidity,
+    /// How easy it is to rest maker orders (room inside the spread, queue turnover).
+    MakerEase,
+    /// Tightest spread in ticks first.
+    Tightness,
+}
+
+impl From<RankByArg> for RankBy {
+    fn from(rank: RankByArg) -> RankBy {
+        match rank {
+            RankByArg::Liquidity => RankBy::Liquidity,
+            RankByArg::MakerEase => RankBy::MakerEase,
+            RankByArg::Tightness => RankBy::Tightness,
+        }
+    }
+}
+
+/// Which markets the sweep asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    /// `status=open` (tradable now).
+    Open,
+    /// Every status.
+    All,
+}
+
+/// Options of `scan-markets`.
+#[derive(Debug, Args)]
+pub struct ScanMarketsArgs {
+    /// How many ranked markets to show.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub top: usize,
+    /// Print a JSON report instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Evaluate time filters at this instant: RFC 3339 (2025-03-22T06:00:00Z) or Unix seconds.
+    #[arg(long, value_parser = parse_as_of, value_name = "TIME")]
+    pub as_of: Option<i64>,
+    /// Least 24 h volume, contracts.
+    #[arg(long, value_parser = parse_count, value_name = "CONTRACTS")]
+    pub min_volume_24h: Option<Count>,
+    /// Least open interest, contracts.
+    #[arg(long, value_parser = parse_count, value_name = "CONTRACTS")]
+    pub min_open_interest: Option<Count>,
+    /// Widest spread in ticks of the market's grid.
+    #[arg(long, value_name = "TICKS")]
+    pub max_spread_ticks: Option<i64>,
+    /// Widest spread in dollars (e.g. 0.05).
+    #[arg(long, value_parser = parse_price, value_name = "DOLLARS")]
+    pub max_spread_dollars: Option<Price>,
+    /// Least time to close (e.g. 1h, 30m).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub min_time_to_close: Option<Duration>,
+    /// Ranking key.
+    #[arg(long, value_enum)]
+    pub rank_by: Option<RankByArg>,
+    /// Which markets to ask for.
+    #[arg(long, value_enum, default_value_t = StatusArg::Open)]
+    pub status: StatusArg,
+    /// Also list the dropped markets (JSON) or a count per reason (table).
+    #[arg(long)]
+    pub include_dropped: bool,
+    /// REST base URL (default Kalshi production; public endpoints only).
+    #[arg(long, value_name = "URL")]
+    pub api_base: Option<String>,
+    /// Scan Kalshi's demo exchange.
+    #[arg(long, conflicts_with = "sim")]
+    pub demo: bool,
+    /// Start the local exchange in-process and scan it.
+    #[arg(long, conflicts_with = "api_base")]
+    pub sim: bool,
+    /// Local exchange knobs.
+    #[command(flatten)]
+    pub sim_args: SimArgs,
+    /// Configuration file (its [engine.scanner] thresholds) and overrides.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Parses `--as-of`: RFC 3339 or Unix seconds.
+pub fn parse_as_of(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<i64>() {
+        return seconds
+            .checked_mul(NS_PER_S)
+            .ok_or_else(|| format!("{text} seconds is out of range"));
+    }
+    kalshi_io::time::parse_rfc3339_ns(text)
+        .map_err(|error| format!("{text:?} is neither Unix seconds nor RFC 3339 ({error})"))
+}
+
+fn parse_count(text: &str) -> Result<Count, String> {
+    Count::parse(text.trim()).map_err(|error| format!("{text:?}: {error}"))
+}
+
+fn parse_price(text: &str) -> Result<Price, String> {
+    Price::parse(text.trim()).map_err(|error| format!("{text:?}: {error}"))
+}
+
+/// The JSON report.
+#[derive(Debug, Serialize)]
+pub struct ScanJson<'a> {
+    /// The instant the time filters were evaluated at, RFC 3339.
+    pub as_of: String,
+    /// The same, Unix ns.
+    pub as_of_ns: i64,
+    /// Pages read from the cursor chain.
+    pub pages: usize,
+    /// Markets listed (normalized).
+    pub markets: usize,
+    /// Listing entries that could not be normalized.
+    pub unreadable: usize,
+    /// Markets that passed every filter.
+    pub passed: usize,
+    /// Markets filtered out.
+    pub dropped: usize,
+    /// Dropped markets per failed filter (a market may count under several).
+    pub dropped_by_reason: BTreeMap<&'static str, usize>,
+    /// The best `--top` markets, best first.
+    pub ranked: &'a [ScanRow],
+    /// Every dropped market (with `--include-dropped`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped_rows: Option<&'a [ScanRow]>,
+}
+
+/// Counts dropped markets per failed filter.
+pub fn dropped_by_reason(report: &ScanReport) -> BTreeMap<&'static str, usize> {
+    let mut counts = BTreeMap::new();
+    for row in &report.dropped {
+        for reason in row.reasons.iter().filter(|reason| reason.is_failure()) {
+            *counts.entry(reason.as_str()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// `2d03h`, `5h12m`, `45m`, `closed`, `-`.
+pub fn format_time_to_close(ns: Option<i64>) -> String {
+    let Some(ns) = ns else {
+        return "-".to_string();
+    };
+    if ns <= 0 {
+        return "closed".to_string();
+    }
+    let minutes = ns / (60 * NS_PER_S);
+    let (days, hours, mins) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
+    if days > 0 {
+        format!("{days}d{hours:02}h")
+    } else if hours > 0 {
+        format!("{hours}h{mins:02}m")
+    } else {
+        format!("{mins}m")
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+fn price_or_dash(price: Option<Price>) -> String {
+    price.map_or_else(|| "-".to_string(), |price| price.to_string())
+}
+
+/// The ranked table.
+pub fn table(rows: &[ScanRow]) -> String {
+    let mut text = format!(
+        "{:>3}  {:<34} {:<28} {:>6} {:>6} {:>6} {:>15} {:>10} {:>10} {:>8} {:>6}  {}\n",
+        "#",
+        "TICKER",
+        "TITLE",
+        "BID",
+        "ASK",
+        "SPREAD",
+        "DEPTH BID/ASK",
+        "VOL 24H",
+        "OPEN INT",
+        "CLOSES",
+        "SCORE",
+        "REASONS"
+    );
+    for (rank, row) in rows.iter().enumerate() {
+        let spread = row
+            .spread_ticks
+            .map_or_else(|| "-".to_string(), |ticks| format!("{ticks}t"));
+        let reasons: Vec<&str> = row.reasons.iter().map(|reason| reason.as_str()).collect();
+        text.push_str(&format!(
+            "{:>3}  {:<34} {:<28} {:>6} {:>6} {:>6} {:>15} {:>10} {:>10} {:>8} {:>6.1}  {}\n",
+            rank + 1,
+            truncate(&row.ticker, 34),
+            truncate(&row.title, 28),
+            price_or_dash(row.yes_bid),
+            price_or_dash(row.yes_ask),
+            spread,
+            format!("{}/{}", row.bid_size, row.ask_size),
+            row.volume_24h.to_string(),
+            row.open_interest.to_string(),
+            format_time_to_close(row.time_to_close_ns),
+            row.liquidity_score,
+            reasons.join(",")
+        ));
+    }
+    text
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
+    let profile = if args.sim {
+        EngineProfile::LocalExchange
+    } else {
+        EngineProfile::Exchange
+    };
+    let mut loaded = config::load(args.config.config.as_deref(), &args.config.set, profile)
+        .map_err(|error| Refusal::new(error.to_string()))?;
+    args.sim_args.apply(&mut loaded);
+    let scanner = &mut loaded.engine.scanner;
+    if let Some(volume) = args.min_volume_24h {
+        scanner.volume_24h_min = volume;
+    }
+    if let Some(open_interest) = args.min_open_interest {
+        scanner.open_interest_min = open_interest;
+    }
+    if let Some(ticks) = args.max_spread_ticks {
+        scanner.spread_ticks_max = Some(ticks);
+    }
+    if let Some(dollars) = args.max_spread_dollars {
+        scanner.spread_micros_max = Some(dollars.micros());
+    }
+    if let Some(duration) = args.min_time_to_close {
+        scanner.time_to_close_min_ns = i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX);
+    }
+    if let Some(rank) = args.rank_by {
+        scanner.rank_by = rank.into();
+    }
+    let scanner = *scanner;
+    let environment = if args.demo {
+        Environment::Demo
+    } else {
+        Environment::Production
+    };
+    let endpoints = if args.sim {
+        None
+    } else {
+        Some(
+            environment
+                .endpoints()
+                .with_overrides(
+                    args.api_base
+                        .as_deref()
+                        .or(loaded.runtime.api_base.as_deref()),
+                    None,
+                )
+                .map_err(|error| Refusal::new(error.to_string()))?,
+        )
+    };
+    let status = match args.status {
+        StatusArg::Open => Some(MarketStatusFilter::Open),
+        StatusArg::All => None,
+    };
+    let sim_settings = loaded.sim.clone();
+    let listing = tokio_runtime()?.block_on(async move {
+        let local = match endpoints {
+            Some(_) => None,
+            None => Some(LocalExchange::start(&sim_settings).await?),
+        };
+        let endpoints = match (&endpoints, &local) {
+            (Some(endpoints), _) => endpoints.clone(),
+            (None, Some(local)) => Endpoints::custom(local.base_url(), local.ws_url())
+                .context("the local exchange's URLs")?,
+            (None, None) => anyhow::bail!("no endpoints"),
+        };
+        let limiter = std::sync::Arc::new(RateLimiter::for_tier(
+            kalshi_io::ratelimit::UsageTier::Basic,
+        ));
+        let rest = RestClient::new(RestConfig::new(endpoints), None, Some(limiter))
+            .context("building the REST client")?;
+        let listing = fetch_listing(&rest, status, |pages, markets| {
+            eprintln!("GET /markets: page {pages} read, {markets} markets so far");
+        })
+        .await;
+        if let Some(local) = local {
+            local.stop().await;
+        }
+        listing
+    })?;
+    let as_of_ns = args.as_of.unwrap_or_else(now_ns);
+    print_report(&args, &listing, &scanner, as_of_ns)?;
+    Ok(EXIT_OK)
+}
+
+fn print_report(
+    args: &ScanMarketsArgs,
+    listing: &Listing,
+    scanner: &kalshi_core::market_scanner::ScannerConfig,
+    as_of_ns: i64,
+) -> anyhow::Result<()> {
+    let report = scan_listings(&listing.markets, &BTreeSet::new(), scanner, as_of_ns);
+    let shown = &report.ranked[..report.ranked.len().min(args.top)];
+    if args.json {
+        let json = ScanJson {
+            as_of: kalshi_io::time::format_rfc3339_seconds(as_of_ns),
+            as_of_ns,
+            pages: listing.pages,
+            markets: listing.markets.len(),
+            unreadable: listing.unreadable,
+            passed: report.ranked.len(),
+            dropped: report.dropped.len(),
+            dropped_by_reason: dropped_by_reason(&report),
+            ranked: shown,
+            dropped_rows: args.include_dropped.then_some(report.dropped.as_slice()),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).context("encoding the report")?
+        );
+    } else {
+        print!("{}", table(shown));
+        println!(
+            "{} markets from {} pages at {}: {} passed, {} dropped (showing {})",
+            listing.markets.len(),
+            listing.pages,
+            kalshi_io::time::format_rfc3339_seconds(as_of_ns),
+            report.ranked.len(),
+            report.dropped.len(),
+            shown.len()
+        );
+        if args.include_dropped {
+            for (reason, count) in dropped_by_reason(&report) {
+                println!("  dropped {reason}: {count}");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_of_takes_unix_seconds_or_rfc3339() {
+        assert_eq!(parse_as_of("1742623200"), Ok(1_742_623_200 * NS_PER_S));
+        assert_eq!(
+            parse_as_of("2025-03-22T06:00:00Z"),
+            Ok(1_742_623_200 * NS_PER_S)
+        );
+        assert!(parse_as_of("yesterday").is_err());
+    }
+
+    #[test]
+    fn time_to_close_reads_at_a_glance() {
+        assert_eq!(format_time_to_close(None), "-");
+        assert_eq!(format_time_to_close(Some(-5)), "closed");
+        assert_eq!(format_time_to_close(Some(45 * 60 * NS_PER_S)), "45m");
+        assert_eq!(
+            format_time_to_close(Some(5 * 3600 * NS_PER_S + 720 * NS_PER_S)),
+            "5h12m"
+        );
+        assert_eq!(format_time_to_close(Some(51 * 3600 * NS_PER_S)), "2d03h");
+    }
+
+    #[test]
+    fn long_titles_are_cut_with_an_ellipsis() {
+        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate("abcdefghijkl", 5), "abcd…");
+    }
+}

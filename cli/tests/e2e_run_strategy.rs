@@ -1,0 +1,426 @@
+//! End-to-end: the built binary trades the in-process local exchange, and records from it.
+//!
+//! `run-strategy --strategy maker_ladder --sim --duration 20s` must scan, quote post-only
+//! ladders, get filled by the synthetic flow, shut down with no resting order of ours, and
+//! leave a journal that `kalshi-bot journal verify` accepts and that replays to the identical
+//! output stream. The safety refusals must happen before any network traffic.
+
+use std::io::Read as _;
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use kalshi_core::commands::Command as EngineCommand;
+use kalshi_core::decision::Decision;
+use kalshi_core::engine::Engine;
+use kalshi_core::events::Event;
+use kalshi_core::side::BookSide;
+use kalshi_journal::typed_reader::read_all_records;
+use kalshi_journal::{JournalRecord, SequencedRecord};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
+
+/// Lively synthetic flow for a short run: few markets, frequent orders, a fast-moving hidden
+/// probability, so resting quotes get traded through within seconds.
+const LIVELY_SIM: [&str; 14] = [
+    "--sim-markets",
+    "8",
+    "--set",
+    "sim.noise_orders_per_hour=14400",
+    "--set",
+    "sim.noise_cancels_per_hour=12000",
+    "--set",
+    "sim.informed_checks_per_hour=3600",
+    "--set",
+    "sim.drift_sigma_per_sqrt_hour=6",
+    "--set",
+    "sim.noise_offset_max=0.03",
+    "--sim-warmup",
+    "600",
+];
+
+/// Runs the binary with a hard time limit; returns its output.
+fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("KALSHI_API_KEY_ID")
+        .env_remove("KALSHI_PRIVATE_KEY_PATH")
+        .env_remove("KALSHI_PRIVATE_KEY_PEM")
+        .env_remove("KALSHI_KEY_ENVIRONMENT")
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        stdout.read_to_end(&mut text).unwrap();
+        text
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        stderr.read_to_end(&mut text).unwrap();
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            let _ = child.wait();
+            let err = err_reader.join().unwrap();
+            panic!(
+                "kalshi-bot did not finish within {limit:?}; stderr:\n{}",
+                String::from_utf8_lossy(&err)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+fn inputs(records: &[SequencedRecord]) -> impl Iterator<Item = &Event> {
+    records.iter().filter_map(|record| match &record.record {
+        JournalRecord::Input(envelope) => Some(&envelope.event),
+        _ => None,
+    })
+}
+
+fn commands(records: &[SequencedRecord]) -> Vec<&EngineCommand> {
+    records
+        .iter()
+        .filter_map(|record| match &record.record {
+            JournalRecord::OutputCommand { command, .. } => Some(command),
+            _ => None,
+        })
+        .collect()
+}
+
+fn decisions(records: &[SequencedRecord]) -> impl Iterator<Item = &Decision> {
+    records.iter().filter_map(|record| match &record.record {
+        JournalRecord::OutputDecision { decision, .. } => Some(decision),
+        _ => None,
+    })
+}
+
+#[test]
+fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("journal").join("run-1");
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args(["--duration", "20s", "--seed", "3", "--journal-dir"])
+            .arg(&run_dir)
+            .args(LIVELY_SIM),
+        Duration::from_secs(150),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stdout.contains("resting orders  : 0 of ours"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "kalshi-bot replay --journal {} --verify",
+            run_dir.display()
+        )),
+        "{stdout}"
+    );
+
+    // The journal verifies with the CLI's own verifier.
+    let verify = Command::new(BIN)
+        .args(["journal", "verify"])
+        .arg(&run_dir)
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "journal verify: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+
+    let records = read_all_records(&run_dir).unwrap();
+    assert!(matches!(records[0].record, JournalRecord::RunStarted(_)));
+    assert!(matches!(
+        records.last().unwrap().record,
+        JournalRecord::RunEnded { .. }
+    ));
+
+    // Startup order: config, exchange status, listing (scanner), snapshots, reconciliation,
+    // and only then orders.
+    let events: Vec<&Event> = inputs(&records).collect();
+    assert!(matches!(events[0], Event::Config(_)));
+    let listing = events
+        .iter()
+        .position(|event| matches!(event, Event::MarketListing(_)))
+        .expect("a market listing");
+    let reconciled = events
+        .iter()
+        .position(|event| matches!(event, Event::Reconciled { .. }))
+        .expect("a reconciliation");
+    let first_snapshot = events
+        .iter()
+        .position(|event| matches!(event, Event::BookSnapshot(_)))
+        .expect("book snapshots");
+    assert!(listing < first_snapshot && first_snapshot < reconciled);
+    let first_place_seq = records
+        .iter()
+        .find(|record| {
+            matches!(
+                record.record,
+                JournalRecord::OutputCommand {
+                    command: EngineCommand::Place(_),
+                    ..
+                }
+            )
+        })
+        .map(|record| record.seq)
+        .expect("orders were placed");
+    let reconciled_seq = records
+        .iter()
+        .find(|record| {
+            matches!(&record.record, JournalRecord::Input(envelope) if matches!(envelope.event, Event::Reconciled { .. }))
+        })
+        .unwrap()
+        .seq;
+    assert!(reconciled_seq < first_place_seq);
+    let universe = decisions(&records)
+        .find_map(|decision| match decision {
+            Decision::UniverseSelected { quoted, .. } => Some(quoted.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(!universe.is_empty(), "the scanner chose markets to quote");
+
+    // Post-only ladders: every create is post-only, and some quote has two rungs on a side.
+    let places: Vec<_> = commands(&records)
+        .into_iter()
+        .filter_map(|command| match command {
+            EngineCommand::Place(order) => Some(order),
+            _ => None,
+        })
+        .collect();
+    assert!(places.len() >= 6, "{} places", places.len());
+    assert!(places.iter().all(|order| order.post_only));
+    let ladder = decisions(&records).any(|decision| match decision {
+        Decision::Quote(quote) => [BookSide::Bid, BookSide::Ask].iter().any(|side| {
+            quote
+                .quotes
+                .iter()
+                .filter(|rung| rung.side == *side)
+                .count()
+                >= 2
+        }),
+        _ => false,
+    });
+    assert!(ladder, "no quote with two rungs on one side");
+
+    // The synthetic flow filled us.
+    let fills = events
+        .iter()
+        .filter(|event| matches!(event, Event::OwnFill(_)))
+        .count();
+    assert!(fills >= 1, "no fills in the run; stdout:\n{stdout}");
+
+    // The replay crate reproduces every output byte for byte.
+    let mut source = kalshi_replay::journal_source::JournalSource::open(&run_dir).unwrap();
+    let report =
+        kalshi_replay::verify::verify(&mut source, &kalshi_replay::progress::NoProgress).unwrap();
+    assert!(report.is_match(), "{:?}", report.divergence);
+    assert!(report.run_ended);
+    assert_eq!(report.inputs_replayed as usize, events.len());
+
+    // And, independently, a fresh engine fed the journaled inputs emits the identical command
+    // stream.
+    let mut engine = Engine::new();
+    let mut replayed = Vec::new();
+    for record in &records {
+        if let JournalRecord::Input(envelope) = &record.record {
+            replayed.extend(engine.process(envelope).commands);
+        }
+    }
+    let journaled: Vec<EngineCommand> = commands(&records).into_iter().cloned().collect();
+    assert_eq!(replayed, journaled);
+}
+
+#[test]
+fn record_journals_market_data_and_never_an_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("rec");
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["record", "--sim", "--top", "3", "--duration", "6s"])
+            .args(["--sim-warmup", "300", "--journal-dir"])
+            .arg(&run_dir),
+        Duration::from_secs(90),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = read_all_records(&run_dir).unwrap();
+    assert!(commands(&records).is_empty(), "record sent commands");
+    let events: Vec<&Event> = inputs(&records).collect();
+    let snapshots = events
+        .iter()
+        .filter(|event| matches!(event, Event::BookSnapshot(_)))
+        .count();
+    let deltas = events
+        .iter()
+        .filter(|event| matches!(event, Event::BookDelta(_)))
+        .count();
+    assert!(snapshots >= 3, "{snapshots} snapshots");
+    assert!(deltas >= 1, "no book deltas recorded");
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, Event::Reconciled { .. } | Event::OwnFill(_))),
+        "record must not reconcile or see account data"
+    );
+    let mut source = kalshi_replay::journal_source::JournalSource::open(&run_dir).unwrap();
+    let report =
+        kalshi_replay::verify::verify(&mut source, &kalshi_replay::progress::NoProgress).unwrap();
+    assert!(report.is_match(), "{:?}", report.divergence);
+}
+
+/// A loopback listener that counts connections (to prove nothing was sent).
+fn counting_listener() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if stream.is_ok() {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    (format!("http://{addr}/trade-api/v2"), count)
+}
+
+fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    for name in [
+        "KALSHI_API_KEY_ID",
+        "KALSHI_PRIVATE_KEY_PATH",
+        "KALSHI_PRIVATE_KEY_PEM",
+        "KALSHI_KEY_ENVIRONMENT",
+    ] {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains("refusing to start"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn unsafe_settings_are_refused_before_any_traffic() {
+    let base = ["run-strategy", "--strategy", "maker_ladder"];
+    let stderr = refused(&[&base[..], &["--live"]].concat(), &[]);
+    assert!(stderr.contains("--i-understand-risk"), "{stderr}");
+
+    let stderr = refused(
+        &[
+            &base[..],
+            &["--live", "--i-understand-risk", "--api-base"],
+            &["https://demo-api.kalshi.co/trade-api/v2"],
+        ]
+        .concat(),
+        &[],
+    );
+    assert!(stderr.contains("demo"), "{stderr}");
+
+    let stderr = refused(
+        &[&base[..], &["--live", "--i-understand-risk"]].concat(),
+        &[("KALSHI_KEY_ENVIRONMENT", "demo")],
+    );
+    assert!(stderr.contains("declared for the demo"), "{stderr}");
+
+    // A demo run against a local endpoint with a production key, and one with a key file
+    // others can read: refused, and the endpoint never sees a connection.
+    let (api_base, connections) = counting_listener();
+    let ws_url = api_base
+        .replace("http://", "ws://")
+        .replace("/trade-api/v2", "/trade-api/ws/v2");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let key_path = key.to_str().unwrap();
+    let demo = [
+        &base[..],
+        &[
+            "--demo",
+            "--duration",
+            "1s",
+            "--api-base",
+            &api_base,
+            "--ws-url",
+            &ws_url,
+        ],
+    ]
+    .concat();
+    let stderr = refused(
+        &demo,
+        &[
+            ("KALSHI_API_KEY_ID", "key-1"),
+            ("KALSHI_PRIVATE_KEY_PATH", key_path),
+            ("KALSHI_KEY_ENVIRONMENT", "production"),
+        ],
+    );
+    assert!(stderr.contains("declared for production"), "{stderr}");
+    let stderr = refused(
+        &demo,
+        &[
+            ("KALSHI_API_KEY_ID", "key-1"),
+            ("KALSHI_PRIVATE_KEY_PATH", key_path),
+        ],
+    );
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+    let stderr = refused(&demo, &[]);
+    assert!(stderr.contains("needs an API key"), "{stderr}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(connections.load(Ordering::SeqCst), 0);
+
+    // A misspelt config field is refused by name.
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[engine.strategy]\nrungs_per_sidee = 2\n").unwrap();
+    let stderr = refused(
+        &[&base[..], &["--sim", "--config", config.to_str().unwrap()]].concat(),
+        &[],
+    );
+    assert!(
+        stderr.contains("engine.strategy.rungs_per_sidee"),
+        "{stderr}"
+    );
+}
