@@ -12,6 +12,8 @@
 //!   at once (one `BookInvalidated` per market) and a `get_snapshot` is requested for them.
 //!   Deltas for an invalid book are dropped; after the fresh snapshot, deltas whose `clock` is
 //!   not newer than the snapshot's are dropped too.
+//! - A snapshot of a market not in the session's list is dropped (counted in `dropped`), so
+//!   it never makes a book look trustworthy.
 //! - Error codes 10 (channel error) and 25 (buffer overflow) end a subscription: its books are
 //!   invalidated and the channel is subscribed again.
 //! - A subscription can go silent while the socket stays alive (pings keep coming). When the
@@ -116,7 +118,8 @@ pub struct Step {
     pub events: Vec<Event>,
     /// Commands to send on the socket, in order.
     pub commands: Vec<WsCommand>,
-    /// Frames dropped as duplicates, stale deltas or deltas for invalid books.
+    /// Frames dropped as duplicates, stale deltas, deltas for invalid books or snapshots of
+    /// markets not in the session's list.
     pub dropped: usize,
 }
 
@@ -432,6 +435,12 @@ impl Session {
         };
         match normalized {
             NormalizedWs::Snapshot(snapshot) => {
+                if !self.markets.contains(&snapshot.ticker) {
+                    // A market we do not follow (a snapshot still in flight after
+                    // `remove_markets`, or a server mistake) must not get a trusted book.
+                    step.dropped += 1;
+                    return step;
+                }
                 let answers_probe = self.probed.remove(&snapshot.ticker);
                 let book = self.books.entry(snapshot.ticker.clone()).or_default();
                 let newer_than_seen = match (book.last_clock, snapshot.clock) {
