@@ -39,6 +39,12 @@ use crate::wire::ws::{WsCommand, decode_ws_frame};
 
 pub use session::{Channel, Session, Step};
 
+/// A log filter directive every application logging at TRACE must add: tungstenite logs the
+/// whole handshake request at TRACE under this target, and that request carries the
+/// `KALSHI-ACCESS-SIGNATURE` header. Capping the target at DEBUG keeps the signature out of
+/// the logs (e.g. `EnvFilter::add_directive(LOG_DIRECTIVE_HIDE_HANDSHAKE.parse()?)`).
+pub const LOG_DIRECTIVE_HIDE_HANDSHAKE: &str = "tungstenite::handshake::client=debug";
+
 /// One normalized event from the socket.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IoEvent {
