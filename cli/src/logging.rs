@@ -2,8 +2,9 @@
 //! kept for command output such as tables, JSON reports and summaries).
 //!
 //! The level filter comes from `RUST_LOG` when set (e.g. `RUST_LOG=kalshi_io=debug`), else
-//! `info`. Secrets never reach the logs: io types redact keys in `Debug`, and nothing here
-//! formats requests.
+//! `info`. Secrets never reach the logs: io types redact keys in `Debug`, nothing here formats
+//! requests, and the WebSocket library's handshake logger (which prints the upgrade request,
+//! signature header included, at TRACE) is capped at DEBUG whatever `RUST_LOG` asks for.
 
 use std::io::IsTerminal as _;
 
@@ -20,9 +21,20 @@ pub enum LogFormat {
     Json,
 }
 
+/// The level filter: `RUST_LOG` (or `info`) with the handshake logger capped.
+fn level_filter() -> EnvFilter {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match kalshi_io::data_ws::LOG_DIRECTIVE_HIDE_HANDSHAKE.parse() {
+        Ok(directive) => filter.add_directive(directive),
+        // A constant that always parses (tested below); refuse to log at all rather than risk
+        // printing a signature if it ever stopped parsing.
+        Err(_) => EnvFilter::new("off"),
+    }
+}
+
 /// Installs the global subscriber. Call once, before anything logs.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = level_filter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
@@ -33,5 +45,20 @@ pub fn init(format: LogFormat) {
     };
     if let Err(error) = installed {
         eprintln!("logging could not be initialised: {error}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing_subscriber::filter::Directive;
+
+    #[test]
+    fn handshake_directive_parses_and_caps_the_handshake_logger() {
+        let directive: Directive = kalshi_io::data_ws::LOG_DIRECTIVE_HIDE_HANDSHAKE
+            .parse()
+            .expect("the handshake directive parses");
+        let text = directive.to_string();
+        assert!(text.starts_with("tungstenite::handshake::client"), "{text}");
+        assert!(text.ends_with("=debug"), "{text}");
     }
 }
