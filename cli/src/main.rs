@@ -5,6 +5,7 @@ mod config;
 mod credentials;
 mod exit_code;
 mod logging;
+mod progress_bar;
 mod runtime;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,14 @@ enum Commands {
     Book(commands::book::BookArgs),
     /// Trace one order's causal chain through a journal.
     Audit(commands::audit::AuditArgs),
+    /// Replay a journal: verify it reproduces bit for bit (--verify), or run its market data
+    /// through another configuration with simulated execution (--config).
+    Replay(commands::replay::ReplayArgs),
+    /// Backtest markets over recorded journals or Kalshi's REST history with simulated
+    /// execution; writes a journal, metrics and an HTML report.
+    Backtest(commands::backtest::BacktestArgs),
+    /// Turn trade or top-of-book files (CSV, Parquet) into a journal of market data.
+    Import(commands::import::ImportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +64,8 @@ fn main() -> anyhow::Result<()> {
         Commands::Ledger(args) => commands::ledger::run(args),
         Commands::Book(args) => commands::book::run(args),
         Commands::Audit(args) => commands::audit::run(args),
+        Commands::Replay(args) => commands::replay::run(args),
+        Commands::Backtest(args) => commands::backtest::run(args),
+        Commands::Import(args) => commands::import::run(args),
     }
 }

@@ -1,10 +1,13 @@
 //! One file per subcommand.
 
 pub mod audit;
+pub mod backtest;
 pub mod book;
+pub mod import;
 pub mod journal;
 pub mod ledger;
 pub mod record;
+pub mod replay;
 pub mod run_strategy;
 pub mod scan_markets;
 pub mod sim_exchange;

@@ -1,0 +1,187 @@
+//! `kalshi-bot import`: trade and top-of-book files (CSV or Parquet) turned into a journal of
+//! market-data inputs, which `backtest --journal DIR` and `replay` read like any recorded run.
+//!
+//! Formats are those of `kalshi_replay::loaders::csv` and `::parquet`, chosen by extension
+//! (`.csv`, `.parquet`). `--market` names the market: rows of other markets are skipped (and
+//! counted), and a file without a `ticker` column is taken to be entirely that market. With
+//! both `--trades` and `--top-of-book`, the two are merged by time (quotes first on ties).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+
+use kalshi_core::events::Envelope;
+use kalshi_journal::RunInfo;
+use kalshi_replay::journal_source::write_journal;
+use kalshi_replay::loaders::csv::{merge_streams, parse_top_of_book_csv, parse_trades_csv};
+use kalshi_replay::loaders::parquet::{read_top_of_book_parquet, read_trades_parquet};
+use kalshi_replay::record::ReplayRecord;
+
+/// `import` arguments.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("data").required(true).multiple(true).args(["trades", "top_of_book"])))]
+pub struct ImportArgs {
+    /// Public trades: `ts_ns,ticker,yes_price,count,taker_side[,trade_id]` (.csv or .parquet).
+    #[arg(long, value_name = "FILE")]
+    pub trades: Option<PathBuf>,
+    /// Top of book: `ts_ns,ticker,bid_price,bid_size,ask_price,ask_size` (.csv or .parquet).
+    #[arg(long = "top-of-book", value_name = "FILE")]
+    pub top_of_book: Option<PathBuf>,
+    /// The market the data belongs to.
+    #[arg(long, value_name = "TICKER")]
+    pub market: String,
+    /// The journal directory to create (must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Trades,
+    TopOfBook,
+}
+
+/// Runs `import`.
+pub fn run(args: ImportArgs) -> anyhow::Result<()> {
+    let market = args.market.trim();
+    if market.is_empty() {
+        bail!("--market is empty");
+    }
+    if args.out.exists()
+        && std::fs::read_dir(&args.out)
+            .with_context(|| format!("reading {}", args.out.display()))?
+            .next()
+            .is_some()
+    {
+        bail!(
+            "{} already exists and is not empty; choose a new --out directory",
+            args.out.display()
+        );
+    }
+    // Quotes first, so a quote and a trade at the same time show the book before the trade.
+    let mut streams = Vec::new();
+    for (path, kind) in [
+        (&args.top_of_book, Kind::TopOfBook),
+        (&args.trades, Kind::Trades),
+    ] {
+        let Some(path) = path else { continue };
+        let loaded = load(path, kind, market)?;
+        let total = loaded.len();
+        let kept: Vec<Envelope> = loaded
+            .into_iter()
+            .filter(|envelope| envelope.event.ticker() == Some(market))
+            .collect();
+        if kept.len() < total {
+            eprintln!(
+                "{}: skipped {} row(s) of other markets",
+                path.display(),
+                total - kept.len()
+            );
+        }
+        eprintln!("{}: {} row(s) of {market}", path.display(), kept.len());
+        streams.push(kept);
+    }
+    let inputs = merge_streams(streams);
+    if inputs.is_empty() {
+        bail!("no rows of {market} in the given files");
+    }
+    let mut records: Vec<ReplayRecord> = inputs.iter().cloned().map(ReplayRecord::Input).collect();
+    records.push(ReplayRecord::RunEnded {
+        reason: "import".to_string(),
+    });
+    let run = RunInfo {
+        run_id: format!("import-{market}"),
+        build_id: concat!("kalshi-bot ", env!("CARGO_PKG_VERSION")).to_string(),
+        config_hash: String::new(),
+        seed: 0,
+        environment: "import".to_string(),
+        created_ts_ns: inputs.first().map_or(0, |envelope| envelope.ts_ns),
+    };
+    let manifest = write_journal(&args.out, run, &records)
+        .with_context(|| format!("writing the journal {}", args.out.display()))?;
+    let first_ns = inputs.first().map_or(0, |envelope| envelope.ts_ns);
+    let last_ns = inputs.last().map_or(0, |envelope| envelope.ts_ns);
+    println!(
+        "imported {} input(s) of {market} ({} .. {}) into {} ({} sealed segment(s))",
+        inputs.len(),
+        kalshi_io::time::format_rfc3339_micros(first_ns),
+        kalshi_io::time::format_rfc3339_micros(last_ns),
+        args.out.display(),
+        manifest.segments.len()
+    );
+    Ok(())
+}
+
+fn load(path: &Path, kind: Kind, market: &str) -> anyhow::Result<Vec<Envelope>> {
+    let origin = path.display().to_string();
+    let extension = path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .map(str::to_ascii_lowercase);
+    let envelopes = match extension.as_deref() {
+        Some("csv") => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let text = with_ticker_column(&text, market);
+            match kind {
+                Kind::Trades => parse_trades_csv(&origin, &text)?,
+                Kind::TopOfBook => parse_top_of_book_csv(&origin, &text)?,
+            }
+        }
+        Some("parquet") => {
+            let file =
+                std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+            match kind {
+                Kind::Trades => read_trades_parquet(&origin, file, Some(market))?,
+                Kind::TopOfBook => read_top_of_book_parquet(&origin, file, Some(market))?,
+            }
+        }
+        _ => bail!(
+            "{}: unknown format; the file name must end in .csv or .parquet",
+            path.display()
+        ),
+    };
+    Ok(envelopes)
+}
+
+/// The CSV text with a `ticker` column naming `market` on every row, when it has none.
+fn with_ticker_column(text: &str, market: &str) -> String {
+    let mut lines = text.lines();
+    let Some(header) = lines.next() else {
+        return text.to_string();
+    };
+    if header.split(',').any(|name| name.trim() == "ticker") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + text.lines().count() * (market.len() + 1));
+    out.push_str(header);
+    out.push_str(",ticker\n");
+    for line in lines {
+        if !line.trim().is_empty() {
+            out.push_str(line);
+            out.push(',');
+            out.push_str(market);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csv_without_tickers_gets_the_market_on_every_row() {
+        let text = "ts_ns,yes_price,count,taker_side\n1,0.45,2,yes\n\n2,0.46,1,no\n";
+        let with = with_ticker_column(text, "KX-1");
+        assert_eq!(
+            with,
+            "ts_ns,yes_price,count,taker_side,ticker\n1,0.45,2,yes,KX-1\n\n2,0.46,1,no,KX-1\n"
+        );
+        let already = "ts_ns,ticker,yes_price\n1,KX-2,0.4\n";
+        assert_eq!(with_ticker_column(already, "KX-1"), already);
+    }
+}
