@@ -14,7 +14,7 @@ use crate::market_scanner::ScanReason;
 use crate::order_manager::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
 use crate::risk::{RiskRejection, RiskState, RiskStateRecord};
 use crate::side::BookSide;
-use crate::strategy::{RequoteReason, WithdrawReason};
+use crate::strategy::{RequoteReason, SideHeldReason, WithdrawReason};
 
 /// The risk gate's verdict on one intent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +162,18 @@ pub enum Decision {
     },
     /// An input that could not be used.
     Ignored(Ignored),
+    /// A side of a market left without quotes when quotes were re-laid, and why (so a market
+    /// that stops being quoted while a position is held says so).
+    SideHeld {
+        /// Market ticker.
+        ticker: String,
+        /// The side left unquoted.
+        side: BookSide,
+        /// Our position when the quotes were re-laid.
+        position: SignedCount,
+        /// Why.
+        reason: SideHeldReason,
+    },
 }
 
 impl Decision {
@@ -266,6 +278,16 @@ impl fmt::Display for Decision {
                 Ignored::DuplicateFill { fill_id } => write!(f, "IGNORED duplicate_fill {fill_id}"),
                 Ignored::ConfigRejected { error } => write!(f, "IGNORED config_rejected {error}"),
             },
+            Decision::SideHeld {
+                ticker,
+                side,
+                position,
+                reason,
+            } => write!(
+                f,
+                "SIDE_HELD {ticker} {} position={position} {reason}",
+                side.as_str()
+            ),
         }
     }
 }

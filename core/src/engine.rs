@@ -23,7 +23,7 @@ use crate::decision::{Decision, DroppedMarket, Ignored, QuoteDecision, RiskDecis
 use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for};
 use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKind, TimerKind};
 use crate::fees::Liquidity;
-use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price};
+use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
 use crate::market_data::MarketStatus;
 use crate::market_scanner::scan_listings;
 use crate::market_state::MarketStateConfig;
@@ -34,7 +34,9 @@ use crate::risk::{Risk, RiskState, RiskView, ScopeExposure};
 use crate::side::BookSide;
 use crate::signals::Signals;
 use crate::strategy::maker_ladder::MakerLadder;
-use crate::strategy::{ExitOrder, QuoteContext, QuotePlan, Strategy, WithdrawReason};
+use crate::strategy::{
+    ExitOrder, QuoteContext, QuotePlan, SideHeldReason, Strategy, WithdrawReason,
+};
 use crate::universe::{MarketIndex, Universe};
 
 /// What one step produced.
@@ -623,7 +625,12 @@ impl Engine {
         };
         let strategy = self.strategy.as_mut()?;
         let plan = strategy.plan(&context);
-        if let QuotePlan::Quote { reason, quotes } = &plan {
+        if let QuotePlan::Quote {
+            reason,
+            quotes,
+            held,
+        } = &plan
+        {
             let mut passed = Vec::new();
             for quote in quotes {
                 let inputs = EvInputs {
@@ -652,6 +659,25 @@ impl Engine {
                 position,
                 quotes: passed.clone(),
             }));
+            for held in held {
+                out.decide(Decision::SideHeld {
+                    ticker: ticker.to_string(),
+                    side: held.side,
+                    position,
+                    reason: held.reason,
+                });
+            }
+            if let Some(reducing) = reducing_side(position)
+                && quotes.iter().any(|quote| quote.side == reducing)
+                && !passed.iter().any(|quote| quote.side == reducing)
+            {
+                out.decide(Decision::SideHeld {
+                    ticker: ticker.to_string(),
+                    side: reducing,
+                    position,
+                    reason: SideHeldReason::ReducingBelowMinEdge,
+                });
+            }
             self.desired.insert(index, passed);
         }
         Some(plan)
@@ -890,6 +916,15 @@ impl Engine {
             true,
         );
         self.submit(order, ts_ns, out);
+    }
+}
+
+/// The side whose fills would reduce `position` (none when flat).
+fn reducing_side(position: SignedCount) -> Option<BookSide> {
+    match position.centi() {
+        0 => None,
+        centi if centi > 0 => Some(BookSide::Ask),
+        _ => Some(BookSide::Bid),
     }
 }
 

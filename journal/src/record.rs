@@ -448,6 +448,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::Reconciled(_) => "reconciled",
         Decision::PositionDrift { .. } => "position_drift",
         Decision::Ignored(_) => "ignored",
+        Decision::SideHeld { .. } => "side_held",
     }
 }
 
@@ -565,6 +566,12 @@ fn decision_index(decision: &Decision) -> RecordIndex {
             .side(fill.side)
             .price(fill.yes_price)
             .count(fill.count.centi()),
+        Decision::SideHeld {
+            ticker,
+            side,
+            position,
+            ..
+        } => base.market(ticker).side(*side).count(position.centi()),
         _ => base,
     }
 }

@@ -6,8 +6,19 @@
 //!   ask and asks strictly above the best bid, so no rung can cross; every price is on the
 //!   market's tick grid.
 //! - **Sizes.** `base_size + depth_fraction × visible same-side depth`, capped at `size_cap`;
-//!   the side that would add to inventory shrinks linearly to zero at `inventory_soft_limit`.
-//!   Whole contracts unless the market trades fractions.
+//!   the side that would add to inventory shrinks linearly to zero at `inventory_soft_limit`
+//!   (the plan then names that side as held, journaled as a `SideHeld` decision). Whole
+//!   contracts unless the market trades fractions.
+//! - **Inventory and the EV gate.** The engine gates every rung at the *unskewed* fair value,
+//!   so the skew that moves the reducing side toward the touch also eats its edge: a reducing
+//!   rung `k` ticks from the reservation price passes only while
+//!   `k × tick − |position| × skew − fee − adverse ≥ min_edge`. With the defaults (skew
+//!   0.02¢ per contract, 1-tick offset and spacing, 3 rungs, 0.5¢ edge, 0.3¢ adverse, a
+//!   maker fee near 0.45¢ at a 45¢ price) no reducing rung passes beyond about 87 contracts,
+//!   while the adding side only rounds to zero a few contracts short of the 100 soft limit:
+//!   in between, the market is not quoted at all until the fair value moves, each re-lay
+//!   journaling `SideHeld` for both sides. Smaller skew, a wider offset or spacing, or a
+//!   lower soft limit keep the reducing side quotable.
 //! - **Repricing.** Quotes are re-laid only when fair value or the touch moved at least the
 //!   configured number of ticks, the position changed, the ladder is older than
 //!   `rung_age_max_ns`, or a working quote would now cross. Otherwise the plan is `Keep`,
@@ -28,7 +39,8 @@ use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Price};
 use crate::order_manager::DesiredQuote;
 use crate::side::BookSide;
 use crate::strategy::{
-    ExitOrder, QuoteContext, QuotePlan, RequoteReason, Strategy, WithdrawReason,
+    ExitOrder, HeldSide, QuoteContext, QuotePlan, RequoteReason, SideHeldReason, Strategy,
+    WithdrawReason,
 };
 use crate::tick_grid::TickGrid;
 use crate::universe::MarketIndex;
@@ -122,7 +134,8 @@ impl MakerLadder {
         }
     }
 
-    fn rung_size(&self, context: &QuoteContext<'_>, side: BookSide) -> Count {
+    /// The rung size of `side`, and whether the inventory shrink alone made it zero.
+    fn rung_size(&self, context: &QuoteContext<'_>, side: BookSide) -> (Count, bool) {
         let depth = context.book.depth(
             side,
             usize::try_from(self.config.depth_levels).unwrap_or(usize::MAX),
@@ -139,6 +152,10 @@ impl MakerLadder {
             BookSide::Ask => position < 0,
         };
         let limit = self.config.inventory_soft_limit.centi();
+        let unshrunk = whole(
+            Count::from_centi(size_centi).unwrap_or(Count::ZERO),
+            context.fractional,
+        );
         if adds {
             let room = (limit - position.abs()).max(0);
             size_centi = if limit == 0 {
@@ -148,10 +165,11 @@ impl MakerLadder {
                     .unwrap_or(0)
             };
         }
-        whole(
+        let size = whole(
             Count::from_centi(size_centi).unwrap_or(Count::ZERO),
             context.fractional,
-        )
+        );
+        (size, adds && size.is_zero() && !unshrunk.is_zero())
     }
 
     fn ladder(
@@ -243,8 +261,8 @@ impl Strategy for MakerLadder {
         let top_ask = step(grid, reservation, BookSide::Ask, offset)
             .and_then(|price| grid.next_tick_above(best_bid).map(|limit| price.max(limit)));
 
-        let bid_size = self.rung_size(context, BookSide::Bid);
-        let ask_size = self.rung_size(context, BookSide::Ask);
+        let (bid_size, bid_held) = self.rung_size(context, BookSide::Bid);
+        let (ask_size, ask_held) = self.rung_size(context, BookSide::Ask);
         let edge = |side: BookSide, price: Option<Price>, size: Count| -> Option<i64> {
             let price = price?;
             let count = if size.is_zero() {
@@ -297,7 +315,19 @@ impl Strategy for MakerLadder {
         if let Some(top) = top_ask {
             quotes.extend(self.ladder(grid, top, BookSide::Ask, ask_size));
         }
-        QuotePlan::Quote { reason, quotes }
+        let held = [(BookSide::Bid, bid_held), (BookSide::Ask, ask_held)]
+            .into_iter()
+            .filter(|(_, held)| *held)
+            .map(|(side, _)| HeldSide {
+                side,
+                reason: SideHeldReason::InventorySoftLimit,
+            })
+            .collect();
+        QuotePlan::Quote {
+            reason,
+            quotes,
+            held,
+        }
     }
 
     fn forget(&mut self, market: MarketIndex) {

@@ -101,6 +101,38 @@ pub struct ExitOrder {
     pub count: Count,
 }
 
+/// Why one side of a market is left without quotes while the other is (re-)laid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SideHeldReason {
+    /// The side adds to the position and is sized to zero: the strategy shrinks it linearly
+    /// to nothing at `strategy.inventory_soft_limit`.
+    InventorySoftLimit,
+    /// The side would reduce the position, but the EV gate refused every candidate: the gate
+    /// values quotes at the unskewed fair value, and the inventory skew priced them at or
+    /// through it (EV below `ev_gate.min_edge_micros`). Until the fair value or the position
+    /// moves, nothing on this side will unwind the position.
+    ReducingBelowMinEdge,
+}
+
+impl fmt::Display for SideHeldReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SideHeldReason::InventorySoftLimit => "inventory_soft_limit",
+            SideHeldReason::ReducingBelowMinEdge => "reducing_below_min_edge",
+        })
+    }
+}
+
+/// A side a strategy chose not to quote, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldSide {
+    /// The side left unquoted.
+    pub side: BookSide,
+    /// Why.
+    pub reason: SideHeldReason,
+}
+
 /// What a strategy wants for one market.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QuotePlan {
@@ -112,6 +144,8 @@ pub enum QuotePlan {
         reason: RequoteReason,
         /// Candidate quotes.
         quotes: Vec<DesiredQuote>,
+        /// Sides deliberately left without candidates, with the reason.
+        held: Vec<HeldSide>,
     },
     /// Withdraw every quote.
     Withdraw {

@@ -1,0 +1,179 @@
+//! Why a market stops being quoted while a position is held: the ladder sizes the side that
+//! adds to the position to zero at `inventory_soft_limit`, and the EV gate (which values
+//! quotes at the unskewed fair value) refuses the reducing rungs once the inventory skew has
+//! priced them through fair value. Both are journaled as `SideHeld` decisions.
+
+use kalshi_core::client_order_id::RunId;
+use kalshi_core::commands::Command;
+use kalshi_core::config::EngineConfig;
+use kalshi_core::decision::Decision;
+use kalshi_core::engine::{Engine, Output};
+use kalshi_core::events::{Envelope, Event};
+use kalshi_core::market_data::{
+    BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, PositionSnapshot, PriceRange,
+};
+use kalshi_core::strategy::SideHeldReason;
+use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
+
+const TICKER: &str = "KXHOLD-1";
+
+fn price(text: &str) -> Price {
+    Price::parse(text).unwrap()
+}
+
+fn count(contracts: i64) -> Count {
+    Count::from_contracts(contracts).unwrap()
+}
+
+fn listing() -> MarketInfo {
+    MarketInfo {
+        ticker: TICKER.to_string(),
+        event_ticker: "KXHOLD".to_string(),
+        title: "hold".to_string(),
+        status: MarketStatus::Active,
+        open_time_ns: Some(0),
+        close_time_ns: Some(2_000_000_000_000_000_000),
+        yes_bid: Some(price("0.40")),
+        yes_bid_size: Some(count(100)),
+        yes_ask: Some(price("0.50")),
+        yes_ask_size: Some(count(100)),
+        last_price: Some(price("0.45")),
+        volume: count(5_000),
+        volume_24h: count(1_000),
+        open_interest: count(2_000),
+        price_ranges: vec![PriceRange {
+            start: Price::ZERO,
+            end: Price::ONE,
+            step: price("0.01"),
+        }],
+        fee: Some(FeeParams {
+            fee_type: "quadratic_with_maker_fees".to_string(),
+            multiplier_ppm: 1_000_000,
+        }),
+        fractional_trading: false,
+        result: None,
+        settlement_value: None,
+    }
+}
+
+/// Runs config (engine defaults: skew 0.02¢ per contract, soft limit 100) → reconciled
+/// position → listing → a 0.40/0.50 book; returns the output of the book.
+fn quote_with_position(contracts: i64) -> Output {
+    let mut config = EngineConfig {
+        run_id: RunId::parse("hold").unwrap(),
+        ..EngineConfig::default()
+    };
+    config.scanner.volume_24h_min = Count::ZERO;
+    config.scanner.open_interest_min = Count::ZERO;
+    let events = vec![
+        Event::Config(Box::new(config)),
+        Event::Reconciled {
+            orders: Vec::new(),
+            positions: vec![PositionSnapshot {
+                ticker: TICKER.to_string(),
+                position: SignedCount::from_centi(contracts * 100),
+                cost: Money::ZERO,
+                realized_pnl: Money::ZERO,
+                fees_paid: Money::ZERO,
+            }],
+        },
+        Event::MarketListing(vec![listing()]),
+        Event::BookSnapshot(BookSnapshot {
+            ticker: TICKER.to_string(),
+            bids: vec![BookLevel {
+                price: price("0.40"),
+                size: count(100),
+            }],
+            asks: vec![BookLevel {
+                price: price("0.50"),
+                size: count(100),
+            }],
+            clock: Some(1),
+        }),
+    ];
+    let mut engine = Engine::new();
+    let mut last = Output::default();
+    for (index, event) in events.into_iter().enumerate() {
+        let seq = index as u64 + 1;
+        last = engine.process(&Envelope {
+            seq,
+            ts_ns: 1_000_000_000 + i64::try_from(seq).unwrap(),
+            event,
+        });
+    }
+    last
+}
+
+fn held(output: &Output) -> Vec<(BookSide, SideHeldReason)> {
+    output
+        .decisions
+        .iter()
+        .filter_map(|decision| match decision {
+            Decision::SideHeld { side, reason, .. } => Some((*side, *reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn placed_sides(output: &Output) -> Vec<BookSide> {
+    output
+        .commands
+        .iter()
+        .filter_map(|command| match command {
+            Command::Place(order) => Some(order.side),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn short_near_the_soft_limit_quotes_nothing_and_says_why_for_each_side() {
+    let output = quote_with_position(-95);
+    assert!(placed_sides(&output).is_empty(), "{:?}", output.commands);
+    assert_eq!(
+        held(&output),
+        vec![
+            (BookSide::Ask, SideHeldReason::InventorySoftLimit),
+            (BookSide::Bid, SideHeldReason::ReducingBelowMinEdge),
+        ]
+    );
+    let line = output
+        .decisions
+        .iter()
+        .find(|decision| matches!(decision, Decision::SideHeld { .. }))
+        .unwrap()
+        .transcript_line();
+    assert_eq!(
+        line,
+        "SIDE_HELD KXHOLD-1 ask position=-95.00 inventory_soft_limit"
+    );
+}
+
+#[test]
+fn long_near_the_soft_limit_is_the_mirror_image() {
+    let output = quote_with_position(95);
+    assert!(placed_sides(&output).is_empty(), "{:?}", output.commands);
+    assert_eq!(
+        held(&output),
+        vec![
+            (BookSide::Bid, SideHeldReason::InventorySoftLimit),
+            (BookSide::Ask, SideHeldReason::ReducingBelowMinEdge),
+        ]
+    );
+}
+
+#[test]
+fn a_moderate_position_still_quotes_both_sides_and_holds_nothing() {
+    let output = quote_with_position(-40);
+    let sides = placed_sides(&output);
+    assert!(
+        sides.contains(&BookSide::Bid),
+        "the outer reducing rung passes the gate"
+    );
+    assert!(
+        sides.contains(&BookSide::Ask),
+        "the adding side is shrunk, not zero"
+    );
+    assert!(held(&output).is_empty());
+    assert!(held(&quote_with_position(0)).is_empty());
+}
