@@ -240,12 +240,12 @@ impl Default for RuntimeSettings {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimSettings {
-    /// Markets generated. Default 40.
+    /// Markets generated. Default 16.
     pub markets: usize,
     /// Seed of the catalog and the synthetic flow. Default 7.
     pub seed: u64,
     /// Synthetic trading simulated before the run starts, so books and tapes are not empty, s.
-    /// Default 900.
+    /// Default 600.
     pub warmup_s: u64,
     /// Directory of the development key pair (created on first use). Default `.kalshi-sim`.
     pub key_dir: PathBuf,
@@ -253,39 +253,40 @@ pub struct SimSettings {
     pub tier: TierSetting,
     /// Whether the exchange enforces rate limits. Default true.
     pub rate_limits_enabled: bool,
-    /// Resting orders placed by noise traders, per market per hour. Default 600.
+    /// Resting orders placed by noise traders, per market per hour. Default 14400.
     pub noise_orders_per_hour: f64,
-    /// Cancels by noise traders, per market per hour. Default 500.
+    /// Cancels by noise traders, per market per hour. Default 12000.
     pub noise_cancels_per_hour: f64,
-    /// Mispricing checks by informed traders, per market per hour. Default 1800.
+    /// Mispricing checks by informed traders, per market per hour. Default 3600.
     pub informed_checks_per_hour: f64,
     /// Edge (probability points) an informed trader needs before taking. Default 0.015.
     pub informed_edge: f64,
-    /// Random-walk volatility of the hidden probability, log-odds per √hour. Default 1.0.
+    /// Random-walk volatility of the hidden probability, log-odds per √hour. Default 6 (a
+    /// fast market, so a short run sees quotes traded through).
     pub drift_sigma_per_sqrt_hour: f64,
     /// Jumps of the hidden probability per market per hour. Default 1.
     pub jumps_per_hour: f64,
     /// Furthest a noise order rests from the hidden probability (probability points).
-    /// Default 0.05.
+    /// Default 0.03.
     pub noise_offset_max: f64,
 }
 
 impl Default for SimSettings {
     fn default() -> SimSettings {
         SimSettings {
-            markets: 40,
+            markets: 16,
             seed: 7,
-            warmup_s: 900,
+            warmup_s: 600,
             key_dir: PathBuf::from(".kalshi-sim"),
             tier: TierSetting::Basic,
             rate_limits_enabled: true,
-            noise_orders_per_hour: 600.0,
-            noise_cancels_per_hour: 500.0,
-            informed_checks_per_hour: 1_800.0,
+            noise_orders_per_hour: 14_400.0,
+            noise_cancels_per_hour: 12_000.0,
+            informed_checks_per_hour: 3_600.0,
             informed_edge: 0.015,
-            drift_sigma_per_sqrt_hour: 1.0,
+            drift_sigma_per_sqrt_hour: 6.0,
             jumps_per_hour: 1.0,
-            noise_offset_max: 0.05,
+            noise_offset_max: 0.03,
         }
     }
 }

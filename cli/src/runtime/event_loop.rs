@@ -42,6 +42,7 @@ pub struct EventLoop {
     /// Write-token usage and the 10-second budget, for the status line.
     pub write_usage: Option<(Arc<WriteUsage>, u64)>,
     ws_closed: bool,
+    ws_generation: u64,
 }
 
 /// What arrived next.
@@ -87,6 +88,7 @@ impl EventLoop {
             status_interval,
             write_usage,
             ws_closed: false,
+            ws_generation: 0,
         }
     }
 
@@ -121,6 +123,33 @@ impl EventLoop {
         tracing::info!(target: "kalshi_bot::status", "{}", status_line(&figures, tokens, budget));
     }
 
+    /// Steps one WebSocket event. The first event of a new socket (after a reconnect) asks
+    /// for a fresh REST reconciliation when trading: fills and order updates sent while the
+    /// socket was down are not replayed by the exchange.
+    fn step_ws(&mut self, event: IoEvent) -> anyhow::Result<()> {
+        if event.generation > self.ws_generation {
+            let reconnected = self.ws_generation > 0;
+            self.ws_generation = event.generation;
+            if reconnected && self.exec_reports.is_some() {
+                tracing::warn!(
+                    generation = event.generation,
+                    "WebSocket reconnected; reconciling over REST"
+                );
+                if self.feed.try_send(FeedRequest::Reconcile).is_err() {
+                    tracing::error!("REST reader busy; reconciliation after reconnect skipped");
+                }
+            }
+        }
+        self.sequencer
+            .step(event.recv_ts_ns, event.event, event.raw_frame)?;
+        Ok(())
+    }
+
+    /// Notes the socket generation startup already consumed.
+    pub fn set_ws_generation(&mut self, generation: u64) {
+        self.ws_generation = generation;
+    }
+
     /// Steps `events` received at `recv_ts_ns`.
     fn step_all(&mut self, recv_ts_ns: i64, events: Vec<Event>) -> anyhow::Result<()> {
         for event in events {
@@ -144,10 +173,10 @@ impl EventLoop {
                 self.ws.add_markets(change.added.clone());
                 if self
                     .feed
-                    .try_send(FeedRequest::Snapshots(change.added))
+                    .try_send(FeedRequest::RecentTrades(change.added))
                     .is_err()
                 {
-                    tracing::warn!("snapshot reader busy; the WebSocket snapshot will do");
+                    tracing::warn!("REST reader busy; recent trades of new markets skipped");
                 }
             }
         }
@@ -171,8 +200,7 @@ impl EventLoop {
         loop {
             let stop = match self.next(&mut status, None).await {
                 Next::Ws(event) => {
-                    self.sequencer
-                        .step(event.recv_ts_ns, event.event, event.raw_frame)?;
+                    self.step_ws(event)?;
                     None
                 }
                 Next::WsClosed => {
@@ -246,10 +274,7 @@ impl EventLoop {
         status.tick().await;
         while !until_flat || self.sequencer.open_orders() > 0 {
             match self.next(&mut status, Some(deadline)).await {
-                Next::Ws(event) => {
-                    self.sequencer
-                        .step(event.recv_ts_ns, event.event, event.raw_frame)?;
-                }
+                Next::Ws(event) => self.step_ws(event)?,
                 Next::WsClosed => self.ws_closed = true,
                 Next::Exec(report) => self.step_all(report.recv_ts_ns, report.events)?,
                 Next::Input(Input::Timer { fired_ts_ns, kind }) => {

@@ -106,31 +106,41 @@ pub async fn fetch_market_snapshot(
         .await
         .with_context(|| format!("reading the orderbook of {ticker}"))?;
     let mut events = vec![Event::BookSnapshot(book)];
-    if recent_trades > 0 {
-        let query = TradesQuery {
-            ticker: Some(ticker.to_string()),
-            limit: Some(recent_trades),
-            ..TradesQuery::default()
-        };
-        let page = rest
-            .get_trades(&query, None)
-            .await
-            .with_context(|| format!("reading recent trades of {ticker}"))?;
-        let mut trades = Vec::with_capacity(page.trades.len());
-        for trade in &page.trades {
-            match normalize::public_trade(trade) {
-                Ok(trade) => trades.push(trade),
-                Err(error) => tracing::warn!(%error, "trade left out"),
-            }
-        }
-        trades.sort_by(|a, b| {
-            a.ts_ns
-                .cmp(&b.ts_ns)
-                .then_with(|| a.trade_id.cmp(&b.trade_id))
-        });
-        events.extend(trades.into_iter().map(Event::PublicTrade));
-    }
+    events.extend(fetch_recent_trades(rest, ticker, recent_trades).await?);
     Ok(events)
+}
+
+/// A market's most recent public trades (at most `count`), oldest first.
+pub async fn fetch_recent_trades(
+    rest: &RestClient,
+    ticker: &str,
+    count: u32,
+) -> anyhow::Result<Vec<Event>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let query = TradesQuery {
+        ticker: Some(ticker.to_string()),
+        limit: Some(count),
+        ..TradesQuery::default()
+    };
+    let page = rest
+        .get_trades(&query, None)
+        .await
+        .with_context(|| format!("reading recent trades of {ticker}"))?;
+    let mut trades = Vec::with_capacity(page.trades.len());
+    for trade in &page.trades {
+        match normalize::public_trade(trade) {
+            Ok(trade) => trades.push(trade),
+            Err(error) => tracing::warn!(%error, "trade left out"),
+        }
+    }
+    trades.sort_by(|a, b| {
+        a.ts_ns
+            .cmp(&b.ts_ns)
+            .then_with(|| a.trade_id.cmp(&b.trade_id))
+    });
+    Ok(trades.into_iter().map(Event::PublicTrade).collect())
 }
 
 /// Every resting order of the account (all pages), normalized.
@@ -181,8 +191,13 @@ pub async fn reconcile(rest: &RestClient) -> anyhow::Result<Event> {
 /// What the feed task is asked to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedRequest {
-    /// Book snapshots and recent trades of markets that entered the universe.
-    Snapshots(Vec<String>),
+    /// Recent trades of markets that entered the universe while running. Their books come
+    /// from the WebSocket subscription's own snapshot: a REST snapshot read at the same time
+    /// could arrive after it and wind the book back under the socket's deltas.
+    RecentTrades(Vec<String>),
+    /// The account's resting orders and positions (after a WebSocket reconnect, when fills
+    /// and order updates may have been missed).
+    Reconcile,
     /// A fresh listing sweep; `known` markets missing from it are read by ticker so their
     /// new status (closed, settled …) reaches the engine.
     Rescan {
@@ -194,15 +209,13 @@ pub enum FeedRequest {
 /// Settings of the feed task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeedSettings {
-    /// Levels per side of book snapshots (0 = all).
-    pub depth: u32,
     /// Recent trades per market.
     pub recent_trades: u32,
 }
 
 /// Starts the feed task: it serves requests one at a time and sends the resulting events to
 /// the sequencer as [`Input::Events`]. Failures are logged; the data simply arrives later
-/// (the next rescan, or the WebSocket's own snapshot).
+/// (the next rescan or reconnect).
 pub fn spawn_feed(
     rest: RestClient,
     settings: FeedSettings,
@@ -212,25 +225,25 @@ pub fn spawn_feed(
     tokio::spawn(async move {
         while let Some(request) = requests.recv().await {
             let events = match request {
-                FeedRequest::Snapshots(tickers) => {
+                FeedRequest::RecentTrades(tickers) => {
                     let mut events = Vec::new();
                     for ticker in tickers {
-                        match fetch_market_snapshot(
-                            &rest,
-                            &ticker,
-                            settings.depth,
-                            settings.recent_trades,
-                        )
-                        .await
-                        {
+                        match fetch_recent_trades(&rest, &ticker, settings.recent_trades).await {
                             Ok(more) => events.extend(more),
                             Err(error) => {
-                                tracing::warn!(%ticker, error = %format!("{error:#}"), "snapshot failed")
+                                tracing::warn!(%ticker, error = %format!("{error:#}"), "recent trades failed")
                             }
                         }
                     }
                     events
                 }
+                FeedRequest::Reconcile => match reconcile(&rest).await {
+                    Ok(event) => vec![event],
+                    Err(error) => {
+                        tracing::error!(error = %format!("{error:#}"), "reconciliation after reconnect failed");
+                        Vec::new()
+                    }
+                },
                 FeedRequest::Rescan { known } => match rescan(&rest, &known).await {
                     Ok(markets) => vec![Event::MarketListing(markets)],
                     Err(error) => {

@@ -515,16 +515,18 @@ async fn run_with_journal(
             }
         }
     }
+    let mut ws_generation = 0;
     if !markets.is_empty() {
         let first =
             tokio::time::timeout(seconds(runtime.ws_ready_timeout_s), ws_events.recv()).await;
         match first {
             Ok(Some(IoEvent {
                 recv_ts_ns,
+                generation,
                 event,
                 raw_frame,
-                ..
             })) => {
+                ws_generation = generation;
                 sequencer.step(recv_ts_ns, event, raw_frame)?;
             }
             Ok(None) | Err(_) => {
@@ -593,7 +595,6 @@ async fn run_with_journal(
     tasks.push(spawn_feed(
         rest.clone(),
         FeedSettings {
-            depth: runtime.orderbook_depth,
             recent_trades: runtime.recent_trades_per_market,
         },
         feed_rx,
@@ -633,6 +634,7 @@ async fn run_with_journal(
         seconds(runtime.status_interval_s),
         pool.as_ref().map(|pool| (pool.usage(), write_budget_10s)),
     );
+    event_loop.set_ws_generation(ws_generation);
     let loop_result = event_loop.run_until_stop().await;
     let stop = match loop_result {
         Ok(stop) => stop,
