@@ -7,7 +7,7 @@
 
 use std::io::Read as _;
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -41,9 +41,9 @@ const LIVELY_SIM: [&str; 14] = [
     "600",
 ];
 
-/// Runs the binary with a hard time limit; returns its output.
-fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
-    let mut child = command
+/// Starts the binary without any Kalshi credentials in its environment.
+fn spawn(command: &mut Command) -> Child {
+    command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_remove("KALSHI_API_KEY_ID")
@@ -51,7 +51,11 @@ fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
         .env_remove("KALSHI_PRIVATE_KEY_PEM")
         .env_remove("KALSHI_KEY_ENVIRONMENT")
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Waits for the child with a hard time limit; returns its output.
+fn wait_with_limit(mut child: Child, limit: Duration) -> Output {
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
     let out_reader = std::thread::spawn(move || {
@@ -85,6 +89,11 @@ fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
         stdout: out_reader.join().unwrap(),
         stderr: err_reader.join().unwrap(),
     }
+}
+
+/// Runs the binary with a hard time limit; returns its output.
+fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
+    wait_with_limit(spawn(command), limit)
 }
 
 fn inputs(records: &[SequencedRecord]) -> impl Iterator<Item = &Event> {
@@ -297,6 +306,59 @@ fn record_journals_market_data_and_never_an_order() {
     let report =
         kalshi_replay::verify::verify(&mut source, &kalshi_replay::progress::NoProgress).unwrap();
     assert!(report.is_match(), "{:?}", report.divergence);
+}
+
+#[test]
+fn sigterm_cancels_our_orders_and_seals_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run-term");
+    let child = spawn(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args(["--seed", "5", "--journal-dir"])
+            .arg(&run_dir)
+            .args(LIVELY_SIM),
+    );
+    // Wait until the run has placed orders, then ask it to stop the way a service manager
+    // would.
+    let started = Instant::now();
+    while !read_all_records(&run_dir).is_ok_and(|records| {
+        commands(&records)
+            .iter()
+            .any(|command| matches!(command, EngineCommand::Place(_)))
+    }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no orders placed"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = wait_with_limit(child, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("stopped (signal)"), "{stdout}");
+    assert!(stdout.contains("resting orders  : 0 of ours"), "{stdout}");
+    let records = read_all_records(&run_dir).unwrap();
+    assert!(matches!(
+        &records.last().unwrap().record,
+        JournalRecord::RunEnded { reason } if reason == "signal"
+    ));
+    assert!(inputs(&records).any(|event| matches!(
+        event,
+        Event::Control(kalshi_core::events::ControlCommand::Shutdown)
+    )));
 }
 
 /// A loopback listener that counts connections (to prove nothing was sent).

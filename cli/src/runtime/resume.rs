@@ -100,3 +100,126 @@ pub fn previous_risk(
         "cannot restore the risk state; pass --fresh-risk-state to start without it".to_string()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use kalshi_core::engine::Output;
+    use kalshi_core::events::{Envelope, Event};
+    use kalshi_core::fixed::Money;
+    use kalshi_core::risk::{RiskState, RiskStateReason};
+    use kalshi_journal::{RunInfo, RunStarted, TypedJournalWriter, WalConfig};
+
+    use super::*;
+
+    fn write_run(root: &Path, name: &str, environment: &str, created_ts_ns: i64, state: RiskState) {
+        let dir = root.join(name);
+        let mut journal = TypedJournalWriter::create(
+            &dir,
+            RunInfo {
+                run_id: name.to_string(),
+                build_id: "test".to_string(),
+                config_hash: "0".to_string(),
+                seed: 0,
+                environment: environment.to_string(),
+                created_ts_ns,
+            },
+            WalConfig::default(),
+        )
+        .unwrap();
+        journal
+            .append_run_started(RunStarted {
+                run_id: name.to_string(),
+                build_id: "test".to_string(),
+                config: Default::default(),
+                environment: environment.to_string(),
+                seed: 0,
+                started_ts_ns: created_ts_ns,
+            })
+            .unwrap();
+        let envelope = Envelope {
+            seq: journal.next_seq(),
+            ts_ns: created_ts_ns + 5,
+            event: Event::Control(kalshi_core::events::ControlCommand::Halt),
+        };
+        journal.append_input(&envelope).unwrap();
+        let output = Output {
+            commands: Vec::new(),
+            decisions: vec![Decision::RiskState(RiskStateRecord {
+                state,
+                reason: RiskStateReason::OperatorHalt,
+                day_realized_net: Money::from_micros(-5_000_000),
+            })],
+        };
+        journal
+            .append_outputs(envelope.seq, envelope.ts_ns, &output)
+            .unwrap();
+        journal.finish_and_seal().unwrap();
+    }
+
+    #[test]
+    fn a_halt_is_restored_from_the_newest_run_of_the_same_environment() {
+        let root = tempfile::tempdir().unwrap();
+        write_run(root.path(), "old", "sim", 100, RiskState::Active);
+        write_run(root.path(), "new", "sim", 200, RiskState::Halted);
+        write_run(root.path(), "live", "live", 300, RiskState::Active);
+        let restored = previous_risk(&ResumeFrom::Newest, root.path(), "sim", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(restored.record.state, RiskState::Halted);
+        assert_eq!(
+            restored.record.day_realized_net,
+            Money::from_micros(-5_000_000)
+        );
+        assert_eq!(restored.dir, root.path().join("new"));
+        assert_eq!(restored.ts_ns, 205);
+        // The new run's own directory is never its own predecessor.
+        let other = previous_risk(
+            &ResumeFrom::Newest,
+            root.path(),
+            "sim",
+            Some(&root.path().join("new")),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(other.record.state, RiskState::Active);
+        let live = previous_risk(&ResumeFrom::Newest, root.path(), "live", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(live.record.state, RiskState::Active);
+        assert!(
+            previous_risk(&ResumeFrom::Newest, root.path(), "demo", None)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            previous_risk(&ResumeFrom::Fresh, root.path(), "sim", None)
+                .unwrap()
+                .is_none()
+        );
+        let explicit = previous_risk(
+            &ResumeFrom::Dir(root.path().join("old")),
+            root.path(),
+            "sim",
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(explicit.record.state, RiskState::Active);
+    }
+
+    #[test]
+    fn an_unreadable_previous_run_refuses_instead_of_forgetting_a_halt() {
+        let root = tempfile::tempdir().unwrap();
+        let error = previous_risk(
+            &ResumeFrom::Dir(root.path().join("missing")),
+            root.path(),
+            "sim",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("--fresh-risk-state"),
+            "{error:#}"
+        );
+    }
+}

@@ -350,7 +350,159 @@ pub fn local_refusal(command: &Command) -> Option<Event> {
 
 #[cfg(test)]
 mod tests {
+    use kalshi_core::client_order_id::RunId;
+    use kalshi_core::config::EngineConfig;
+    use kalshi_core::fixed::{Count, Price};
+    use kalshi_core::market_data::{
+        BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, PriceRange,
+    };
+    use kalshi_journal::typed_reader::read_all_records;
+    use kalshi_journal::{JournalRecord, RunInfo, RunStarted, WalConfig};
+
     use super::*;
+
+    const T0: i64 = 1_793_491_200_000_000_000;
+    const DAY_NS: i64 = 86_400_000_000_000;
+
+    fn price(text: &str) -> Price {
+        Price::parse(text).unwrap()
+    }
+
+    fn contracts(n: i64) -> Count {
+        Count::from_contracts(n).unwrap()
+    }
+
+    fn market() -> MarketInfo {
+        MarketInfo {
+            ticker: "KXTEST-26NOV01-A".to_string(),
+            event_ticker: "KXTEST-26NOV01".to_string(),
+            title: "Test market".to_string(),
+            status: MarketStatus::Active,
+            open_time_ns: Some(T0 - DAY_NS),
+            close_time_ns: Some(T0 + DAY_NS),
+            yes_bid: Some(price("0.45")),
+            yes_bid_size: Some(contracts(100)),
+            yes_ask: Some(price("0.50")),
+            yes_ask_size: Some(contracts(100)),
+            last_price: Some(price("0.47")),
+            volume: contracts(5_000),
+            volume_24h: contracts(1_000),
+            open_interest: contracts(1_000),
+            price_ranges: vec![PriceRange {
+                start: price("0"),
+                end: price("1"),
+                step: price("0.01"),
+            }],
+            fee: Some(FeeParams {
+                fee_type: "quadratic".to_string(),
+                multiplier_ppm: 1_000_000,
+            }),
+            fractional_trading: false,
+            result: None,
+            settlement_value: None,
+        }
+    }
+
+    fn book() -> BookSnapshot {
+        let level = |p: &str, n: i64| BookLevel {
+            price: price(p),
+            size: contracts(n),
+        };
+        BookSnapshot {
+            ticker: "KXTEST-26NOV01-A".to_string(),
+            bids: vec![level("0.45", 100), level("0.44", 200)],
+            asks: vec![level("0.50", 100), level("0.51", 200)],
+            clock: Some(1),
+        }
+    }
+
+    #[test]
+    fn commands_exec_cannot_take_are_journaled_as_local_rejections_and_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = dir.path().join("run");
+        let config = EngineConfig {
+            run_id: RunId::parse("test-run").unwrap(),
+            ..EngineConfig::default()
+        };
+        let mut journal = TypedJournalWriter::create(
+            &run_dir,
+            RunInfo {
+                run_id: "test-run".to_string(),
+                build_id: "test".to_string(),
+                config_hash: "0".to_string(),
+                seed: 0,
+                environment: "sim".to_string(),
+                created_ts_ns: T0,
+            },
+            WalConfig::default(),
+        )
+        .unwrap();
+        journal
+            .append_run_started(RunStarted {
+                run_id: "test-run".to_string(),
+                build_id: "test".to_string(),
+                config: config.clone(),
+                environment: "sim".to_string(),
+                seed: 0,
+                started_ts_ns: T0,
+            })
+            .unwrap();
+        let mut sequencer = Sequencer::new(Engine::new(), journal, Box::new(NoCommands), false);
+        sequencer
+            .step(T0, Event::Config(Box::new(config)), None)
+            .unwrap();
+        assert!(sequencer.config_accepted());
+        sequencer
+            .step(T0 + 1, Event::MarketListing(vec![market()]), None)
+            .unwrap();
+        assert_eq!(
+            sequencer.take_universe_change().added,
+            vec!["KXTEST-26NOV01-A".to_string()]
+        );
+        sequencer
+            .step(T0 + 2, Event::BookSnapshot(book()), None)
+            .unwrap();
+        // An input stamped earlier than the previous one is journaled at the previous time.
+        sequencer
+            .step(
+                T0,
+                Event::Reconciled {
+                    orders: Vec::new(),
+                    positions: Vec::new(),
+                },
+                None,
+            )
+            .unwrap();
+        assert!(
+            sequencer.counters().places > 0,
+            "the engine quoted the market"
+        );
+        sequencer.drain_local(T0 + 3).unwrap();
+        assert_eq!(sequencer.open_orders(), 0, "every refused create is dead");
+        let places = sequencer.counters().places;
+        assert_eq!(sequencer.counters().refused_locally, places);
+        sequencer.finish(T0 + 4, "test").unwrap();
+
+        let records = read_all_records(&run_dir).unwrap();
+        let mut last_ts = i64::MIN;
+        let mut not_sent = 0;
+        for record in &records {
+            if let JournalRecord::Input(envelope) = &record.record {
+                assert!(envelope.ts_ns >= last_ts, "input times never go back");
+                last_ts = envelope.ts_ns;
+                if let Event::OrderRejected(rejected) = &envelope.event {
+                    assert_eq!(rejected.code, "not_sent");
+                    not_sent += 1;
+                }
+            }
+        }
+        assert_eq!(not_sent, places);
+        let mut source = kalshi_replay::journal_source::JournalSource::open(&run_dir).unwrap();
+        let report =
+            kalshi_replay::verify::verify(&mut source, &kalshi_replay::progress::NoProgress)
+                .unwrap();
+        assert!(report.is_match(), "{:?}", report.divergence);
+    }
 
     #[test]
     fn universe_changes_cancel_out_within_one_batch() {
