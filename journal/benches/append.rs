@@ -1,0 +1,269 @@
+//! Journal write and read costs, each against a peer measured in the same run.
+//!
+//! Every entry is a real typed record: `JournalRecord::Input` of a book-delta envelope
+//! (~170-byte frame), built outside the timed loops.
+//!
+//! - `journal_append/buffered`: `JournalWriter::append` with group-commit limits set out of
+//!   reach, so the timed loop is encode + CRC32C + SHA-256 chain + buffer; the commits
+//!   happen between timed chunks of 8,192 entries. Peer `journal_append/peer_encode_only`:
+//!   `JournalEntry::encode_into` of the same entries (what the frame adds over the encoding).
+//! - `journal_append/default_config`: `append` with the default `WalConfig` (commit every
+//!   512 entries / 1 MiB / 2 ms of caller time), fdatasyncs included: sustained entries/s.
+//! - `journal_group_commit/commit_512`: one `commit()` of 512 buffered entries (write +
+//!   fdatasync). Peer `journal_group_commit/peer_write_fdatasync_512`: `write_all` +
+//!   `sync_data` of the same number of bytes on a plain file in the same directory.
+//! - `journal_read/record_reader_wal`: `RecordReader` over a closed WAL of 50,000 records
+//!   (CRC, chain hash, entry decode, record decode). Peer
+//!   `journal_read/peer_decode_in_memory`: `JournalEntry::decode` + `JournalRecord::from_entry`
+//!   of the same bodies already in memory.
+//!
+//! Run: `cargo bench -p kalshi-journal --bench append`.
+#![allow(clippy::disallowed_methods)] // a benchmark measures wall time; the journal itself does not
+
+use std::fs::File;
+use std::hint::black_box;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use kalshi_core::events::{Envelope, Event};
+use kalshi_core::market_data::BookDelta;
+use kalshi_core::{BookSide, Price, SignedCount};
+use kalshi_journal::wal::FRAME_HEADER_LEN_BYTES;
+use kalshi_journal::{
+    JournalEntry, JournalRecord, JournalWriter, RecordReader, RunInfo, WalConfig,
+};
+
+const CHUNK_ENTRIES: u64 = 8_192;
+const COMMIT_ENTRIES: usize = 512;
+const READ_RECORDS: u64 = 50_000;
+const START_TS_NS: i64 = 1_782_873_105_308_000_000;
+
+fn run_info() -> RunInfo {
+    RunInfo {
+        run_id: "bench".to_string(),
+        build_id: "bench".to_string(),
+        config_hash: "0".repeat(64),
+        seed: 0,
+        environment: "bench".to_string(),
+        created_ts_ns: START_TS_NS,
+    }
+}
+
+/// The typed entry of a book-delta input with sequence number `seq`.
+fn delta_entry(seq: u64) -> JournalEntry {
+    let ts_ns = START_TS_NS + seq as i64 * 1_000;
+    let envelope = Envelope {
+        seq,
+        ts_ns,
+        event: Event::BookDelta(BookDelta {
+            ticker: "KXBTCD-26JUL0317-T60499.99".to_string(),
+            side: if seq % 2 == 0 {
+                BookSide::Bid
+            } else {
+                BookSide::Ask
+            },
+            price: Price::from_cents(40 + (seq % 20) as i64).expect("cent price"),
+            delta: SignedCount::from_centi(if seq % 3 == 0 { -137 } else { 250 }),
+            clock: None,
+            client_order_id: None,
+        }),
+    };
+    JournalRecord::Input(envelope)
+        .to_entry(seq, ts_ns)
+        .expect("record encodes")
+}
+
+fn unreachable_commit_config() -> WalConfig {
+    WalConfig {
+        segment_bytes_max: 1 << 30,
+        group_commit_entries_max: usize::MAX,
+        group_commit_bytes_max: usize::MAX,
+        group_commit_interval_ns: i64::MAX,
+    }
+}
+
+fn new_writer(root: &Path, name: &str, config: WalConfig) -> JournalWriter {
+    JournalWriter::create(&root.join(name), run_info(), config).expect("create journal")
+}
+
+fn bench_append(c: &mut Criterion) {
+    let root = tempfile::tempdir().expect("temp dir");
+    let mut runs = 0u64;
+    let mut group = c.benchmark_group("journal_append");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("buffered", |b| {
+        b.iter_custom(|iters| {
+            runs += 1;
+            let mut writer = new_writer(
+                root.path(),
+                &format!("buf-{runs}"),
+                unreachable_commit_config(),
+            );
+            let mut elapsed = Duration::ZERO;
+            let mut next_seq = 1u64;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(CHUNK_ENTRIES);
+                let chunk: Vec<JournalEntry> = (next_seq..next_seq + n).map(delta_entry).collect();
+                next_seq += n;
+                left -= n;
+                let start = Instant::now();
+                for entry in &chunk {
+                    writer
+                        .append(black_box(entry), entry.ts_ns)
+                        .expect("append");
+                }
+                elapsed += start.elapsed();
+                writer.commit().expect("commit");
+            }
+            writer.close().expect("close");
+            let _ = std::fs::remove_dir_all(root.path().join(format!("buf-{runs}")));
+            elapsed
+        });
+    });
+    group.bench_function("peer_encode_only", |b| {
+        b.iter_custom(|iters| {
+            let mut out = Vec::with_capacity(1 << 20);
+            let mut elapsed = Duration::ZERO;
+            let mut next_seq = 1u64;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(CHUNK_ENTRIES);
+                let chunk: Vec<JournalEntry> = (next_seq..next_seq + n).map(delta_entry).collect();
+                next_seq += n;
+                left -= n;
+                out.clear();
+                let start = Instant::now();
+                for entry in &chunk {
+                    black_box(entry).encode_into(&mut out).expect("encode");
+                }
+                elapsed += start.elapsed();
+                black_box(&out);
+            }
+            elapsed
+        });
+    });
+    group.bench_function("default_config", |b| {
+        b.iter_custom(|iters| {
+            runs += 1;
+            let mut writer = new_writer(root.path(), &format!("def-{runs}"), WalConfig::default());
+            let mut elapsed = Duration::ZERO;
+            let mut next_seq = 1u64;
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(CHUNK_ENTRIES);
+                let chunk: Vec<JournalEntry> = (next_seq..next_seq + n).map(delta_entry).collect();
+                next_seq += n;
+                left -= n;
+                let start = Instant::now();
+                for entry in &chunk {
+                    // Caller time: 1 µs per entry, as a busy feed would stamp them.
+                    writer
+                        .append(black_box(entry), entry.ts_ns)
+                        .expect("append");
+                }
+                elapsed += start.elapsed();
+            }
+            let start = Instant::now();
+            writer.close().expect("close");
+            elapsed += start.elapsed();
+            let _ = std::fs::remove_dir_all(root.path().join(format!("def-{runs}")));
+            elapsed
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("journal_group_commit");
+    let frame_bytes: u64 = (1..=COMMIT_ENTRIES as u64)
+        .map(|seq| delta_entry(seq).encoded_len() + FRAME_HEADER_LEN_BYTES)
+        .sum();
+    group.throughput(Throughput::Bytes(frame_bytes));
+    group.bench_function("commit_512", |b| {
+        runs += 1;
+        let name = format!("gc-{runs}");
+        let mut writer = new_writer(root.path(), &name, unreachable_commit_config());
+        let mut next_seq = 1u64;
+        b.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            for _ in 0..iters {
+                for seq in next_seq..next_seq + COMMIT_ENTRIES as u64 {
+                    let entry = delta_entry(seq);
+                    writer.append(&entry, entry.ts_ns).expect("append");
+                }
+                next_seq += COMMIT_ENTRIES as u64;
+                let start = Instant::now();
+                writer.commit().expect("commit");
+                elapsed += start.elapsed();
+            }
+            elapsed
+        });
+    });
+    group.bench_function("peer_write_fdatasync_512", |b| {
+        let mut file = File::create(root.path().join("raw.bin")).expect("create raw file");
+        let bytes = vec![0x5au8; frame_bytes as usize];
+        b.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                file.write_all(black_box(&bytes)).expect("write");
+                file.sync_data().expect("fdatasync");
+                elapsed += start.elapsed();
+            }
+            elapsed
+        });
+    });
+    group.finish();
+
+    // A closed WAL of READ_RECORDS records, written once.
+    let read_dir = root.path().join("read");
+    let mut writer =
+        JournalWriter::create(&read_dir, run_info(), WalConfig::default()).expect("create journal");
+    let mut bodies = Vec::with_capacity(READ_RECORDS as usize);
+    for seq in 1..=READ_RECORDS {
+        let entry = delta_entry(seq);
+        writer.append(&entry, entry.ts_ns).expect("append");
+        bodies.push(entry.encode().expect("encode"));
+    }
+    writer.close().expect("close");
+
+    let mut group = c.benchmark_group("journal_read");
+    group.throughput(Throughput::Elements(READ_RECORDS));
+    group.sample_size(10);
+    group.bench_function("record_reader_wal", |b| {
+        b.iter(|| {
+            let mut reader = RecordReader::open(&read_dir).expect("open reader");
+            let mut count = 0u64;
+            while let Some(record) = reader.next_record().expect("read") {
+                black_box(&record);
+                count += 1;
+            }
+            assert_eq!(count, READ_RECORDS);
+        });
+    });
+    group.bench_function("peer_decode_in_memory", |b| {
+        b.iter(|| {
+            for body in &bodies {
+                let entry = JournalEntry::decode(black_box(body)).expect("decode entry");
+                black_box(JournalRecord::from_entry(&entry).expect("decode record"));
+            }
+        });
+    });
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(5))
+        .sample_size(20)
+        .configure_from_args()
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_append
+}
+criterion_main!(benches);
