@@ -2,7 +2,9 @@
 //! and ask OHLC) and its result, converted into the events a live run would have seen. The
 //! fetching is io's job (orchestrated by the CLI); this module is the pure conversion.
 //!
-//! - The market's listing comes first (at the earliest data time), so the engine knows it.
+//! - The market's listing comes first (at the earliest data time), so the engine knows it. It
+//!   shows the market as it was then, not as fetched: active, its touch the first candle's
+//!   closing bid and ask, its last price the first trade's, no result.
 //! - Each candle becomes a one-level `BookSnapshot` at its period end with the close of the
 //!   bid and ask series; level sizes are unknown in candles, so `assumed_level_size` is used.
 //!   A side with no close is empty.
@@ -15,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use kalshi_core::events::{Envelope, Event};
 use kalshi_core::market_data::{
-    BookLevel, BookSnapshot, LifecycleChange, LifecycleKind, MarketInfo, PublicTrade,
+    BookLevel, BookSnapshot, LifecycleChange, LifecycleKind, MarketInfo, MarketStatus, PublicTrade,
 };
 use kalshi_core::{BookSide, Count, Price};
 
@@ -119,9 +121,30 @@ pub fn history_to_events(history: &MarketHistory, assumed_level_size: Count) -> 
     let first_ns = rows.first().map_or(0, |row| row.0);
     let last_ns = rows.last().map_or(first_ns, |row| row.0);
     let mut listing = history.info.clone();
-    // The engine learns the result from the lifecycle event at the end, not up front.
+    // The listing is fetched after the fact: its status, touch and last price describe the
+    // market now (often settled, at 0 or 1), not at the start of the data. The engine must
+    // see the market as it traded: active, quoted at the first candle, last traded at the
+    // first trade; it learns the result from the lifecycle event at the end, not up front.
+    listing.status = MarketStatus::Active;
     listing.result = None;
     listing.settlement_value = None;
+    let first_candle = history
+        .candles
+        .iter()
+        .min_by_key(|candle| candle.end_period_ts_s);
+    let first_trade = history
+        .trades
+        .iter()
+        .min_by_key(|trade| trade.created_ts_ns);
+    listing.yes_bid = first_candle
+        .and_then(|candle| candle.yes_bid)
+        .map(|ohlc| ohlc.close);
+    listing.yes_ask = first_candle
+        .and_then(|candle| candle.yes_ask)
+        .map(|ohlc| ohlc.close);
+    listing.yes_bid_size = listing.yes_bid.map(|_| assumed_level_size);
+    listing.yes_ask_size = listing.yes_ask.map(|_| assumed_level_size);
+    listing.last_price = first_trade.map(|trade| trade.yes_price);
     let mut events = vec![(first_ns, Event::MarketListing(vec![listing]))];
     events.extend(rows.into_iter().map(|(ts_ns, _, _, event)| (ts_ns, event)));
     if let Some(result) = history.info.result {
