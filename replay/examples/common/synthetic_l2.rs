@@ -1,0 +1,207 @@
+//! The seeded synthetic L2 stream shared by the replay examples: one market on the cent
+//! grid with YES bids on 0.35–0.49 and asks on 0.51–0.65, one event every 10 ms; 90 % size
+//! changes on the four levels nearest the touch (emptying the best level moves the touch),
+//! 10 % trades at the touch, each followed by the delta that removes the traded size.
+//! Produced lazily, so ten million events never sit in memory at once.
+
+use kalshi_core::events::{Envelope, Event};
+use kalshi_core::market_data::{
+    BookDelta, BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, PriceRange,
+    PublicTrade,
+};
+use kalshi_core::{BookSide, Count, Price, SignedCount};
+
+/// The market's ticker.
+pub const TICKER: &str = "KXBENCH-L2-M00";
+const SLOT_COUNT: usize = 101;
+const BID_SLOTS: std::ops::RangeInclusive<usize> = 35..=49;
+const ASK_SLOTS: std::ops::RangeInclusive<usize> = 51..=65;
+/// Data time of the first event.
+pub const START_TS_NS: i64 = 1_800_000_000_000_000_000;
+const EVENT_SPACING_NS: i64 = 10_000_000;
+
+/// SplitMix64: deterministic, dependency-free.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+}
+
+fn cent(slot: usize) -> Price {
+    Price::from_cents(slot as i64).unwrap_or(Price::ZERO)
+}
+
+fn side_of(index: usize) -> BookSide {
+    if index == 0 {
+        BookSide::Bid
+    } else {
+        BookSide::Ask
+    }
+}
+
+/// The stream: a snapshot, then deltas and trades; seqs start at `first_seq`.
+pub struct SyntheticL2 {
+    rng: SplitMix,
+    sizes_centi: [[i64; SLOT_COUNT]; 2],
+    next_seq: u64,
+    ts_ns: i64,
+    trades: u64,
+    follow_up: Option<(usize, usize, i64)>,
+    started: bool,
+}
+
+impl SyntheticL2 {
+    /// A fresh stream (always the same one).
+    pub fn new(first_seq: u64) -> SyntheticL2 {
+        let mut rng = SplitMix(2026);
+        let mut sizes_centi = [[0i64; SLOT_COUNT]; 2];
+        for slot in BID_SLOTS {
+            sizes_centi[0][slot] = (1 + rng.below(200) as i64) * 100;
+        }
+        for slot in ASK_SLOTS {
+            sizes_centi[1][slot] = (1 + rng.below(200) as i64) * 100;
+        }
+        SyntheticL2 {
+            rng,
+            sizes_centi,
+            next_seq: first_seq,
+            ts_ns: START_TS_NS,
+            trades: 0,
+            follow_up: None,
+            started: false,
+        }
+    }
+
+    fn envelope(&mut self, event: Event) -> Envelope {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Envelope {
+            seq,
+            ts_ns: self.ts_ns,
+            event,
+        }
+    }
+
+    fn levels(&self, side: usize) -> Vec<BookLevel> {
+        (0..SLOT_COUNT)
+            .filter(|&slot| self.sizes_centi[side][slot] > 0)
+            .map(|slot| BookLevel {
+                price: cent(slot),
+                size: Count::from_centi(self.sizes_centi[side][slot]).unwrap_or(Count::ZERO),
+            })
+            .collect()
+    }
+}
+
+impl Iterator for SyntheticL2 {
+    type Item = Envelope;
+
+    fn next(&mut self) -> Option<Envelope> {
+        if !self.started {
+            self.started = true;
+            let snapshot = Event::BookSnapshot(BookSnapshot {
+                ticker: TICKER.to_string(),
+                bids: self.levels(0),
+                asks: self.levels(1),
+                clock: None,
+            });
+            return Some(self.envelope(snapshot));
+        }
+        self.ts_ns += EVENT_SPACING_NS;
+        let (side, slot, change_centi) = if let Some(pending) = self.follow_up.take() {
+            pending
+        } else {
+            let side = self.rng.below(2) as usize;
+            let best = if side == 0 {
+                BID_SLOTS.rev().find(|&s| self.sizes_centi[0][s] > 0)
+            } else {
+                ASK_SLOTS.clone().find(|&s| self.sizes_centi[1][s] > 0)
+            };
+            if self.rng.below(10) == 0
+                && let Some(slot) = best
+            {
+                let size = self.sizes_centi[side][slot];
+                let count_centi = ((1 + self.rng.below(10) as i64) * 100).min(size);
+                self.trades += 1;
+                self.follow_up = Some((side, slot, -count_centi));
+                let trade = Event::PublicTrade(PublicTrade {
+                    trade_id: format!("t{}", self.trades),
+                    ticker: TICKER.to_string(),
+                    yes_price: cent(slot),
+                    count: Count::from_centi(count_centi).unwrap_or(Count::ZERO),
+                    taker_side: side_of(1 - side),
+                    ts_ns: self.ts_ns,
+                });
+                return Some(self.envelope(trade));
+            }
+            let offset = self.rng.below(4) as usize;
+            let slot = if side == 0 {
+                BID_SLOTS.end() - offset
+            } else {
+                ASK_SLOTS.start() + offset
+            };
+            let size = self.sizes_centi[side][slot];
+            let change_centi = if self.rng.below(2) == 0 || size == 0 {
+                (1 + self.rng.below(50) as i64) * 100
+            } else if self.rng.below(4) == 0 {
+                -size
+            } else {
+                -((1 + self.rng.below(size as u64) as i64).min(size))
+            };
+            (side, slot, change_centi)
+        };
+        self.sizes_centi[side][slot] += change_centi;
+        let delta = Event::BookDelta(BookDelta {
+            ticker: TICKER.to_string(),
+            side: side_of(side),
+            price: cent(slot),
+            delta: SignedCount::from_centi(change_centi),
+            clock: None,
+            client_order_id: None,
+        });
+        Some(self.envelope(delta))
+    }
+}
+
+/// The market's listing (the stream carries none).
+pub fn listing() -> MarketInfo {
+    let contracts = |n: i64| Count::from_contracts(n).unwrap_or(Count::ZERO);
+    MarketInfo {
+        ticker: TICKER.to_string(),
+        event_ticker: "KXBENCH-L2".to_string(),
+        title: "synthetic L2 benchmark market".to_string(),
+        status: MarketStatus::Active,
+        open_time_ns: Some(0),
+        close_time_ns: Some(START_TS_NS + 30 * 86_400 * 1_000_000_000),
+        yes_bid: Some(cent(*BID_SLOTS.end())),
+        yes_bid_size: Some(contracts(100)),
+        yes_ask: Some(cent(*ASK_SLOTS.start())),
+        yes_ask_size: Some(contracts(100)),
+        last_price: Some(cent(50)),
+        volume: contracts(50_000),
+        volume_24h: contracts(10_000),
+        open_interest: contracts(20_000),
+        price_ranges: vec![PriceRange {
+            start: Price::ZERO,
+            end: Price::ONE,
+            step: cent(1),
+        }],
+        fee: Some(FeeParams {
+            fee_type: "quadratic".to_string(),
+            multiplier_ppm: 1_000_000,
+        }),
+        fractional_trading: false,
+        result: None,
+        settlement_value: None,
+    }
+}
