@@ -269,6 +269,10 @@ pub struct SimSettings {
     /// Furthest a noise order rests from the hidden probability (probability points).
     /// Default 0.03.
     pub noise_offset_max: f64,
+    /// Fault injection file of the local exchange (TOML or JSON: dropped, duplicated or
+    /// reordered WebSocket messages, disconnects, lost REST responses, 429 storms …). Unset =
+    /// no faults.
+    pub faults_file: Option<PathBuf>,
 }
 
 impl Default for SimSettings {
@@ -287,6 +291,7 @@ impl Default for SimSettings {
             drift_sigma_per_sqrt_hour: 6.0,
             jumps_per_hour: 1.0,
             noise_offset_max: 0.03,
+            faults_file: None,
         }
     }
 }

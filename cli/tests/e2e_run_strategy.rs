@@ -130,6 +130,7 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "20s", "--seed", "3", "--journal-dir"])
             .arg(&run_dir)
+            .args(["--set", "runtime.rescan_interval_s=5"])
             .args(LIVELY_SIM),
         Duration::from_secs(150),
     );
@@ -214,6 +215,14 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
         })
         .unwrap();
     assert!(!universe.is_empty(), "the scanner chose markets to quote");
+    let listings = events
+        .iter()
+        .filter(|event| matches!(event, Event::MarketListing(_)))
+        .count();
+    assert!(
+        listings >= 3,
+        "periodic rescans are journaled: {listings} listings"
+    );
 
     // Post-only ladders: every create is post-only, and some quote has two rungs on a side.
     let places: Vec<_> = commands(&records)
@@ -301,6 +310,57 @@ fn record_journals_market_data_and_never_an_order() {
             .iter()
             .any(|event| matches!(event, Event::Reconciled { .. } | Event::OwnFill(_))),
         "record must not reconcile or see account data"
+    );
+    let mut source = kalshi_replay::journal_source::JournalSource::open(&run_dir).unwrap();
+    let report =
+        kalshi_replay::verify::verify(&mut source, &kalshi_replay::progress::NoProgress).unwrap();
+    assert!(report.is_match(), "{:?}", report.divergence);
+}
+
+#[test]
+fn websocket_disconnects_are_followed_by_rest_reconciliation() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("run-faults");
+    let faults = dir.path().join("faults.toml");
+    std::fs::write(&faults, "[ws]\ndisconnect_after_messages = 400\n").unwrap();
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args(["--duration", "12s", "--seed", "9", "--sim-faults"])
+            .arg(&faults)
+            .arg("--journal-dir")
+            .arg(&run_dir)
+            .args(LIVELY_SIM),
+        Duration::from_secs(120),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("resting orders  : 0 of ours"), "{stdout}");
+    let records = read_all_records(&run_dir).unwrap();
+    let reconciliations = inputs(&records)
+        .filter(|event| matches!(event, Event::Reconciled { .. }))
+        .count();
+    let invalidations = inputs(&records)
+        .filter(|event| {
+            matches!(
+                event,
+                Event::BookInvalidated {
+                    reason: kalshi_core::events::BookInvalidation::Reconnect,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(invalidations >= 1, "the socket never dropped");
+    assert!(
+        reconciliations >= 2,
+        "{reconciliations} reconciliations for {invalidations} reconnect invalidations"
     );
     let mut source = kalshi_replay::journal_source::JournalSource::open(&run_dir).unwrap();
     let report =

@@ -311,3 +311,37 @@ fn the_table_is_the_default_output() {
     );
     assert!(lines[3].starts_with("141 markets from 2 pages"), "{stdout}");
 }
+
+#[test]
+fn scans_the_in_process_local_exchange() {
+    let dir = std::env::temp_dir().join(format!("kalshi-scan-sim-{}", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+        .args([
+            "scan-markets",
+            "--sim",
+            "--json",
+            "--top",
+            "5",
+            "--sim-markets",
+            "12",
+        ])
+        .args(["--sim-warmup", "120", "--sim-key-dir"])
+        .arg(dir.join("keys"))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["markets"], 12);
+    assert_eq!(report["pages"], 1);
+    let ranked = report["ranked"].as_array().unwrap();
+    assert!(!ranked.is_empty() && ranked.len() <= 5, "{report}");
+    assert_eq!(
+        report["passed"].as_u64().unwrap() + report["dropped"].as_u64().unwrap(),
+        12
+    );
+}

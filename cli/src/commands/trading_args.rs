@@ -63,6 +63,9 @@ pub struct SimArgs {
     /// Directory of the local exchange's development key (created on first use).
     #[arg(long, value_name = "DIR")]
     pub sim_key_dir: Option<PathBuf>,
+    /// Fault injection file for the local exchange (TOML or JSON).
+    #[arg(long, value_name = "FILE")]
+    pub sim_faults: Option<PathBuf>,
 }
 
 impl SimArgs {
@@ -79,6 +82,9 @@ impl SimArgs {
         }
         if let Some(dir) = &self.sim_key_dir {
             loaded.sim.key_dir = dir.clone();
+        }
+        if let Some(file) = &self.sim_faults {
+            loaded.sim.faults_file = Some(file.clone());
         }
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use kalshi_io::auth::KeyKind;
+use kalshi_sim::faults::FaultConfig;
 use kalshi_sim::{ClockMode, SimConfig, SimHandle};
 use tokio::task::JoinHandle;
 
@@ -26,7 +27,7 @@ pub struct LocalExchange {
 }
 
 /// The simulator configuration for `settings`, starting `warmup_s` before `now_ns`.
-pub fn sim_config(settings: &SimSettings, now_ns: i64) -> SimConfig {
+pub fn sim_config(settings: &SimSettings, now_ns: i64) -> anyhow::Result<SimConfig> {
     let mut config = SimConfig {
         port: 0,
         seed: settings.seed,
@@ -52,13 +53,17 @@ pub fn sim_config(settings: &SimSettings, now_ns: i64) -> SimConfig {
     flow.drift_sigma_per_sqrt_hour = settings.drift_sigma_per_sqrt_hour;
     flow.jumps_per_hour = settings.jumps_per_hour;
     flow.noise_offset_max = settings.noise_offset_max;
-    config
+    if let Some(path) = &settings.faults_file {
+        config.faults = FaultConfig::from_file(path)
+            .with_context(|| format!("sim.faults_file {}", path.display()))?;
+    }
+    Ok(config)
 }
 
 impl LocalExchange {
     /// Starts the exchange on a free loopback port and runs the warm-up.
     pub async fn start(settings: &SimSettings) -> anyhow::Result<LocalExchange> {
-        let config = sim_config(settings, now_ns());
+        let config = sim_config(settings, now_ns())?;
         let handle = kalshi_sim::spawn(config)
             .await
             .context("starting the local exchange")?;
@@ -130,11 +135,20 @@ mod tests {
             warmup_s: 60,
             ..SimSettings::default()
         };
-        let config = sim_config(&settings, 1_000 * NS_PER_S);
+        let config = sim_config(&settings, 1_000 * NS_PER_S).unwrap();
         assert_eq!(config.exchange.start_ns, 940 * NS_PER_S);
         assert_eq!(config.clock, ClockMode::Virtual);
         assert_eq!(config.exchange.catalog.market_count, 12);
         assert_eq!(config.exchange.catalog.event_count, 2);
         assert_eq!(config.port, 0);
+        let missing = SimSettings {
+            faults_file: Some(std::path::PathBuf::from("/nonexistent/faults.toml")),
+            ..SimSettings::default()
+        };
+        let error = sim_config(&missing, 0).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("sim.faults_file"),
+            "{error:#}"
+        );
     }
 }
