@@ -132,19 +132,20 @@ impl RunOptions {
     }
 }
 
-/// A run id: UTC start time, environment and a few digits of the start nanoseconds, e.g.
-/// `20261101T120000Z-sim-4821` (letters, digits and `-` only; well under 40 characters).
+/// A run id: UTC start time, environment and six digits of the start nanoseconds, e.g.
+/// `20261101T120000Z-sim-456789` (letters, digits and `-` only; at most 40 characters, the
+/// limit that keeps client order ids within Kalshi's 64).
 pub fn make_run_id(started_ns: i64, environment: &str) -> anyhow::Result<RunId> {
     let stamp: String = kalshi_io::time::format_rfc3339_seconds(started_ns)
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
-    let suffix = started_ns.rem_euclid(10_000);
+    let suffix = started_ns.rem_euclid(1_000_000);
     let name: String = environment
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
-    RunId::parse(&format!("{stamp}-{name}-{suffix:04}")).context("building the run id")
+    RunId::parse(&format!("{stamp}-{name}-{suffix:06}")).context("building the run id")
 }
 
 /// Hex SHA-256 of the configuration's JSON form (the manifest's `config_hash`).
@@ -766,7 +767,9 @@ mod tests {
     #[test]
     fn run_ids_are_valid_client_order_id_stems() {
         let id = make_run_id(1_793_491_200 * NS_PER_S + 123_456_789, "record-sim").unwrap();
-        assert_eq!(id.as_str(), "20261101T000000Z-record-sim-6789");
+        assert_eq!(id.as_str(), "20261101T000000Z-record-sim-456789");
+        let live = make_run_id(1_793_491_200 * NS_PER_S, "record-live").unwrap();
+        assert!(live.as_str().len() <= kalshi_core::client_order_id::RUN_ID_LEN_MAX);
         assert!(id.as_str().len() <= kalshi_core::client_order_id::RUN_ID_LEN_MAX);
     }
 
