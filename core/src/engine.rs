@@ -20,7 +20,7 @@ use crate::client_order_id::{ClientOrderId, ClientOrderIdGenerator};
 use crate::commands::{Command, PlaceOrder, TimeInForce};
 use crate::config::EngineConfig;
 use crate::decision::{Decision, DroppedMarket, Ignored, QuoteDecision, RiskDecision};
-use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for};
+use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for, inventory_skew_micros};
 use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKind, TimerKind};
 use crate::fees::Liquidity;
 use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
@@ -623,6 +623,8 @@ impl Engine {
             ev_gate,
             fees: fees.as_ref(),
         };
+        let inventory_skew =
+            inventory_skew_micros(position, config.strategy.inventory_skew_micros_per_contract);
         let strategy = self.strategy.as_mut()?;
         let plan = strategy.plan(&context);
         if let QuotePlan::Quote {
@@ -641,6 +643,7 @@ impl Engine {
                     liquidity: Liquidity::Maker,
                     fair_ppm,
                     fair_source,
+                    inventory_skew_micros: inventory_skew,
                 };
                 let decision = ev_gate.evaluate_maker(inputs, fees.as_ref());
                 if decision.passed() {
@@ -899,6 +902,12 @@ impl Engine {
                 liquidity: Liquidity::Taker,
                 fair_ppm,
                 fair_source: FairSource::Book,
+                inventory_skew_micros: inventory_skew_micros(
+                    self.orders.positions().get(ticker).position,
+                    self.config.as_ref().map_or(0, |config| {
+                        config.strategy.inventory_skew_micros_per_contract
+                    }),
+                ),
             };
             let fees = fee_schedule_for(state.info().fee.as_ref());
             out.decide(Decision::Ev(gate.evaluate_taker(

@@ -8,7 +8,10 @@
 //! - `P(win)`: the fair YES probability for a bid; `1 − P` for an ask (selling YES at `p` is
 //!   buying NO at `1 − p`). The probability is quantized to parts per million first, so one
 //!   ppm of probability is exactly one micro-dollar of a $1 payout and everything after that
-//!   is integer arithmetic.
+//!   is integer arithmetic. When we hold inventory, `P` is the *reservation* value
+//!   `fair − inventory_skew_micros` (see [`inventory_skew_micros`]): a contract that reduces
+//!   the position is worth more to us than its fair value, one that adds to it less. Without
+//!   this, a maker whose skewed rungs sit on the far side of fair could never unwind.
 //! - price paid: the limit price for a maker (YES price for a bid, `1 − price` for an ask);
 //!   for a taker, the touch price on the side it takes.
 //! - fee: the exact Kalshi fee of the whole order (per level for a taker, each level being a
@@ -28,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::book::OrderBook;
 use crate::config::EvGateConfig;
 use crate::fees::{FeeSchedule, FeeType, Liquidity, PPM_PER_UNIT};
-use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Money, Price};
+use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
 use crate::market_data::FeeParams;
 use crate::side::BookSide;
 
@@ -59,6 +62,21 @@ pub struct EvInputs {
     pub fair_ppm: u32,
     /// Where it came from.
     pub fair_source: FairSource,
+    /// Inventory adjustment subtracted from the fair value (positive when long YES), micros;
+    /// see [`inventory_skew_micros`].
+    pub inventory_skew_micros: i64,
+}
+
+/// The inventory adjustment of the reservation value: `position × skew per contract`, in
+/// micro-dollars (positive when long YES, negative when long NO). Exact; rounds toward zero.
+pub fn inventory_skew_micros(position: SignedCount, skew_micros_per_contract: i64) -> i64 {
+    let skew = i128::from(position.centi()) * i128::from(skew_micros_per_contract)
+        / i128::from(CENTI_PER_CONTRACT);
+    i64::try_from(skew.clamp(
+        -i128::from(MICROS_PER_DOLLAR),
+        i128::from(MICROS_PER_DOLLAR),
+    ))
+    .unwrap_or(0)
 }
 
 /// The cost components, all per contract in micro-dollars.
@@ -135,7 +153,7 @@ impl fmt::Display for EvDecision {
         let c = &self.components;
         write!(
             f,
-            "EV {} {} {}@{} {:?} fair_ppm={}({:?}) win={} paid={} fee={} spread={} slip={} adverse={} ev={} min={} -> {:?}",
+            "EV {} {} {}@{} {:?} fair_ppm={}({:?}) skew={} win={} paid={} fee={} spread={} slip={} adverse={} ev={} min={} -> {:?}",
             self.inputs.ticker,
             self.inputs.side.as_str(),
             self.inputs.count,
@@ -143,6 +161,7 @@ impl fmt::Display for EvDecision {
             self.inputs.liquidity,
             self.inputs.fair_ppm,
             self.inputs.fair_source,
+            self.inputs.inventory_skew_micros,
             c.win_value_micros,
             c.price_paid_micros,
             c.fee_micros,
@@ -275,7 +294,8 @@ impl EvGate {
     }
 
     fn base_components(&self, inputs: &EvInputs) -> EvComponents {
-        let fair = i64::from(inputs.fair_ppm.min(1_000_000));
+        let fair = (i64::from(inputs.fair_ppm.min(1_000_000)) - inputs.inventory_skew_micros)
+            .clamp(0, MICROS_PER_DOLLAR);
         let win_value_micros = match inputs.side {
             BookSide::Bid => fair,
             BookSide::Ask => MICROS_PER_DOLLAR - fair,
@@ -371,6 +391,7 @@ mod tests {
             liquidity: Liquidity::Maker,
             fair_ppm,
             fair_source: FairSource::Book,
+            inventory_skew_micros: 0,
         }
     }
     fn gate(min_edge_micros: i64) -> EvGate {

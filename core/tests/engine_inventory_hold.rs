@@ -1,7 +1,7 @@
-//! Why a market stops being quoted while a position is held: the ladder sizes the side that
-//! adds to the position to zero at `inventory_soft_limit`, and the EV gate (which values
-//! quotes at the unskewed fair value) refuses the reducing rungs once the inventory skew has
-//! priced them through fair value. Both are journaled as `SideHeld` decisions.
+//! What the ladder quotes while a position is held: the side that adds to the position is
+//! sized to zero at `inventory_soft_limit` (journaled as a `SideHeld` decision), while the side
+//! that reduces it keeps quoting — the EV gate values every rung at the inventory-adjusted
+//! reservation price, so skewed reducing rungs pass instead of stranding the position.
 
 use kalshi_core::client_order_id::RunId;
 use kalshi_core::commands::Command;
@@ -127,15 +127,14 @@ fn placed_sides(output: &Output) -> Vec<BookSide> {
 }
 
 #[test]
-fn short_near_the_soft_limit_quotes_nothing_and_says_why_for_each_side() {
+fn short_near_the_soft_limit_only_bids_to_reduce_and_says_why_the_ask_is_held() {
     let output = quote_with_position(-95);
-    assert!(placed_sides(&output).is_empty(), "{:?}", output.commands);
+    let sides = placed_sides(&output);
+    assert!(!sides.is_empty(), "the reducing side must keep quoting");
+    assert!(sides.iter().all(|side| *side == BookSide::Bid), "{sides:?}");
     assert_eq!(
         held(&output),
-        vec![
-            (BookSide::Ask, SideHeldReason::InventorySoftLimit),
-            (BookSide::Bid, SideHeldReason::ReducingBelowMinEdge),
-        ]
+        vec![(BookSide::Ask, SideHeldReason::InventorySoftLimit)]
     );
     let line = output
         .decisions
@@ -152,24 +151,38 @@ fn short_near_the_soft_limit_quotes_nothing_and_says_why_for_each_side() {
 #[test]
 fn long_near_the_soft_limit_is_the_mirror_image() {
     let output = quote_with_position(95);
-    assert!(placed_sides(&output).is_empty(), "{:?}", output.commands);
+    let sides = placed_sides(&output);
+    assert!(!sides.is_empty(), "the reducing side must keep quoting");
+    assert!(sides.iter().all(|side| *side == BookSide::Ask), "{sides:?}");
     assert_eq!(
         held(&output),
-        vec![
-            (BookSide::Bid, SideHeldReason::InventorySoftLimit),
-            (BookSide::Ask, SideHeldReason::ReducingBelowMinEdge),
-        ]
+        vec![(BookSide::Bid, SideHeldReason::InventorySoftLimit)]
     );
+}
+
+#[test]
+fn reducing_rungs_are_valued_at_the_reservation_price() {
+    let output = quote_with_position(-95);
+    let passed_reducing: Vec<i64> = output
+        .decisions
+        .iter()
+        .filter_map(|decision| match decision {
+            Decision::Ev(ev) if ev.inputs.side == BookSide::Bid && ev.passed() => {
+                Some(ev.inputs.inventory_skew_micros)
+            }
+            _ => None,
+        })
+        .collect();
+    // Short 95 at 0.02¢ per contract: the reservation sits 1.9¢ above fair.
+    assert!(!passed_reducing.is_empty());
+    assert!(passed_reducing.iter().all(|skew| *skew == -19_000));
 }
 
 #[test]
 fn a_moderate_position_still_quotes_both_sides_and_holds_nothing() {
     let output = quote_with_position(-40);
     let sides = placed_sides(&output);
-    assert!(
-        sides.contains(&BookSide::Bid),
-        "the outer reducing rung passes the gate"
-    );
+    assert!(sides.contains(&BookSide::Bid), "the reducing side quotes");
     assert!(
         sides.contains(&BookSide::Ask),
         "the adding side is shrunk, not zero"

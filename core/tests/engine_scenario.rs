@@ -262,9 +262,10 @@ fn scenario_ladder_fill_skew_invalid_halt() {
         .count();
     assert_eq!((ev_passes, approvals), (6, 6));
 
-    // After the fill (long 7, skew 0.2¢/contract), the reservation price drops 1.4¢: bids
-    // move down a tick (a new 0.41 rung), the outer asks are pulled, and the EV gate refuses
-    // asks at or below fair value.
+    // After the fill (long 7, skew 0.2¢/contract), the reservation price drops 1.4¢ to 0.436:
+    // the EV gate values every rung there, so the bids step down (0.43 no longer pays; a new
+    // 0.41 rung) and the asks, which now reduce the position, move in toward it (a new 0.45
+    // rung) while the two outer asks are pulled.
     let fill = &outputs[4];
     assert!(
         fill.decisions
@@ -286,7 +287,7 @@ fn scenario_ladder_fill_skew_invalid_halt() {
         .map(|q| q.price)
         .max()
         .unwrap();
-    assert_eq!(top_bid, price("0.43"));
+    assert_eq!(top_bid, price("0.42"));
     assert!(
         quote
             .quotes
@@ -300,9 +301,17 @@ fn scenario_ladder_fill_skew_invalid_halt() {
             .iter()
             .any(|p| p.0 == BookSide::Bid && p.1 == price("0.41"))
     );
-    assert!(!new_places.iter().any(|p| p.0 == BookSide::Ask));
-    assert_eq!(cancels(fill).len(), 2, "the two outer asks go");
-    // The bids that kept their price shrink in place (queue priority kept), not cancel+place.
+    assert!(
+        new_places
+            .iter()
+            .any(|p| p.0 == BookSide::Ask && p.1 == price("0.45"))
+    );
+    assert_eq!(
+        cancels(fill).len(),
+        3,
+        "the 0.43 bid and the two outer asks go"
+    );
+    // The bid that kept its price shrinks in place (queue priority kept), not cancel+place.
     let decreases: Vec<_> = fill
         .commands
         .iter()
@@ -311,7 +320,7 @@ fn scenario_ladder_fill_skew_invalid_halt() {
             _ => None,
         })
         .collect();
-    assert_eq!(decreases, vec![count(6), count(6)]);
+    assert_eq!(decreases, vec![count(6)]);
 
     // Book invalid: every working quote of the market is cancelled in the same step.
     let invalid = &outputs[5];

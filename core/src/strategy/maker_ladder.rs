@@ -9,23 +9,20 @@
 //!   the side that would add to inventory shrinks linearly to zero at `inventory_soft_limit`
 //!   (the plan then names that side as held, journaled as a `SideHeld` decision). Whole
 //!   contracts unless the market trades fractions.
-//! - **Inventory and the EV gate.** The engine gates every rung at the *unskewed* fair value,
-//!   so the skew that moves the reducing side toward the touch also eats its edge: a reducing
-//!   rung `k` ticks from the reservation price passes only while
-//!   `k × tick − |position| × skew − fee − adverse ≥ min_edge`. With the defaults (skew
-//!   0.02¢ per contract, 1-tick offset and spacing, 3 rungs, 0.5¢ edge, 0.3¢ adverse, a
-//!   maker fee near 0.45¢ at a 45¢ price) no reducing rung passes beyond about 87 contracts,
-//!   while the adding side only rounds to zero a few contracts short of the 100 soft limit:
-//!   in between, the market is not quoted at all until the fair value moves, each re-lay
-//!   journaling `SideHeld` for both sides. Smaller skew, a wider offset or spacing, or a
-//!   lower soft limit keep the reducing side quotable.
+//! - **Inventory and the EV gate.** The engine gates every rung at the same reservation price
+//!   the ladder is built around (`EvInputs::inventory_skew_micros`): a reducing rung is worth
+//!   its distance from the reservation, not from fair, so the side that unwinds the position
+//!   keeps quoting however large the position grows, while the adding side needs the same
+//!   edge over a reservation that has moved against it. (Gating at the unskewed fair value
+//!   once stranded positions: past about 87 contracts with the defaults no reducing rung
+//!   passed and the market went unquoted.)
 //! - **Repricing.** Quotes are re-laid only when fair value or the touch moved at least the
 //!   configured number of ticks, the position changed, the ladder is older than
 //!   `rung_age_max_ns`, or a working quote would now cross. Otherwise the plan is `Keep`,
 //!   which leaves queue priority alone; when quotes are re-laid the order manager keeps every
 //!   rung whose price did not change (shrinking it in place when smaller).
-//! - **Withdrawal.** Every quote is pulled when the best achievable edge falls below
-//!   `edge_decay_cancel_micros`, or inside the wind-down window before close. Kalshi's V2
+//! - **Withdrawal.** Every quote is pulled when the best edge of any rung at or inside the
+//!   touch falls below `edge_decay_cancel_micros`, or inside the wind-down window before close. Kalshi's V2
 //!   endpoints accept `reduce_only` only with immediate-or-cancel, so in wind-down the ladder
 //!   stops opening and, when `wind_down_exit_ioc` is set, sends one IOC reduce-only order at the
 //!   opposite touch per `rung_age_max_ns` to flatten.
@@ -33,7 +30,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::MakerLadderConfig;
-use crate::ev_gate::EvInputs;
+use crate::ev_gate::{EvInputs, inventory_skew_micros};
 use crate::fees::Liquidity;
 use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Price};
 use crate::order_manager::DesiredQuote;
@@ -247,13 +244,12 @@ impl Strategy for MakerLadder {
             };
         };
         let fair_micros = i64::from(context.fair_ppm).min(MICROS_PER_DOLLAR);
-        let skew = i128::from(context.position.centi())
-            * i128::from(self.config.inventory_skew_micros_per_contract)
-            / i128::from(CENTI_PER_CONTRACT);
-        let reservation_micros =
-            (i128::from(fair_micros) - skew).clamp(0, i128::from(MICROS_PER_DOLLAR));
-        let reservation = Price::from_micros(i64::try_from(reservation_micros).unwrap_or(0))
-            .unwrap_or(Price::ZERO);
+        let skew = inventory_skew_micros(
+            context.position,
+            self.config.inventory_skew_micros_per_contract,
+        );
+        let reservation_micros = (fair_micros - skew).clamp(0, MICROS_PER_DOLLAR);
+        let reservation = Price::from_micros(reservation_micros).unwrap_or(Price::ZERO);
         let grid = context.grid;
         let offset = self.config.fair_offset_ticks.max(1);
         let top_bid = step(grid, reservation, BookSide::Bid, offset)
@@ -263,28 +259,45 @@ impl Strategy for MakerLadder {
 
         let (bid_size, bid_held) = self.rung_size(context, BookSide::Bid);
         let (ask_size, ask_held) = self.rung_size(context, BookSide::Ask);
-        let edge = |side: BookSide, price: Option<Price>, size: Count| -> Option<i64> {
-            let price = price?;
+        // The best edge any rung of a side could earn at or inside the touch: the ladder is
+        // withdrawn only when none of those clears the edge-decay threshold (the innermost
+        // rung is often filtered by the EV gate while the next one inside the spread still
+        // pays). Rungs behind the touch do not count: deeper always looks richer.
+        let edge = |side: BookSide, top: Option<Price>, size: Count| -> Option<i64> {
             let count = if size.is_zero() {
                 self.config.base_size
             } else {
                 size
             };
-            let inputs = EvInputs {
-                ticker: context.ticker.to_string(),
-                side,
-                price,
-                count,
-                liquidity: Liquidity::Maker,
-                fair_ppm: context.fair_ppm,
-                fair_source: context.fair_source,
-            };
-            Some(
-                context
+            let mut best: Option<i64> = None;
+            let mut price = top;
+            for _ in 0..self.config.rungs_per_side {
+                let Some(rung) = price else { break };
+                let at_or_inside_touch = match side {
+                    BookSide::Bid => rung >= best_bid,
+                    BookSide::Ask => rung <= best_ask,
+                };
+                if !at_or_inside_touch {
+                    break;
+                }
+                let inputs = EvInputs {
+                    ticker: context.ticker.to_string(),
+                    side,
+                    price: rung,
+                    count,
+                    liquidity: Liquidity::Maker,
+                    fair_ppm: context.fair_ppm,
+                    fair_source: context.fair_source,
+                    inventory_skew_micros: skew,
+                };
+                let ev = context
                     .ev_gate
                     .evaluate_maker(inputs, context.fees)
-                    .ev_micros,
-            )
+                    .ev_micros;
+                best = Some(best.map_or(ev, |b| b.max(ev)));
+                price = step(grid, rung, side, self.config.rung_spacing_ticks);
+            }
+            best
         };
         let best_edge =
             edge(BookSide::Bid, top_bid, bid_size).max(edge(BookSide::Ask, top_ask, ask_size));

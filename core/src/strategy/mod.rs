@@ -108,10 +108,10 @@ pub enum SideHeldReason {
     /// The side adds to the position and is sized to zero: the strategy shrinks it linearly
     /// to nothing at `strategy.inventory_soft_limit`.
     InventorySoftLimit,
-    /// The side would reduce the position, but the EV gate refused every candidate: the gate
-    /// values quotes at the unskewed fair value, and the inventory skew priced them at or
-    /// through it (EV below `ev_gate.min_edge_micros`). Until the fair value or the position
-    /// moves, nothing on this side will unwind the position.
+    /// The side would reduce the position, but the EV gate refused every candidate (each
+    /// rung's EV at the reservation price fell below `ev_gate.min_edge_micros`, e.g. a spread
+    /// too tight for the fees). Until the book, the fair value or the position moves, nothing
+    /// on this side will unwind the position.
     ReducingBelowMinEdge,
 }
 
