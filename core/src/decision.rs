@@ -174,6 +174,14 @@ pub enum Decision {
         /// Why.
         reason: SideHeldReason,
     },
+    /// New orders wanted in a market were not sent this step because the order-rate budget
+    /// is spent; they stay desired and go out on a later step (no client id is used up).
+    PlacesDeferred {
+        /// Market ticker.
+        ticker: String,
+        /// How many places waited.
+        count: u32,
+    },
 }
 
 impl Decision {
@@ -288,6 +296,12 @@ impl fmt::Display for Decision {
                 "SIDE_HELD {ticker} {} position={position} {reason}",
                 side.as_str()
             ),
+            Decision::PlacesDeferred { ticker, count } => {
+                write!(
+                    f,
+                    "PLACES_DEFERRED {ticker} count={count} order_rate_budget"
+                )
+            }
         }
     }
 }

@@ -801,7 +801,14 @@ impl Engine {
                 }
             }
         }
+        let mut deferred: u32 = 0;
         for spec in diff.places {
+            // With the order-rate budget spent, a new place would only be refused by risk and
+            // burn a client id: leave it desired for a later step instead.
+            if self.risk.rate_budget_available(ts_ns) < 1 {
+                deferred += 1;
+                continue;
+            }
             let client_order_id = match spec.retry_of.clone() {
                 Some(id) => id,
                 None => match self.next_id() {
@@ -818,6 +825,12 @@ impl Engine {
                 false,
             );
             self.submit(order, ts_ns, out);
+        }
+        if deferred > 0 {
+            out.decide(Decision::PlacesDeferred {
+                ticker: ticker.to_string(),
+                count: deferred,
+            });
         }
     }
 

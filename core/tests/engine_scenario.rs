@@ -427,3 +427,46 @@ fn print_transcript() {
     let (h, _) = run_scenario();
     println!("{}", h.transcript.join("\n"));
 }
+
+#[test]
+fn places_beyond_the_order_rate_budget_wait_without_burning_client_ids() {
+    let mut config = config();
+    config.risk.order_rate_per_second = 2;
+    config.risk.order_rate_burst = 2;
+    let mut h = Harness::new();
+    h.send(Event::Config(Box::new(config)));
+    h.send(Event::Reconciled {
+        orders: Vec::new(),
+        positions: Vec::new(),
+    });
+    h.send(Event::MarketListing(vec![listing()]));
+    let first = h.send(snapshot());
+    let placed = places(&first);
+    assert_eq!(placed.len(), 2, "only the burst goes out");
+    assert!(first.decisions.iter().any(|d| matches!(
+        d,
+        Decision::PlacesDeferred { count, .. } if *count == 4
+    )));
+    assert!(
+        !first
+            .decisions
+            .iter()
+            .any(|d| matches!(d, Decision::Risk(r) if r.rejection.is_some())),
+        "nothing is refused by the rate limit, so no client id is wasted"
+    );
+    // A second later the budget has refilled and a timer tick sends the rest, with the next
+    // client ids in sequence.
+    h.ts_ns += 1_000_000_000;
+    let later = h.send(Event::Timer {
+        kind: kalshi_core::events::TimerKind::Tick,
+    });
+    let ids: Vec<String> = later
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Place(order) => Some(order.client_order_id.as_str().to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, vec!["kb-t1-3".to_string(), "kb-t1-4".to_string()]);
+}

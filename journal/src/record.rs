@@ -449,6 +449,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::PositionDrift { .. } => "position_drift",
         Decision::Ignored(_) => "ignored",
         Decision::SideHeld { .. } => "side_held",
+        Decision::PlacesDeferred { .. } => "places_deferred",
     }
 }
 
@@ -572,6 +573,7 @@ fn decision_index(decision: &Decision) -> RecordIndex {
             position,
             ..
         } => base.market(ticker).side(*side).count(position.centi()),
+        Decision::PlacesDeferred { ticker, .. } => base.market(ticker),
         _ => base,
     }
 }
