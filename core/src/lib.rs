@@ -22,8 +22,8 @@ pub mod order_manager;
 pub mod positions;
 pub mod risk;
 pub mod side;
-pub mod strategy;
 pub mod signals;
+pub mod strategy;
 pub mod tick_grid;
 pub mod universe;
 

@@ -2,13 +2,13 @@
 //! wire types of both API dialects, normalization into core types, REST and WebSocket
 //! clients, execution and rate limits. The only crate that reads clocks, sockets and keys.
 pub mod auth;
+pub mod backoff;
+pub mod data_rest;
+pub mod data_ws;
+pub mod env;
+pub mod error;
+pub mod exec;
 pub mod normalize;
+pub mod ratelimit;
 pub mod time;
 pub mod wire;
-pub mod backoff;
-pub mod env;
-pub mod ratelimit;
-pub mod error;
-pub mod data_rest;
-pub mod exec;
-pub mod data_ws;
