@@ -273,6 +273,47 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
     }
     let journaled: Vec<EngineCommand> = commands(&records).into_iter().cloned().collect();
     assert_eq!(replayed, journaled);
+
+    // The CLI's replay says the same, and the same journal backtests into a report.
+    let replay = Command::new(BIN)
+        .args(["replay", "--journal"])
+        .arg(&run_dir)
+        .arg("--verify")
+        .output()
+        .unwrap();
+    let replay_stdout = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(replay.status.code(), Some(0), "{replay_stdout}");
+    assert!(replay_stdout.contains("identical"), "{replay_stdout}");
+    let first_s = records.first().unwrap().ts_ns / 1_000_000_000;
+    let last_s = records.last().unwrap().ts_ns / 1_000_000_000 + 1;
+    let report_dir = dir.path().join("report");
+    let backtest = run_with_limit(
+        Command::new(BIN)
+            .args(["backtest", "--market", &universe[0]])
+            .args([
+                "--start",
+                &first_s.to_string(),
+                "--end",
+                &last_s.to_string(),
+            ])
+            .arg("--journal")
+            .arg(&run_dir)
+            .arg("--report")
+            .arg(&report_dir),
+        Duration::from_secs(120),
+    );
+    assert_eq!(
+        backtest.status.code(),
+        Some(0),
+        "backtest: {}{}",
+        String::from_utf8_lossy(&backtest.stdout),
+        String::from_utf8_lossy(&backtest.stderr)
+    );
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("metrics.json")).unwrap())
+            .unwrap();
+    assert!(metrics["metrics"].get("net_pnl").is_some(), "{metrics}");
+    assert!(report_dir.join("report.html").exists());
 }
 
 #[test]
