@@ -1,0 +1,85 @@
+//! Shutdown: a SIGTERM while dozens of our quotes rest leaves none of them on the exchange,
+//! within five seconds of the signal, confirmed both by the exchange's own order table and by
+//! the bot's closing REST read.
+
+mod reliability_support;
+
+use std::time::{Duration, Instant};
+
+use reliability_support::{TestExchange, signal, spawn_bot, wait_with_limit};
+
+/// Quotes that must rest before the signal.
+const RESTING_BEFORE_SIGNAL_MIN: usize = 24;
+
+/// Longest allowed time from the signal to an empty order table.
+const CANCEL_DEADLINE: Duration = Duration::from_secs(5);
+
+#[test]
+fn sigterm_with_dozens_of_resting_quotes_cancels_them_all_within_five_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let exchange = TestExchange::start(21, &dir.path().join("keys"));
+    let user = exchange.bot_user();
+    let run_dir = dir.path().join("journal").join("run-wide");
+    std::fs::create_dir_all(run_dir.parent().unwrap()).unwrap();
+    let child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "21",
+            "--markets",
+            "12",
+            "--set",
+            "engine.strategy.rungs_per_side=3",
+            "--set",
+            "engine.risk.order_rate_per_second=40",
+            "--set",
+            "engine.risk.order_rate_burst=40",
+        ],
+    );
+
+    let started = Instant::now();
+    let resting_before = loop {
+        let resting = exchange.resting_orders(user).len();
+        if resting >= RESTING_BEFORE_SIGNAL_MIN {
+            break resting;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "only {resting} quotes resting after 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+
+    let signalled = Instant::now();
+    signal(&child, "-TERM");
+    let cleared_after = loop {
+        if exchange.resting_orders(user).is_empty() {
+            break signalled.elapsed();
+        }
+        assert!(
+            signalled.elapsed() < CANCEL_DEADLINE,
+            "{} orders still resting {CANCEL_DEADLINE:?} after SIGTERM",
+            exchange.resting_orders(user).len()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let output = wait_with_limit(child, Duration::from_secs(30));
+    let exited_after = signalled.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("stopped (signal)"), "{stdout}");
+    // The bot's own closing REST read agrees, and nothing was placed after the table emptied.
+    assert!(stdout.contains("resting orders  : 0 of ours"), "{stdout}");
+    assert!(exchange.resting_orders(user).is_empty());
+    eprintln!(
+        "shutdown: {resting_before} resting at SIGTERM, all cancelled after {:.3}s, exited after {:.3}s",
+        cleared_after.as_secs_f64(),
+        exited_after.as_secs_f64()
+    );
+}
