@@ -14,14 +14,14 @@ use kalshi_core::fixed::SignedCount;
 use kalshi_journal::JournalRecord;
 use kalshi_journal::typed_reader::read_all_records;
 use reliability_support::{
-    TestExchange, first_place_seq, first_reconciled_seq, journal_verify, signal, spawn_bot,
-    wait_for_journal, wait_with_limit,
+    TestExchange, first_place_seq, first_reconciled_seq, journal_verify, signal, soak_seeds,
+    spawn_bot, wait_for_journal, wait_with_limit,
 };
 
-/// Seed of the exchange and of the kill points.
+/// Base seed of the exchange and of the kill points (`KALSHI_SOAK_SEEDS` adds more).
 const SEED: u64 = 11;
 
-/// Kill delays after the run's first journaled place, ms, drawn from `SEED`.
+/// Kill delays after the run's first journaled place, ms, drawn from the seed.
 fn kill_delays_ms(seed: u64, count: usize) -> Vec<u64> {
     let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     (0..count)
@@ -45,14 +45,20 @@ const BOT_ARGS: [&str; 6] = [
 
 #[test]
 fn killed_runs_recover_and_the_restart_leaves_no_orphans_and_no_double_counted_fills() {
+    for seed in soak_seeds(SEED) {
+        crash_and_restart(seed);
+    }
+}
+
+fn crash_and_restart(seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("journal");
     std::fs::create_dir_all(&root).unwrap();
-    let exchange = TestExchange::start(SEED, &dir.path().join("keys"));
+    let exchange = TestExchange::start(seed, &dir.path().join("keys"));
     let user = exchange.bot_user();
 
     let mut orphans_left_by_kills = 0;
-    for (index, delay_ms) in kill_delays_ms(SEED, 2).into_iter().enumerate() {
+    for (index, delay_ms) in kill_delays_ms(seed, 2).into_iter().enumerate() {
         let run_dir = root.join(format!("run-killed-{index}"));
         let child = spawn_bot(&exchange, &run_dir, &BOT_ARGS);
         wait_for_journal(&run_dir, Duration::from_secs(60), "a place", |records| {

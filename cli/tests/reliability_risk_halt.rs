@@ -13,7 +13,7 @@ use kalshi_core::risk::{RiskState, RiskStateReason};
 use kalshi_journal::typed_reader::read_all_records;
 use reliability_support::{
     TestExchange, commands, decisions, first_reconciled_seq, inputs, journal_verify, signal,
-    spawn_bot, wait_for_journal, wait_with_limit,
+    soak_seeds, spawn_bot, wait_for_journal, wait_with_limit,
 };
 
 /// A one-micro-dollar loss stop: the first loss of any size halts.
@@ -31,10 +31,16 @@ fn halted_by_loss(decision: &Decision) -> bool {
 
 #[test]
 fn a_daily_loss_stop_halts_in_the_losing_step_and_stays_halted_after_a_restart() {
+    for seed in soak_seeds(31) {
+        halt_and_restart(seed);
+    }
+}
+
+fn halt_and_restart(seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("journal");
     std::fs::create_dir_all(&root).unwrap();
-    let exchange = TestExchange::start(31, &dir.path().join("keys"));
+    let exchange = TestExchange::start(seed, &dir.path().join("keys"));
 
     let run_dir = root.join("run-1");
     let child = spawn_bot(

@@ -6,7 +6,7 @@ mod reliability_support;
 
 use std::time::{Duration, Instant};
 
-use reliability_support::{TestExchange, signal, spawn_bot, wait_with_limit};
+use reliability_support::{TestExchange, signal, soak_seeds, spawn_bot, wait_with_limit};
 
 /// Quotes that must rest before the signal.
 const RESTING_BEFORE_SIGNAL_MIN: usize = 24;
@@ -16,8 +16,14 @@ const CANCEL_DEADLINE: Duration = Duration::from_secs(5);
 
 #[test]
 fn sigterm_with_dozens_of_resting_quotes_cancels_them_all_within_five_seconds() {
+    for seed in soak_seeds(21) {
+        stop_with_resting_quotes(seed);
+    }
+}
+
+fn stop_with_resting_quotes(seed: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let exchange = TestExchange::start(21, &dir.path().join("keys"));
+    let exchange = TestExchange::start(seed, &dir.path().join("keys"));
     let user = exchange.bot_user();
     let run_dir = dir.path().join("journal").join("run-wide");
     std::fs::create_dir_all(run_dir.parent().unwrap()).unwrap();
@@ -32,9 +38,9 @@ fn sigterm_with_dozens_of_resting_quotes_cancels_them_all_within_five_seconds() 
             "--set",
             "engine.strategy.rungs_per_side=3",
             "--set",
-            "engine.risk.order_rate_per_second=40",
+            "engine.risk.order_rate_per_second=9",
             "--set",
-            "engine.risk.order_rate_burst=40",
+            "engine.risk.order_rate_burst=20",
         ],
     );
 

@@ -316,3 +316,14 @@ pub fn journal_verify(run_dir: &Path) -> (Option<i32>, String) {
         ),
     )
 }
+
+/// Seeds a test runs: `base` alone, or `KALSHI_SOAK_SEEDS` consecutive seeds from `base` for
+/// the long form (`scripts/soak.sh`).
+pub fn soak_seeds(base: u64) -> Vec<u64> {
+    let count = std::env::var("KALSHI_SOAK_SEEDS")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    (base..base + count).collect()
+}
