@@ -649,12 +649,46 @@ fn seq_at_u64_max_neither_panics_nor_wraps_into_acceptance() {
     )));
     assert_eq!(jump.commands.len(), 1, "get_snapshot is requested");
     assert!(!session.is_book_valid(MARKET));
-    // After u64::MAX nothing can be newer: a wrapped seq is dropped, never applied.
-    for seq in [0, 1, u64::MAX] {
-        let step = session.on_frame(&delta_at(seq, MARKET));
-        assert_eq!(step.dropped, 1, "seq {seq}");
-        assert_eq!(deltas(&step), 0, "seq {seq}");
+    // After u64::MAX nothing can be newer: a wrapped seq is a reset. It is never applied, the
+    // sid follows the new numbering and a fresh snapshot is requested.
+    let wrapped = session.on_frame(&delta_at(0, MARKET));
+    assert_eq!((wrapped.dropped, deltas(&wrapped)), (1, 0));
+    assert_eq!(wrapped.commands.len(), 1, "get_snapshot is requested again");
+    assert_eq!(session.last_seq(1), Some(0));
+    let next = session.on_frame(&delta_at(1, MARKET));
+    assert_eq!((next.dropped, deltas(&next)), (1, 0), "book still invalid");
+    assert!(!session.is_book_valid(MARKET));
+    session.on_frame(&snapshot_at(2, MARKET));
+    assert!(session.is_book_valid(MARKET));
+    assert_eq!(deltas(&session.on_frame(&delta_at(3, MARKET))), 1);
+}
+
+#[test]
+fn a_sequence_restarted_by_the_server_resyncs_instead_of_silencing_the_book() {
+    let mut session = subscribed_session();
+    session.on_frame(&snapshot_at(1, MARKET));
+    for seq in 2..=500 {
+        assert_eq!(deltas(&session.on_frame(&delta_at(seq, MARKET))), 1);
     }
+    // The server restarts numbering on the live subscription. Dropping every later frame
+    // as a "duplicate" would leave a book that looks valid but never changes again.
+    let restarted = session.on_frame(&delta_at(3, MARKET));
+    assert!(restarted.events.iter().any(|event| matches!(
+        event,
+        Event::BookInvalidated { ticker, reason: BookInvalidation::SequenceGap } if ticker == MARKET
+    )));
+    assert_eq!(restarted.commands.len(), 1, "get_snapshot is requested");
+    assert!(!session.is_book_valid(MARKET));
+    session.on_frame(&snapshot_at(4, MARKET));
+    assert!(session.is_book_valid(MARKET));
+    assert_eq!(
+        deltas(&session.on_frame(&delta_at(5, MARKET))),
+        1,
+        "the new numbering is followed"
+    );
+    // A restart announced by a fresh seq-1 snapshot is a reset too.
+    let snapshot_restart = session.on_frame(&snapshot_at(1, MARKET));
+    assert_eq!(snapshot_restart.commands.len(), 1);
     assert!(!session.is_book_valid(MARKET));
 }
 

@@ -7,11 +7,29 @@
 //! Rules:
 //! - Any frame carrying a `seq` for a sid advances it — including `ok` acks, which real
 //!   captures show consuming a slot of the orderbook sid's sequence.
-//! - A frame whose `seq` is not newer than the last one is a duplicate and is dropped.
+//! - A frame whose `seq` is not newer than the last one, by at most the reorder window
+//!   ([`SEQ_REORDER_WINDOW_DEFAULT`] = 64, see [`Session::with_seq_reorder_window`]), is a
+//!   duplicate and is dropped.
+//! - A larger regression (`last - seq` above the window), or an `orderbook_snapshot` with
+//!   `seq` 1 after a higher seq, means the server restarted the numbering (or wrapped after
+//!   `u64::MAX`). It is a reset: the sid continues from the new seq, and on the orderbook sid
+//!   it is handled like a forward gap (every book invalidated, snapshots requested). The frame
+//!   that revealed the reset is not applied to a book (it may be a stale duplicate); frames
+//!   of other channels are delivered.
 //! - On the first gap in the orderbook sid, every book of that subscription is marked invalid
 //!   at once (one `BookInvalidated` per market) and a `get_snapshot` is requested for them.
 //!   Deltas for an invalid book are dropped; after the fresh snapshot, deltas whose `clock` is
 //!   not newer than the snapshot's are dropped too.
+//! - A frame that cannot be decoded ([`Session::on_undecodable`]) may have been a delta:
+//!   every book of the orderbook sid is invalidated at once and snapshots are requested,
+//!   without waiting for the next frame to show the gap. Undecodable and unknown frames are
+//!   counted per connection ([`Session::stats`]).
+//! - A market whose requested snapshot fails to arrive before the next resync, for
+//!   [`RESYNC_ATTEMPTS_MAX_DEFAULT`] resyncs in a row (e.g. its snapshot is always too large
+//!   to decode), is abandoned: it stays invalid, is no longer asked for, and a
+//!   [`ResyncAbandoned`] is reported in [`Step::abandoned`] and logged. Any snapshot of it that
+//!   does arrive later (e.g. after a reconnect) revives it; removing and re-adding the market
+//!   resets it.
 //! - A snapshot of a market not in the session's list is dropped (counted in `dropped`), so
 //!   it never makes a book look trustworthy.
 //! - Error codes 10 (channel error) and 25 (buffer overflow) end a subscription: its books are
@@ -93,6 +111,41 @@ pub const WS_ERROR_CHANNEL: u32 = 10;
 /// Error code: subscription buffer overflow; the subscription is gone.
 pub const WS_ERROR_BUFFER_OVERFLOW: u32 = 25;
 
+/// Default reorder window: a seq at most this far below the last one is a duplicate.
+pub const SEQ_REORDER_WINDOW_DEFAULT: u64 = 64;
+
+/// Default number of failed resyncs in a row after which a market is abandoned.
+pub const RESYNC_ATTEMPTS_MAX_DEFAULT: u32 = 3;
+
+/// A market whose book could not be resynced: it stays invalid and is no longer asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "market {ticker}: {failed_resyncs} resyncs in a row failed to deliver a snapshot; giving up (book stays invalid)"
+)]
+pub struct ResyncAbandoned {
+    /// The market.
+    pub ticker: String,
+    /// Resyncs in a row that produced no snapshot.
+    pub failed_resyncs: u32,
+}
+
+/// Counters of one connection (reset on every new socket) and the abandoned markets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WsStats {
+    /// The connection generation the counters belong to.
+    pub generation: u64,
+    /// Frames that could not be decoded.
+    pub decode_failures: u64,
+    /// Frames of a type this client does not know.
+    pub unknown_frames: u64,
+    /// Forward sequence gaps, any channel.
+    pub sequence_gaps: u64,
+    /// Sequence resets (numbering restarted or wrapped), any channel.
+    pub sequence_resets: u64,
+    /// Markets given up on after repeated failed resyncs, sorted.
+    pub abandoned_markets: Vec<String>,
+}
+
 /// One subscription's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SidState {
@@ -109,6 +162,12 @@ struct BookState {
     snapshot_clock: Option<u64>,
     /// The newest `clock` applied (snapshot or delta).
     last_clock: Option<u64>,
+    /// A `get_snapshot` was sent and no snapshot has arrived since.
+    awaiting_snapshot: bool,
+    /// Resyncs in a row whose snapshot never arrived.
+    failed_resyncs: u32,
+    /// Given up on: no more snapshot requests until a snapshot arrives anyway.
+    abandoned: bool,
 }
 
 /// What handling one frame produced.
@@ -121,6 +180,8 @@ pub struct Step {
     /// Frames dropped as duplicates, stale deltas, deltas for invalid books or snapshots of
     /// markets not in the session's list.
     pub dropped: usize,
+    /// Markets given up on while handling this frame.
+    pub abandoned: Vec<ResyncAbandoned>,
 }
 
 /// The state of one logical connection across reconnects.
@@ -138,6 +199,12 @@ pub struct Session {
     probed: BTreeSet<String>,
     /// Sids given up on this connection; their frames are dropped.
     retired: BTreeSet<u64>,
+    seq_reorder_window: u64,
+    resync_attempts_max: u32,
+    /// Counters of the current connection (`abandoned_markets` is filled in by `stats`).
+    stats: WsStats,
+    /// Markets given up on (mirrors `BookState::abandoned`).
+    abandoned: BTreeSet<String>,
 }
 
 impl Session {
@@ -154,7 +221,32 @@ impl Session {
             books: BTreeMap::new(),
             probed: BTreeSet::new(),
             retired: BTreeSet::new(),
+            seq_reorder_window: SEQ_REORDER_WINDOW_DEFAULT,
+            resync_attempts_max: RESYNC_ATTEMPTS_MAX_DEFAULT,
+            stats: WsStats::default(),
+            abandoned: BTreeSet::new(),
         }
+    }
+
+    /// Sets the reorder window: a seq at most `window` below the last one is a duplicate,
+    /// further below is a reset (see the module docs).
+    pub fn with_seq_reorder_window(mut self, window: u64) -> Session {
+        self.seq_reorder_window = window;
+        self
+    }
+
+    /// Sets how many resyncs in a row may fail before a market is abandoned (at least 1).
+    pub fn with_resync_attempts_max(mut self, attempts: u32) -> Session {
+        self.resync_attempts_max = attempts.max(1);
+        self
+    }
+
+    /// The counters of the current connection and the abandoned markets.
+    pub fn stats(&self) -> WsStats {
+        let mut stats = self.stats.clone();
+        stats.generation = self.generation;
+        stats.abandoned_markets = self.abandoned.iter().cloned().collect();
+        stats
     }
 
     /// The connection generation (incremented on every new socket).
@@ -219,6 +311,13 @@ impl Session {
         self.sids.clear();
         self.probed.clear();
         self.retired.clear();
+        self.stats = WsStats::default();
+        // Requests of the old socket will never be answered; the new subscription sends
+        // fresh snapshots. Abandoned markets stay abandoned until one of them arrives.
+        for book in self.books.values_mut() {
+            book.awaiting_snapshot = false;
+            book.failed_resyncs = 0;
+        }
         let channels: Vec<Channel> = self.channels.iter().copied().collect();
         channels
             .into_iter()
@@ -318,6 +417,7 @@ impl Session {
             .collect();
         for ticker in &gone {
             self.books.remove(ticker);
+            self.abandoned.remove(ticker);
         }
         if gone.is_empty() {
             return Vec::new();
@@ -345,6 +445,9 @@ impl Session {
     /// Handles one decoded frame.
     pub fn on_frame(&mut self, message: &WsServerMessage) -> Step {
         let mut step = Step::default();
+        if matches!(message, WsServerMessage::Unknown { .. }) {
+            self.stats.unknown_frames += 1;
+        }
         match message {
             WsServerMessage::Subscribed(frame) => {
                 // The channel named in the reply wins over our id bookkeeping.
@@ -386,18 +489,32 @@ impl Session {
         }
 
         // Sequence check for anything carrying (sid, seq).
-        let mut gap = false;
         if let (Some(sid), Some(seq)) = (message.sid(), message.seq()) {
             if let Some(state) = self.sids.get_mut(&sid) {
+                let mut gap = false;
+                let mut reset = false;
                 match state.last_seq {
                     Some(last) if seq <= last => {
-                        step.dropped += 1;
-                        return step;
-                    }
-                    Some(last) if seq != last + 1 => {
+                        let restarted_snapshot = seq == 1
+                            && last > 1
+                            && matches!(message, WsServerMessage::OrderbookSnapshot(_));
+                        if last - seq <= self.seq_reorder_window && !restarted_snapshot {
+                            step.dropped += 1;
+                            return step;
+                        }
                         tracing::warn!(
                             sid,
-                            expected = last + 1,
+                            last,
+                            got = seq,
+                            channel = state.channel.as_str(),
+                            "sequence reset (numbering restarted or wrapped)"
+                        );
+                        reset = true;
+                    }
+                    Some(last) if Some(seq) != last.checked_add(1) => {
+                        tracing::warn!(
+                            sid,
+                            last,
                             got = seq,
                             channel = state.channel.as_str(),
                             "sequence gap"
@@ -407,8 +524,15 @@ impl Session {
                     _ => {}
                 }
                 state.last_seq = Some(seq);
-                if gap && state.channel == Channel::OrderbookDelta {
+                let is_books = state.channel == Channel::OrderbookDelta;
+                self.stats.sequence_gaps += u64::from(gap);
+                self.stats.sequence_resets += u64::from(reset);
+                if (gap || reset) && is_books {
                     self.resync_sid(sid, &mut step);
+                }
+                if reset && is_books {
+                    step.dropped += 1;
+                    return step;
                 }
             }
         }
@@ -448,7 +572,14 @@ impl Session {
                     _ => false,
                 };
                 let missed_changes = answers_probe && book.valid && newer_than_seen;
+                if book.abandoned {
+                    tracing::info!(ticker = %snapshot.ticker, "snapshot of an abandoned market arrived; book is trusted again");
+                }
                 book.valid = true;
+                book.awaiting_snapshot = false;
+                book.failed_resyncs = 0;
+                book.abandoned = false;
+                self.abandoned.remove(&snapshot.ticker);
                 book.snapshot_clock = snapshot.clock;
                 book.last_clock = snapshot.clock;
                 let ticker = snapshot.ticker.clone();
@@ -492,18 +623,32 @@ impl Session {
         let Some(sid) = self.sid_of(Channel::OrderbookDelta) else {
             return Vec::new();
         };
-        if self.markets.is_empty() {
+        let wanted: BTreeSet<String> = self
+            .markets
+            .iter()
+            .filter(|ticker| !self.books.get(*ticker).is_some_and(|book| book.abandoned))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
             return Vec::new();
         }
-        self.probed = self.markets.clone();
         let id = self.command_id();
-        let refs: Vec<&str> = self.markets.iter().map(String::as_str).collect();
-        vec![WsCommand::update_subscription(
-            id,
-            sid,
-            UpdateAction::GetSnapshot,
-            &refs,
-        )]
+        let refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let command = WsCommand::update_subscription(id, sid, UpdateAction::GetSnapshot, &refs);
+        self.probed = wanted;
+        vec![command]
+    }
+
+    /// A frame on this connection could not be decoded. It is counted, and since it may have
+    /// been a delta, every book of the orderbook sid is invalidated and snapshots are
+    /// requested now (see the module docs).
+    pub fn on_undecodable(&mut self) -> Step {
+        let mut step = Step::default();
+        self.stats.decode_failures += 1;
+        if let Some(sid) = self.sid_of(Channel::OrderbookDelta) {
+            self.resync_sid(sid, &mut step);
+        }
+        step
     }
 
     /// Gives up on the orderbook subscription `sid`: every book becomes invalid (`Stale`),
@@ -543,16 +688,41 @@ impl Session {
         let Some(sid) = sid.or_else(|| self.sid_of(Channel::OrderbookDelta)) else {
             return;
         };
-        if markets.is_empty() {
+        let mut wanted: Vec<&str> = Vec::new();
+        for ticker in markets {
+            let Some(book) = self.books.get_mut(ticker) else {
+                continue;
+            };
+            if book.abandoned {
+                continue;
+            }
+            if book.awaiting_snapshot {
+                book.failed_resyncs = book.failed_resyncs.saturating_add(1);
+                if book.failed_resyncs >= self.resync_attempts_max {
+                    book.abandoned = true;
+                    book.awaiting_snapshot = false;
+                    let abandoned = ResyncAbandoned {
+                        ticker: ticker.clone(),
+                        failed_resyncs: book.failed_resyncs,
+                    };
+                    tracing::error!(error = %abandoned, ticker = %ticker, "orderbook resync abandoned");
+                    step.abandoned.push(abandoned);
+                    self.abandoned.insert(ticker.clone());
+                    continue;
+                }
+            }
+            book.awaiting_snapshot = true;
+            wanted.push(ticker.as_str());
+        }
+        if wanted.is_empty() {
             return;
         }
         let id = self.command_id();
-        let refs: Vec<&str> = markets.iter().map(String::as_str).collect();
         step.commands.push(WsCommand::update_subscription(
             id,
             sid,
             UpdateAction::GetSnapshot,
-            &refs,
+            &wanted,
         ));
     }
 
