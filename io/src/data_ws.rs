@@ -14,7 +14,11 @@
 //! - reconnects use capped exponential backoff with full jitter and resubscribe everything;
 //! - each socket gets a generation number; frames are only ever read from the current socket,
 //!   and events carry the generation they came from;
-//! - pings are answered by tungstenite while reading; pending pongs are flushed at once.
+//! - pings are answered by tungstenite while reading; pending pongs are flushed at once;
+//! - frames above [`WsConfig::frame_bytes_max`] are refused before parsing; a frame that
+//!   cannot be decoded resyncs the books at once ([`Session::on_undecodable`]);
+//! - per-connection counters (decode failures, unknown frames, gaps, resets, abandoned
+//!   markets) are published through [`WsHandle::stats`].
 
 pub mod session;
 
@@ -24,10 +28,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures_util::{SinkExt as _, StreamExt as _};
 use kalshi_core::events::Event;
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -35,9 +40,17 @@ use crate::auth::{ApiCredentials, sign_request};
 use crate::backoff::{Backoff, BackoffPolicy};
 use crate::env::Endpoints;
 use crate::error::WsError;
-use crate::wire::ws::{WsCommand, decode_ws_frame};
+use crate::wire::ws::{WsCommand, decode_ws_frame_with_limit};
 
-pub use session::{Channel, Session, Step};
+pub use session::{
+    Channel, RESYNC_ATTEMPTS_MAX_DEFAULT, ResyncAbandoned, SEQ_REORDER_WINDOW_DEFAULT, Session,
+    Step, WsStats,
+};
+
+/// Default largest frame the task decodes (16 MiB): snapshots of deep books with fractional
+/// sizes can be far larger than a typical frame, and refusing a real snapshot would only
+/// trigger another resync.
+pub const WS_TASK_FRAME_BYTES_MAX_DEFAULT: usize = 16 << 20;
 
 /// A log filter directive every application logging at TRACE must add: tungstenite logs the
 /// whole handshake request at TRACE under this target, and that request carries the
@@ -80,11 +93,18 @@ pub struct WsConfig {
     pub capture_raw: bool,
     /// Ask for NO-side book levels in YES prices.
     pub use_yes_price: bool,
+    /// Largest frame decoded; larger ones are refused unparsed and count as undecodable.
+    pub frame_bytes_max: usize,
+    /// A seq at most this far below the last one is a duplicate; further is a reset.
+    pub seq_reorder_window: u64,
+    /// Failed resyncs in a row after which a market is abandoned (kept invalid).
+    pub resync_attempts_max: u32,
 }
 
 impl WsConfig {
     /// Defaults: all channels, 30 s dead-socket timeout, 10 s handshake timeout, reconnect
-    /// backoff 250 ms doubling to 30 s, 4096 buffered events, no raw capture.
+    /// backoff 250 ms doubling to 30 s, 4096 buffered events, no raw capture, 16 MiB frames,
+    /// reorder window 64, abandon a market after 3 failed resyncs in a row.
     pub fn new(endpoints: Endpoints, markets: Vec<String>) -> WsConfig {
         WsConfig {
             endpoints,
@@ -107,6 +127,9 @@ impl WsConfig {
             event_capacity: 4096,
             capture_raw: false,
             use_yes_price: false,
+            frame_bytes_max: WS_TASK_FRAME_BYTES_MAX_DEFAULT,
+            seq_reorder_window: SEQ_REORDER_WINDOW_DEFAULT,
+            resync_attempts_max: RESYNC_ATTEMPTS_MAX_DEFAULT,
         }
     }
 }
@@ -123,6 +146,7 @@ enum Control {
 #[derive(Debug)]
 pub struct WsHandle {
     control: mpsc::UnboundedSender<Control>,
+    stats: watch::Receiver<WsStats>,
     task: JoinHandle<Result<(), WsError>>,
 }
 
@@ -153,6 +177,12 @@ impl WsHandle {
         }
     }
 
+    /// The counters of the current connection (decode failures, unknown frames, gaps,
+    /// resets) and the markets abandoned after repeated failed resyncs.
+    pub fn stats(&self) -> WsStats {
+        self.stats.borrow().clone()
+    }
+
     /// Whether the task has ended.
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
@@ -166,10 +196,12 @@ pub fn spawn_ws(
 ) -> (WsHandle, mpsc::Receiver<IoEvent>) {
     let (events_tx, events_rx) = mpsc::channel(config.event_capacity.max(1));
     let (control_tx, control_rx) = mpsc::unbounded_channel();
-    let task = tokio::spawn(run(config, credentials, events_tx, control_rx));
+    let (stats_tx, stats_rx) = watch::channel(WsStats::default());
+    let task = tokio::spawn(run(config, credentials, events_tx, control_rx, stats_tx));
     (
         WsHandle {
             control: control_tx,
+            stats: stats_rx,
             task,
         },
         events_rx,
@@ -199,8 +231,11 @@ async fn run(
     credentials: Arc<ApiCredentials>,
     events: mpsc::Sender<IoEvent>,
     mut control: mpsc::UnboundedReceiver<Control>,
+    stats: watch::Sender<WsStats>,
 ) -> Result<(), WsError> {
-    let mut session = Session::new(&config.channels, &config.markets, config.use_yes_price);
+    let mut session = Session::new(&config.channels, &config.markets, config.use_yes_price)
+        .with_seq_reorder_window(config.seq_reorder_window)
+        .with_resync_attempts_max(config.resync_attempts_max);
     let mut backoff = Backoff::new(config.reconnect_backoff);
     loop {
         let socket = match connect(&config, &credentials).await {
@@ -220,7 +255,7 @@ async fn run(
             }
         };
         backoff.reset();
-        let ended = serve(socket, &config, &mut session, &events, &mut control).await?;
+        let ended = serve(socket, &config, &mut session, &events, &mut control, &stats).await?;
         let generation = session.generation();
         for event in session.on_disconnected() {
             deliver(&events, generation, event, None).await?;
@@ -260,9 +295,15 @@ async fn connect(config: &WsConfig, credentials: &ApiCredentials) -> Result<Sock
         })?;
         request.headers_mut().insert(name, value);
     }
+    // tungstenite's own limits sit above ours so an oversized frame reaches the decoder (a
+    // typed refusal and a resync) instead of killing the socket.
+    let socket_bytes_max = config.frame_bytes_max.saturating_mul(2).max(64 << 20);
+    let socket_config = WebSocketConfig::default()
+        .max_message_size(Some(socket_bytes_max))
+        .max_frame_size(Some(socket_bytes_max));
     let attempt = tokio::time::timeout(
         config.connect_timeout,
-        tokio_tungstenite::connect_async(request),
+        tokio_tungstenite::connect_async_with_config(request, Some(socket_config), false),
     )
     .await;
     match attempt {
@@ -310,6 +351,19 @@ async fn send_commands(socket: &mut Socket, commands: Vec<WsCommand>) -> Result<
     Ok(())
 }
 
+/// Publishes the session's counters when they changed.
+fn publish_stats(stats: &watch::Sender<WsStats>, session: &Session) {
+    let now = session.stats();
+    stats.send_if_modified(|current| {
+        if *current == now {
+            false
+        } else {
+            *current = now;
+            true
+        }
+    });
+}
+
 /// Runs one socket until it dies or shutdown is requested.
 async fn serve(
     mut socket: Socket,
@@ -317,8 +371,10 @@ async fn serve(
     session: &mut Session,
     events: &mpsc::Sender<IoEvent>,
     control: &mut mpsc::UnboundedReceiver<Control>,
+    stats: &watch::Sender<WsStats>,
 ) -> Result<Ended, WsError> {
     let commands = session.on_connected();
+    publish_stats(stats, session);
     let generation = session.generation();
     tracing::info!(generation, "WebSocket connected");
     if let Err(reason) = send_commands(&mut socket, commands).await {
@@ -363,20 +419,22 @@ async fn serve(
                     Message::Close(_) => return Ok(Ended::Lost("server closed the socket".to_string())),
                     Message::Pong(_) | Message::Binary(_) | Message::Frame(_) => continue,
                 };
-                let decoded = match decode_ws_frame(&text) {
-                    Ok(decoded) => decoded,
+                let step = match decode_ws_frame_with_limit(&text, config.frame_bytes_max) {
+                    Ok(decoded) => {
+                        if decoded
+                            .sid()
+                            .is_some_and(|sid| session.channel_of(sid) == Some(Channel::OrderbookDelta))
+                        {
+                            books_quiet_since = last_frame_at;
+                        }
+                        session.on_frame(&decoded)
+                    }
                     Err(error) => {
-                        tracing::warn!(%error, "undecodable WebSocket frame");
-                        continue;
+                        tracing::warn!(%error, generation, "undecodable WebSocket frame; resyncing books");
+                        session.on_undecodable()
                     }
                 };
-                if decoded
-                    .sid()
-                    .is_some_and(|sid| session.channel_of(sid) == Some(Channel::OrderbookDelta))
-                {
-                    books_quiet_since = last_frame_at;
-                }
-                let step = session.on_frame(&decoded);
+                publish_stats(stats, session);
                 let mut raw = config.capture_raw.then_some(text);
                 for event in step.events {
                     events
