@@ -6,6 +6,10 @@
 //!   is the URL path as sent (including `/trade-api/v2`), without the query.
 //! - Every attempt passes the [`RateLimiter`] first (when one is configured); a 429 empties
 //!   the client-side bucket so later calls wait for refill.
+//! - Answer bodies are read in chunks, at most [`RestConfig::response_bytes_max`] bytes: a
+//!   larger 2xx body (or `Content-Length`) is refused with [`RestError::BodyTooLarge`]; a
+//!   larger error body is cut there and classified by its status as usual (only an excerpt
+//!   is ever kept). A broken server cannot exhaust memory.
 //! - Reads retry transient failures (timeout, connection, 408, 429, 5xx) with capped, jittered
 //!   exponential backoff. Writes are sent exactly once here; `exec` classifies their outcome.
 //!
@@ -36,6 +40,9 @@ pub use pagination::Page;
 /// Longest excerpt of a non-JSON error body kept in an error message.
 const BODY_EXCERPT_CHARS_MAX: usize = 160;
 
+/// Default largest response body read (32 MiB).
+pub const RESPONSE_BYTES_MAX_DEFAULT: usize = 32 << 20;
+
 /// Settings of a [`RestClient`].
 #[derive(Debug, Clone)]
 pub struct RestConfig {
@@ -47,16 +54,20 @@ pub struct RestConfig {
     pub connect_timeout: Duration,
     /// Retry policy for reads (writes are never retried here).
     pub read_backoff: BackoffPolicy,
+    /// Largest response body read; a larger one is refused while streaming.
+    pub response_bytes_max: usize,
 }
 
 impl RestConfig {
-    /// Defaults: 10 s request timeout, 5 s connect timeout, default read backoff.
+    /// Defaults: 10 s request timeout, 5 s connect timeout, default read backoff, 32 MiB
+    /// response bodies.
     pub fn new(endpoints: Endpoints) -> RestConfig {
         RestConfig {
             endpoints,
             request_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
             read_backoff: BackoffPolicy::default(),
+            response_bytes_max: RESPONSE_BYTES_MAX_DEFAULT,
         }
     }
 }
@@ -272,11 +283,7 @@ impl RestClient {
             .get(LOCATION)
             .and_then(|value| value.to_str().ok())
             .map(strip_query);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| transport_error(&endpoint, &error))?
-            .to_vec();
+        let body = read_body_capped(response, &endpoint, self.config.response_bytes_max).await?;
         let outcome = classify(&endpoint, status, location, body);
         if let (Err(error), Some(limiter)) = (&outcome, &self.limiter) {
             if error.is_rate_limited() {
@@ -341,6 +348,47 @@ fn strip_query(location: &str) -> String {
 }
 
 /// Maps a transport failure (no complete answer) to a transient error.
+/// Reads a response body chunk by chunk, at most `bytes_max` bytes. A 2xx body over the
+/// limit (or announcing a larger `Content-Length`) is refused; an error body is cut at the
+/// limit, since only its excerpt is used.
+async fn read_body_capped(
+    mut response: reqwest::Response,
+    endpoint: &str,
+    bytes_max: usize,
+) -> Result<Vec<u8>, RestError> {
+    let cut_instead = !response.status().is_success();
+    let status = response.status().as_u16();
+    let too_large = || RestError::BodyTooLarge {
+        endpoint: endpoint.to_string(),
+        status,
+        limit_bytes: bytes_max,
+    };
+    let announced = response.content_length();
+    if !cut_instead && announced.is_some_and(|length| length > bytes_max as u64) {
+        return Err(too_large());
+    }
+    let initial = announced.map_or(0, |length| {
+        usize::try_from(length).unwrap_or(0).min(bytes_max)
+    });
+    let mut body = Vec::with_capacity(initial);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| transport_error(endpoint, &error))?
+    {
+        let room = bytes_max - body.len();
+        if chunk.len() > room {
+            if cut_instead {
+                body.extend_from_slice(&chunk[..room]);
+                return Ok(body);
+            }
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn transport_error(endpoint: &str, error: &reqwest::Error) -> RestError {
     let kind = if error.is_timeout() {
         TransientKind::Timeout

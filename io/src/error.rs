@@ -122,6 +122,16 @@ pub enum RestError {
         /// Redirect target without its query (or `"?"` when absent).
         location: String,
     },
+    /// The answer's body is larger than the configured limit; it was not read to the end.
+    #[error("{endpoint}: HTTP {status} answer body exceeds the {limit_bytes}-byte limit")]
+    BodyTooLarge {
+        /// Which call.
+        endpoint: String,
+        /// HTTP status.
+        status: u16,
+        /// The limit (`RestConfig::response_bytes_max`).
+        limit_bytes: usize,
+    },
     /// The request could not be built or its cost can never fit the rate-limit bucket.
     #[error("{endpoint}: invalid request: {reason}")]
     InvalidRequest {
@@ -172,6 +182,7 @@ impl RestError {
             RestError::Transient { status, .. } => *status,
             RestError::Api { status, .. }
             | RestError::Decode { status, .. }
+            | RestError::BodyTooLarge { status, .. }
             | RestError::Redirect { status, .. } => Some(*status),
             RestError::Auth {
                 failure: AuthFailure::Rejected { status, .. },
@@ -189,6 +200,7 @@ impl RestError {
             RestError::Transient { endpoint, .. }
             | RestError::Api { endpoint, .. }
             | RestError::Decode { endpoint, .. }
+            | RestError::BodyTooLarge { endpoint, .. }
             | RestError::Auth { endpoint, .. }
             | RestError::Redirect { endpoint, .. }
             | RestError::InvalidRequest { endpoint, .. }

@@ -128,6 +128,9 @@ pub fn classify_write_error<T>(error: &RestError) -> WriteOutcome<T> {
         RestError::Decode { reason, .. } => WriteOutcome::Unknown {
             reason: format!("accepted with an unreadable answer: {reason}"),
         },
+        RestError::BodyTooLarge { .. } => WriteOutcome::Unknown {
+            reason: format!("answer not read: {error}"),
+        },
         RestError::Auth { .. } | RestError::InvalidRequest { .. } | RestError::RateLimit { .. } => {
             WriteOutcome::NotSent {
                 reason: error.to_string(),
