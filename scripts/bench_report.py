@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""Writes BENCHMARKS.md from one run of scripts/bench.sh.
+
+Reads criterion's estimates (target/criterion/<group>/<bench>/new/{estimates,benchmark}.json)
+and the JSON files bench.sh left in target/bench/ (machine facts, openssl speed, the replay
+examples, the peer backtesters, the engine's per-event latency). Every figure is printed with
+its peer from the same run, the ratio ours/peer, the target and whether it is met. A figure
+whose input is missing is reported as not measured, with the reason bench.sh recorded.
+
+Usage: bench_report.py <workspace root> <output markdown path>
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(sys.argv[1])
+OUT = Path(sys.argv[2])
+CRITERION = ROOT / "target" / "criterion"
+BENCH = ROOT / "target" / "bench"
+
+
+def load_json(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def criterion(group, bench):
+    """Median ns per iteration (with its 95 % interval) and the per-iteration element count."""
+    base = CRITERION / group / bench / "new"
+    estimates = load_json(base / "estimates.json")
+    meta = load_json(base / "benchmark.json")
+    if estimates is None:
+        return None
+    median = estimates["median"]
+    elements = 1
+    if meta and meta.get("throughput"):
+        throughput = meta["throughput"]
+        elements = throughput.get("Elements") or throughput.get("Bytes") or 1
+    return {
+        "median_ns": median["point_estimate"],
+        "low_ns": median["confidence_interval"]["lower_bound"],
+        "high_ns": median["confidence_interval"]["upper_bound"],
+        "mad_ns": estimates.get("median_abs_dev", {}).get("point_estimate"),
+        "elements": elements,
+    }
+
+
+def per_element(estimate):
+    if estimate is None:
+        return None
+    n = estimate["elements"]
+    return {
+        "median": estimate["median_ns"] / n,
+        "low": estimate["low_ns"] / n,
+        "high": estimate["high_ns"] / n,
+    }
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "—"
+    if ns >= 1e9:
+        return f"{ns / 1e9:.2f} s"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.1f} ns"
+
+
+def fmt_spread(est):
+    if est is None:
+        return "not measured"
+    return f"{fmt_ns(est['median'])} [{fmt_ns(est['low'])} – {fmt_ns(est['high'])}]"
+
+
+def fmt_rate(per_s, unit):
+    if per_s is None:
+        return "—"
+    if per_s >= 1e6:
+        return f"{per_s / 1e6:.2f} M {unit}/s"
+    if per_s >= 1e3:
+        return f"{per_s / 1e3:.1f} k {unit}/s"
+    return f"{per_s:.1f} {unit}/s"
+
+
+def ratio(ours, peer):
+    if ours is None or peer is None or peer == 0:
+        return None
+    return ours / peer
+
+
+def fmt_ratio(value):
+    return "—" if value is None else f"{value:.2f}×"
+
+
+INFO = "info"
+
+
+def verdict(met):
+    if met is None:
+        return "not measured"
+    if met == INFO:
+        return "—"
+    return "**met**" if met else "**missed**"
+
+
+rows = []
+notes = []
+
+
+def row(figure, ours, peer_name, peer, ratio_value, target, met):
+    rows.append((figure, ours, peer_name, peer, fmt_ratio(ratio_value), target, verdict(met)))
+
+
+machine = load_json(BENCH / "machine.json") or {}
+
+# 1. Order book.
+book = per_element(criterion("book", "apply_delta"))
+book_peer = per_element(criterion("book", "peer_btreemap"))
+r = ratio(book and book["median"], book_peer and book_peer["median"])
+row(
+    "`OrderBook::apply_delta`, real WS session (2,885 deltas), per delta",
+    fmt_spread(book), "`BTreeMap<price, size>` book, same updates", fmt_spread(book_peer),
+    r, "≤ 25 ns/delta", None if book is None else book["median"] <= 25,
+)
+
+# 2. Engine.
+engine = per_element(criterion("engine", "process"))
+engine_peer = per_element(criterion("engine", "peer_apply_delta"))
+latency = load_json(CRITERION / "engine" / "per_event_latency.json")
+r = ratio(engine and engine["median"], engine_peer and engine_peer["median"])
+row(
+    "`Engine::process`, 200 quoted markets, per market event (acks it triggers included)",
+    fmt_spread(engine), "`OrderBook::apply_delta` alone, same stream", fmt_spread(engine_peer),
+    r, "(p99 below)", INFO if engine else None,
+)
+if latency:
+    row(
+        "`Engine::process` per call, p50 / p99 / p99.9 (each call timed alone)",
+        f"{fmt_ns(latency['p50_ns'])} / {fmt_ns(latency['p99_ns'])} / {fmt_ns(latency['p999_ns'])}",
+        "—", "—", None, "p99 ≤ 5 µs", latency["p99_ns"] <= 5_000,
+    )
+else:
+    row("`Engine::process` per call p99", "not measured", "—", "—", None, "p99 ≤ 5 µs", None)
+
+# 3. WS normalize.
+for name, label in [("all_frames", "every frame of the session"), ("deltas", "orderbook deltas only")]:
+    ours = per_element(criterion(f"ws_normalize_{name}", "decode_normalize"))
+    peer = per_element(criterion(f"ws_normalize_{name}", "peer_serde_json_value"))
+    r = ratio(ours and ours["median"], peer and peer["median"])
+    met = None if ours is None or r is None else (ours["median"] <= 1_000 and r <= 1.5)
+    row(
+        f"WS frame → normalized event, {label}, per message",
+        fmt_spread(ours), "`serde_json::from_str::<Value>`, same frames", fmt_spread(peer),
+        r, "≤ 1 µs and ≤ 1.5× peer", met,
+    )
+
+# 4. Signing.
+openssl = load_json(BENCH / "openssl.json") or {}
+for bench, key, label, target_text, check in [
+    ("ed25519_sign_request", "ed25519_sign_per_s", "Ed25519", "≤ 60 µs",
+     lambda ours_ns, r: ours_ns <= 60_000),
+    ("rsa_pss_2048_sign_request", "rsa2048_sign_per_s", "RSA-PSS-2048", "≤ 1.5× openssl",
+     lambda ours_ns, r: r is not None and r <= 1.5),
+]:
+    ours = per_element(criterion("signing", bench))
+    peer_per_s = openssl.get(key)
+    peer_ns = 1e9 / peer_per_s if peer_per_s else None
+    r = ratio(ours and ours["median"], peer_ns)
+    peer_text = fmt_ns(peer_ns) if peer_ns else f"not measured ({openssl.get('error', 'no openssl output')})"
+    row(
+        f"`sign_request` with {label}, per signature",
+        fmt_spread(ours), f"`openssl speed {'ed25519' if 'ed' in key else 'rsa2048'}` sign", peer_text,
+        r, target_text, None if ours is None else check(ours["median"], r),
+    )
+
+# 5. Journal.
+buffered = per_element(criterion("journal_append", "buffered"))
+encode_only = per_element(criterion("journal_append", "peer_encode_only"))
+default_cfg = per_element(criterion("journal_append", "default_config"))
+r = ratio(buffered and buffered["median"], encode_only and encode_only["median"])
+rate = 1e9 / buffered["median"] if buffered else None
+row(
+    "Journal `append`, buffered (commits outside the timed loop), per entry",
+    f"{fmt_spread(buffered)} = {fmt_rate(rate, 'entries')}",
+    "`JournalEntry::encode_into` only", fmt_spread(encode_only),
+    r, "≥ 2 M entries/s", None if rate is None else rate >= 2e6,
+)
+rate_default = 1e9 / default_cfg["median"] if default_cfg else None
+row(
+    "Journal `append`, default `WalConfig` (group commit every 512 entries, fdatasync included)",
+    f"{fmt_spread(default_cfg)} = {fmt_rate(rate_default, 'entries')}",
+    "—", "—", None, "(sustained rate, for reference)", INFO if default_cfg else None,
+)
+commit = criterion("journal_group_commit", "commit_512")
+commit_peer = criterion("journal_group_commit", "peer_write_fdatasync_512")
+commit_est = None if commit is None else {"median": commit["median_ns"], "low": commit["low_ns"], "high": commit["high_ns"]}
+commit_peer_est = None if commit_peer is None else {"median": commit_peer["median_ns"], "low": commit_peer["low_ns"], "high": commit_peer["high_ns"]}
+r = ratio(commit and commit["median_ns"], commit_peer and commit_peer["median_ns"])
+row(
+    "Group commit of 512 entries (`commit`: write + fdatasync)",
+    fmt_spread(commit_est), "raw `write_all` + `sync_data` of the same byte count",
+    fmt_spread(commit_peer_est), r, "≤ 2× peer", None if r is None else r <= 2.0,
+)
+read = per_element(criterion("journal_read", "record_reader_wal"))
+read_peer = per_element(criterion("journal_read", "peer_decode_in_memory"))
+r = ratio(read and read["median"], read_peer and read_peer["median"])
+row(
+    "`RecordReader` over a closed WAL (50,000 records), per record",
+    f"{fmt_spread(read)} = {fmt_rate(1e9 / read['median'] if read else None, 'records')}",
+    "entry + record decode of the same bytes in memory",
+    f"{fmt_spread(read_peer)} = {fmt_rate(1e9 / read_peer['median'] if read_peer else None, 'records')}",
+    r, "(no bar; the ratio is the cost of IO, CRC and chain checks)", INFO if read else None,
+)
+
+# 6. Scan.
+def whole(estimate):
+    if estimate is None:
+        return None
+    return {"median": estimate["median_ns"], "low": estimate["low_ns"], "high": estimate["high_ns"]}
+
+
+scan = criterion("scan", "collect_markets_10k")
+scan_free = criterion("scan", "collect_markets_10k_no_limiter")
+scan_peer = criterion("scan", "peer_bare_http_10k")
+r = ratio(scan and scan["median_ns"], scan_peer and scan_peer["median_ns"])
+row(
+    "`GET /markets` sweep of 10,000 local-exchange markets (`collect_markets`, 10 pages of "
+    "1,000, Basic-tier client limiter, back-to-back sweeps = steady-state pacing)",
+    fmt_spread(whole(scan)), "bare reqwest loop, untyped JSON, same pages", fmt_spread(whole(scan_peer)),
+    r, "≤ 2 s wall", None if scan is None else scan["median_ns"] <= 2e9,
+)
+r = ratio(scan_free and scan_free["median_ns"], scan_peer and scan_peer["median_ns"])
+row(
+    "Same sweep, `collect_markets` without the client limiter (the client's own cost)",
+    fmt_spread(whole(scan_free)), "bare reqwest loop, untyped JSON, same pages",
+    fmt_spread(whole(scan_peer)), r, "≤ 2 s wall", None if scan_free is None else scan_free["median_ns"] <= 2e9,
+)
+
+# 7. Backtest and peers.
+backtest = load_json(BENCH / "backtest.json")
+peers = {name: load_json(BENCH / f"peer_{name}.json") for name in ["hftbacktest", "nautilus"]}
+if backtest:
+    ours_rate = backtest["events_per_s"]
+    row(
+        f"Backtest (`run_backtest`: engine + fill simulator + metrics), {backtest['events']:,} "
+        f"synthetic L2 events, median of 3 runs",
+        f"{backtest['median_s']:.2f} s = {fmt_rate(ours_rate, 'events')}",
+        "—", "—", None, "(reference for the peers below)", INFO,
+    )
+    for name, label in [("hftbacktest", "hftbacktest (numba)"), ("nautilus", "NautilusTrader")]:
+        peer = peers[name]
+        if peer and "events_per_s" in peer:
+            row(
+                f"Backtest throughput vs {label}, same stream, simple market maker",
+                fmt_rate(ours_rate, "events"), label,
+                f"{peer['wall_s']:.2f} s = {fmt_rate(peer['events_per_s'], 'events')}",
+                ratio(peer["events_per_s"], ours_rate), "(ratio = our time / theirs)", INFO,
+            )
+        else:
+            reason = (peer or {}).get("error", "peer did not run")
+            row(f"Backtest throughput vs {label}", fmt_rate(ours_rate, "events"), label,
+                f"not measured ({reason})", None, "—", None)
+else:
+    row("Backtest throughput", "not measured", "—", "—", None, "—", None)
+
+# 8. Replay memory.
+memory = load_json(BENCH / "replay_memory_verify.json")
+memory_write = load_json(BENCH / "replay_memory_write.json")
+if memory and memory.get("peak_rss_kb"):
+    peak_mb = memory["peak_rss_kb"] / 1024
+    row(
+        f"Replay-verify of a {memory['inputs_replayed']:,}-input journal: peak RSS (VmHWM)",
+        f"{peak_mb:.1f} MB", "—", "—", None, "≤ 256 MB",
+        peak_mb <= 256 and memory["inputs_replayed"] >= 10_000_000,
+    )
+    row(
+        "Replay-verify throughput (read + decode + engine + compare)",
+        f"{memory['verify_s']:.1f} s = {fmt_rate(memory['inputs_per_s'], 'inputs')} "
+        f"({fmt_rate(memory['records_per_s'], 'records')})",
+        "—", "—", None, "(reference)", INFO,
+    )
+else:
+    reason = (load_json(BENCH / "replay_memory_error.json") or {}).get("error", "did not run")
+    row("Replay-verify peak RSS over 10 M events", f"not measured ({reason})", "—", "—", None, "≤ 256 MB", None)
+
+lines = [
+    "# Benchmarks",
+    "",
+    "Generated by `scripts/bench.sh` from one run; every figure is paired with a peer measured in "
+    "the same run, because ratios hold across machines while absolute times drift. "
+    "Spread is criterion's 95 % confidence interval of the median. Ratio = ours / peer "
+    "(lower is better) unless the row says otherwise.",
+    "",
+    "## Machine",
+    "",
+    f"- CPU: {machine.get('cpu', '?')} ({machine.get('cores', '?')} cores visible)",
+    f"- Memory: {machine.get('memory', '?')}",
+    f"- Kernel: {machine.get('kernel', '?')}",
+    f"- rustc: {machine.get('rustc', '?')}; profile: `bench` (release, `debug = 1`)",
+    f"- Commit: {machine.get('commit', '?')}",
+    f"- Date: {machine.get('date', '?')}",
+    f"- Load average at start / end: {machine.get('load_start', '?')} / {machine.get('load_end', '?')}",
+    f"- Other compiles running: {machine.get('concurrent', '?')}",
+    "",
+    "## Command",
+    "",
+    "```",
+    machine.get("command", "scripts/bench.sh"),
+    "```",
+    "",
+    "## Results",
+    "",
+    "| figure | ours: median [95 % CI] | peer | peer: median [95 % CI] | ratio | target | verdict |",
+    "|---|---|---|---|---|---|---|",
+]
+for figure, ours, peer_name, peer, ratio_text, target, verdict_text in rows:
+    lines.append(f"| {figure} | {ours} | {peer_name} | {peer} | {ratio_text} | {target} | {verdict_text} |")
+
+if latency:
+    lines += [
+        "",
+        "### Engine per-event latency distribution",
+        "",
+        f"Method: {latency['method']}. {latency['samples']:,} calls over "
+        f"{latency['market_events']:,} market events after {latency['warmup_market_events']:,} "
+        f"of warm-up; {latency['commands_total']:,} commands and {latency['acks_total']:,} acks "
+        f"over the whole pass; risk state at the end: {latency['risk_state']}; timer cost "
+        f"{latency['timer_overhead_p50_ns']} ns per sample (included).",
+        "",
+        f"mean {fmt_ns(latency['mean_ns'])} · p50 {fmt_ns(latency['p50_ns'])} · "
+        f"p90 {fmt_ns(latency['p90_ns'])} · p99 {fmt_ns(latency['p99_ns'])} · "
+        f"p99.9 {fmt_ns(latency['p999_ns'])} · max {fmt_ns(latency['max_ns'])}",
+    ]
+
+details = []
+if backtest:
+    details.append(
+        f"- Our backtest: {backtest['orders']:,} orders, {backtest['cancels']:,} cancels, "
+        f"{backtest['fills']:,} fills, {backtest['outputs']:,} outputs, net P&L {backtest['net_pnl']} $."
+    )
+for name in ["hftbacktest", "nautilus"]:
+    peer = peers[name]
+    if peer:
+        details.append(f"- {name}: `{json.dumps(peer)}`")
+if memory_write:
+    details.append(
+        f"- Replay journal written by the live path (engine + `TypedJournalWriter`): "
+        f"{memory_write['events']:,} events, {memory_write['outputs']:,} outputs, "
+        f"{memory_write['write_s']:.1f} s."
+    )
+if memory:
+    details.append(f"- Replay-verify: `{json.dumps(memory)}`")
+if openssl:
+    details.append(f"- openssl speed: `{json.dumps(openssl)}`")
+if details:
+    lines += ["", "### Run details", ""] + details
+
+notes_path = ROOT / "scripts" / "bench_notes.md"
+if notes_path.exists():
+    lines += ["", notes_path.read_text().rstrip()]
+
+OUT.write_text("\n".join(lines) + "\n")
+print(f"wrote {OUT}")
