@@ -416,7 +416,7 @@ impl Engine {
             .collect();
         keep.extend(
             self.orders
-                .orders()
+                .live_orders()
                 .filter(|record| record.status.may_rest())
                 .map(|record| record.ticker.clone()),
         );
@@ -498,7 +498,7 @@ impl Engine {
     fn requote_all(&mut self, ts_ns: i64, out: &mut Output) {
         let mut markets: BTreeSet<MarketIndex> = self.quoted.clone();
         markets.extend(self.desired.keys().copied());
-        for record in self.orders.orders() {
+        for record in self.orders.live_orders() {
             if record.managed
                 && !record.status.is_terminal()
                 && let Some(index) = self.universe.index_of(&record.ticker)

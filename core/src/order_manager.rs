@@ -326,19 +326,176 @@ pub struct DiffPlan {
     pub transitions: Vec<OrderTransition>,
 }
 
-/// The order books of the engine.
+/// How many terminal (filled, cancelled, rejected) records stay reachable by client id and
+/// exchange order id after they end, for late fills, acks and snapshots. Past this bound the
+/// record retired longest ago is dropped; a late event for it is then treated like one for an
+/// order the books never knew (a fill still moves the position).
+pub const TERMINAL_ARCHIVE_MAX: usize = 10_000;
+
+/// Which records are live (not terminal), per market, and the order terminal ones retired in.
+/// Kept in step with the records by [`set_status`] and [`OrderManager::insert_record`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct RecordIndex {
+    /// Keys of every live record, in key order.
+    live: BTreeSet<String>,
+    /// Keys of the live records of each market, in key order.
+    live_by_ticker: BTreeMap<String, BTreeSet<String>>,
+    /// Keys of terminal records by retirement number, oldest first.
+    retired: BTreeMap<u64, String>,
+    /// Retirement number of each terminal record.
+    retired_seq: BTreeMap<String, u64>,
+    /// Next retirement number.
+    next_seq: u64,
+}
+
+impl RecordIndex {
+    /// Files `key` (a record of `ticker`) as live or retired according to `status`.
+    fn track(&mut self, key: &str, ticker: &str, status: OrderStatus) {
+        if status.is_terminal() {
+            if self.live.remove(key) {
+                self.remove_live_in(key, ticker);
+            }
+            if !self.retired_seq.contains_key(key) {
+                self.retired_seq.insert(key.to_string(), self.next_seq);
+                self.retired.insert(self.next_seq, key.to_string());
+                self.next_seq += 1;
+            }
+        } else {
+            if let Some(seq) = self.retired_seq.remove(key) {
+                self.retired.remove(&seq);
+            }
+            if !self.live.contains(key) {
+                self.live.insert(key.to_string());
+                self.live_by_ticker
+                    .entry(ticker.to_string())
+                    .or_default()
+                    .insert(key.to_string());
+            }
+        }
+    }
+
+    /// Drops every trace of `key` (a record of `ticker`).
+    fn forget(&mut self, key: &str, ticker: &str) {
+        if self.live.remove(key) {
+            self.remove_live_in(key, ticker);
+        }
+        if let Some(seq) = self.retired_seq.remove(key) {
+            self.retired.remove(&seq);
+        }
+    }
+
+    fn remove_live_in(&mut self, key: &str, ticker: &str) {
+        if let Some(keys) = self.live_by_ticker.get_mut(ticker) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.live_by_ticker.remove(ticker);
+            }
+        }
+    }
+
+    /// Keys of the live records of `ticker`, in key order.
+    fn live_in(&self, ticker: &str) -> impl Iterator<Item = &String> {
+        self.live_by_ticker.get(ticker).into_iter().flatten()
+    }
+}
+
+/// Sets the status of `record` (filed under `key`) and keeps `index` in step. Every status
+/// change goes through here (or [`OrderManager::insert_record`] for a new record).
+fn set_status(
+    index: &mut RecordIndex,
+    record: &mut OrderRecord,
+    key: &str,
+    to: OrderStatus,
+) -> OrderStatus {
+    let from = record.status;
+    record.status = to;
+    index.track(key, &record.ticker, to);
+    from
+}
+
+/// The order books of the engine.
+///
+/// Records are kept in one map by key; an index lists the live (non-terminal) ones per market
+/// so that exposure, the diff and requoting never look at finished orders. Terminal records
+/// stay reachable until [`TERMINAL_ARCHIVE_MAX`] newer ones have ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderManager {
     orders: BTreeMap<String, OrderRecord>,
     by_order_id: BTreeMap<String, String>,
     seen_fills: BTreeSet<String>,
     positions: PositionLedger,
+    index: RecordIndex,
+    archive_max: usize,
+}
+
+impl Default for OrderManager {
+    fn default() -> OrderManager {
+        OrderManager::with_archive_max(TERMINAL_ARCHIVE_MAX)
+    }
 }
 
 impl OrderManager {
-    /// Empty books.
+    /// Empty books keeping up to [`TERMINAL_ARCHIVE_MAX`] terminal records.
     pub fn new() -> OrderManager {
         OrderManager::default()
+    }
+
+    /// Empty books keeping up to `archive_max` terminal records (at least one).
+    pub fn with_archive_max(archive_max: usize) -> OrderManager {
+        OrderManager {
+            orders: BTreeMap::new(),
+            by_order_id: BTreeMap::new(),
+            seen_fills: BTreeSet::new(),
+            positions: PositionLedger::default(),
+            index: RecordIndex::default(),
+            archive_max: archive_max.max(1),
+        }
+    }
+
+    /// Live (non-terminal) records, in key order.
+    pub fn live_orders(&self) -> impl Iterator<Item = &OrderRecord> {
+        self.index
+            .live
+            .iter()
+            .filter_map(|key| self.orders.get(key))
+    }
+
+    /// Live records of `ticker` with their keys, in key order.
+    fn live_records_in<'a>(
+        &'a self,
+        ticker: &str,
+    ) -> impl Iterator<Item = (&'a String, &'a OrderRecord)> + 'a {
+        let keys = self.index.live_by_ticker.get(ticker);
+        keys.into_iter()
+            .flatten()
+            .filter_map(|key| self.orders.get(key).map(|record| (key, record)))
+    }
+
+    /// Stores `record` under `key` (new, or replacing the record there) and indexes it.
+    fn insert_record(&mut self, key: String, record: OrderRecord) {
+        if let Some(previous) = self.orders.get(&key)
+            && previous.ticker != record.ticker
+        {
+            self.index.forget(&key, &previous.ticker);
+        }
+        self.index.track(&key, &record.ticker, record.status);
+        self.orders.insert(key, record);
+    }
+
+    /// Drops the terminal records retired longest ago beyond the archive bound.
+    fn evict_archived(&mut self) {
+        while self.index.retired.len() > self.archive_max {
+            let Some((_, key)) = self.index.retired.pop_first() else {
+                break;
+            };
+            self.index.retired_seq.remove(&key);
+            if let Some(record) = self.orders.remove(&key)
+                && let Some(order_id) = record.order_id
+                && self.by_order_id.get(&order_id) == Some(&key)
+            {
+                self.by_order_id.remove(&order_id);
+            }
+        }
     }
 
     /// Positions by market.
@@ -346,7 +503,8 @@ impl OrderManager {
         &self.positions
     }
 
-    /// Every record, in key order.
+    /// Every record still held (live ones and the bounded archive of terminal ones), in key
+    /// order.
     pub fn orders(&self) -> impl Iterator<Item = &OrderRecord> {
         self.orders.values()
     }
@@ -380,7 +538,7 @@ impl OrderManager {
             quoted_ts_ns: ts_ns,
             request: Some(order.clone()),
         };
-        self.orders.insert(key.clone(), record);
+        self.insert_record(key.clone(), record);
         OrderTransition {
             key,
             ticker: order.ticker.clone(),
@@ -406,13 +564,13 @@ impl OrderManager {
     }
 
     fn transition(
+        index: &mut RecordIndex,
         record: &mut OrderRecord,
         key: &str,
         to: OrderStatus,
         cause: TransitionCause,
     ) -> Option<OrderTransition> {
-        let from = record.status;
-        record.status = to;
+        let from = set_status(index, record, key, to);
         (from != to).then(|| OrderTransition {
             key: key.to_string(),
             ticker: record.ticker.clone(),
@@ -459,6 +617,7 @@ impl OrderManager {
             .min(record.count.saturating_sub(record.filled));
         let status = record.derived_live_status();
         effects.transitions.extend(Self::transition(
+            &mut self.index,
             record,
             &key,
             status,
@@ -468,6 +627,7 @@ impl OrderManager {
             record.in_flight = Some(InFlight::Cancel);
             effects.commands.extend(Self::cancel_command(record));
         }
+        self.evict_archived();
         effects
     }
 
@@ -483,6 +643,7 @@ impl OrderManager {
             RequestKind::Place => {
                 record.remaining = Count::ZERO;
                 effects.transitions.extend(Self::transition(
+                    &mut self.index,
                     record,
                     &key,
                     OrderStatus::Rejected,
@@ -493,6 +654,7 @@ impl OrderManager {
                 // Usually the order is already gone; ask rather than guess.
                 record.in_flight = Some(InFlight::Lookup);
                 effects.transitions.extend(Self::transition(
+                    &mut self.index,
                     record,
                     &key,
                     OrderStatus::Unknown,
@@ -505,6 +667,7 @@ impl OrderManager {
             }
             RequestKind::Amend | RequestKind::Decrease => {}
         }
+        self.evict_archived();
         effects
     }
 
@@ -517,6 +680,7 @@ impl OrderManager {
         };
         record.in_flight = Some(InFlight::Lookup);
         effects.transitions.extend(Self::transition(
+            &mut self.index,
             record,
             &key,
             OrderStatus::Unknown,
@@ -549,11 +713,13 @@ impl OrderManager {
             OrderStatus::Cancelled
         };
         effects.transitions.extend(Self::transition(
+            &mut self.index,
             record,
             &key,
             to,
             TransitionCause::LookupFoundNothing,
         ));
+        self.evict_archived();
         effects
     }
 
@@ -571,11 +737,13 @@ impl OrderManager {
             self.by_order_id.insert(ack.order_id.clone(), key.clone());
         }
         effects.transitions.extend(Self::transition(
+            &mut self.index,
             record,
             &key,
             OrderStatus::Cancelled,
             TransitionCause::CancelAcked,
         ));
+        self.evict_archived();
         effects
     }
 
@@ -622,9 +790,8 @@ impl OrderManager {
                     quoted_ts_ns: snapshot.ts_ns,
                     request: None,
                 };
-                let mut record = record;
                 let status = record.derived_live_status();
-                record.status = status;
+                let record = OrderRecord { status, ..record };
                 self.by_order_id
                     .insert(snapshot.order_id.clone(), key.clone());
                 effects.transitions.push(OrderTransition {
@@ -634,7 +801,8 @@ impl OrderManager {
                     to: status,
                     cause: TransitionCause::ReconcileAdopted,
                 });
-                self.orders.insert(key, record);
+                self.insert_record(key, record);
+                self.evict_archived();
                 return effects;
             }
         };
@@ -673,11 +841,12 @@ impl OrderManager {
         };
         effects
             .transitions
-            .extend(Self::transition(record, &key, to, cause));
+            .extend(Self::transition(&mut self.index, record, &key, to, cause));
         if record.cancel_requested && !record.status.is_terminal() && record.in_flight.is_none() {
             record.in_flight = Some(InFlight::Cancel);
             effects.commands.extend(Self::cancel_command(record));
         }
+        self.evict_archived();
         effects
     }
 
@@ -708,6 +877,7 @@ impl OrderManager {
             {
                 let status = record.derived_live_status();
                 effects.transitions.extend(Self::transition(
+                    &mut self.index,
                     record,
                     &key,
                     status,
@@ -725,6 +895,7 @@ impl OrderManager {
             realized,
             position_after: self.positions.get(&fill.ticker).position,
         };
+        self.evict_archived();
         Some((applied, effects))
     }
 
@@ -762,7 +933,11 @@ impl OrderManager {
             effects.transitions.append(&mut step.transitions);
             effects.commands.append(&mut step.commands);
         }
-        for (key, record) in &mut self.orders {
+        let live_keys: Vec<String> = self.index.live.iter().cloned().collect();
+        for key in &live_keys {
+            let Some(record) = self.orders.get_mut(key) else {
+                continue;
+            };
             let live = matches!(
                 record.status,
                 OrderStatus::Resting | OrderStatus::PartiallyFilled | OrderStatus::Unknown
@@ -772,6 +947,7 @@ impl OrderManager {
                 record.in_flight = None;
                 summary.missing += 1;
                 effects.transitions.extend(Self::transition(
+                    &mut self.index,
                     record,
                     key,
                     OrderStatus::Cancelled,
@@ -798,6 +974,7 @@ impl OrderManager {
             self.positions.adopt_snapshot(position);
             summary.positions += 1;
         }
+        self.evict_archived();
         (summary, effects)
     }
 
@@ -805,7 +982,14 @@ impl OrderManager {
     /// acknowledged are cancelled as soon as their id is known.
     pub fn cancel_orders(&mut self, ticker: Option<&str>) -> Vec<Command> {
         let mut commands = Vec::new();
-        for record in self.orders.values_mut() {
+        let keys: Vec<String> = match ticker {
+            Some(ticker) => self.index.live_in(ticker).cloned().collect(),
+            None => self.index.live.iter().cloned().collect(),
+        };
+        for key in &keys {
+            let Some(record) = self.orders.get_mut(key) else {
+                continue;
+            };
             if !record.managed
                 || record.status.is_terminal()
                 || ticker.is_some_and(|t| t != record.ticker)
@@ -813,7 +997,7 @@ impl OrderManager {
                 continue;
             }
             if record.status == OrderStatus::Intent {
-                record.status = OrderStatus::Cancelled;
+                set_status(&mut self.index, record, key, OrderStatus::Cancelled);
                 record.remaining = Count::ZERO;
                 continue;
             }
@@ -832,6 +1016,7 @@ impl OrderManager {
                 commands.extend(Self::cancel_command(record));
             }
         }
+        self.evict_archived();
         commands
     }
 
@@ -840,9 +1025,9 @@ impl OrderManager {
         &'a self,
         ticker: &'a str,
     ) -> impl Iterator<Item = &'a OrderRecord> + 'a {
-        self.orders
-            .values()
-            .filter(move |record| record.ticker == ticker && record.is_quote())
+        self.live_records_in(ticker)
+            .map(|(_, record)| record)
+            .filter(|record| record.is_quote())
     }
 
     /// The requests that move the working quotes of `ticker` toward `desired`.
@@ -851,8 +1036,7 @@ impl OrderManager {
         let mut matched: BTreeSet<String> = BTreeSet::new();
         for quote in desired {
             let candidate = self
-                .orders
-                .iter()
+                .live_records_in(ticker)
                 .filter(|(key, record)| {
                     record.ticker == ticker
                         && record.is_quote()
@@ -911,13 +1095,18 @@ impl OrderManager {
                 });
             }
         }
-        for (key, record) in &mut self.orders {
+        let keys: Vec<String> = self.index.live_in(ticker).cloned().collect();
+        for key in &keys {
+            let Some(record) = self.orders.get_mut(key) else {
+                continue;
+            };
             if record.ticker != ticker || !record.is_quote() || matched.contains(key) {
                 continue;
             }
             if record.status == OrderStatus::Intent {
                 record.remaining = Count::ZERO;
                 plan.transitions.extend(Self::transition(
+                    &mut self.index,
                     record,
                     key,
                     OrderStatus::Cancelled,
@@ -935,6 +1124,7 @@ impl OrderManager {
                 plan.cancels.push(cancel);
             }
         }
+        self.evict_archived();
         plan
     }
 
@@ -950,7 +1140,7 @@ impl OrderManager {
             ..ScopeExposure::default()
         };
         let mut open: u32 = 0;
-        for (key, record) in &self.orders {
+        for (key, record) in self.live_records_in(ticker) {
             if record.ticker != ticker
                 || !record.status.may_rest()
                 || excluding.is_some_and(|id| id.as_str() == key)
@@ -973,7 +1163,12 @@ impl OrderManager {
         for (_, position) in self.positions.iter() {
             total = total + position.cost;
         }
-        for (key, record) in &self.orders {
+        for (key, record) in self
+            .index
+            .live
+            .iter()
+            .filter_map(|key| self.orders.get(key).map(|record| (key, record)))
+        {
             if record.status.may_rest() && excluding.is_none_or(|id| id.as_str() != key) {
                 total = total
                     + Money::notional(price_paid(record.side, record.price), record.remaining);
@@ -984,8 +1179,10 @@ impl OrderManager {
 
     /// Marks the live quote records of `ticker` as freshly quoted (their age restarts).
     pub fn mark_quoted(&mut self, ticker: &str, ts_ns: i64) {
-        for record in self.orders.values_mut() {
-            if record.ticker == ticker && record.is_quote() {
+        for key in self.index.live_in(ticker) {
+            if let Some(record) = self.orders.get_mut(key)
+                && record.is_quote()
+            {
                 record.quoted_ts_ns = ts_ns;
             }
         }
@@ -1200,6 +1397,84 @@ mod tests {
         assert!(
             matches!(&effects.commands[0], Command::Cancel(cancel) if cancel.order_id.as_deref() == Some("o1"))
         );
+    }
+
+    fn cancel_ack(client: &str, order_id: &str) -> CancelAck {
+        CancelAck {
+            client_order_id: id(client),
+            order_id: order_id.to_string(),
+            reduced_by: Count::ZERO,
+        }
+    }
+
+    #[test]
+    fn terminal_records_beyond_the_archive_bound_are_dropped_oldest_first() {
+        let mut manager = OrderManager::with_archive_max(2);
+        for n in 1..=3 {
+            let client = format!("kb-r-{n}");
+            manager.record_place_sent(&place(&client, BookSide::Bid, "0.40", 10), 0);
+            manager.on_ack(&ack(&client, &format!("o{n}"), 0, 10));
+            manager.on_cancel_ack(&cancel_ack(&client, &format!("o{n}")));
+        }
+        manager.record_place_sent(&place("kb-r-4", BookSide::Bid, "0.41", 5), 0);
+        assert!(manager.get(&id("kb-r-1")).is_none());
+        assert_eq!(
+            manager.get(&id("kb-r-2")).unwrap().status,
+            OrderStatus::Cancelled
+        );
+        assert_eq!(manager.orders().count(), 3);
+        assert_eq!(manager.live_orders().count(), 1);
+        // A late fill for an archived order still finds its record through the order id.
+        let mut late = fill("f9", "kb-r-3", "o3", 2);
+        late.client_order_id = None;
+        manager.on_fill(&late).unwrap();
+        assert_eq!(manager.get(&id("kb-r-3")).unwrap().filled, count(2));
+        // Only the live order counts toward exposure.
+        let (exposure, open) = manager.market_exposure("M", None);
+        assert_eq!((exposure.resting_bid, open), (count(5), 1));
+        assert_eq!(
+            manager.account_exposure(None),
+            Money::from_micros(2_050_000) + manager.positions().get("M").cost
+        );
+    }
+
+    #[test]
+    fn a_cancelled_order_reported_resting_again_counts_as_live() {
+        let mut manager = OrderManager::new();
+        manager.record_place_sent(&place("kb-r-1", BookSide::Bid, "0.40", 10), 0);
+        manager.on_ack(&ack("kb-r-1", "o1", 0, 10));
+        manager.on_cancel_ack(&cancel_ack("kb-r-1", "o1"));
+        assert_eq!(manager.working_quotes("M").count(), 0);
+        assert_eq!(manager.market_exposure("M", None).1, 0);
+        let snapshot = OrderSnapshot {
+            order_id: "o1".to_string(),
+            client_order_id: Some("kb-r-1".to_string()),
+            ticker: "M".to_string(),
+            side: BookSide::Bid,
+            yes_price: price("0.40"),
+            status: ExchangeOrderStatus::Resting,
+            fill_count: Count::ZERO,
+            remaining_count: count(7),
+            initial_count: None,
+            last_update_reason: None,
+            ts_ns: 0,
+        };
+        manager.on_snapshot(&snapshot, TransitionCause::Snapshot);
+        assert_eq!(manager.working_quotes("M").count(), 1);
+        let (exposure, open) = manager.market_exposure("M", None);
+        assert_eq!((exposure.resting_bid, open), (count(7), 1));
+        assert_eq!(
+            manager.account_exposure(None),
+            Money::from_micros(2_800_000)
+        );
+        // Excluding the order leaves nothing.
+        assert_eq!(manager.market_exposure("M", Some(&id("kb-r-1"))).1, 0);
+        assert_eq!(manager.account_exposure(Some(&id("kb-r-1"))), Money::ZERO);
+        // Cancelling everything retires it again.
+        let commands = manager.cancel_orders(None);
+        assert_eq!(commands.len(), 1);
+        manager.on_cancel_ack(&cancel_ack("kb-r-1", "o1"));
+        assert_eq!(manager.live_orders().count(), 0);
     }
 
     #[test]
