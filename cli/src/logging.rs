@@ -4,7 +4,7 @@
 //! The level filter comes from `RUST_LOG` when set (e.g. `RUST_LOG=kalshi_io=debug`), else
 //! `info`. Secrets never reach the logs: io types redact keys in `Debug`, nothing here formats
 //! requests, and the WebSocket library's handshake logger (which prints the upgrade request,
-//! signature header included, at TRACE) is capped at DEBUG whatever `RUST_LOG` asks for.
+//! signature header included, at TRACE) is capped at INFO whatever `RUST_LOG` asks for.
 
 use std::io::IsTerminal as _;
 
@@ -59,6 +59,6 @@ mod tests {
             .expect("the handshake directive parses");
         let text = directive.to_string();
         assert!(text.starts_with("tungstenite::handshake::client"), "{text}");
-        assert!(text.ends_with("=debug"), "{text}");
+        assert!(text.ends_with("=info"), "{text}");
     }
 }

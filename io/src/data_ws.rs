@@ -54,9 +54,10 @@ pub const WS_TASK_FRAME_BYTES_MAX_DEFAULT: usize = 16 << 20;
 
 /// A log filter directive every application logging at TRACE must add: tungstenite logs the
 /// whole handshake request at TRACE under this target, and that request carries the
-/// `KALSHI-ACCESS-SIGNATURE` header. Capping the target at DEBUG keeps the signature out of
-/// the logs (e.g. `EnvFilter::add_directive(LOG_DIRECTIVE_HIDE_HANDSHAKE.parse()?)`).
-pub const LOG_DIRECTIVE_HIDE_HANDSHAKE: &str = "tungstenite::handshake::client=debug";
+/// `KALSHI-ACCESS-SIGNATURE` header. Capping the target at INFO keeps the signature out of
+/// the logs without adding the library's DEBUG chatter to an INFO-level run
+/// (e.g. `EnvFilter::add_directive(LOG_DIRECTIVE_HIDE_HANDSHAKE.parse()?)`).
+pub const LOG_DIRECTIVE_HIDE_HANDSHAKE: &str = "tungstenite::handshake::client=info";
 
 /// One normalized event from the socket.
 #[derive(Debug, Clone, PartialEq)]
