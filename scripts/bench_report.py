@@ -216,6 +216,19 @@ row(
     f"{fmt_spread(read_peer)} = {fmt_rate(1e9 / read_peer['median'] if read_peer else None, 'records')}",
     r, "(no bar; the ratio is the cost of IO, CRC and chain checks)", INFO if read else None,
 )
+seal = criterion("journal_seal", "seal_50k")
+seal_peer = criterion("journal_seal", "peer_copy_fsync")
+seal_per_record = per_element(seal)
+r = ratio(seal and seal["median_ns"], seal_peer and seal_peer["median_ns"])
+row(
+    "Sealing one closed WAL segment of 50,000 records to Parquet (`seal_closed_segments`: "
+    "read + verify, Parquet write, fsync, rename, manifest)",
+    f"{fmt_spread(None if seal is None else {'median': seal['median_ns'], 'low': seal['low_ns'], 'high': seal['high_ns']})}"
+    f" = {fmt_rate(1e9 / seal_per_record['median'] if seal_per_record else None, 'records')}",
+    "copy of the same WAL file + fsync",
+    fmt_spread(None if seal_peer is None else {"median": seal_peer["median_ns"], "low": seal_peer["low_ns"], "high": seal_peer["high_ns"]}),
+    r, "(no bar; the ratio is the cost of verification and Parquet encoding)", INFO if seal else None,
+)
 
 # 6. Scan.
 def whole(estimate):

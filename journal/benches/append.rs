@@ -17,6 +17,11 @@
 //!   `journal_read/peer_decode_in_memory`: `JournalEntry::decode` + `JournalRecord::from_entry`
 //!   of the same bodies already in memory.
 //!
+//! - `journal_seal/seal_50k`: `seal_closed_segments` of one closed WAL segment of 50,000
+//!   records (read + verify, Parquet write, fsync, rename, manifest). Peer
+//!   `journal_seal/peer_copy_fsync`: copying the same WAL file to a new file and fsyncing it,
+//!   the I/O floor of rewriting those bytes.
+//!
 //! Run: `cargo bench -p kalshi-journal --bench append`.
 #![allow(clippy::disallowed_methods)] // a benchmark measures wall time; the journal itself does not
 
@@ -248,6 +253,54 @@ fn bench_append(c: &mut Criterion) {
                 let entry = JournalEntry::decode(black_box(body)).expect("decode entry");
                 black_box(JournalRecord::from_entry(&entry).expect("decode record"));
             }
+        });
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("journal_seal");
+    group.throughput(Throughput::Elements(READ_RECORDS));
+    group.sample_size(10);
+    group.bench_function("seal_50k", |b| {
+        b.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            for _ in 0..iters {
+                runs += 1;
+                let name = format!("seal-{runs}");
+                let mut writer = new_writer(root.path(), &name, unreachable_commit_config());
+                for seq in 1..=READ_RECORDS {
+                    let entry = delta_entry(seq);
+                    writer.append(&entry, entry.ts_ns).expect("append");
+                }
+                writer.rotate().expect("rotate");
+                let start = Instant::now();
+                let sealed = writer.seal_closed_segments().expect("seal");
+                elapsed += start.elapsed();
+                assert_eq!(sealed.len(), 1);
+                writer.close().expect("close");
+                let _ = std::fs::remove_dir_all(root.path().join(&name));
+            }
+            elapsed
+        });
+    });
+    group.bench_function("peer_copy_fsync", |b| {
+        let wal = std::fs::read_dir(&read_dir)
+            .expect("list read dir")
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|path| path.extension().is_some_and(|ext| ext == "log"))
+            .expect("a WAL segment");
+        let target = root.path().join("copy.bin");
+        b.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                std::fs::copy(&wal, &target).expect("copy");
+                File::open(&target)
+                    .and_then(|file| file.sync_all())
+                    .expect("fsync");
+                elapsed += start.elapsed();
+            }
+            elapsed
         });
     });
     group.finish();
