@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use kalshi_core::commands::Command as EngineCommand;
 use kalshi_core::decision::Decision;
+use kalshi_core::engine::Engine;
 use kalshi_core::events::{Event, TimerKind};
+use kalshi_core::order_manager::InFlight;
 use kalshi_core::risk::{RiskState, RiskStateReason};
 use kalshi_journal::typed_reader::read_all_records;
 use reliability_support::{
@@ -113,9 +115,32 @@ fn halt_and_restart(seed: u64) {
             )
         })
         .count();
+    // Whatever was live when the loss hit is being cancelled by the end of that step: replay
+    // the journal's inputs through a fresh engine up to the halting input and look at every
+    // live order of ours. (Zero cancels is right when nothing rested at that instant, e.g. the
+    // fill took the only quote — so the check is on the orders, not on a cancel count.)
+    let mut engine = Engine::new();
+    for record in &records {
+        if let kalshi_journal::JournalRecord::Input(envelope) = &record.record {
+            engine.process(envelope);
+            if envelope.seq == halt_input_seq {
+                break;
+            }
+        }
+    }
+    let still_working: Vec<String> = engine
+        .orders()
+        .live_orders()
+        .filter(|order| {
+            order.managed
+                && !order.cancel_requested
+                && !matches!(order.in_flight, Some(InFlight::Cancel))
+        })
+        .map(|order| format!("{:?} {:?}", order.client_order_id, order.status))
+        .collect();
     assert!(
-        cancels_in_halt_step > 0,
-        "the halting step did not cancel our quotes"
+        still_working.is_empty(),
+        "the halting step left quotes working: {still_working:?}"
     );
     eprintln!(
         "risk halt: tripped on {}, {cancels_in_halt_step} cancels in the same step",
