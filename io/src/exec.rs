@@ -35,6 +35,7 @@ use crate::data_rest::queries::OrdersQuery;
 use crate::data_rest::{AuthMode, RestClient, RestRequest, decode_json};
 use crate::error::RestError;
 use crate::normalize;
+use crate::wire::error::ApiErrorDetail;
 use crate::wire::order_group::{
     CreateOrderGroupRequest, CreateOrderGroupResponse, UpdateOrderGroupLimitRequest,
 };
@@ -128,6 +129,19 @@ pub enum BatchItem<T> {
     },
 }
 
+impl<T> BatchItem<T> {
+    /// One item of a batch answer: refused when it carries an error, else `accepted()`.
+    fn from_answer(error: Option<ApiErrorDetail>, accepted: impl FnOnce() -> T) -> BatchItem<T> {
+        match error {
+            Some(error) => BatchItem::Rejected {
+                code: error.code,
+                message: error.message,
+            },
+            None => BatchItem::Accepted(accepted()),
+        }
+    }
+}
+
 /// What a lookup by client order id found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolution {
@@ -181,8 +195,16 @@ impl Executor {
         self.config
     }
 
-    /// Sends one write (no retry) and decodes its answer.
-    async fn write<T: DeserializeOwned>(&self, request: RestRequest) -> WriteOutcome<T> {
+    /// Sends one write (no retry) and decodes its answer. Takes the request as built, so a
+    /// body that could not be serialized becomes the write's outcome without a send.
+    async fn write<T: DeserializeOwned>(
+        &self,
+        request: Result<RestRequest, RestError>,
+    ) -> WriteOutcome<T> {
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
         match self.rest.send_once(&request).await {
             Ok(response) => match decode_json::<T>(&request.endpoint(), &response) {
                 Ok(value) => WriteOutcome::Accepted(value),
@@ -195,7 +217,11 @@ impl Executor {
     }
 
     /// Sends one write whose success answer has no body of interest (e.g. 204).
-    async fn write_empty(&self, request: RestRequest) -> WriteOutcome<()> {
+    async fn write_empty(&self, request: Result<RestRequest, RestError>) -> WriteOutcome<()> {
+        let request = match request {
+            Ok(request) => request,
+            Err(error) => return classify_write_error(&error),
+        };
         match self.rest.send_once(&request).await {
             Ok(_) => WriteOutcome::Accepted(()),
             Err(error) => classify_write_error(&error),
@@ -231,26 +257,18 @@ impl Executor {
     /// Creates an order (V2 or legacy per the config).
     pub async fn place(&self, order: &PlaceOrder) -> WriteOutcome<Placed> {
         match self.config.dialect {
-            OrderDialect::V2 => {
-                let request = match RestRequest::new(
-                    Method::POST,
-                    "/portfolio/events/orders",
-                    AuthMode::Signed,
+            OrderDialect::V2 => self
+                .write::<CreateOrderV2Response>(
+                    RestRequest::new(Method::POST, "/portfolio/events/orders", AuthMode::Signed)
+                        .with_json(&self.v2_request(order)),
                 )
-                .with_json(&self.v2_request(order))
-                {
-                    Ok(request) => request,
-                    Err(error) => return classify_write_error(&error),
-                };
-                self.write::<CreateOrderV2Response>(request)
-                    .await
-                    .map(|response| Placed {
-                        order_id: response.order_id,
-                        client_order_id: response.client_order_id,
-                        fill_count: response.fill_count,
-                        remaining_count: response.remaining_count,
-                    })
-            }
+                .await
+                .map(|response| Placed {
+                    order_id: response.order_id,
+                    client_order_id: response.client_order_id,
+                    fill_count: response.fill_count,
+                    remaining_count: response.remaining_count,
+                }),
             OrderDialect::Legacy => legacy::place(self, order).await,
         }
     }
@@ -272,7 +290,7 @@ impl Executor {
             AuthMode::Signed,
         )
         .with_query(query);
-        self.write::<CancelOrderV2Response>(request)
+        self.write::<CancelOrderV2Response>(Ok(request))
             .await
             .map(|response| Canceled {
                 order_id: response.order_id,
@@ -301,25 +319,22 @@ impl Executor {
             expiration_time: None,
             exchange_index: None,
         };
-        let request = match RestRequest::new(
-            Method::POST,
-            format!("/portfolio/events/orders/{order_id}/amend"),
-            AuthMode::Signed,
+        self.write::<AmendOrderV2Response>(
+            RestRequest::new(
+                Method::POST,
+                format!("/portfolio/events/orders/{order_id}/amend"),
+                AuthMode::Signed,
+            )
+            .with_query(self.subaccount_query())
+            .with_json(&body),
         )
-        .with_query(self.subaccount_query())
-        .with_json(&body)
-        {
-            Ok(request) => request,
-            Err(error) => return classify_write_error(&error),
-        };
-        self.write::<AmendOrderV2Response>(request)
-            .await
-            .map(|response| Modified {
-                order_id: response.order_id,
-                client_order_id: response.client_order_id,
-                fill_count: response.fill_count,
-                remaining_count: response.remaining_count,
-            })
+        .await
+        .map(|response| Modified {
+            order_id: response.order_id,
+            client_order_id: response.client_order_id,
+            fill_count: response.fill_count,
+            remaining_count: response.remaining_count,
+        })
     }
 
     /// Decreases an order's remaining size to `reduce_to`.
@@ -340,25 +355,22 @@ impl Executor {
             exchange_index: None,
             market_ticker: Some(decrease.ticker.clone()),
         };
-        let request = match RestRequest::new(
-            Method::POST,
-            format!("/portfolio/events/orders/{order_id}/decrease"),
-            AuthMode::Signed,
+        self.write::<DecreaseOrderV2Response>(
+            RestRequest::new(
+                Method::POST,
+                format!("/portfolio/events/orders/{order_id}/decrease"),
+                AuthMode::Signed,
+            )
+            .with_query(self.subaccount_query())
+            .with_json(&body),
         )
-        .with_query(self.subaccount_query())
-        .with_json(&body)
-        {
-            Ok(request) => request,
-            Err(error) => return classify_write_error(&error),
-        };
-        self.write::<DecreaseOrderV2Response>(request)
-            .await
-            .map(|response| Modified {
-                order_id: response.order_id,
-                client_order_id: response.client_order_id,
-                fill_count: None,
-                remaining_count: Some(response.remaining_count),
-            })
+        .await
+        .map(|response| Modified {
+            order_id: response.order_id,
+            client_order_id: response.client_order_id,
+            fill_count: None,
+            remaining_count: Some(response.remaining_count),
+        })
     }
 
     /// Creates several orders in one V2 batch (10 tokens per order; the batch must fit the
@@ -367,37 +379,30 @@ impl Executor {
         let body = BatchCreateOrdersV2Request {
             orders: orders.iter().map(|order| self.v2_request(order)).collect(),
         };
-        let request = match RestRequest::new(
-            Method::POST,
-            "/portfolio/events/orders/batched",
-            AuthMode::Signed,
+        self.write::<BatchCreateOrdersV2Response>(
+            RestRequest::new(
+                Method::POST,
+                "/portfolio/events/orders/batched",
+                AuthMode::Signed,
+            )
+            .with_batch_len(orders.len())
+            .with_json(&body),
         )
-        .with_batch_len(orders.len())
-        .with_json(&body)
-        {
-            Ok(request) => request,
-            Err(error) => return classify_write_error(&error),
-        };
-        self.write::<BatchCreateOrdersV2Response>(request)
-            .await
-            .map(|response| {
-                response
-                    .orders
-                    .into_iter()
-                    .map(|item| match item.error {
-                        Some(error) => BatchItem::Rejected {
-                            code: error.code,
-                            message: error.message,
-                        },
-                        None => BatchItem::Accepted(Placed {
-                            order_id: item.order_id,
-                            client_order_id: item.client_order_id,
-                            fill_count: item.fill_count.unwrap_or_default(),
-                            remaining_count: item.remaining_count.unwrap_or_default(),
-                        }),
+        .await
+        .map(|response| {
+            response
+                .orders
+                .into_iter()
+                .map(|item| {
+                    BatchItem::from_answer(item.error, || Placed {
+                        order_id: item.order_id,
+                        client_order_id: item.client_order_id,
+                        fill_count: item.fill_count.unwrap_or_default(),
+                        remaining_count: item.remaining_count.unwrap_or_default(),
                     })
-                    .collect()
-            })
+                })
+                .collect()
+        })
     }
 
     /// Cancels several orders (`(order_id, ticker)` pairs) in one V2 batch (2 tokens each).
@@ -416,36 +421,29 @@ impl Executor {
                 })
                 .collect(),
         };
-        let request = match RestRequest::new(
-            Method::DELETE,
-            "/portfolio/events/orders/batched",
-            AuthMode::Signed,
+        self.write::<BatchCancelOrdersV2Response>(
+            RestRequest::new(
+                Method::DELETE,
+                "/portfolio/events/orders/batched",
+                AuthMode::Signed,
+            )
+            .with_batch_len(orders.len())
+            .with_json(&body),
         )
-        .with_batch_len(orders.len())
-        .with_json(&body)
-        {
-            Ok(request) => request,
-            Err(error) => return classify_write_error(&error),
-        };
-        self.write::<BatchCancelOrdersV2Response>(request)
-            .await
-            .map(|response| {
-                response
-                    .orders
-                    .into_iter()
-                    .map(|item| match item.error {
-                        Some(error) => BatchItem::Rejected {
-                            code: error.code,
-                            message: error.message,
-                        },
-                        None => BatchItem::Accepted(Canceled {
-                            order_id: item.order_id,
-                            client_order_id: item.client_order_id,
-                            reduced_by: item.reduced_by.unwrap_or_default(),
-                        }),
+        .await
+        .map(|response| {
+            response
+                .orders
+                .into_iter()
+                .map(|item| {
+                    BatchItem::from_answer(item.error, || Canceled {
+                        order_id: item.order_id,
+                        client_order_id: item.client_order_id,
+                        reduced_by: item.reduced_by.unwrap_or_default(),
                     })
-                    .collect()
-            })
+                })
+                .collect()
+        })
     }
 
     /// Cancels every resting order of the account (`DELETE /portfolio/events/orders`, 204).
@@ -453,7 +451,7 @@ impl Executor {
         let request =
             RestRequest::new(Method::DELETE, "/portfolio/events/orders", AuthMode::Signed)
                 .with_query(self.subaccount_query());
-        self.write_empty(request).await
+        self.write_empty(Ok(request)).await
     }
 
     /// Creates an order group with a rolling 15 s matched-contracts limit; returns its id.
@@ -464,19 +462,16 @@ impl Executor {
             subaccount: self.config.subaccount,
             exchange_index: None,
         };
-        let request = match RestRequest::new(
-            Method::POST,
-            "/portfolio/order_groups/create",
-            AuthMode::Signed,
+        self.write::<CreateOrderGroupResponse>(
+            RestRequest::new(
+                Method::POST,
+                "/portfolio/order_groups/create",
+                AuthMode::Signed,
+            )
+            .with_json(&body),
         )
-        .with_json(&body)
-        {
-            Ok(request) => request,
-            Err(error) => return classify_write_error(&error),
-        };
-        self.write::<CreateOrderGroupResponse>(request)
-            .await
-            .map(|response| response.order_group_id)
+        .await
+        .map(|response| response.order_group_id)
     }
 
     async fn order_group_put(
@@ -490,18 +485,16 @@ impl Executor {
             Ok(id) => id,
             Err(error) => return classify_write_error(&error),
         };
-        let request = match RestRequest::new(
-            Method::PUT,
-            format!("/portfolio/order_groups/{order_group_id}/{action}"),
-            AuthMode::Signed,
+        self.write_empty(
+            RestRequest::new(
+                Method::PUT,
+                format!("/portfolio/order_groups/{order_group_id}/{action}"),
+                AuthMode::Signed,
+            )
+            .with_query(self.subaccount_query())
+            .with_json(&body),
         )
-        .with_query(self.subaccount_query())
-        .with_json(&body)
-        {
-            Ok(request) => request,
-            Err(error) => return classify_write_error(&error),
-        };
-        self.write_empty(request).await
+        .await
     }
 
     /// Triggers a group: cancels its orders and blocks new ones until reset.
@@ -547,7 +540,7 @@ impl Executor {
             AuthMode::Signed,
         )
         .with_query(self.subaccount_query());
-        self.write_empty(request).await
+        self.write_empty(Ok(request)).await
     }
 
     /// Looks an order up by client id in one market (`GET /portfolio/orders?ticker=…`, every

@@ -146,7 +146,7 @@ pub(super) async fn place(executor: &Executor, order: &PlaceOrder) -> WriteOutco
         Err(outcome) => return outcome,
     };
     match executor
-        .write::<OrderResponse>(request)
+        .write::<OrderResponse>(Ok(request))
         .await
         .into_accepted()
     {
@@ -168,7 +168,7 @@ pub(super) async fn cancel(executor: &Executor, order_id: &str) -> WriteOutcome<
     )
     .with_query(executor.subaccount_query());
     match executor
-        .write::<CancelOrderResponse>(request)
+        .write::<CancelOrderResponse>(Ok(request))
         .await
         .into_accepted()
     {
@@ -234,7 +234,7 @@ pub(super) async fn amend(executor: &Executor, amend: &AmendOrder) -> WriteOutco
         Err(outcome) => return outcome,
     };
     match executor
-        .write::<AmendOrderResponse>(request)
+        .write::<AmendOrderResponse>(Ok(request))
         .await
         .into_accepted()
     {
@@ -266,7 +266,7 @@ pub(super) async fn decrease(
         Err(outcome) => return outcome,
     };
     match executor
-        .write::<OrderResponse>(request)
+        .write::<OrderResponse>(Ok(request))
         .await
         .into_accepted()
     {
