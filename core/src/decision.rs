@@ -182,6 +182,36 @@ pub enum Decision {
         /// How many places waited.
         count: u32,
     },
+    /// A feed reconnected: new orders are held until the next reconciliation lands (fills
+    /// and order updates may have been missed during the outage). Cancels still flow.
+    AwaitingReconciliation,
+    /// New orders (and size-increasing amends) wanted in a market were not sent this step
+    /// because order entry is held; they stay desired and go out once the hold lifts.
+    PlacesHeld {
+        /// Market ticker.
+        ticker: String,
+        /// How many places and amends waited.
+        count: u32,
+        /// Why order entry is held.
+        reason: PlacesHeldReason,
+    },
+}
+
+/// Why the engine holds new orders while still letting cancels through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacesHeldReason {
+    /// A feed reconnected and the REST reconciliation has not landed yet.
+    AwaitingReconciliation,
+}
+
+impl PlacesHeldReason {
+    /// Snake-case name used in transcripts.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PlacesHeldReason::AwaitingReconciliation => "awaiting_reconciliation",
+        }
+    }
 }
 
 impl Decision {
@@ -302,6 +332,14 @@ impl fmt::Display for Decision {
                     "PLACES_DEFERRED {ticker} count={count} order_rate_budget"
                 )
             }
+            Decision::AwaitingReconciliation => {
+                f.write_str("AWAITING_RECONCILIATION new orders held, cancels flow")
+            }
+            Decision::PlacesHeld {
+                ticker,
+                count,
+                reason,
+            } => write!(f, "PLACES_HELD {ticker} count={count} {}", reason.as_str()),
         }
     }
 }

@@ -19,7 +19,9 @@ use crate::book::InvalidReason;
 use crate::client_order_id::{ClientOrderId, ClientOrderIdGenerator};
 use crate::commands::{Command, PlaceOrder, TimeInForce};
 use crate::config::EngineConfig;
-use crate::decision::{Decision, DroppedMarket, Ignored, QuoteDecision, RiskDecision};
+use crate::decision::{
+    Decision, DroppedMarket, Ignored, PlacesHeldReason, QuoteDecision, RiskDecision,
+};
 use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for, inventory_skew_micros};
 use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKind, TimerKind};
 use crate::fees::Liquidity;
@@ -77,6 +79,9 @@ pub struct Engine {
     custom_strategy: bool,
     ids: Option<ClientOrderIdGenerator>,
     reconciled: bool,
+    /// A feed reconnected and the reconciliation that follows has not landed: new orders and
+    /// size-increasing amends are held, cancels and decreases flow.
+    awaiting_reconciliation: bool,
     trading_active: bool,
     shutting_down: bool,
 }
@@ -106,6 +111,7 @@ impl Engine {
             custom_strategy: false,
             ids: None,
             reconciled: false,
+            awaiting_reconciliation: false,
             trading_active: true,
             shutting_down: false,
         }
@@ -123,6 +129,12 @@ impl Engine {
     /// The risk state in force.
     pub fn risk_state(&self) -> RiskState {
         self.risk.state()
+    }
+
+    /// True from a [`Event::FeedReconnected`] until the next [`Event::Reconciled`]: new orders
+    /// are held.
+    pub fn awaiting_reconciliation(&self) -> bool {
+        self.awaiting_reconciliation
     }
 
     /// The order books.
@@ -283,6 +295,7 @@ impl Engine {
                 out.decide(Decision::Reconciled(summary));
                 out.absorb(effects);
                 self.reconciled = true;
+                self.awaiting_reconciliation = false;
                 self.select_universe(ts_ns, &mut out);
                 self.requote_all(ts_ns, &mut out);
             }
@@ -305,6 +318,10 @@ impl Engine {
             Event::RiskStateRestored(record) => {
                 out.decide(Decision::RiskState(self.risk.restore(record)));
                 self.requote_all(ts_ns, &mut out);
+            }
+            Event::FeedReconnected => {
+                self.awaiting_reconciliation = true;
+                out.decide(Decision::AwaitingReconciliation);
             }
         }
         out
@@ -557,6 +574,16 @@ impl Engine {
             Some(QuotePlan::Quote { .. }) => {}
             Some(QuotePlan::Withdraw { reason, exits }) => {
                 self.withdraw(index, &ticker, reason, out);
+                if let Some(held) = self.places_held_reason() {
+                    if !exits.is_empty() {
+                        out.decide(Decision::PlacesHeld {
+                            ticker: ticker.clone(),
+                            count: u32::try_from(exits.len()).unwrap_or(u32::MAX),
+                            reason: held,
+                        });
+                    }
+                    return;
+                }
                 for exit in exits {
                     self.send_exit(&ticker, exit, ts_ns, out);
                 }
@@ -712,6 +739,12 @@ impl Engine {
         out.commands.extend(cancels);
     }
 
+    /// Why new orders and size-increasing amends are held right now, if they are.
+    fn places_held_reason(&self) -> Option<PlacesHeldReason> {
+        self.awaiting_reconciliation
+            .then_some(PlacesHeldReason::AwaitingReconciliation)
+    }
+
     fn next_id(&mut self) -> Option<ClientOrderId> {
         self.ids.as_mut().map(ClientOrderIdGenerator::next_id)
     }
@@ -770,6 +803,18 @@ impl Engine {
                 ts_ns,
             );
             out.commands.push(Command::Decrease(decrease));
+        }
+        if let Some(reason) = self.places_held_reason() {
+            // The diff's amends only ever top an order up, so they wait with the places.
+            let held = diff.amends.len() + diff.places.len();
+            if held > 0 {
+                out.decide(Decision::PlacesHeld {
+                    ticker: ticker.to_string(),
+                    count: u32::try_from(held).unwrap_or(u32::MAX),
+                    reason,
+                });
+            }
+            return;
         }
         for amend in diff.amends {
             let view = self.risk_view(ticker, amend.price, Some(&amend.client_order_id));

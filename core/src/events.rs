@@ -201,6 +201,11 @@ pub enum Event {
     },
     /// The risk state journaled by a previous run, replayed into a fresh engine at start.
     RiskStateRestored(RiskStateRecord),
+    /// The market-data or order feed reconnected after an outage: fills and order updates may
+    /// have been missed, so no new order (and no size-increasing amend) is sent until the next
+    /// [`Event::Reconciled`]. Cancels and decreases still flow. Appended last so journals
+    /// written before it still decode.
+    FeedReconnected,
 }
 
 impl Event {
@@ -356,6 +361,7 @@ impl fmt::Display for Event {
                 write!(f, "EXCHANGE trading_active={trading_active}")
             }
             Event::RiskStateRestored(record) => write!(f, "RISK_RESTORED {record}"),
+            Event::FeedReconnected => f.write_str("FEED_RECONNECTED"),
         }
     }
 }
