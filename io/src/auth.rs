@@ -17,6 +17,7 @@ mod dev;
 mod error;
 mod keys;
 mod pss_any_salt;
+mod rsa_signer;
 mod sign;
 mod verify;
 

@@ -15,6 +15,7 @@ use rsa::{RsaPrivateKey, RsaPublicKey};
 use sha2::{Digest as _, Sha256};
 
 use super::AuthError;
+use super::rsa_signer::RsaSigner;
 
 /// Smallest RSA modulus accepted, in bits.
 pub(crate) const MIN_RSA_BITS: usize = 2048;
@@ -40,13 +41,17 @@ impl fmt::Display for KeyKind {
 }
 
 pub(crate) enum SigningKeyInner {
-    Rsa(Box<rsa::pss::BlindedSigningKey<Sha256>>),
+    Rsa(Box<RsaSigner>),
     Ed25519(Box<ed25519_dalek::SigningKey>),
 }
 
-/// A private key used to sign Kalshi requests (RSA or Ed25519). Zeroized on drop.
+/// A private key used to sign Kalshi requests (RSA or Ed25519).
 ///
-/// `Debug` shows only the key kind; there is deliberately no `Display`.
+/// `Debug` shows only the key kind; there is deliberately no `Display`. Ed25519 keys and
+/// every intermediate copy made while loading (file bytes, PEM text, DER) are wiped when
+/// dropped. RSA keys sign through `ring`, which does not wipe its copy of the key when it
+/// is dropped; RSA keys that ring refuses (see [`SigningKey::from_rsa`]) stay with the
+/// `rsa` crate, which does.
 pub struct SigningKey {
     pub(crate) inner: SigningKeyInner,
 }
@@ -116,6 +121,10 @@ impl SigningKey {
     }
 
     /// Wraps an RSA private key (at least 2048 bits).
+    ///
+    /// Keys of 2048 to 4096 bits with a public exponent of at least 65537 (every key Kalshi
+    /// or `openssl genpkey` produces) sign through `ring`; any other accepted key signs with
+    /// the slower pure-Rust `rsa` signer. Both produce RSASSA-PSS / SHA-256 / salt 32.
     pub fn from_rsa(key: RsaPrivateKey) -> Result<Self, AuthError> {
         let bits = key.n().bits();
         if bits < MIN_RSA_BITS {
@@ -125,7 +134,7 @@ impl SigningKey {
             });
         }
         Ok(Self {
-            inner: SigningKeyInner::Rsa(Box::new(rsa::pss::BlindedSigningKey::new(key))),
+            inner: SigningKeyInner::Rsa(Box::new(RsaSigner::new(key))),
         })
     }
 
@@ -147,9 +156,8 @@ impl SigningKey {
     /// The matching public key.
     pub fn verifying_key(&self) -> VerifyingKey {
         match &self.inner {
-            SigningKeyInner::Rsa(k) => {
-                let private: &RsaPrivateKey = k.as_ref().as_ref();
-                VerifyingKey::from_rsa_unchecked(private.to_public_key())
+            SigningKeyInner::Rsa(signer) => {
+                VerifyingKey::from_rsa_unchecked(signer.public_key().clone())
             }
             SigningKeyInner::Ed25519(k) => VerifyingKey {
                 inner: VerifyingKeyInner::Ed25519(k.verifying_key()),

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
 
 use super::keys::SigningKeyInner;
 use super::{
@@ -186,12 +185,13 @@ pub fn sign_request(
 ) -> Result<AuthHeaders, AuthError> {
     let message = signing_message(timestamp_ms, method, path_with_optional_query)?;
     let signature = match &creds.key.inner {
-        SigningKeyInner::Rsa(key) => key
-            .try_sign_with_rng(&mut rand::rngs::OsRng, message.as_bytes())
-            .map_err(|_| AuthError::Signing {
-                kind: creds.key.kind(),
-            })?
-            .to_vec(),
+        SigningKeyInner::Rsa(signer) => {
+            signer
+                .sign(message.as_bytes())
+                .map_err(|_| AuthError::Signing {
+                    kind: creds.key.kind(),
+                })?
+        }
         SigningKeyInner::Ed25519(key) => {
             ed25519_dalek::Signer::sign(key.as_ref(), message.as_bytes())
                 .to_bytes()
