@@ -157,10 +157,7 @@ impl Engine {
                 for info in listings {
                     self.universe.upsert_listing(info, ts_ns);
                     if !info.event_ticker.is_empty() {
-                        self.event_markets
-                            .entry(info.event_ticker.clone())
-                            .or_default()
-                            .insert(info.ticker.clone());
+                        self.file_under_event(&info.ticker, &info.event_ticker);
                     }
                 }
                 self.select_universe(ts_ns, &mut out);
@@ -745,6 +742,24 @@ impl Engine {
             .then_some(PlacesHeldReason::AwaitingReconciliation)
     }
 
+    /// Files `ticker` under `event` for the per-event position limit (leaving the event it
+    /// was listed under before, if it moved).
+    fn file_under_event(&mut self, ticker: &str, event: &str) {
+        if self.orders.event_of(ticker) == Some(event) {
+            return;
+        }
+        if let Some(previous) = self.orders.event_of(ticker).map(str::to_string)
+            && let Some(siblings) = self.event_markets.get_mut(&previous)
+        {
+            siblings.remove(ticker);
+        }
+        self.event_markets
+            .entry(event.to_string())
+            .or_default()
+            .insert(ticker.to_string());
+        self.orders.assign_event(ticker, event);
+    }
+
     fn next_id(&mut self) -> Option<ClientOrderId> {
         self.ids.as_mut().map(ClientOrderIdGenerator::next_id)
     }
@@ -755,19 +770,16 @@ impl Engine {
         let event_ticker = state
             .map(|state| state.info().event_ticker.clone())
             .unwrap_or_default();
-        let mut event = ScopeExposure::default();
-        let siblings = self.event_markets.get(&event_ticker);
-        match siblings {
-            Some(tickers) if !event_ticker.is_empty() => {
-                for sibling in tickers {
-                    let (exposure, _) = self.orders.market_exposure(sibling, excluding);
-                    event.position = event.position + exposure.position;
-                    event.resting_bid = event.resting_bid + exposure.resting_bid;
-                    event.resting_ask = event.resting_ask + exposure.resting_ask;
-                }
-            }
-            _ => event = market,
+        let event = if event_ticker.is_empty() {
+            None
+        } else {
+            self.orders.event_exposure(&event_ticker, excluding)
         }
+        .unwrap_or(market);
+        debug_assert_eq!(
+            event,
+            self.event_exposure_walk(&event_ticker, market, excluding)
+        );
         let fair = self
             .universe
             .index_of(ticker)
@@ -783,6 +795,29 @@ impl Engine {
             account_exposure: self.orders.account_exposure(excluding),
             fair,
             price_on_grid,
+        }
+    }
+
+    /// The event scope of [`Engine::risk_view`] summed market by market (the reference the
+    /// order books' running totals are checked against).
+    fn event_exposure_walk(
+        &self,
+        event_ticker: &str,
+        market: ScopeExposure,
+        excluding: Option<&ClientOrderId>,
+    ) -> ScopeExposure {
+        let mut event = ScopeExposure::default();
+        match self.event_markets.get(event_ticker) {
+            Some(tickers) if !event_ticker.is_empty() => {
+                for sibling in tickers {
+                    let (exposure, _) = self.orders.market_exposure(sibling, excluding);
+                    event.position = event.position + exposure.position;
+                    event.resting_bid = event.resting_bid + exposure.resting_bid;
+                    event.resting_ask = event.resting_ask + exposure.resting_ask;
+                }
+                event
+            }
+            _ => market,
         }
     }
 

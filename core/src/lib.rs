@@ -12,6 +12,7 @@ pub mod decision;
 pub mod engine;
 pub mod ev_gate;
 pub mod events;
+mod exposure_totals;
 pub mod fees;
 pub mod fixed;
 pub mod liquidity;

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::client_order_id::ClientOrderId;
 use crate::commands::{AmendOrder, CancelOrder, Command, DecreaseOrder, PlaceOrder, TimeInForce};
 use crate::events::{CancelAck, OrderAck, OrderRejected, RequestKind};
+use crate::exposure_totals::{Contribution, ExposureTotals};
 use crate::fixed::{Count, Money, Price, SignedCount};
 use crate::market_data::{ExchangeOrderStatus, OrderSnapshot, OwnFill, PositionSnapshot};
 use crate::positions::PositionLedger;
@@ -425,6 +426,7 @@ pub struct OrderManager {
     seen_fills: BTreeSet<String>,
     positions: PositionLedger,
     index: RecordIndex,
+    totals: ExposureTotals,
     archive_max: usize,
 }
 
@@ -448,6 +450,7 @@ impl OrderManager {
             seen_fills: BTreeSet::new(),
             positions: PositionLedger::default(),
             index: RecordIndex::default(),
+            totals: ExposureTotals::default(),
             archive_max: archive_max.max(1),
         }
     }
@@ -479,7 +482,75 @@ impl OrderManager {
             self.index.forget(&key, &previous.ticker);
         }
         self.index.track(&key, &record.ticker, record.status);
-        self.orders.insert(key, record);
+        self.orders.insert(key.clone(), record);
+        self.refresh(&key);
+    }
+
+    /// Brings the exposure totals in line with record `key` after it changed (or vanished).
+    fn refresh(&mut self, key: &str) {
+        let next = self
+            .orders
+            .get(key)
+            .filter(|record| record.status.may_rest())
+            .map(|record| {
+                (
+                    record.ticker.as_str(),
+                    record.side,
+                    record.remaining,
+                    Money::notional(price_paid(record.side, record.price), record.remaining),
+                )
+            });
+        match next {
+            Some((ticker, side, remaining, notional)) => {
+                if self
+                    .totals
+                    .contributes(key, ticker, side, remaining, notional)
+                {
+                    return;
+                }
+                let contribution = Contribution {
+                    ticker: ticker.to_string(),
+                    side,
+                    remaining,
+                    notional,
+                };
+                self.totals.set_contribution(key, Some(contribution));
+            }
+            None => self.totals.set_contribution(key, None),
+        }
+    }
+
+    /// Applies `change` to the position of `ticker` and carries the difference into the
+    /// exposure totals.
+    fn change_position<R>(
+        &mut self,
+        ticker: &str,
+        change: impl FnOnce(&mut PositionLedger) -> R,
+    ) -> R {
+        let before = self.positions.get(ticker);
+        let result = change(&mut self.positions);
+        let after = self.positions.get(ticker);
+        self.totals.position_changed(
+            ticker,
+            (before.position, before.cost),
+            (after.position, after.cost),
+        );
+        result
+    }
+
+    /// The event market `ticker` is filed under, if any.
+    pub fn event_of(&self, ticker: &str) -> Option<&str> {
+        self.totals.event_of(ticker)
+    }
+
+    /// Files market `ticker` under `event` for the per-event exposure totals (a market moved
+    /// to another event leaves the old one).
+    pub fn assign_event(&mut self, ticker: &str, event: &str) {
+        if self.totals.event_of(ticker) == Some(event) {
+            return;
+        }
+        let position = self.positions.get(ticker).position;
+        self.totals.assign_event(ticker, event, position);
     }
 
     /// Drops the terminal records retired longest ago beyond the archive bound.
@@ -627,6 +698,7 @@ impl OrderManager {
             record.in_flight = Some(InFlight::Cancel);
             effects.commands.extend(Self::cancel_command(record));
         }
+        self.refresh(&key);
         self.evict_archived();
         effects
     }
@@ -667,6 +739,7 @@ impl OrderManager {
             }
             RequestKind::Amend | RequestKind::Decrease => {}
         }
+        self.refresh(&key);
         self.evict_archived();
         effects
     }
@@ -690,6 +763,7 @@ impl OrderManager {
             client_order_id: client_order_id.clone(),
             ticker: record.ticker.clone(),
         });
+        self.refresh(&key);
         effects
     }
 
@@ -719,6 +793,7 @@ impl OrderManager {
             to,
             TransitionCause::LookupFoundNothing,
         ));
+        self.refresh(&key);
         self.evict_archived();
         effects
     }
@@ -743,6 +818,7 @@ impl OrderManager {
             OrderStatus::Cancelled,
             TransitionCause::CancelAcked,
         ));
+        self.refresh(&key);
         self.evict_archived();
         effects
     }
@@ -759,6 +835,14 @@ impl OrderManager {
     /// The exchange's view of one order (stream or lookup). Unknown orders of ours are
     /// adopted; foreign resting orders are tracked for exposure only.
     pub fn on_snapshot(&mut self, snapshot: &OrderSnapshot, cause: TransitionCause) -> Effects {
+        let effects = self.apply_snapshot(snapshot, cause);
+        if let Some(key) = self.key_for(snapshot.client_order_id.as_deref(), &snapshot.order_id) {
+            self.refresh(&key);
+        }
+        effects
+    }
+
+    fn apply_snapshot(&mut self, snapshot: &OrderSnapshot, cause: TransitionCause) -> Effects {
         let mut effects = Effects::default();
         let key = match self.key_for(snapshot.client_order_id.as_deref(), &snapshot.order_id) {
             Some(key) => key,
@@ -856,18 +940,22 @@ impl OrderManager {
             return None;
         }
         let mut effects = Effects::default();
-        let realized = self.positions.apply_fill(
-            &fill.ticker,
-            fill.side,
-            fill.yes_price,
-            fill.count,
-            fill.fee,
-        );
-        if let Some(post_position) = fill.post_position {
-            self.positions.correct_position(&fill.ticker, post_position);
-        }
-        if let Some(key) = self.key_for(fill.client_order_id.as_deref(), &fill.order_id)
-            && let Some(record) = self.orders.get_mut(&key)
+        let realized = self.change_position(&fill.ticker, |positions| {
+            let realized = positions.apply_fill(
+                &fill.ticker,
+                fill.side,
+                fill.yes_price,
+                fill.count,
+                fill.fee,
+            );
+            if let Some(post_position) = fill.post_position {
+                positions.correct_position(&fill.ticker, post_position);
+            }
+            realized
+        });
+        let key = self.key_for(fill.client_order_id.as_deref(), &fill.order_id);
+        if let Some(key) = &key
+            && let Some(record) = self.orders.get_mut(key)
         {
             record.record_fill(fill.count);
             if !matches!(
@@ -879,11 +967,14 @@ impl OrderManager {
                 effects.transitions.extend(Self::transition(
                     &mut self.index,
                     record,
-                    &key,
+                    key,
                     status,
                     TransitionCause::Fill,
                 ));
             }
+        }
+        if let Some(key) = &key {
+            self.refresh(key);
         }
         let applied = FillApplied {
             fill_id: fill.fill_id.clone(),
@@ -953,6 +1044,7 @@ impl OrderManager {
                     OrderStatus::Cancelled,
                     TransitionCause::ReconcileMissing,
                 ));
+                self.refresh(key);
             }
         }
         let reported: BTreeSet<&str> = positions
@@ -968,10 +1060,12 @@ impl OrderManager {
             .map(|(ticker, _)| ticker.to_string())
             .collect();
         for ticker in stale {
-            self.positions.correct_position(&ticker, SignedCount::ZERO);
+            self.change_position(&ticker, |ledger| {
+                ledger.correct_position(&ticker, SignedCount::ZERO);
+            });
         }
         for position in positions {
-            self.positions.adopt_snapshot(position);
+            self.change_position(&position.ticker, |ledger| ledger.adopt_snapshot(position));
             summary.positions += 1;
         }
         self.evict_archived();
@@ -999,6 +1093,7 @@ impl OrderManager {
             if record.status == OrderStatus::Intent {
                 set_status(&mut self.index, record, key, OrderStatus::Cancelled);
                 record.remaining = Count::ZERO;
+                self.refresh(key);
                 continue;
             }
             record.cancel_requested = true;
@@ -1112,6 +1207,7 @@ impl OrderManager {
                     OrderStatus::Cancelled,
                     TransitionCause::Dropped,
                 ));
+                self.refresh(key);
                 continue;
             }
             let sendable = record.in_flight.is_none()
@@ -1129,8 +1225,68 @@ impl OrderManager {
     }
 
     /// Position plus resting orders in `ticker`, leaving out the record `excluding`; and the
-    /// number of open orders there.
+    /// number of open orders there. O(1) from the running totals.
     pub fn market_exposure(
+        &self,
+        ticker: &str,
+        excluding: Option<&ClientOrderId>,
+    ) -> (ScopeExposure, u32) {
+        let market = self.totals.market(ticker);
+        let mut exposure = ScopeExposure {
+            position: self.positions.get(ticker).position,
+            resting_bid: market.resting_bid,
+            resting_ask: market.resting_ask,
+        };
+        let mut open = market.open;
+        if let Some(excluded) = self.excluded(excluding)
+            && excluded.ticker == ticker
+        {
+            remove_resting(&mut exposure, excluded.side, excluded.remaining);
+            open = open.saturating_sub(1);
+        }
+        debug_assert_eq!(
+            (exposure, open),
+            self.market_exposure_walk(ticker, excluding)
+        );
+        (exposure, open)
+    }
+
+    /// Position plus resting orders over every market filed under `event` (see
+    /// [`OrderManager::assign_event`]), leaving out `excluding`; `None` for an event no market
+    /// was filed under. O(1) from the running totals.
+    pub fn event_exposure(
+        &self,
+        event: &str,
+        excluding: Option<&ClientOrderId>,
+    ) -> Option<ScopeExposure> {
+        let mut exposure = self.totals.event(event)?;
+        if let Some(excluded) = self.excluded(excluding)
+            && self.totals.event_of(&excluded.ticker) == Some(event)
+        {
+            remove_resting(&mut exposure, excluded.side, excluded.remaining);
+        }
+        Some(exposure)
+    }
+
+    /// Money at risk over the account: the cost of every position plus the price paid by every
+    /// order that may rest, leaving out `excluding`. O(1) from the running totals.
+    pub fn account_exposure(&self, excluding: Option<&ClientOrderId>) -> Money {
+        let mut total = self.totals.account();
+        if let Some(excluded) = self.excluded(excluding) {
+            total = total - excluded.notional;
+        }
+        debug_assert_eq!(total, self.account_exposure_walk(excluding));
+        total
+    }
+
+    /// The contribution of the record `excluding` names, if it may rest.
+    fn excluded(&self, excluding: Option<&ClientOrderId>) -> Option<&Contribution> {
+        excluding.and_then(|id| self.totals.contribution(id.as_str()))
+    }
+
+    /// [`OrderManager::market_exposure`] by walking the live records (the reference the
+    /// running totals are checked against).
+    fn market_exposure_walk(
         &self,
         ticker: &str,
         excluding: Option<&ClientOrderId>,
@@ -1156,9 +1312,8 @@ impl OrderManager {
         (exposure, open)
     }
 
-    /// Money at risk over the account: the cost of every position plus the price paid by every
-    /// order that may rest, leaving out `excluding`.
-    pub fn account_exposure(&self, excluding: Option<&ClientOrderId>) -> Money {
+    /// [`OrderManager::account_exposure`] by walking every position and live record.
+    fn account_exposure_walk(&self, excluding: Option<&ClientOrderId>) -> Money {
         let mut total = Money::ZERO;
         for (_, position) in self.positions.iter() {
             total = total + position.cost;
@@ -1186,6 +1341,13 @@ impl OrderManager {
                 record.quoted_ts_ns = ts_ns;
             }
         }
+    }
+}
+
+fn remove_resting(exposure: &mut ScopeExposure, side: BookSide, count: Count) {
+    match side {
+        BookSide::Bid => exposure.resting_bid = exposure.resting_bid.saturating_sub(count),
+        BookSide::Ask => exposure.resting_ask = exposure.resting_ask.saturating_sub(count),
     }
 }
 
@@ -1531,5 +1693,350 @@ mod tests {
         let cancels = manager.cancel_orders(None);
         assert_eq!(cancels.len(), 1);
         assert_eq!(cancels[0].client_order_id(), Some(&id("kb-old-3")));
+    }
+
+    mod running_totals {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        const TICKERS: [&str; 3] = ["A-1", "A-2", "B-1"];
+
+        /// One thing that can happen to the books.
+        #[derive(Debug, Clone)]
+        enum Step {
+            Place {
+                order: u8,
+                market: u8,
+                bid: bool,
+                cents: i64,
+                contracts: i64,
+            },
+            Ack {
+                order: u8,
+                filled: i64,
+                remaining: i64,
+            },
+            Fill {
+                order: u8,
+                fill: u16,
+                contracts: i64,
+                post_position: Option<i64>,
+            },
+            CancelAll {
+                market: Option<u8>,
+            },
+            CancelAck {
+                order: u8,
+            },
+            Unknown {
+                order: u8,
+            },
+            NotFound {
+                order: u8,
+            },
+            Rejected {
+                order: u8,
+            },
+            Snapshot {
+                order: u8,
+                status: u8,
+                remaining: i64,
+                cents: i64,
+            },
+            Diff {
+                market: u8,
+                cents: i64,
+                contracts: i64,
+            },
+            Reconcile {
+                keep: Vec<u8>,
+                position: i64,
+            },
+            /// Market "A-2" moves to the other event.
+            MoveEvent,
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            let order = 0u8..6;
+            prop_oneof![
+                (order.clone(), 0u8..3, any::<bool>(), 1i64..99, 1i64..20).prop_map(
+                    |(order, market, bid, cents, contracts)| Step::Place {
+                        order,
+                        market,
+                        bid,
+                        cents,
+                        contracts
+                    }
+                ),
+                (order.clone(), 0i64..5, 0i64..20).prop_map(|(order, filled, remaining)| {
+                    Step::Ack {
+                        order,
+                        filled,
+                        remaining,
+                    }
+                }),
+                (
+                    order.clone(),
+                    0u16..40,
+                    1i64..10,
+                    proptest::option::of(-30i64..30)
+                )
+                    .prop_map(|(order, fill, contracts, post_position)| {
+                        Step::Fill {
+                            order,
+                            fill,
+                            contracts,
+                            post_position,
+                        }
+                    }),
+                proptest::option::of(0u8..3).prop_map(|market| Step::CancelAll { market }),
+                order.clone().prop_map(|order| Step::CancelAck { order }),
+                order.clone().prop_map(|order| Step::Unknown { order }),
+                order.clone().prop_map(|order| Step::NotFound { order }),
+                order.clone().prop_map(|order| Step::Rejected { order }),
+                (order, 0u8..4, 0i64..20, 1i64..99).prop_map(
+                    |(order, status, remaining, cents)| Step::Snapshot {
+                        order,
+                        status,
+                        remaining,
+                        cents,
+                    }
+                ),
+                (0u8..3, 1i64..99, 1i64..20).prop_map(|(market, cents, contracts)| {
+                    Step::Diff {
+                        market,
+                        cents,
+                        contracts,
+                    }
+                }),
+                (proptest::collection::vec(0u8..6, 0..4), -20i64..20)
+                    .prop_map(|(keep, position)| Step::Reconcile { keep, position }),
+                Just(Step::MoveEvent),
+            ]
+        }
+
+        fn client(order: u8) -> String {
+            format!("kb-p-{order}")
+        }
+
+        fn cents(value: i64) -> Price {
+            Price::from_cents(value).unwrap()
+        }
+
+        /// Every ticker's event; market 1 ("A-2") can move between events.
+        fn events(moved: bool) -> [&'static str; 3] {
+            if moved {
+                ["A", "B", "B"]
+            } else {
+                ["A", "A", "B"]
+            }
+        }
+
+        fn apply(manager: &mut OrderManager, step: &Step, moved: &mut bool, tickers: &mut [u8; 6]) {
+            match step {
+                Step::Place {
+                    order,
+                    market,
+                    bid,
+                    cents: c,
+                    contracts,
+                } => {
+                    tickers[usize::from(*order)] = *market;
+                    let mut request = place(
+                        &client(*order),
+                        if *bid { BookSide::Bid } else { BookSide::Ask },
+                        "0.50",
+                        *contracts,
+                    );
+                    request.ticker = TICKERS[usize::from(*market)].to_string();
+                    request.price = cents(*c);
+                    manager.record_place_sent(&request, 0);
+                }
+                Step::Ack {
+                    order,
+                    filled,
+                    remaining,
+                } => {
+                    manager.on_ack(&ack(
+                        &client(*order),
+                        &format!("ex-{order}"),
+                        *filled,
+                        *remaining,
+                    ));
+                }
+                Step::Fill {
+                    order,
+                    fill: fill_number,
+                    contracts,
+                    post_position,
+                } => {
+                    let mut applied = fill(
+                        &format!("f-{fill_number}"),
+                        &client(*order),
+                        &format!("ex-{order}"),
+                        *contracts,
+                    );
+                    applied.ticker = TICKERS[usize::from(tickers[usize::from(*order)])].to_string();
+                    applied.post_position = post_position.map(|p| SignedCount::from_centi(p * 100));
+                    manager.on_fill(&applied);
+                }
+                Step::CancelAll { market } => {
+                    manager.cancel_orders(market.map(|m| TICKERS[usize::from(m)]));
+                }
+                Step::CancelAck { order } => {
+                    manager.on_cancel_ack(&CancelAck {
+                        client_order_id: id(&client(*order)),
+                        order_id: format!("ex-{order}"),
+                        reduced_by: count(1),
+                    });
+                }
+                Step::Unknown { order } => {
+                    manager.on_unknown(&id(&client(*order)));
+                }
+                Step::NotFound { order } => {
+                    manager.on_not_found(&id(&client(*order)));
+                }
+                Step::Rejected { order } => {
+                    manager.on_rejected(&OrderRejected {
+                        client_order_id: id(&client(*order)),
+                        request: RequestKind::Place,
+                        code: "invalid_order".to_string(),
+                        message: String::new(),
+                    });
+                }
+                Step::Snapshot {
+                    order,
+                    status,
+                    remaining,
+                    cents: c,
+                } => {
+                    manager.on_snapshot(
+                        &snapshot_of(*order, *status, *remaining, *c, tickers),
+                        TransitionCause::Snapshot,
+                    );
+                }
+                Step::Diff {
+                    market,
+                    cents: c,
+                    contracts,
+                } => {
+                    let quote = DesiredQuote {
+                        side: BookSide::Bid,
+                        price: cents(*c),
+                        count: count(*contracts),
+                    };
+                    manager.diff(TICKERS[usize::from(*market)], &[quote]);
+                }
+                Step::Reconcile { keep, position } => {
+                    let orders: Vec<OrderSnapshot> = keep
+                        .iter()
+                        .map(|order| snapshot_of(*order, 0, 3, 40, tickers))
+                        .collect();
+                    let positions = vec![PositionSnapshot {
+                        ticker: TICKERS[0].to_string(),
+                        position: SignedCount::from_centi(position * 100),
+                        cost: Money::from_micros(position.abs() * 400_000),
+                        realized_pnl: Money::ZERO,
+                        fees_paid: Money::ZERO,
+                    }];
+                    manager.reconcile(&orders, &positions);
+                }
+                Step::MoveEvent => {
+                    *moved = !*moved;
+                    manager.assign_event(TICKERS[1], events(*moved)[1]);
+                }
+            }
+        }
+
+        fn snapshot_of(
+            order: u8,
+            status: u8,
+            remaining: i64,
+            c: i64,
+            tickers: &[u8; 6],
+        ) -> OrderSnapshot {
+            OrderSnapshot {
+                order_id: format!("ex-{order}"),
+                client_order_id: Some(client(order)),
+                ticker: TICKERS[usize::from(tickers[usize::from(order)])].to_string(),
+                side: BookSide::Ask,
+                yes_price: cents(c),
+                status: match status {
+                    0 => ExchangeOrderStatus::Resting,
+                    1 => ExchangeOrderStatus::Canceled,
+                    2 => ExchangeOrderStatus::Executed,
+                    _ => ExchangeOrderStatus::Unknown,
+                },
+                fill_count: Count::ZERO,
+                remaining_count: count(remaining),
+                initial_count: None,
+                last_update_reason: None,
+                ts_ns: 0,
+            }
+        }
+
+        /// The totals agree with walking the records, for every scope and every exclusion.
+        fn check(manager: &OrderManager, moved: bool) -> Result<(), TestCaseError> {
+            let mut exclusions: Vec<Option<ClientOrderId>> = vec![None];
+            exclusions.extend((0u8..6).map(|order| Some(id(&client(order)))));
+            for excluding in &exclusions {
+                let excluding = excluding.as_ref();
+                prop_assert_eq!(
+                    manager.account_exposure(excluding),
+                    manager.account_exposure_walk(excluding)
+                );
+                for event in ["A", "B"] {
+                    let mut walked = ScopeExposure::default();
+                    for (ticker, _) in TICKERS
+                        .iter()
+                        .zip(events(moved))
+                        .filter(|(_, of)| *of == event)
+                    {
+                        let (market, open) = manager.market_exposure(ticker, excluding);
+                        prop_assert_eq!(
+                            (market, open),
+                            manager.market_exposure_walk(ticker, excluding)
+                        );
+                        walked.position = walked.position + market.position;
+                        walked.resting_bid = walked.resting_bid + market.resting_bid;
+                        walked.resting_ask = walked.resting_ask + market.resting_ask;
+                    }
+                    prop_assert_eq!(manager.event_exposure(event, excluding), Some(walked));
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn running_totals_equal_a_full_walk_after_any_sequence(
+                steps in proptest::collection::vec(step(), 1..60),
+                file_first in any::<bool>(),
+            ) {
+                let mut manager = OrderManager::with_archive_max(4);
+                let mut moved = false;
+                let mut tickers = [0u8; 6];
+                // Markets may be filed under their events before or after orders exist.
+                if file_first {
+                    for (ticker, event) in TICKERS.iter().zip(events(false)) {
+                        manager.assign_event(ticker, event);
+                    }
+                }
+                for (number, step) in steps.iter().enumerate() {
+                    apply(&mut manager, step, &mut moved, &mut tickers);
+                    if !file_first && number == steps.len() / 2 {
+                        for (ticker, event) in TICKERS.iter().zip(events(moved)) {
+                            manager.assign_event(ticker, event);
+                        }
+                    }
+                    if file_first || number >= steps.len() / 2 {
+                        check(&manager, moved)?;
+                    }
+                }
+            }
+        }
     }
 }
