@@ -36,10 +36,13 @@ pub use error::{DecodeError, JournalError, Location, Result};
 pub use ledger::{Ledger, LedgerError, LedgerSummary};
 pub use manifest::{Manifest, RunInfo, SegmentRecord, SegmentState};
 pub use reader::{ChainedEntry, JournalReader, ReadOptions};
-pub use record::{JournalRecord, RawFrame, RawSource, RecordError, RunStarted, SequencedRecord};
+pub use record::{
+    EncodedOutput, JournalRecord, OutputRef, RECORD_FORMAT_VERSION, RawFrame, RawSource,
+    RecordError, RunStarted, SequencedRecord, encode_output_payload,
+};
 pub use recovery::RecoveryReport;
 pub use seal::ParquetSegmentWriter;
-pub use typed_reader::RecordReader;
+pub use typed_reader::{LazyRecord, RecordReader};
 pub use typed_writer::{OutputSeqs, TypedJournalWriter};
 pub use verify::{VerifyOutcome, verify_run};
 pub use wal::TornTail;

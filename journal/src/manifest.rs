@@ -14,9 +14,15 @@ use crate::chain::ChainHash;
 use crate::error::{JournalError, Result};
 use crate::fsio::atomic_write;
 use crate::layout::{MANIFEST_FILE, parquet_file_name, wal_file_name};
+use crate::record::RECORD_FORMAT_VERSION;
 
 /// Version of the manifest and of the on-disk formats it describes.
 pub const MANIFEST_FORMAT_VERSION: u32 = 1;
+
+/// The record format of manifests that predate [`Manifest::record_format`].
+fn first_record_format() -> u32 {
+    1
+}
 
 /// Identity of a run, supplied by the caller when the journal is created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +91,11 @@ impl SegmentRecord {
 pub struct Manifest {
     /// Always [`MANIFEST_FORMAT_VERSION`].
     pub format_version: u32,
+    /// Encoding of the typed record payloads ([`RECORD_FORMAT_VERSION`] of the build that
+    /// created the run). Manifests written before the field existed hold format 1, the
+    /// encoding of that time.
+    #[serde(default = "first_record_format")]
+    pub record_format: u32,
     /// Run identity.
     pub run: RunInfo,
     /// First link of the hash chain, derived from the run id.
@@ -99,6 +110,7 @@ impl Manifest {
         let genesis_hash = ChainHash::genesis(&run.run_id);
         Self {
             format_version: MANIFEST_FORMAT_VERSION,
+            record_format: RECORD_FORMAT_VERSION,
             run,
             genesis_hash,
             segments: Vec::new(),

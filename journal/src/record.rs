@@ -40,6 +40,13 @@ use kalshi_core::events::{Envelope, Event};
 use crate::entry::JournalEntry;
 use crate::error::JournalError;
 
+/// Version of the record payload encoding this build writes and reads: the [`JournalRecord`]
+/// enum and every core type inside it, as bincode lays them out. Bump it whenever a change to
+/// those types changes the bytes; it is stored in the manifest
+/// ([`Manifest::record_format`](crate::manifest::Manifest::record_format)) and checked by
+/// [`RecordReader`](crate::typed_reader::RecordReader) before any payload is decoded.
+pub const RECORD_FORMAT_VERSION: u32 = 1;
+
 /// Largest payload the decoder accepts (the WAL frame limit is the same order of magnitude).
 pub const PAYLOAD_LEN_MAX_BYTES: usize = 64 << 20;
 
@@ -61,6 +68,14 @@ pub enum RecordError {
     /// The storage layer failed.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The journal's records use an encoding this build does not read.
+    #[error("journal written with record format {found}, this build reads {supported}")]
+    RecordFormat {
+        /// Record format stored in the journal's manifest.
+        found: u32,
+        /// [`RECORD_FORMAT_VERSION`] of this build.
+        supported: u32,
+    },
     /// A record could not be encoded.
     #[error("cannot encode record {kind}: {reason}")]
     Encode {
@@ -213,21 +228,56 @@ pub struct RecordIndex {
     pub client_order_id: Option<String>,
 }
 
-impl RecordIndex {
-    fn kind(kind: impl Into<String>) -> Self {
+/// The index columns of a record, borrowed from it: built for every record read back (to
+/// check the entry's columns) without allocating.
+#[derive(Debug, Clone, Copy, Default)]
+struct IndexView<'a> {
+    kind_prefix: &'static str,
+    kind_name: &'static str,
+    market: Option<&'a str>,
+    side: Option<&'static str>,
+    price_micros: Option<i64>,
+    count_centi: Option<i64>,
+    order_id: Option<&'a str>,
+    client_order_id: Option<&'a str>,
+}
+
+impl<'a> IndexView<'a> {
+    fn kind(kind_prefix: &'static str, kind_name: &'static str) -> Self {
         Self {
-            kind: kind.into(),
+            kind_prefix,
+            kind_name,
             ..Self::default()
         }
     }
 
-    fn market(mut self, market: &str) -> Self {
-        self.market = Some(market.to_owned());
+    fn kind_is(&self, kind: &str) -> bool {
+        kind.strip_prefix(self.kind_prefix) == Some(self.kind_name)
+    }
+
+    fn kind_string(&self) -> String {
+        [self.kind_prefix, self.kind_name].concat()
+    }
+
+    fn to_owned_index(self) -> RecordIndex {
+        RecordIndex {
+            kind: self.kind_string(),
+            market: self.market.map(str::to_owned),
+            side: self.side.map(str::to_owned),
+            price_micros: self.price_micros,
+            count_centi: self.count_centi,
+            order_id: self.order_id.map(str::to_owned),
+            client_order_id: self.client_order_id.map(str::to_owned),
+        }
+    }
+
+    fn market(mut self, market: &'a str) -> Self {
+        self.market = Some(market);
         self
     }
 
     fn side(mut self, side: kalshi_core::BookSide) -> Self {
-        self.side = Some(side.as_str().to_owned());
+        self.side = Some(side.as_str());
         self
     }
 
@@ -241,41 +291,271 @@ impl RecordIndex {
         self
     }
 
-    fn order_id(mut self, order_id: &str) -> Self {
-        self.order_id = Some(order_id.to_owned());
+    fn order_id(mut self, order_id: &'a str) -> Self {
+        self.order_id = Some(order_id);
         self
     }
 
-    fn client(mut self, client_order_id: &str) -> Self {
-        self.client_order_id = Some(client_order_id.to_owned());
+    fn client(mut self, client_order_id: &'a str) -> Self {
+        self.client_order_id = Some(client_order_id);
         self
     }
 
-    fn maybe_client(mut self, client_order_id: Option<&str>) -> Self {
-        self.client_order_id = client_order_id.map(str::to_owned);
+    fn maybe_client(mut self, client_order_id: Option<&'a str>) -> Self {
+        self.client_order_id = client_order_id;
         self
     }
 }
 
+/// One engine output, borrowed (for encoding without a clone).
+#[derive(Debug, Clone, Copy)]
+pub enum OutputRef<'a> {
+    /// A command.
+    Command(&'a Command),
+    /// A decision.
+    Decision(&'a Decision),
+}
+
+impl<'a> OutputRef<'a> {
+    fn index_view(self) -> IndexView<'a> {
+        match self {
+            OutputRef::Command(command) => command_index(command),
+            OutputRef::Decision(decision) => decision_index(decision),
+        }
+    }
+}
+
+/// [`JournalRecord`] with borrowed contents: its serde form (variant order and fields) is
+/// the same, so bincode writes the same bytes (a unit test holds them equal).
+#[derive(Serialize)]
+enum RecordRef<'a> {
+    #[allow(dead_code)] // keeps the variant indices aligned with `JournalRecord`
+    RunStarted(&'a RunStarted),
+    Input(&'a Envelope),
+    OutputCommand {
+        input_seq: u64,
+        index: u32,
+        command: &'a Command,
+    },
+    OutputDecision {
+        input_seq: u64,
+        index: u32,
+        decision: &'a Decision,
+    },
+}
+
+fn encode_ref_into(record: &RecordRef<'_>, out: &mut Vec<u8>) -> Result<(), String> {
+    bincode::serde::encode_into_std_write(record, out, payload_config())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Appends to `out` the payload of the record `OutputCommand` / `OutputDecision { input_seq,
+/// index, .. }` holding `output`: the bytes [`JournalRecord::encode_payload`] produces for it,
+/// without cloning the output.
+pub fn encode_output_payload(
+    input_seq: u64,
+    index: u32,
+    output: OutputRef<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), RecordError> {
+    let record = match output {
+        OutputRef::Command(command) => RecordRef::OutputCommand {
+            input_seq,
+            index,
+            command,
+        },
+        OutputRef::Decision(decision) => RecordRef::OutputDecision {
+            input_seq,
+            index,
+            decision,
+        },
+    };
+    encode_ref_into(&record, out).map_err(|reason| RecordError::Encode {
+        kind: output.index_view().kind_string(),
+        reason,
+    })
+}
+
+/// The journal entry of `JournalRecord::Input(envelope)` (under the envelope's seq and
+/// time), without cloning the envelope.
+pub(crate) fn input_entry(envelope: &Envelope) -> Result<JournalEntry, RecordError> {
+    let index = input_index(&envelope.event);
+    let mut payload = Vec::new();
+    encode_ref_into(&RecordRef::Input(envelope), &mut payload).map_err(|reason| {
+        RecordError::Encode {
+            kind: index.kind_string(),
+            reason,
+        }
+    })?;
+    Ok(entry_with(envelope.seq, envelope.ts_ns, index, payload))
+}
+
+/// The journal entry of the output record `input_seq`/`index`/`output` at `seq`/`ts_ns`,
+/// without cloning the output.
+pub(crate) fn output_entry(
+    seq: u64,
+    ts_ns: i64,
+    input_seq: u64,
+    index: u32,
+    output: OutputRef<'_>,
+) -> Result<JournalEntry, RecordError> {
+    let mut payload = Vec::new();
+    encode_output_payload(input_seq, index, output, &mut payload)?;
+    Ok(entry_with(seq, ts_ns, output.index_view(), payload))
+}
+
+fn entry_with(seq: u64, ts_ns: i64, index: IndexView<'_>, payload: Vec<u8>) -> JournalEntry {
+    let index = index.to_owned_index();
+    JournalEntry {
+        seq,
+        ts_ns,
+        kind: index.kind,
+        market: index.market,
+        side: index.side,
+        price_micros: index.price_micros,
+        count_centi: index.count_centi,
+        order_id: index.order_id,
+        client_order_id: index.client_order_id,
+        payload,
+    }
+}
+
+/// A journaled output record read back without decoding its payload: for callers that
+/// compare outputs by their encoded bytes ([`EncodedOutput::matches`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedOutput {
+    entry: JournalEntry,
+    input_seq: u64,
+    index: u32,
+    is_command: bool,
+}
+
+impl EncodedOutput {
+    /// Wraps an output entry, reading the header of its payload (variant, input seq,
+    /// index); `None` when the entry is not an output record whose payload starts like one
+    /// of its `kind` (a full decode then reports what is wrong).
+    pub(crate) fn read(entry: &JournalEntry) -> Option<OutputHeader> {
+        let is_command = if entry.kind.starts_with("output.decision.") {
+            false
+        } else if entry.kind.starts_with("output.") {
+            true
+        } else {
+            return None;
+        };
+        let variant = if is_command {
+            OUTPUT_COMMAND_VARIANT
+        } else {
+            OUTPUT_DECISION_VARIANT
+        };
+        let header: Result<((u32, u64, u32), usize), _> =
+            bincode::decode_from_slice(&entry.payload, payload_config());
+        match header {
+            Ok(((found, input_seq, index), _)) if found == variant => Some(OutputHeader {
+                input_seq,
+                index,
+                is_command,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The output record `entry` with the header [`Self::read`] found in it.
+    pub(crate) fn with_header(entry: JournalEntry, header: OutputHeader) -> Self {
+        Self {
+            entry,
+            input_seq: header.input_seq,
+            index: header.index,
+            is_command: header.is_command,
+        }
+    }
+
+    /// Seq of the input that produced the output.
+    pub fn input_seq(&self) -> u64 {
+        self.input_seq
+    }
+
+    /// Position in the step's command or decision list.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// True for a command, false for a decision.
+    pub fn is_command(&self) -> bool {
+        self.is_command
+    }
+
+    /// The stored payload bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.entry.payload
+    }
+
+    /// The entry as stored.
+    pub fn entry(&self) -> &JournalEntry {
+        &self.entry
+    }
+
+    /// Whether `output` at this record's input seq and index encodes to exactly the stored
+    /// payload (`scratch` is overwritten with that encoding). When it does, the entry's index
+    /// columns are checked against it as a full decode would.
+    pub fn matches(
+        &self,
+        output: OutputRef<'_>,
+        scratch: &mut Vec<u8>,
+    ) -> Result<bool, RecordError> {
+        if matches!(output, OutputRef::Command(_)) != self.is_command {
+            return Ok(false);
+        }
+        scratch.clear();
+        encode_output_payload(self.input_seq, self.index, output, scratch)?;
+        if scratch.as_slice() != self.entry.payload.as_slice() {
+            return Ok(false);
+        }
+        check_index(&self.entry, &output.index_view())?;
+        Ok(true)
+    }
+
+    /// Decodes the payload as [`JournalRecord::from_entry`] does.
+    pub fn decode(&self) -> Result<SequencedRecord, RecordError> {
+        JournalRecord::from_entry(&self.entry)
+    }
+}
+
+/// The start of an output record's payload.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OutputHeader {
+    input_seq: u64,
+    index: u32,
+    is_command: bool,
+}
+
+/// Variant indices of the output records in the payload encoding.
+const OUTPUT_COMMAND_VARIANT: u32 = 2;
+const OUTPUT_DECISION_VARIANT: u32 = 3;
+
 impl JournalRecord {
     /// The index columns this record is stored with.
     pub fn index(&self) -> RecordIndex {
+        self.index_view().to_owned_index()
+    }
+
+    fn index_view(&self) -> IndexView<'_> {
         match self {
-            JournalRecord::RunStarted(_) => RecordIndex::kind("run.started"),
-            JournalRecord::RunEnded { .. } => RecordIndex::kind("run.ended"),
+            JournalRecord::RunStarted(_) => IndexView::kind("run.started", ""),
+            JournalRecord::RunEnded { .. } => IndexView::kind("run.ended", ""),
             JournalRecord::Input(envelope) => input_index(&envelope.event),
             JournalRecord::OutputCommand { command, .. } => command_index(command),
             JournalRecord::OutputDecision { decision, .. } => decision_index(decision),
             JournalRecord::RawFrame(frame) => match frame.source {
-                RawSource::Ws => RecordIndex::kind("raw.ws"),
-                RawSource::Rest { .. } => RecordIndex::kind("raw.rest"),
+                RawSource::Ws => IndexView::kind("raw.ws", ""),
+                RawSource::Rest { .. } => IndexView::kind("raw.rest", ""),
             },
         }
     }
 
     /// The index kind name (see the module documentation).
     pub fn kind(&self) -> String {
-        self.index().kind
+        self.index_view().kind_string()
     }
 
     /// The payload bytes.
@@ -336,7 +616,7 @@ impl JournalRecord {
                 });
             }
         }
-        check_index(entry, &record.index())?;
+        check_index(entry, &record.index_view())?;
         Ok(SequencedRecord {
             seq: entry.seq,
             ts_ns: entry.ts_ns,
@@ -345,7 +625,7 @@ impl JournalRecord {
     }
 }
 
-fn check_index(entry: &JournalEntry, expected: &RecordIndex) -> Result<(), RecordError> {
+fn check_index(entry: &JournalEntry, expected: &IndexView<'_>) -> Result<(), RecordError> {
     fn show<T: std::fmt::Debug>(value: &T) -> String {
         format!("{value:?}")
     }
@@ -357,13 +637,13 @@ fn check_index(entry: &JournalEntry, expected: &RecordIndex) -> Result<(), Recor
             found,
         })
     };
-    if entry.kind != expected.kind {
-        return mismatch("kind", expected.kind.clone(), entry.kind.clone());
+    if !expected.kind_is(&entry.kind) {
+        return mismatch("kind", expected.kind_string(), entry.kind.clone());
     }
-    if entry.market != expected.market {
+    if entry.market.as_deref() != expected.market {
         return mismatch("market", show(&expected.market), show(&entry.market));
     }
-    if entry.side != expected.side {
+    if entry.side.as_deref() != expected.side {
         return mismatch("side", show(&expected.side), show(&entry.side));
     }
     if entry.price_micros != expected.price_micros {
@@ -380,10 +660,10 @@ fn check_index(entry: &JournalEntry, expected: &RecordIndex) -> Result<(), Recor
             show(&entry.count_centi),
         );
     }
-    if entry.order_id != expected.order_id {
+    if entry.order_id.as_deref() != expected.order_id {
         return mismatch("order_id", show(&expected.order_id), show(&entry.order_id));
     }
-    if entry.client_order_id != expected.client_order_id {
+    if entry.client_order_id.as_deref() != expected.client_order_id {
         return mismatch(
             "client_order_id",
             show(&expected.client_order_id),
@@ -417,6 +697,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::Control(_) => "control",
         Event::ExchangeStatus { .. } => "exchange_status",
         Event::RiskStateRestored(_) => "risk_state_restored",
+        Event::FeedReconnected => "feed_reconnected",
     }
 }
 
@@ -450,11 +731,13 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::Ignored(_) => "ignored",
         Decision::SideHeld { .. } => "side_held",
         Decision::PlacesDeferred { .. } => "places_deferred",
+        Decision::AwaitingReconciliation => "awaiting_reconciliation",
+        Decision::PlacesHeld { .. } => "places_held",
     }
 }
 
-fn input_index(event: &Event) -> RecordIndex {
-    let base = RecordIndex::kind(format!("input.{}", event_name(event)));
+fn input_index(event: &Event) -> IndexView<'_> {
+    let base = IndexView::kind("input.", event_name(event));
     let base = match event.ticker() {
         Some(ticker) => base.market(ticker),
         None => base,
@@ -499,8 +782,8 @@ fn input_index(event: &Event) -> RecordIndex {
     }
 }
 
-fn command_index(command: &Command) -> RecordIndex {
-    let base = RecordIndex::kind(format!("output.{}", command_name(command)));
+fn command_index(command: &Command) -> IndexView<'_> {
+    let base = IndexView::kind("output.", command_name(command));
     match command {
         Command::Place(order) => base
             .market(&order.ticker)
@@ -537,8 +820,8 @@ fn command_index(command: &Command) -> RecordIndex {
     }
 }
 
-fn decision_index(decision: &Decision) -> RecordIndex {
-    let base = RecordIndex::kind(format!("output.decision.{}", decision_name(decision)));
+fn decision_index(decision: &Decision) -> IndexView<'_> {
+    let base = IndexView::kind("output.decision.", decision_name(decision));
     match decision {
         Decision::Ev(ev) => base
             .market(&ev.inputs.ticker)
@@ -573,7 +856,9 @@ fn decision_index(decision: &Decision) -> RecordIndex {
             position,
             ..
         } => base.market(ticker).side(*side).count(position.centi()),
-        Decision::PlacesDeferred { ticker, .. } => base.market(ticker),
+        Decision::PlacesDeferred { ticker, .. } | Decision::PlacesHeld { ticker, .. } => {
+            base.market(ticker)
+        }
         _ => base,
     }
 }

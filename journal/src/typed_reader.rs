@@ -4,11 +4,14 @@
 use std::path::Path;
 
 use crate::reader::{JournalReader, ReadOptions};
-use crate::record::{JournalRecord, RecordError, SequencedRecord};
+use crate::record::{
+    EncodedOutput, JournalRecord, RECORD_FORMAT_VERSION, RecordError, SequencedRecord,
+};
 use crate::wal::TornTail;
 
 /// Streams a run directory's [`SequencedRecord`]s in seq order. After an error the reader
-/// stays finished.
+/// stays finished. Opening fails with [`RecordError::RecordFormat`] when the run's manifest
+/// names a record format other than this build's [`RECORD_FORMAT_VERSION`].
 pub struct RecordReader {
     inner: JournalReader,
     failed: bool,
@@ -22,10 +25,43 @@ impl RecordReader {
 
     /// Opens `dir` with explicit read options.
     pub fn open_with(dir: &Path, options: ReadOptions) -> Result<Self, RecordError> {
+        let inner = JournalReader::open(dir, options)?;
+        let found = inner.manifest().record_format;
+        if found != RECORD_FORMAT_VERSION {
+            return Err(RecordError::RecordFormat {
+                found,
+                supported: RECORD_FORMAT_VERSION,
+            });
+        }
         Ok(Self {
-            inner: JournalReader::open(dir, options)?,
+            inner,
             failed: false,
         })
+    }
+
+    /// The next record with outputs left encoded: every output record comes back as an
+    /// [`EncodedOutput`] (its payload not decoded, for comparison by bytes), everything else
+    /// decoded and checked as [`Self::next_record`] does.
+    pub fn next_lazy(&mut self) -> Result<Option<LazyRecord>, RecordError> {
+        if self.failed {
+            return Ok(None);
+        }
+        let result = match self.inner.next_chained() {
+            Ok(Some(chained)) => match EncodedOutput::read(&chained.entry) {
+                Some(header) => Ok(Some(LazyRecord::Output(EncodedOutput::with_header(
+                    chained.entry,
+                    header,
+                )))),
+                None => JournalRecord::from_entry(&chained.entry)
+                    .map(|record| Some(LazyRecord::Decoded(record))),
+            },
+            Ok(None) => Ok(None),
+            Err(error) => Err(error.into()),
+        };
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
     }
 
     /// The next record; `Ok(None)` at the end of the journal.
@@ -53,6 +89,15 @@ impl RecordReader {
     pub fn inner(&self) -> &JournalReader {
         &self.inner
     }
+}
+
+/// One record from [`RecordReader::next_lazy`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum LazyRecord {
+    /// A decoded record (anything but an output).
+    Decoded(SequencedRecord),
+    /// An output record, still encoded.
+    Output(EncodedOutput),
 }
 
 impl Iterator for RecordReader {

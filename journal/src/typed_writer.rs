@@ -12,7 +12,9 @@ use kalshi_core::engine::Output;
 use kalshi_core::events::{Envelope, Event};
 
 use crate::manifest::{Manifest, RunInfo};
-use crate::record::{JournalRecord, RawFrame, RecordError, RunStarted};
+use crate::record::{
+    JournalRecord, OutputRef, RawFrame, RecordError, RunStarted, input_entry, output_entry,
+};
 use crate::recovery::RecoveryReport;
 use crate::writer::{JournalWriter, WalConfig};
 
@@ -77,8 +79,7 @@ impl TypedJournalWriter {
     /// Appends one engine input under its envelope's seq (which must be above every seq
     /// already journaled). Group-committed.
     pub fn append_input(&mut self, envelope: &Envelope) -> Result<(), RecordError> {
-        let entry =
-            JournalRecord::Input(envelope.clone()).to_entry(envelope.seq, envelope.ts_ns)?;
+        let entry = input_entry(envelope)?;
         self.inner.append(&entry, envelope.ts_ns)?;
         Ok(())
     }
@@ -94,30 +95,25 @@ impl TypedJournalWriter {
         output: &Output,
     ) -> Result<OutputSeqs, RecordError> {
         let mut seqs = OutputSeqs::default();
-        let mut records: Vec<JournalRecord> =
-            Vec::with_capacity(output.decisions.len() + output.commands.len());
-        for (index, decision) in output.decisions.iter().enumerate() {
-            records.push(JournalRecord::OutputDecision {
-                input_seq,
-                index: step_index(index),
-                decision: decision.clone(),
-            });
-        }
-        for (index, command) in output.commands.iter().enumerate() {
-            records.push(JournalRecord::OutputCommand {
-                input_seq,
-                index: step_index(index),
-                command: command.clone(),
-            });
-        }
+        let decisions = output
+            .decisions
+            .iter()
+            .enumerate()
+            .map(|(index, decision)| (index, OutputRef::Decision(decision)));
+        let commands = output
+            .commands
+            .iter()
+            .enumerate()
+            .map(|(index, command)| (index, OutputRef::Command(command)));
+        let total = output.decisions.len() + output.commands.len();
         let durable_from = if output.commands.is_empty() {
             usize::MAX
         } else {
-            records.len() - 1
+            total - 1
         };
-        for (position, record) in records.iter().enumerate() {
+        for (position, (index, record)) in decisions.chain(commands).enumerate() {
             let seq = self.next_seq();
-            let entry = record.to_entry(seq, input_ts_ns)?;
+            let entry = output_entry(seq, input_ts_ns, input_seq, step_index(index), record)?;
             if position >= durable_from {
                 self.inner.append_durable(&entry)?;
                 seqs.durable = true;
