@@ -11,6 +11,13 @@
 //! output, and `RunEnded` — so a backtest is replayable like a live run, and
 //! `verify::verify` reproduces its outputs exactly.
 //!
+//! # Streaming
+//!
+//! [`run_backtest_streaming`] takes its inputs from any iterator and hands every record to a
+//! [`RecordSink`] as it is produced (a vector, a journal writer, or [`DiscardRecords`] when
+//! only the summary is wanted), so the driver itself holds one step at a time however long
+//! the data is. [`run_backtest`] is the in-memory form: a slice in, every record out.
+//!
 //! # Time and order
 //!
 //! Time is the inputs' `ts_ns`, forced non-decreasing (an input older than the clock is
@@ -32,7 +39,9 @@ use crate::error::ReplayError;
 use crate::fill_sim::{FillModelConfig, FillSimulator};
 use crate::metrics::{DataFidelity, Metrics, MetricsCollector, Series};
 use crate::progress::{PROGRESS_EVERY, Progress, ProgressSink};
-use crate::record::{OutputDigest, OutputKind, ReplayRecord, encode_command, encode_decision};
+use kalshi_journal::OutputRef;
+
+use crate::record::{OutputDigest, OutputKind, ReplayRecord, encode_output};
 
 /// Everything a backtest run needs besides its input data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +92,46 @@ pub struct BacktestOutcome {
     pub outputs: u64,
 }
 
+/// What a streaming backtest produced besides its records (which went to the sink).
+#[derive(Debug, Clone)]
+pub struct BacktestSummary {
+    /// Summary metrics.
+    pub metrics: Metrics,
+    /// Chart series.
+    pub series: Series,
+    /// SHA-256 of the output stream (the same digest `verify` computes).
+    pub output_digest: String,
+    /// Outputs (commands and decisions) produced.
+    pub outputs: u64,
+    /// Records handed to the sink (run start and end, inputs, outputs).
+    pub records: u64,
+    /// Market-data events of the input fed to the engine.
+    pub data_events: u64,
+}
+
+/// Receives a backtest's records in journal order, as they are produced.
+pub trait RecordSink {
+    /// Takes the next record.
+    fn record(&mut self, record: ReplayRecord) -> Result<(), ReplayError>;
+}
+
+impl RecordSink for Vec<ReplayRecord> {
+    fn record(&mut self, record: ReplayRecord) -> Result<(), ReplayError> {
+        self.push(record);
+        Ok(())
+    }
+}
+
+/// A sink that drops every record: the summary (metrics, series, digest) is still computed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscardRecords;
+
+impl RecordSink for DiscardRecords {
+    fn record(&mut self, _record: ReplayRecord) -> Result<(), ReplayError> {
+        Ok(())
+    }
+}
+
 /// True for the events a backtest keeps from its input: market data and run controls, not
 /// the live account's events or configuration.
 pub fn is_market_data(event: &Event) -> bool {
@@ -107,37 +156,64 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::CancelAck(_)
         | Event::PositionSnapshot(_)
         | Event::Reconciled { .. }
-        | Event::RiskStateRestored(_) => false,
+        | Event::RiskStateRestored(_)
+        | Event::FeedReconnected => false,
     }
 }
 
 /// The fidelity the data supports, judged from its events.
 pub fn infer_fidelity(inputs: &[Envelope]) -> DataFidelity {
-    if inputs
-        .iter()
-        .any(|envelope| matches!(envelope.event, Event::BookDelta(_)))
-    {
-        DataFidelity::FullL2
-    } else if inputs
-        .iter()
-        .any(|envelope| matches!(envelope.event, Event::BookSnapshot(_)))
-    {
-        DataFidelity::Snapshots
-    } else {
-        DataFidelity::TradesOnly
+    let mut seen = FidelitySeen::default();
+    for envelope in inputs {
+        seen.observe(&envelope.event);
+    }
+    seen.fidelity()
+}
+
+/// What the data has shown so far, for inferring its fidelity one event at a time.
+#[derive(Debug, Clone, Copy, Default)]
+struct FidelitySeen {
+    deltas: bool,
+    snapshots: bool,
+}
+
+impl FidelitySeen {
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::BookDelta(_) => self.deltas = true,
+            Event::BookSnapshot(_) => self.snapshots = true,
+            _ => {}
+        }
+    }
+
+    fn fidelity(self) -> DataFidelity {
+        if self.deltas {
+            DataFidelity::FullL2
+        } else if self.snapshots {
+            DataFidelity::Snapshots
+        } else {
+            DataFidelity::TradesOnly
+        }
     }
 }
 
-struct Runner {
+struct Runner<'s> {
     engine: Engine,
     sim: FillSimulator,
     collector: MetricsCollector,
-    records: Vec<ReplayRecord>,
+    sink: &'s mut dyn RecordSink,
+    records: u64,
     digest: OutputDigest,
+    scratch: Vec<u8>,
     seq: u64,
 }
 
-impl Runner {
+impl Runner<'_> {
+    fn push(&mut self, record: ReplayRecord) -> Result<(), ReplayError> {
+        self.records += 1;
+        self.sink.record(record)
+    }
+
     fn emit(&mut self, ts_ns: i64, event: Event) -> Result<(), ReplayError> {
         self.seq += 1;
         let input_seq = self.seq;
@@ -154,38 +230,46 @@ impl Runner {
             commands,
             decisions,
         } = self.engine.process(&envelope);
-        self.records.push(ReplayRecord::Input(envelope));
+        self.push(ReplayRecord::Input(envelope))?;
         // Journal order of a step: decisions, then commands (as the live writer does); the
         // digest hashes commands, then decisions, as `verify` does.
-        let mut encoded_commands = Vec::with_capacity(commands.len());
-        for command in &commands {
-            encoded_commands.push(encode_command(command)?);
-        }
-        for encoded in &encoded_commands {
-            self.digest.update(input_seq, OutputKind::Command, encoded);
+        for (index, command) in commands.iter().enumerate() {
+            self.scratch.clear();
+            encode_output(
+                input_seq,
+                index_u32(index),
+                OutputRef::Command(command),
+                &mut self.scratch,
+            )?;
+            self.digest
+                .update(input_seq, OutputKind::Command, &self.scratch);
         }
         for (index, decision) in decisions.into_iter().enumerate() {
             self.seq += 1;
-            self.digest.update(
+            self.scratch.clear();
+            encode_output(
                 input_seq,
-                OutputKind::Decision,
-                &encode_decision(&decision)?,
-            );
-            self.records.push(ReplayRecord::OutputDecision {
+                index_u32(index),
+                OutputRef::Decision(&decision),
+                &mut self.scratch,
+            )?;
+            self.digest
+                .update(input_seq, OutputKind::Decision, &self.scratch);
+            self.push(ReplayRecord::OutputDecision {
                 input_seq,
                 index: index_u32(index),
                 decision,
-            });
+            })?;
         }
         for (index, command) in commands.into_iter().enumerate() {
             self.seq += 1;
             self.collector.on_command(&command);
             self.sim.submit(ts_ns, &command);
-            self.records.push(ReplayRecord::OutputCommand {
+            self.push(ReplayRecord::OutputCommand {
                 input_seq,
                 index: index_u32(index),
                 command,
-            });
+            })?;
         }
         Ok(())
     }
@@ -231,12 +315,46 @@ fn index_u32(index: usize) -> u32 {
     u32::try_from(index).unwrap_or(u32::MAX)
 }
 
-/// Runs one backtest over `inputs` (in journal order). See the module documentation.
+/// Runs one backtest over `inputs` (in journal order), holding every record in memory. See
+/// the module documentation; [`run_backtest_streaming`] is the form whose memory does not
+/// grow with the data.
 pub fn run_backtest(
     inputs: &[Envelope],
     config: &BacktestConfig,
     progress: &dyn ProgressSink,
 ) -> Result<BacktestOutcome, ReplayError> {
+    let kept: Vec<&Envelope> = inputs
+        .iter()
+        .filter(|envelope| is_market_data(&envelope.event))
+        .collect();
+    let mut config = config.clone();
+    if config.fidelity.is_none() {
+        config.fidelity = Some(infer_fidelity(inputs));
+    }
+    let mut records = Vec::new();
+    let summary =
+        run_backtest_streaming(kept.into_iter().cloned(), &config, &mut records, progress)?;
+    Ok(BacktestOutcome {
+        records,
+        metrics: summary.metrics,
+        series: summary.series,
+        output_digest: summary.output_digest,
+        outputs: summary.outputs,
+    })
+}
+
+/// Runs one backtest over `inputs` (in journal order; events that are not market data are
+/// dropped), handing every record to `sink` as it is produced. Progress counts the
+/// market-data events fed to the engine, against the iterator's length when it is exact.
+pub fn run_backtest_streaming<I>(
+    inputs: I,
+    config: &BacktestConfig,
+    sink: &mut dyn RecordSink,
+    progress: &dyn ProgressSink,
+) -> Result<BacktestSummary, ReplayError>
+where
+    I: IntoIterator<Item = Envelope>,
+{
     if let Some(interval) = config.timer_tick_ns
         && interval <= 0
     {
@@ -252,22 +370,28 @@ pub fn run_backtest(
             field: "engine",
             reason: error.to_string(),
         })?;
-    let kept: Vec<&Envelope> = inputs
-        .iter()
-        .filter(|envelope| is_market_data(&envelope.event))
-        .collect();
-    let fidelity = config.fidelity.unwrap_or_else(|| infer_fidelity(inputs));
+    let inputs = inputs.into_iter();
+    let total = match inputs.size_hint() {
+        (lower, Some(upper)) if lower == upper => lower as u64,
+        _ => 0,
+    };
+    let mut kept = inputs.filter(|envelope| is_market_data(&envelope.event));
+    let mut fidelity = FidelitySeen::default();
     let mut runner = Runner {
         engine: Engine::new(),
         sim: FillSimulator::new(config.fill_model.clone())?,
         collector: MetricsCollector::new(),
-        records: vec![ReplayRecord::RunStarted {
-            config: Box::new(config.engine.clone()),
-        }],
+        sink,
+        records: 0,
         digest: OutputDigest::new(),
+        scratch: Vec::new(),
         seq: 1,
     };
-    let start_ns = kept.first().map_or(0, |envelope| envelope.ts_ns);
+    runner.push(ReplayRecord::RunStarted {
+        config: Box::new(config.engine.clone()),
+    })?;
+    let first = kept.next();
+    let start_ns = first.as_ref().map_or(0, |envelope| envelope.ts_ns);
     let mut clock_ns = start_ns;
     runner.collector.advance(start_ns);
     runner.emit(start_ns, Event::Config(Box::new(config.engine.clone())))?;
@@ -286,20 +410,30 @@ pub fn run_backtest(
     let mut next_timer_ns = config
         .timer_tick_ns
         .map(|interval| (start_ns.saturating_add(interval), interval));
-    let total = kept.len() as u64;
-    for (done, envelope) in kept.into_iter().enumerate() {
+    let mut done = 0u64;
+    let mut ticker = String::new();
+    for envelope in first.into_iter().chain(kept) {
+        fidelity.observe(&envelope.event);
         clock_ns = clock_ns.max(envelope.ts_ns);
         runner.run_until(clock_ns, &mut next_timer_ns)?;
         runner.collector.advance(clock_ns);
         let fills = runner.sim.on_market_event(clock_ns, &envelope.event)?;
-        runner.emit(clock_ns, envelope.event.clone())?;
+        ticker.clear();
+        let has_ticker = match envelope.event.ticker() {
+            Some(name) => {
+                ticker.push_str(name);
+                true
+            }
+            None => false,
+        };
+        runner.emit(clock_ns, envelope.event)?;
         for fill in fills {
             runner.emit(fill.ts_ns, fill.event)?;
         }
         runner
             .collector
-            .observe_live(clock_ns, &runner.sim, envelope.event.ticker());
-        let done = done as u64 + 1;
+            .observe_live(clock_ns, &runner.sim, has_ticker.then_some(ticker.as_str()));
+        done += 1;
         if done % PROGRESS_EVERY == 0 {
             progress.update(Progress {
                 stage: "backtest",
@@ -310,13 +444,13 @@ pub fn run_backtest(
     }
     let mut no_timer = None;
     runner.run_until(i64::MAX, &mut no_timer)?;
-    runner.records.push(ReplayRecord::RunEnded {
+    runner.push(ReplayRecord::RunEnded {
         reason: "end_of_input".to_string(),
-    });
+    })?;
     progress.update(Progress {
         stage: "backtest",
-        done: total,
-        total,
+        done,
+        total: done,
     });
     let Runner {
         collector,
@@ -324,12 +458,13 @@ pub fn run_backtest(
         digest,
         ..
     } = runner;
-    let (metrics, series) = collector.finish(fidelity);
-    Ok(BacktestOutcome {
-        records,
+    let (metrics, series) = collector.finish(config.fidelity.unwrap_or(fidelity.fidelity()));
+    Ok(BacktestSummary {
         metrics,
         series,
         output_digest: digest.hex(),
         outputs: digest.outputs(),
+        records,
+        data_events: done,
     })
 }

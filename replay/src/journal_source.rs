@@ -1,16 +1,18 @@
 //! The bridge to the journal crate: reading a run directory as a [`RecordSource`], and writing
-//! a backtest's records as a run directory (so a backtest is replayable like a live run).
+//! a backtest's records as a run directory, as they are produced ([`JournalSink`]) or from
+//! memory ([`write_journal`]), so a backtest is replayable like a live run.
 
 use std::path::Path;
 
 use kalshi_core::engine::Output;
 use kalshi_journal::{
-    JournalRecord, Manifest, RecordReader, RunInfo, RunStarted, TornTail, TypedJournalWriter,
-    WalConfig,
+    JournalRecord, LazyRecord, Manifest, RecordReader, RunInfo, RunStarted, SequencedRecord,
+    TornTail, TypedJournalWriter, WalConfig,
 };
 
+use crate::backtest::RecordSink;
 use crate::error::ReplayError;
-use crate::record::{RecordSource, ReplayRecord};
+use crate::record::{RecordSource, ReplayRecord, VerifyItem};
 
 /// A journal run directory read as replay records (raw wire frames are skipped).
 pub struct JournalSource {
@@ -31,97 +33,148 @@ impl JournalSource {
     }
 }
 
+/// The replay form of a decoded journal record; `None` for a raw wire frame.
+fn replay_record(sequenced: SequencedRecord) -> Option<ReplayRecord> {
+    Some(match sequenced.record {
+        JournalRecord::RunStarted(started) => ReplayRecord::RunStarted {
+            config: Box::new(started.config),
+        },
+        JournalRecord::Input(envelope) => ReplayRecord::Input(envelope),
+        JournalRecord::OutputCommand {
+            input_seq,
+            index,
+            command,
+        } => ReplayRecord::OutputCommand {
+            input_seq,
+            index,
+            command,
+        },
+        JournalRecord::OutputDecision {
+            input_seq,
+            index,
+            decision,
+        } => ReplayRecord::OutputDecision {
+            input_seq,
+            index,
+            decision,
+        },
+        JournalRecord::RunEnded { reason } => ReplayRecord::RunEnded { reason },
+        JournalRecord::RawFrame(_) => return None,
+    })
+}
+
 impl RecordSource for JournalSource {
     fn next_record(&mut self) -> Result<Option<ReplayRecord>, ReplayError> {
-        loop {
-            let Some(sequenced) = self.reader.next_record()? else {
-                return Ok(None);
-            };
-            let record = match sequenced.record {
-                JournalRecord::RunStarted(started) => ReplayRecord::RunStarted {
-                    config: Box::new(started.config),
-                },
-                JournalRecord::Input(envelope) => ReplayRecord::Input(envelope),
-                JournalRecord::OutputCommand {
-                    input_seq,
-                    index,
-                    command,
-                } => ReplayRecord::OutputCommand {
-                    input_seq,
-                    index,
-                    command,
-                },
-                JournalRecord::OutputDecision {
-                    input_seq,
-                    index,
-                    decision,
-                } => ReplayRecord::OutputDecision {
-                    input_seq,
-                    index,
-                    decision,
-                },
-                JournalRecord::RunEnded { reason } => ReplayRecord::RunEnded { reason },
-                JournalRecord::RawFrame(_) => continue,
-            };
-            return Ok(Some(record));
+        while let Some(sequenced) = self.reader.next_record()? {
+            if let Some(record) = replay_record(sequenced) {
+                return Ok(Some(record));
+            }
         }
+        Ok(None)
+    }
+
+    /// Outputs come back undecoded, for `verify` to compare by bytes.
+    fn next_verify_item(&mut self) -> Result<Option<VerifyItem>, ReplayError> {
+        while let Some(lazy) = self.reader.next_lazy()? {
+            match lazy {
+                LazyRecord::Output(encoded) => return Ok(Some(VerifyItem::EncodedOutput(encoded))),
+                LazyRecord::Decoded(sequenced) => {
+                    if let Some(record) = replay_record(sequenced) {
+                        return Ok(Some(VerifyItem::Record(record)));
+                    }
+                }
+            }
+        }
+        Ok(None)
     }
 }
 
-/// Writes `records` (as produced by a backtest) as a new journal in `dir` and seals it.
-/// Input envelopes keep their seqs, which must be increasing and leave room for the outputs
-/// between them (a backtest numbers records consecutively, so they do).
+/// A [`RecordSink`] that journals a backtest's records as they are produced: a run directory
+/// replayable like a live run. Input envelopes keep their seqs, which must be increasing and
+/// leave room for the outputs between them (a backtest numbers records consecutively, so
+/// they do); each step's outputs are appended once the next record shows the step is over.
+pub struct JournalSink {
+    writer: TypedJournalWriter,
+    run: RunInfo,
+    step: Option<(u64, i64, Output)>,
+    last_ts_ns: i64,
+}
+
+impl JournalSink {
+    /// Creates the journal in `dir` (which must not hold one).
+    pub fn create(dir: &Path, run: RunInfo) -> Result<JournalSink, ReplayError> {
+        let writer = TypedJournalWriter::create(dir, run.clone(), WalConfig::default())?;
+        let last_ts_ns = run.created_ts_ns;
+        Ok(JournalSink {
+            writer,
+            run,
+            step: None,
+            last_ts_ns,
+        })
+    }
+
+    fn flush_step(&mut self) -> Result<(), ReplayError> {
+        if let Some((input_seq, ts_ns, output)) = self.step.take() {
+            self.writer.append_outputs(input_seq, ts_ns, &output)?;
+        }
+        Ok(())
+    }
+
+    /// Appends the last step's outputs, closes the active segment and seals the journal.
+    pub fn finish_and_seal(mut self) -> Result<Manifest, ReplayError> {
+        self.flush_step()?;
+        Ok(self.writer.finish_and_seal()?)
+    }
+}
+
+impl RecordSink for JournalSink {
+    fn record(&mut self, record: ReplayRecord) -> Result<(), ReplayError> {
+        match record {
+            ReplayRecord::RunStarted { config } => {
+                self.writer.append_run_started(RunStarted {
+                    run_id: self.run.run_id.clone(),
+                    build_id: self.run.build_id.clone(),
+                    config: *config,
+                    environment: self.run.environment.clone(),
+                    seed: self.run.seed,
+                    started_ts_ns: self.run.created_ts_ns,
+                })?;
+            }
+            ReplayRecord::Input(envelope) => {
+                self.flush_step()?;
+                self.writer.append_input(&envelope)?;
+                self.last_ts_ns = envelope.ts_ns;
+                self.step = Some((envelope.seq, envelope.ts_ns, Output::default()));
+            }
+            ReplayRecord::OutputCommand { command, .. } => {
+                if let Some((_, _, output)) = self.step.as_mut() {
+                    output.commands.push(command);
+                }
+            }
+            ReplayRecord::OutputDecision { decision, .. } => {
+                if let Some((_, _, output)) = self.step.as_mut() {
+                    output.decisions.push(decision);
+                }
+            }
+            ReplayRecord::RunEnded { reason } => {
+                self.flush_step()?;
+                self.writer.append_run_ended(self.last_ts_ns, reason)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `records` (as produced by a backtest) as a new journal in `dir` and seals it; see
+/// [`JournalSink`] for the seq rules.
 pub fn write_journal(
     dir: &Path,
     run: RunInfo,
     records: &[ReplayRecord],
 ) -> Result<Manifest, ReplayError> {
-    let started_ts_ns = run.created_ts_ns;
-    let mut writer = TypedJournalWriter::create(dir, run.clone(), WalConfig::default())?;
-    let mut step: Option<(u64, i64, Output)> = None;
-    let mut last_ts_ns = started_ts_ns;
-    let flush = |writer: &mut TypedJournalWriter,
-                 step: &mut Option<(u64, i64, Output)>|
-     -> Result<(), ReplayError> {
-        if let Some((input_seq, ts_ns, output)) = step.take() {
-            writer.append_outputs(input_seq, ts_ns, &output)?;
-        }
-        Ok(())
-    };
+    let mut sink = JournalSink::create(dir, run)?;
     for record in records {
-        match record {
-            ReplayRecord::RunStarted { config } => {
-                writer.append_run_started(RunStarted {
-                    run_id: run.run_id.clone(),
-                    build_id: run.build_id.clone(),
-                    config: (**config).clone(),
-                    environment: run.environment.clone(),
-                    seed: run.seed,
-                    started_ts_ns,
-                })?;
-            }
-            ReplayRecord::Input(envelope) => {
-                flush(&mut writer, &mut step)?;
-                writer.append_input(envelope)?;
-                last_ts_ns = envelope.ts_ns;
-                step = Some((envelope.seq, envelope.ts_ns, Output::default()));
-            }
-            ReplayRecord::OutputCommand { command, .. } => {
-                if let Some((_, _, output)) = step.as_mut() {
-                    output.commands.push(command.clone());
-                }
-            }
-            ReplayRecord::OutputDecision { decision, .. } => {
-                if let Some((_, _, output)) = step.as_mut() {
-                    output.decisions.push(decision.clone());
-                }
-            }
-            ReplayRecord::RunEnded { reason } => {
-                flush(&mut writer, &mut step)?;
-                writer.append_run_ended(last_ts_ns, reason.clone())?;
-            }
-        }
+        sink.record(record.clone())?;
     }
-    flush(&mut writer, &mut step)?;
-    Ok(writer.finish_and_seal()?)
+    sink.finish_and_seal()
 }

@@ -6,9 +6,11 @@
 //! own output all feed the same drivers; adapting the journal's typed record reader is a thin
 //! `impl RecordSource`.
 //!
-//! Outputs are compared and hashed in one canonical encoding, [`encode_command`] /
-//! [`encode_decision`] (serde JSON of the core types, whose field order is fixed by their
-//! definitions), so "byte for byte" means the same bytes whichever side produced them.
+//! Outputs are compared and hashed in one canonical encoding, [`encode_output`]: the journal's
+//! own payload encoding of the output record (`OutputCommand` / `OutputDecision` with its
+//! input seq and index), so "byte for byte" means the same bytes whichever side produced them,
+//! and a journaled output is compared without being decoded. [`encode_command`] /
+//! [`encode_decision`] (serde JSON) are for showing an output to a person.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -17,6 +19,7 @@ use kalshi_core::commands::Command;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::decision::Decision;
 use kalshi_core::events::Envelope;
+use kalshi_journal::{EncodedOutput, OutputRef, encode_output_payload};
 
 use crate::error::ReplayError;
 
@@ -55,10 +58,25 @@ pub enum ReplayRecord {
     },
 }
 
+/// A record as `verify` reads it: outputs may arrive still encoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VerifyItem {
+    /// A decoded record.
+    Record(ReplayRecord),
+    /// A journaled output, still in its payload encoding.
+    EncodedOutput(EncodedOutput),
+}
+
 /// Anything that yields journal records in sequence order.
 pub trait RecordSource {
     /// The next record, or `None` at the end.
     fn next_record(&mut self) -> Result<Option<ReplayRecord>, ReplayError>;
+
+    /// The next record for `verify`, which compares outputs by their encoding: a source that
+    /// holds outputs encoded may hand them over undecoded. The default decodes everything.
+    fn next_verify_item(&mut self) -> Result<Option<VerifyItem>, ReplayError> {
+        Ok(self.next_record()?.map(VerifyItem::Record))
+    }
 }
 
 /// A source over records held in memory.
@@ -82,7 +100,18 @@ impl RecordSource for VecSource {
     }
 }
 
-/// Canonical bytes of one command.
+/// Appends to `out` the canonical encoding of `output`, produced for input `input_seq` at
+/// position `index` of its step's list: the journal payload of that output record.
+pub fn encode_output(
+    input_seq: u64,
+    index: u32,
+    output: OutputRef<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), ReplayError> {
+    Ok(encode_output_payload(input_seq, index, output, out)?)
+}
+
+/// Readable JSON of one command (for divergence reports).
 pub fn encode_command(command: &Command) -> Result<Vec<u8>, ReplayError> {
     serde_json::to_vec(command).map_err(|source| ReplayError::Encode {
         what: "command",
@@ -90,7 +119,7 @@ pub fn encode_command(command: &Command) -> Result<Vec<u8>, ReplayError> {
     })
 }
 
-/// Canonical bytes of one decision.
+/// Readable JSON of one decision (for divergence reports).
 pub fn encode_decision(decision: &Decision) -> Result<Vec<u8>, ReplayError> {
     serde_json::to_vec(decision).map_err(|source| ReplayError::Encode {
         what: "decision",
@@ -109,7 +138,7 @@ pub enum OutputKind {
 }
 
 /// SHA-256 over an output stream: for each output in order, the input seq (u64 LE), a kind
-/// byte (`C` or `D`), the encoding's length (u64 LE) and the encoding.
+/// byte (`C` or `D`), the encoding's length (u64 LE) and the encoding ([`encode_output`]).
 #[derive(Clone, Default)]
 pub struct OutputDigest {
     hasher: Sha256,

@@ -1,8 +1,10 @@
 //! Replay-verify: rebuild the engine from a journal, feed it the journaled inputs in seq
 //! order, and compare every output with the journaled one byte for byte.
 //!
-//! Outputs are compared in the canonical encoding of [`crate::record`] (the same encoding
-//! for both sides), commands and decisions each in their journaled order. The report carries
+//! Outputs are compared in the canonical encoding of [`crate::record`] (the journal's payload
+//! encoding, the same for both sides), commands and decisions each in their journaled order: a
+//! replayed output is encoded once and compared with the journaled bytes, which are never
+//! decoded unless they differ (to show the divergence). The report carries
 //! the number of records and inputs replayed, a SHA-256 digest of the replayed output stream
 //! and, on mismatch, the first divergent input seq with the expected and actual outputs.
 //!
@@ -23,13 +25,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use kalshi_core::engine::Engine;
+use kalshi_core::commands::Command;
+use kalshi_core::decision::Decision;
+use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{Envelope, Event};
+use kalshi_journal::{EncodedOutput, JournalRecord, OutputRef};
 
 use crate::error::ReplayError;
 use crate::progress::{PROGRESS_EVERY, Progress, ProgressSink};
 use crate::record::{
-    OutputDigest, OutputKind, RecordSource, ReplayRecord, encode_command, encode_decision,
+    OutputDigest, OutputKind, RecordSource, ReplayRecord, VerifyItem, encode_command,
+    encode_decision, encode_output,
 };
 
 /// The first output that differs.
@@ -83,56 +89,127 @@ impl VerifyReport {
     }
 }
 
+/// One journaled output of the current step.
+enum Journaled {
+    /// Still encoded, straight from a journal.
+    Encoded(EncodedOutput),
+    /// Decoded by the source; kept with its encoding.
+    Command(Vec<u8>, Command),
+    /// Decoded by the source; kept with its encoding.
+    Decision(Vec<u8>, Decision),
+}
+
+impl Journaled {
+    /// Whether `actual` (at `index` of input `input_seq`) is this output; `scratch` ends up
+    /// holding the encoding of `actual`.
+    fn matches(
+        &self,
+        input_seq: u64,
+        index: u32,
+        actual: OutputRef<'_>,
+        scratch: &mut Vec<u8>,
+    ) -> Result<bool, ReplayError> {
+        match self {
+            Journaled::Encoded(encoded)
+                if encoded.input_seq() == input_seq && encoded.index() == index =>
+            {
+                Ok(encoded.matches(actual, scratch)?)
+            }
+            Journaled::Encoded(_) => Ok(false),
+            Journaled::Command(bytes, _) | Journaled::Decision(bytes, _) => {
+                scratch.clear();
+                encode_output(input_seq, index, actual, scratch)?;
+                Ok(scratch == bytes)
+            }
+        }
+    }
+
+    /// Readable JSON of the journaled output.
+    fn to_json(&self) -> Result<String, ReplayError> {
+        let bytes = match self {
+            Journaled::Encoded(encoded) => match encoded.decode()?.record {
+                JournalRecord::OutputCommand { command, .. } => encode_command(&command)?,
+                JournalRecord::OutputDecision { decision, .. } => encode_decision(&decision)?,
+                other => format!("{other:?}").into_bytes(),
+            },
+            Journaled::Command(_, command) => encode_command(command)?,
+            Journaled::Decision(_, decision) => encode_decision(decision)?,
+        };
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+fn actual_json(actual: OutputRef<'_>) -> Result<String, ReplayError> {
+    let bytes = match actual {
+        OutputRef::Command(command) => encode_command(command)?,
+        OutputRef::Decision(decision) => encode_decision(decision)?,
+    };
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 struct Step {
     input_seq: u64,
-    actual_commands: Vec<Vec<u8>>,
-    actual_decisions: Vec<Vec<u8>>,
-    journaled_commands: Vec<Vec<u8>>,
-    journaled_decisions: Vec<Vec<u8>>,
+    actual: Output,
+    journaled_commands: Vec<Journaled>,
+    journaled_decisions: Vec<Journaled>,
 }
 
 struct Verifier {
     engine: Engine,
     digest: OutputDigest,
     report: VerifyReport,
+    scratch: Vec<u8>,
 }
 
 impl Verifier {
     /// Compares one finished step; `tail` allows journaled outputs to be a strict prefix.
-    fn finish(&mut self, step: Step, tail: bool) {
+    fn finish(&mut self, step: Step, tail: bool) -> Result<(), ReplayError> {
         let mut missing = 0u64;
+        let commands: Vec<OutputRef<'_>> = step
+            .actual
+            .commands
+            .iter()
+            .map(OutputRef::Command)
+            .collect();
+        let decisions: Vec<OutputRef<'_>> = step
+            .actual
+            .decisions
+            .iter()
+            .map(OutputRef::Decision)
+            .collect();
         let lists = [
-            (
-                OutputKind::Command,
-                &step.journaled_commands,
-                &step.actual_commands,
-            ),
-            (
-                OutputKind::Decision,
-                &step.journaled_decisions,
-                &step.actual_decisions,
-            ),
+            (OutputKind::Command, &step.journaled_commands, commands),
+            (OutputKind::Decision, &step.journaled_decisions, decisions),
         ];
         for (kind, journaled, actual) in lists {
-            for index in 0..journaled.len().max(actual.len()) {
-                match (journaled.get(index), actual.get(index)) {
-                    (Some(expected), Some(got)) if expected == got => {
-                        self.digest.update(step.input_seq, kind, got);
-                        self.report.outputs_matched += 1;
+            for position in 0..journaled.len().max(actual.len()) {
+                let index = u32::try_from(position).unwrap_or(u32::MAX);
+                let same = match (journaled.get(position), actual.get(position)) {
+                    (Some(expected), Some(got)) => {
+                        expected.matches(step.input_seq, index, *got, &mut self.scratch)?
                     }
-                    (None, Some(_)) if tail => missing += 1,
-                    (expected, got) => {
-                        self.report.divergence = Some(Divergence {
-                            input_seq: step.input_seq,
-                            kind,
-                            index: u32::try_from(index).unwrap_or(u32::MAX),
-                            expected: expected
-                                .map(|bytes| String::from_utf8_lossy(bytes).into_owned()),
-                            actual: got.map(|bytes| String::from_utf8_lossy(bytes).into_owned()),
-                        });
-                        return;
-                    }
+                    _ => false,
+                };
+                if same {
+                    self.digest.update(step.input_seq, kind, &self.scratch);
+                    self.report.outputs_matched += 1;
+                    continue;
                 }
+                if tail && position >= journaled.len() {
+                    missing += 1;
+                    continue;
+                }
+                self.report.divergence = Some(Divergence {
+                    input_seq: step.input_seq,
+                    kind,
+                    index,
+                    expected: journaled
+                        .get(position)
+                        .map(Journaled::to_json)
+                        .transpose()?,
+                    actual: actual.get(position).copied().map(actual_json).transpose()?,
+                });
+                return Ok(());
             }
         }
         if missing > 0 {
@@ -141,37 +218,78 @@ impl Verifier {
                 missing_outputs: missing,
             });
         }
+        Ok(())
     }
 
-    fn run(&mut self, envelope: &Envelope) -> Result<Step, ReplayError> {
-        let output = self.engine.process(envelope);
+    fn run(&mut self, envelope: &Envelope) -> Step {
+        let actual = self.engine.process(envelope);
         self.report.inputs_replayed += 1;
-        Ok(Step {
+        Step {
             input_seq: envelope.seq,
-            actual_commands: output
-                .commands
-                .iter()
-                .map(encode_command)
-                .collect::<Result<_, _>>()?,
-            actual_decisions: output
-                .decisions
-                .iter()
-                .map(encode_decision)
-                .collect::<Result<_, _>>()?,
+            actual,
             journaled_commands: Vec::new(),
             journaled_decisions: Vec::new(),
-        })
+        }
     }
 }
 
-fn unexpected_output(input_seq: u64, kind: OutputKind, index: u32, encoded: Vec<u8>) -> Divergence {
-    Divergence {
-        input_seq,
-        kind,
-        index,
-        expected: Some(String::from_utf8_lossy(&encoded).into_owned()),
-        actual: None,
-    }
+/// A journaled output with the input seq and index the journal gave it.
+struct JournaledOutput {
+    input_seq: u64,
+    index: u32,
+    kind: OutputKind,
+    journaled: Journaled,
+}
+
+/// A record read for verification, outputs set apart.
+enum Item {
+    Output(JournaledOutput),
+    Other(ReplayRecord),
+}
+
+fn classify(item: VerifyItem) -> Result<Item, ReplayError> {
+    let output = match item {
+        VerifyItem::EncodedOutput(encoded) => JournaledOutput {
+            input_seq: encoded.input_seq(),
+            index: encoded.index(),
+            kind: if encoded.is_command() {
+                OutputKind::Command
+            } else {
+                OutputKind::Decision
+            },
+            journaled: Journaled::Encoded(encoded),
+        },
+        VerifyItem::Record(ReplayRecord::OutputCommand {
+            input_seq,
+            index,
+            command,
+        }) => {
+            let mut bytes = Vec::new();
+            encode_output(input_seq, index, OutputRef::Command(&command), &mut bytes)?;
+            JournaledOutput {
+                input_seq,
+                index,
+                kind: OutputKind::Command,
+                journaled: Journaled::Command(bytes, command),
+            }
+        }
+        VerifyItem::Record(ReplayRecord::OutputDecision {
+            input_seq,
+            index,
+            decision,
+        }) => {
+            let mut bytes = Vec::new();
+            encode_output(input_seq, index, OutputRef::Decision(&decision), &mut bytes)?;
+            JournaledOutput {
+                input_seq,
+                index,
+                kind: OutputKind::Decision,
+                journaled: Journaled::Decision(bytes, decision),
+            }
+        }
+        VerifyItem::Record(other) => return Ok(Item::Other(other)),
+    };
+    Ok(Item::Output(output))
 }
 
 /// Verifies the journal read from `source`. Stops at the first divergence.
@@ -191,16 +309,42 @@ pub fn verify(
             divergence: None,
             unjournaled_tail: None,
         },
+        scratch: Vec::new(),
     };
     let mut run_config = None;
     let mut step: Option<Step> = None;
-    while let Some(record) = source.next_record()? {
+    while let Some(item) = source.next_verify_item()? {
         verifier.report.records_read += 1;
+        let record = match classify(item)? {
+            Item::Other(record) => record,
+            Item::Output(output) => {
+                match step
+                    .as_mut()
+                    .filter(|step| step.input_seq == output.input_seq)
+                {
+                    Some(step) => match output.kind {
+                        OutputKind::Command => step.journaled_commands.push(output.journaled),
+                        OutputKind::Decision => step.journaled_decisions.push(output.journaled),
+                    },
+                    None => {
+                        verifier.report.divergence = Some(Divergence {
+                            input_seq: output.input_seq,
+                            kind: output.kind,
+                            index: output.index,
+                            expected: Some(output.journaled.to_json()?),
+                            actual: None,
+                        });
+                        break;
+                    }
+                }
+                continue;
+            }
+        };
         match record {
             ReplayRecord::RunStarted { config } => run_config = Some(config),
             ReplayRecord::Input(envelope) => {
                 if let Some(done) = step.take() {
-                    verifier.finish(done, false);
+                    verifier.finish(done, false)?;
                 }
                 if verifier.report.divergence.is_some() {
                     break;
@@ -215,7 +359,7 @@ pub fn verify(
                         event: Event::Config(config),
                     });
                 }
-                step = Some(verifier.run(&envelope)?);
+                step = Some(verifier.run(&envelope));
                 if verifier.report.inputs_replayed % PROGRESS_EVERY == 0 {
                     progress.update(Progress {
                         stage: "verify",
@@ -224,48 +368,11 @@ pub fn verify(
                     });
                 }
             }
-            ReplayRecord::OutputCommand {
-                input_seq,
-                index,
-                command,
-            } => {
-                let encoded = encode_command(&command)?;
-                match step.as_mut().filter(|step| step.input_seq == input_seq) {
-                    Some(step) => step.journaled_commands.push(encoded),
-                    None => {
-                        verifier.report.divergence = Some(unexpected_output(
-                            input_seq,
-                            OutputKind::Command,
-                            index,
-                            encoded,
-                        ));
-                        break;
-                    }
-                }
-            }
-            ReplayRecord::OutputDecision {
-                input_seq,
-                index,
-                decision,
-            } => {
-                let encoded = encode_decision(&decision)?;
-                match step.as_mut().filter(|step| step.input_seq == input_seq) {
-                    Some(step) => step.journaled_decisions.push(encoded),
-                    None => {
-                        verifier.report.divergence = Some(unexpected_output(
-                            input_seq,
-                            OutputKind::Decision,
-                            index,
-                            encoded,
-                        ));
-                        break;
-                    }
-                }
-            }
+            ReplayRecord::OutputCommand { .. } | ReplayRecord::OutputDecision { .. } => {}
             ReplayRecord::RunEnded { .. } => {
                 verifier.report.run_ended = true;
                 if let Some(done) = step.take() {
-                    verifier.finish(done, false);
+                    verifier.finish(done, false)?;
                 }
                 if verifier.report.divergence.is_some() {
                     break;
@@ -277,7 +384,7 @@ pub fn verify(
         && verifier.report.divergence.is_none()
     {
         let tail = !verifier.report.run_ended;
-        verifier.finish(done, tail);
+        verifier.finish(done, tail)?;
     }
     verifier.report.output_digest = verifier.digest.hex();
     progress.update(Progress {
