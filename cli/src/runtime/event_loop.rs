@@ -4,20 +4,28 @@
 //! inputs (timers, rescans, background REST reads, stop requests). After each input the
 //! sequencer's local refusals are drained, the journal's group commit is given a chance, and
 //! — while running — universe changes become WebSocket (un)subscriptions and snapshot reads.
+//!
+//! A lost or replaced socket (trading runs): the moment the runtime learns of it — the first
+//! book invalidated for `Reconnect`, or the first event of a newer socket, whichever comes
+//! first — `Event::FeedReconnected` is journaled as an input, before anything of the new
+//! socket. The engine then holds new orders (cancels still flow) until the next `Reconciled`.
+//! Once the new socket delivers, the reconciler is asked for a REST read of the account under
+//! a fresh ticket; it retries until it succeeds, and only the answer to the latest ticket is
+//! stepped (an older read could predate the outage).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use kalshi_core::events::{ControlCommand, Event};
+use kalshi_core::events::{BookInvalidation, ControlCommand, Event};
 use kalshi_io::data_ws::{IoEvent, WsHandle};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::clock::now_ns;
 use super::exec_task::{ExecReport, WriteUsage};
 use super::market_data::FeedRequest;
 use super::sequencer::Sequencer;
-use super::status::{figures, status_line};
+use super::status::{WsHealth, figures, status_line};
 use super::timers::{Input, StopReason};
 
 /// The running runtime's moving parts.
@@ -43,6 +51,15 @@ pub struct EventLoop {
     pub write_usage: Option<(Arc<WriteUsage>, u64)>,
     ws_closed: bool,
     ws_generation: u64,
+    ws_health: WsHealth,
+    /// Where reconciliation tickets go (trading runs).
+    reconcile_wanted: Option<watch::Sender<u64>>,
+    /// Outages journaled so far; the ticket of the reconciliation that may end the latest.
+    outage_epoch: u64,
+    /// `FeedReconnected` is journaled and the new socket has not delivered yet.
+    outage_open: bool,
+    /// The ticket whose answer was stepped last.
+    reconciled_epoch: u64,
 }
 
 /// What arrived next.
@@ -89,7 +106,24 @@ impl EventLoop {
             write_usage,
             ws_closed: false,
             ws_generation: 0,
+            ws_health: WsHealth::default(),
+            reconcile_wanted: None,
+            outage_epoch: 0,
+            outage_open: false,
+            reconciled_epoch: 0,
         }
+    }
+
+    /// Hands over the reconciler's ticket channel: from now on a lost or replaced socket holds
+    /// new orders until a fresh reconciliation (trading runs only).
+    pub fn set_reconciler(&mut self, wanted: watch::Sender<u64>) {
+        self.reconcile_wanted = Some(wanted);
+    }
+
+    /// WebSocket health over the run so far.
+    pub fn ws_health(&mut self) -> &WsHealth {
+        self.ws_health.observe(self.ws.stats());
+        &self.ws_health
     }
 
     async fn next(
@@ -114,34 +148,85 @@ impl EventLoop {
         }
     }
 
-    fn print_status(&self) {
+    fn print_status(&mut self) {
         let figures = figures(&self.sequencer);
         let (tokens, budget) = match &self.write_usage {
             Some((usage, budget)) => (usage.spent_within(Duration::from_secs(10)), *budget),
             None => (0, 0),
         };
-        tracing::info!(target: "kalshi_bot::status", "{}", status_line(&figures, tokens, budget));
+        let ws = self.ws_health().line();
+        tracing::info!(
+            target: "kalshi_bot::status",
+            "{} {ws}",
+            status_line(&figures, tokens, budget)
+        );
     }
 
-    /// Steps one WebSocket event. The first event of a new socket (after a reconnect) asks
-    /// for a fresh REST reconciliation when trading: fills and order updates sent while the
-    /// socket was down are not replayed by the exchange.
+    /// Steps one WebSocket event. When trading, a lost or replaced socket first journals
+    /// `FeedReconnected` (see the module documentation); the first event of a new socket asks
+    /// for a fresh REST reconciliation: fills and order updates sent while the socket was down
+    /// are not replayed by the exchange.
     fn step_ws(&mut self, event: IoEvent) -> anyhow::Result<()> {
+        let new_socket = event.generation > self.ws_generation && self.ws_generation > 0;
+        let lost = matches!(
+            &event.event,
+            Event::BookInvalidated {
+                reason: BookInvalidation::Reconnect,
+                ..
+            }
+        );
+        if lost {
+            self.ws_health.observe(self.ws.stats());
+        }
+        if self.reconcile_wanted.is_some() && (lost || new_socket) && !self.outage_open {
+            tracing::warn!(
+                generation = event.generation,
+                "WebSocket connection lost; new orders held until the account is reconciled"
+            );
+            self.sequencer
+                .step(event.recv_ts_ns, Event::FeedReconnected, None)?;
+            self.outage_open = true;
+            self.outage_epoch += 1;
+        }
         if event.generation > self.ws_generation {
-            let reconnected = self.ws_generation > 0;
             self.ws_generation = event.generation;
-            if reconnected && self.exec_reports.is_some() {
+            if new_socket && let Some(wanted) = &self.reconcile_wanted {
                 tracing::warn!(
                     generation = event.generation,
+                    ticket = self.outage_epoch,
                     "WebSocket reconnected; reconciling over REST"
                 );
-                if self.feed.try_send(FeedRequest::Reconcile).is_err() {
-                    tracing::error!("REST reader busy; reconciliation after reconnect skipped");
-                }
+                self.outage_open = false;
+                wanted.send_replace(self.outage_epoch);
             }
         }
         self.sequencer
             .step(event.recv_ts_ns, event.event, event.raw_frame)?;
+        Ok(())
+    }
+
+    /// Steps a reconciliation read for `ticket` if it answers the latest outage; an older
+    /// one could predate it and is dropped.
+    fn step_reconciliation(
+        &mut self,
+        ticket: u64,
+        recv_ts_ns: i64,
+        event: Event,
+    ) -> anyhow::Result<()> {
+        if ticket != self.outage_epoch || self.outage_open || ticket <= self.reconciled_epoch {
+            tracing::debug!(
+                ticket,
+                latest = self.outage_epoch,
+                "stale reconciliation dropped"
+            );
+            return Ok(());
+        }
+        self.reconciled_epoch = ticket;
+        tracing::info!(
+            ticket,
+            "reconciled after reconnect; new orders allowed again"
+        );
+        self.sequencer.step(recv_ts_ns, event, None)?;
         Ok(())
     }
 
@@ -230,6 +315,14 @@ impl EventLoop {
                     }
                     None
                 }
+                Next::Input(Input::Reconciliation {
+                    ticket,
+                    recv_ts_ns,
+                    event,
+                }) => {
+                    self.step_reconciliation(ticket, recv_ts_ns, event)?;
+                    None
+                }
                 Next::Input(Input::Stop(reason)) => Some(reason),
                 Next::InputsClosed => Some(StopReason::FeedLost),
                 Next::Status => {
@@ -284,6 +377,11 @@ impl EventLoop {
                 Next::Input(Input::Events { recv_ts_ns, events }) => {
                     self.step_all(recv_ts_ns, events)?;
                 }
+                Next::Input(Input::Reconciliation {
+                    ticket,
+                    recv_ts_ns,
+                    event,
+                }) => self.step_reconciliation(ticket, recv_ts_ns, event)?,
                 Next::Input(Input::RescanDue | Input::Stop(_)) => {}
                 Next::InputsClosed | Next::DrainTimeout => break,
                 Next::Status => self.print_status(),

@@ -8,19 +8,39 @@
 //!   the sequencer journals a local refusal instead (see `sequencer.rs`).
 //! - Outcomes (`OrderAck`, `OrderRejected`, `OrderUnknown`, `CancelAck`, `OrderSnapshot`,
 //!   `OrderNotFound`) travel in an [`ExecReport`] stamped with the time the answer arrived.
+//! - Writes are sent once, never retried here. A lookup (a read) whose answer could not be had
+//!   is asked again every [`LOOKUP_RETRY_INTERVAL`] in the background, so an order whose cancel
+//!   was refused (e.g. by a 429) is not left in limbo: the engine re-decides once it learns
+//!   the order's state.
+//! - At shutdown ([`ExecPool::begin_shutdown`]) cancels come first: every worker takes all it
+//!   has queued at once, reports each place, amend and decrease as `not_sent` without sending
+//!   it, and sends the cancels of known orders in V2 batches.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kalshi_core::commands::Command;
-use kalshi_core::events::Event;
-use kalshi_io::exec::Executor;
-use kalshi_io::ratelimit::cost_of;
+use kalshi_core::client_order_id::ClientOrderId;
+use kalshi_core::commands::{CancelOrder, Command};
+use kalshi_core::events::{CancelAck, Event, OrderRejected, RequestKind};
+use kalshi_io::exec::{BatchItem, Canceled, ExecConfig, Executor, OrderDialect, WriteOutcome};
+use kalshi_io::ratelimit::{BATCH_CANCEL_COST_PER_ORDER, cost_of};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::clock::now_ns;
+use super::sequencer::not_sent_refusal;
+
+/// Cancels per V2 batch at shutdown (the older documented batch limit; 40 write tokens, within
+/// even the Basic tier's bucket).
+pub const SHUTDOWN_CANCEL_BATCH_MAX: usize = 20;
+/// Pause between attempts of a lookup whose read failed.
+pub const LOOKUP_RETRY_INTERVAL: Duration = Duration::from_secs(1);
+/// Attempts of one lookup before it is left to the next reconciliation.
+pub const LOOKUP_ATTEMPTS_MAX: u32 = 60;
+/// The message of commands dropped at shutdown.
+const DROPPED_AT_SHUTDOWN: &str = "shutting down: dropped before sending so cancels go first";
 
 /// The events one command produced, and when its answer arrived.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,6 +127,17 @@ pub struct ExecPool {
     senders: Vec<mpsc::Sender<Command>>,
     workers: Vec<JoinHandle<()>>,
     usage: Arc<WriteUsage>,
+    stopping: Arc<AtomicBool>,
+}
+
+/// What one worker shares with its pool.
+#[derive(Clone)]
+struct WorkerContext {
+    index: usize,
+    executor: Executor,
+    reports: mpsc::Sender<ExecReport>,
+    usage: Arc<WriteUsage>,
+    stopping: Arc<AtomicBool>,
 }
 
 impl ExecPool {
@@ -118,24 +149,33 @@ impl ExecPool {
         reports: mpsc::Sender<ExecReport>,
     ) -> ExecPool {
         let usage = Arc::new(WriteUsage::default());
+        let stopping = Arc::new(AtomicBool::new(false));
         let mut senders = Vec::new();
         let mut handles = Vec::new();
         for index in 0..workers.max(1) {
             let (tx, rx) = mpsc::channel(capacity.max(1));
             senders.push(tx);
-            handles.push(tokio::spawn(worker(
+            let context = WorkerContext {
                 index,
-                executor.clone(),
-                rx,
-                reports.clone(),
-                Arc::clone(&usage),
-            )));
+                executor: executor.clone(),
+                reports: reports.clone(),
+                usage: Arc::clone(&usage),
+                stopping: Arc::clone(&stopping),
+            };
+            handles.push(tokio::spawn(worker(context, rx)));
         }
         ExecPool {
             senders,
             workers: handles,
             usage,
+            stopping,
         }
+    }
+
+    /// Switches every worker to shutdown mode: from now on queued places, amends and
+    /// decreases are reported `not_sent` without being sent, and cancels go out in batches.
+    pub fn begin_shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
     }
 
     /// Queues a command on its market's worker without waiting; hands it back when the queue
@@ -165,24 +205,253 @@ impl ExecPool {
     }
 }
 
-async fn worker(
-    index: usize,
-    executor: Executor,
-    mut commands: mpsc::Receiver<Command>,
-    reports: mpsc::Sender<ExecReport>,
-    usage: Arc<WriteUsage>,
-) {
+async fn worker(context: WorkerContext, mut commands: mpsc::Receiver<Command>) {
     while let Some(command) = commands.recv().await {
-        usage.record(write_tokens(&command));
-        tracing::debug!(worker = index, command = %command, "sending");
-        let events = executor.execute(&command).await;
-        let report = ExecReport {
-            recv_ts_ns: now_ns(),
-            events,
+        let sent = if context.stopping.load(Ordering::SeqCst) {
+            let mut pending = vec![command];
+            while let Ok(more) = commands.try_recv() {
+                pending.push(more);
+            }
+            serve_shutdown(&context, pending).await
+        } else {
+            serve_one(&context, command).await
         };
-        if reports.send(report).await.is_err() {
-            tracing::debug!(worker = index, "sequencer gone; exec worker stops");
+        if !sent {
+            tracing::debug!(worker = context.index, "sequencer gone; exec worker stops");
             return;
+        }
+    }
+}
+
+/// Sends `events` to the sequencer; false when it is gone.
+async fn report(context: &WorkerContext, events: Vec<Event>) -> bool {
+    let report = ExecReport {
+        recv_ts_ns: now_ns(),
+        events,
+    };
+    context.reports.send(report).await.is_ok()
+}
+
+/// Sends one command and reports its outcome. A lookup whose read failed is retried in the
+/// background (see [`retry_lookup`]).
+async fn serve_one(context: &WorkerContext, command: Command) -> bool {
+    context.usage.record(write_tokens(&command));
+    tracing::debug!(worker = context.index, command = %command, "sending");
+    let events = context.executor.execute(&command).await;
+    if let Command::LookupOrder {
+        client_order_id,
+        ticker,
+    } = &command
+        && events.is_empty()
+    {
+        tokio::spawn(retry_lookup(
+            context.clone(),
+            client_order_id.clone(),
+            ticker.clone(),
+        ));
+        return true;
+    }
+    report(context, events).await
+}
+
+/// Asks for a lookup again every [`LOOKUP_RETRY_INTERVAL`] until the read succeeds (a read
+/// may be repeated safely; a write never is).
+async fn retry_lookup(context: WorkerContext, client_order_id: ClientOrderId, ticker: String) {
+    let command = Command::LookupOrder {
+        client_order_id: client_order_id.clone(),
+        ticker,
+    };
+    for attempt in 2..=LOOKUP_ATTEMPTS_MAX {
+        tokio::time::sleep(LOOKUP_RETRY_INTERVAL).await;
+        tracing::debug!(%client_order_id, attempt, "retrying a failed order lookup");
+        let events = context.executor.execute(&command).await;
+        if !events.is_empty() {
+            report(&context, events).await;
+            return;
+        }
+    }
+    tracing::error!(
+        %client_order_id,
+        attempts = LOOKUP_ATTEMPTS_MAX,
+        "order lookup keeps failing; the next reconciliation settles the order"
+    );
+}
+
+/// Shutdown mode: everything queued is handled at once — writes that add or change orders are
+/// reported `not_sent` first, then cancels of known orders go out in batches, then the rest
+/// (cancels still needing a lookup, lookups, cancel-all) one by one.
+async fn serve_shutdown(context: &WorkerContext, pending: Vec<Command>) -> bool {
+    let mut dropped = Vec::new();
+    let mut batchable = Vec::new();
+    let mut others = Vec::new();
+    for command in pending {
+        match command {
+            Command::Place(_) | Command::Amend(_) | Command::Decrease(_) => {
+                tracing::debug!(worker = context.index, command = %command, "dropped at shutdown");
+                dropped.extend(not_sent_refusal(&command, DROPPED_AT_SHUTDOWN));
+            }
+            Command::Cancel(cancel) if cancel.order_id.is_some() => batchable.push(cancel),
+            other => others.push(other),
+        }
+    }
+    if !dropped.is_empty() && !report(context, dropped).await {
+        return false;
+    }
+    if !batchable.is_empty() {
+        tracing::debug!(
+            worker = context.index,
+            orders = batchable.len(),
+            "cancelling in batches"
+        );
+        let batches = cancel_in_batches(&context.executor, &context.usage, &batchable).await;
+        if !report(context, batches).await {
+            return false;
+        }
+    }
+    for command in others {
+        if !serve_one(context, command).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Cancels `cancels` (all with exchange ids) in V2 batches of at most
+/// [`SHUTDOWN_CANCEL_BATCH_MAX`]; a batch the exchange refuses as a whole (or the legacy
+/// dialect, which has no such endpoint here) falls back to one request per order.
+pub async fn cancel_in_batches(
+    executor: &Executor,
+    usage: &WriteUsage,
+    cancels: &[CancelOrder],
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    for chunk in cancels.chunks(SHUTDOWN_CANCEL_BATCH_MAX) {
+        if !batch_usable(executor.config(), chunk.len()) {
+            for cancel in chunk {
+                let command = Command::Cancel(cancel.clone());
+                usage.record(write_tokens(&command));
+                events.extend(executor.execute(&command).await);
+            }
+            continue;
+        }
+        let pairs: Vec<(String, String)> = chunk
+            .iter()
+            .map(|cancel| {
+                (
+                    cancel.order_id.clone().unwrap_or_default(),
+                    cancel.ticker.clone(),
+                )
+            })
+            .collect();
+        let tokens = u32::try_from(chunk.len())
+            .unwrap_or(u32::MAX)
+            .saturating_mul(BATCH_CANCEL_COST_PER_ORDER);
+        usage.record(tokens);
+        let outcome = executor.batch_cancel(&pairs).await;
+        match outcome {
+            WriteOutcome::Rejected { status, code, .. } => {
+                tracing::warn!(status, %code, "batch cancel refused; cancelling one by one");
+                for cancel in chunk {
+                    let command = Command::Cancel(cancel.clone());
+                    usage.record(write_tokens(&command));
+                    events.extend(executor.execute(&command).await);
+                }
+            }
+            other => events.extend(batch_cancel_events(chunk, other)),
+        }
+    }
+    events
+}
+
+/// Whether a V2 batch cancel of `len` orders may be tried.
+fn batch_usable(config: ExecConfig, len: usize) -> bool {
+    config.dialect == OrderDialect::V2 && len > 1
+}
+
+/// The engine events for a batch cancel's outcome, one per requested cancel. Items are
+/// answered in request order; an accepted item naming another order id is matched by that id,
+/// and a requested cancel the answer does not cover is `OrderUnknown` (the engine looks it up).
+pub fn batch_cancel_events(
+    cancels: &[CancelOrder],
+    outcome: WriteOutcome<Vec<BatchItem<Canceled>>>,
+) -> Vec<Event> {
+    let unknown = |cancel: &CancelOrder| Event::OrderUnknown {
+        client_order_id: cancel.client_order_id.clone(),
+        request: RequestKind::Cancel,
+    };
+    let rejected = |cancel: &CancelOrder, code: &str, message: &str| {
+        Event::OrderRejected(OrderRejected {
+            client_order_id: cancel.client_order_id.clone(),
+            request: RequestKind::Cancel,
+            code: code.to_string(),
+            message: message.to_string(),
+        })
+    };
+    match outcome {
+        WriteOutcome::Accepted(items) => {
+            let mut answered = vec![false; cancels.len()];
+            let mut events = Vec::with_capacity(cancels.len());
+            for (position, item) in items.into_iter().enumerate() {
+                match item {
+                    BatchItem::Accepted(canceled) => {
+                        let index = cancels
+                            .iter()
+                            .position(|cancel| {
+                                cancel.order_id.as_deref() == Some(canceled.order_id.as_str())
+                            })
+                            .filter(|index| !answered[*index])
+                            .or_else(|| (position < cancels.len()).then_some(position));
+                        let Some(index) = index.filter(|index| !answered[*index]) else {
+                            continue;
+                        };
+                        answered[index] = true;
+                        events.push(Event::CancelAck(CancelAck {
+                            client_order_id: cancels[index].client_order_id.clone(),
+                            order_id: canceled.order_id,
+                            reduced_by: canceled.reduced_by,
+                        }));
+                    }
+                    BatchItem::Rejected { code, message } => {
+                        if position < cancels.len() && !answered[position] {
+                            answered[position] = true;
+                            events.push(rejected(&cancels[position], &code, &message));
+                        }
+                    }
+                }
+            }
+            for (cancel, done) in cancels.iter().zip(&answered) {
+                if !done {
+                    events.push(unknown(cancel));
+                }
+            }
+            events
+        }
+        WriteOutcome::RateLimited => cancels
+            .iter()
+            .map(|cancel| rejected(cancel, "rate_limited", "too many requests"))
+            .collect(),
+        WriteOutcome::NotSent { reason } => cancels
+            .iter()
+            .map(|cancel| rejected(cancel, "not_sent", &reason))
+            .collect(),
+        WriteOutcome::Rejected {
+            status,
+            code,
+            message,
+        } => {
+            let code = if code.is_empty() {
+                format!("http_{status}")
+            } else {
+                code
+            };
+            cancels
+                .iter()
+                .map(|cancel| rejected(cancel, &code, &message))
+                .collect()
+        }
+        WriteOutcome::Unknown { reason } => {
+            tracing::warn!(%reason, orders = cancels.len(), "batch cancel outcome unknown");
+            cancels.iter().map(unknown).collect()
         }
     }
 }
@@ -216,6 +485,81 @@ mod tests {
                 ticker: "M".to_string()
             }),
             0
+        );
+    }
+
+    fn cancel(n: u32) -> CancelOrder {
+        CancelOrder {
+            client_order_id: ClientOrderId::parse(&format!("kb-r-{n}")).unwrap(),
+            order_id: Some(format!("order-{n}")),
+            ticker: "M".to_string(),
+        }
+    }
+
+    fn canceled(n: u32) -> BatchItem<Canceled> {
+        BatchItem::Accepted(Canceled {
+            order_id: format!("order-{n}"),
+            client_order_id: None,
+            reduced_by: kalshi_core::fixed::Count::from_contracts(5).unwrap(),
+        })
+    }
+
+    #[test]
+    fn every_cancel_of_a_batch_gets_exactly_one_outcome() {
+        let cancels = [cancel(1), cancel(2), cancel(3)];
+        // Item 2 refused, item 3 missing from the answer, and the accepted items in another
+        // order than asked: matched by order id, the missing one is unknown.
+        let answer = WriteOutcome::Accepted(vec![
+            canceled(1),
+            BatchItem::Rejected {
+                code: "not_found".to_string(),
+                message: "gone".to_string(),
+            },
+        ]);
+        let events = batch_cancel_events(&cancels, answer);
+        assert_eq!(events.len(), 3);
+        assert!(
+            matches!(&events[0], Event::CancelAck(ack) if ack.client_order_id.as_str() == "kb-r-1")
+        );
+        assert!(matches!(&events[1], Event::OrderRejected(r)
+            if r.client_order_id.as_str() == "kb-r-2" && r.code == "not_found" && r.request == RequestKind::Cancel));
+        assert!(
+            matches!(&events[2], Event::OrderUnknown { client_order_id, request: RequestKind::Cancel }
+            if client_order_id.as_str() == "kb-r-3")
+        );
+
+        let swapped = batch_cancel_events(
+            &cancels[..2],
+            WriteOutcome::Accepted(vec![canceled(2), canceled(1)]),
+        );
+        let acked: Vec<&str> = swapped
+            .iter()
+            .map(|event| match event {
+                Event::CancelAck(ack) => ack.client_order_id.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(acked, vec!["kb-r-2", "kb-r-1"]);
+
+        // A 429 on the whole batch: each cancel is refused as rate-limited (no resend here;
+        // the engine re-decides), never silently dropped.
+        let limited = batch_cancel_events(&cancels, WriteOutcome::RateLimited);
+        assert_eq!(limited.len(), 3);
+        assert!(
+            limited
+                .iter()
+                .all(|event| matches!(event, Event::OrderRejected(r) if r.code == "rate_limited"))
+        );
+        let unknown = batch_cancel_events(
+            &cancels,
+            WriteOutcome::Unknown {
+                reason: "timeout".to_string(),
+            },
+        );
+        assert!(
+            unknown
+                .iter()
+                .all(|event| matches!(event, Event::OrderUnknown { .. }))
         );
     }
 

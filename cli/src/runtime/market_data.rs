@@ -1,6 +1,11 @@
 //! REST reads the runtime turns into engine inputs: the market listing sweep, per-market
 //! book snapshots and recent trades, and the account reconciliation (resting orders and
-//! positions). Also the background feed task that serves these reads while the sequencer runs.
+//! positions). Also the background tasks that serve these reads while the sequencer runs: the
+//! feed task (trades, rescans) and the reconciler (account reads after a reconnect, retried
+//! until they succeed).
+
+use std::future::Future;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use futures_util::StreamExt as _;
@@ -12,7 +17,7 @@ use kalshi_io::data_rest::queries::{
 };
 use kalshi_io::normalize;
 use kalshi_io::wire::market::Market;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::clock::now_ns;
@@ -195,9 +200,6 @@ pub enum FeedRequest {
     /// from the WebSocket subscription's own snapshot: a REST snapshot read at the same time
     /// could arrive after it and wind the book back under the socket's deltas.
     RecentTrades(Vec<String>),
-    /// The account's resting orders and positions (after a WebSocket reconnect, when fills
-    /// and order updates may have been missed).
-    Reconcile,
     /// A fresh listing sweep; `known` markets missing from it are read by ticker so their
     /// new status (closed, settled …) reaches the engine.
     Rescan {
@@ -237,13 +239,6 @@ pub fn spawn_feed(
                     }
                     events
                 }
-                FeedRequest::Reconcile => match reconcile(&rest).await {
-                    Ok(event) => vec![event],
-                    Err(error) => {
-                        tracing::error!(error = %format!("{error:#}"), "reconciliation after reconnect failed");
-                        Vec::new()
-                    }
-                },
                 FeedRequest::Rescan { known } => match rescan(&rest, &known).await {
                     Ok(markets) => vec![Event::MarketListing(markets)],
                     Err(error) => {
@@ -261,6 +256,61 @@ pub fn spawn_feed(
             };
             if inputs.send(input).await.is_err() {
                 return;
+            }
+        }
+    })
+}
+
+/// Pause between attempts of a reconciliation whose reads failed.
+pub const RECONCILE_RETRY_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Starts the reconciler: whenever `wanted` changes to a new ticket it reads the account
+/// (`read`, normally [`reconcile`]) and sends the result as [`Input::Reconciliation`] with
+/// that ticket. A failed read is tried again every `retry` until it succeeds — never skipped;
+/// a newer ticket that arrives meanwhile replaces the old one (the older read would be stale).
+/// It has its own task so a reconciliation never waits behind a listing sweep.
+pub fn spawn_reconciler<R, F>(
+    read: R,
+    retry: Duration,
+    mut wanted: watch::Receiver<u64>,
+    inputs: mpsc::Sender<Input>,
+) -> JoinHandle<()>
+where
+    R: Fn() -> F + Send + 'static,
+    F: Future<Output = anyhow::Result<Event>> + Send,
+{
+    tokio::spawn(async move {
+        loop {
+            if wanted.changed().await.is_err() {
+                return;
+            }
+            let mut attempt = 0u32;
+            loop {
+                let ticket = *wanted.borrow_and_update();
+                attempt += 1;
+                match read().await {
+                    Ok(event) => {
+                        let input = Input::Reconciliation {
+                            ticket,
+                            recv_ts_ns: now_ns(),
+                            event,
+                        };
+                        if inputs.send(input).await.is_err() {
+                            return;
+                        }
+                        break;
+                    }
+                    Err(error) => {
+                        tracing::error!(
+                            ticket,
+                            attempt,
+                            retry_ms = u64::try_from(retry.as_millis()).unwrap_or(u64::MAX),
+                            error = %format!("{error:#}"),
+                            "reconciliation failed; trying again"
+                        );
+                        tokio::time::sleep(retry).await;
+                    }
+                }
             }
         }
     })
@@ -289,4 +339,103 @@ async fn rescan(rest: &RestClient, known: &[String]) -> anyhow::Result<Vec<Marke
         "rescanned markets"
     );
     Ok(listing.markets)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    use super::*;
+
+    fn reconciled() -> Event {
+        Event::Reconciled {
+            orders: Vec::new(),
+            positions: Vec::new(),
+        }
+    }
+
+    /// A read that fails `failures` times, recording when each attempt started.
+    fn flaky_read(
+        failures: usize,
+        attempts: Arc<Mutex<Vec<Instant>>>,
+    ) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Event>> + Send>>
+    + Send
+    + 'static {
+        move || {
+            let attempts = Arc::clone(&attempts);
+            Box::pin(async move {
+                let mut attempts = attempts.lock().unwrap();
+                attempts.push(Instant::now());
+                if attempts.len() <= failures {
+                    anyhow::bail!("GET /portfolio/orders: 503");
+                }
+                Ok(reconciled())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_reconciliation_is_retried_until_it_succeeds() {
+        let attempts = Arc::new(Mutex::new(Vec::new()));
+        let retry = Duration::from_millis(60);
+        let (wanted_tx, wanted_rx) = watch::channel(0u64);
+        let (inputs_tx, mut inputs_rx) = mpsc::channel(4);
+        let task = spawn_reconciler(
+            flaky_read(3, Arc::clone(&attempts)),
+            retry,
+            wanted_rx,
+            inputs_tx,
+        );
+        wanted_tx.send_replace(1);
+        let input = tokio::time::timeout(Duration::from_secs(5), inputs_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        match input {
+            Input::Reconciliation { ticket, event, .. } => {
+                assert_eq!(ticket, 1);
+                assert_eq!(event, reconciled());
+            }
+            other => panic!("unexpected input {other:?}"),
+        }
+        let attempts = attempts.lock().unwrap().clone();
+        assert_eq!(attempts.len(), 4, "three failures, then success");
+        for pair in attempts.windows(2) {
+            assert!(pair[1] - pair[0] >= retry, "retried too soon");
+        }
+        task.abort();
+    }
+
+    #[tokio::test]
+    async fn a_newer_ticket_replaces_the_one_being_retried() {
+        let attempts = Arc::new(Mutex::new(Vec::new()));
+        let (wanted_tx, wanted_rx) = watch::channel(0u64);
+        let (inputs_tx, mut inputs_rx) = mpsc::channel(4);
+        let task = spawn_reconciler(
+            flaky_read(2, Arc::clone(&attempts)),
+            Duration::from_millis(100),
+            wanted_rx,
+            inputs_tx,
+        );
+        wanted_tx.send_replace(1);
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // A second outage while the first read is failing: its answer must carry ticket 2.
+        wanted_tx.send_replace(2);
+        let input = tokio::time::timeout(Duration::from_secs(5), inputs_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(input, Input::Reconciliation { ticket: 2, .. }),
+            "{input:?}"
+        );
+        // Nothing more: ticket 1 was never answered separately.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), inputs_rx.recv())
+                .await
+                .is_err()
+        );
+        task.abort();
+    }
 }

@@ -333,6 +333,15 @@ fn merge_change(pending: &mut UniverseChange, added: Vec<String>, removed: Vec<S
 /// (the request never left, so it certainly had no effect). Lookups and cancel-all have no
 /// per-order outcome and get none.
 pub fn local_refusal(command: &Command) -> Option<Event> {
+    not_sent_refusal(
+        command,
+        "the exec queue was full; the request never left the process",
+    )
+}
+
+/// A `not_sent` rejection of `command` explained by `message` (the request never left the
+/// process). Lookups and cancel-all have no per-order outcome and get none.
+pub fn not_sent_refusal(command: &Command, message: &str) -> Option<Event> {
     let (client_order_id, request) = match command {
         Command::Place(order) => (order.client_order_id.clone(), RequestKind::Place),
         Command::Amend(amend) => (amend.client_order_id.clone(), RequestKind::Amend),
@@ -344,7 +353,7 @@ pub fn local_refusal(command: &Command) -> Option<Event> {
         client_order_id,
         request,
         code: "not_sent".to_string(),
-        message: "the exec queue was full; the request never left the process".to_string(),
+        message: message.to_string(),
     }))
 }
 

@@ -5,12 +5,14 @@
 use std::path::Path;
 
 use kalshi_core::client_order_id::ClientOrderId;
-use kalshi_core::events::{CancelAck, Event};
+use kalshi_core::commands::CancelOrder;
+use kalshi_core::events::Event;
 use kalshi_core::market_data::{OrderSnapshot, PositionSnapshot};
 use kalshi_io::exec::{Executor, WriteOutcome};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::exec_task::{WriteUsage, cancel_in_batches};
 use super::market_data::{fetch_positions, fetch_resting_orders};
 use super::sequencer::RunCounters;
 use super::status::StatusFigures;
@@ -76,46 +78,63 @@ fn is_ours(order: &OrderSnapshot) -> bool {
 /// shows how each order ended.
 pub async fn backstop_cancel(executor: &Executor, cancel_all: bool) -> anyhow::Result<Vec<Event>> {
     let resting = fetch_resting_orders(executor.rest()).await?;
-    let mut events = Vec::new();
     if resting.is_empty() {
-        return Ok(events);
+        return Ok(Vec::new());
     }
+    let ours: Vec<OrderSnapshot> = resting.into_iter().filter(is_ours).collect();
+    cancel_resting(executor, &ours, cancel_all).await
+}
+
+/// Cancels `ours` (resting orders of ours, read just before) in V2 batches, or with
+/// `cancel_all` every resting order of the account in one request. Returns the
+/// acknowledgements as engine events; refusals are logged (the closing read shows what is
+/// left).
+pub async fn cancel_resting(
+    executor: &Executor,
+    ours: &[OrderSnapshot],
+    cancel_all: bool,
+) -> anyhow::Result<Vec<Event>> {
     if cancel_all {
         tracing::warn!(
-            orders = resting.len(),
+            ours = ours.len(),
             "cancelling every resting order of the account"
         );
         let outcome = executor.cancel_all().await;
         if !matches!(outcome, WriteOutcome::Accepted(())) {
             anyhow::bail!("cancel-all did not succeed: {}", outcome.kind_name());
         }
-        return Ok(events);
+        return Ok(Vec::new());
     }
-    for order in resting.iter().filter(|order| is_ours(order)) {
-        tracing::warn!(ticker = %order.ticker, order_id = %order.order_id, "backstop cancel");
-        match executor.cancel(&order.order_id, &order.ticker).await {
-            WriteOutcome::Accepted(canceled) => {
-                let client_order_id = order
-                    .client_order_id
-                    .as_deref()
-                    .and_then(|id| ClientOrderId::parse(id).ok());
-                if let Some(client_order_id) = client_order_id {
-                    events.push(Event::CancelAck(CancelAck {
-                        client_order_id,
-                        order_id: canceled.order_id,
-                        reduced_by: canceled.reduced_by,
-                    }));
-                }
+    if ours.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cancels: Vec<CancelOrder> = ours
+        .iter()
+        .filter_map(|order| {
+            let client_order_id = order
+                .client_order_id
+                .as_deref()
+                .and_then(|id| ClientOrderId::parse(id).ok())
+                .filter(ClientOrderId::is_ours)?;
+            tracing::warn!(ticker = %order.ticker, order_id = %order.order_id, "backstop cancel");
+            Some(CancelOrder {
+                client_order_id,
+                order_id: Some(order.order_id.clone()),
+                ticker: order.ticker.clone(),
+            })
+        })
+        .collect();
+    let events = cancel_in_batches(executor, &WriteUsage::default(), &cancels).await;
+    Ok(events
+        .into_iter()
+        .filter(|event| match event {
+            Event::CancelAck(_) => true,
+            other => {
+                tracing::error!(outcome = %other, "backstop cancel failed");
+                false
             }
-            other => tracing::error!(
-                ticker = %order.ticker,
-                order_id = %order.order_id,
-                outcome = other.kind_name(),
-                "backstop cancel failed"
-            ),
-        }
-    }
-    Ok(events)
+        })
+        .collect())
 }
 
 /// What the exchange says after shutdown.
@@ -162,6 +181,8 @@ pub struct RunSummary<'a> {
     pub account: Option<&'a AccountCheck>,
     /// Entries in the sealed journal.
     pub journal_entries: Option<u64>,
+    /// The WebSocket's health over the run (`ws: reconnects=… gaps=…`).
+    pub websocket: Option<String>,
 }
 
 /// The summary text (printed on stdout).
@@ -197,6 +218,12 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
         "  fills           : {} ({} contracts)",
         counters.fills, counters.filled
     ));
+    if let Some(websocket) = &summary.websocket {
+        line(format!(
+            "  websocket       : {}",
+            websocket.trim_start_matches("ws: ")
+        ));
+    }
     let figures = summary.figures;
     line(format!(
         "  p&l realized    : {} after {} fees; unrealized {}",

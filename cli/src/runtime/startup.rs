@@ -34,7 +34,7 @@ use kalshi_io::exec::{ExecConfig, Executor};
 use kalshi_io::ratelimit::{RateLimiter, UsageTier};
 use kalshi_journal::{RunInfo, RunStarted, TypedJournalWriter, WalConfig};
 use sha2::{Digest as _, Sha256};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::clock::{next_utc_midnight_ns, now_ns};
@@ -42,13 +42,14 @@ use super::event_loop::EventLoop;
 use super::exec_task::{ExecPool, ExecReport};
 use super::local_exchange::LocalExchange;
 use super::market_data::{
-    FeedSettings, fetch_listing, fetch_market_snapshot, fetch_markets_by_ticker, reconcile,
-    spawn_feed,
+    FeedSettings, RECONCILE_RETRY_INTERVAL, fetch_listing, fetch_market_snapshot,
+    fetch_markets_by_ticker, reconcile, spawn_feed, spawn_reconciler,
 };
 use super::resume::{ResumeFrom, previous_risk};
 use super::sequencer::{CommandSink, NoCommands, Sequencer};
 use super::shutdown::{
-    AccountCheck, RunSummary, backstop_cancel, confirm_account, spawn_signal_watch, summary_text,
+    AccountCheck, RunSummary, backstop_cancel, cancel_resting, confirm_account, spawn_signal_watch,
+    summary_text,
 };
 use super::status::figures;
 use super::target::{Target, TargetKind};
@@ -616,6 +617,7 @@ async fn run_with_journal(
     if let Some(duration) = options.duration {
         tasks.push(spawn_deadline(duration, inputs_tx.clone()));
     }
+    let reconciler_inputs = inputs_tx.clone();
     drop(inputs_tx);
     let write_budget_10s = {
         let tier: UsageTier = runtime.rate_limit_tier.into();
@@ -636,6 +638,21 @@ async fn run_with_journal(
         pool.as_ref().map(|pool| (pool.usage(), write_budget_10s)),
     );
     event_loop.set_ws_generation(ws_generation);
+    if trading {
+        let (wanted_tx, wanted_rx) = watch::channel(0u64);
+        let reader = rest.clone();
+        tasks.push(spawn_reconciler(
+            move || {
+                let reader = reader.clone();
+                async move { reconcile(&reader).await }
+            },
+            RECONCILE_RETRY_INTERVAL,
+            wanted_rx,
+            reconciler_inputs.clone(),
+        ));
+        event_loop.set_reconciler(wanted_tx);
+    }
+    drop(reconciler_inputs);
     let loop_result = event_loop.run_until_stop().await;
     let stop = match loop_result {
         Ok(stop) => stop,
@@ -652,6 +669,9 @@ async fn run_with_journal(
         }
     };
     tracing::info!(reason = stop.as_str(), "stopping");
+    if let Some(pool) = &pool {
+        pool.begin_shutdown();
+    }
 
     // Shutdown.
     let mut account: Option<AccountCheck> = None;
@@ -669,36 +689,15 @@ async fn run_with_journal(
             tracing::error!(error = %format!("{error:#}"), "processing late updates failed");
         }
         event_loop.sequencer.set_sink(Box::new(NoCommands));
-        match backstop_cancel(executor, runtime.shutdown_cancel_all).await {
-            Ok(events) => {
-                let now = now_ns();
-                for event in events {
-                    event_loop.sequencer.step(now, event, None)?;
-                }
-                event_loop.sequencer.drain_local(now)?;
-            }
-            Err(error) => tracing::error!(error = %format!("{error:#}"), "backstop cancel failed"),
-        }
-        match confirm_account(executor).await {
-            Ok(check) => {
-                // The exchange's final positions, journaled: any difference from the engine's
-                // own books shows as a PositionDrift decision.
-                let now = now_ns();
-                for position in &check.positions {
-                    event_loop.sequencer.step(
-                        now,
-                        Event::PositionSnapshot(position.clone()),
-                        None,
-                    )?;
-                }
-                account = Some(check);
-            }
-            Err(error) => {
-                tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders")
-            }
-        }
+        account = closing_check(
+            executor,
+            &mut event_loop.sequencer,
+            runtime.shutdown_cancel_all,
+        )
+        .await?;
     }
     tasks.stop().await;
+    let websocket = event_loop.ws_health().line();
     if let Err(error) = event_loop.ws.shutdown().await {
         tracing::warn!(%error, "WebSocket task ended with an error");
     }
@@ -737,6 +736,7 @@ async fn run_with_journal(
         figures: &final_figures,
         account: account.as_ref(),
         journal_entries,
+        websocket: Some(websocket),
     };
     print!("{}", summary_text(&summary));
 
@@ -757,6 +757,53 @@ async fn run_with_journal(
         Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
         Some(_) => EXIT_OK,
     })
+}
+
+/// The closing account check: one REST read of resting orders and positions; anything of
+/// ours still resting (or, with `cancel_all`, anything at all) is cancelled in batches and
+/// read again. The exchange's positions are journaled, so any difference from the engine's
+/// own books shows as a `PositionDrift` decision. `None` when the account cannot be read.
+async fn closing_check(
+    executor: &Executor,
+    sequencer: &mut Sequencer,
+    cancel_all: bool,
+) -> anyhow::Result<Option<AccountCheck>> {
+    let mut check = match confirm_account(executor).await {
+        Ok(check) => check,
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders");
+            return Ok(None);
+        }
+    };
+    let left = !check.resting_ours.is_empty() || (cancel_all && check.resting_foreign > 0);
+    if left {
+        tracing::warn!(
+            ours = check.resting_ours.len(),
+            "orders still resting after the engine's cancels; using the backstop"
+        );
+        match cancel_resting(executor, &check.resting_ours, cancel_all).await {
+            Ok(events) => {
+                let now = now_ns();
+                for event in events {
+                    sequencer.step(now, event, None)?;
+                }
+                sequencer.drain_local(now)?;
+            }
+            Err(error) => tracing::error!(error = %format!("{error:#}"), "backstop cancel failed"),
+        }
+        check = match confirm_account(executor).await {
+            Ok(check) => check,
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders");
+                return Ok(None);
+            }
+        };
+    }
+    let now = now_ns();
+    for position in &check.positions {
+        sequencer.step(now, Event::PositionSnapshot(position.clone()), None)?;
+    }
+    Ok(Some(check))
 }
 
 #[cfg(test)]

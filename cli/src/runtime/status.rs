@@ -1,11 +1,14 @@
 //! The periodic status line and the end-of-run figures: markets quoted, open orders, fills,
-//! P&L and write-budget headroom, all read from the engine's own state.
+//! P&L and write-budget headroom, all read from the engine's own state; and the WebSocket's
+//! health (reconnects, sequence gaps, resets, undecodable frames, abandoned markets) summed
+//! over every socket of the run.
 
 use std::collections::BTreeSet;
 
 use kalshi_core::engine::Engine;
 use kalshi_core::fixed::{Money, Price};
 use kalshi_core::risk::RiskState;
+use kalshi_io::data_ws::WsStats;
 
 use super::sequencer::Sequencer;
 
@@ -117,9 +120,103 @@ pub fn status_line(
     )
 }
 
+/// WebSocket health over the whole run. `WsHandle::stats` counts per socket; this adds up the
+/// sockets that came before (each one's last sample).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WsHealth {
+    finished: WsStats,
+    current: WsStats,
+}
+
+impl WsHealth {
+    /// Takes a new sample of the current socket's counters.
+    pub fn observe(&mut self, sample: WsStats) {
+        if sample.generation > self.current.generation {
+            let done = std::mem::take(&mut self.current);
+            self.finished.decode_failures += done.decode_failures;
+            self.finished.unknown_frames += done.unknown_frames;
+            self.finished.sequence_gaps += done.sequence_gaps;
+            self.finished.sequence_resets += done.sequence_resets;
+        }
+        if sample.generation >= self.current.generation {
+            self.current = sample;
+        }
+    }
+
+    /// Reconnects so far (sockets after the first).
+    pub fn reconnects(&self) -> u64 {
+        self.current.generation.saturating_sub(1)
+    }
+
+    /// Forward sequence gaps (each one resyncs the books of its subscription).
+    pub fn gaps(&self) -> u64 {
+        self.finished.sequence_gaps + self.current.sequence_gaps
+    }
+
+    /// Sequence resets (numbering restarted or wrapped; each resyncs).
+    pub fn resets(&self) -> u64 {
+        self.finished.sequence_resets + self.current.sequence_resets
+    }
+
+    /// Frames that could not be decoded (each resyncs every book).
+    pub fn undecodable(&self) -> u64 {
+        self.finished.decode_failures + self.current.decode_failures
+    }
+
+    /// Markets given up on after repeated failed resyncs (current socket).
+    pub fn abandoned(&self) -> usize {
+        self.current.abandoned_markets.len()
+    }
+
+    /// The status-line fragment, e.g. `ws: reconnects=1 gaps=2 resets=0 undecodable=0
+    /// abandoned=0`.
+    pub fn line(&self) -> String {
+        format!(
+            "ws: reconnects={} gaps={} resets={} undecodable={} abandoned={}",
+            self.reconnects(),
+            self.gaps(),
+            self.resets(),
+            self.undecodable(),
+            self.abandoned()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn websocket_health_adds_up_every_socket_of_the_run() {
+        let mut health = WsHealth::default();
+        assert_eq!(
+            health.line(),
+            "ws: reconnects=0 gaps=0 resets=0 undecodable=0 abandoned=0"
+        );
+        let sample = |generation, gaps, resets, decode_failures, abandoned: &[&str]| WsStats {
+            generation,
+            decode_failures,
+            unknown_frames: 0,
+            sequence_gaps: gaps,
+            sequence_resets: resets,
+            abandoned_markets: abandoned.iter().map(|m| m.to_string()).collect(),
+        };
+        health.observe(sample(1, 1, 0, 0, &[]));
+        health.observe(sample(1, 3, 1, 2, &["A"]));
+        // A new socket starts its own counters; the old socket's last sample is kept.
+        health.observe(sample(2, 1, 0, 0, &[]));
+        assert_eq!(health.reconnects(), 1);
+        assert_eq!(health.gaps(), 4);
+        assert_eq!(health.resets(), 1);
+        assert_eq!(health.undecodable(), 2);
+        assert_eq!(health.abandoned(), 0);
+        // A late sample of an older socket changes nothing.
+        health.observe(sample(1, 9, 9, 9, &["B"]));
+        assert_eq!(
+            health.line(),
+            "ws: reconnects=1 gaps=4 resets=1 undecodable=2 abandoned=0"
+        );
+    }
 
     #[test]
     fn headroom_is_the_unspent_share_of_the_budget() {
