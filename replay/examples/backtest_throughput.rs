@@ -1,10 +1,19 @@
-//! Backtest throughput: `run_backtest` (engine + queue-aware fill simulator + metrics) over
-//! a seeded synthetic L2 stream of one market, timed over three runs; prints one JSON line.
+//! Backtest throughput: the streaming backtest (engine + queue-aware fill simulator +
+//! metrics + output digest; records summarized, not kept) over the seeded synthetic L2
+//! stream of one market, timed over three runs each; prints one JSON line.
 //!
 //! `cargo run -p kalshi-replay --release --example backtest_throughput -- [events] [csv]`
-//! (default 200,000 events). With a CSV path, the same stream is also written there as
-//! `ts_ns,kind,side,price_micros,size_centi` rows (`kind`: `snap` level, `delta`, `trade`;
-//! a trade's `side` is the taker's) so that peer backtesters can replay identical data.
+//!
+//! Two measurements:
+//!
+//! - `market_day`: one market-day of L2 data, [`synthetic_l2::MARKET_DAY_EVENTS`] events
+//!   spread over 24 hours of data time (a timer tick every second of it, 86,400 more engine
+//!   inputs), generated lazily and streamed through `run_backtest_streaming` into
+//!   `DiscardRecords`, against the ≤ 1 s target; with the process's peak resident set.
+//! - `peer_stream`: the first `events` (default 50,000) events at 10 ms spacing, the stream
+//!   the peer backtesters replay. With a CSV path, that stream is written there as
+//!   `ts_ns,kind,side,price_micros,size_centi` rows (`kind`: `snap` level, `delta`, `trade`;
+//!   a trade's `side` is the taker's).
 //!
 //! The stream is `common/synthetic_l2.rs`.
 #![allow(clippy::disallowed_methods)] // a benchmark measures wall time; replay itself does not
@@ -19,10 +28,14 @@ use kalshi_core::client_order_id::RunId;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::events::{Envelope, Event};
 use kalshi_core::{BookSide, Count};
-use kalshi_replay::backtest::{BacktestConfig, run_backtest};
+use kalshi_replay::backtest::{
+    BacktestConfig, BacktestSummary, DiscardRecords, run_backtest_streaming,
+};
 use kalshi_replay::progress::NoProgress;
-use synthetic_l2::{SyntheticL2, listing};
+use synthetic_l2::{MARKET_DAY_EVENTS, MARKET_DAY_SPACING_NS, SyntheticL2, listing};
 
+/// The one-market-day target, seconds.
+const MARKET_DAY_TARGET_S: f64 = 1.0;
 const RUNS: usize = 3;
 
 fn write_csv(path: &str, events: &[Envelope]) -> std::io::Result<()> {
@@ -73,20 +86,15 @@ fn write_csv(path: &str, events: &[Envelope]) -> std::io::Result<()> {
     std::fs::write(path, out)
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let event_count: usize = args
-        .next()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(200_000);
-    let csv_path = args.next();
-    let events: Vec<Envelope> = SyntheticL2::new(1).take(event_count).collect();
-    if let Some(path) = &csv_path
-        && let Err(error) = write_csv(path, &events)
-    {
-        eprintln!("cannot write {path}: {error}");
-        std::process::exit(1);
-    }
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn backtest_config() -> BacktestConfig {
     let mut engine = EngineConfig {
         run_id: RunId::parse("bt").unwrap_or_default(),
         ..EngineConfig::default()
@@ -96,37 +104,81 @@ fn main() {
     let mut config = BacktestConfig::new(engine);
     config.listings = vec![listing()];
     config.timer_tick_ns = Some(1_000_000_000);
+    config
+}
 
+/// Runs `RUNS` streaming backtests over `make()`'s events; returns the sorted run times and
+/// the last summary.
+fn timed_runs<I: Iterator<Item = Envelope>>(
+    config: &BacktestConfig,
+    make: impl Fn() -> I,
+) -> (Vec<f64>, BacktestSummary) {
     let mut seconds = Vec::with_capacity(RUNS);
     let mut last = None;
     for _ in 0..RUNS {
+        let inputs = make();
         let start = Instant::now();
-        let outcome = match run_backtest(&events, &config, &NoProgress) {
-            Ok(outcome) => outcome,
+        match run_backtest_streaming(inputs, config, &mut DiscardRecords, &NoProgress) {
+            Ok(summary) => last = Some(summary),
             Err(error) => {
                 eprintln!("backtest failed: {error}");
                 std::process::exit(1);
             }
-        };
+        }
         seconds.push(start.elapsed().as_secs_f64());
-        last = Some(outcome);
     }
     seconds.sort_by(f64::total_cmp);
+    match last {
+        Some(summary) => (seconds, summary),
+        None => std::process::exit(1),
+    }
+}
+
+fn summary_json(events: usize, seconds: &[f64], summary: &BacktestSummary) -> serde_json::Value {
     let median_s = seconds[RUNS / 2];
-    let Some(outcome) = last else {
-        return;
-    };
-    let report = serde_json::json!({
-        "events": events.len(),
+    serde_json::json!({
+        "events": events,
         "runs_s": seconds,
         "median_s": median_s,
-        "events_per_s": events.len() as f64 / median_s,
-        "outputs": outcome.outputs,
-        "orders": outcome.metrics.orders,
-        "cancels": outcome.metrics.cancels,
-        "fills": outcome.metrics.fills,
-        "net_pnl": outcome.metrics.net_pnl.to_wire(),
-        "output_digest": outcome.output_digest,
+        "events_per_s": events as f64 / median_s,
+        "engine_inputs": summary.records.saturating_sub(summary.outputs + 2),
+        "outputs": summary.outputs,
+        "orders": summary.metrics.orders,
+        "cancels": summary.metrics.cancels,
+        "fills": summary.metrics.fills,
+        "net_pnl": summary.metrics.net_pnl.to_wire(),
+        "output_digest": summary.output_digest,
+    })
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let event_count: usize = args
+        .next()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(50_000);
+    let csv_path = args.next();
+    let config = backtest_config();
+
+    if let Some(path) = &csv_path {
+        let events: Vec<Envelope> = SyntheticL2::new(1).take(event_count).collect();
+        if let Err(error) = write_csv(path, &events) {
+            eprintln!("cannot write {path}: {error}");
+            std::process::exit(1);
+        }
+    }
+    let (peer_s, peer) = timed_runs(&config, || SyntheticL2::new(1).take(event_count));
+    let (day_s, day) = timed_runs(&config, || {
+        SyntheticL2::with_spacing(1, MARKET_DAY_SPACING_NS).take(MARKET_DAY_EVENTS)
     });
+    let day_median_s = day_s[RUNS / 2];
+    let mut market_day = summary_json(MARKET_DAY_EVENTS, &day_s, &day);
+    market_day["data_hours"] =
+        serde_json::json!(MARKET_DAY_EVENTS as f64 * MARKET_DAY_SPACING_NS as f64 / 3.6e12);
+    market_day["target_s"] = serde_json::json!(MARKET_DAY_TARGET_S);
+    market_day["target_met"] = serde_json::json!(day_median_s <= MARKET_DAY_TARGET_S);
+    let mut report = summary_json(event_count, &peer_s, &peer);
+    report["market_day"] = market_day;
+    report["peak_rss_kb"] = serde_json::json!(peak_rss_kb());
     println!("{report}");
 }

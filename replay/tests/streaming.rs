@@ -40,8 +40,7 @@ fn streaming_gives_the_in_memory_result_whatever_the_sink() {
 
     let mut records = Vec::new();
     let collected =
-        run_backtest_streaming(data.iter().cloned(), &config(), &mut records, &NoProgress)
-            .unwrap();
+        run_backtest_streaming(data.iter().cloned(), &config(), &mut records, &NoProgress).unwrap();
     assert_eq!(records, in_memory.records);
     assert_eq!(collected.records, records.len() as u64);
     assert_eq!(collected.output_digest, in_memory.output_digest);
@@ -68,13 +67,8 @@ fn streaming_gives_the_in_memory_result_whatever_the_sink() {
 fn a_journal_written_while_the_backtest_runs_verifies_with_its_digest() {
     let dir = tempfile::tempdir().unwrap();
     let mut sink = JournalSink::create(dir.path(), run_info("stream")).unwrap();
-    let summary = run_backtest_streaming(
-        market_data(900, 7).into_iter(),
-        &config(),
-        &mut sink,
-        &NoProgress,
-    )
-    .unwrap();
+    let summary =
+        run_backtest_streaming(market_data(900, 7), &config(), &mut sink, &NoProgress).unwrap();
     sink.finish_and_seal().unwrap();
     let report = verify(&mut JournalSource::open(dir.path()).unwrap(), &NoProgress).unwrap();
     assert!(report.is_match(), "{:?}", report.divergence);
@@ -106,8 +100,7 @@ fn verify_over_a_journal_shows_the_divergent_output_as_json() {
     }
     let dir = tempfile::tempdir().unwrap();
     write_journal(dir.path(), run_info("tampered"), &records).unwrap();
-    let from_journal =
-        verify(&mut JournalSource::open(dir.path()).unwrap(), &NoProgress).unwrap();
+    let from_journal = verify(&mut JournalSource::open(dir.path()).unwrap(), &NoProgress).unwrap();
     let from_memory = verify(&mut VecSource::new(records), &NoProgress).unwrap();
     let divergence = from_journal.divergence.clone().unwrap();
     assert_eq!(divergence.input_seq, input_seq);

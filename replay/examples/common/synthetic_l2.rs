@@ -1,5 +1,6 @@
 //! The seeded synthetic L2 stream shared by the replay examples: one market on the cent
-//! grid with YES bids on 0.35–0.49 and asks on 0.51–0.65, one event every 10 ms; 90 % size
+//! grid with YES bids on 0.35–0.49 and asks on 0.51–0.65, one event every 10 ms (or at a
+//! chosen spacing, [`SyntheticL2::with_spacing`]); 90 % size
 //! changes on the four levels nearest the touch (emptying the best level moves the touch),
 //! 10 % trades at the touch, each followed by the delta that removes the traded size.
 //! Produced lazily, so ten million events never sit in memory at once.
@@ -19,6 +20,16 @@ const ASK_SLOTS: std::ops::RangeInclusive<usize> = 51..=65;
 /// Data time of the first event.
 pub const START_TS_NS: i64 = 1_800_000_000_000_000_000;
 const EVENT_SPACING_NS: i64 = 10_000_000;
+
+/// Events in one market-day of L2 data for the busiest market we have captured: the
+/// `KXNEXTTEAMNBA-26LJAM-GSW` book in `fixtures/ws/jfreun123-kalshi-market-maker` took 1,584
+/// deltas in 315 s (18,090 an hour); 24 hours at that pace is 434,160 deltas, rounded up to
+/// 450,000 to leave room for trades and snapshots.
+#[allow(dead_code)] // used by the backtest example only
+pub const MARKET_DAY_EVENTS: usize = 450_000;
+/// Spacing that spreads [`MARKET_DAY_EVENTS`] over 24 hours of data time (192 ms).
+#[allow(dead_code)] // used by the backtest example only
+pub const MARKET_DAY_SPACING_NS: i64 = 86_400_000_000_000 / MARKET_DAY_EVENTS as i64;
 
 /// SplitMix64: deterministic, dependency-free.
 struct SplitMix(u64);
@@ -58,11 +69,17 @@ pub struct SyntheticL2 {
     trades: u64,
     follow_up: Option<(usize, usize, i64)>,
     started: bool,
+    spacing_ns: i64,
 }
 
 impl SyntheticL2 {
-    /// A fresh stream (always the same one).
+    /// A fresh stream (always the same one), one event every 10 ms.
     pub fn new(first_seq: u64) -> SyntheticL2 {
+        Self::with_spacing(first_seq, EVENT_SPACING_NS)
+    }
+
+    /// The same stream with `spacing_ns` of data time between events.
+    pub fn with_spacing(first_seq: u64, spacing_ns: i64) -> SyntheticL2 {
         let mut rng = SplitMix(2026);
         let mut sizes_centi = [[0i64; SLOT_COUNT]; 2];
         for slot in BID_SLOTS {
@@ -79,6 +96,7 @@ impl SyntheticL2 {
             trades: 0,
             follow_up: None,
             started: false,
+            spacing_ns,
         }
     }
 
@@ -117,7 +135,7 @@ impl Iterator for SyntheticL2 {
             });
             return Some(self.envelope(snapshot));
         }
-        self.ts_ns += EVENT_SPACING_NS;
+        self.ts_ns += self.spacing_ns;
         let (side, slot, change_centi) = if let Some(pending) = self.follow_up.take() {
             pending
         } else {
