@@ -39,7 +39,7 @@ cargo bench --no-run -p kalshi-core --bench book --bench engine >&2 || exit 1
 cargo bench --no-run -p kalshi-io --bench ws_normalize --bench signing >&2 || exit 1
 cargo bench --no-run -p kalshi-journal --bench append >&2 || exit 1
 cargo bench --no-run -p kalshi-sim --bench scan_markets >&2 || exit 1
-cargo build --profile bench -p kalshi-replay --example backtest_throughput --example replay_memory >&2 || exit 1
+cargo build --profile bench -p kalshi-replay --example backtest_throughput --example replay_memory --example replay_split >&2 || exit 1
 
 compiles_after_build=$(concurrent_compiles)
 run_start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -95,7 +95,7 @@ else
   echo '{"error": "openssl is not installed and apt-get could not install it"}' >"$OUT/openssl.json"
 fi
 
-log "backtest throughput ($BACKTEST_EVENTS events) and the peers' stream"
+log "backtest: one market-day (450,000 events over 24 h of data) and the peers' stream ($BACKTEST_EVENTS events)"
 STREAM="$OUT/l2_stream.csv"
 if "$ROOT/target/release/examples/backtest_throughput" "$BACKTEST_EVENTS" "$STREAM" >"$OUT/backtest.json.tmp"; then
   mv "$OUT/backtest.json.tmp" "$OUT/backtest.json"
@@ -129,6 +129,9 @@ if "$ROOT/target/release/examples/replay_memory" write "$JOURNAL" "$REPLAY_MEMOR
   mv "$OUT/replay_memory_write.json.tmp" "$OUT/replay_memory_write.json"
   "$ROOT/target/release/examples/replay_memory" verify "$JOURNAL" >"$OUT/replay_memory_verify.json.tmp" \
     && mv "$OUT/replay_memory_verify.json.tmp" "$OUT/replay_memory_verify.json"
+  log "replay split: the same journal read at each layer (decode only, engine, verify)"
+  "$ROOT/target/release/examples/replay_split" "$JOURNAL" >"$OUT/replay_split.json.tmp" \
+    && mv "$OUT/replay_split.json.tmp" "$OUT/replay_split.json"
 else
   echo '{"error": "writing the replay journal failed"}' >"$OUT/replay_memory_error.json"
 fi
