@@ -73,6 +73,11 @@ pub struct Engine {
     desired: BTreeMap<MarketIndex, Vec<DesiredQuote>>,
     fair_ppm: BTreeMap<MarketIndex, u32>,
     orders: OrderManager,
+    /// Marked P&L of each market where we hold a position (and that the universe knows),
+    /// kept so a book change re-marks only its own market.
+    marked_pnl: BTreeMap<MarketIndex, Money>,
+    /// Sum of `marked_pnl`.
+    marked_pnl_total: Money,
     risk: Risk,
     ev_gate: Option<EvGate>,
     strategy: Option<Box<dyn Strategy + Send>>,
@@ -105,6 +110,8 @@ impl Engine {
             desired: BTreeMap::new(),
             fair_ppm: BTreeMap::new(),
             orders: OrderManager::new(),
+            marked_pnl: BTreeMap::new(),
+            marked_pnl_total: Money::ZERO,
             risk: Risk::new(defaults.risk),
             ev_gate: None,
             strategy: None,
@@ -160,6 +167,7 @@ impl Engine {
                         self.file_under_event(&info.ticker, &info.event_ticker);
                     }
                 }
+                self.remark_all();
                 self.select_universe(ts_ns, &mut out);
                 self.requote_all(ts_ns, &mut out);
             }
@@ -173,6 +181,7 @@ impl Engine {
                             error: error.to_string(),
                         }));
                     }
+                    self.remark_after_book_change(index, &mut out);
                     self.requote(index, ts_ns, &mut out);
                 }
             }
@@ -186,6 +195,7 @@ impl Engine {
                             error: error.to_string(),
                         }));
                     }
+                    self.remark_after_book_change(index, &mut out);
                     self.requote(index, ts_ns, &mut out);
                 }
             }
@@ -200,18 +210,26 @@ impl Engine {
                         };
                         state.book_mut().mark_invalid(book_reason);
                     }
+                    self.remark_after_book_change(index, &mut out);
                     self.requote(index, ts_ns, &mut out);
                 }
             }
             Event::PublicTrade(trade) => {
-                if let Some(state) = self.universe.by_ticker_mut(&trade.ticker) {
-                    state.on_trade(trade, ts_ns);
+                if let Some(index) = self.universe.index_of(&trade.ticker) {
+                    if let Some(state) = self.universe.get_mut(index) {
+                        state.on_trade(trade, ts_ns);
+                    }
+                    // Without a valid book the last trade is the mark.
+                    self.remark_after_book_change(index, &mut out);
                 }
             }
             Event::OwnFill(fill) => {
                 match self.orders.on_fill(fill) {
                     Some((applied, effects)) => {
                         self.risk.record_fill(applied.realized, applied.fee);
+                        if let Some(index) = self.universe.index_of(&fill.ticker) {
+                            self.remark(index);
+                        }
                         out.decide(Decision::Fill(applied));
                         out.absorb(effects);
                         self.check_loss(&mut out);
@@ -264,6 +282,10 @@ impl Engine {
                 if let Some(state) = self.universe.get_mut(index) {
                     state.on_lifecycle(change, ts_ns);
                 }
+                // The market may be new to the universe while we already hold it.
+                if self.remark(index) {
+                    self.check_loss(&mut out);
+                }
                 self.requote(index, ts_ns, &mut out);
             }
             Event::ModelProbability {
@@ -291,6 +313,7 @@ impl Engine {
                 let (summary, effects) = self.orders.reconcile(orders, positions);
                 out.decide(Decision::Reconciled(summary));
                 out.absorb(effects);
+                self.remark_all();
                 self.reconciled = true;
                 self.awaiting_reconciliation = false;
                 self.select_universe(ts_ns, &mut out);
@@ -298,7 +321,10 @@ impl Engine {
             }
             Event::Timer { kind } => {
                 match kind {
-                    TimerKind::Tick => self.check_loss(&mut out),
+                    TimerKind::Tick => {
+                        self.remark_all();
+                        self.check_loss(&mut out);
+                    }
                     TimerKind::DailyReset => {
                         if let Some(record) = self.risk.daily_reset() {
                             out.decide(Decision::RiskState(record));
@@ -471,7 +497,76 @@ impl Engine {
         }
     }
 
+    /// Marked P&L of every open position, from the running total.
     fn unrealized_pnl(&self) -> Money {
+        debug_assert_eq!(self.marked_pnl_total, self.unrealized_pnl_walk());
+        self.marked_pnl_total
+    }
+
+    /// The marked P&L of market `index`'s position: `None` when flat (or unknown); zero when
+    /// held but with no mark (no valid book and no trade).
+    fn marked_pnl_of(&self, index: MarketIndex) -> Option<Money> {
+        let state = self.universe.get(index)?;
+        let position = self.orders.positions().get(state.ticker());
+        if position.position.centi() == 0 {
+            return None;
+        }
+        let mark = if state.book().is_valid() {
+            state.book().mid_micros()
+        } else {
+            None
+        }
+        .or_else(|| state.last_trade().map(|trade| trade.yes_price.micros()));
+        Some(
+            mark.and_then(|micros| Price::from_micros(micros).ok())
+                .map_or(Money::ZERO, |mark| position.unrealized_pnl(mark)),
+        )
+    }
+
+    /// Re-marks market `index` (O(1) in the number of markets); true when its marked P&L
+    /// changed.
+    fn remark(&mut self, index: MarketIndex) -> bool {
+        let next = self.marked_pnl_of(index);
+        let previous = self.marked_pnl.get(&index).copied();
+        if next == previous {
+            return false;
+        }
+        self.marked_pnl_total =
+            self.marked_pnl_total - previous.unwrap_or(Money::ZERO) + next.unwrap_or(Money::ZERO);
+        match next {
+            Some(term) => self.marked_pnl.insert(index, term),
+            None => self.marked_pnl.remove(&index),
+        };
+        previous.unwrap_or(Money::ZERO) != next.unwrap_or(Money::ZERO)
+    }
+
+    /// After a book (or trade) change in market `index`: when we hold a position there and its
+    /// mark moved, the daily loss thresholds are applied in this same step.
+    fn remark_after_book_change(&mut self, index: MarketIndex, out: &mut Output) {
+        if self.marked_pnl.contains_key(&index) && self.remark(index) {
+            self.check_loss(out);
+        }
+    }
+
+    /// Re-marks every open position from scratch (positions adopted or listed wholesale).
+    fn remark_all(&mut self) {
+        self.marked_pnl.clear();
+        self.marked_pnl_total = Money::ZERO;
+        let held: Vec<MarketIndex> = self
+            .orders
+            .positions()
+            .iter()
+            .filter(|(_, position)| position.position.centi() != 0)
+            .filter_map(|(ticker, _)| self.universe.index_of(ticker))
+            .collect();
+        for index in held {
+            self.remark(index);
+        }
+    }
+
+    /// [`Engine::unrealized_pnl`] by walking every position (the reference the running total
+    /// is checked against).
+    fn unrealized_pnl_walk(&self) -> Money {
         let mut total = Money::ZERO;
         for (ticker, position) in self.orders.positions().iter() {
             if position.position.centi() == 0 {
