@@ -1,6 +1,6 @@
 //! Cost of one signed request (`auth::sign_request`: build the message, sign, base64) with
-//! an Ed25519 key and with an RSA-2048 key (RSASSA-PSS, SHA-256, 32-byte salt from the OS
-//! RNG; signed through ring, as every 2048-bit key with e = 65537 is). Keys are generated
+//! an Ed25519 key and with an RSA-2048 key (RSASSA-PSS, SHA-256, fresh random 32-byte salt;
+//! signed through AWS-LC, as every two-prime key of 2048..=8192 bits is). Keys are generated
 //! once, outside the timed loop.
 //!
 //! The peer is `openssl speed` (`rsa2048` sign/s and `ed25519` sign/s), which

@@ -1,4 +1,4 @@
-//! RSA request signatures (signed through ring) are RSASSA-PSS / SHA-256 with a salt of
+//! RSA request signatures (signed through AWS-LC) are RSASSA-PSS / SHA-256 with a salt of
 //! exactly 32 bytes, as Kalshi requires: they pass the crate's own lenient verifier and an
 //! independent strict check that accepts salt length 32 and refuses 31 and 33.
 

@@ -49,9 +49,9 @@ pub(crate) enum SigningKeyInner {
 ///
 /// `Debug` shows only the key kind; there is deliberately no `Display`. Ed25519 keys and
 /// every intermediate copy made while loading (file bytes, PEM text, DER) are wiped when
-/// dropped. RSA keys sign through `ring`, which does not wipe its copy of the key when it
-/// is dropped; RSA keys that ring refuses (see [`SigningKey::from_rsa`]) stay with the
-/// `rsa` crate, which does.
+/// dropped. RSA keys sign through AWS-LC (`aws-lc-rs`), which wipes its copy of the key when
+/// it is freed; RSA keys that AWS-LC refuses (see [`SigningKey::from_rsa`]) stay with the
+/// `rsa` crate, which wipes them as well.
 pub struct SigningKey {
     pub(crate) inner: SigningKeyInner,
 }
@@ -122,9 +122,9 @@ impl SigningKey {
 
     /// Wraps an RSA private key (at least 2048 bits).
     ///
-    /// Keys of 2048 to 4096 bits with a public exponent of at least 65537 (every key Kalshi
-    /// or `openssl genpkey` produces) sign through `ring`; any other accepted key signs with
-    /// the slower pure-Rust `rsa` signer. Both produce RSASSA-PSS / SHA-256 / salt 32.
+    /// Two-prime keys of 2048 to 8192 bits (every key Kalshi or `openssl genpkey` produces)
+    /// sign through AWS-LC; any other accepted key (multi-prime, or above 8192 bits) signs
+    /// with the slower pure-Rust `rsa` signer. Both produce RSASSA-PSS / SHA-256 / salt 32.
     pub fn from_rsa(key: RsaPrivateKey) -> Result<Self, AuthError> {
         let bits = key.n().bits();
         if bits < MIN_RSA_BITS {
