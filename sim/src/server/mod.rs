@@ -14,6 +14,7 @@
 
 mod auth;
 mod convert;
+pub mod detached;
 mod error;
 mod middleware;
 mod query;

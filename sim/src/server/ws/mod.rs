@@ -4,6 +4,8 @@ mod channels;
 mod commands;
 mod session;
 
+pub(crate) use session::{Outgoing, Session};
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 

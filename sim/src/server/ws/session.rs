@@ -83,6 +83,35 @@ impl Session {
         self.push(msg, true);
     }
 
+    /// A session without a socket or fault source (see `server::detached`).
+    pub(crate) fn detached(state: Arc<ServerState>, user: UserId, user_id_text: String) -> Session {
+        Session {
+            state,
+            user,
+            user_id_text,
+            subs: BTreeMap::new(),
+            next_sid: 1,
+            faults: None,
+            out: Vec::new(),
+            held: None,
+        }
+    }
+
+    /// Fans one published batch out to the subscriptions (see `server::detached`).
+    pub(crate) fn handle_batch(&mut self, batch: &EventBatch) {
+        self.on_batch(batch);
+    }
+
+    /// Ends every subscription with error 25 (see `server::detached`).
+    pub(crate) fn handle_overflow(&mut self) {
+        self.overflow();
+    }
+
+    /// Takes the frames queued so far (see `server::detached`).
+    pub(crate) fn take_out(&mut self) -> Vec<Outgoing> {
+        std::mem::take(&mut self.out)
+    }
+
     fn on_batch(&mut self, batch: &EventBatch) {
         let sending_ts_ms = self.sending_ts_ms(batch.ts_ns);
         let me = self.user;
