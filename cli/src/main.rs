@@ -3,6 +3,8 @@
 mod commands;
 mod config;
 mod credentials;
+#[cfg(test)]
+mod dst;
 mod exit_code;
 mod logging;
 mod progress_bar;
