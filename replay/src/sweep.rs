@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use kalshi_core::events::Envelope;
 
-use crate::backtest::{BacktestConfig, run_backtest};
+use crate::backtest::{BacktestConfig, DiscardRecords, run_backtest_streaming};
 use crate::error::ReplayError;
 use crate::metrics::Metrics;
 use crate::progress::{Progress, ProgressSink};
@@ -163,14 +163,19 @@ pub fn run_sweep(
                     else {
                         break;
                     };
-                    let row =
-                        run_backtest(inputs, config, &crate::progress::NoProgress).map(|outcome| {
-                            SweepRow {
-                                point: point.clone(),
-                                metrics: outcome.metrics,
-                                output_digest: outcome.output_digest,
-                            }
-                        });
+                    // Only the summary is kept: the records of each point are dropped as
+                    // they are produced, so memory does not grow with points × data.
+                    let row = run_backtest_streaming(
+                        inputs.iter().cloned(),
+                        config,
+                        &mut DiscardRecords,
+                        &crate::progress::NoProgress,
+                    )
+                    .map(|summary| SweepRow {
+                        point: point.clone(),
+                        metrics: summary.metrics,
+                        output_digest: summary.output_digest,
+                    });
                     if let Ok(mut slots) = results.lock()
                         && let Some(slot) = slots.get_mut(index)
                     {
