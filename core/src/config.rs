@@ -183,6 +183,15 @@ pub struct RiskLimits {
     pub daily_loss_stop: Money,
     /// Daily loss that switches to reduce-only. Default $50.
     pub daily_loss_reducing: Money,
+    /// Our matched contracts within `fill_burst_window_ms` that trip the local fill-burst
+    /// breaker: every quote is cancelled in that step and nothing is placed until the
+    /// cooldown has passed and the window is back below this. Default 100 contracts.
+    pub fill_burst_contracts_max: Count,
+    /// The breaker's rolling window, ms. At least the exchange order group's 15 s when an
+    /// order group limit is set. Default 15 000.
+    pub fill_burst_window_ms: i64,
+    /// Least time the breaker stays tripped, ms. Default 60 000.
+    pub fill_burst_cooldown_ms: i64,
 }
 
 impl Default for RiskLimits {
@@ -199,6 +208,9 @@ impl Default for RiskLimits {
             order_rate_burst: 10,
             daily_loss_stop: Money::from_micros(100_000_000),
             daily_loss_reducing: Money::from_micros(50_000_000),
+            fill_burst_contracts_max: Count::from_centi(10_000).unwrap_or(Count::ZERO),
+            fill_burst_window_ms: ORDER_GROUP_WINDOW_MS,
+            fill_burst_cooldown_ms: 60_000,
         }
     }
 }
@@ -233,7 +245,24 @@ pub struct OrderDefaults {
     pub cancel_order_on_pause: bool,
     /// Order group (exchange-side kill switch) to attach quotes to. Default none.
     pub order_group_id: Option<String>,
+    /// The contracts limit the runtime creates the order group with (matched contracts per
+    /// rolling 15 s; past it the exchange cancels the whole group). Default none.
+    ///
+    /// When set, validation requires `risk.fill_burst_contracts_max + risk.order_contracts_max
+    /// <= order_group_contracts_limit` (and a breaker window of at least 15 s). Why that
+    /// bound: the local breaker trips on the first fill that brings our window tally to
+    /// `fill_burst_contracts_max`, so before that fill the tally was below it; one fill comes
+    /// from one order, which carries at most `order_contracts_max`; so the tally after the
+    /// tripping fill — one more order filling completely after the last fill below the
+    /// threshold — stays within the group limit, and the breaker cancels everything in that
+    /// same step. The residual case: several of our orders matched by one aggressive sweep
+    /// (several rungs at once, reported in one burst of messages before our cancels land) can
+    /// still add more than one order's size after the threshold.
+    pub order_group_contracts_limit: Option<Count>,
 }
+
+/// The exchange order group's rolling window, ms.
+pub const ORDER_GROUP_WINDOW_MS: i64 = 15_000;
 
 impl Default for OrderDefaults {
     fn default() -> OrderDefaults {
@@ -241,6 +270,7 @@ impl Default for OrderDefaults {
             self_trade_prevention: SelfTradePrevention::TakerAtCross,
             cancel_order_on_pause: true,
             order_group_id: None,
+            order_group_contracts_limit: None,
         }
     }
 }
@@ -348,6 +378,38 @@ impl EngineConfig {
             "expected more than zero and at most daily_loss_stop",
         )?;
         check(
+            r.fill_burst_contracts_max,
+            !r.fill_burst_contracts_max.is_zero(),
+            "risk.fill_burst_contracts_max",
+            "expected more than zero",
+        )?;
+        check(
+            r.fill_burst_window_ms,
+            r.fill_burst_window_ms > 0,
+            "risk.fill_burst_window_ms",
+            "expected more than zero",
+        )?;
+        check(
+            r.fill_burst_cooldown_ms,
+            r.fill_burst_cooldown_ms >= 0,
+            "risk.fill_burst_cooldown_ms",
+            "expected zero or more",
+        )?;
+        if let Some(group_limit) = self.orders.order_group_contracts_limit {
+            check(
+                group_limit,
+                r.fill_burst_contracts_max + r.order_contracts_max <= group_limit,
+                "orders.order_group_contracts_limit",
+                "expected at least risk.fill_burst_contracts_max + risk.order_contracts_max",
+            )?;
+            check(
+                r.fill_burst_window_ms,
+                r.fill_burst_window_ms >= ORDER_GROUP_WINDOW_MS,
+                "risk.fill_burst_window_ms",
+                "expected at least 15000 (the order group's window) when an order group limit is set",
+            )?;
+        }
+        check(
             self.fee_target_precision_micros,
             matches!(self.fee_target_precision_micros, 100 | 10_000),
             "fee_target_precision_micros",
@@ -400,6 +462,26 @@ mod tests {
             config.validate(),
             Err(ConfigError::OutOfRange {
                 field: "strategy.rungs_per_side",
+                ..
+            })
+        ));
+        let mut config = EngineConfig::default();
+        // 100 (breaker) + 50 (one order) would take a 120-contract group over its limit.
+        config.orders.order_group_contracts_limit = Some(Count::from_centi(12_000).unwrap());
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::OutOfRange {
+                field: "orders.order_group_contracts_limit",
+                ..
+            })
+        ));
+        config.orders.order_group_contracts_limit = Some(Count::from_centi(15_000).unwrap());
+        assert_eq!(config.validate(), Ok(()));
+        config.risk.fill_burst_window_ms = 10_000;
+        assert!(matches!(
+            config.validate(),
+            Err(ConfigError::OutOfRange {
+                field: "risk.fill_burst_window_ms",
                 ..
             })
         ));

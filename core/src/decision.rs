@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::client_order_id::ClientOrderId;
 use crate::ev_gate::{EvDecision, FairSource};
 use crate::events::RequestKind;
+use crate::fill_burst::FillBurstRecord;
 use crate::fixed::{Count, Price, SignedCount};
 use crate::market_scanner::ScanReason;
 use crate::order_manager::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
@@ -195,6 +196,8 @@ pub enum Decision {
         /// Why order entry is held.
         reason: PlacesHeldReason,
     },
+    /// The local fill-burst breaker tripped (quotes cancelled) or let quoting resume.
+    FillBurst(FillBurstRecord),
 }
 
 /// Why the engine holds new orders while still letting cancels through.
@@ -340,6 +343,7 @@ impl fmt::Display for Decision {
                 count,
                 reason,
             } => write!(f, "PLACES_HELD {ticker} count={count} {}", reason.as_str()),
+            Decision::FillBurst(record) => write!(f, "FILL_BURST {record}"),
         }
     }
 }

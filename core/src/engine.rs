@@ -25,6 +25,7 @@ use crate::decision::{
 use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for, inventory_skew_micros};
 use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKind, TimerKind};
 use crate::fees::Liquidity;
+use crate::fill_burst::FillBurstBreaker;
 use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
 use crate::market_data::MarketStatus;
 use crate::market_scanner::scan_listings;
@@ -79,6 +80,7 @@ pub struct Engine {
     /// Sum of `marked_pnl`.
     marked_pnl_total: Money,
     risk: Risk,
+    fill_burst: FillBurstBreaker,
     ev_gate: Option<EvGate>,
     strategy: Option<Box<dyn Strategy + Send>>,
     custom_strategy: bool,
@@ -113,6 +115,7 @@ impl Engine {
             marked_pnl: BTreeMap::new(),
             marked_pnl_total: Money::ZERO,
             risk: Risk::new(defaults.risk),
+            fill_burst: FillBurstBreaker::new(),
             ev_gate: None,
             strategy: None,
             custom_strategy: false,
@@ -142,6 +145,11 @@ impl Engine {
     /// are held.
     pub fn awaiting_reconciliation(&self) -> bool {
         self.awaiting_reconciliation
+    }
+
+    /// True while the local fill-burst breaker stops quoting.
+    pub fn fill_burst_tripped(&self) -> bool {
+        self.fill_burst.is_tripped()
     }
 
     /// The order books.
@@ -230,8 +238,16 @@ impl Engine {
                         if let Some(index) = self.universe.index_of(&fill.ticker) {
                             self.remark(index);
                         }
+                        let burst =
+                            self.fill_burst
+                                .record_fill(self.risk.limits(), ts_ns, applied.count);
                         out.decide(Decision::Fill(applied));
                         out.absorb(effects);
+                        if let Some(record) = burst {
+                            out.decide(Decision::FillBurst(record));
+                            self.desired.clear();
+                            out.commands.extend(self.orders.cancel_orders(None));
+                        }
                         self.check_loss(&mut out);
                     }
                     None => out.decide(Decision::Ignored(Ignored::DuplicateFill {
@@ -324,6 +340,9 @@ impl Engine {
                     TimerKind::Tick => {
                         self.remark_all();
                         self.check_loss(&mut out);
+                        if let Some(record) = self.fill_burst.on_tick(self.risk.limits(), ts_ns) {
+                            out.decide(Decision::FillBurst(record));
+                        }
                     }
                     TimerKind::DailyReset => {
                         if let Some(record) = self.risk.daily_reset() {
@@ -625,6 +644,9 @@ impl Engine {
         let state = self.universe.get(index)?;
         if self.shutting_down || self.risk.state() == RiskState::Halted {
             return Some(WithdrawReason::Stopped);
+        }
+        if self.fill_burst.is_tripped() {
+            return Some(WithdrawReason::FillBurst);
         }
         if !self.quoted.contains(&index) {
             return Some(WithdrawReason::NotInUniverse);

@@ -14,6 +14,7 @@ pub mod ev_gate;
 pub mod events;
 mod exposure_totals;
 pub mod fees;
+pub mod fill_burst;
 pub mod fixed;
 pub mod liquidity;
 pub mod market_data;

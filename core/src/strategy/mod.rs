@@ -88,6 +88,8 @@ pub enum WithdrawReason {
     Stopped,
     /// Exchange-wide trading pause.
     ExchangePaused,
+    /// The local fill-burst breaker is tripped.
+    FillBurst,
 }
 
 /// An immediate-or-cancel, reduce-only order that flattens part of a position.
