@@ -93,6 +93,9 @@ pub struct MarketState {
     book: OrderBook,
     signal_state: SignalState,
     trades: VecDeque<RecentTrade>,
+    /// Neighbouring kept trades out of time order (an earlier trade after a later one). While
+    /// zero the tape is sorted by time and windows are found by binary search.
+    trade_inversions: usize,
     config: MarketStateConfig,
     trade_coverage_start_ns: Option<i64>,
     evicted_newest_ts_ns: Option<i64>,
@@ -113,6 +116,7 @@ impl MarketState {
             book,
             signal_state: SignalState::new(config.mid_trend_tau_ns),
             trades: VecDeque::with_capacity(trades_capacity),
+            trade_inversions: 0,
             config,
             trade_coverage_start_ns: None,
             evicted_newest_ts_ns: None,
@@ -335,13 +339,19 @@ impl MarketState {
         while self.trades.len() >= self.config.trades_max {
             self.evict_front();
         }
+        if self.trades.back().is_some_and(|back| back.ts_ns > ts_ns) {
+            self.trade_inversions += 1;
+        }
         self.trades.push_back(recent);
-        let newest_ns = self
-            .trades
-            .iter()
-            .map(|kept| kept.ts_ns)
-            .max()
-            .unwrap_or(ts_ns);
+        let newest_ns = if self.trade_inversions == 0 {
+            ts_ns
+        } else {
+            self.trades
+                .iter()
+                .map(|kept| kept.ts_ns)
+                .max()
+                .unwrap_or(ts_ns)
+        };
         let oldest_allowed_ns = newest_ns.saturating_sub(self.config.trade_age_max_ns);
         while self
             .trades
@@ -354,6 +364,13 @@ impl MarketState {
 
     fn evict_front(&mut self) {
         if let Some(evicted) = self.trades.pop_front() {
+            if self
+                .trades
+                .front()
+                .is_some_and(|next| evicted.ts_ns > next.ts_ns)
+            {
+                self.trade_inversions = self.trade_inversions.saturating_sub(1);
+            }
             self.note_evicted(evicted.ts_ns);
         }
     }
@@ -388,9 +405,19 @@ impl MarketState {
         let mut stats = TradeWindowStats::default();
         let mut volume_centi: i64 = 0;
         let mut signed_centi: i64 = 0;
+        // A time-sorted tape: only the trades inside the window are visited, in the same
+        // order a full scan would visit them.
+        let (first, end) = if self.trade_inversions == 0 {
+            (
+                self.trades.partition_point(|trade| trade.ts_ns <= start_ns),
+                self.trades.partition_point(|trade| trade.ts_ns <= now_ns),
+            )
+        } else {
+            (0, self.trades.len())
+        };
         for trade in self
             .trades
-            .iter()
+            .range(first..end.max(first))
             .filter(|trade| trade.ts_ns > start_ns && trade.ts_ns <= now_ns)
         {
             stats.trade_count = stats.trade_count.saturating_add(1);

@@ -433,3 +433,61 @@ fn quantize_rounds_then_snaps_to_grid() {
     );
     assert_eq!(quantize(-0.5, &grid, SnapDirection::Down), None);
 }
+
+mod trade_window_search {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The window computed by scanning every kept trade: the reference for the binary search
+    /// used while the tape is in time order.
+    fn scanned(state: &MarketState, now_ns: i64, window_ns: i64) -> (u32, i64, i64) {
+        let start_ns = now_ns.saturating_sub(window_ns);
+        let mut stats = (0u32, 0i64, 0i64);
+        for trade in state
+            .recent_trades()
+            .filter(|trade| trade.ts_ns > start_ns && trade.ts_ns <= now_ns)
+        {
+            stats.0 += 1;
+            stats.1 += trade.count.centi();
+            stats.2 += match trade.taker_side {
+                BookSide::Bid => trade.count.centi(),
+                BookSide::Ask => -trade.count.centi(),
+            };
+        }
+        stats
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn windows_agree_with_a_full_scan_in_and_out_of_time_order(
+            // Mostly increasing times with occasional steps back (late or reordered trades).
+            steps in proptest::collection::vec((-3i64..10, 1i64..5, any::<bool>()), 1..80),
+            trades_max in 1usize..20,
+            queries in proptest::collection::vec((0i64..120, 0i64..60), 1..8),
+        ) {
+            let config = MarketStateConfig {
+                trades_max,
+                trade_age_max_ns: 40 * SECOND_NS,
+                ..MarketStateConfig::default()
+            };
+            let mut state = MarketState::new(info("KX-A"), config);
+            let mut ts_s: i64 = 10;
+            for (step_s, size, bid) in steps {
+                ts_s = (ts_s + step_s).max(1);
+                let side = if bid { BookSide::Bid } else { BookSide::Ask };
+                state.on_trade(&trade(ts_s * SECOND_NS, size, side), ts_s * SECOND_NS);
+                for (now_s, window_s) in &queries {
+                    let window = state.trades_in_window(now_s * SECOND_NS, window_s * SECOND_NS);
+                    let (count, volume, signed) =
+                        scanned(&state, now_s * SECOND_NS, window_s * SECOND_NS);
+                    prop_assert_eq!(window.trade_count, count);
+                    prop_assert_eq!(window.volume.centi(), volume);
+                    prop_assert_eq!(window.signed_volume.centi(), signed);
+                }
+            }
+        }
+    }
+}
