@@ -3,10 +3,6 @@
 //!
 //! - A market is always served by the same worker (chosen from its ticker), so a cancel can
 //!   never overtake the create it cancels; markets are served in parallel across workers.
-//! - Each worker has two queues: cancels of acknowledged orders (they carry the exchange's
-//!   order id, so their create is done) go first, ahead of places, amends, decreases, lookups
-//!   and cancels still needing a lookup, which keep their order. A backlog of places waiting
-//!   for write tokens never delays taking quotes down.
 //! - Queues are bounded. A full queue is never waited on (the sequencer must not block on exec
 //!   while exec waits on the sequencer): [`ExecPool::try_submit`] hands the command back and
 //!   the sequencer journals a local refusal instead (see `sequencer.rs`).
@@ -128,24 +124,10 @@ pub fn worker_for(ticker: Option<&str>, workers: usize) -> usize {
 
 /// The running workers.
 pub struct ExecPool {
-    senders: Vec<Lanes>,
+    senders: Vec<mpsc::Sender<Command>>,
     workers: Vec<JoinHandle<()>>,
     usage: Arc<WriteUsage>,
     stopping: Arc<AtomicBool>,
-}
-
-/// The two queues of one worker.
-struct Lanes {
-    /// Cancels of acknowledged orders.
-    cancels: mpsc::Sender<Command>,
-    /// Everything else, in order.
-    ordered: mpsc::Sender<Command>,
-}
-
-/// Whether `command` may go ahead of the worker's ordered queue: a cancel that names the
-/// exchange's order id (its create was acknowledged, so nothing queued can be its create).
-fn jumps_the_queue(command: &Command) -> bool {
-    matches!(command, Command::Cancel(cancel) if cancel.order_id.is_some())
 }
 
 /// What one worker shares with its pool.
@@ -171,12 +153,8 @@ impl ExecPool {
         let mut senders = Vec::new();
         let mut handles = Vec::new();
         for index in 0..workers.max(1) {
-            let (ordered_tx, ordered_rx) = mpsc::channel(capacity.max(1));
-            let (cancels_tx, cancels_rx) = mpsc::channel(capacity.max(1));
-            senders.push(Lanes {
-                cancels: cancels_tx,
-                ordered: ordered_tx,
-            });
+            let (tx, rx) = mpsc::channel(capacity.max(1));
+            senders.push(tx);
             let context = WorkerContext {
                 index,
                 executor: executor.clone(),
@@ -184,7 +162,7 @@ impl ExecPool {
                 usage: Arc::clone(&usage),
                 stopping: Arc::clone(&stopping),
             };
-            handles.push(tokio::spawn(worker(context, cancels_rx, ordered_rx)));
+            handles.push(tokio::spawn(worker(context, rx)));
         }
         ExecPool {
             senders,
@@ -204,13 +182,8 @@ impl ExecPool {
     /// is full or the worker has stopped.
     pub fn try_submit(&self, command: Command) -> Result<(), Command> {
         let index = worker_for(ticker_of(&command), self.senders.len());
-        let Some(lanes) = self.senders.get(index) else {
+        let Some(sender) = self.senders.get(index) else {
             return Err(command);
-        };
-        let sender = if jumps_the_queue(&command) {
-            &lanes.cancels
-        } else {
-            &lanes.ordered
         };
         sender.try_send(command).map_err(|error| match error {
             mpsc::error::TrySendError::Full(command)
@@ -232,31 +205,11 @@ impl ExecPool {
     }
 }
 
-async fn worker(
-    context: WorkerContext,
-    mut cancels: mpsc::Receiver<Command>,
-    mut ordered: mpsc::Receiver<Command>,
-) {
-    let mut cancels_open = true;
-    let mut ordered_open = true;
-    while cancels_open || ordered_open {
-        let command = tokio::select! {
-            biased;
-            command = cancels.recv(), if cancels_open => match command {
-                Some(command) => command,
-                None => { cancels_open = false; continue; }
-            },
-            command = ordered.recv(), if ordered_open => match command {
-                Some(command) => command,
-                None => { ordered_open = false; continue; }
-            },
-        };
+async fn worker(context: WorkerContext, mut commands: mpsc::Receiver<Command>) {
+    while let Some(command) = commands.recv().await {
         let sent = if context.stopping.load(Ordering::SeqCst) {
             let mut pending = vec![command];
-            while let Ok(more) = cancels.try_recv() {
-                pending.push(more);
-            }
-            while let Ok(more) = ordered.try_recv() {
+            while let Ok(more) = commands.try_recv() {
                 pending.push(more);
             }
             serve_shutdown(&context, pending).await
@@ -520,23 +473,6 @@ mod tests {
             .map(|n| worker_for(Some(&format!("M-{n}")), 4))
             .collect();
         assert_eq!(spread.len(), 4, "tickers should spread over every worker");
-    }
-
-    #[test]
-    fn only_cancels_of_acknowledged_orders_jump_the_queue() {
-        let acked = cancel(1);
-        let unacked = CancelOrder {
-            order_id: None,
-            ..cancel(2)
-        };
-        assert!(jumps_the_queue(&Command::Cancel(acked)));
-        // Its create may still be queued: a lookup now could miss it and orphan the order.
-        assert!(!jumps_the_queue(&Command::Cancel(unacked)));
-        assert!(!jumps_the_queue(&Command::CancelAll));
-        assert!(!jumps_the_queue(&Command::LookupOrder {
-            client_order_id: ClientOrderId::parse("kb-r-3").unwrap(),
-            ticker: "M".to_string(),
-        }));
     }
 
     #[test]
