@@ -1,6 +1,6 @@
 //! Shutdown: a SIGTERM while dozens of our quotes rest leaves none of them on the exchange,
 //! within five seconds of the signal, confirmed both by the exchange's own order table and by
-//! the bot's closing REST read.
+//! the bot's closing REST read; the process itself has exited within five seconds too.
 
 mod reliability_support;
 
@@ -13,6 +13,8 @@ const RESTING_BEFORE_SIGNAL_MIN: usize = 24;
 
 /// Longest allowed time from the signal to an empty order table.
 const CANCEL_DEADLINE: Duration = Duration::from_secs(5);
+/// Longest allowed time from the signal to the end of the process.
+const EXIT_DEADLINE: Duration = Duration::from_secs(5);
 
 #[test]
 fn sigterm_with_dozens_of_resting_quotes_cancels_them_all_within_five_seconds() {
@@ -72,6 +74,10 @@ fn stop_with_resting_quotes(seed: u64) {
     };
     let output = wait_with_limit(child, Duration::from_secs(30));
     let exited_after = signalled.elapsed();
+    assert!(
+        exited_after < EXIT_DEADLINE,
+        "the process took {exited_after:?} to exit after SIGTERM"
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),

@@ -17,6 +17,7 @@ use kalshi_core::fixed::SignedCount;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_journal::{JournalRecord, SequencedRecord};
 use kalshi_sim::exchange::account::UserId;
+use kalshi_sim::faults::FaultConfig;
 use kalshi_sim::{ClockMode, SimConfig, SimHandle};
 
 /// The binary under test.
@@ -45,6 +46,11 @@ pub struct TestExchange {
 impl TestExchange {
     /// Starts the exchange with lively synthetic flow.
     pub fn start(seed: u64, key_dir: &Path) -> TestExchange {
+        TestExchange::start_with_faults(seed, key_dir, FaultConfig::default())
+    }
+
+    /// Starts the exchange with lively synthetic flow and the given fault knobs.
+    pub fn start_with_faults(seed: u64, key_dir: &Path, faults: FaultConfig) -> TestExchange {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -55,6 +61,7 @@ impl TestExchange {
             seed,
             clock: ClockMode::Virtual,
             key_dir: key_dir.to_path_buf(),
+            faults,
             ..SimConfig::default()
         };
         config.exchange.start_ns = wall_ns() - 600 * 1_000_000_000;
@@ -92,10 +99,16 @@ impl TestExchange {
 
     /// Arguments that point `run-strategy --sim` at this exchange.
     pub fn target_args(&self) -> Vec<String> {
+        self.target_args_via(&self.handle.base_url)
+    }
+
+    /// Arguments that point `run-strategy --sim` at this exchange with REST through
+    /// `api_base` (e.g. a [`RecordingProxy`]).
+    pub fn target_args_via(&self, api_base: &str) -> Vec<String> {
         vec![
             "--sim".to_string(),
             "--api-base".to_string(),
-            self.handle.base_url.clone(),
+            api_base.to_string(),
             "--ws-url".to_string(),
             self.handle.ws_url.clone(),
             "--sim-key-dir".to_string(),
@@ -118,6 +131,21 @@ impl TestExchange {
 
     /// The bot user's resting orders: (ticker, client order id).
     pub fn resting_orders(&self, user: UserId) -> Vec<(String, Option<String>)> {
+        self.orders(
+            user,
+            Some(kalshi_sim::exchange::order::OrderStatus::Resting),
+        )
+        .into_iter()
+        .map(|order| (order.ticker, order.client_order_id))
+        .collect()
+    }
+
+    /// Every order of the bot user (`status` narrows it), newest first.
+    pub fn orders(
+        &self,
+        user: UserId,
+        status: Option<kalshi_sim::exchange::order::OrderStatus>,
+    ) -> Vec<kalshi_sim::exchange::order::Order> {
         self.handle.with_exchange(|exchange, _| {
             let mut all = Vec::new();
             let mut cursor = None;
@@ -126,18 +154,14 @@ impl TestExchange {
                     .orders(
                         user,
                         &kalshi_sim::exchange::queries::OrdersQuery {
-                            status: Some(kalshi_sim::exchange::order::OrderStatus::Resting),
+                            status,
                             limit: Some(1000),
                             cursor: cursor.take(),
                             ..Default::default()
                         },
                     )
                     .unwrap();
-                all.extend(
-                    page.items
-                        .iter()
-                        .map(|order| (order.ticker.clone(), order.client_order_id.clone())),
-                );
+                all.extend(page.items.iter().cloned());
                 if page.cursor.is_empty() {
                     break;
                 }
@@ -177,11 +201,21 @@ pub fn spawn(command: &mut Command) -> Child {
 
 /// `run-strategy --strategy maker_ladder` against `exchange`, writing `run_dir`.
 pub fn spawn_bot(exchange: &TestExchange, run_dir: &Path, extra: &[&str]) -> Child {
+    spawn_bot_via(exchange, &exchange.handle.base_url, run_dir, extra)
+}
+
+/// [`spawn_bot`] with REST through `api_base`.
+pub fn spawn_bot_via(
+    exchange: &TestExchange,
+    api_base: &str,
+    run_dir: &Path,
+    extra: &[&str],
+) -> Child {
     let mut command = Command::new(BIN);
     command
         .current_dir(run_dir.parent().unwrap())
         .args(["run-strategy", "--strategy", "maker_ladder"])
-        .args(exchange.target_args())
+        .args(exchange.target_args_via(api_base))
         .arg("--journal-dir")
         .arg(run_dir)
         .args(extra);
@@ -326,4 +360,129 @@ pub fn soak_seeds(base: u64) -> Vec<u64> {
         .unwrap_or(1)
         .max(1);
     (base..base + count).collect()
+}
+
+/// One HTTP request that passed through a [`RecordingProxy`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, `DELETE` …
+    pub method: String,
+    /// Path and query as sent.
+    pub target: String,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// The path without its query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// A byte-for-byte TCP proxy in front of the exchange's REST port that records every HTTP/1.1
+/// request the bot sends (method, target, body): the exchange's request log. Bodies are read
+/// by `Content-Length` (the bot never sends chunked bodies).
+pub struct RecordingProxy {
+    /// REST base URL through the proxy.
+    pub base_url: String,
+    requests: Arc<std::sync::Mutex<Vec<RecordedRequest>>>,
+}
+
+impl RecordingProxy {
+    /// Starts a proxy to `exchange`'s REST port.
+    pub fn start(exchange: &TestExchange) -> RecordingProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy_addr = listener.local_addr().unwrap();
+        let upstream = exchange.handle().addr;
+        let base_url = exchange
+            .handle()
+            .base_url
+            .replace(&upstream.to_string(), &proxy_addr.to_string());
+        let requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::clone(&requests);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                    continue;
+                };
+                let log = Arc::clone(&log);
+                std::thread::spawn(move || relay(client, server, &log));
+            }
+        });
+        RecordingProxy { base_url, requests }
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Copies the answers back on a thread of their own and the requests forward here, recording
+/// each complete request.
+fn relay(
+    mut client: std::net::TcpStream,
+    mut server: std::net::TcpStream,
+    log: &std::sync::Mutex<Vec<RecordedRequest>>,
+) {
+    use std::io::Write as _;
+    let (Ok(mut server_reader), Ok(mut client_writer)) = (server.try_clone(), client.try_clone())
+    else {
+        return;
+    };
+    let answers = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut server_reader, &mut client_writer);
+        let _ = client_writer.shutdown(std::net::Shutdown::Both);
+    });
+    let mut pending = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let read = match client.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        if server.write_all(&chunk[..read]).is_err() {
+            break;
+        }
+        pending.extend_from_slice(&chunk[..read]);
+        while let Some((request, used)) = parse_request(&pending) {
+            log.lock().unwrap().push(request);
+            pending.drain(..used);
+        }
+    }
+    let _ = server.shutdown(std::net::Shutdown::Both);
+    let _ = answers.join();
+}
+
+/// One complete request at the start of `bytes`, and how many bytes it took.
+fn parse_request(bytes: &[u8]) -> Option<(RecordedRequest, usize)> {
+    let head_end = bytes.windows(4).position(|window| window == b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&bytes[..head_end]);
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_string();
+    let target = request_line.next()?.to_string();
+    let body_len = lines
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    if bytes.len() < head_end + body_len {
+        return None;
+    }
+    Some((
+        RecordedRequest {
+            method,
+            target,
+            body: bytes[head_end..head_end + body_len].to_vec(),
+        },
+        head_end + body_len,
+    ))
 }
