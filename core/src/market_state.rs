@@ -50,6 +50,41 @@ pub struct RecentTrade {
     pub ts_ns: i64,
 }
 
+/// Running volume sums of the trade tape (wrapping: only differences are read, and a window's
+/// true totals fit in an `i64`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct TradeSums {
+    volume_centi: i64,
+    signed_centi: i64,
+}
+
+impl TradeSums {
+    fn of(trade: &RecentTrade) -> TradeSums {
+        let volume_centi = trade.count.centi();
+        TradeSums {
+            volume_centi,
+            signed_centi: match trade.taker_side {
+                BookSide::Bid => volume_centi,
+                BookSide::Ask => volume_centi.wrapping_neg(),
+            },
+        }
+    }
+
+    fn plus(self, other: TradeSums) -> TradeSums {
+        TradeSums {
+            volume_centi: self.volume_centi.wrapping_add(other.volume_centi),
+            signed_centi: self.signed_centi.wrapping_add(other.signed_centi),
+        }
+    }
+
+    fn minus(self, other: TradeSums) -> TradeSums {
+        TradeSums {
+            volume_centi: self.volume_centi.wrapping_sub(other.volume_centi),
+            signed_centi: self.signed_centi.wrapping_sub(other.signed_centi),
+        }
+    }
+}
+
 /// Trade activity within a time window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TradeWindowStats {
@@ -96,6 +131,11 @@ pub struct MarketState {
     /// Neighbouring kept trades out of time order (an earlier trade after a later one). While
     /// zero the tape is sorted by time and windows are found by binary search.
     trade_inversions: usize,
+    /// Running sums over every trade ever kept, one entry per kept trade (the sums up to and
+    /// including it): a window's totals are the difference of two entries.
+    trade_sums: VecDeque<TradeSums>,
+    /// Sums over every trade ever kept, up to the newest.
+    trade_sums_total: TradeSums,
     config: MarketStateConfig,
     trade_coverage_start_ns: Option<i64>,
     evicted_newest_ts_ns: Option<i64>,
@@ -117,6 +157,8 @@ impl MarketState {
             signal_state: SignalState::new(config.mid_trend_tau_ns),
             trades: VecDeque::with_capacity(trades_capacity),
             trade_inversions: 0,
+            trade_sums: VecDeque::with_capacity(trades_capacity),
+            trade_sums_total: TradeSums::default(),
             config,
             trade_coverage_start_ns: None,
             evicted_newest_ts_ns: None,
@@ -343,6 +385,8 @@ impl MarketState {
             self.trade_inversions += 1;
         }
         self.trades.push_back(recent);
+        self.trade_sums_total = self.trade_sums_total.plus(TradeSums::of(&recent));
+        self.trade_sums.push_back(self.trade_sums_total);
         let newest_ns = if self.trade_inversions == 0 {
             ts_ns
         } else {
@@ -364,6 +408,7 @@ impl MarketState {
 
     fn evict_front(&mut self) {
         if let Some(evicted) = self.trades.pop_front() {
+            self.trade_sums.pop_front();
             if self
                 .trades
                 .front()
@@ -405,27 +450,37 @@ impl MarketState {
         let mut stats = TradeWindowStats::default();
         let mut volume_centi: i64 = 0;
         let mut signed_centi: i64 = 0;
-        // A time-sorted tape: only the trades inside the window are visited, in the same
-        // order a full scan would visit them.
-        let (first, end) = if self.trade_inversions == 0 {
-            (
-                self.trades.partition_point(|trade| trade.ts_ns <= start_ns),
-                self.trades.partition_point(|trade| trade.ts_ns <= now_ns),
-            )
+        if self.trade_inversions == 0 {
+            // A time-sorted tape: the window is a contiguous run, found by binary search and
+            // totalled from the running sums.
+            let first = self.trades.partition_point(|trade| trade.ts_ns <= start_ns);
+            let end = self.trades.partition_point(|trade| trade.ts_ns <= now_ns);
+            if end > first
+                && let (Some(first_trade), Some(first_sums), Some(last_sums)) = (
+                    self.trades.get(first),
+                    self.trade_sums.get(first),
+                    self.trade_sums.get(end - 1),
+                )
+            {
+                let before = first_sums.minus(TradeSums::of(first_trade));
+                let window = last_sums.minus(before);
+                stats.trade_count = u32::try_from(end - first).unwrap_or(u32::MAX);
+                volume_centi = window.volume_centi;
+                signed_centi = window.signed_centi;
+            }
         } else {
-            (0, self.trades.len())
-        };
-        for trade in self
-            .trades
-            .range(first..end.max(first))
-            .filter(|trade| trade.ts_ns > start_ns && trade.ts_ns <= now_ns)
-        {
-            stats.trade_count = stats.trade_count.saturating_add(1);
-            volume_centi = volume_centi.saturating_add(trade.count.centi());
-            signed_centi = match trade.taker_side {
-                BookSide::Bid => signed_centi.saturating_add(trade.count.centi()),
-                BookSide::Ask => signed_centi.saturating_sub(trade.count.centi()),
-            };
+            for trade in self
+                .trades
+                .iter()
+                .filter(|trade| trade.ts_ns > start_ns && trade.ts_ns <= now_ns)
+            {
+                stats.trade_count = stats.trade_count.saturating_add(1);
+                volume_centi = volume_centi.saturating_add(trade.count.centi());
+                signed_centi = match trade.taker_side {
+                    BookSide::Bid => signed_centi.saturating_add(trade.count.centi()),
+                    BookSide::Ask => signed_centi.saturating_sub(trade.count.centi()),
+                };
+            }
         }
         stats.volume = Count::from_centi(volume_centi).unwrap_or(Count::ZERO);
         stats.signed_volume = SignedCount::from_centi(signed_centi);
