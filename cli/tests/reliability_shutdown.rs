@@ -52,10 +52,16 @@ fn stop_with_resting_quotes(seed: u64) {
         if resting >= RESTING_BEFORE_SIGNAL_MIN {
             break resting;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "only {resting} quotes resting after 60 s"
-        );
+        if started.elapsed() > Duration::from_secs(60) {
+            signal(&child, "-KILL");
+            let output = wait_with_limit(child, Duration::from_secs(10));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+            panic!(
+                "only {resting} quotes resting after 60 s; the bot's last log lines:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     };
 
