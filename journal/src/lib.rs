@@ -20,6 +20,7 @@ pub mod fsio;
 pub mod layout;
 pub mod ledger;
 pub mod manifest;
+pub mod read_ahead;
 pub mod reader;
 pub mod record;
 pub mod recovery;
@@ -35,6 +36,7 @@ pub use entry::JournalEntry;
 pub use error::{DecodeError, JournalError, Location, Result};
 pub use ledger::{Ledger, LedgerError, LedgerSummary};
 pub use manifest::{Manifest, RunInfo, SegmentRecord, SegmentState};
+pub use read_ahead::ReadAheadReader;
 pub use reader::{ChainedEntry, JournalReader, ReadOptions};
 pub use record::{
     EncodedOutput, JournalRecord, OutputRef, RECORD_FORMAT_VERSION, RawFrame, RawSource,

@@ -84,6 +84,12 @@ impl ActiveSegment {
     }
 
     fn resume(summary: SegmentSummary) -> Result<Self> {
+        let Some(digest) = summary.digest else {
+            return Err(JournalError::corrupt(
+                Location::file(&summary.path),
+                "segment was scanned without its digest, so it cannot be resumed",
+            ));
+        };
         let file = open_for_append(&summary.path)?;
         Ok(Self {
             index: summary.index,
@@ -95,7 +101,7 @@ impl ActiveSegment {
             last_seq: summary.last_seq,
             prev_hash: summary.prev_hash,
             last_hash: summary.last_hash,
-            digest: summary.digest,
+            digest,
         })
     }
 
@@ -125,7 +131,8 @@ fn record_from_summary(summary: &SegmentSummary) -> SegmentRecord {
         first_seq: summary.first_seq,
         last_seq: summary.last_seq,
         size_bytes: summary.valid_len_bytes,
-        sha256: summary.sha256_hex(),
+        // A scan without the digest yields an empty digest, which matches no record.
+        sha256: summary.sha256_hex().unwrap_or_default(),
         prev_chain_hash: summary.prev_hash,
         last_chain_hash: summary.last_hash,
     }

@@ -1,9 +1,13 @@
 //! Reading typed records back in seq order, with the memory bound of [`JournalReader`]
-//! (one Parquet row group or one WAL frame at a time).
+//! (one Parquet row group or one WAL frame at a time), on the calling thread or with the
+//! storage checks on a read-ahead thread ([`RecordReader::open_read_ahead`]).
 
 use std::path::Path;
 
-use crate::reader::{JournalReader, ReadOptions};
+use crate::error::Result as JournalResult;
+use crate::manifest::Manifest;
+use crate::read_ahead::ReadAheadReader;
+use crate::reader::{ChainedEntry, JournalReader, ReadOptions};
 use crate::record::{
     EncodedOutput, JournalRecord, RECORD_FORMAT_VERSION, RecordError, SequencedRecord,
 };
@@ -13,19 +17,66 @@ use crate::wal::TornTail;
 /// stays finished. Opening fails with [`RecordError::RecordFormat`] when the run's manifest
 /// names a record format other than this build's [`RECORD_FORMAT_VERSION`].
 pub struct RecordReader {
-    inner: JournalReader,
+    inner: Entries,
     failed: bool,
 }
 
+/// Where a [`RecordReader`]'s checked entries come from.
+enum Entries {
+    /// Read and checked on the calling thread.
+    Direct(JournalReader),
+    /// Read and checked on a worker thread.
+    ReadAhead(ReadAheadReader),
+}
+
+impl Entries {
+    fn next_chained(&mut self) -> JournalResult<Option<ChainedEntry>> {
+        match self {
+            Self::Direct(reader) => reader.next_chained(),
+            Self::ReadAhead(reader) => reader.next_chained(),
+        }
+    }
+
+    fn manifest(&self) -> &Manifest {
+        match self {
+            Self::Direct(reader) => reader.manifest(),
+            Self::ReadAhead(reader) => reader.manifest(),
+        }
+    }
+
+    fn torn_tail(&self) -> Option<&TornTail> {
+        match self {
+            Self::Direct(reader) => reader.torn_tail(),
+            Self::ReadAhead(reader) => reader.torn_tail(),
+        }
+    }
+}
+
 impl RecordReader {
-    /// Opens `dir` with the default (fully verifying) read options.
+    /// Opens `dir` with the default (fully verifying) read options, reading on the calling
+    /// thread.
     pub fn open(dir: &Path) -> Result<Self, RecordError> {
         Self::open_with(dir, ReadOptions::default())
     }
 
-    /// Opens `dir` with explicit read options.
+    /// Opens `dir` with explicit read options, reading on the calling thread.
     pub fn open_with(dir: &Path, options: ReadOptions) -> Result<Self, RecordError> {
-        let inner = JournalReader::open(dir, options)?;
+        Self::checked(Entries::Direct(JournalReader::open(dir, options)?))
+    }
+
+    /// Opens `dir` with the default read options and the file IO, CRCs, hash chain and
+    /// digests on a read-ahead thread ([`ReadAheadReader`]); this thread only decodes
+    /// records. Same records, same errors at the same point of the stream.
+    pub fn open_read_ahead(dir: &Path) -> Result<Self, RecordError> {
+        Self::open_read_ahead_with(dir, ReadOptions::default())
+    }
+
+    /// [`Self::open_read_ahead`] with explicit read options.
+    pub fn open_read_ahead_with(dir: &Path, options: ReadOptions) -> Result<Self, RecordError> {
+        Self::checked(Entries::ReadAhead(ReadAheadReader::open(dir, options)?))
+    }
+
+    fn checked(inner: Entries) -> Result<Self, RecordError> {
         let found = inner.manifest().record_format;
         if found != RECORD_FORMAT_VERSION {
             return Err(RecordError::RecordFormat {
@@ -85,9 +136,9 @@ impl RecordReader {
         self.inner.torn_tail()
     }
 
-    /// The storage-level reader (manifest, counters, head hash).
-    pub fn inner(&self) -> &JournalReader {
-        &self.inner
+    /// The run's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        self.inner.manifest()
     }
 }
 

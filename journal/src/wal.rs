@@ -222,14 +222,17 @@ pub struct SegmentSummary {
     pub valid_len_bytes: u64,
     /// The torn tail beyond the valid prefix, if any.
     pub torn_tail: Option<TornTail>,
-    /// SHA-256 state over the valid prefix, so a writer can keep extending it.
-    pub digest: Sha256,
+    /// SHA-256 state over the valid prefix, so a writer can keep extending it; `None` when
+    /// the scan skipped the segment digest ([`SegmentScanner::skip_segment_digest`]).
+    pub digest: Option<Sha256>,
 }
 
 impl SegmentSummary {
-    /// Hex SHA-256 of the valid prefix.
-    pub fn sha256_hex(&self) -> String {
-        hex_encode(&self.digest.clone().finalize())
+    /// Hex SHA-256 of the valid prefix; `None` when the scan skipped the segment digest.
+    pub fn sha256_hex(&self) -> Option<String> {
+        self.digest
+            .as_ref()
+            .map(|digest| hex_encode(&digest.clone().finalize()))
     }
 }
 
@@ -247,7 +250,7 @@ pub struct SegmentScanner {
     first_seq: Option<u64>,
     segment_last_seq: Option<u64>,
     entries: u64,
-    digest: Sha256,
+    digest: Option<Sha256>,
     body: Vec<u8>,
     torn_tail: Option<TornTail>,
     done: bool,
@@ -312,11 +315,19 @@ impl SegmentScanner {
             first_seq: None,
             segment_last_seq: None,
             entries: 0,
-            digest,
+            digest: Some(digest),
             body: Vec::new(),
             torn_tail: None,
             done: false,
         })
+    }
+
+    /// Stops computing the SHA-256 of the segment file, for a scan whose digest nobody will
+    /// compare (a segment the manifest does not list yet, or a read with digest checks off).
+    /// Every frame is still hashed once for its chain link; this drops the second SHA-256
+    /// pass over the same bytes. The summary's `digest` is then `None`.
+    pub fn skip_segment_digest(&mut self) {
+        self.digest = None;
     }
 
     fn location(&self) -> Location {
@@ -388,8 +399,10 @@ impl SegmentScanner {
             ));
         }
         let offset = self.offset;
-        self.digest.update(head);
-        self.digest.update(&self.body);
+        if let Some(digest) = self.digest.as_mut() {
+            digest.update(head);
+            digest.update(&self.body);
+        }
         self.offset += FRAME_HEADER_LEN_BYTES + u64::from(body_len);
         self.head_hash = stored;
         self.last_seq = Some(entry.seq);
