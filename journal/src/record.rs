@@ -733,6 +733,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::PlacesDeferred { .. } => "places_deferred",
         Decision::AwaitingReconciliation => "awaiting_reconciliation",
         Decision::PlacesHeld { .. } => "places_held",
+        Decision::FillBurst(_) => "fill_burst",
     }
 }
 
