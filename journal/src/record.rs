@@ -45,7 +45,10 @@ use crate::error::JournalError;
 /// those types changes the bytes; it is stored in the manifest
 /// ([`Manifest::record_format`](crate::manifest::Manifest::record_format)) and checked by
 /// [`RecordReader`](crate::typed_reader::RecordReader) before any payload is decoded.
-pub const RECORD_FORMAT_VERSION: u32 = 1;
+///
+/// History: 1 — first release; 2 — `EngineConfig` gained the fill-burst limits and the
+/// order-group contracts limit, which changes the bytes of every `Config` input.
+pub const RECORD_FORMAT_VERSION: u32 = 2;
 
 /// Largest payload the decoder accepts (the WAL frame limit is the same order of magnitude).
 pub const PAYLOAD_LEN_MAX_BYTES: usize = 64 << 20;
