@@ -81,8 +81,9 @@ fn halt_and_restart(seed: u64) {
             _ => None,
         })
         .unwrap();
-    // The halt is an output of the step that saw the loss: an own fill (realized loss) or the
-    // periodic tick that marks open positions — and that same step cancels our quotes.
+    // The halt is an output of the step that saw the loss: an own fill (realized loss), a
+    // market-data event that moves the mark of a held market, or the periodic tick — and that
+    // same step cancels our quotes.
     let (_, trigger) = inputs(&records)
         .find(|(seq, _)| *seq == halt_input_seq)
         .unwrap();
@@ -90,6 +91,10 @@ fn halt_and_restart(seed: u64) {
         matches!(
             trigger,
             Event::OwnFill(_)
+                | Event::BookDelta(_)
+                | Event::BookSnapshot(_)
+                | Event::BookInvalidated { .. }
+                | Event::PublicTrade(_)
                 | Event::Timer {
                     kind: TimerKind::Tick
                 }
