@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Long form of the process-level reliability tests: crash-restart, SIGTERM with many resting
-# quotes, and the daily loss halt across a restart, each over KALSHI_SOAK_SEEDS seeds
+# quotes, the daily loss halt across a restart, a reconnect during open quotes and a 429
+# storm, each over KALSHI_SOAK_SEEDS seeds
 # (default 10; the bounded form in `cargo test` runs one); then the deterministic whole-system
 # simulation over KALSHI_DST_SEEDS seeds (default 100) of KALSHI_DST_STEPS steps (default
 # 20000) each, in a release build. Exits non-zero on the first failure.
@@ -20,6 +21,8 @@ KALSHI_SOAK_SEEDS="$seeds" cargo test -p kalshi-bot \
     --test reliability_crash_restart \
     --test reliability_shutdown \
     --test reliability_risk_halt \
+    --test reliability_reconnect \
+    --test reliability_rate_limit \
     -- --nocapture --test-threads 1
 dst_seeds="${KALSHI_DST_SEEDS:-100}"
 dst_steps="${KALSHI_DST_STEPS:-20000}"
