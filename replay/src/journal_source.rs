@@ -20,8 +20,18 @@ pub struct JournalSource {
 }
 
 impl JournalSource {
-    /// Opens `dir` (verifying chain and digests as the journal reader does by default).
+    /// Opens `dir` (verifying chain and digests as the journal reader does by default), with
+    /// the file IO and those checks on a read-ahead thread so the replaying thread only
+    /// decodes records and runs the engine.
     pub fn open(dir: &Path) -> Result<JournalSource, ReplayError> {
+        Ok(JournalSource {
+            reader: RecordReader::open_read_ahead(dir)?,
+        })
+    }
+
+    /// Opens `dir` like [`Self::open`] but reads and checks on the calling thread (no second
+    /// thread; same records and errors).
+    pub fn open_single_threaded(dir: &Path) -> Result<JournalSource, ReplayError> {
         Ok(JournalSource {
             reader: RecordReader::open(dir)?,
         })

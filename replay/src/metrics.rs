@@ -257,6 +257,29 @@ impl MarketAccumulator {
     }
 }
 
+/// Writes the distinct tickers of `sim`'s resting orders, sorted, into the first entries of
+/// `out` (reusing its strings' buffers) and returns how many there are.
+fn distinct_live_tickers(sim: &FillSimulator, out: &mut Vec<String>) -> usize {
+    let mut count = 0;
+    for order in sim.live_orders() {
+        if count < out.len() {
+            out[count].clone_from(&order.ticker);
+        } else {
+            out.push(order.ticker.clone());
+        }
+        count += 1;
+    }
+    out[..count].sort_unstable();
+    let mut unique = 0;
+    for index in 0..count {
+        if unique == 0 || out[index] != out[unique - 1] {
+            out.swap(unique, index);
+            unique += 1;
+        }
+    }
+    unique
+}
+
 /// Accumulates metrics while a backtest runs. The driver calls [`advance`](Self::advance)
 /// before the simulator changes at a time, [`observe_live`](Self::observe_live) after.
 #[derive(Debug, Clone)]
@@ -264,6 +287,12 @@ pub struct MetricsCollector {
     horizons_ns: [i64; 2],
     markets: BTreeMap<String, MarketAccumulator>,
     live_markets: BTreeSet<String>,
+    /// Reused by `observe_live`: distinct tickers with resting orders (first entries valid).
+    scratch_live: Vec<String>,
+    /// Reused by `observe_live`: one market's resting bid prices.
+    scratch_bids: Vec<Price>,
+    /// Reused by `observe_live`: one market's resting ask prices.
+    scratch_asks: Vec<Price>,
     start_ts_ns: Option<i64>,
     last_ts_ns: i64,
     inputs: u64,
@@ -287,6 +316,9 @@ impl MetricsCollector {
             horizons_ns: [MINUTE_NS, 5 * MINUTE_NS],
             markets: BTreeMap::new(),
             live_markets: BTreeSet::new(),
+            scratch_live: Vec::new(),
+            scratch_bids: Vec::new(),
+            scratch_asks: Vec::new(),
             start_ts_ns: None,
             last_ts_ns: 0,
             inputs: 0,
@@ -320,52 +352,91 @@ impl MetricsCollector {
     }
 
     /// Records the simulator's resting orders, touch and marks after a change at `ts_ns`.
+    ///
+    /// Visits every market with a resting order now or at the last call, plus `touched`.
+    /// Each visit touches only that market's state, so the visiting order does not matter.
+    /// Scratch buffers are reused between calls: nothing is allocated unless a market is
+    /// seen for the first time, a quote sample is recorded or the set of live markets changes.
     pub fn observe_live(&mut self, ts_ns: i64, sim: &FillSimulator, touched: Option<&str>) {
-        let mut live = BTreeSet::new();
-        let mut prices: BTreeMap<&str, (Vec<Price>, Vec<Price>)> = BTreeMap::new();
-        for order in sim.live_orders() {
-            live.insert(order.ticker.clone());
-            let entry = prices.entry(order.ticker.as_str()).or_default();
+        let mut live_now = std::mem::take(&mut self.scratch_live);
+        let live_count = distinct_live_tickers(sim, &mut live_now);
+        let live_now_sorted = &live_now[..live_count];
+        let live_before = std::mem::take(&mut self.live_markets);
+        let mut before = live_before.iter().map(String::as_str).peekable();
+        let mut now = live_now_sorted.iter().map(String::as_str).peekable();
+        let mut touched_seen = touched.is_none();
+        loop {
+            let ticker = match (now.peek(), before.peek()) {
+                (None, None) => break,
+                (Some(a), Some(b)) if a == b => {
+                    before.next();
+                    now.next()
+                }
+                (Some(a), Some(b)) if a < b => now.next(),
+                (Some(_), None) => now.next(),
+                _ => before.next(),
+            };
+            let Some(ticker) = ticker else { break };
+            touched_seen |= touched == Some(ticker);
+            self.visit_market(ts_ns, sim, ticker);
+        }
+        if let (false, Some(ticker)) = (touched_seen, touched) {
+            self.visit_market(ts_ns, sim, ticker);
+        }
+        self.live_markets = if live_before.iter().eq(live_now_sorted.iter()) {
+            live_before
+        } else {
+            live_now_sorted.iter().cloned().collect()
+        };
+        self.scratch_live = live_now;
+        self.record_equity(ts_ns);
+    }
+
+    /// The quote sample and mark of one market after a change at `ts_ns`.
+    fn visit_market(&mut self, ts_ns: i64, sim: &FillSimulator, ticker: &str) {
+        self.scratch_bids.clear();
+        self.scratch_asks.clear();
+        for order in sim.live_orders().filter(|order| order.ticker == ticker) {
             match order.side {
-                BookSide::Bid => entry.0.push(order.price),
-                BookSide::Ask => entry.1.push(order.price),
+                BookSide::Bid => self.scratch_bids.push(order.price),
+                BookSide::Ask => self.scratch_asks.push(order.price),
             }
         }
-        let mut tickers: BTreeSet<String> = live.union(&self.live_markets).cloned().collect();
-        if let Some(ticker) = touched {
-            tickers.insert(ticker.to_string());
+        self.scratch_bids.sort_unstable();
+        self.scratch_asks.sort_unstable();
+        let (best_bid, best_ask) = sim.best_bid_ask(ticker);
+        if !self.series.quotes.contains_key(ticker) {
+            self.series.quotes.insert(ticker.to_owned(), Vec::new());
         }
-        for ticker in &tickers {
-            let (mut our_bids, mut our_asks) = prices.remove(ticker.as_str()).unwrap_or_default();
-            our_bids.sort();
-            our_asks.sort();
-            let (best_bid, best_ask) = sim.best_bid_ask(ticker);
-            let sample = QuoteSample {
-                ts_ns,
-                best_bid,
-                best_ask,
-                our_bids,
-                our_asks,
-            };
-            let samples = self.series.quotes.entry(ticker.clone()).or_default();
+        if let Some(samples) = self.series.quotes.get_mut(ticker) {
             let same = samples.last().is_some_and(|last| {
-                last.best_bid == sample.best_bid
-                    && last.best_ask == sample.best_ask
-                    && last.our_bids == sample.our_bids
-                    && last.our_asks == sample.our_asks
+                last.best_bid == best_bid
+                    && last.best_ask == best_ask
+                    && last.our_bids == self.scratch_bids
+                    && last.our_asks == self.scratch_asks
             });
             if !same {
-                samples.push(sample);
-            }
-            let mark = sim.mark_micros(ticker);
-            let market = self.markets.entry(ticker.clone()).or_default();
-            if mark.is_some() && mark != market.mark_micros {
-                market.resolve_due(ts_ns, false);
-                market.mark_micros = mark;
+                samples.push(QuoteSample {
+                    ts_ns,
+                    best_bid,
+                    best_ask,
+                    our_bids: self.scratch_bids.clone(),
+                    our_asks: self.scratch_asks.clone(),
+                });
             }
         }
-        self.live_markets = live;
-        self.record_equity(ts_ns);
+        let mark = sim.mark_micros(ticker);
+        if !self.markets.contains_key(ticker) {
+            self.markets
+                .insert(ticker.to_owned(), MarketAccumulator::default());
+        }
+        if let Some(market) = self.markets.get_mut(ticker)
+            && mark.is_some()
+            && mark != market.mark_micros
+        {
+            market.resolve_due(ts_ns, false);
+            market.mark_micros = mark;
+        }
     }
 
     /// Counts one input the engine processed, and reads settlement results from it.
