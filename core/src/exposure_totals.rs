@@ -7,11 +7,10 @@
 //! change is applied as "take the old contribution out, put the new one in". Positions add
 //! their signed size (per event) and cost basis (account).
 
-use std::collections::BTreeMap;
-
 use crate::fixed::{Count, Money, SignedCount};
 use crate::risk::ScopeExposure;
 use crate::side::BookSide;
+use crate::ticker_map::TickerMap;
 
 /// What one live record adds to the totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,13 +40,13 @@ pub(crate) struct MarketTotals {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct ExposureTotals {
     /// Contribution applied per record key (only records that may rest).
-    applied: BTreeMap<String, Contribution>,
+    applied: TickerMap<Contribution>,
     /// Resting orders per market.
-    markets: BTreeMap<String, MarketTotals>,
+    markets: TickerMap<MarketTotals>,
     /// Position plus resting orders per event.
-    events: BTreeMap<String, ScopeExposure>,
+    events: TickerMap<ScopeExposure>,
     /// The event each market belongs to.
-    event_of: BTreeMap<String, String>,
+    event_of: TickerMap<String>,
     /// Price paid by every order that may rest.
     resting_notional: Money,
     /// Cost basis of every position.
@@ -79,7 +78,7 @@ impl ExposureTotals {
         }
         if let Some(new) = next {
             self.add(&new);
-            self.applied.insert(key.to_string(), new);
+            self.applied.insert(key, new);
         }
     }
 
@@ -101,7 +100,9 @@ impl ExposureTotals {
     }
 
     fn add(&mut self, contribution: &Contribution) {
-        let market = self.markets.entry(contribution.ticker.clone()).or_default();
+        let market = self
+            .markets
+            .get_or_insert_with(&contribution.ticker, MarketTotals::default);
         match contribution.side {
             BookSide::Bid => market.resting_bid = market.resting_bid + contribution.remaining,
             BookSide::Ask => market.resting_ask = market.resting_ask + contribution.remaining,
@@ -168,11 +169,13 @@ impl ExposureTotals {
             remove_side(totals, BookSide::Bid, market.resting_bid);
             remove_side(totals, BookSide::Ask, market.resting_ask);
         }
-        let totals = self.events.entry(event.to_string()).or_default();
+        let totals = self
+            .events
+            .get_or_insert_with(event, ScopeExposure::default);
         totals.position = totals.position + position;
         add_side(totals, BookSide::Bid, market.resting_bid);
         add_side(totals, BookSide::Ask, market.resting_ask);
-        self.event_of.insert(ticker.to_string(), event.to_string());
+        self.event_of.insert(ticker, event.to_string());
     }
 
     /// The contribution of record `key`, if it may rest.

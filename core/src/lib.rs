@@ -27,6 +27,7 @@ pub mod side;
 pub mod signals;
 pub mod strategy;
 pub mod tick_grid;
+pub mod ticker_map;
 pub mod universe;
 
 pub use fixed::{Count, FixedPointError, Money, Price, SignedCount};

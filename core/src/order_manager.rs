@@ -31,6 +31,7 @@ use crate::market_data::{ExchangeOrderStatus, OrderSnapshot, OwnFill, PositionSn
 use crate::positions::PositionLedger;
 use crate::risk::{ScopeExposure, price_paid};
 use crate::side::BookSide;
+use crate::ticker_map::TickerMap;
 
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -340,7 +341,7 @@ struct RecordIndex {
     /// Keys of every live record, in key order.
     live: BTreeSet<String>,
     /// Keys of the live records of each market, in key order.
-    live_by_ticker: BTreeMap<String, BTreeSet<String>>,
+    live_by_ticker: TickerMap<BTreeSet<String>>,
     /// Keys of terminal records by retirement number, oldest first.
     retired: BTreeMap<u64, String>,
     /// Retirement number of each terminal record.
@@ -368,8 +369,7 @@ impl RecordIndex {
             if !self.live.contains(key) {
                 self.live.insert(key.to_string());
                 self.live_by_ticker
-                    .entry(ticker.to_string())
-                    .or_default()
+                    .get_or_insert_with(ticker, BTreeSet::new)
                     .insert(key.to_string());
             }
         }

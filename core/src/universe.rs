@@ -5,12 +5,11 @@
 //! an index stored anywhere stays valid. [`Universe::from_listings`] assigns indices in ticker
 //! order, so the same listings always give the same indices.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::market_data::MarketInfo;
 use crate::market_state::{MarketState, MarketStateConfig};
+use crate::ticker_map::TickerMap;
 
 /// Dense index of a market in a [`Universe`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -26,7 +25,7 @@ impl MarketIndex {
 /// Ticker → index map plus the per-market state, in index order.
 #[derive(Debug, Clone, Default)]
 pub struct Universe {
-    by_ticker: BTreeMap<String, MarketIndex>,
+    by_ticker: TickerMap<MarketIndex>,
     markets: Vec<MarketState>,
     active: Vec<bool>,
     market_config: MarketStateConfig,
@@ -36,7 +35,7 @@ impl Universe {
     /// An empty universe; new markets get `market_config`.
     pub fn new(market_config: MarketStateConfig) -> Universe {
         Universe {
-            by_ticker: BTreeMap::new(),
+            by_ticker: TickerMap::new(),
             markets: Vec::new(),
             active: Vec::new(),
             market_config,
@@ -83,7 +82,7 @@ impl Universe {
         // More than u32::MAX markets cannot occur (Kalshi lists tens of thousands); saturate
         // rather than wrap so an index never aliases another market.
         let index = MarketIndex(u32::try_from(self.markets.len()).unwrap_or(u32::MAX));
-        self.by_ticker.insert(state.ticker().to_string(), index);
+        self.by_ticker.insert(state.ticker(), index);
         self.markets.push(state);
         self.active.push(true);
         index
