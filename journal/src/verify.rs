@@ -5,8 +5,7 @@ use std::path::Path;
 use crate::chain::ChainHash;
 use crate::error::{JournalError, Location};
 use crate::manifest::Manifest;
-use crate::read_ahead::ReadAheadReader;
-use crate::reader::ReadOptions;
+use crate::reader::{JournalReader, ReadOptions};
 use crate::wal::TornTail;
 
 /// The verdict on a run directory. The CLI maps these to exit codes 0, 1 and 2
@@ -49,11 +48,11 @@ impl VerifyOutcome {
 
 /// Verifies `dir`: the manifest, every sealed file's digest and rows, every WAL frame's CRC,
 /// every closed WAL segment's digest, sequence order and the hash chain across all
-/// segments. Read-only. The reading and checking run on a read-ahead thread
-/// ([`ReadAheadReader`]), which reports the same outcome as reading on this thread.
+/// segments. Read-only. Reads on the calling thread: the checks are all the work here, so a
+/// read-ahead thread would only add a hand-off.
 pub fn verify_run(dir: &Path) -> VerifyOutcome {
     let manifest_path = Manifest::path(dir);
-    let mut reader = match ReadAheadReader::open(dir, ReadOptions::default()) {
+    let mut reader = match JournalReader::open(dir, ReadOptions::default()) {
         Ok(reader) => reader,
         Err(JournalError::Manifest { path, reason }) if path == manifest_path => {
             return VerifyOutcome::Corrupt {
