@@ -24,10 +24,13 @@ use kalshi_core::events::{ControlCommand, Event, TimerKind};
 use kalshi_core::fixed::{Count, Money};
 use kalshi_io::data_ws::{Channel, Session};
 use kalshi_io::normalize;
+use kalshi_io::time::format_rfc3339_micros;
+use kalshi_io::wire::portfolio::Fill as WireFill;
 use kalshi_io::wire::ws::decode_ws_frame;
 use kalshi_journal::{RunInfo, RunStarted, TypedJournalWriter, WalConfig};
 use kalshi_sim::SimConfig;
-use kalshi_sim::exchange::UserId;
+use kalshi_sim::exchange::queries::FillsQuery;
+use kalshi_sim::exchange::{FillRecord, UserId};
 use kalshi_sim::server::detached::{DetachedExchange, DetachedWsConnection};
 
 use super::exec::{ExecFaultRates, ExecStandIn};
@@ -35,6 +38,8 @@ use super::feed_faults::{FeedFaultRates, FeedFaults};
 use super::invariants::{self, Ledger};
 use super::rng::DstRng;
 use super::stats::{FaultCounts, RunStats};
+use crate::runtime::exec_task::lookup_retry_delay;
+use crate::runtime::market_data::{fill_events, fills_min_ts_s, reconciliation_fill};
 use crate::runtime::sequencer::{CommandSink, NoCommands, Sequencer, local_refusal};
 
 /// Virtual start of every run: 2026-11-01T00:00:00Z.
@@ -80,8 +85,8 @@ pub struct DstConfig {
     pub reconnect_ppm: u64,
     /// Chance per command that the exec queue is full, per million.
     pub queue_full_ppm: u64,
-    /// Whether a full queue may refuse lookups too (off by default: see the finding in
-    /// `tests.rs`).
+    /// Whether a full queue may refuse lookups too (the sequencer holds and re-submits them;
+    /// off by default, on in the lookup-retry test of `tests.rs`).
     pub refuse_lookups: bool,
     /// Cash the bot's account starts with.
     pub starting_cash: Money,
@@ -165,8 +170,8 @@ impl CommandSink for DstSink {
                 .new_place_ids
                 .push(order.client_order_id.as_str().to_string());
         }
-        // A lookup has no local outcome the engine could be told (see the report of issue #9's
-        // simulation): only refuse what `local_refusal` can answer, unless asked to.
+        // A refused lookup has no local outcome; the sequencer holds it and hands it over
+        // again. Refuse lookups only when asked to.
         let refusable = shared.refuse_lookups || local_refusal(&command).is_some();
         let ppm = shared.queue_full_ppm;
         if refusable && shared.rng.chance(ppm) {
@@ -183,6 +188,16 @@ impl CommandSink for DstSink {
 struct PendingReport {
     due_step: u64,
     events: Vec<Event>,
+}
+
+/// A lookup whose read failed, asked again when due, as the exec worker's background retry
+/// does.
+#[derive(Debug)]
+struct LookupRetry {
+    due_ns: i64,
+    /// The attempt it will be (2, 3, …).
+    attempt: u32,
+    command: Command,
 }
 
 /// The whole simulated system.
@@ -206,10 +221,15 @@ pub struct World {
     sink: Arc<Mutex<SinkShared>>,
     exec: ExecStandIn,
     reports: VecDeque<PendingReport>,
+    /// Failed lookups waiting for their next attempt.
+    lookup_retries: Vec<LookupRetry>,
     /// The first frame of the current socket has not arrived yet (a reconnect is pending).
     awaiting_new_socket: bool,
     /// Step at which a requested REST reconciliation is read and delivered.
     reconcile_due: Option<u64>,
+    /// Virtual time the first outage not yet reconciled began (the runtime's
+    /// `outage_since_ns`): the reconciliation reads fills from a little before it.
+    outage_since_ns: Option<i64>,
     /// Client ids of every place command journaled so far.
     journaled_place_ids: BTreeSet<String>,
     faults: FaultCounts,
@@ -328,8 +348,10 @@ impl World {
             in_flight: Vec::new(),
             outbound: Vec::new(),
             reports: VecDeque::new(),
+            lookup_retries: Vec::new(),
             awaiting_new_socket: false,
             reconcile_due: None,
+            outage_since_ns: None,
             journaled_place_ids: BTreeSet::new(),
             faults: FaultCounts::default(),
             stats: RunStats {
@@ -362,9 +384,7 @@ impl World {
         world.deliver_frames()?;
         now_ns = world.now_ns;
         world.sequencer.set_sink(Box::new(DstSink(sink)));
-        let reconciled = world.reconciliation()?;
-        world.sequencer.step(now_ns, reconciled, None)?;
-        world.stats.reconciliations += 1;
+        world.deliver_reconciliation(now_ns)?;
         world.after_step()?;
         Ok(world)
     }
@@ -438,9 +458,7 @@ impl World {
         }
         if self.reconcile_due.is_some_and(|due| due <= self.step) {
             self.reconcile_due = None;
-            let event = self.reconciliation()?;
-            self.sequencer.step(self.now_ns, event, None)?;
-            self.stats.reconciliations += 1;
+            self.deliver_reconciliation(self.now_ns)?;
         }
         self.after_step()?;
         self.observe()?;
@@ -491,10 +509,10 @@ impl World {
             moved |= !self.in_flight.is_empty();
             self.deliver_frames()?;
             moved |= self.deliver_reports(true)?;
+            // Lookups the queue refused are handed over again after the next input.
+            moved |= self.sequencer.held_lookups() > 0;
             if self.reconcile_due.take().is_some() {
-                let event = self.reconciliation()?;
-                self.sequencer.step(self.now_ns, event, None)?;
-                self.stats.reconciliations += 1;
+                self.deliver_reconciliation(self.now_ns)?;
                 moved = true;
             }
             self.after_step()?;
@@ -514,6 +532,7 @@ impl World {
     /// subscribed; the first frame of the new socket asks for a REST reconciliation.
     fn reconnect(&mut self) -> anyhow::Result<()> {
         self.faults.reconnect += 1;
+        self.outage_since_ns.get_or_insert(self.now_ns);
         self.in_flight.clear();
         self.outbound.clear();
         self.feed_faults.forget();
@@ -527,30 +546,56 @@ impl World {
         Ok(())
     }
 
-    /// Executes every queued command; returns whether there was any. Answers are due 0–2
-    /// steps later (in order: one queue, as one exec worker per market keeps them), or at
-    /// once in a quiescent phase.
+    /// Executes every queued command and every failed lookup whose retry is due (all of them
+    /// in a quiescent phase); returns whether there was any. Answers are due 0–2 steps later
+    /// (in order: one queue, as one exec worker per market keeps them), or at once in a
+    /// quiescent phase.
     fn execute_queued(&mut self, rates: ExecFaultRates, now: bool) -> anyhow::Result<bool> {
         let commands: Vec<Command> = {
             let mut shared = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
             shared.queue.drain(..).collect()
         };
-        let any = !commands.is_empty();
+        let mut any = !commands.is_empty();
         for command in commands {
-            let result = self
-                .exec
-                .execute(&self.exchange, &command, rates, &mut self.faults);
-            if result.resolved_unknown {
-                self.stats.unknowns_resolved += 1;
-            }
-            let delay = if now { 0 } else { self.world_rng.below(3) };
-            let last_due = self.reports.back().map_or(0, |report| report.due_step);
-            self.reports.push_back(PendingReport {
-                due_step: (self.step + delay).max(last_due),
-                events: result.events,
-            });
+            self.execute_one(command, 1, rates, now);
+        }
+        let (due, waiting): (Vec<LookupRetry>, Vec<LookupRetry>) =
+            std::mem::take(&mut self.lookup_retries)
+                .into_iter()
+                .partition(|retry| now || retry.due_ns <= self.now_ns);
+        self.lookup_retries = waiting;
+        any |= !due.is_empty();
+        for retry in due {
+            self.execute_one(retry.command, retry.attempt, rates, now);
         }
         Ok(any)
+    }
+
+    /// Executes `command` (its `attempt`th try) and queues its answer; a lookup that got no
+    /// answer is tried again after `lookup_retry_delay`, as the exec worker does.
+    fn execute_one(&mut self, command: Command, attempt: u32, rates: ExecFaultRates, now: bool) {
+        let result = self
+            .exec
+            .execute(&self.exchange, &command, rates, &mut self.faults);
+        if result.resolved_unknown {
+            self.stats.unknowns_resolved += 1;
+        }
+        if matches!(command, Command::LookupOrder { .. }) && result.events.is_empty() {
+            let next = attempt.saturating_add(1);
+            let delay_ns = i64::try_from(lookup_retry_delay(next).as_nanos()).unwrap_or(i64::MAX);
+            self.lookup_retries.push(LookupRetry {
+                due_ns: self.now_ns.saturating_add(delay_ns),
+                attempt: next,
+                command,
+            });
+            return;
+        }
+        let delay = if now { 0 } else { self.world_rng.below(3) };
+        let last_due = self.reports.back().map_or(0, |report| report.due_step);
+        self.reports.push_back(PendingReport {
+            due_step: (self.step + delay).max(last_due),
+            events: result.events,
+        });
     }
 
     /// Delivers exec answers that are due (all of them when `all`); returns whether any.
@@ -623,6 +668,48 @@ impl World {
         Ok(())
     }
 
+    /// Reads the account as the runtime's reconciler does and steps the answer: after an
+    /// outage, the fills since a little before it began (`reconcile_after_outage`), then
+    /// `Reconciled`.
+    fn deliver_reconciliation(&mut self, now_ns: i64) -> anyhow::Result<()> {
+        let mut events = match self.outage_since_ns.take() {
+            Some(since_ns) => self.fills_since(fills_min_ts_s(since_ns))?,
+            None => Vec::new(),
+        };
+        events.push(self.reconciliation()?);
+        for event in events {
+            self.sequencer.step(now_ns, event, None)?;
+        }
+        self.stats.reconciliations += 1;
+        Ok(())
+    }
+
+    /// The account's fills at or after `min_ts_s` (every page, as `GET /portfolio/fills`
+    /// serves them), normalized and ordered as the runtime's reconciliation does.
+    fn fills_since(&self, min_ts_s: i64) -> anyhow::Result<Vec<Event>> {
+        let records = self.exchange.read(|exchange| {
+            let mut query = FillsQuery {
+                min_ts: Some(min_ts_s),
+                limit: Some(1000),
+                ..FillsQuery::default()
+            };
+            let mut records = Vec::new();
+            loop {
+                let page = exchange.fills(self.user, &query)?;
+                records.extend(page.items);
+                if page.cursor.is_empty() {
+                    return Ok::<_, kalshi_sim::ExchangeError>(records);
+                }
+                query.cursor = Some(page.cursor);
+            }
+        })?;
+        let mut fills = Vec::with_capacity(records.len());
+        for record in &records {
+            fills.push(reconciliation_fill(&wire_fill(record))?);
+        }
+        Ok(fill_events(fills))
+    }
+
     /// `Reconciled` from the exchange's resting orders and positions, read as the REST
     /// endpoints serialize them and normalized as `market_data::reconcile` does.
     fn reconciliation(&self) -> anyhow::Result<Event> {
@@ -647,5 +734,32 @@ impl World {
             engine: self.sequencer.engine(),
             ledger: &self.ledger,
         }
+    }
+}
+
+/// One fill as the exchange's `GET /portfolio/fills` handler serializes it: the id under both
+/// names (it is the `trade_id` the `fill` channel carries), no client order id, the V2 and
+/// legacy side fields, dollar strings and both timestamps.
+fn wire_fill(record: &FillRecord) -> WireFill {
+    WireFill {
+        fill_id: Some(record.fill_id.clone()),
+        trade_id: Some(record.fill_id.clone()),
+        order_id: record.order_id.clone(),
+        ticker: Some(record.ticker.clone()),
+        market_ticker: Some(record.ticker.clone()),
+        book_side: Some(record.side),
+        outcome_side: Some(record.side.outcome()),
+        side: Some(record.side.outcome()),
+        action: Some("buy".to_string()),
+        count_fp: Some(record.count),
+        yes_price_dollars: Some(record.yes_price),
+        no_price_dollars: Some(record.yes_price.complement()),
+        is_taker: Some(record.is_taker),
+        fee_cost: Some(record.fee_cost),
+        created_time: Some(format_rfc3339_micros(record.ts_ns)),
+        ts: Some(record.ts_ns.div_euclid(1_000_000_000)),
+        subaccount_number: Some(record.subaccount),
+        exchange_index: Some(0),
+        ..WireFill::default()
     }
 }

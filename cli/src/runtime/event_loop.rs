@@ -11,7 +11,10 @@
 //! socket. The engine then holds new orders (cancels still flow) until the next `Reconciled`.
 //! Once the new socket delivers, the reconciler is asked for a REST read of the account under
 //! a fresh ticket; it retries until it succeeds, and only the answer to the latest ticket is
-//! stepped (an older read could predate the outage).
+//! stepped (an older read could predate the outage). The read includes the account's fills
+//! since a little before the first unreconciled outage began: fills the socket never
+//! delivered reach the journal as `OwnFill`s (ones the engine has are dropped by fill id)
+//! in the same batch, before the `Reconciled`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +26,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::clock::now_ns;
 use super::exec_task::{ExecReport, WriteUsage};
-use super::market_data::FeedRequest;
+use super::market_data::{FeedRequest, ReconcileRequest, fills_min_ts_s};
 use super::sequencer::Sequencer;
 use super::status::{WsHealth, figures, status_line};
 use super::timers::{Input, StopReason};
@@ -53,13 +56,15 @@ pub struct EventLoop {
     ws_generation: u64,
     ws_health: WsHealth,
     /// Where reconciliation tickets go (trading runs).
-    reconcile_wanted: Option<watch::Sender<u64>>,
+    reconcile_wanted: Option<watch::Sender<ReconcileRequest>>,
     /// Outages journaled so far; the ticket of the reconciliation that may end the latest.
     outage_epoch: u64,
     /// `FeedReconnected` is journaled and the new socket has not delivered yet.
     outage_open: bool,
     /// The ticket whose answer was stepped last.
     reconciled_epoch: u64,
+    /// When the first outage not yet reconciled was noticed, Unix ns.
+    outage_since_ns: Option<i64>,
 }
 
 /// What arrived next.
@@ -111,12 +116,13 @@ impl EventLoop {
             outage_epoch: 0,
             outage_open: false,
             reconciled_epoch: 0,
+            outage_since_ns: None,
         }
     }
 
     /// Hands over the reconciler's ticket channel: from now on a lost or replaced socket holds
     /// new orders until a fresh reconciliation (trading runs only).
-    pub fn set_reconciler(&mut self, wanted: watch::Sender<u64>) {
+    pub fn set_reconciler(&mut self, wanted: watch::Sender<ReconcileRequest>) {
         self.reconcile_wanted = Some(wanted);
     }
 
@@ -187,6 +193,7 @@ impl EventLoop {
                 .step(event.recv_ts_ns, Event::FeedReconnected, None)?;
             self.outage_open = true;
             self.outage_epoch += 1;
+            self.outage_since_ns.get_or_insert(event.recv_ts_ns);
         }
         if event.generation > self.ws_generation {
             self.ws_generation = event.generation;
@@ -197,7 +204,10 @@ impl EventLoop {
                     "WebSocket reconnected; reconciling over REST"
                 );
                 self.outage_open = false;
-                wanted.send_replace(self.outage_epoch);
+                wanted.send_replace(ReconcileRequest {
+                    ticket: self.outage_epoch,
+                    fills_min_ts_s: self.outage_since_ns.map(fills_min_ts_s),
+                });
             }
         }
         self.sequencer
@@ -205,13 +215,13 @@ impl EventLoop {
         Ok(())
     }
 
-    /// Steps a reconciliation read for `ticket` if it answers the latest outage; an older
-    /// one could predate it and is dropped.
+    /// Steps a reconciliation read for `ticket` (missed fills, then `Reconciled`) if it
+    /// answers the latest outage; an older one could predate it and is dropped.
     fn step_reconciliation(
         &mut self,
         ticket: u64,
         recv_ts_ns: i64,
-        event: Event,
+        events: Vec<Event>,
     ) -> anyhow::Result<()> {
         if ticket != self.outage_epoch || self.outage_open || ticket <= self.reconciled_epoch {
             tracing::debug!(
@@ -222,12 +232,13 @@ impl EventLoop {
             return Ok(());
         }
         self.reconciled_epoch = ticket;
+        self.outage_since_ns = None;
         tracing::info!(
             ticket,
+            fills_read = events.len().saturating_sub(1),
             "reconciled after reconnect; new orders allowed again"
         );
-        self.sequencer.step(recv_ts_ns, event, None)?;
-        Ok(())
+        self.step_all(recv_ts_ns, events)
     }
 
     /// Notes the socket generation startup already consumed.
@@ -318,9 +329,9 @@ impl EventLoop {
                 Next::Input(Input::Reconciliation {
                     ticket,
                     recv_ts_ns,
-                    event,
+                    events,
                 }) => {
-                    self.step_reconciliation(ticket, recv_ts_ns, event)?;
+                    self.step_reconciliation(ticket, recv_ts_ns, events)?;
                     None
                 }
                 Next::Input(Input::Stop(reason)) => Some(reason),
@@ -380,8 +391,8 @@ impl EventLoop {
                 Next::Input(Input::Reconciliation {
                     ticket,
                     recv_ts_ns,
-                    event,
-                }) => self.step_reconciliation(ticket, recv_ts_ns, event)?,
+                    events,
+                }) => self.step_reconciliation(ticket, recv_ts_ns, events)?,
                 Next::Input(Input::RescanDue | Input::Stop(_)) => {}
                 Next::InputsClosed | Next::DrainTimeout => break,
                 Next::Status => self.print_status(),

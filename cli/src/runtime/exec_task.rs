@@ -9,9 +9,11 @@
 //! - Outcomes (`OrderAck`, `OrderRejected`, `OrderUnknown`, `CancelAck`, `OrderSnapshot`,
 //!   `OrderNotFound`) travel in an [`ExecReport`] stamped with the time the answer arrived.
 //! - Writes are sent once, never retried here. A lookup (a read) whose answer could not be had
-//!   is asked again every [`LOOKUP_RETRY_INTERVAL`] in the background, so an order whose cancel
-//!   was refused (e.g. by a 429) is not left in limbo: the engine re-decides once it learns
-//!   the order's state.
+//!   is asked again in the background — every [`LOOKUP_RETRY_INTERVAL`] for its first
+//!   [`LOOKUP_ATTEMPTS_MAX`] attempts, then every [`LOOKUP_SLOW_RETRY_INTERVAL`] for as long as
+//!   the sequencer runs (see [`lookup_retry_delay`]) — so an order whose cancel was refused
+//!   (e.g. by a 429) is not left in limbo: the engine re-decides once it learns the order's
+//!   state.
 //! - At shutdown ([`ExecPool::begin_shutdown`]) cancels come first: every worker takes all it
 //!   has queued at once, reports each place, amend and decrease as `not_sent` without sending
 //!   it, and sends the cancels of known orders in V2 batches.
@@ -37,8 +39,21 @@ use super::sequencer::not_sent_refusal;
 pub const SHUTDOWN_CANCEL_BATCH_MAX: usize = 20;
 /// Pause between attempts of a lookup whose read failed.
 pub const LOOKUP_RETRY_INTERVAL: Duration = Duration::from_secs(1);
-/// Attempts of one lookup before it is left to the next reconciliation.
+/// Attempts of one lookup at [`LOOKUP_RETRY_INTERVAL`] before it slows down.
 pub const LOOKUP_ATTEMPTS_MAX: u32 = 60;
+/// Pause between attempts of a lookup that failed [`LOOKUP_ATTEMPTS_MAX`] times: the
+/// exchange is probably unreachable, so ask less often, but never stop asking.
+pub const LOOKUP_SLOW_RETRY_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How long to wait before attempt `attempt` (2, 3, …) of a lookup whose earlier attempts
+/// failed.
+pub fn lookup_retry_delay(attempt: u32) -> Duration {
+    if attempt <= LOOKUP_ATTEMPTS_MAX {
+        LOOKUP_RETRY_INTERVAL
+    } else {
+        LOOKUP_SLOW_RETRY_INTERVAL
+    }
+}
 /// The message of commands dropped at shutdown.
 const DROPPED_AT_SHUTDOWN: &str = "shutting down: dropped before sending so cancels go first";
 
@@ -254,15 +269,28 @@ async fn serve_one(context: &WorkerContext, command: Command) -> bool {
     report(context, events).await
 }
 
-/// Asks for a lookup again every [`LOOKUP_RETRY_INTERVAL`] until the read succeeds (a read
-/// may be repeated safely; a write never is).
+/// Asks for a lookup again, paced by [`lookup_retry_delay`], until the read succeeds (a read
+/// may be repeated safely; a write never is) or the sequencer is gone.
 async fn retry_lookup(context: WorkerContext, client_order_id: ClientOrderId, ticker: String) {
     let command = Command::LookupOrder {
         client_order_id: client_order_id.clone(),
         ticker,
     };
-    for attempt in 2..=LOOKUP_ATTEMPTS_MAX {
-        tokio::time::sleep(LOOKUP_RETRY_INTERVAL).await;
+    let mut attempt = 1u32;
+    loop {
+        attempt = attempt.saturating_add(1);
+        if attempt == LOOKUP_ATTEMPTS_MAX + 1 {
+            tracing::error!(
+                %client_order_id,
+                attempts = LOOKUP_ATTEMPTS_MAX,
+                retry_s = LOOKUP_SLOW_RETRY_INTERVAL.as_secs(),
+                "order lookup keeps failing; asking less often"
+            );
+        }
+        tokio::time::sleep(lookup_retry_delay(attempt)).await;
+        if context.reports.is_closed() {
+            return;
+        }
         tracing::debug!(%client_order_id, attempt, "retrying a failed order lookup");
         let events = context.executor.execute(&command).await;
         if !events.is_empty() {
@@ -270,11 +298,6 @@ async fn retry_lookup(context: WorkerContext, client_order_id: ClientOrderId, ti
             return;
         }
     }
-    tracing::error!(
-        %client_order_id,
-        attempts = LOOKUP_ATTEMPTS_MAX,
-        "order lookup keeps failing; the next reconciliation settles the order"
-    );
 }
 
 /// Shutdown mode: everything queued is handled at once — writes that add or change orders are

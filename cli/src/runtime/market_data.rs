@@ -1,6 +1,6 @@
 //! REST reads the runtime turns into engine inputs: the market listing sweep, per-market
-//! book snapshots and recent trades, and the account reconciliation (resting orders and
-//! positions). Also the background tasks that serve these reads while the sequencer runs: the
+//! book snapshots and recent trades, and the account reconciliation (resting orders,
+//! positions and, after an outage, the fills the socket missed). Also the background tasks that serve these reads while the sequencer runs: the
 //! feed task (trades, rescans) and the reconciler (account reads after a reconnect, retried
 //! until they succeed).
 
@@ -10,13 +10,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use futures_util::StreamExt as _;
 use kalshi_core::events::Event;
-use kalshi_core::market_data::{MarketInfo, OrderSnapshot, PositionSnapshot};
+use kalshi_core::market_data::{MarketInfo, OrderSnapshot, OwnFill, PositionSnapshot};
 use kalshi_io::data_rest::RestClient;
 use kalshi_io::data_rest::queries::{
-    MarketStatusFilter, MarketsQuery, OrderStatusFilter, OrdersQuery, PositionsQuery, TradesQuery,
+    FillsQuery, MarketStatusFilter, MarketsQuery, OrderStatusFilter, OrdersQuery, PositionsQuery,
+    TradesQuery,
 };
 use kalshi_io::normalize;
 use kalshi_io::wire::market::Market;
+use kalshi_io::wire::portfolio::Fill;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -193,6 +195,75 @@ pub async fn reconcile(rest: &RestClient) -> anyhow::Result<Event> {
     Ok(Event::Reconciled { orders, positions })
 }
 
+/// How far before an outage was noticed the fills read starts: the socket may have been
+/// silently dead for a while before the runtime learned of it. Re-reading fills the engine
+/// already has costs nothing (it drops them by fill id).
+pub const FILLS_LOOKBACK_S: i64 = 300;
+
+/// `min_ts` (Unix seconds, as `GET /portfolio/fills` takes it) of the fills read after an
+/// outage noticed at `outage_since_ns`: its whole second, less [`FILLS_LOOKBACK_S`].
+pub fn fills_min_ts_s(outage_since_ns: i64) -> i64 {
+    outage_since_ns
+        .div_euclid(1_000_000_000)
+        .saturating_sub(FILLS_LOOKBACK_S)
+}
+
+/// A REST fill normalized as the engine receives fills. Its id is the `trade_id`, the id the
+/// WebSocket `fill` channel carries, so the engine recognizes a fill it already has.
+pub fn reconciliation_fill(fill: &Fill) -> anyhow::Result<OwnFill> {
+    let mut own = normalize::own_fill(fill)
+        .with_context(|| format!("reading fill of order {}", fill.order_id))?;
+    if let Some(trade_id) = fill.trade_id.as_ref().filter(|id| !id.is_empty()) {
+        own.fill_id.clone_from(trade_id);
+    }
+    Ok(own)
+}
+
+/// Fills as `Event::OwnFill`s, oldest first (the endpoint lists newest first).
+pub fn fill_events(mut fills: Vec<OwnFill>) -> Vec<Event> {
+    fills.sort_by(|a, b| {
+        a.ts_ns
+            .cmp(&b.ts_ns)
+            .then_with(|| a.fill_id.cmp(&b.fill_id))
+    });
+    fills.into_iter().map(Event::OwnFill).collect()
+}
+
+/// Every fill of the account at or after `min_ts_s` (all pages), normalized.
+pub async fn fetch_fills_since(rest: &RestClient, min_ts_s: i64) -> anyhow::Result<Vec<OwnFill>> {
+    let query = FillsQuery {
+        min_ts: Some(min_ts_s),
+        limit: Some(LISTING_PAGE_SIZE),
+        ..FillsQuery::default()
+    };
+    let fills = rest.fills_stream(&query);
+    futures_util::pin_mut!(fills);
+    let mut own = Vec::new();
+    while let Some(fill) = fills.next().await {
+        let fill = fill.context("reading GET /portfolio/fills")?;
+        own.push(reconciliation_fill(&fill)?);
+    }
+    Ok(own)
+}
+
+/// The reconciliation after an outage: the fills since `fills_min_ts_s` (see
+/// [`fills_min_ts_s`]) as `OwnFill`s, oldest first, then the `Reconciled` event. The fills
+/// come first so their cash, fees and realized P&L reach the journal before the engine
+/// adopts the positions they produced. Any failure is an error.
+pub async fn reconcile_after_outage(
+    rest: &RestClient,
+    fills_min_ts_s: Option<i64>,
+) -> anyhow::Result<Vec<Event>> {
+    let fills = match fills_min_ts_s {
+        Some(min_ts_s) => fetch_fills_since(rest, min_ts_s).await?,
+        None => Vec::new(),
+    };
+    let reconciled = reconcile(rest).await?;
+    let mut events = fill_events(fills);
+    events.push(reconciled);
+    Ok(events)
+}
+
 /// What the feed task is asked to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FeedRequest {
@@ -264,20 +335,31 @@ pub fn spawn_feed(
 /// Pause between attempts of a reconciliation whose reads failed.
 pub const RECONCILE_RETRY_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Starts the reconciler: whenever `wanted` changes to a new ticket it reads the account
-/// (`read`, normally [`reconcile`]) and sends the result as [`Input::Reconciliation`] with
-/// that ticket. A failed read is tried again every `retry` until it succeeds — never skipped;
-/// a newer ticket that arrives meanwhile replaces the old one (the older read would be stale).
-/// It has its own task so a reconciliation never waits behind a listing sweep.
+/// What the reconciler is asked to read: the ticket the answer must carry and where the
+/// fills read starts (`None`: no fills read).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReconcileRequest {
+    /// Which request (0 = none yet).
+    pub ticket: u64,
+    /// `min_ts` of the fills read, Unix seconds.
+    pub fills_min_ts_s: Option<i64>,
+}
+
+/// Starts the reconciler: whenever `wanted` changes to a new request it reads the account
+/// (`read`, normally [`reconcile_after_outage`], given the request's `fills_min_ts_s`) and
+/// sends the resulting events as [`Input::Reconciliation`] with that ticket. A failed read is
+/// tried again every `retry` until it succeeds — never skipped; a newer request that arrives
+/// meanwhile replaces the old one (the older read would be stale). It has its own task so a
+/// reconciliation never waits behind a listing sweep.
 pub fn spawn_reconciler<R, F>(
     read: R,
     retry: Duration,
-    mut wanted: watch::Receiver<u64>,
+    mut wanted: watch::Receiver<ReconcileRequest>,
     inputs: mpsc::Sender<Input>,
 ) -> JoinHandle<()>
 where
-    R: Fn() -> F + Send + 'static,
-    F: Future<Output = anyhow::Result<Event>> + Send,
+    R: Fn(Option<i64>) -> F + Send + 'static,
+    F: Future<Output = anyhow::Result<Vec<Event>>> + Send,
 {
     tokio::spawn(async move {
         loop {
@@ -286,14 +368,15 @@ where
             }
             let mut attempt = 0u32;
             loop {
-                let ticket = *wanted.borrow_and_update();
+                let request = *wanted.borrow_and_update();
+                let ticket = request.ticket;
                 attempt += 1;
-                match read().await {
-                    Ok(event) => {
+                match read(request.fills_min_ts_s).await {
+                    Ok(events) => {
                         let input = Input::Reconciliation {
                             ticket,
                             recv_ts_ns: now_ns(),
-                            event,
+                            events,
                         };
                         if inputs.send(input).await.is_err() {
                             return;
@@ -355,14 +438,22 @@ mod tests {
         }
     }
 
+    fn request(ticket: u64) -> ReconcileRequest {
+        ReconcileRequest {
+            ticket,
+            fills_min_ts_s: Some(1_700_000_000),
+        }
+    }
+
+    /// One reconciliation read in flight.
+    type ReadFuture = std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Vec<Event>>> + Send>>;
+
     /// A read that fails `failures` times, recording when each attempt started.
     fn flaky_read(
         failures: usize,
         attempts: Arc<Mutex<Vec<Instant>>>,
-    ) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Event>> + Send>>
-    + Send
-    + 'static {
-        move || {
+    ) -> impl Fn(Option<i64>) -> ReadFuture + Send + 'static {
+        move |_fills_min_ts_s| {
             let attempts = Arc::clone(&attempts);
             Box::pin(async move {
                 let mut attempts = attempts.lock().unwrap();
@@ -370,16 +461,57 @@ mod tests {
                 if attempts.len() <= failures {
                     anyhow::bail!("GET /portfolio/orders: 503");
                 }
-                Ok(reconciled())
+                Ok(vec![reconciled()])
             })
         }
+    }
+
+    fn rest_fill(fill_id: &str, trade_id: &str, created_time: &str) -> Fill {
+        serde_json::from_value(serde_json::json!({
+            "fill_id": fill_id,
+            "trade_id": trade_id,
+            "order_id": "ord-1",
+            "ticker": "KXTEST-A",
+            "book_side": "bid",
+            "count_fp": "3.00",
+            "yes_price_dollars": "0.4200",
+            "is_taker": false,
+            "fee_cost": "0.010000",
+            "created_time": created_time,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn missed_fills_carry_the_websocket_id_and_arrive_oldest_first() {
+        let newer =
+            reconciliation_fill(&rest_fill("f-2", "t-2", "2026-01-10T16:11:12.000000Z")).unwrap();
+        let older =
+            reconciliation_fill(&rest_fill("f-1", "t-1", "2026-01-10T16:11:11.000000Z")).unwrap();
+        assert_eq!(older.fill_id, "t-1", "the id the `fill` channel carries");
+        assert_eq!(older.fee.micros(), 10_000);
+        let events = fill_events(vec![newer, older]);
+        let ids: Vec<&str> = events
+            .iter()
+            .map(|event| match event {
+                Event::OwnFill(fill) => fill.fill_id.as_str(),
+                other => panic!("unexpected event {other:?}"),
+            })
+            .collect();
+        assert_eq!(ids, ["t-1", "t-2"]);
+    }
+
+    #[test]
+    fn the_fills_read_starts_a_margin_before_the_outage() {
+        let since_ns = 1_768_061_471_900_000_000;
+        assert_eq!(fills_min_ts_s(since_ns), 1_768_061_471 - FILLS_LOOKBACK_S);
     }
 
     #[tokio::test]
     async fn a_failed_reconciliation_is_retried_until_it_succeeds() {
         let attempts = Arc::new(Mutex::new(Vec::new()));
         let retry = Duration::from_millis(60);
-        let (wanted_tx, wanted_rx) = watch::channel(0u64);
+        let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
         let (inputs_tx, mut inputs_rx) = mpsc::channel(4);
         let task = spawn_reconciler(
             flaky_read(3, Arc::clone(&attempts)),
@@ -387,15 +519,15 @@ mod tests {
             wanted_rx,
             inputs_tx,
         );
-        wanted_tx.send_replace(1);
+        wanted_tx.send_replace(request(1));
         let input = tokio::time::timeout(Duration::from_secs(5), inputs_rx.recv())
             .await
             .unwrap()
             .unwrap();
         match input {
-            Input::Reconciliation { ticket, event, .. } => {
+            Input::Reconciliation { ticket, events, .. } => {
                 assert_eq!(ticket, 1);
-                assert_eq!(event, reconciled());
+                assert_eq!(events, vec![reconciled()]);
             }
             other => panic!("unexpected input {other:?}"),
         }
@@ -410,7 +542,7 @@ mod tests {
     #[tokio::test]
     async fn a_newer_ticket_replaces_the_one_being_retried() {
         let attempts = Arc::new(Mutex::new(Vec::new()));
-        let (wanted_tx, wanted_rx) = watch::channel(0u64);
+        let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
         let (inputs_tx, mut inputs_rx) = mpsc::channel(4);
         let task = spawn_reconciler(
             flaky_read(2, Arc::clone(&attempts)),
@@ -418,10 +550,10 @@ mod tests {
             wanted_rx,
             inputs_tx,
         );
-        wanted_tx.send_replace(1);
+        wanted_tx.send_replace(request(1));
         tokio::time::sleep(Duration::from_millis(30)).await;
         // A second outage while the first read is failing: its answer must carry ticket 2.
-        wanted_tx.send_replace(2);
+        wanted_tx.send_replace(request(2));
         let input = tokio::time::timeout(Duration::from_secs(5), inputs_rx.recv())
             .await
             .unwrap()

@@ -12,7 +12,11 @@
 //! Journal order is processing order, so replaying the journal's inputs through a fresh engine
 //! reproduces every journaled output. A command the exec queue cannot take is not waited for:
 //! the sequencer journals a local refusal as the next input (a `not_sent` rejection), which the
-//! engine handles like any exchange refusal — and which a replay reproduces exactly.
+//! engine handles like any exchange refusal — and which a replay reproduces exactly. A lookup
+//! has no such outcome (it is a read with no per-order rejection); a refused lookup is held and
+//! handed to exec again after every input until the queue takes it, so the order it asks about
+//! is never left unknown. Its answer arrives as a journaled input like any other, so replay
+//! is unaffected by when it was sent.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -85,6 +89,8 @@ pub struct Sequencer {
     quoted: BTreeSet<String>,
     pending_change: UniverseChange,
     local_inputs: VecDeque<Event>,
+    /// Lookups the exec queue refused, in refusal order, to be handed over again.
+    held_lookups: VecDeque<Command>,
     config_accepted: bool,
     capture_raw: bool,
 }
@@ -107,6 +113,7 @@ impl Sequencer {
             quoted: BTreeSet::new(),
             pending_change: UniverseChange::default(),
             local_inputs: VecDeque::new(),
+            held_lookups: VecDeque::new(),
             config_accepted: false,
             capture_raw,
         }
@@ -155,7 +162,8 @@ impl Sequencer {
     }
 
     /// Processes the inputs queued by local refusals (each may queue more; the queue drains
-    /// because a refusal produces no new command of the same kind for the same order).
+    /// because a refusal produces no new command of the same kind for the same order), then
+    /// hands held lookups to exec again (see [`Sequencer::resubmit_held_lookups`]).
     pub fn drain_local(&mut self, now_ns: i64) -> anyhow::Result<()> {
         let mut rounds = 0usize;
         while let Some(event) = self.local_inputs.pop_front() {
@@ -165,7 +173,29 @@ impl Sequencer {
                 anyhow::bail!("local refusals keep producing refused commands");
             }
         }
+        self.resubmit_held_lookups();
         Ok(())
+    }
+
+    /// Hands every lookup the exec queue refused to it again, in refusal order; the ones it
+    /// still refuses stay held for the next call. Lookups are reads, so asking again is safe;
+    /// they were journaled when the engine issued them.
+    pub fn resubmit_held_lookups(&mut self) {
+        for _ in 0..self.held_lookups.len() {
+            let Some(command) = self.held_lookups.pop_front() else {
+                break;
+            };
+            if let Err(command) = self.sink.submit(command) {
+                self.held_lookups.push_back(command);
+            } else {
+                tracing::debug!("a held order lookup was handed to exec");
+            }
+        }
+    }
+
+    /// Lookups refused by the exec queue and not yet handed over again.
+    pub fn held_lookups(&self) -> usize {
+        self.held_lookups.len()
     }
 
     /// Commits the journal's buffered records if the group-commit interval passed.
@@ -304,6 +334,14 @@ impl Sequencer {
                         tracing::warn!(command = %command, "exec queue refused a command; journaling a local rejection");
                         self.local_inputs.push_back(event);
                     }
+                    None if matches!(command, Command::LookupOrder { .. }) => {
+                        if self.held_lookups.contains(&command) {
+                            tracing::debug!(command = %command, "exec queue refused a lookup already held");
+                        } else {
+                            tracing::warn!(command = %command, "exec queue refused a lookup; holding it to hand over again");
+                            self.held_lookups.push_back(command);
+                        }
+                    }
                     None => {
                         tracing::error!(command = %command, "exec queue refused a command that has no local outcome")
                     }
@@ -331,7 +369,8 @@ fn merge_change(pending: &mut UniverseChange, added: Vec<String>, removed: Vec<S
 
 /// The input that records a command the exec queue could not take: a `not_sent` rejection
 /// (the request never left, so it certainly had no effect). Lookups and cancel-all have no
-/// per-order outcome and get none.
+/// per-order outcome and get none (the sequencer holds refused lookups and hands them over
+/// again instead).
 pub fn local_refusal(command: &Command) -> Option<Event> {
     not_sent_refusal(
         command,

@@ -42,8 +42,8 @@ use super::event_loop::EventLoop;
 use super::exec_task::{ExecPool, ExecReport};
 use super::local_exchange::LocalExchange;
 use super::market_data::{
-    FeedSettings, RECONCILE_RETRY_INTERVAL, fetch_listing, fetch_market_snapshot,
-    fetch_markets_by_ticker, reconcile, spawn_feed, spawn_reconciler,
+    FeedSettings, RECONCILE_RETRY_INTERVAL, ReconcileRequest, fetch_listing, fetch_market_snapshot,
+    fetch_markets_by_ticker, reconcile, reconcile_after_outage, spawn_feed, spawn_reconciler,
 };
 use super::resume::{ResumeFrom, previous_risk};
 use super::sequencer::{CommandSink, NoCommands, Sequencer};
@@ -639,12 +639,12 @@ async fn run_with_journal(
     );
     event_loop.set_ws_generation(ws_generation);
     if trading {
-        let (wanted_tx, wanted_rx) = watch::channel(0u64);
+        let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
         let reader = rest.clone();
         tasks.push(spawn_reconciler(
-            move || {
+            move |fills_min_ts_s| {
                 let reader = reader.clone();
-                async move { reconcile(&reader).await }
+                async move { reconcile_after_outage(&reader, fills_min_ts_s).await }
             },
             RECONCILE_RETRY_INTERVAL,
             wanted_rx,
@@ -687,6 +687,13 @@ async fn run_with_journal(
         }
         if let Err(error) = event_loop.settle(SETTLE_PERIOD).await {
             tracing::error!(error = %format!("{error:#}"), "processing late updates failed");
+        }
+        let held_lookups = event_loop.sequencer.held_lookups();
+        if held_lookups > 0 {
+            tracing::warn!(
+                held_lookups,
+                "order lookups the exec queue never took; the closing check reads the account"
+            );
         }
         event_loop.sequencer.set_sink(Box::new(NoCommands));
         account = closing_check(

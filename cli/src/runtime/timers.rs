@@ -52,15 +52,15 @@ pub enum Input {
         /// The events, in order.
         events: Vec<Event>,
     },
-    /// The account as read by the reconciler for request `ticket` (an `Event::Reconciled`);
-    /// stepped only when no newer reconnect made it stale.
+    /// The account as read by the reconciler for request `ticket` (the missed fills, then an
+    /// `Event::Reconciled`); stepped only when no newer reconnect made it stale.
     Reconciliation {
         /// Which request it answers.
         ticket: u64,
         /// When the read finished, Unix ns.
         recv_ts_ns: i64,
-        /// The `Reconciled` event.
-        event: Event,
+        /// The fills read (oldest first), then the `Reconciled` event.
+        events: Vec<Event>,
     },
     /// Stop the run.
     Stop(StopReason),
