@@ -1129,30 +1129,29 @@ impl OrderManager {
     pub fn diff(&mut self, ticker: &str, desired: &[DesiredQuote]) -> DiffPlan {
         let mut plan = DiffPlan::default();
         let mut matched: BTreeSet<String> = BTreeSet::new();
+        // The market's live quotes that could match a desired quote, looked up once, in key
+        // order, each flagged once a desired quote has taken it.
+        let mut candidates: Vec<(&String, &OrderRecord, bool)> = self
+            .live_records_in(ticker)
+            .filter(|(_, record)| {
+                record.ticker == ticker && record.is_quote() && !record.cancel_requested
+            })
+            .map(|(key, record)| (key, record, false))
+            .collect();
         for quote in desired {
-            let candidate = self
-                .live_records_in(ticker)
-                .filter(|(key, record)| {
-                    record.ticker == ticker
-                        && record.is_quote()
-                        && !record.cancel_requested
-                        && record.side == quote.side
-                        && record.price == quote.price
-                        && !matched.contains(*key)
-                })
-                .map(|(key, _)| key.clone())
-                .next();
-            let Some(key) = candidate else {
+            let candidate = candidates.iter_mut().find(|(_, record, taken)| {
+                !*taken && record.side == quote.side && record.price == quote.price
+            });
+            let Some((key, record, taken)) = candidate else {
                 plan.places.push(PlaceSpec {
                     quote: *quote,
                     retry_of: None,
                 });
                 continue;
             };
-            matched.insert(key.clone());
-            let Some(record) = self.orders.get(&key) else {
-                continue;
-            };
+            *taken = true;
+            matched.insert((*key).clone());
+            let record: &OrderRecord = record;
             if record.status == OrderStatus::Intent {
                 let retry_of = record.client_order_id.clone();
                 plan.places.push(PlaceSpec {
