@@ -444,6 +444,40 @@ impl MarketState {
         self.trades.iter()
     }
 
+    /// On a time-sorted tape, the position of the first trade later than `ts_ns` (the tape's
+    /// length when none is). Windows end near the newest trade, so the search gallops from
+    /// the back and touches only the tail of the tape instead of bisecting all of it.
+    fn trades_after_from_back(&self, ts_ns: i64) -> usize {
+        let len = self.trades.len();
+        let later = |position: usize| {
+            self.trades
+                .get(position)
+                .is_some_and(|trade| trade.ts_ns > ts_ns)
+        };
+        // Invariant: every trade at or past `upper` is later than `ts_ns`.
+        let mut upper = len;
+        let mut step = 1;
+        while upper > 0 {
+            let probe = upper.saturating_sub(step);
+            if !later(probe) {
+                // The answer lies in `probe + 1 ..= upper`: bisect that bracket.
+                let mut lower = probe + 1;
+                while lower < upper {
+                    let middle = lower + (upper - lower) / 2;
+                    if later(middle) {
+                        upper = middle;
+                    } else {
+                        lower = middle + 1;
+                    }
+                }
+                return lower;
+            }
+            upper = probe;
+            step *= 2;
+        }
+        0
+    }
+
     /// Count and volume of trades with `now_ns − window_ns < ts_ns ≤ now_ns`.
     pub fn trades_in_window(&self, now_ns: i64, window_ns: i64) -> TradeWindowStats {
         let start_ns = now_ns.saturating_sub(window_ns);
@@ -453,8 +487,8 @@ impl MarketState {
         if self.trade_inversions == 0 {
             // A time-sorted tape: the window is a contiguous run, found by binary search and
             // totalled from the running sums.
-            let first = self.trades.partition_point(|trade| trade.ts_ns <= start_ns);
-            let end = self.trades.partition_point(|trade| trade.ts_ns <= now_ns);
+            let first = self.trades_after_from_back(start_ns);
+            let end = self.trades_after_from_back(now_ns);
             if end > first
                 && let (Some(first_trade), Some(first_sums), Some(last_sums)) = (
                     self.trades.get(first),
