@@ -345,7 +345,7 @@ struct RecordIndex {
     /// Keys of terminal records by retirement number, oldest first.
     retired: BTreeMap<u64, String>,
     /// Retirement number of each terminal record.
-    retired_seq: BTreeMap<String, u64>,
+    retired_seq: TickerMap<u64>,
     /// Next retirement number.
     next_seq: u64,
 }
@@ -357,8 +357,8 @@ impl RecordIndex {
             if self.live.remove(key) {
                 self.remove_live_in(key, ticker);
             }
-            if !self.retired_seq.contains_key(key) {
-                self.retired_seq.insert(key.to_string(), self.next_seq);
+            if self.retired_seq.get(key).is_none() {
+                self.retired_seq.insert(key, self.next_seq);
                 self.retired.insert(self.next_seq, key.to_string());
                 self.next_seq += 1;
             }
@@ -422,7 +422,7 @@ fn set_status(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderManager {
     orders: BTreeMap<String, OrderRecord>,
-    by_order_id: BTreeMap<String, String>,
+    by_order_id: TickerMap<String>,
     seen_fills: BTreeSet<String>,
     positions: PositionLedger,
     index: RecordIndex,
@@ -446,7 +446,7 @@ impl OrderManager {
     pub fn with_archive_max(archive_max: usize) -> OrderManager {
         OrderManager {
             orders: BTreeMap::new(),
-            by_order_id: BTreeMap::new(),
+            by_order_id: TickerMap::new(),
             seen_fills: BTreeSet::new(),
             positions: PositionLedger::default(),
             index: RecordIndex::default(),
@@ -669,7 +669,7 @@ impl OrderManager {
         };
         if record.order_id.is_none() {
             record.order_id = Some(ack.order_id.clone());
-            self.by_order_id.insert(ack.order_id.clone(), key.clone());
+            self.by_order_id.insert(&ack.order_id, key.clone());
         }
         match (ack.request, record.in_flight) {
             (RequestKind::Amend, Some(InFlight::Amend { price, total_count })) => {
@@ -809,7 +809,7 @@ impl OrderManager {
         record.remaining = Count::ZERO;
         if record.order_id.is_none() {
             record.order_id = Some(ack.order_id.clone());
-            self.by_order_id.insert(ack.order_id.clone(), key.clone());
+            self.by_order_id.insert(&ack.order_id, key.clone());
         }
         effects.transitions.extend(Self::transition(
             &mut self.index,
@@ -876,8 +876,7 @@ impl OrderManager {
                 };
                 let status = record.derived_live_status();
                 let record = OrderRecord { status, ..record };
-                self.by_order_id
-                    .insert(snapshot.order_id.clone(), key.clone());
+                self.by_order_id.insert(&snapshot.order_id, key.clone());
                 effects.transitions.push(OrderTransition {
                     key: key.clone(),
                     ticker: snapshot.ticker.clone(),
@@ -895,8 +894,7 @@ impl OrderManager {
         };
         if record.order_id.is_none() {
             record.order_id = Some(snapshot.order_id.clone());
-            self.by_order_id
-                .insert(snapshot.order_id.clone(), key.clone());
+            self.by_order_id.insert(&snapshot.order_id, key.clone());
         }
         if matches!(
             record.in_flight,

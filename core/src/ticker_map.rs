@@ -1,7 +1,8 @@
-//! A lookup-only map from ticker to value, keyed by a fixed 64-bit fingerprint of the ticker.
+//! A lookup-only map from ticker (or another identifier: order key, exchange order id) to
+//! value, keyed by a fixed 64-bit fingerprint of the string.
 //!
-//! Kalshi tickers share long prefixes (`KXEVENT-26NOV25-T42`), so an ordered map keyed by the
-//! ticker string spends most of a lookup in byte comparisons of those prefixes. Here a lookup
+//! Kalshi tickers share long prefixes (`KXEVENT-26NOV25-T42`), as do client order ids, so an
+//! ordered map keyed by the string spends most of a lookup in byte comparisons of prefixes. Here a lookup
 //! hashes the ticker once, searches integers, and compares the string only against the entry
 //! (or, on a fingerprint collision, the few entries) filed under that fingerprint.
 //!
