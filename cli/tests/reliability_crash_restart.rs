@@ -39,6 +39,10 @@ const BOT_ARGS: [&str; 6] = [
     "11",
     "--set",
     "runtime.rescan_interval_s=5",
+    // The synthetic flow fills our quotes fast enough to trip the fill-burst breaker
+    // (which withdraws every quote for a minute); this test is about something else.
+    "--set",
+    "engine.risk.fill_burst_contracts_max=100000",
     "--set",
     "engine.risk.order_rate_burst=20",
 ];

@@ -111,6 +111,10 @@ fn reconnect_during_open_quotes(seed: u64) {
             "8",
             "--set",
             "engine.strategy.rungs_per_side=3",
+            // The synthetic flow fills our quotes fast enough to trip the fill-burst breaker
+            // (which withdraws every quote for a minute); this test is about something else.
+            "--set",
+            "engine.risk.fill_burst_contracts_max=100000",
             "--set",
             &open_orders_max,
             "--set",

@@ -295,6 +295,9 @@ impl Sequencer {
                         tracing::warn!(state = record.state.as_str(), reason = ?record.reason, "risk state");
                     }
                 }
+                Decision::FillBurst(record) => {
+                    tracing::warn!(breaker = %record, "fill-burst breaker");
+                }
                 Decision::Reconciled(summary) => tracing::info!(
                     adopted = summary.adopted,
                     foreign = summary.foreign,
