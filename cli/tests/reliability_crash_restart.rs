@@ -34,7 +34,7 @@ fn kill_delays_ms(seed: u64, count: usize) -> Vec<u64> {
         .collect()
 }
 
-const BOT_ARGS: [&str; 6] = [
+const BOT_ARGS: [&str; 8] = [
     "--seed",
     "11",
     "--set",
