@@ -17,7 +17,10 @@ use support::{engine_config, listing, market_data};
 
 #[test]
 fn a_held_position_keeps_being_worked_and_every_empty_ladder_is_explained() {
-    let engine = engine_config();
+    let mut engine = engine_config();
+    // This synthetic tape fills the ladder far faster than any real market: the fill-burst
+    // breaker would (rightly) withdraw every quote, which is not what this test is about.
+    engine.risk.fill_burst_contracts_max = Count::from_centi(100_000_000).unwrap();
     let soft_limit = engine.strategy.inventory_soft_limit;
     let rung_size_max = engine.strategy.size_cap;
     let mut config = BacktestConfig::new(engine);
