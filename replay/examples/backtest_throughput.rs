@@ -101,6 +101,10 @@ fn backtest_config() -> BacktestConfig {
     };
     engine.scanner.volume_24h_min = Count::ZERO;
     engine.scanner.open_interest_min = Count::ZERO;
+    // The synthetic tape fills the ladder faster than any real market; the fill-burst breaker
+    // would withdraw the quotes for most of the run. The peers have no breaker: measure the
+    // engine quoting, not standing aside.
+    engine.risk.fill_burst_contracts_max = Count::from_centi(100_000_000).unwrap_or(Count::ZERO);
     let mut config = BacktestConfig::new(engine);
     config.listings = vec![listing()];
     config.timer_tick_ns = Some(1_000_000_000);
