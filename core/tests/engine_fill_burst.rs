@@ -3,18 +3,19 @@
 //! in that step, places nothing while tripped, and resumes on a tick once the cooldown has
 //! passed and the window is below the threshold again.
 
-use kalshi_core::client_order_id::{ClientOrderId, RunId};
+mod support;
+
+use kalshi_core::client_order_id::ClientOrderId;
 use kalshi_core::commands::Command;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::decision::Decision;
-use kalshi_core::engine::{Engine, Output};
-use kalshi_core::events::{CancelAck, Envelope, Event, OrderAck, RequestKind, TimerKind};
+use kalshi_core::engine::Output;
+use kalshi_core::events::{CancelAck, Event, OrderAck, RequestKind, TimerKind};
 use kalshi_core::fill_burst::FillBurstState;
-use kalshi_core::market_data::{
-    BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, OwnFill, PriceRange,
-};
-use kalshi_core::{BookSide, Count, Price};
+use kalshi_core::market_data::{MarketInfo, OwnFill};
+use kalshi_core::{BookSide, Count};
 use proptest::prelude::*;
+use support::{Harness, cancelled, count, placed, price};
 
 const TICKER: &str = "KXBURST-1";
 /// The breaker's threshold, contracts.
@@ -25,20 +26,8 @@ const ORDER_MAX: i64 = 10;
 const GROUP_LIMIT: i64 = THRESHOLD + ORDER_MAX;
 const SECOND_NS: i64 = 1_000_000_000;
 
-fn price(text: &str) -> Price {
-    Price::parse(text).unwrap()
-}
-fn count(contracts: i64) -> Count {
-    Count::from_contracts(contracts).unwrap()
-}
-
 fn config() -> EngineConfig {
-    let mut config = EngineConfig {
-        run_id: RunId::parse("fb").unwrap(),
-        ..EngineConfig::default()
-    };
-    config.scanner.volume_24h_min = Count::ZERO;
-    config.scanner.open_interest_min = Count::ZERO;
+    let mut config = support::quoting_config("fb");
     config.risk.fill_burst_contracts_max = count(THRESHOLD);
     config.risk.fill_burst_window_ms = 15_000;
     config.risk.fill_burst_cooldown_ms = 60_000;
@@ -54,102 +43,11 @@ fn config() -> EngineConfig {
 }
 
 fn listing() -> MarketInfo {
-    MarketInfo {
-        ticker: TICKER.to_string(),
-        event_ticker: "KXBURST".to_string(),
-        title: "burst".to_string(),
-        status: MarketStatus::Active,
-        open_time_ns: Some(0),
-        close_time_ns: Some(2_000_000_000_000_000_000),
-        yes_bid: Some(price("0.40")),
-        yes_bid_size: Some(count(100)),
-        yes_ask: Some(price("0.50")),
-        yes_ask_size: Some(count(100)),
-        last_price: Some(price("0.45")),
-        volume: count(5_000),
-        volume_24h: count(1_000),
-        open_interest: count(2_000),
-        price_ranges: vec![PriceRange {
-            start: Price::ZERO,
-            end: Price::ONE,
-            step: price("0.01"),
-        }],
-        fee: Some(FeeParams {
-            fee_type: "quadratic".to_string(),
-            multiplier_ppm: 1_000_000,
-        }),
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
-    }
+    support::listing(TICKER, "KXBURST", "burst")
 }
 
 fn book(bid: &str, ask: &str, clock: u64) -> Event {
-    Event::BookSnapshot(BookSnapshot {
-        ticker: TICKER.to_string(),
-        bids: vec![BookLevel {
-            price: price(bid),
-            size: count(100),
-        }],
-        asks: vec![BookLevel {
-            price: price(ask),
-            size: count(100),
-        }],
-        clock: Some(clock),
-    })
-}
-
-struct Harness {
-    engine: Engine,
-    seq: u64,
-    ts_ns: i64,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        Harness {
-            engine: Engine::new(),
-            seq: 0,
-            ts_ns: 1_000_000_000,
-        }
-    }
-
-    fn send(&mut self, event: Event) -> Output {
-        self.send_after(100_000_000, event)
-    }
-
-    /// Sends `event` `gap_ns` after the previous one.
-    fn send_after(&mut self, gap_ns: i64, event: Event) -> Output {
-        self.seq += 1;
-        self.ts_ns += gap_ns;
-        self.engine.process(&Envelope {
-            seq: self.seq,
-            ts_ns: self.ts_ns,
-            event,
-        })
-    }
-}
-
-fn placed(output: &Output) -> Vec<ClientOrderId> {
-    output
-        .commands
-        .iter()
-        .filter_map(|command| match command {
-            Command::Place(order) => Some(order.client_order_id.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn cancelled(output: &Output) -> Vec<ClientOrderId> {
-    output
-        .commands
-        .iter()
-        .filter_map(|command| match command {
-            Command::Cancel(cancel) => Some(cancel.client_order_id.clone()),
-            _ => None,
-        })
-        .collect()
+    support::one_level_book(TICKER, bid, ask, clock)
 }
 
 fn burst_records(output: &Output) -> Vec<(FillBurstState, Count)> {

@@ -2,117 +2,30 @@
 //! of a market where we hold a position past the stop halts in that same step, with the
 //! HALTED decision and the cancels of every quote, as a fill or a timer tick would.
 
-use kalshi_core::client_order_id::{ClientOrderId, RunId};
+mod support;
+
+use kalshi_core::client_order_id::ClientOrderId;
 use kalshi_core::commands::Command;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::decision::Decision;
-use kalshi_core::engine::{Engine, Output};
-use kalshi_core::events::{Envelope, Event, OrderAck, RequestKind};
-use kalshi_core::market_data::{
-    BookDelta, BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, PositionSnapshot,
-    PriceRange,
-};
+use kalshi_core::engine::Output;
+use kalshi_core::events::{Event, OrderAck, RequestKind};
+use kalshi_core::market_data::{BookDelta, BookLevel, BookSnapshot, MarketInfo, PositionSnapshot};
 use kalshi_core::risk::{RiskState, RiskStateReason};
-use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
+use kalshi_core::{BookSide, Count, Money, SignedCount};
+use support::{Harness, cancelled, count, placed, price};
 
 const TICKER: &str = "KXMARK-1";
 
-fn price(text: &str) -> Price {
-    Price::parse(text).unwrap()
-}
-fn count(contracts: i64) -> Count {
-    Count::from_contracts(contracts).unwrap()
-}
-
 fn config() -> EngineConfig {
-    let mut config = EngineConfig {
-        run_id: RunId::parse("mk").unwrap(),
-        ..EngineConfig::default()
-    };
-    config.scanner.volume_24h_min = Count::ZERO;
-    config.scanner.open_interest_min = Count::ZERO;
+    let mut config = support::quoting_config("mk");
     config.risk.daily_loss_stop = Money::from_micros(10_000_000);
     config.risk.daily_loss_reducing = Money::from_micros(5_000_000);
     config
 }
 
 fn listing() -> MarketInfo {
-    MarketInfo {
-        ticker: TICKER.to_string(),
-        event_ticker: "KXMARK".to_string(),
-        title: "mark".to_string(),
-        status: MarketStatus::Active,
-        open_time_ns: Some(0),
-        close_time_ns: Some(2_000_000_000_000_000_000),
-        yes_bid: Some(price("0.40")),
-        yes_bid_size: Some(count(100)),
-        yes_ask: Some(price("0.50")),
-        yes_ask_size: Some(count(100)),
-        last_price: Some(price("0.45")),
-        volume: count(5_000),
-        volume_24h: count(1_000),
-        open_interest: count(2_000),
-        price_ranges: vec![PriceRange {
-            start: Price::ZERO,
-            end: Price::ONE,
-            step: price("0.01"),
-        }],
-        fee: Some(FeeParams {
-            fee_type: "quadratic".to_string(),
-            multiplier_ppm: 1_000_000,
-        }),
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
-    }
-}
-
-struct Harness {
-    engine: Engine,
-    seq: u64,
-    ts_ns: i64,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        Harness {
-            engine: Engine::new(),
-            seq: 0,
-            ts_ns: 1_000_000_000,
-        }
-    }
-
-    fn send(&mut self, event: Event) -> Output {
-        self.seq += 1;
-        self.ts_ns += 100_000_000;
-        self.engine.process(&Envelope {
-            seq: self.seq,
-            ts_ns: self.ts_ns,
-            event,
-        })
-    }
-}
-
-fn placed(output: &Output) -> Vec<ClientOrderId> {
-    output
-        .commands
-        .iter()
-        .filter_map(|command| match command {
-            Command::Place(order) => Some(order.client_order_id.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn cancelled(output: &Output) -> Vec<ClientOrderId> {
-    output
-        .commands
-        .iter()
-        .filter_map(|command| match command {
-            Command::Cancel(cancel) => Some(cancel.client_order_id.clone()),
-            _ => None,
-        })
-        .collect()
+    support::listing(TICKER, "KXMARK", "mark")
 }
 
 /// Two bid levels far apart, so taking out the best bid drops the mid a long way.
