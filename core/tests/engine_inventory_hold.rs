@@ -3,56 +3,28 @@
 //! that reduces it keeps quoting — the EV gate values every rung at the inventory-adjusted
 //! reservation price, so skewed reducing rungs pass instead of stranding the position.
 
+mod support;
+
 use kalshi_core::client_order_id::RunId;
 use kalshi_core::commands::Command;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::decision::Decision;
 use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{Envelope, Event};
-use kalshi_core::market_data::{
-    BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, PositionSnapshot, PriceRange,
-};
+use kalshi_core::market_data::{BookLevel, BookSnapshot, FeeParams, MarketInfo, PositionSnapshot};
 use kalshi_core::strategy::SideHeldReason;
-use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
+use kalshi_core::{BookSide, Count, Money, SignedCount};
+use support::{count, price};
 
 const TICKER: &str = "KXHOLD-1";
 
-fn price(text: &str) -> Price {
-    Price::parse(text).unwrap()
-}
-
-fn count(contracts: i64) -> Count {
-    Count::from_contracts(contracts).unwrap()
-}
-
 fn listing() -> MarketInfo {
     MarketInfo {
-        ticker: TICKER.to_string(),
-        event_ticker: "KXHOLD".to_string(),
-        title: "hold".to_string(),
-        status: MarketStatus::Active,
-        open_time_ns: Some(0),
-        close_time_ns: Some(2_000_000_000_000_000_000),
-        yes_bid: Some(price("0.40")),
-        yes_bid_size: Some(count(100)),
-        yes_ask: Some(price("0.50")),
-        yes_ask_size: Some(count(100)),
-        last_price: Some(price("0.45")),
-        volume: count(5_000),
-        volume_24h: count(1_000),
-        open_interest: count(2_000),
-        price_ranges: vec![PriceRange {
-            start: Price::ZERO,
-            end: Price::ONE,
-            step: price("0.01"),
-        }],
         fee: Some(FeeParams {
             fee_type: "quadratic_with_maker_fees".to_string(),
             multiplier_ppm: 1_000_000,
         }),
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
+        ..support::listing(TICKER, "KXHOLD", "hold")
     }
 }
 

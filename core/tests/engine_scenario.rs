@@ -1,6 +1,8 @@
 //! End-to-end scenarios through `Engine::process`: config → listing → snapshot → ladder →
 //! fill → skew → invalid book → halt, plus determinism and restart-while-halted.
 
+mod support;
+
 use kalshi_core::client_order_id::{ClientOrderId, RunId};
 use kalshi_core::commands::{Command, TimeInForce};
 use kalshi_core::config::EngineConfig;
@@ -9,21 +11,11 @@ use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{
     BookInvalidation, CancelAck, ControlCommand, Envelope, Event, OrderAck, RequestKind,
 };
-use kalshi_core::market_data::{
-    BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, OwnFill, PriceRange,
-};
+use kalshi_core::market_data::{BookLevel, BookSnapshot, MarketInfo, OwnFill};
 use kalshi_core::risk::RiskState;
 use kalshi_core::tick_grid::TickGrid;
 use kalshi_core::{BookSide, Count, Money, Price};
-
-const CLOSE_NS: i64 = 2_000_000_000_000_000_000;
-
-fn price(text: &str) -> Price {
-    Price::parse(text).unwrap()
-}
-fn count(contracts: i64) -> Count {
-    Count::from_contracts(contracts).unwrap()
-}
+use support::{count, price};
 
 fn config() -> EngineConfig {
     let mut config = EngineConfig {
@@ -37,34 +29,7 @@ fn config() -> EngineConfig {
 }
 
 fn listing() -> MarketInfo {
-    MarketInfo {
-        ticker: "KXTEST-1".to_string(),
-        event_ticker: "KXTEST".to_string(),
-        title: "test".to_string(),
-        status: MarketStatus::Active,
-        open_time_ns: Some(0),
-        close_time_ns: Some(CLOSE_NS),
-        yes_bid: Some(price("0.40")),
-        yes_bid_size: Some(count(100)),
-        yes_ask: Some(price("0.50")),
-        yes_ask_size: Some(count(100)),
-        last_price: Some(price("0.45")),
-        volume: count(5_000),
-        volume_24h: count(1_000),
-        open_interest: count(2_000),
-        price_ranges: vec![PriceRange {
-            start: Price::ZERO,
-            end: Price::ONE,
-            step: price("0.01"),
-        }],
-        fee: Some(FeeParams {
-            fee_type: "quadratic".to_string(),
-            multiplier_ppm: 1_000_000,
-        }),
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
-    }
+    support::listing("KXTEST-1", "KXTEST", "test")
 }
 
 fn snapshot() -> Event {
