@@ -29,6 +29,7 @@ use crate::exposure_totals::{Contribution, ExposureTotals};
 use crate::fixed::{Count, Money, Price, SignedCount};
 use crate::market_data::{ExchangeOrderStatus, OrderSnapshot, OwnFill, PositionSnapshot};
 use crate::positions::PositionLedger;
+use crate::record_store::RecordStore;
 use crate::risk::{ScopeExposure, price_paid};
 use crate::side::BookSide;
 use crate::ticker_map::TickerMap;
@@ -421,7 +422,7 @@ fn set_status(
 /// stay reachable until [`TERMINAL_ARCHIVE_MAX`] newer ones have ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderManager {
-    orders: BTreeMap<String, OrderRecord>,
+    orders: RecordStore<OrderRecord>,
     by_order_id: TickerMap<String>,
     seen_fills: BTreeSet<String>,
     positions: PositionLedger,
@@ -445,7 +446,7 @@ impl OrderManager {
     /// Empty books keeping up to `archive_max` terminal records (at least one).
     pub fn with_archive_max(archive_max: usize) -> OrderManager {
         OrderManager {
-            orders: BTreeMap::new(),
+            orders: RecordStore::default(),
             by_order_id: TickerMap::new(),
             seen_fills: BTreeSet::new(),
             positions: PositionLedger::default(),
@@ -482,7 +483,7 @@ impl OrderManager {
             self.index.forget(&key, &previous.ticker);
         }
         self.index.track(&key, &record.ticker, record.status);
-        self.orders.insert(key.clone(), record);
+        self.orders.insert(&key, record);
         self.refresh(&key);
     }
 

@@ -1,23 +1,27 @@
 //! A lookup-only map from ticker (or another identifier: order key, exchange order id) to
-//! value, keyed by a fixed 64-bit fingerprint of the string.
+//! value, hashed by a fixed 64-bit fingerprint of the string.
 //!
 //! Kalshi tickers share long prefixes (`KXEVENT-26NOV25-T42`), as do client order ids, so an
-//! ordered map keyed by the string spends most of a lookup in byte comparisons of prefixes. Here a lookup
-//! hashes the ticker once, searches integers, and compares the string only against the entry
-//! (or, on a fingerprint collision, the few entries) filed under that fingerprint.
+//! ordered map keyed by the string spends most of a lookup in byte comparisons of prefixes. Here a
+//! lookup hashes the ticker once, probes one slot of a hash table, and compares the string only
+//! against the entry (or, on a collision, the few entries) it finds there.
 //!
-//! The fingerprint is a fixed function of the bytes (no random seed), and the map offers no
-//! iteration, so nothing about it can reach an output.
+//! The fingerprint is a fixed function of the bytes (no random seed) and the map offers no
+//! iteration, so neither its layout nor its order can reach an output. That is why the
+//! `HashMap` the crate's lint otherwise refuses is allowed in this one file.
 
-use std::collections::BTreeMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Multiplier of the fingerprint mix (an odd constant with well-spread bits).
 const MIX: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 /// A fixed 64-bit fingerprint of `ticker`'s bytes.
 pub fn ticker_fingerprint(ticker: &str) -> u64 {
-    let bytes = ticker.as_bytes();
-    let mut hash = bytes.len() as u64;
+    fingerprint_bytes(ticker.len() as u64, ticker.as_bytes())
+}
+
+fn fingerprint_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let mut hash = seed;
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
@@ -30,18 +34,35 @@ pub fn ticker_fingerprint(ticker: &str) -> u64 {
         word[..tail.len()].copy_from_slice(tail);
         hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(MIX);
     }
-    // Final avalanche so that every input bit reaches the high bits the tree orders by.
+    // Final avalanche so that every input bit reaches the bits the table indexes by.
     hash ^= hash >> 32;
     hash = hash.wrapping_mul(MIX);
     hash ^ (hash >> 29)
 }
 
+/// The table's hasher: the fingerprint of the bytes written, with no per-process seed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FingerprintHasher {
+    hash: u64,
+}
+
+impl Hasher for FingerprintHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.hash = fingerprint_bytes(self.hash ^ bytes.len() as u64, bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+#[allow(clippy::disallowed_types)] // lookups only, fixed hasher: nothing iterates it
+type Table<V> = std::collections::HashMap<Box<str>, V, BuildHasherDefault<FingerprintHasher>>;
+
 /// Ticker → `V`, for lookups only (no iteration order is offered).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TickerMap<V> {
-    /// Entries by fingerprint; a bucket holds more than one entry only on a collision.
-    buckets: BTreeMap<u64, Vec<(String, V)>>,
-    len: usize,
+    table: Table<V>,
 }
 
 impl<V> Default for TickerMap<V> {
@@ -54,76 +75,52 @@ impl<V> TickerMap<V> {
     /// An empty map.
     pub fn new() -> TickerMap<V> {
         TickerMap {
-            buckets: BTreeMap::new(),
-            len: 0,
+            table: Table::default(),
         }
     }
 
     /// Number of tickers in the map.
     pub fn len(&self) -> usize {
-        self.len
+        self.table.len()
     }
 
     /// True when no ticker is in the map.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.table.is_empty()
     }
 
     /// The value of `ticker`.
     pub fn get(&self, ticker: &str) -> Option<&V> {
-        self.buckets
-            .get(&ticker_fingerprint(ticker))?
-            .iter()
-            .find(|(key, _)| key == ticker)
-            .map(|(_, value)| value)
+        self.table.get(ticker)
     }
 
     /// The value of `ticker`, mutably.
     pub fn get_mut(&mut self, ticker: &str) -> Option<&mut V> {
-        self.buckets
-            .get_mut(&ticker_fingerprint(ticker))?
-            .iter_mut()
-            .find(|(key, _)| key == ticker)
-            .map(|(_, value)| value)
+        self.table.get_mut(ticker)
     }
 
     /// Sets the value of `ticker`, returning the one it replaced.
     pub fn insert(&mut self, ticker: &str, value: V) -> Option<V> {
-        let bucket = self.buckets.entry(ticker_fingerprint(ticker)).or_default();
-        if let Some((_, slot)) = bucket.iter_mut().find(|(key, _)| key == ticker) {
+        if let Some(slot) = self.table.get_mut(ticker) {
             return Some(std::mem::replace(slot, value));
         }
-        bucket.push((ticker.to_string(), value));
-        self.len += 1;
+        self.table.insert(Box::from(ticker), value);
         None
     }
 
     /// The value of `ticker`, inserting `make()` first when there is none.
     pub fn get_or_insert_with(&mut self, ticker: &str, make: impl FnOnce() -> V) -> &mut V {
-        let bucket = self.buckets.entry(ticker_fingerprint(ticker)).or_default();
-        let position = match bucket.iter().position(|(key, _)| key == ticker) {
-            Some(position) => position,
-            None => {
-                bucket.push((ticker.to_string(), make()));
-                self.len += 1;
-                bucket.len() - 1
-            }
-        };
-        &mut bucket[position].1
+        if !self.table.contains_key(ticker) {
+            self.table.insert(Box::from(ticker), make());
+        }
+        self.table
+            .get_mut(ticker)
+            .unwrap_or_else(|| unreachable!("inserted just above"))
     }
 
     /// Removes `ticker`, returning its value.
     pub fn remove(&mut self, ticker: &str) -> Option<V> {
-        let fingerprint = ticker_fingerprint(ticker);
-        let bucket = self.buckets.get_mut(&fingerprint)?;
-        let position = bucket.iter().position(|(key, _)| key == ticker)?;
-        // `remove` (not `swap_remove`) keeps the remaining entries in insertion order.
-        let (_, value) = bucket.remove(position);
-        if bucket.is_empty() {
-            self.buckets.remove(&fingerprint);
-        }
-        self.len -= 1;
-        Some(value)
+        self.table.remove(ticker)
     }
 }
 
@@ -168,19 +165,44 @@ mod tests {
     }
 
     #[test]
-    fn colliding_fingerprints_keep_tickers_apart() {
-        // Force a collision by filing two tickers under one bucket by hand.
-        let mut map: TickerMap<u32> = TickerMap::new();
-        let fingerprint = ticker_fingerprint("KX-A");
-        map.buckets.insert(
-            fingerprint,
-            vec![("KX-A".to_string(), 1), ("KX-Z".to_string(), 2)],
-        );
-        map.len = 2;
-        assert_eq!(map.get("KX-A"), Some(&1));
-        assert_eq!(map.remove("KX-A"), Some(1));
-        // The other entry of the bucket is untouched.
-        assert_eq!(map.buckets.get(&fingerprint).map(Vec::len), Some(1));
-        assert_eq!(map.len(), 1);
+    fn colliding_hashes_keep_tickers_apart() {
+        // A hasher that files every key under one hash forces every lookup through the
+        // string comparison.
+        #[derive(Default)]
+        struct OneBucket;
+        impl Hasher for OneBucket {
+            fn write(&mut self, _bytes: &[u8]) {}
+            fn finish(&self) -> u64 {
+                7
+            }
+        }
+        #[allow(clippy::disallowed_types)]
+        let mut table: std::collections::HashMap<
+            Box<str>,
+            u32,
+            BuildHasherDefault<OneBucket>,
+        > = Default::default();
+        table.insert(Box::from("KX-A"), 1);
+        table.insert(Box::from("KX-Z"), 2);
+        assert_eq!(table.get("KX-A"), Some(&1));
+        assert_eq!(table.remove("KX-A"), Some(1));
+        assert_eq!(table.get("KX-Z"), Some(&2));
+        assert_eq!(table.get("KX-A"), None);
+    }
+
+    #[test]
+    fn hasher_is_the_fingerprint_and_has_no_seed() {
+        use std::hash::{BuildHasher, Hash};
+        let build = BuildHasherDefault::<FingerprintHasher>::default();
+        let hash_of = |text: &str| {
+            let mut hasher = build.build_hasher();
+            text.hash(&mut hasher);
+            hasher.finish()
+        };
+        assert_eq!(hash_of("KXBENCH-E001-M02"), hash_of("KXBENCH-E001-M02"));
+        assert_ne!(hash_of("KXBENCH-E001-M02"), hash_of("KXBENCH-E001-M03"));
+        let mut direct = FingerprintHasher::default();
+        direct.write(b"KX");
+        assert_eq!(direct.finish(), fingerprint_bytes(2, b"KX"));
     }
 }
