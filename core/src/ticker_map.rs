@@ -192,13 +192,9 @@ mod tests {
 
     #[test]
     fn hasher_is_the_fingerprint_and_has_no_seed() {
-        use std::hash::{BuildHasher, Hash};
+        use std::hash::BuildHasher;
         let build = BuildHasherDefault::<FingerprintHasher>::default();
-        let hash_of = |text: &str| {
-            let mut hasher = build.build_hasher();
-            text.hash(&mut hasher);
-            hasher.finish()
-        };
+        let hash_of = |text: &str| build.hash_one(text);
         assert_eq!(hash_of("KXBENCH-E001-M02"), hash_of("KXBENCH-E001-M02"));
         assert_ne!(hash_of("KXBENCH-E001-M02"), hash_of("KXBENCH-E001-M03"));
         let mut direct = FingerprintHasher::default();
