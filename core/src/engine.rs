@@ -704,8 +704,8 @@ impl Engine {
                 return;
             }
         }
-        let desired = self.desired.get(&index).cloned().unwrap_or_default();
-        let diff = self.orders.diff(&ticker, &desired);
+        let desired = self.desired.get(&index).map_or(&[][..], Vec::as_slice);
+        let diff = self.orders.diff(&ticker, desired);
         self.apply_diff(&ticker, diff, ts_ns, out);
     }
 

@@ -1127,21 +1127,21 @@ impl OrderManager {
     /// The requests that move the working quotes of `ticker` toward `desired`.
     pub fn diff(&mut self, ticker: &str, desired: &[DesiredQuote]) -> DiffPlan {
         let mut plan = DiffPlan::default();
-        let mut matched: BTreeSet<String> = BTreeSet::new();
-        // The market's live quotes that could match a desired quote, looked up once, in key
-        // order, each flagged once a desired quote has taken it.
-        let mut candidates: Vec<(&String, &OrderRecord, bool)> = self
+        // The market's live quotes, looked up once, in key order; each may match a desired
+        // quote unless a cancel is already requested, and is flagged once one has taken it.
+        let mut quotes: Vec<(&str, &OrderRecord, bool)> = self
             .live_records_in(ticker)
-            .filter(|(_, record)| {
-                record.ticker == ticker && record.is_quote() && !record.cancel_requested
-            })
-            .map(|(key, record)| (key, record, false))
+            .filter(|(_, record)| record.ticker == ticker && record.is_quote())
+            .map(|(key, record)| (key.as_str(), record, false))
             .collect();
         for quote in desired {
-            let candidate = candidates.iter_mut().find(|(_, record, taken)| {
-                !*taken && record.side == quote.side && record.price == quote.price
+            let candidate = quotes.iter_mut().find(|(_, record, taken)| {
+                !*taken
+                    && !record.cancel_requested
+                    && record.side == quote.side
+                    && record.price == quote.price
             });
-            let Some((key, record, taken)) = candidate else {
+            let Some((_, record, taken)) = candidate else {
                 plan.places.push(PlaceSpec {
                     quote: *quote,
                     retry_of: None,
@@ -1149,7 +1149,6 @@ impl OrderManager {
                 continue;
             };
             *taken = true;
-            matched.insert((*key).clone());
             let record: &OrderRecord = record;
             if record.status == OrderStatus::Intent {
                 let retry_of = record.client_order_id.clone();
@@ -1188,14 +1187,17 @@ impl OrderManager {
                 });
             }
         }
-        let keys: Vec<String> = self.index.live_in(ticker).cloned().collect();
-        for key in &keys {
+        // Quotes no desired quote took: dropped (a retry intent) or cancelled. Usually none,
+        // and then nothing is allocated.
+        let unmatched: Vec<String> = quotes
+            .iter()
+            .filter(|(_, _, taken)| !taken)
+            .map(|(key, _, _)| (*key).to_string())
+            .collect();
+        for key in &unmatched {
             let Some(record) = self.orders.get_mut(key) else {
                 continue;
             };
-            if record.ticker != ticker || !record.is_quote() || matched.contains(key) {
-                continue;
-            }
             if record.status == OrderStatus::Intent {
                 record.remaining = Count::ZERO;
                 plan.transitions.extend(Self::transition(

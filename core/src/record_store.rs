@@ -1,27 +1,23 @@
 //! Records filed under string keys (client order ids, exchange order ids), found by key in
 //! O(1) and iterated in key order.
 //!
-//! Client order ids share a long run prefix, so an ordered map keyed by the id spends a lookup
-//! comparing that prefix at every level of the tree — and the order books look records up
-//! many times per event. Here the values sit in a dense slab found through a [`TickerMap`]
-//! (one hash, one string comparison), and a key-ordered map of slab positions is touched
-//! only when a record is added or dropped, and when someone iterates.
-
-use std::collections::BTreeMap;
+//! Client order ids share a long run prefix, so an ordered map keyed by the id spends every
+//! lookup, insert and removal comparing that prefix at each level of the tree — and the order
+//! books look records up many times per event and retire thousands. Here the values sit in a
+//! dense slab found through a [`TickerMap`] (one hash, one string comparison); key order is
+//! produced only when someone iterates (status lines, invariant checks), by sorting then.
 
 use crate::ticker_map::TickerMap;
 
 /// Values by string key: O(1) lookups, iteration in key order.
 #[derive(Debug, Clone)]
 pub(crate) struct RecordStore<V> {
-    /// Values by slab position; `None` marks a free position.
-    slots: Vec<Option<V>>,
+    /// Keys and values by slab position; `None` marks a free position.
+    slots: Vec<Option<(Box<str>, V)>>,
     /// Free slab positions, reused last-freed first.
     free: Vec<usize>,
     /// Slab position of each key.
     position_of: TickerMap<usize>,
-    /// Every key with its slab position, in key order.
-    in_key_order: BTreeMap<String, usize>,
 }
 
 impl<V> Default for RecordStore<V> {
@@ -30,7 +26,6 @@ impl<V> Default for RecordStore<V> {
             slots: Vec::new(),
             free: Vec::new(),
             position_of: TickerMap::new(),
-            in_key_order: BTreeMap::new(),
         }
     }
 }
@@ -39,13 +34,16 @@ impl<V> RecordStore<V> {
     /// The value filed under `key`.
     pub fn get(&self, key: &str) -> Option<&V> {
         let position = *self.position_of.get(key)?;
-        self.slots.get(position)?.as_ref()
+        self.slots.get(position)?.as_ref().map(|(_, value)| value)
     }
 
     /// The value filed under `key`, mutably.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
         let position = *self.position_of.get(key)?;
-        self.slots.get_mut(position)?.as_mut()
+        self.slots
+            .get_mut(position)?
+            .as_mut()
+            .map(|(_, value)| value)
     }
 
     /// True when a value is filed under `key`.
@@ -58,40 +56,44 @@ impl<V> RecordStore<V> {
         if let Some(slot) = self.get_mut(key) {
             return Some(std::mem::replace(slot, value));
         }
+        let entry = Some((Box::from(key), value));
         let position = match self.free.pop() {
             Some(position) => {
-                self.slots[position] = Some(value);
+                self.slots[position] = entry;
                 position
             }
             None => {
-                self.slots.push(Some(value));
+                self.slots.push(entry);
                 self.slots.len() - 1
             }
         };
         self.position_of.insert(key, position);
-        self.in_key_order.insert(key.to_string(), position);
         None
     }
 
     /// Removes the value filed under `key`.
     pub fn remove(&mut self, key: &str) -> Option<V> {
         let position = self.position_of.remove(key)?;
-        self.in_key_order.remove(key);
-        let value = self.slots.get_mut(position)?.take();
+        let (_, value) = self.slots.get_mut(position)?.take()?;
         self.free.push(position);
-        value
+        Some(value)
     }
 
     /// Number of values.
     pub fn len(&self) -> usize {
-        self.in_key_order.len()
+        self.position_of.len()
     }
 
-    /// Keys and values, in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.in_key_order
+    /// Keys and values, in key order (sorted on each call: O(n log n)).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        let mut entries: Vec<(&str, &V)> = self
+            .slots
             .iter()
-            .filter_map(|(key, &position)| Some((key, self.slots.get(position)?.as_ref()?)))
+            .flatten()
+            .map(|(key, value)| (&**key, value))
+            .collect();
+        entries.sort_unstable_by(|left, right| left.0.cmp(right.0));
+        entries.into_iter()
     }
 
     /// Values, in key order.
@@ -143,7 +145,7 @@ mod tests {
         }
         store.remove("d");
         store.insert("0", "zero".to_string());
-        let keys: Vec<&str> = store.iter().map(|(key, _)| key.as_str()).collect();
+        let keys: Vec<&str> = store.iter().map(|(key, _)| key).collect();
         assert_eq!(keys, ["0", "a", "b", "c"]);
         let values: Vec<&str> = store.values().map(String::as_str).collect();
         assert_eq!(values, ["zero", "A", "B", "C"]);
