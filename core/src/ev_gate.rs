@@ -67,6 +67,21 @@ pub struct EvInputs {
     pub inventory_skew_micros: i64,
 }
 
+/// What prices a resting order's EV: [`EvInputs`] without the journaled labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MakerTerms {
+    /// Order side.
+    pub side: BookSide,
+    /// Limit YES price.
+    pub price: Price,
+    /// Contracts.
+    pub count: Count,
+    /// Fair YES probability, parts per million.
+    pub fair_ppm: u32,
+    /// Inventory adjustment subtracted from the fair value, micros.
+    pub inventory_skew_micros: i64,
+}
+
 /// The inventory adjustment of the reservation value: `position × skew per contract`, in
 /// micro-dollars (positive when long YES, negative when long NO). Exact; rounds toward zero.
 pub fn inventory_skew_micros(position: SignedCount, skew_micros_per_contract: i64) -> i64 {
@@ -217,19 +232,44 @@ impl EvGate {
             liquidity: Liquidity::Maker,
             ..inputs
         };
-        let mut components = self.base_components(&inputs);
-        if let Some(reason) = precheck(&inputs) {
-            return self.finish(inputs, components, Some(reason));
+        let terms = MakerTerms {
+            side: inputs.side,
+            price: inputs.price,
+            count: inputs.count,
+            fair_ppm: inputs.fair_ppm,
+            inventory_skew_micros: inputs.inventory_skew_micros,
+        };
+        let (components, failure) = self.maker_components(terms, fees);
+        self.finish(inputs, components, failure)
+    }
+
+    /// The EV per contract [`EvGate::evaluate_maker`] would report for `terms`, without
+    /// building the journaled decision (for strategies probing prices they may not quote).
+    pub fn maker_ev_micros(&self, terms: MakerTerms, fees: Option<&FeeSchedule>) -> i64 {
+        self.maker_components(terms, fees).0.ev_micros()
+    }
+
+    /// The cost components of a resting order, and why it fails before the edge test if it
+    /// does.
+    fn maker_components(
+        &self,
+        terms: MakerTerms,
+        fees: Option<&FeeSchedule>,
+    ) -> (EvComponents, Option<EvReason>) {
+        let mut components =
+            self.base_components(terms.side, terms.fair_ppm, terms.inventory_skew_micros);
+        if let Some(reason) = precheck(terms.fair_ppm, terms.count) {
+            return (components, Some(reason));
         }
-        components.price_paid_micros = paid(inputs.side, inputs.price);
+        components.price_paid_micros = paid(terms.side, terms.price);
         let fee = fees.and_then(|schedule| {
-            self.execution_fee(schedule, Liquidity::Maker, inputs.price, inputs.count)
+            self.execution_fee(schedule, Liquidity::Maker, terms.price, terms.count)
         });
         let Some(fee) = fee else {
-            return self.finish(inputs, components, Some(EvReason::FeeUnavailable));
+            return (components, Some(EvReason::FeeUnavailable));
         };
-        components.fee_micros = per_contract_ceil(fee.micros(), inputs.count);
-        self.finish(inputs, components, None)
+        components.fee_micros = per_contract_ceil(fee.micros(), terms.count);
+        (components, None)
     }
 
     /// Evaluates an order that takes liquidity, walking `book` up to the limit price.
@@ -243,9 +283,10 @@ impl EvGate {
             liquidity: Liquidity::Taker,
             ..inputs
         };
-        let mut components = self.base_components(&inputs);
+        let mut components =
+            self.base_components(inputs.side, inputs.fair_ppm, inputs.inventory_skew_micros);
         components.slippage_micros = self.config.taker_slippage_micros;
-        if let Some(reason) = precheck(&inputs) {
+        if let Some(reason) = precheck(inputs.fair_ppm, inputs.count) {
             return self.finish(inputs, components, Some(reason));
         }
         let Some(schedule) = fees else {
@@ -293,10 +334,15 @@ impl EvGate {
         self.finish(inputs, components, None)
     }
 
-    fn base_components(&self, inputs: &EvInputs) -> EvComponents {
-        let fair = (i64::from(inputs.fair_ppm.min(1_000_000)) - inputs.inventory_skew_micros)
+    fn base_components(
+        &self,
+        side: BookSide,
+        fair_ppm: u32,
+        inventory_skew_micros: i64,
+    ) -> EvComponents {
+        let fair = (i64::from(fair_ppm.min(1_000_000)) - inventory_skew_micros)
             .clamp(0, MICROS_PER_DOLLAR);
-        let win_value_micros = match inputs.side {
+        let win_value_micros = match side {
             BookSide::Bid => fair,
             BookSide::Ask => MICROS_PER_DOLLAR - fair,
         };
@@ -344,11 +390,11 @@ impl EvGate {
     }
 }
 
-fn precheck(inputs: &EvInputs) -> Option<EvReason> {
-    if inputs.fair_ppm > 1_000_000 {
+fn precheck(fair_ppm: u32, count: Count) -> Option<EvReason> {
+    if fair_ppm > 1_000_000 {
         return Some(EvReason::InvalidProbability);
     }
-    if inputs.count.is_zero() {
+    if count.is_zero() {
         return Some(EvReason::ZeroCount);
     }
     None

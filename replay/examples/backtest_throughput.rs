@@ -15,6 +15,9 @@
 //!   `ts_ns,kind,side,price_micros,size_centi` rows (`kind`: `snap` level, `delta`, `trade`;
 //!   a trade's `side` is the taker's).
 //!
+//! With `--stream-only` (anywhere in the arguments) only the peers' stream is timed: the quick
+//! form for profiling a change (`valgrind --tool=callgrind … 20000 --stream-only`).
+//!
 //! The stream is `common/synthetic_l2.rs`.
 #![allow(clippy::disallowed_methods)] // a benchmark measures wall time; replay itself does not
 
@@ -156,7 +159,9 @@ fn summary_json(events: usize, seconds: &[f64], summary: &BacktestSummary) -> se
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let all_args: Vec<String> = std::env::args().skip(1).collect();
+    let stream_only = all_args.iter().any(|arg| arg == "--stream-only");
+    let mut args = all_args.into_iter().filter(|arg| arg != "--stream-only");
     let event_count: usize = args
         .next()
         .and_then(|text| text.parse().ok())
@@ -172,6 +177,10 @@ fn main() {
         }
     }
     let (peer_s, peer) = timed_runs(&config, || SyntheticL2::new(1).take(event_count));
+    if stream_only {
+        println!("{}", summary_json(event_count, &peer_s, &peer));
+        return;
+    }
     let (day_s, day) = timed_runs(&config, || {
         SyntheticL2::with_spacing(1, MARKET_DAY_SPACING_NS).take(MARKET_DAY_EVENTS)
     });

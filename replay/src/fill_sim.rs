@@ -49,6 +49,7 @@ use kalshi_core::fees::{FeeSchedule, FillTerms, Liquidity, RoundingAccumulator, 
 use kalshi_core::market_data::{
     ExchangeOrderStatus, FeeParams, OrderSnapshot, OwnFill, PublicTrade,
 };
+use kalshi_core::ticker_map::TickerMap;
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
 
 use crate::error::ReplayError;
@@ -171,6 +172,19 @@ struct SimMarket {
     last_trade: Option<Price>,
 }
 
+/// The simulated market `ticker`, created empty on first sight (no key copy when it exists).
+fn market_entry<'a>(
+    markets: &'a mut BTreeMap<String, SimMarket>,
+    ticker: &str,
+) -> &'a mut SimMarket {
+    if !markets.contains_key(ticker) {
+        markets.insert(ticker.to_string(), SimMarket::default());
+    }
+    markets
+        .get_mut(ticker)
+        .unwrap_or_else(|| unreachable!("inserted just above"))
+}
+
 /// The simulated exchange. See the module documentation for the rules.
 #[derive(Debug, Clone)]
 pub struct FillSimulator {
@@ -178,7 +192,7 @@ pub struct FillSimulator {
     precision: TargetPrecision,
     markets: BTreeMap<String, SimMarket>,
     live: BTreeMap<String, LiveOrder>,
-    done: BTreeMap<String, OrderSnapshot>,
+    done: TickerMap<OrderSnapshot>,
     pending: BTreeMap<(i64, u64), Action>,
     next_action: u64,
     next_order: u64,
@@ -202,7 +216,7 @@ impl FillSimulator {
             precision,
             markets: BTreeMap::new(),
             live: BTreeMap::new(),
-            done: BTreeMap::new(),
+            done: TickerMap::new(),
             pending: BTreeMap::new(),
             next_action: 0,
             next_order: 0,
@@ -299,14 +313,14 @@ impl FillSimulator {
         match event {
             Event::MarketListing(listings) => {
                 for info in listings {
-                    let market = self.markets.entry(info.ticker.clone()).or_default();
+                    let market = market_entry(&mut self.markets, &info.ticker);
                     if info.fee.is_some() {
                         market.fee = info.fee.clone();
                     }
                 }
             }
             Event::BookSnapshot(snapshot) => {
-                let market = self.markets.entry(snapshot.ticker.clone()).or_default();
+                let market = market_entry(&mut self.markets, &snapshot.ticker);
                 market.book.apply_snapshot(snapshot);
                 for order in self
                     .live
@@ -319,7 +333,7 @@ impl FillSimulator {
                 }
             }
             Event::BookDelta(delta) => {
-                let market = self.markets.entry(delta.ticker.clone()).or_default();
+                let market = market_entry(&mut self.markets, &delta.ticker);
                 if let Some(decrease) = market.book.apply_delta(delta) {
                     let size_now = market.book.size_at(delta.side, delta.price);
                     for order in self.live.values_mut().filter(|order| {
@@ -352,7 +366,7 @@ impl FillSimulator {
         events: &mut Vec<Event>,
     ) -> Result<(), ReplayError> {
         let hit = opposite(trade.taker_side);
-        let market = self.markets.entry(trade.ticker.clone()).or_default();
+        let market = market_entry(&mut self.markets, &trade.ticker);
         market.last_trade = Some(trade.yes_price);
         market.book.note_trade(hit, trade.yes_price, trade.count);
         let through = |price: Price| match hit {
@@ -412,7 +426,7 @@ impl FillSimulator {
         let Some(order) = self.live.get_mut(key) else {
             return Ok(());
         };
-        let market = self.markets.entry(order.ticker.clone()).or_default();
+        let market = market_entry(&mut self.markets, &order.ticker);
         let schedule = fee_schedule(market.fee.as_ref(), &order.ticker)?;
         let fee = match self.config.fee_rounding {
             FeeRounding::Classic => schedule.classic_fee(liquidity, price, count),
@@ -463,7 +477,7 @@ impl FillSimulator {
     fn retire(&mut self, key: &str, status: ExchangeOrderStatus, ts_ns: i64) {
         if let Some(order) = self.live.remove(key) {
             let snapshot = snapshot_of(&order, status, ts_ns);
-            self.done.insert(key.to_string(), snapshot);
+            self.done.insert(key, snapshot);
         }
     }
 
@@ -482,14 +496,14 @@ impl FillSimulator {
                 message: message.to_string(),
             })
         };
-        if self.live.contains_key(&key) || self.done.contains_key(&key) {
+        if self.live.contains_key(&key) || self.done.get(&key).is_some() {
             events.push(reject(
                 "duplicate_client_order_id",
                 "an order with this client id exists",
             ));
             return Ok(());
         }
-        let market = self.markets.entry(order.ticker.clone()).or_default();
+        let market = market_entry(&mut self.markets, &order.ticker);
         let mut count = order.count;
         if order.reduce_only {
             let reducible = match order.side {

@@ -30,8 +30,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::MakerLadderConfig;
-use crate::ev_gate::{EvInputs, inventory_skew_micros};
-use crate::fees::Liquidity;
+use crate::ev_gate::{MakerTerms, inventory_skew_micros};
 use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Price};
 use crate::order_manager::DesiredQuote;
 use crate::side::BookSide;
@@ -280,20 +279,14 @@ impl Strategy for MakerLadder {
                 if !at_or_inside_touch {
                     break;
                 }
-                let inputs = EvInputs {
-                    ticker: context.ticker.to_string(),
+                let terms = MakerTerms {
                     side,
                     price: rung,
                     count,
-                    liquidity: Liquidity::Maker,
                     fair_ppm: context.fair_ppm,
-                    fair_source: context.fair_source,
                     inventory_skew_micros: skew,
                 };
-                let ev = context
-                    .ev_gate
-                    .evaluate_maker(inputs, context.fees)
-                    .ev_micros;
+                let ev = context.ev_gate.maker_ev_micros(terms, context.fees);
                 best = Some(best.map_or(ev, |b| b.max(ev)));
                 price = step(grid, rung, side, self.config.rung_spacing_ticks);
             }
