@@ -665,11 +665,7 @@ impl Engine {
         if self.config.is_none() || !self.reconciled {
             return;
         }
-        let Some(ticker) = self
-            .universe
-            .get(index)
-            .map(|state| state.ticker().to_string())
-        else {
+        let Some(ticker) = self.universe.shared_ticker(index) else {
             return;
         };
         if let Some(reason) = self.blocked(index) {
@@ -691,7 +687,7 @@ impl Engine {
                 if let Some(held) = self.places_held_reason() {
                     if !exits.is_empty() {
                         out.decide(Decision::PlacesHeld {
-                            ticker: ticker.clone(),
+                            ticker: ticker.to_string(),
                             count: u32::try_from(exits.len()).unwrap_or(u32::MAX),
                             reason: held,
                         });

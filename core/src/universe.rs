@@ -5,6 +5,8 @@
 //! an index stored anywhere stays valid. [`Universe::from_listings`] assigns indices in ticker
 //! order, so the same listings always give the same indices.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::market_data::MarketInfo;
@@ -26,6 +28,8 @@ impl MarketIndex {
 #[derive(Debug, Clone, Default)]
 pub struct Universe {
     by_ticker: TickerMap<MarketIndex>,
+    /// Each market's ticker, shared, in index order (a ticker never changes for an index).
+    tickers: Vec<Arc<str>>,
     markets: Vec<MarketState>,
     active: Vec<bool>,
     market_config: MarketStateConfig,
@@ -36,6 +40,7 @@ impl Universe {
     pub fn new(market_config: MarketStateConfig) -> Universe {
         Universe {
             by_ticker: TickerMap::new(),
+            tickers: Vec::new(),
             markets: Vec::new(),
             active: Vec::new(),
             market_config,
@@ -83,6 +88,7 @@ impl Universe {
         // rather than wrap so an index never aliases another market.
         let index = MarketIndex(u32::try_from(self.markets.len()).unwrap_or(u32::MAX));
         self.by_ticker.insert(state.ticker(), index);
+        self.tickers.push(Arc::from(state.ticker()));
         self.markets.push(state);
         self.active.push(true);
         index
@@ -91,6 +97,12 @@ impl Universe {
     /// The index of `ticker`, if known.
     pub fn index_of(&self, ticker: &str) -> Option<MarketIndex> {
         self.by_ticker.get(ticker).copied()
+    }
+
+    /// The ticker of the market at `index`, shared: a copy costs a reference count, not an
+    /// allocation.
+    pub fn shared_ticker(&self, index: MarketIndex) -> Option<Arc<str>> {
+        self.tickers.get(index.as_usize()).cloned()
     }
 
     /// The market at `index`.

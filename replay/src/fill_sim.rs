@@ -34,8 +34,11 @@
 //!   balance rounding and per-order rebates ([`FeeRounding`]).
 //! - **Fills before acknowledgements.** When an arrival takes liquidity, its fills are
 //!   reported before its `OrderAck` (whose `fill_count` already includes them).
+//! - **Finished orders.** The last [`FINISHED_SNAPSHOTS_MAX`] finished orders answer lookups
+//!   with their final state; older ones keep only their client id, so a reused id is still
+//!   refused however long the run, while memory grows by an id, not an order, per order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -185,6 +188,10 @@ fn market_entry<'a>(
         .unwrap_or_else(|| unreachable!("inserted just above"))
 }
 
+/// How many finished orders keep their full final state for lookups (the engine itself
+/// forgets finished orders after `kalshi_core::order_manager::TERMINAL_ARCHIVE_MAX`).
+pub const FINISHED_SNAPSHOTS_MAX: usize = 10_000;
+
 /// The simulated exchange. See the module documentation for the rules.
 #[derive(Debug, Clone)]
 pub struct FillSimulator {
@@ -192,7 +199,12 @@ pub struct FillSimulator {
     precision: TargetPrecision,
     markets: BTreeMap<String, SimMarket>,
     live: BTreeMap<String, LiveOrder>,
+    /// Final state of the most recently finished orders, by client id.
     done: TickerMap<OrderSnapshot>,
+    /// Client ids in `done`, oldest first.
+    done_order: VecDeque<String>,
+    /// Client ids of finished orders whose final state was dropped.
+    done_ids: TickerMap<()>,
     pending: BTreeMap<(i64, u64), Action>,
     next_action: u64,
     next_order: u64,
@@ -217,6 +229,8 @@ impl FillSimulator {
             markets: BTreeMap::new(),
             live: BTreeMap::new(),
             done: TickerMap::new(),
+            done_order: VecDeque::new(),
+            done_ids: TickerMap::new(),
             pending: BTreeMap::new(),
             next_action: 0,
             next_order: 0,
@@ -477,7 +491,16 @@ impl FillSimulator {
     fn retire(&mut self, key: &str, status: ExchangeOrderStatus, ts_ns: i64) {
         if let Some(order) = self.live.remove(key) {
             let snapshot = snapshot_of(&order, status, ts_ns);
-            self.done.insert(key, snapshot);
+            if self.done.insert(key, snapshot).is_none() {
+                self.done_order.push_back(key.to_string());
+            }
+            while self.done_order.len() > FINISHED_SNAPSHOTS_MAX {
+                let Some(oldest) = self.done_order.pop_front() else {
+                    break;
+                };
+                self.done.remove(&oldest);
+                self.done_ids.insert(&oldest, ());
+            }
         }
     }
 
@@ -496,7 +519,10 @@ impl FillSimulator {
                 message: message.to_string(),
             })
         };
-        if self.live.contains_key(&key) || self.done.get(&key).is_some() {
+        if self.live.contains_key(&key)
+            || self.done.get(&key).is_some()
+            || self.done_ids.get(&key).is_some()
+        {
             events.push(reject(
                 "duplicate_client_order_id",
                 "an order with this client id exists",

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod progress;
 pub mod record;
 pub mod report;
+pub mod series_thinning;
 pub mod sim_book;
 pub mod sweep;
 pub mod verify;

@@ -24,6 +24,7 @@ use kalshi_core::market_data::{LifecycleKind, MarketResult, OwnFill};
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
 
 use crate::fill_sim::{FillSimulator, cash_flow};
+use crate::series_thinning::LineThinning;
 
 /// One minute in ns.
 pub const MINUTE_NS: i64 = 60_000_000_000;
@@ -182,7 +183,10 @@ pub struct QuoteSample {
     pub our_asks: Vec<Price>,
 }
 
-/// Time series for charts.
+/// Time series for charts. Each line holds at most
+/// [`LINE_POINTS_MAX`](crate::series_thinning::LINE_POINTS_MAX) points: a longer run keeps
+/// evenly spaced changes (see [`series_thinning`](crate::series_thinning)), and the final
+/// equity point is always kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Series {
     /// (time, equity micro-dollars), at each change.
@@ -301,6 +305,11 @@ pub struct MetricsCollector {
     peak_micros: i128,
     max_drawdown_micros: i128,
     series: Series,
+    /// Thinning of `series.equity` and `series.inventory`.
+    equity_thinning: LineThinning,
+    inventory_thinning: LineThinning,
+    /// Thinning of each market's quote samples.
+    quote_thinning: BTreeMap<String, LineThinning>,
 }
 
 impl Default for MetricsCollector {
@@ -327,6 +336,9 @@ impl MetricsCollector {
             peak_micros: 0,
             max_drawdown_micros: 0,
             series: Series::default(),
+            equity_thinning: LineThinning::default(),
+            inventory_thinning: LineThinning::default(),
+            quote_thinning: BTreeMap::new(),
         }
     }
 
@@ -407,8 +419,13 @@ impl MetricsCollector {
         let (best_bid, best_ask) = sim.best_bid_ask(ticker);
         if !self.series.quotes.contains_key(ticker) {
             self.series.quotes.insert(ticker.to_owned(), Vec::new());
+            self.quote_thinning
+                .insert(ticker.to_owned(), LineThinning::default());
         }
-        if let Some(samples) = self.series.quotes.get_mut(ticker) {
+        if let (Some(samples), Some(thinning)) = (
+            self.series.quotes.get_mut(ticker),
+            self.quote_thinning.get_mut(ticker),
+        ) {
             let same = samples.last().is_some_and(|last| {
                 last.best_bid == best_bid
                     && last.best_ask == best_ask
@@ -416,13 +433,16 @@ impl MetricsCollector {
                     && last.our_asks == self.scratch_asks
             });
             if !same {
-                samples.push(QuoteSample {
-                    ts_ns,
-                    best_bid,
-                    best_ask,
-                    our_bids: self.scratch_bids.clone(),
-                    our_asks: self.scratch_asks.clone(),
-                });
+                thinning.push(
+                    samples,
+                    QuoteSample {
+                        ts_ns,
+                        best_bid,
+                        best_ask,
+                        our_bids: self.scratch_bids.clone(),
+                        our_asks: self.scratch_asks.clone(),
+                    },
+                );
             }
         }
         let mark = sim.mark_micros(ticker);
@@ -524,7 +544,8 @@ impl MetricsCollector {
             .last()
             .is_none_or(|(_, last)| *last != total)
         {
-            self.series.inventory.push((fill.ts_ns, total));
+            self.inventory_thinning
+                .push(&mut self.series.inventory, (fill.ts_ns, total));
         }
         self.record_equity(fill.ts_ns);
     }
@@ -550,7 +571,8 @@ impl MetricsCollector {
             .last()
             .is_none_or(|(_, last)| *last != equity)
         {
-            self.series.equity.push((ts_ns, equity));
+            self.equity_thinning
+                .push(&mut self.series.equity, (ts_ns, equity));
         }
     }
 

@@ -437,3 +437,57 @@ fn negative_latency_is_refused() {
     };
     assert!(FillSimulator::new(config).is_err());
 }
+
+#[test]
+fn old_finished_orders_keep_their_id_but_not_their_final_state() {
+    use kalshi_core::commands::{CancelOrder, Command};
+    use kalshi_replay::fill_sim::FINISHED_SNAPSHOTS_MAX;
+    let mut sim = sim();
+    let finished = u64::try_from(FINISHED_SNAPSHOTS_MAX).unwrap() + 1;
+    let mut ts_ns = 0;
+    for id in 1..=finished {
+        sim.place(ts_ns, order(id, BookSide::Bid, "0.40", 1));
+        sim.submit(
+            ts_ns + MS,
+            &Command::Cancel(CancelOrder {
+                client_order_id: ClientOrderId::parse(&format!("kb-t-{id}")).unwrap(),
+                order_id: None,
+                ticker: T.to_string(),
+            }),
+        );
+        ts_ns += 100 * MS;
+        advance(&mut sim, ts_ns);
+    }
+    let lookup = |id: u64| Command::LookupOrder {
+        client_order_id: ClientOrderId::parse(&format!("kb-t-{id}")).unwrap(),
+        ticker: T.to_string(),
+    };
+    // The newest finished orders still answer a lookup with their final state.
+    sim.submit(ts_ns, &lookup(finished));
+    ts_ns += 100 * MS;
+    match advance(&mut sim, ts_ns).as_slice() {
+        [Event::OrderSnapshot(snapshot)] => {
+            assert_eq!(
+                snapshot.client_order_id.as_deref(),
+                Some(format!("kb-t-{finished}").as_str())
+            )
+        }
+        other => panic!("expected the final state, got {other:?}"),
+    }
+    // The oldest has dropped its final state ...
+    sim.submit(ts_ns, &lookup(1));
+    ts_ns += 100 * MS;
+    assert!(matches!(
+        advance(&mut sim, ts_ns).as_slice(),
+        [Event::OrderNotFound { .. }]
+    ));
+    // ... but its client id is still refused.
+    sim.place(ts_ns, order(1, BookSide::Bid, "0.40", 1));
+    ts_ns += 100 * MS;
+    match advance(&mut sim, ts_ns).as_slice() {
+        [Event::OrderRejected(rejected)] => {
+            assert_eq!(rejected.code, "duplicate_client_order_id")
+        }
+        other => panic!("expected a duplicate-id rejection, got {other:?}"),
+    }
+}

@@ -30,7 +30,8 @@
 use std::collections::BTreeMap;
 
 use crate::config::MakerLadderConfig;
-use crate::ev_gate::{MakerTerms, inventory_skew_micros};
+use crate::ev_gate::{EvGate, MakerTerms, inventory_skew_micros};
+use crate::fees::FeeSchedule;
 use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Price};
 use crate::order_manager::DesiredQuote;
 use crate::side::BookSide;
@@ -51,12 +52,32 @@ struct Anchor {
     ts_ns: i64,
 }
 
+/// Most rungs per side the edge-decay memo holds (the configuration allows 2–3).
+const EDGE_RUNGS_MAX: usize = 3;
+
+/// Everything the edge-decay test of one market reads: the rungs at or inside the touch, the
+/// size priced, fair value, skew, fees and the gate. The test is re-run only when one of these
+/// changed since the last requote (most book changes leave all of them alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EdgeInputs {
+    bid_rungs: [Option<Price>; EDGE_RUNGS_MAX],
+    ask_rungs: [Option<Price>; EDGE_RUNGS_MAX],
+    bid_count: Count,
+    ask_count: Count,
+    fair_ppm: u32,
+    skew_micros: i64,
+    fees: Option<FeeSchedule>,
+    gate: EvGate,
+}
+
 /// The maker ladder strategy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MakerLadder {
     config: MakerLadderConfig,
     anchors: BTreeMap<MarketIndex, Anchor>,
     last_exit_ts_ns: BTreeMap<MarketIndex, i64>,
+    /// The last edge-decay test per market: its inputs and the best edge it found.
+    last_edge: BTreeMap<MarketIndex, (EdgeInputs, Option<i64>)>,
 }
 
 impl MakerLadder {
@@ -66,6 +87,7 @@ impl MakerLadder {
             config,
             anchors: BTreeMap::new(),
             last_exit_ts_ns: BTreeMap::new(),
+            last_edge: BTreeMap::new(),
         }
     }
 
@@ -136,8 +158,11 @@ impl MakerLadder {
             side,
             usize::try_from(self.config.depth_levels).unwrap_or(usize::MAX),
         );
-        let scaled =
-            i128::from(depth.centi()) * i128::from(self.config.depth_fraction_ppm) / 1_000_000;
+        let scaled = mul_div(
+            depth.centi(),
+            i64::from(self.config.depth_fraction_ppm),
+            1_000_000,
+        );
         let raw = i128::from(self.config.base_size.centi()) + scaled;
         let mut size_centi = i64::try_from(raw)
             .unwrap_or(i64::MAX)
@@ -157,8 +182,7 @@ impl MakerLadder {
             size_centi = if limit == 0 {
                 0
             } else {
-                i64::try_from(i128::from(size_centi) * i128::from(room) / i128::from(limit))
-                    .unwrap_or(0)
+                i64::try_from(mul_div(size_centi, room, limit)).unwrap_or(0)
             };
         }
         let size = whole(
@@ -166,6 +190,111 @@ impl MakerLadder {
             context.fractional,
         );
         (size, adds && size.is_zero() && !unshrunk.is_zero())
+    }
+
+    /// The best edge any rung could earn at or inside the touch, over both sides: the ladder
+    /// is withdrawn only when none of those clears the edge-decay threshold (the innermost
+    /// rung is often filtered by the EV gate while the next one inside the spread still pays).
+    /// Rungs behind the touch do not count: deeper always looks richer. A side sized zero is
+    /// priced at the base size. Answered from the last test of the market when nothing it
+    /// reads has changed.
+    fn edge_test(
+        &mut self,
+        context: &QuoteContext<'_>,
+        skew_micros: i64,
+        tops: [(Option<Price>, Count); 2],
+        touch: (Price, Price),
+    ) -> Option<i64> {
+        let count_of = |size: Count| {
+            if size.is_zero() {
+                self.config.base_size
+            } else {
+                size
+            }
+        };
+        let price_rung = |side: BookSide, rung: Price, count: Count| {
+            let terms = MakerTerms {
+                side,
+                price: rung,
+                count,
+                fair_ppm: context.fair_ppm,
+                inventory_skew_micros: skew_micros,
+            };
+            context.ev_gate.maker_ev_micros(terms, context.fees)
+        };
+        let sides = [BookSide::Bid, BookSide::Ask];
+        if usize::try_from(self.config.rungs_per_side).unwrap_or(usize::MAX) > EDGE_RUNGS_MAX {
+            // Longer than the memo holds: price every rung, every time.
+            let mut best: Option<i64> = None;
+            for (side, (top, size)) in sides.into_iter().zip(tops) {
+                self.walk_inside_rungs(context.grid, side, top, touch, |rung| {
+                    let ev = price_rung(side, rung, count_of(size));
+                    best = Some(best.map_or(ev, |b| b.max(ev)));
+                });
+            }
+            return best;
+        }
+        let mut rungs = [[None; EDGE_RUNGS_MAX]; 2];
+        for ((side, (top, _)), side_rungs) in sides.into_iter().zip(tops).zip(rungs.iter_mut()) {
+            let mut slots = side_rungs.iter_mut();
+            self.walk_inside_rungs(context.grid, side, top, touch, |rung| {
+                if let Some(slot) = slots.next() {
+                    *slot = Some(rung);
+                }
+            });
+        }
+        let inputs = EdgeInputs {
+            bid_rungs: rungs[0],
+            ask_rungs: rungs[1],
+            bid_count: count_of(tops[0].1),
+            ask_count: count_of(tops[1].1),
+            fair_ppm: context.fair_ppm,
+            skew_micros,
+            fees: context.fees.copied(),
+            gate: context.ev_gate.clone(),
+        };
+        if let Some((last, edge)) = self.last_edge.get(&context.market)
+            && *last == inputs
+        {
+            return *edge;
+        }
+        let mut best: Option<i64> = None;
+        for (side, side_rungs, count) in [
+            (BookSide::Bid, &inputs.bid_rungs, inputs.bid_count),
+            (BookSide::Ask, &inputs.ask_rungs, inputs.ask_count),
+        ] {
+            for rung in side_rungs.iter().map_while(|rung| *rung) {
+                let ev = price_rung(side, rung, count);
+                best = Some(best.map_or(ev, |b| b.max(ev)));
+            }
+        }
+        self.last_edge.insert(context.market, (inputs, best));
+        best
+    }
+
+    /// Calls `visit` with each rung of `side` from `top` outward that is at or inside the touch
+    /// `(best_bid, best_ask)`, at most `rungs_per_side` of them.
+    fn walk_inside_rungs(
+        &self,
+        grid: &TickGrid,
+        side: BookSide,
+        top: Option<Price>,
+        (best_bid, best_ask): (Price, Price),
+        mut visit: impl FnMut(Price),
+    ) {
+        let mut price = top;
+        for _ in 0..self.config.rungs_per_side {
+            let Some(rung) = price else { break };
+            let at_or_inside_touch = match side {
+                BookSide::Bid => rung >= best_bid,
+                BookSide::Ask => rung <= best_ask,
+            };
+            if !at_or_inside_touch {
+                break;
+            }
+            visit(rung);
+            price = step(grid, rung, side, self.config.rung_spacing_ticks);
+        }
     }
 
     fn ladder(
@@ -203,6 +332,15 @@ fn step(grid: &TickGrid, from: Price, side: BookSide, ticks: u32) -> Option<Pric
         };
     }
     Some(price)
+}
+
+/// `a × b / c` exactly, truncated toward zero (`c` must not be zero): in `i64` when the
+/// product fits, which is the common case and avoids a 128-bit division.
+fn mul_div(a: i64, b: i64, c: i64) -> i128 {
+    match a.checked_mul(b).and_then(|product| product.checked_div(c)) {
+        Some(quotient) => i128::from(quotient),
+        None => i128::from(a) * i128::from(b) / i128::from(c),
+    }
 }
 
 /// Rounds down to whole contracts unless fractions trade.
@@ -258,42 +396,12 @@ impl Strategy for MakerLadder {
 
         let (bid_size, bid_held) = self.rung_size(context, BookSide::Bid);
         let (ask_size, ask_held) = self.rung_size(context, BookSide::Ask);
-        // The best edge any rung of a side could earn at or inside the touch: the ladder is
-        // withdrawn only when none of those clears the edge-decay threshold (the innermost
-        // rung is often filtered by the EV gate while the next one inside the spread still
-        // pays). Rungs behind the touch do not count: deeper always looks richer.
-        let edge = |side: BookSide, top: Option<Price>, size: Count| -> Option<i64> {
-            let count = if size.is_zero() {
-                self.config.base_size
-            } else {
-                size
-            };
-            let mut best: Option<i64> = None;
-            let mut price = top;
-            for _ in 0..self.config.rungs_per_side {
-                let Some(rung) = price else { break };
-                let at_or_inside_touch = match side {
-                    BookSide::Bid => rung >= best_bid,
-                    BookSide::Ask => rung <= best_ask,
-                };
-                if !at_or_inside_touch {
-                    break;
-                }
-                let terms = MakerTerms {
-                    side,
-                    price: rung,
-                    count,
-                    fair_ppm: context.fair_ppm,
-                    inventory_skew_micros: skew,
-                };
-                let ev = context.ev_gate.maker_ev_micros(terms, context.fees);
-                best = Some(best.map_or(ev, |b| b.max(ev)));
-                price = step(grid, rung, side, self.config.rung_spacing_ticks);
-            }
-            best
-        };
-        let best_edge =
-            edge(BookSide::Bid, top_bid, bid_size).max(edge(BookSide::Ask, top_ask, ask_size));
+        let best_edge = self.edge_test(
+            context,
+            skew,
+            [(top_bid, bid_size), (top_ask, ask_size)],
+            (best_bid, best_ask),
+        );
         if best_edge.is_none_or(|ev| ev < self.config.edge_decay_cancel_micros) {
             self.anchors.remove(&context.market);
             return QuotePlan::Withdraw {
@@ -338,6 +446,7 @@ impl Strategy for MakerLadder {
 
     fn forget(&mut self, market: MarketIndex) {
         self.anchors.remove(&market);
+        self.last_edge.remove(&market);
     }
 }
 
