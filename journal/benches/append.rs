@@ -12,6 +12,10 @@
 //! - `journal_group_commit/commit_512`: one `commit()` of 512 buffered entries (write +
 //!   fdatasync). Peer `journal_group_commit/peer_write_fdatasync_512`: `write_all` +
 //!   `sync_data` of the same number of bytes on a plain file in the same directory.
+//!   fdatasync latency on a virtual disk drifts over a minute, and criterion measures the two
+//!   one after the other, so a paired pass follows: [`PAIRED_ROUNDS`] rounds alternating one
+//!   commit and one raw write + fdatasync, each timed alone; medians and their ratio go to
+//!   `target/criterion/journal_group_commit/paired.json` (what BENCHMARKS.md compares).
 //! - `journal_read/record_reader_wal`: `RecordReader` over a closed WAL of 50,000 records
 //!   (CRC, chain hash, entry decode, record decode). Peer
 //!   `journal_read/peer_decode_in_memory`: `JournalEntry::decode` + `JournalRecord::from_entry`
@@ -31,7 +35,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use kalshi_core::events::{Envelope, Event};
 use kalshi_core::market_data::BookDelta;
 use kalshi_core::{BookSide, Price, SignedCount};
@@ -306,6 +310,76 @@ fn bench_append(c: &mut Criterion) {
     group.finish();
 }
 
+/// Rounds of the paired group-commit pass.
+const PAIRED_ROUNDS: usize = 400;
+const PAIRED_OUT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../target/criterion/journal_group_commit/paired.json"
+);
+
+fn median_ns(samples: &mut [u128]) -> u128 {
+    samples.sort_unstable();
+    samples.get(samples.len() / 2).copied().unwrap_or(0)
+}
+
+/// One commit of 512 entries and one raw write + fdatasync of as many bytes, alternately,
+/// each timed alone, so both see the same disk.
+fn paired_group_commit() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let mut writer = new_writer(root.path(), "paired", unreachable_commit_config());
+    let frame_bytes: u64 = (1..=COMMIT_ENTRIES as u64)
+        .map(|seq| delta_entry(seq).encoded_len() + FRAME_HEADER_LEN_BYTES)
+        .sum();
+    let mut raw = File::create(root.path().join("paired-raw.bin")).expect("create raw file");
+    let bytes = vec![0x5au8; frame_bytes as usize];
+    let mut ours_ns = Vec::with_capacity(PAIRED_ROUNDS);
+    let mut peer_ns = Vec::with_capacity(PAIRED_ROUNDS);
+    let mut next_seq = 1u64;
+    for round in 0..PAIRED_ROUNDS {
+        for seq in next_seq..next_seq + COMMIT_ENTRIES as u64 {
+            let entry = delta_entry(seq);
+            writer.append(&entry, entry.ts_ns).expect("append");
+        }
+        next_seq += COMMIT_ENTRIES as u64;
+        let mut time_ours = || {
+            let start = Instant::now();
+            writer.commit().expect("commit");
+            ours_ns.push(start.elapsed().as_nanos());
+        };
+        let mut time_peer = || {
+            let start = Instant::now();
+            raw.write_all(black_box(&bytes)).expect("write");
+            raw.sync_data().expect("fdatasync");
+            peer_ns.push(start.elapsed().as_nanos());
+        };
+        // Alternate which goes first, so neither always follows the other's flush.
+        if round % 2 == 0 {
+            time_ours();
+            time_peer();
+        } else {
+            time_peer();
+            time_ours();
+        }
+    }
+    let ours = median_ns(&mut ours_ns);
+    let peer = median_ns(&mut peer_ns);
+    let report = serde_json::json!({
+        "rounds": PAIRED_ROUNDS,
+        "entries_per_commit": COMMIT_ENTRIES,
+        "bytes_per_commit": frame_bytes,
+        "ours_median_ns": ours,
+        "peer_median_ns": peer,
+        "ratio": ours as f64 / peer.max(1) as f64,
+    });
+    let path = Path::new(PAIRED_OUT);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create the criterion output directory");
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&report).expect("json"))
+        .expect("write the paired report");
+    println!("group commit, paired: {report}");
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(2))
@@ -319,4 +393,13 @@ criterion_group! {
     config = config();
     targets = bench_append
 }
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    // `cargo bench -- <filter>` runs the paired pass only when the filter leaves it in.
+    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    if filter.is_none_or(|filter| "journal_group_commit/paired".contains(filter.as_str())) {
+        paired_group_commit();
+    }
+    Criterion::default().configure_from_args().final_summary();
+}
