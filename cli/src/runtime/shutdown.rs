@@ -230,8 +230,12 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
         figures.realized_net, figures.fees, figures.unrealized
     ));
     line(format!(
-        "  risk state      : {}",
-        figures.risk_state.as_str()
+        "  risk state      : {}{}",
+        figures.risk_state.as_str(),
+        figures.quoting_hold.map_or(String::new(), |hold| format!(
+            " (quoting held: {})",
+            hold.as_str()
+        ))
     ));
     match summary.account {
         Some(account) => {

@@ -33,6 +33,40 @@ pub struct StatusFigures {
     pub positions: usize,
     /// Risk state.
     pub risk_state: RiskState,
+    /// Why quoting is held while risk is otherwise active, if it is.
+    pub quoting_hold: Option<QuotingHold>,
+}
+
+/// A stop on quoting that is not a risk state: it lifts by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotingHold {
+    /// The fill-burst breaker is tripped: every quote was cancelled, quoting resumes once the
+    /// cooldown has passed and the window's fills are below the threshold.
+    FillBurst,
+    /// The market-data feed reconnected: no new order until the books and orders are
+    /// reconciled.
+    AwaitingReconciliation,
+}
+
+impl QuotingHold {
+    /// The hold as the status line names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuotingHold::FillBurst => "fill_burst",
+            QuotingHold::AwaitingReconciliation => "awaiting_reconciliation",
+        }
+    }
+
+    /// The hold of `engine` right now, if any (the fill-burst breaker first).
+    pub fn of(engine: &Engine) -> Option<QuotingHold> {
+        if engine.fill_burst_tripped() {
+            Some(QuotingHold::FillBurst)
+        } else if engine.awaiting_reconciliation() {
+            Some(QuotingHold::AwaitingReconciliation)
+        } else {
+            None
+        }
+    }
 }
 
 /// Reads the figures from the engine and the sequencer's counters.
@@ -40,7 +74,7 @@ pub fn figures(sequencer: &Sequencer) -> StatusFigures {
     let engine = sequencer.engine();
     let mut markets = BTreeSet::new();
     let mut open_orders = 0;
-    for record in engine.orders().orders() {
+    for record in engine.orders().live_orders() {
         if record.managed && record.status.may_rest() {
             open_orders += 1;
             markets.insert(record.ticker.as_str());
@@ -66,6 +100,7 @@ pub fn figures(sequencer: &Sequencer) -> StatusFigures {
         unrealized: unrealized(engine),
         positions,
         risk_state: engine.risk_state(),
+        quoting_hold: QuotingHold::of(engine),
     }
 }
 
@@ -103,9 +138,10 @@ pub fn status_line(
         .checked_div(write_budget_10s)
         .map_or(100, |used| 100u64.saturating_sub(used));
     format!(
-        "risk={} universe={} quoting={} open_orders={} fills={} pnl_realized={} \
+        "risk={} hold={} universe={} quoting={} open_orders={} fills={} pnl_realized={} \
          pnl_unrealized={} fees={} positions={} write_headroom={}% ({}/{} tokens in 10s)",
         figures.risk_state.as_str(),
+        figures.quoting_hold.map_or("none", QuotingHold::as_str),
         figures.universe,
         figures.markets_quoted,
         figures.open_orders,
@@ -230,12 +266,47 @@ mod tests {
             unrealized: Money::from_micros(-300_000),
             positions: 1,
             risk_state: RiskState::Active,
+            quoting_hold: None,
         };
         let line = status_line(&figures, 250, 1000);
+        assert!(line.contains("risk=ACTIVE hold=none"), "{line}");
         assert!(line.contains("write_headroom=75%"), "{line}");
         assert!(line.contains("open_orders=12"), "{line}");
         assert!(line.contains("quoting=2"), "{line}");
         assert!(status_line(&figures, 5000, 1000).contains("write_headroom=0%"));
         assert!(status_line(&figures, 0, 0).contains("write_headroom=100%"));
+        let held = StatusFigures {
+            quoting_hold: Some(QuotingHold::FillBurst),
+            ..figures
+        };
+        assert!(status_line(&held, 0, 0).contains("risk=ACTIVE hold=fill_burst"));
+    }
+
+    #[test]
+    fn a_reconnect_shows_as_a_hold_until_reconciled() {
+        use kalshi_core::events::{Envelope, Event};
+        let mut engine = Engine::new();
+        assert_eq!(QuotingHold::of(&engine), None);
+        let step = |engine: &mut Engine, seq: u64, event: Event| {
+            engine.process(&Envelope {
+                seq,
+                ts_ns: 1_000,
+                event,
+            });
+        };
+        step(&mut engine, 1, Event::FeedReconnected);
+        assert_eq!(
+            QuotingHold::of(&engine),
+            Some(QuotingHold::AwaitingReconciliation)
+        );
+        step(
+            &mut engine,
+            2,
+            Event::Reconciled {
+                orders: Vec::new(),
+                positions: Vec::new(),
+            },
+        );
+        assert_eq!(QuotingHold::of(&engine), None);
     }
 }
