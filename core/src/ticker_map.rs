@@ -17,30 +17,41 @@ const MIX: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 /// A fixed 64-bit fingerprint of `ticker`'s bytes.
 pub fn ticker_fingerprint(ticker: &str) -> u64 {
-    fingerprint_bytes(ticker.len() as u64, ticker.as_bytes())
+    avalanche(mix_bytes(ticker.len() as u64, ticker.as_bytes()))
 }
 
-fn fingerprint_bytes(seed: u64, bytes: &[u8]) -> u64 {
+/// Folds `bytes` into `seed`, eight at a time (the tail zero-padded; callers fold the length
+/// in so that padding cannot alias a longer input).
+fn mix_bytes(seed: u64, bytes: &[u8]) -> u64 {
     let mut hash = seed;
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(MIX);
+        hash = mix_word(hash, u64::from_le_bytes(word));
     }
     let tail = chunks.remainder();
     if !tail.is_empty() {
         let mut word = [0u8; 8];
         word[..tail.len()].copy_from_slice(tail);
-        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(MIX);
+        hash = mix_word(hash, u64::from_le_bytes(word));
     }
-    // Final avalanche so that every input bit reaches the bits the table indexes by.
+    hash
+}
+
+fn mix_word(hash: u64, word: u64) -> u64 {
+    (hash.rotate_left(5) ^ word).wrapping_mul(MIX)
+}
+
+/// Final avalanche so that every input bit reaches the bits the table indexes by.
+fn avalanche(mut hash: u64) -> u64 {
     hash ^= hash >> 32;
     hash = hash.wrapping_mul(MIX);
     hash ^ (hash >> 29)
 }
 
-/// The table's hasher: the fingerprint of the bytes written, with no per-process seed.
+/// The table's hasher: [`ticker_fingerprint`]'s mixing over the bytes written, with no
+/// per-process seed; the avalanche runs once, in `finish`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FingerprintHasher {
     hash: u64,
@@ -48,11 +59,16 @@ pub struct FingerprintHasher {
 
 impl Hasher for FingerprintHasher {
     fn write(&mut self, bytes: &[u8]) {
-        self.hash = fingerprint_bytes(self.hash ^ bytes.len() as u64, bytes);
+        self.hash = mix_bytes(self.hash ^ bytes.len() as u64, bytes);
+    }
+
+    /// `str` hashing ends with one marker byte: fold it in without a second pass.
+    fn write_u8(&mut self, byte: u8) {
+        self.hash = mix_word(self.hash, u64::from(byte));
     }
 
     fn finish(&self) -> u64 {
-        self.hash
+        avalanche(self.hash)
     }
 }
 
@@ -199,6 +215,9 @@ mod tests {
         assert_ne!(hash_of("KXBENCH-E001-M02"), hash_of("KXBENCH-E001-M03"));
         let mut direct = FingerprintHasher::default();
         direct.write(b"KX");
-        assert_eq!(direct.finish(), fingerprint_bytes(2, b"KX"));
+        assert_eq!(direct.finish(), ticker_fingerprint("KX"));
+        // The marker byte `str` hashing appends changes the hash.
+        direct.write_u8(0xff);
+        assert_ne!(direct.finish(), ticker_fingerprint("KX"));
     }
 }
