@@ -161,7 +161,7 @@ json.dump({
     "memory": sh("free -h | awk '/Mem:/ {print \$2}'"),
     "kernel": sh("uname -sr"),
     "rustc": sh("rustc --version"),
-    "commit": sh("git -C '$ROOT' rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git -C '$ROOT' status --porcelain --untracked-files=no") else ""),
+    "commit": sh("git -C '$ROOT' rev-parse --short HEAD") + (" (with uncommitted changes)" if sh("git -C '$ROOT' status --porcelain --untracked-files=no -- . ':(exclude)BENCHMARKS.md'") else ""),
     "date": "$run_start",
     "load_start": "$load_start",
     "load_end": "$load_end",
