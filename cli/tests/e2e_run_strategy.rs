@@ -131,6 +131,9 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
             .args(["--duration", "20s", "--seed", "3", "--journal-dir"])
             .arg(&run_dir)
             .args(["--set", "runtime.rescan_interval_s=5"])
+            // The exchange-side kill switch, far above what the run matches: this test is
+            // about the wiring (the group is created, on every order, deleted at the end).
+            .args(["--set", "engine.orders.order_group_contracts_limit=10000"])
             .args(LIVELY_SIM),
         Duration::from_secs(150),
     );
@@ -173,7 +176,34 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
     // Startup order: config, exchange status, listing (scanner), snapshots, reconciliation,
     // and only then orders.
     let events: Vec<&Event> = inputs(&records).collect();
-    assert!(matches!(events[0], Event::Config(_)));
+    let Event::Config(config) = events[0] else {
+        panic!("the first input is not the config: {:?}", events[0]);
+    };
+    // The run created the order group before journaling the config, attached every order to
+    // it, and deleted it at the end.
+    let group_id = config
+        .orders
+        .order_group_id
+        .clone()
+        .expect("the journaled config names the run's order group");
+    let places: Vec<_> = commands(&records)
+        .into_iter()
+        .filter_map(|command| match command {
+            EngineCommand::Place(place) => Some(place),
+            _ => None,
+        })
+        .collect();
+    assert!(!places.is_empty());
+    assert!(
+        places
+            .iter()
+            .all(|place| place.order_group_id.as_deref() == Some(group_id.as_str())),
+        "every order carries the run's order group"
+    );
+    assert!(
+        stdout.contains("order group deleted") || stderr.contains("order group deleted"),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     let listing = events
         .iter()
         .position(|event| matches!(event, Event::MarketListing(_)))

@@ -19,6 +19,7 @@ pub mod event_loop;
 pub mod exec_task;
 pub mod local_exchange;
 pub mod market_data;
+pub mod order_group;
 pub mod resume;
 pub mod sequencer;
 pub mod shutdown;

@@ -45,6 +45,7 @@ use super::market_data::{
     FeedSettings, RECONCILE_RETRY_INTERVAL, ReconcileRequest, fetch_listing, fetch_market_snapshot,
     fetch_markets_by_ticker, reconcile, reconcile_after_outage, spawn_feed, spawn_reconciler,
 };
+use super::order_group;
 use super::resume::{ResumeFrom, previous_risk};
 use super::sequencer::{CommandSink, NoCommands, Sequencer};
 use super::shutdown::{
@@ -300,6 +301,37 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
         }
     }
 
+    // The exchange-side kill switch, before the configuration is journaled (its id is part of
+    // the config and of every order); deleted again whatever way the run ends.
+    let group_executor = Executor::new(
+        rest.clone(),
+        ExecConfig {
+            dialect: runtime.order_dialect.into(),
+            subaccount: None,
+        },
+    )
+    .context("building the executor")?;
+    let created_group = if trading {
+        order_group::create_for_run(&group_executor, &mut options.engine.orders).await?
+    } else {
+        None
+    };
+    let result = run_journaled(options, connection, &rest, status.trading_active).await;
+    if let Some(order_group_id) = &created_group {
+        order_group::delete_after_run(&group_executor, order_group_id).await;
+    }
+    result
+}
+
+/// Opens the run's journal, steps the first inputs (config, restored risk state, exchange
+/// status) and runs.
+async fn run_journaled(
+    options: &mut RunOptions,
+    connection: &Connection,
+    rest: &RestClient,
+    trading_active: bool,
+) -> anyhow::Result<i32> {
+    let runtime = options.runtime.clone();
     // The journal and the first inputs.
     let started_ns = now_ns();
     let environment = options.environment();
@@ -396,15 +428,9 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
             }
         }
     }
-    sequencer.step(
-        now_ns(),
-        Event::ExchangeStatus {
-            trading_active: status.trading_active,
-        },
-        None,
-    )?;
+    sequencer.step(now_ns(), Event::ExchangeStatus { trading_active }, None)?;
 
-    run_with_journal(options, connection, &rest, sequencer, &journal_dir).await
+    run_with_journal(options, connection, rest, sequencer, &journal_dir).await
 }
 
 /// Lists markets and decides the subscriptions.
