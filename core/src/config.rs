@@ -261,6 +261,11 @@ pub struct OrderDefaults {
     pub order_group_contracts_limit: Option<Count>,
 }
 
+/// Fewest rungs per side `strategy.rungs_per_side` accepts.
+pub const RUNGS_PER_SIDE_MIN: u32 = 2;
+/// Most rungs per side `strategy.rungs_per_side` accepts.
+pub const RUNGS_PER_SIDE_MAX: u32 = 3;
+
 /// The exchange order group's rolling window, ms.
 pub const ORDER_GROUP_WINDOW_MS: i64 = 15_000;
 
@@ -281,7 +286,7 @@ impl EngineConfig {
         let s = &self.strategy;
         check(
             s.rungs_per_side,
-            (2..=3).contains(&s.rungs_per_side),
+            (RUNGS_PER_SIDE_MIN..=RUNGS_PER_SIDE_MAX).contains(&s.rungs_per_side),
             "strategy.rungs_per_side",
             "expected 2 or 3",
         )?;

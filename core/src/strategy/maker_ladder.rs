@@ -29,7 +29,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::MakerLadderConfig;
+use crate::config::{MakerLadderConfig, RUNGS_PER_SIDE_MAX, RUNGS_PER_SIDE_MIN};
 use crate::ev_gate::{EvGate, MakerTerms, inventory_skew_micros};
 use crate::fees::FeeSchedule;
 use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Price};
@@ -52,8 +52,8 @@ struct Anchor {
     ts_ns: i64,
 }
 
-/// Most rungs per side the edge-decay memo holds (the configuration allows 2–3).
-const EDGE_RUNGS_MAX: usize = 3;
+/// Most rungs per side a ladder lays (and the edge-decay memo holds).
+const EDGE_RUNGS_MAX: usize = RUNGS_PER_SIDE_MAX as usize;
 
 /// Everything the edge-decay test of one market reads: the rungs at or inside the touch, the
 /// size priced, fair value, skew, fees and the gate. The test is re-run only when one of these
@@ -81,8 +81,12 @@ pub struct MakerLadder {
 }
 
 impl MakerLadder {
-    /// A ladder with these parameters.
-    pub fn new(config: MakerLadderConfig) -> MakerLadder {
+    /// A ladder with these parameters; `rungs_per_side` is held to the range configuration
+    /// validation accepts ([`RUNGS_PER_SIDE_MIN`]..=[`RUNGS_PER_SIDE_MAX`]).
+    pub fn new(mut config: MakerLadderConfig) -> MakerLadder {
+        config.rungs_per_side = config
+            .rungs_per_side
+            .clamp(RUNGS_PER_SIDE_MIN, RUNGS_PER_SIDE_MAX);
         MakerLadder {
             config,
             anchors: BTreeMap::new(),
@@ -223,17 +227,6 @@ impl MakerLadder {
             context.ev_gate.maker_ev_micros(terms, context.fees)
         };
         let sides = [BookSide::Bid, BookSide::Ask];
-        if usize::try_from(self.config.rungs_per_side).unwrap_or(usize::MAX) > EDGE_RUNGS_MAX {
-            // Longer than the memo holds: price every rung, every time.
-            let mut best: Option<i64> = None;
-            for (side, (top, size)) in sides.into_iter().zip(tops) {
-                self.walk_inside_rungs(context.grid, side, top, touch, |rung| {
-                    let ev = price_rung(side, rung, count_of(size));
-                    best = Some(best.map_or(ev, |b| b.max(ev)));
-                });
-            }
-            return best;
-        }
         let mut rungs = [[None; EDGE_RUNGS_MAX]; 2];
         for ((side, (top, _)), side_rungs) in sides.into_iter().zip(tops).zip(rungs.iter_mut()) {
             let mut slots = side_rungs.iter_mut();
