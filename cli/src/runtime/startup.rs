@@ -303,7 +303,7 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
 
     // The exchange-side kill switch, before the configuration is journaled (its id is part of
     // the config and of every order); deleted again whatever way the run ends.
-    let group_executor = Executor::new(
+    let executor = Executor::new(
         rest.clone(),
         ExecConfig {
             dialect: runtime.order_dialect.into(),
@@ -312,13 +312,13 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
     )
     .context("building the executor")?;
     let created_group = if trading {
-        order_group::create_for_run(&group_executor, &mut options.engine.orders).await?
+        order_group::create_for_run(&executor, &mut options.engine.orders).await?
     } else {
         None
     };
-    let result = run_journaled(options, connection, &rest, status.trading_active).await;
+    let result = run_journaled(options, connection, &rest, &executor, status.trading_active).await;
     if let Some(order_group_id) = &created_group {
-        order_group::delete_after_run(&group_executor, order_group_id).await;
+        order_group::delete_after_run(&executor, order_group_id).await;
     }
     result
 }
@@ -329,6 +329,7 @@ async fn run_journaled(
     options: &mut RunOptions,
     connection: &Connection,
     rest: &RestClient,
+    executor: &Executor,
     trading_active: bool,
 ) -> anyhow::Result<i32> {
     let runtime = options.runtime.clone();
@@ -430,7 +431,7 @@ async fn run_journaled(
     }
     sequencer.step(now_ns(), Event::ExchangeStatus { trading_active }, None)?;
 
-    run_with_journal(options, connection, rest, sequencer, &journal_dir).await
+    run_with_journal(options, connection, rest, executor, sequencer, &journal_dir).await
 }
 
 /// Lists markets and decides the subscriptions.
@@ -496,6 +497,7 @@ async fn run_with_journal(
     options: &RunOptions,
     connection: &Connection,
     rest: &RestClient,
+    executor_for_orders: &Executor,
     mut sequencer: Sequencer,
     journal_dir: &Path,
 ) -> anyhow::Result<i32> {
@@ -575,14 +577,7 @@ async fn run_with_journal(
     let mut pool = None;
     let mut executor = None;
     if trading {
-        let exec = Executor::new(
-            rest.clone(),
-            ExecConfig {
-                dialect: runtime.order_dialect.into(),
-                subaccount: None,
-            },
-        )
-        .context("building the executor")?;
+        let exec = executor_for_orders.clone();
         let exec_pool = Arc::new(ExecPool::spawn(
             exec.clone(),
             runtime.exec_workers,
