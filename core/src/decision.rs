@@ -198,6 +198,14 @@ pub enum Decision {
     },
     /// The local fill-burst breaker tripped (quotes cancelled) or let quoting resume.
     FillBurst(FillBurstRecord),
+    /// The engine's inputs became older than the runtime's staleness bound (every quote is
+    /// withdrawn and quoting holds) or fresh again (quoting resumes).
+    FeedLag {
+        /// Age of the input that was about to be processed, ms.
+        lag_ms: u64,
+        /// Whether quoting is now held for stale data.
+        stale: bool,
+    },
 }
 
 /// Why the engine holds new orders while still letting cancels through.
@@ -344,6 +352,14 @@ impl fmt::Display for Decision {
                 reason,
             } => write!(f, "PLACES_HELD {ticker} count={count} {}", reason.as_str()),
             Decision::FillBurst(record) => write!(f, "FILL_BURST {record}"),
+            Decision::FeedLag { lag_ms, stale } => {
+                let verdict = if *stale {
+                    "stale: quotes withdrawn, quoting held"
+                } else {
+                    "fresh: quoting resumes"
+                };
+                write!(f, "FEED_LAG lag_ms={lag_ms} {verdict}")
+            }
         }
     }
 }

@@ -91,6 +91,9 @@ pub struct Engine {
     awaiting_reconciliation: bool,
     trading_active: bool,
     shutting_down: bool,
+    /// The runtime reported inputs older than its staleness bound ([`Event::FeedLag`]):
+    /// nothing is quoted until it reports them fresh again.
+    data_stale: bool,
 }
 
 impl Default for Engine {
@@ -124,6 +127,7 @@ impl Engine {
             awaiting_reconciliation: false,
             trading_active: true,
             shutting_down: false,
+            data_stale: false,
         }
     }
 
@@ -145,6 +149,19 @@ impl Engine {
     /// are held.
     pub fn awaiting_reconciliation(&self) -> bool {
         self.awaiting_reconciliation
+    }
+
+    /// The risk state in force with today's realized P&L, labelled with `reason`.
+    pub fn risk_snapshot(
+        &self,
+        reason: crate::risk::RiskStateReason,
+    ) -> crate::risk::RiskStateRecord {
+        self.risk.snapshot(reason)
+    }
+
+    /// True while quoting is held because the inputs are older than the runtime's bound.
+    pub fn data_stale(&self) -> bool {
+        self.data_stale
     }
 
     /// True while the local fill-burst breaker stops quoting.
@@ -364,6 +381,16 @@ impl Engine {
             Event::FeedReconnected => {
                 self.awaiting_reconciliation = true;
                 out.decide(Decision::AwaitingReconciliation);
+            }
+            Event::FeedLag { lag_ms, stale } => {
+                if *stale != self.data_stale {
+                    self.data_stale = *stale;
+                    out.decide(Decision::FeedLag {
+                        lag_ms: *lag_ms,
+                        stale: *stale,
+                    });
+                    self.requote_all(ts_ns, &mut out);
+                }
             }
         }
         out
@@ -647,6 +674,9 @@ impl Engine {
         }
         if self.fill_burst.is_tripped() {
             return Some(WithdrawReason::FillBurst);
+        }
+        if self.data_stale {
+            return Some(WithdrawReason::StaleData);
         }
         if !self.quoted.contains(&index) {
             return Some(WithdrawReason::NotInUniverse);

@@ -206,6 +206,16 @@ pub enum Event {
     /// [`Event::Reconciled`]. Cancels and decreases still flow. Appended last so journals
     /// written before it still decode.
     FeedReconnected,
+    /// The runtime measured how far behind its inputs the engine is (the age of the input about
+    /// to be processed, from its arrival to now). `stale: true` withdraws every quote and holds
+    /// quoting until a later `FeedLag { stale: false, .. }`: nothing is decided on data older
+    /// than the runtime's bound. Appended last so journals written before it still decode.
+    FeedLag {
+        /// Age of the input that was about to be processed, ms.
+        lag_ms: u64,
+        /// Whether that age is beyond the bound.
+        stale: bool,
+    },
 }
 
 impl Event {
@@ -362,6 +372,9 @@ impl fmt::Display for Event {
             }
             Event::RiskStateRestored(record) => write!(f, "RISK_RESTORED {record}"),
             Event::FeedReconnected => f.write_str("FEED_RECONNECTED"),
+            Event::FeedLag { lag_ms, stale } => {
+                write!(f, "FEED_LAG lag_ms={lag_ms} stale={stale}")
+            }
         }
     }
 }

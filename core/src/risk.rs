@@ -88,6 +88,9 @@ pub enum RiskStateReason {
     DailyReset,
     /// Restored from a previous run's journal.
     Restored,
+    /// An operator started a run with `--fresh-risk-state` over a previous state (a HALT, or
+    /// one that could not be read): the run starts ACTIVE and the journal says who cleared it.
+    OperatorCleared,
 }
 
 /// The journaled risk state, enough to restore it in a new engine.
@@ -298,6 +301,12 @@ impl Risk {
         self.state = record.state;
         self.day_realized_net = record.day_realized_net;
         self.record(RiskStateReason::Restored)
+    }
+
+    /// The state in force now, with today's realized P&L after fees, as a record whose reason
+    /// is `reason` (what a durable copy of the state needs between transitions).
+    pub fn snapshot(&self, reason: RiskStateReason) -> RiskStateRecord {
+        self.record(reason)
     }
 
     /// Pulls the kill switch: HALTED until an operator resumes.

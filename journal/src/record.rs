@@ -701,6 +701,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::ExchangeStatus { .. } => "exchange_status",
         Event::RiskStateRestored(_) => "risk_state_restored",
         Event::FeedReconnected => "feed_reconnected",
+        Event::FeedLag { .. } => "feed_lag",
     }
 }
 
@@ -737,6 +738,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::AwaitingReconciliation => "awaiting_reconciliation",
         Decision::PlacesHeld { .. } => "places_held",
         Decision::FillBurst(_) => "fill_burst",
+        Decision::FeedLag { .. } => "feed_lag",
     }
 }
 

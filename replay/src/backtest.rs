@@ -157,7 +157,8 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::PositionSnapshot(_)
         | Event::Reconciled { .. }
         | Event::RiskStateRestored(_)
-        | Event::FeedReconnected => false,
+        | Event::FeedReconnected
+        | Event::FeedLag { .. } => false,
     }
 }
 

@@ -90,6 +90,9 @@ pub enum WithdrawReason {
     ExchangePaused,
     /// The local fill-burst breaker is tripped.
     FillBurst,
+    /// The inputs the engine acts on are older than the runtime's staleness bound
+    /// ([`crate::events::Event::FeedLag`]).
+    StaleData,
 }
 
 /// An immediate-or-cancel, reduce-only order that flattens part of a position.
