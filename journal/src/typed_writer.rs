@@ -94,6 +94,29 @@ impl TypedJournalWriter {
         input_ts_ns: i64,
         output: &Output,
     ) -> Result<OutputSeqs, RecordError> {
+        self.append_outputs_with(input_seq, input_ts_ns, output, true)
+    }
+
+    /// Like [`Self::append_outputs`], but never forces a commit: the records are
+    /// group-committed like inputs. The caller must [`Self::commit`] before it lets any of
+    /// the step's commands leave the process (the sequencer's batches do: many steps, one
+    /// fdatasync, then the commands).
+    pub fn append_outputs_buffered(
+        &mut self,
+        input_seq: u64,
+        input_ts_ns: i64,
+        output: &Output,
+    ) -> Result<OutputSeqs, RecordError> {
+        self.append_outputs_with(input_seq, input_ts_ns, output, false)
+    }
+
+    fn append_outputs_with(
+        &mut self,
+        input_seq: u64,
+        input_ts_ns: i64,
+        output: &Output,
+        durable_commands: bool,
+    ) -> Result<OutputSeqs, RecordError> {
         let mut seqs = OutputSeqs::default();
         let decisions = output
             .decisions
@@ -106,7 +129,7 @@ impl TypedJournalWriter {
             .enumerate()
             .map(|(index, command)| (index, OutputRef::Command(command)));
         let total = output.decisions.len() + output.commands.len();
-        let durable_from = if output.commands.is_empty() {
+        let durable_from = if output.commands.is_empty() || !durable_commands {
             usize::MAX
         } else {
             total - 1
