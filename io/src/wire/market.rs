@@ -240,15 +240,50 @@ pub struct WirePriceRange {
     pub step: Price,
 }
 
-/// A `GET /markets` page.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// A `GET /markets` page. One entry that does not decode (a price of 1.5, a count that is not
+/// a number) is left out and named in `unreadable` instead of failing the whole page, so one
+/// bad market cannot stop a listing of thousands.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct MarketsPage {
-    /// The markets.
-    #[serde(default)]
+    /// The markets that decoded.
     pub markets: Vec<Market>,
     /// Cursor of the next page; empty or absent on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// The entries left out: `ticker: why` (`?` when the entry has no readable ticker).
+    #[serde(skip)]
+    pub unreadable: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for MarketsPage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct RawPage {
+            #[serde(default)]
+            markets: Vec<Box<serde_json::value::RawValue>>,
+            #[serde(default)]
+            cursor: Option<String>,
+        }
+        let raw = RawPage::deserialize(deserializer)?;
+        let mut page = MarketsPage {
+            markets: Vec::with_capacity(raw.markets.len()),
+            cursor: raw.cursor,
+            unreadable: Vec::new(),
+        };
+        for entry in raw.markets {
+            match serde_json::from_str::<Market>(entry.get()) {
+                Ok(market) => page.markets.push(market),
+                Err(error) => {
+                    let ticker = serde_json::from_str::<serde_json::Value>(entry.get())
+                        .ok()
+                        .and_then(|value| value.get("ticker")?.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "?".to_string());
+                    page.unreadable.push(format!("{ticker}: {error}"));
+                }
+            }
+        }
+        Ok(page)
+    }
 }
 
 /// `GET /markets/{ticker}`.
@@ -256,4 +291,37 @@ pub struct MarketsPage {
 pub struct MarketResponse {
     /// The market.
     pub market: Market,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_market_that_does_not_decode_is_left_out_of_its_page_by_name() {
+        let body = r#"{"cursor": "next", "markets": [
+            {"ticker": "KXGOOD-1", "yes_bid_dollars": "0.4500"},
+            {"ticker": "KXBAD-1", "yes_bid_dollars": "1.5000"},
+            {"yes_bid_dollars": 7},
+            {"ticker": "KXGOOD-2", "yes_ask_dollars": "0.5500"}
+        ]}"#;
+        let page: MarketsPage = serde_json::from_str(body).unwrap();
+        let tickers: Vec<&str> = page.markets.iter().map(|m| m.ticker.as_str()).collect();
+        assert_eq!(tickers, ["KXGOOD-1", "KXGOOD-2"]);
+        assert_eq!(page.cursor.as_deref(), Some("next"));
+        assert_eq!(page.unreadable.len(), 2);
+        assert!(
+            page.unreadable[0].starts_with("KXBAD-1: "),
+            "{:?}",
+            page.unreadable
+        );
+        assert!(
+            page.unreadable[1].starts_with("?: "),
+            "{:?}",
+            page.unreadable
+        );
+        // Serializing never shows the left-out list.
+        let text = serde_json::to_string(&page).unwrap();
+        assert!(!text.contains("unreadable"), "{text}");
+    }
 }

@@ -181,6 +181,7 @@ pub(crate) async fn markets(State(state): State<AppState>, uri: Uri) -> Result<R
     let body = MarketsPage {
         markets: page.items.iter().map(convert::market).collect(),
         cursor: page_cursor(page.cursor),
+        unreadable: Vec::new(),
     };
     Ok(json(StatusCode::OK, &body))
 }
