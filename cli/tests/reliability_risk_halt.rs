@@ -1,6 +1,8 @@
 //! Risk: a daily loss stop trips in the step of the event that made the loss, nothing is
 //! placed after it, and a restarted run starts HALTED (its risk state restored from the
-//! halted run) and places nothing.
+//! halted run) and places nothing — also when the halted run's journal is damaged, across
+//! restarts, and when the state can only come from journals that cannot be read (then every
+//! start refuses until an operator clears it, which the journal records).
 
 mod reliability_support;
 
@@ -207,4 +209,131 @@ fn halt_and_restart(seed: u64) {
         .filter(|(_, command)| matches!(command, EngineCommand::Place(_)))
         .count();
     assert_eq!(places, 0, "a halted restart placed orders");
+
+    forgotten_halt_cannot_happen(&exchange, &root, &run_dir);
+}
+
+/// Flips one byte in the middle of every sealed segment of `run_dir`.
+fn damage_journal(run_dir: &std::path::Path) {
+    let mut damaged = 0;
+    for entry in std::fs::read_dir(run_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "parquet") {
+            let mut bytes = std::fs::read(&path).unwrap();
+            let middle = bytes.len() / 2;
+            bytes[middle] ^= 0x5a;
+            std::fs::write(&path, bytes).unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 0, "no sealed segment in {}", run_dir.display());
+}
+
+/// One restart against the same journal root: exit code, stderr, and the places it journaled
+/// (`None` when it refused before journaling a configuration).
+fn restart(
+    exchange: &TestExchange,
+    run_dir: &std::path::Path,
+    extra: &[&str],
+) -> (Option<i32>, String, Option<usize>) {
+    let child = spawn_bot(exchange, run_dir, &[&["--seed", "31"][..], extra].concat());
+    let ready = std::time::Instant::now();
+    // A refused start ends by itself; a started one is stopped once it has reconciled and
+    // had a few seconds to quote.
+    let mut child = Some(child);
+    while ready.elapsed() < Duration::from_secs(60) {
+        let reconciled =
+            read_all_records(run_dir).is_ok_and(|records| first_reconciled_seq(&records).is_some());
+        let exited = child
+            .as_mut()
+            .is_some_and(|child| child.try_wait().unwrap().is_some());
+        if exited {
+            break;
+        }
+        if reconciled {
+            std::thread::sleep(Duration::from_secs(3));
+            if let Some(child) = child.as_ref() {
+                signal(child, "-TERM");
+            }
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = wait_with_limit(child.take().unwrap(), Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let places = read_all_records(run_dir).ok().map(|records| {
+        commands(&records)
+            .into_iter()
+            .filter(|(_, command)| matches!(command, EngineCommand::Place(_)))
+            .count()
+    });
+    (output.status.code(), stderr, places)
+}
+
+fn forgotten_halt_cannot_happen(
+    exchange: &TestExchange,
+    root: &std::path::Path,
+    halted_run: &std::path::Path,
+) {
+    let risk_file = root.join("risk-state-sim.json");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&risk_file).unwrap()).unwrap();
+    assert_eq!(stored["record"]["state"], "halted", "{stored}");
+
+    // The halted run's journal becomes unreadable: the state lives beside the journals, so two
+    // restarts in a row come back HALTED and place nothing.
+    damage_journal(halted_run);
+    for name in ["run-3", "run-4"] {
+        let dir = root.join(name);
+        let (code, stderr, places) = restart(exchange, &dir, &[]);
+        assert_eq!(code, Some(0), "{name}: {stderr}");
+        assert_eq!(
+            places,
+            Some(0),
+            "{name} placed orders after a HALT: {stderr}"
+        );
+        let records = read_all_records(&dir).unwrap();
+        assert!(
+            inputs(&records).any(|(_, event)| matches!(
+                event,
+                Event::RiskStateRestored(record) if record.state == RiskState::Halted
+            )),
+            "{name} did not restore the HALT"
+        );
+    }
+
+    // Without the file the state must come from the journals; the newest that journaled one is
+    // unreadable: every start refuses, and a refused start does not count as the newest run.
+    std::fs::remove_file(&risk_file).unwrap();
+    damage_journal(&root.join("run-4"));
+    for name in ["run-5", "run-6"] {
+        let (code, stderr, places) = restart(exchange, &root.join(name), &[]);
+        assert_ne!(
+            code,
+            Some(0),
+            "{name} started over an unreadable risk state"
+        );
+        assert!(stderr.contains("--fresh-risk-state"), "{name}: {stderr}");
+        assert_eq!(places.unwrap_or(0), 0, "{name} placed orders");
+    }
+    assert!(!risk_file.exists(), "a refused start wrote the risk state");
+
+    // The operator clears it explicitly; the journal says so.
+    let dir = root.join("run-7");
+    let (code, stderr, places) = restart(exchange, &dir, &["--fresh-risk-state"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let records = read_all_records(&dir).unwrap();
+    assert!(
+        inputs(&records).any(|(_, event)| matches!(
+            event,
+            Event::RiskStateRestored(record)
+                if record.state == RiskState::Active
+                    && record.reason == RiskStateReason::OperatorCleared
+        )),
+        "the operator's clearing is not journaled"
+    );
+    assert!(places.unwrap() > 0, "a cleared run did not trade");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&risk_file).unwrap()).unwrap();
+    assert_eq!(stored["record"]["state"], "active", "{stored}");
 }

@@ -1,6 +1,8 @@
-//! Carrying the risk state across restarts: the last `Decision::RiskState` a previous run
-//! journaled is replayed into the new engine as `Event::RiskStateRestored`, so a HALT (or a
-//! day's losses) survives a restart.
+//! Carrying the risk state across restarts: the state kept in the journal root's risk-state
+//! file ([`super::risk_file`]) — or, when there is none yet, the last `Decision::RiskState`
+//! of the newest run that journaled one — is replayed into the new engine as
+//! `Event::RiskStateRestored`, so a HALT (or a day's losses) survives a restart, a crash and
+//! a refused start.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,8 @@ use kalshi_core::decision::Decision;
 use kalshi_core::risk::RiskStateRecord;
 use kalshi_journal::typed_reader::RecordReader;
 use kalshi_journal::{JournalRecord, Manifest};
+
+use super::risk_file::RiskStateFile;
 
 /// Where to take the previous risk state from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,19 +28,21 @@ pub enum ResumeFrom {
 /// A restored risk state and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviousRisk {
-    /// The run directory read.
-    pub dir: PathBuf,
+    /// The risk-state file or run directory read.
+    pub source: PathBuf,
     /// The last risk state it journaled.
     pub record: RiskStateRecord,
     /// When it was journaled, Unix ns.
     pub ts_ns: i64,
 }
 
-/// The newest run directory under `root` whose manifest names `environment`, other than
-/// `exclude`. Directories without a readable manifest are skipped.
-pub fn newest_run(root: &Path, environment: &str, exclude: Option<&Path>) -> Option<PathBuf> {
-    let entries = std::fs::read_dir(root).ok()?;
-    let mut best: Option<(i64, PathBuf)> = None;
+/// The run directories under `root` whose manifest names `environment`, other than
+/// `exclude`, newest first. Directories without a readable manifest are skipped.
+pub fn runs_newest_first(root: &Path, environment: &str, exclude: Option<&Path>) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<(i64, PathBuf)> = Vec::new();
     for entry in entries.flatten() {
         let dir = entry.path();
         if exclude.is_some_and(|excluded| excluded == dir) || !dir.is_dir() {
@@ -48,12 +54,10 @@ pub fn newest_run(root: &Path, environment: &str, exclude: Option<&Path>) -> Opt
         if manifest.run.environment != environment {
             continue;
         }
-        let created = manifest.run.created_ts_ns;
-        if best.as_ref().is_none_or(|(best_ts, _)| created > *best_ts) {
-            best = Some((created, dir));
-        }
+        runs.push((manifest.run.created_ts_ns, dir));
     }
-    best.map(|(_, dir)| dir)
+    runs.sort_by(|a, b| b.cmp(a));
+    runs.into_iter().map(|(_, dir)| dir).collect()
 }
 
 /// The last risk state journaled in `dir` (`None` when the run never recorded one).
@@ -70,7 +74,7 @@ pub fn last_risk_state(dir: &Path) -> anyhow::Result<Option<PreviousRisk>> {
         } = record.record
         {
             last = Some(PreviousRisk {
-                dir: dir.to_path_buf(),
+                source: dir.to_path_buf(),
                 record: state,
                 ts_ns: record.ts_ns,
             });
@@ -80,25 +84,37 @@ pub fn last_risk_state(dir: &Path) -> anyhow::Result<Option<PreviousRisk>> {
 }
 
 /// Finds the risk state to restore for a new run in `root` (`exclude` is the new run's own
-/// directory). A previous run that cannot be read is an error: silently dropping a HALT would
-/// be worse than refusing to start.
+/// directory): the environment's risk-state file; without one, the newest run that journaled
+/// a risk state (runs that never did, such as refused starts, are passed over). A file or a
+/// journal that cannot be read is an error: silently dropping a HALT would be worse than
+/// refusing to start.
 pub fn previous_risk(
     from: &ResumeFrom,
     root: &Path,
     environment: &str,
     exclude: Option<&Path>,
 ) -> anyhow::Result<Option<PreviousRisk>> {
-    let dir = match from {
-        ResumeFrom::Fresh => return Ok(None),
-        ResumeFrom::Dir(dir) => dir.clone(),
-        ResumeFrom::Newest => match newest_run(root, environment, exclude) {
-            Some(dir) => dir,
-            None => return Ok(None),
-        },
-    };
-    last_risk_state(&dir).with_context(|| {
-        "cannot restore the risk state; pass --fresh-risk-state to start without it".to_string()
-    })
+    let refuse = "cannot restore the risk state; pass --fresh-risk-state to start without it";
+    match from {
+        ResumeFrom::Fresh => Ok(None),
+        ResumeFrom::Dir(dir) => last_risk_state(dir).context(refuse),
+        ResumeFrom::Newest => {
+            let file = RiskStateFile::for_environment(root, environment);
+            if let Some(stored) = file.load().context(refuse)? {
+                return Ok(Some(PreviousRisk {
+                    source: file.path().to_path_buf(),
+                    record: stored.record,
+                    ts_ns: stored.ts_ns,
+                }));
+            }
+            for dir in runs_newest_first(root, environment, exclude) {
+                if let Some(previous) = last_risk_state(&dir).context(refuse)? {
+                    return Ok(Some(previous));
+                }
+            }
+            Ok(None)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -170,7 +186,7 @@ mod tests {
             restored.record.day_realized_net,
             Money::from_micros(-5_000_000)
         );
-        assert_eq!(restored.dir, root.path().join("new"));
+        assert_eq!(restored.source, root.path().join("new"));
         assert_eq!(restored.ts_ns, 205);
         // The new run's own directory is never its own predecessor.
         let other = previous_risk(
@@ -205,6 +221,66 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(explicit.record.state, RiskState::Active);
+    }
+
+    #[test]
+    fn the_risk_state_file_wins_and_runs_without_a_risk_state_are_passed_over() {
+        let root = tempfile::tempdir().unwrap();
+        write_run(root.path(), "halted", "sim", 100, RiskState::Halted);
+        // A newer start that was refused before it journaled any risk state.
+        let refused = root.path().join("refused");
+        let mut journal = TypedJournalWriter::create(
+            &refused,
+            RunInfo {
+                run_id: "refused".to_string(),
+                build_id: "test".to_string(),
+                config_hash: "0".to_string(),
+                seed: 0,
+                environment: "sim".to_string(),
+                created_ts_ns: 200,
+            },
+            WalConfig::default(),
+        )
+        .unwrap();
+        journal
+            .append_run_started(RunStarted {
+                run_id: "refused".to_string(),
+                build_id: "test".to_string(),
+                config: Default::default(),
+                environment: "sim".to_string(),
+                seed: 0,
+                started_ts_ns: 200,
+            })
+            .unwrap();
+        journal.append_run_ended(201, "resume_failed").unwrap();
+        journal.finish_and_seal().unwrap();
+        let restored = previous_risk(&ResumeFrom::Newest, root.path(), "sim", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(restored.record.state, RiskState::Halted);
+        assert_eq!(restored.source, root.path().join("halted"));
+
+        // Once the file exists it is the source, whatever the journals say.
+        let file = RiskStateFile::for_environment(root.path(), "sim");
+        let active = RiskStateRecord {
+            state: RiskState::Active,
+            reason: RiskStateReason::OperatorCleared,
+            day_realized_net: Money::ZERO,
+        };
+        file.store(active, 300).unwrap();
+        let restored = previous_risk(&ResumeFrom::Newest, root.path(), "sim", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(restored.record, active);
+        assert_eq!(restored.ts_ns, 300);
+        assert_eq!(restored.source, file.path());
+        // A damaged file refuses.
+        std::fs::write(file.path(), b"not json").unwrap();
+        let error = previous_risk(&ResumeFrom::Newest, root.path(), "sim", None).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("--fresh-risk-state"),
+            "{error:#}"
+        );
     }
 
     #[test]
