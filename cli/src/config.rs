@@ -208,6 +208,13 @@ pub struct RuntimeSettings {
     pub api_base: Option<String>,
     /// WebSocket URL override.
     pub ws_url: Option<String>,
+    /// Inputs older than this when the engine is about to act on them (from their arrival to
+    /// now) withdraw every quote until the runtime catches up to half of it, ms; 0 turns the
+    /// guard off. Default 2000.
+    pub stale_after_ms: u64,
+    /// A pause after every journal commit, ms: a slow disk on purpose, for overload tests.
+    /// Default 0.
+    pub journal_commit_delay_ms: u64,
 }
 
 impl Default for RuntimeSettings {
@@ -232,6 +239,8 @@ impl Default for RuntimeSettings {
             shutdown_cancel_all: false,
             api_base: None,
             ws_url: None,
+            stale_after_ms: 2_000,
+            journal_commit_delay_ms: 0,
         }
     }
 }

@@ -5,10 +5,17 @@
 //! | 0 | success; for `run-strategy`, no resting order of ours was left on the exchange |
 //! | 1 | an error (network, journal, configuration file …) |
 //! | 2 | refused before any network traffic: unsafe or inconsistent settings |
-//! | 3 | `run-strategy` ended but resting orders of ours remain (or could not be confirmed gone) |
+//! | 3 | `run-strategy` ended but resting orders of ours remain (or could not be confirmed gone); also after a second signal, a failed run or a failed seal when a fresh read finds any |
 //! | 4 | `run-strategy --require-flat` ended with open positions |
 //! | 5 | startup reconciliation failed: the engine never traded |
-//! | 130 | a second Ctrl-C: exited at once (the journal recovers on next open) |
+//!
+//! Whichever way `run-strategy` ends — `--duration`, a signal, a second signal, a journal that
+//! cannot be written (disk full), a seal that fails — the account is read afresh where the
+//! network allows, the number of orders of ours still resting is printed, and the exit code
+//! is 3 if any rest (or the read failed), 0 if none rest. The exit code speaks for the account:
+//! a run that failed (e.g. disk full) or a journal that could not be sealed is reported on its
+//! own `error:` line on stderr and in the summary, not through the code, so a supervisor sees
+//! at once whether orders are left on the exchange.
 
 use std::fmt;
 
@@ -24,8 +31,6 @@ pub const EXIT_RESTING_ORDERS_LEFT: i32 = 3;
 pub const EXIT_POSITIONS_LEFT: i32 = 4;
 /// Startup reconciliation failed; nothing was traded.
 pub const EXIT_RECONCILE_FAILED: i32 = 5;
-/// Interrupted twice.
-pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// A refusal to start: the settings are unsafe or contradict each other. Raised before any
 /// request leaves the process; exits with [`EXIT_REFUSED`].

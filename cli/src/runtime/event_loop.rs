@@ -1,9 +1,20 @@
 //! The running phase: every input source feeds the one sequencer, in arrival order.
 //!
 //! Sources, each a bounded channel: WebSocket events, exec outcomes, and the runtime's own
-//! inputs (timers, rescans, background REST reads, stop requests). After each input the
-//! sequencer's local refusals are drained, the journal's group commit is given a chance, and
-//! — while running — universe changes become WebSocket (un)subscriptions and snapshot reads.
+//! inputs (timers, rescans, background REST reads, stop requests), plus the signal counter.
+//! Inputs are taken in batches: the first is waited for, then whatever else is already queued
+//! (up to [`BATCH_INPUTS_MAX`]) is stepped without waiting, and the batch ends with one
+//! journal commit before its commands are handed to exec ([`Sequencer::end_batch`]). Idle, a
+//! batch is one input; behind, one fdatasync serves many steps, so a slow disk costs commit
+//! throughput instead of letting the backlog grow. After each batch the sequencer's local
+//! refusals are drained, the journal's group commit is given a chance, and — while running —
+//! universe changes become WebSocket (un)subscriptions and snapshot reads. The status line
+//! and the shutdown deadlines are checked after every batch, so a flood of inputs can delay
+//! neither.
+//!
+//! Before each input the staleness guard ([`LagGuard`]) compares its arrival time with now;
+//! past `runtime.stale_after_ms` it journals `Event::FeedLag { stale: true }` ahead of the
+//! input and the engine withdraws every quote until inputs are fresh again.
 //!
 //! A lost or replaced socket (trading runs): the moment the runtime learns of it — the first
 //! book invalidated for `Reconnect`, or the first event of a newer socket, whichever comes
@@ -22,14 +33,18 @@ use std::time::Duration;
 use kalshi_core::events::{BookInvalidation, ControlCommand, Event};
 use kalshi_io::data_ws::{IoEvent, WsHandle};
 use tokio::sync::{mpsc, watch};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
 use super::clock::now_ns;
 use super::exec_task::{ExecReport, WriteUsage};
+use super::lag_guard::LagGuard;
 use super::market_data::{FeedRequest, ReconcileRequest, fills_min_ts_s};
 use super::sequencer::Sequencer;
 use super::status::{WsHealth, figures, status_line};
 use super::timers::{Input, StopReason};
+
+/// Most inputs stepped in one batch before its commands are committed and sent.
+pub const BATCH_INPUTS_MAX: usize = 256;
 
 /// The running runtime's moving parts.
 pub struct EventLoop {
@@ -52,6 +67,9 @@ pub struct EventLoop {
     pub status_interval: Duration,
     /// Write-token usage and the 10-second budget, for the status line.
     pub write_usage: Option<(Arc<WriteUsage>, u64)>,
+    /// Signals seen so far (Ctrl-C, SIGTERM).
+    signals: watch::Receiver<u32>,
+    lag: LagGuard,
     ws_closed: bool,
     ws_generation: u64,
     ws_health: WsHealth,
@@ -74,8 +92,25 @@ enum Next {
     Exec(ExecReport),
     Input(Input),
     InputsClosed,
+    Signal,
     Status,
-    DrainTimeout,
+    Deadline,
+}
+
+/// Which phase is handling inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Trading or recording: a stop request ends the phase.
+    Running,
+    /// Shutting down: outcomes and feed events are processed until a deadline.
+    Draining,
+}
+
+/// What handling one input means for the phase.
+enum Flow {
+    Continue,
+    Stop(StopReason),
+    EndDrain,
 }
 
 async fn recv_exec(reports: &mut Option<mpsc::Receiver<ExecReport>>) -> Option<ExecReport> {
@@ -86,7 +121,7 @@ async fn recv_exec(reports: &mut Option<mpsc::Receiver<ExecReport>>) -> Option<E
 }
 
 impl EventLoop {
-    /// Assembles the loop.
+    /// Assembles the loop. `stale_after_ms` is the staleness guard's bound (0 = off).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         sequencer: Sequencer,
@@ -98,6 +133,8 @@ impl EventLoop {
         follow_universe: bool,
         status_interval: Duration,
         write_usage: Option<(Arc<WriteUsage>, u64)>,
+        signals: watch::Receiver<u32>,
+        stale_after_ms: u64,
     ) -> EventLoop {
         EventLoop {
             sequencer,
@@ -109,6 +146,8 @@ impl EventLoop {
             follow_universe,
             status_interval,
             write_usage,
+            signals,
+            lag: LagGuard::new(stale_after_ms),
             ws_closed: false,
             ws_generation: 0,
             ws_health: WsHealth::default(),
@@ -132,26 +171,50 @@ impl EventLoop {
         &self.ws_health
     }
 
-    async fn next(
-        &mut self,
-        status: &mut tokio::time::Interval,
-        drain_until: Option<Instant>,
-    ) -> Next {
-        let drain_deadline = async {
-            match drain_until {
+    /// How many times the inputs became stale during the run.
+    pub fn stale_episodes(&self) -> u64 {
+        self.lag.stale_episodes()
+    }
+
+    /// Waits for the next input, the next status line or `deadline`, whichever comes first.
+    async fn next(&mut self, status_at: Instant, deadline: Option<Instant>) -> Next {
+        let deadline = async {
+            match deadline {
                 Some(deadline) => tokio::time::sleep_until(deadline).await,
                 None => std::future::pending().await,
             }
         };
         let ws_closed = self.ws_closed;
+        let signals_seen = *self.signals.borrow();
         tokio::select! {
             biased;
+            changed = self.signals.wait_for(|seen| *seen > signals_seen) => {
+                if changed.is_ok() { Next::Signal } else { std::future::pending().await }
+            }
             input = self.inputs.recv() => input.map_or(Next::InputsClosed, Next::Input),
             report = recv_exec(&mut self.exec_reports) => report.map_or(Next::InputsClosed, Next::Exec),
             event = self.ws_events.recv(), if !ws_closed => event.map_or(Next::WsClosed, Next::Ws),
-            _ = status.tick() => Next::Status,
-            () = drain_deadline => Next::DrainTimeout,
+            () = tokio::time::sleep_until(status_at) => Next::Status,
+            () = deadline => Next::Deadline,
         }
+    }
+
+    /// The next input already queued, without waiting (same priority as [`Self::next`]).
+    fn try_next(&mut self) -> Option<Next> {
+        if let Ok(input) = self.inputs.try_recv() {
+            return Some(Next::Input(input));
+        }
+        if let Some(reports) = self.exec_reports.as_mut()
+            && let Ok(report) = reports.try_recv()
+        {
+            return Some(Next::Exec(report));
+        }
+        if !self.ws_closed
+            && let Ok(event) = self.ws_events.try_recv()
+        {
+            return Some(Next::Ws(event));
+        }
+        None
     }
 
     fn print_status(&mut self) {
@@ -161,11 +224,26 @@ impl EventLoop {
             None => (0, 0),
         };
         let ws = self.ws_health().line();
+        let lag_ms = self.lag.take_lag_ms_max();
         tracing::info!(
             target: "kalshi_bot::status",
-            "{} {ws}",
+            "{} lag_ms_max={lag_ms} {ws}",
             status_line(&figures, tokens, budget)
         );
+    }
+
+    /// Runs the staleness guard on an input that arrived at `recv_ts_ns`, journaling the
+    /// verdict's change ahead of it.
+    fn guard_lag(&mut self, recv_ts_ns: i64) -> anyhow::Result<()> {
+        if let Some(verdict) = self.lag.observe(recv_ts_ns, now_ns()) {
+            if self.lag.is_stale() {
+                tracing::warn!(%verdict, "inputs are stale; every quote withdrawn until the runtime catches up");
+            } else {
+                tracing::info!(%verdict, "inputs are fresh again; quoting resumes");
+            }
+            self.sequencer.step_batched(recv_ts_ns, verdict, None)?;
+        }
+        Ok(())
     }
 
     /// Steps one WebSocket event. When trading, a lost or replaced socket first journals
@@ -173,6 +251,7 @@ impl EventLoop {
     /// for a fresh REST reconciliation: fills and order updates sent while the socket was down
     /// are not replayed by the exchange.
     fn step_ws(&mut self, event: IoEvent) -> anyhow::Result<()> {
+        self.guard_lag(event.recv_ts_ns)?;
         let new_socket = event.generation > self.ws_generation && self.ws_generation > 0;
         let lost = matches!(
             &event.event,
@@ -190,7 +269,7 @@ impl EventLoop {
                 "WebSocket connection lost; new orders held until the account is reconciled"
             );
             self.sequencer
-                .step(event.recv_ts_ns, Event::FeedReconnected, None)?;
+                .step_batched(event.recv_ts_ns, Event::FeedReconnected, None)?;
             self.outage_open = true;
             self.outage_epoch += 1;
             self.outage_since_ns.get_or_insert(event.recv_ts_ns);
@@ -211,7 +290,7 @@ impl EventLoop {
             }
         }
         self.sequencer
-            .step(event.recv_ts_ns, event.event, event.raw_frame)?;
+            .step_batched(event.recv_ts_ns, event.event, event.raw_frame)?;
         Ok(())
     }
 
@@ -246,15 +325,73 @@ impl EventLoop {
         self.ws_generation = generation;
     }
 
-    /// Steps `events` received at `recv_ts_ns`.
+    /// Steps `events` received at `recv_ts_ns` (one batch's worth).
     fn step_all(&mut self, recv_ts_ns: i64, events: Vec<Event>) -> anyhow::Result<()> {
+        self.guard_lag(recv_ts_ns)?;
         for event in events {
-            self.sequencer.step(recv_ts_ns, event, None)?;
+            self.sequencer.step_batched(recv_ts_ns, event, None)?;
         }
         Ok(())
     }
 
-    fn after_step(&mut self, running: bool) -> anyhow::Result<()> {
+    /// Handles one input of `phase`.
+    fn handle(&mut self, next: Next, phase: Phase) -> anyhow::Result<Flow> {
+        let running = phase == Phase::Running;
+        match next {
+            Next::Ws(event) => self.step_ws(event)?,
+            Next::WsClosed => {
+                self.ws_closed = true;
+                if running {
+                    tracing::error!("the WebSocket task ended; stopping");
+                    return Ok(Flow::Stop(StopReason::FeedLost));
+                }
+            }
+            Next::Exec(report) => self.step_all(report.recv_ts_ns, report.events)?,
+            Next::Input(Input::Timer { fired_ts_ns, kind }) => {
+                self.step_all(fired_ts_ns, vec![Event::Timer { kind }])?;
+            }
+            Next::Input(Input::Events { recv_ts_ns, events }) => {
+                self.step_all(recv_ts_ns, events)?;
+            }
+            Next::Input(Input::RescanDue) => {
+                if running && self.follow_universe {
+                    let known = self.known_markets();
+                    if self.feed.try_send(FeedRequest::Rescan { known }).is_err() {
+                        tracing::debug!("rescan skipped: the REST reader is busy");
+                    }
+                }
+            }
+            Next::Input(Input::Reconciliation {
+                ticket,
+                recv_ts_ns,
+                events,
+            }) => self.step_reconciliation(ticket, recv_ts_ns, events)?,
+            Next::Input(Input::Stop(reason)) => {
+                if running {
+                    return Ok(Flow::Stop(reason));
+                }
+            }
+            Next::Signal => {
+                if running {
+                    return Ok(Flow::Stop(StopReason::Signal));
+                }
+            }
+            Next::InputsClosed => {
+                return Ok(if running {
+                    Flow::Stop(StopReason::FeedLost)
+                } else {
+                    Flow::EndDrain
+                });
+            }
+            Next::Status => {}
+            Next::Deadline => return Ok(Flow::EndDrain),
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Ends a batch: commits and sends its commands, drains local refusals, gives the group
+    /// commit its chance and (while running) turns universe changes into subscriptions.
+    fn after_batch(&mut self, running: bool) -> anyhow::Result<()> {
         let now = now_ns();
         self.sequencer.drain_local(now)?;
         self.sequencer.flush_if_due(now)?;
@@ -288,63 +425,43 @@ impl EventLoop {
             .collect()
     }
 
+    /// Takes one batch (see the module documentation) and handles it. Returns how the phase
+    /// goes on; the status line is printed when due.
+    async fn batch(
+        &mut self,
+        phase: Phase,
+        status_at: &mut Instant,
+        deadline: Option<Instant>,
+    ) -> anyhow::Result<Flow> {
+        let first = self.next(*status_at, deadline).await;
+        let mut flow = self.handle(first, phase)?;
+        let mut handled = 1;
+        while matches!(flow, Flow::Continue) && handled < BATCH_INPUTS_MAX {
+            let Some(next) = self.try_next() else {
+                break;
+            };
+            flow = self.handle(next, phase)?;
+            handled += 1;
+        }
+        self.after_batch(phase == Phase::Running)?;
+        let now = Instant::now();
+        if now >= *status_at {
+            self.print_status();
+            *status_at = now + self.status_interval;
+        }
+        if deadline.is_some_and(|deadline| now >= deadline) {
+            return Ok(Flow::EndDrain);
+        }
+        Ok(flow)
+    }
+
     /// Runs until a stop is requested (signal, `--duration`) or the feed is lost.
     pub async fn run_until_stop(&mut self) -> anyhow::Result<StopReason> {
-        let mut status = tokio::time::interval(self.status_interval);
-        status.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        status.tick().await;
+        let mut status_at = Instant::now() + self.status_interval;
         loop {
-            let stop = match self.next(&mut status, None).await {
-                Next::Ws(event) => {
-                    self.step_ws(event)?;
-                    None
-                }
-                Next::WsClosed => {
-                    self.ws_closed = true;
-                    tracing::error!("the WebSocket task ended; stopping");
-                    Some(StopReason::FeedLost)
-                }
-                Next::Exec(report) => {
-                    self.step_all(report.recv_ts_ns, report.events)?;
-                    None
-                }
-                Next::Input(Input::Timer { fired_ts_ns, kind }) => {
-                    self.sequencer
-                        .step(fired_ts_ns, Event::Timer { kind }, None)?;
-                    None
-                }
-                Next::Input(Input::Events { recv_ts_ns, events }) => {
-                    self.step_all(recv_ts_ns, events)?;
-                    None
-                }
-                Next::Input(Input::RescanDue) => {
-                    if self.follow_universe {
-                        let known = self.known_markets();
-                        if self.feed.try_send(FeedRequest::Rescan { known }).is_err() {
-                            tracing::debug!("rescan skipped: the REST reader is busy");
-                        }
-                    }
-                    None
-                }
-                Next::Input(Input::Reconciliation {
-                    ticket,
-                    recv_ts_ns,
-                    events,
-                }) => {
-                    self.step_reconciliation(ticket, recv_ts_ns, events)?;
-                    None
-                }
-                Next::Input(Input::Stop(reason)) => Some(reason),
-                Next::InputsClosed => Some(StopReason::FeedLost),
-                Next::Status => {
-                    self.print_status();
-                    None
-                }
-                Next::DrainTimeout => None,
-            };
-            self.after_step(true)?;
-            if let Some(reason) = stop {
-                return Ok(reason);
+            match self.batch(Phase::Running, &mut status_at, None).await? {
+                Flow::Stop(reason) => return Ok(reason),
+                Flow::Continue | Flow::EndDrain => {}
             }
         }
     }
@@ -354,7 +471,7 @@ impl EventLoop {
     pub async fn shut_down_engine(&mut self, timeout: Duration) -> anyhow::Result<bool> {
         self.sequencer
             .step(now_ns(), Event::Control(ControlCommand::Shutdown), None)?;
-        self.after_step(false)?;
+        self.after_batch(false)?;
         self.drain(timeout).await
     }
 
@@ -373,31 +490,14 @@ impl EventLoop {
 
     async fn process_until(&mut self, timeout: Duration, until_flat: bool) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
-        let mut status = tokio::time::interval(self.status_interval);
-        status.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        status.tick().await;
+        let mut status_at = Instant::now() + self.status_interval;
         while !until_flat || self.sequencer.open_orders() > 0 {
-            match self.next(&mut status, Some(deadline)).await {
-                Next::Ws(event) => self.step_ws(event)?,
-                Next::WsClosed => self.ws_closed = true,
-                Next::Exec(report) => self.step_all(report.recv_ts_ns, report.events)?,
-                Next::Input(Input::Timer { fired_ts_ns, kind }) => {
-                    self.sequencer
-                        .step(fired_ts_ns, Event::Timer { kind }, None)?;
-                }
-                Next::Input(Input::Events { recv_ts_ns, events }) => {
-                    self.step_all(recv_ts_ns, events)?;
-                }
-                Next::Input(Input::Reconciliation {
-                    ticket,
-                    recv_ts_ns,
-                    events,
-                }) => self.step_reconciliation(ticket, recv_ts_ns, events)?,
-                Next::Input(Input::RescanDue | Input::Stop(_)) => {}
-                Next::InputsClosed | Next::DrainTimeout => break,
-                Next::Status => self.print_status(),
+            if let Flow::EndDrain = self
+                .batch(Phase::Draining, &mut status_at, Some(deadline))
+                .await?
+            {
+                break;
             }
-            self.after_step(false)?;
         }
         Ok(())
     }

@@ -7,7 +7,9 @@
 //! - [`exec_task`] — the order workers;
 //! - [`market_data`] — REST listing, snapshots, reconciliation, and the background reader;
 //! - [`timers`] — ticks, daily resets, rescans, deadlines;
-//! - [`shutdown`] — signals, the cancel backstop, the final account check, the summary;
+//! - [`shutdown`] — the cancel backstop, the final account check, the summary;
+//! - [`signals`] — Ctrl-C and SIGTERM: stop, exit now with a confirmed count, exit at once;
+//! - [`lag_guard`] — the staleness guard: no decision on inputs older than the bound;
 //! - [`status`] — the status line;
 //! - [`target`] — which exchange, and the safety checks before any traffic;
 //! - [`local_exchange`] — the in-process simulator of `--sim`;
@@ -17,12 +19,15 @@
 pub mod clock;
 pub mod event_loop;
 pub mod exec_task;
+pub mod lag_guard;
 pub mod local_exchange;
 pub mod market_data;
 pub mod order_group;
 pub mod resume;
+pub mod risk_file;
 pub mod sequencer;
 pub mod shutdown;
+pub mod signals;
 pub mod startup;
 pub mod status;
 pub mod target;

@@ -9,60 +9,11 @@ use kalshi_core::commands::CancelOrder;
 use kalshi_core::events::Event;
 use kalshi_core::market_data::{OrderSnapshot, PositionSnapshot};
 use kalshi_io::exec::{Executor, WriteOutcome};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use super::exec_task::{WriteUsage, cancel_in_batches};
 use super::market_data::{fetch_positions, fetch_resting_orders};
 use super::sequencer::RunCounters;
 use super::status::StatusFigures;
-use super::timers::{Input, StopReason};
-use crate::exit_code::EXIT_INTERRUPTED;
-
-/// Watches Ctrl-C and SIGTERM: the first asks the run to stop, the second exits at once
-/// (the journal's write-ahead log recovers on the next open).
-pub fn spawn_signal_watch(inputs: mpsc::Sender<Input>) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut signals_seen = 0u32;
-        loop {
-            if !next_signal().await {
-                return;
-            }
-            signals_seen += 1;
-            if signals_seen == 1 {
-                eprintln!(
-                    "stopping: cancelling our orders and sealing the journal \
-                     (press Ctrl-C again to exit at once)"
-                );
-                if inputs.send(Input::Stop(StopReason::Signal)).await.is_err() {
-                    return;
-                }
-            } else {
-                eprintln!("exiting at once; the journal recovers on its next open");
-                std::process::exit(EXIT_INTERRUPTED);
-            }
-        }
-    })
-}
-
-/// Waits for Ctrl-C or SIGTERM; false when signals cannot be watched.
-async fn next_signal() -> bool {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
-            return tokio::signal::ctrl_c().await.is_ok();
-        };
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.is_ok(),
-            received = terminate.recv() => received.is_some(),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.is_ok()
-    }
-}
 
 /// Whether a resting order was placed by this system (any run).
 fn is_ours(order: &OrderSnapshot) -> bool {
@@ -183,6 +134,8 @@ pub struct RunSummary<'a> {
     pub journal_entries: Option<u64>,
     /// The WebSocket's health over the run (`ws: reconnects=… gaps=…`).
     pub websocket: Option<String>,
+    /// Times the inputs became older than the staleness bound (quoting held meanwhile).
+    pub stale_episodes: u64,
 }
 
 /// The summary text (printed on stdout).
@@ -222,6 +175,12 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
         line(format!(
             "  websocket       : {}",
             websocket.trim_start_matches("ws: ")
+        ));
+    }
+    if summary.stale_episodes > 0 {
+        line(format!(
+            "  stale inputs    : {} time(s) past the bound; quotes withdrawn meanwhile",
+            summary.stale_episodes
         ));
     }
     let figures = summary.figures;

@@ -24,14 +24,16 @@ use kalshi_core::client_order_id::RunId;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::engine::Engine;
 use kalshi_core::events::{Event, TimerKind};
+use kalshi_core::fixed::Money;
 use kalshi_core::market_scanner::scan_listings;
+use kalshi_core::risk::{RiskState, RiskStateReason, RiskStateRecord};
 use kalshi_io::auth::ApiCredentials;
 use kalshi_io::data_rest::queries::MarketStatusFilter;
 use kalshi_io::data_rest::{RestClient, RestConfig};
 use kalshi_io::data_ws::{Channel, IoEvent, WsConfig, spawn_ws};
 use kalshi_io::env::Endpoints;
 use kalshi_io::exec::{ExecConfig, Executor};
-use kalshi_io::ratelimit::{RateLimiter, UsageTier};
+use kalshi_io::ratelimit::{RateLimiter, TierLimits, UsageTier};
 use kalshi_journal::{RunInfo, RunStarted, TypedJournalWriter, WalConfig};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::{mpsc, watch};
@@ -43,15 +45,17 @@ use super::exec_task::{ExecPool, ExecReport};
 use super::local_exchange::LocalExchange;
 use super::market_data::{
     FeedSettings, RECONCILE_RETRY_INTERVAL, ReconcileRequest, fetch_listing, fetch_market_snapshot,
-    fetch_markets_by_ticker, reconcile, reconcile_after_outage, spawn_feed, spawn_reconciler,
+    fetch_markets_by_ticker, reconcile, reconcile_after_outage, snapshot_reads, spawn_feed,
+    spawn_reconciler,
 };
 use super::order_group;
 use super::resume::{ResumeFrom, previous_risk};
+use super::risk_file::RiskStateFile;
 use super::sequencer::{CommandSink, NoCommands, Sequencer};
 use super::shutdown::{
-    AccountCheck, RunSummary, backstop_cancel, cancel_resting, confirm_account, spawn_signal_watch,
-    summary_text,
+    AccountCheck, RunSummary, backstop_cancel, cancel_resting, confirm_account, summary_text,
 };
+use super::signals::SignalWatch;
 use super::status::figures;
 use super::target::{Target, TargetKind};
 use super::timers::{
@@ -68,6 +72,11 @@ use crate::exit_code::{
 const INPUT_CHANNEL_CAPACITY: usize = 1024;
 /// Capacity of the exec-outcome channel.
 const EXEC_REPORT_CAPACITY: usize = 4096;
+/// Orderbook snapshots read at once at startup (the rate limiter still paces them).
+const SNAPSHOT_READS_IN_FLIGHT: usize = 8;
+/// Longest a startup snapshot read (book and recent trades) may take before the market waits
+/// for the WebSocket's snapshot instead.
+const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long shutdown keeps reading after the last cancel is acknowledged, so fills and order
 /// updates already in flight are journaled.
 const SETTLE_PERIOD: Duration = Duration::from_secs(1);
@@ -155,6 +164,12 @@ pub fn config_hash(config: &EngineConfig) -> anyhow::Result<String> {
     let bytes = serde_json::to_vec(config).context("encoding the configuration")?;
     let digest = Sha256::digest(&bytes);
     Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// Write tokens the client may spend in 10 s under `limits`, at `margin_percent` of the
+/// published budget (the status line's headroom is measured against it).
+fn write_budget_10s(limits: &TierLimits, margin_percent: u8) -> u64 {
+    u64::from(limits.write.refill_per_s) * 10 * u64::from(margin_percent) / 100
 }
 
 /// Where the run talks to, with its credentials.
@@ -257,17 +272,69 @@ impl Tasks {
     }
 }
 
-/// Runs a trading or recording session; returns the process exit code.
-pub async fn run(mut options: RunOptions) -> anyhow::Result<i32> {
-    let connection = connect(&options).await?;
-    let result = run_connected(&mut options, &connection).await;
-    if let Some(local) = connection.local {
-        local.stop().await;
+/// A signal asked the run to stop before it started trading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoppedDuringStartup;
+
+impl std::fmt::Display for StoppedDuringStartup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped by a signal during startup")
     }
-    result
 }
 
-async fn run_connected(options: &mut RunOptions, connection: &Connection) -> anyhow::Result<i32> {
+impl std::error::Error for StoppedDuringStartup {}
+
+/// Runs one startup phase unless a signal asks the run to stop first (then the phase is
+/// dropped and [`StoppedDuringStartup`] returned).
+async fn unless_stopped<T>(
+    signals: &SignalWatch,
+    phase: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::select! {
+        biased;
+        () = signals.stopped() => Err(StoppedDuringStartup.into()),
+        result = phase => result,
+    }
+}
+
+/// The journal's `RunEnded` reason for a startup that ended with `error`.
+fn startup_end_reason(error: &anyhow::Error, otherwise: &'static str) -> &'static str {
+    if error.is::<StoppedDuringStartup>() {
+        "signal_during_startup"
+    } else {
+        otherwise
+    }
+}
+
+/// Runs a trading or recording session; returns the process exit code. Ctrl-C and SIGTERM
+/// are watched from the first moment ([`SignalWatch`]): during startup they end the run
+/// before any order is sent, with a message and exit code 0.
+pub async fn run(mut options: RunOptions) -> anyhow::Result<i32> {
+    let signals = SignalWatch::spawn();
+    let result = match unless_stopped(&signals, connect(&options)).await {
+        Ok(connection) => {
+            let result = run_connected(&mut options, &connection, &signals).await;
+            if let Some(local) = connection.local {
+                local.stop().await;
+            }
+            result
+        }
+        Err(error) => Err(error),
+    };
+    match result {
+        Err(error) if error.is::<StoppedDuringStartup>() => {
+            eprintln!("stopped by a signal during startup: no order was sent");
+            Ok(EXIT_OK)
+        }
+        other => other,
+    }
+}
+
+async fn run_connected(
+    options: &mut RunOptions,
+    connection: &Connection,
+    signals: &SignalWatch,
+) -> anyhow::Result<i32> {
     let runtime = options.runtime.clone();
     let tier: UsageTier = runtime.rate_limit_tier.into();
     let limiter = Arc::new(RateLimiter::new(
@@ -281,10 +348,12 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
     )
     .context("building the REST client")?;
 
-    let status = rest
-        .get_exchange_status()
-        .await
-        .context("GET /exchange/status")?;
+    let status = unless_stopped(signals, async {
+        rest.get_exchange_status()
+            .await
+            .context("GET /exchange/status")
+    })
+    .await?;
     tracing::info!(
         api_base = connection.endpoints.api_base(),
         exchange_active = status.exchange_active,
@@ -292,14 +361,22 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
         "exchange status"
     );
     let trading = options.is_trading();
+    // The budgets in force: the configured tier's, or the ones the account reports.
+    let mut tier_limits = tier.limits();
     if trading && runtime.sync_account_limits {
-        match rest.sync_rate_limits().await {
-            Ok(limits) => tracing::info!(?limits, "account limits"),
+        match unless_stopped(signals, async { Ok(rest.sync_rate_limits().await) }).await? {
+            Ok(limits) => {
+                tracing::info!(?limits, "account limits");
+                if let Some(adopted) = limits.tier_limits() {
+                    tier_limits = adopted;
+                }
+            }
             Err(error) => {
                 tracing::warn!(%error, "GET /account/limits failed; using the configured tier")
             }
         }
     }
+    let write_budget_10s = write_budget_10s(&tier_limits, runtime.rate_limit_margin_percent);
 
     // The exchange-side kill switch, before the configuration is journaled (its id is part of
     // the config and of every order); deleted again whatever way the run ends.
@@ -312,11 +389,22 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
     )
     .context("building the executor")?;
     let created_group = if trading {
-        order_group::create_for_run(&executor, &mut options.engine.orders).await?
+        unless_stopped(
+            signals,
+            order_group::create_for_run(&executor, &mut options.engine.orders),
+        )
+        .await?
     } else {
         None
     };
-    let result = run_journaled(options, connection, &rest, &executor, status.trading_active).await;
+    let started = Started {
+        connection,
+        rest: &rest,
+        executor: &executor,
+        signals,
+        write_budget_10s,
+    };
+    let result = run_journaled(options, &started, status.trading_active).await;
     if let Some(order_group_id) = &created_group {
         order_group::delete_after_run(&executor, order_group_id).await;
     }
@@ -325,11 +413,19 @@ async fn run_connected(options: &mut RunOptions, connection: &Connection) -> any
 
 /// Opens the run's journal, steps the first inputs (config, restored risk state, exchange
 /// status) and runs.
+/// What the phases after the exchange checks share.
+struct Started<'a> {
+    connection: &'a Connection,
+    rest: &'a RestClient,
+    executor: &'a Executor,
+    signals: &'a SignalWatch,
+    /// Write tokens the account may spend in 10 s (of the budgets in force).
+    write_budget_10s: u64,
+}
+
 async fn run_journaled(
     options: &mut RunOptions,
-    connection: &Connection,
-    rest: &RestClient,
-    executor: &Executor,
+    started: &Started<'_>,
     trading_active: bool,
 ) -> anyhow::Result<i32> {
     let runtime = options.runtime.clone();
@@ -383,6 +479,7 @@ async fn run_journaled(
         Box::new(NoCommands),
         runtime.capture_raw_frames,
     );
+    sequencer.set_commit_delay(Duration::from_millis(runtime.journal_commit_delay_ms));
     sequencer.step(
         now_ns(),
         Event::Config(Box::new(options.engine.clone())),
@@ -396,42 +493,124 @@ async fn run_journaled(
         );
     }
 
-    if let Purpose::Trade { resume, .. } = &options.purpose {
-        let previous = previous_risk(
+    if let Purpose::Trade { resume, .. } = &options.purpose
+        && let Err(error) = restore_risk_state(
+            &mut sequencer,
             resume,
             &runtime.journal_dir,
             &environment,
-            Some(&journal_dir),
-        );
-        let previous = match previous {
-            Ok(previous) => previous,
-            Err(error) => {
-                let _ = sequencer.finish(now_ns(), "resume_failed");
-                return Err(error);
-            }
-        };
-        if let Some(previous) = previous {
-            tracing::info!(
-                from = %previous.dir.display(),
-                state = previous.record.state.as_str(),
-                "restoring the previous run's risk state"
-            );
-            let now = now_ns();
-            sequencer.step(now, Event::RiskStateRestored(previous.record), None)?;
-            if next_utc_midnight_ns(previous.ts_ns) <= now {
-                sequencer.step(
-                    now,
-                    Event::Timer {
-                        kind: TimerKind::DailyReset,
-                    },
-                    None,
-                )?;
-            }
-        }
+            &journal_dir,
+        )
+    {
+        let _ = sequencer.finish(now_ns(), "resume_failed");
+        return Err(error);
     }
     sequencer.step(now_ns(), Event::ExchangeStatus { trading_active }, None)?;
 
-    run_with_journal(options, connection, rest, executor, sequencer, &journal_dir).await
+    run_with_journal(options, started, sequencer, &journal_dir).await
+}
+
+/// Restores the previous risk state into the engine ([`previous_risk`]), or — with
+/// `--fresh-risk-state` over a state that would have held trading — journals the operator's
+/// clearing; then keeps the state in the environment's risk-state file from here on.
+fn restore_risk_state(
+    sequencer: &mut Sequencer,
+    resume: &ResumeFrom,
+    journal_root: &Path,
+    environment: &str,
+    journal_dir: &Path,
+) -> anyhow::Result<()> {
+    let previous = previous_risk(resume, journal_root, environment, Some(journal_dir))?;
+    if let Some(previous) = previous {
+        tracing::info!(
+            from = %previous.source.display(),
+            state = previous.record.state.as_str(),
+            "restoring the previous run's risk state"
+        );
+        let now = now_ns();
+        sequencer.step(now, Event::RiskStateRestored(previous.record), None)?;
+        if next_utc_midnight_ns(previous.ts_ns) <= now {
+            sequencer.step(
+                now,
+                Event::Timer {
+                    kind: TimerKind::DailyReset,
+                },
+                None,
+            )?;
+        }
+    } else if *resume == ResumeFrom::Fresh {
+        let overridden = match previous_risk(
+            &ResumeFrom::Newest,
+            journal_root,
+            environment,
+            Some(journal_dir),
+        ) {
+            Ok(Some(previous)) if previous.record.state != RiskState::Active => Some(format!(
+                "{} from {}",
+                previous.record.state.as_str(),
+                previous.source.display()
+            )),
+            Ok(_) => None,
+            Err(error) => Some(format!("an unreadable state ({error:#})")),
+        };
+        if let Some(overridden) = overridden {
+            tracing::warn!(%overridden, "--fresh-risk-state: the operator clears the previous risk state");
+            sequencer.step(
+                now_ns(),
+                Event::RiskStateRestored(RiskStateRecord {
+                    state: RiskState::Active,
+                    reason: RiskStateReason::OperatorCleared,
+                    day_realized_net: Money::ZERO,
+                }),
+                None,
+            )?;
+        }
+    }
+    sequencer.keep_risk_state_in(
+        RiskStateFile::for_environment(journal_root, environment),
+        now_ns(),
+    )
+}
+
+/// REST book snapshots (and recent trades) of `markets`, read [`SNAPSHOT_READS_IN_FLIGHT`]
+/// at a time within the rate limiter's read budget, each given at most [`SNAPSHOT_TIMEOUT`];
+/// stepped in `markets` order. A market whose read fails or hangs waits for the WebSocket's
+/// snapshot instead of holding up the others.
+async fn fetch_snapshots(
+    rest: &RestClient,
+    markets: &[String],
+    runtime: &RuntimeSettings,
+    sequencer: &mut Sequencer,
+) -> anyhow::Result<()> {
+    use futures_util::StreamExt as _;
+    let reads = snapshot_reads(
+        markets,
+        |ticker| {
+            fetch_market_snapshot(
+                rest,
+                ticker,
+                runtime.orderbook_depth,
+                runtime.recent_trades_per_market,
+            )
+        },
+        SNAPSHOT_READS_IN_FLIGHT,
+        SNAPSHOT_TIMEOUT,
+    );
+    futures_util::pin_mut!(reads);
+    while let Some((ticker, result)) = reads.next().await {
+        match result {
+            Ok(events) => {
+                let now = now_ns();
+                for event in events {
+                    sequencer.step(now, event, None)?;
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%ticker, error = %format!("{error:#}"), "REST snapshot failed; waiting for the WebSocket's")
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Lists markets and decides the subscriptions.
@@ -495,18 +674,24 @@ async fn load_universe(
 
 async fn run_with_journal(
     options: &RunOptions,
-    connection: &Connection,
-    rest: &RestClient,
-    executor_for_orders: &Executor,
+    started: &Started<'_>,
     mut sequencer: Sequencer,
     journal_dir: &Path,
 ) -> anyhow::Result<i32> {
+    let Started {
+        connection,
+        rest,
+        executor: executor_for_orders,
+        signals,
+        write_budget_10s,
+    } = *started;
     let runtime = &options.runtime;
     let trading = options.is_trading();
-    let markets = match load_universe(options, rest, &mut sequencer).await {
+    let markets = match unless_stopped(signals, load_universe(options, rest, &mut sequencer)).await
+    {
         Ok(markets) => markets,
         Err(error) => {
-            let _ = sequencer.finish(now_ns(), "listing_failed");
+            let _ = sequencer.finish(now_ns(), startup_end_reason(&error, "listing_failed"));
             return Err(error);
         }
     };
@@ -525,30 +710,30 @@ async fn run_with_journal(
     ws_config.dead_after = seconds(runtime.ws_dead_after_s);
     let (ws, mut ws_events) = spawn_ws(ws_config, Arc::clone(&connection.credentials));
 
-    for ticker in &markets {
-        let events = fetch_market_snapshot(
-            rest,
-            ticker,
-            runtime.orderbook_depth,
-            runtime.recent_trades_per_market,
-        )
-        .await;
-        match events {
-            Ok(events) => {
-                let now = now_ns();
-                for event in events {
-                    sequencer.step(now, event, None)?;
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%ticker, error = %format!("{error:#}"), "REST snapshot failed; waiting for the WebSocket's")
-            }
-        }
+    let snapshots = unless_stopped(
+        signals,
+        fetch_snapshots(rest, &markets, runtime, &mut sequencer),
+    )
+    .await;
+    if let Err(error) = snapshots {
+        let _ = ws.shutdown().await;
+        let _ = sequencer.finish(now_ns(), startup_end_reason(&error, "snapshots_failed"));
+        return Err(error);
     }
     let mut ws_generation = 0;
     if !markets.is_empty() {
-        let first =
-            tokio::time::timeout(seconds(runtime.ws_ready_timeout_s), ws_events.recv()).await;
+        let first = unless_stopped(signals, async {
+            Ok(tokio::time::timeout(seconds(runtime.ws_ready_timeout_s), ws_events.recv()).await)
+        })
+        .await;
+        let first = match first {
+            Ok(first) => first,
+            Err(error) => {
+                let _ = ws.shutdown().await;
+                let _ = sequencer.finish(now_ns(), startup_end_reason(&error, "startup_failed"));
+                return Err(error);
+            }
+        };
         match first {
             Ok(Some(IoEvent {
                 recv_ts_ns,
@@ -585,17 +770,22 @@ async fn run_with_journal(
             exec_tx,
         ));
         sequencer.set_sink(Box::new(PoolSink(Arc::clone(&exec_pool))));
-        match reconcile(rest).await {
+        signals.confirm_with(exec.clone());
+        match unless_stopped(signals, reconcile(rest)).await {
             Ok(event) => {
                 sequencer.step(now_ns(), event, None)?;
             }
             Err(error) => {
-                tracing::error!(error = %format!("{error:#}"), "reconciliation failed; not trading");
                 sequencer.set_sink(Box::new(NoCommands));
                 let _ = ws.shutdown().await;
                 if let Ok(pool) = Arc::try_unwrap(exec_pool) {
                     pool.close().await;
                 }
+                if error.is::<StoppedDuringStartup>() {
+                    let _ = sequencer.finish(now_ns(), "signal_during_startup");
+                    return Err(error);
+                }
+                tracing::error!(error = %format!("{error:#}"), "reconciliation failed; not trading");
                 let manifest = sequencer.finish(now_ns(), "reconcile_failed")?;
                 eprintln!(
                     "reconciliation failed: {error:#}\nnothing was traded; journal sealed in {} \
@@ -634,19 +824,11 @@ async fn run_with_journal(
             inputs_tx.clone(),
         ));
     }
-    tasks.push(spawn_signal_watch(inputs_tx.clone()));
     if let Some(duration) = options.duration {
         tasks.push(spawn_deadline(duration, inputs_tx.clone()));
     }
     let reconciler_inputs = inputs_tx.clone();
     drop(inputs_tx);
-    let write_budget_10s = {
-        let tier: UsageTier = runtime.rate_limit_tier.into();
-        u64::from(tier.limits().write.refill_per_s)
-            * 10
-            * u64::from(runtime.rate_limit_margin_percent)
-            / 100
-    };
     let mut event_loop = EventLoop::new(
         sequencer,
         ws_events,
@@ -657,6 +839,8 @@ async fn run_with_journal(
         trading,
         seconds(runtime.status_interval_s),
         pool.as_ref().map(|pool| (pool.usage(), write_budget_10s)),
+        signals.counter(),
+        runtime.stale_after_ms,
     );
     event_loop.set_ws_generation(ws_generation);
     if trading {
@@ -679,14 +863,17 @@ async fn run_with_journal(
         Ok(stop) => stop,
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "the run failed; cancelling our orders without journaling");
-            if let Some(executor) = &executor
-                && let Err(backstop_error) =
-                    backstop_cancel(executor, runtime.shutdown_cancel_all).await
-            {
-                tracing::error!(error = %format!("{backstop_error:#}"), "emergency cancel failed");
-            }
             tasks.stop().await;
-            return Err(error);
+            let code = match &executor {
+                Some(executor) => emergency_stop(executor, runtime.shutdown_cancel_all).await,
+                None => EXIT_OK,
+            };
+            eprintln!(
+                "error: the run failed: {error:#}\nthe journal in {} was not sealed; it \
+                 recovers on its next open (`kalshi-bot journal seal`)",
+                journal_dir.display()
+            );
+            return Ok(code);
         }
     };
     tracing::info!(reason = stop.as_str(), "stopping");
@@ -726,6 +913,7 @@ async fn run_with_journal(
     }
     tasks.stop().await;
     let websocket = event_loop.ws_health().line();
+    let stale_episodes = event_loop.stale_episodes();
     if let Err(error) = event_loop.ws.shutdown().await {
         tracing::warn!(%error, "WebSocket task ended with an error");
     }
@@ -746,16 +934,26 @@ async fn run_with_journal(
     let final_figures = figures(&event_loop.sequencer);
     let counters = event_loop.sequencer.counters().clone();
     let run_id = options.engine.run_id.to_string();
-    let manifest = event_loop.sequencer.finish(now_ns(), stop.as_str())?;
-    let entries = kalshi_journal::verify_run(journal_dir);
-    let journal_entries = match entries {
-        kalshi_journal::VerifyOutcome::Clean { entries, .. } => Some(entries),
-        other => {
-            tracing::error!(?other, "the sealed journal does not verify");
+    let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
+        Ok(manifest) => {
+            tracing::debug!(segments = manifest.segments.len(), "journal sealed");
+            match kalshi_journal::verify_run(journal_dir) {
+                kalshi_journal::VerifyOutcome::Clean { entries, .. } => Some(entries),
+                other => {
+                    tracing::error!(?other, "the sealed journal does not verify");
+                    None
+                }
+            }
+        }
+        Err(error) => {
+            eprintln!(
+                "error: the journal in {} could not be sealed: {error:#}; its write-ahead log \
+                 is kept (`kalshi-bot journal seal` retries)",
+                journal_dir.display()
+            );
             None
         }
     };
-    tracing::debug!(segments = manifest.segments.len(), "journal sealed");
     let summary = RunSummary {
         run_id: &run_id,
         journal_dir,
@@ -765,6 +963,7 @@ async fn run_with_journal(
         account: account.as_ref(),
         journal_entries,
         websocket: Some(websocket),
+        stale_episodes,
     };
     print!("{}", summary_text(&summary));
 
@@ -785,6 +984,37 @@ async fn run_with_journal(
         Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
         Some(_) => EXIT_OK,
     })
+}
+
+/// After a run failed mid-way (e.g. the journal cannot be written): cancels every order of
+/// ours without journaling, reads the account afresh and prints how many of ours still rest.
+/// Returns the exit code: 3 if any rest or the account cannot be read, else 0.
+async fn emergency_stop(executor: &Executor, cancel_all: bool) -> i32 {
+    if let Err(error) = backstop_cancel(executor, cancel_all).await {
+        tracing::error!(error = %format!("{error:#}"), "emergency cancel failed");
+    }
+    match confirm_account(executor).await {
+        Ok(check) => {
+            let resting = check.resting_ours.len();
+            eprintln!(
+                "after the emergency cancel, {resting} order(s) of ours still rest on the \
+                 exchange; {} position(s) open",
+                check.positions.len()
+            );
+            if resting > 0 {
+                EXIT_RESTING_ORDERS_LEFT
+            } else {
+                EXIT_OK
+            }
+        }
+        Err(error) => {
+            eprintln!(
+                "cannot read the account after the emergency cancel ({error:#}): treat orders \
+                 of ours as still resting"
+            );
+            EXIT_RESTING_ORDERS_LEFT
+        }
+    }
 }
 
 /// The closing account check: one REST read of resting orders and positions; anything of
@@ -846,6 +1076,14 @@ mod tests {
         let live = make_run_id(1_793_491_200 * NS_PER_S, "record-live").unwrap();
         assert!(live.as_str().len() <= kalshi_core::client_order_id::RUN_ID_LEN_MAX);
         assert!(id.as_str().len() <= kalshi_core::client_order_id::RUN_ID_LEN_MAX);
+    }
+
+    #[test]
+    fn the_write_headroom_budget_follows_the_tier_the_account_reports() {
+        // Basic: 100 write tokens/s; an account that reports Premier has 1,000/s.
+        assert_eq!(write_budget_10s(&UsageTier::Basic.limits(), 90), 900);
+        assert_eq!(write_budget_10s(&UsageTier::Premier.limits(), 90), 9_000);
+        assert_eq!(write_budget_10s(&UsageTier::Premier.limits(), 100), 10_000);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum QuotingHold {
     /// The market-data feed reconnected: no new order until the books and orders are
     /// reconciled.
     AwaitingReconciliation,
+    /// The inputs are older than `runtime.stale_after_ms`: every quote is withdrawn until
+    /// the runtime catches up.
+    StaleData,
 }
 
 impl QuotingHold {
@@ -54,13 +57,16 @@ impl QuotingHold {
         match self {
             QuotingHold::FillBurst => "fill_burst",
             QuotingHold::AwaitingReconciliation => "awaiting_reconciliation",
+            QuotingHold::StaleData => "stale_data",
         }
     }
 
-    /// The hold of `engine` right now, if any (the fill-burst breaker first).
+    /// The hold of `engine` right now, if any (the fill-burst breaker first, then stale data).
     pub fn of(engine: &Engine) -> Option<QuotingHold> {
         if engine.fill_burst_tripped() {
             Some(QuotingHold::FillBurst)
+        } else if engine.data_stale() {
+            Some(QuotingHold::StaleData)
         } else if engine.awaiting_reconciliation() {
             Some(QuotingHold::AwaitingReconciliation)
         } else {

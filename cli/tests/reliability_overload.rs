@@ -1,0 +1,144 @@
+//! Overload: a bot whose journal disk is slow (every commit takes 1.5 s, past the 1 s
+//! staleness bound) falls behind its inputs. It must notice, withdraw every quote and place
+//! nothing while its inputs are stale, honour `--duration` and its shutdown, and keep its
+//! memory bounded (every queue between the socket and the engine is bounded).
+
+mod reliability_support;
+
+use std::time::{Duration, Instant};
+
+use kalshi_core::commands::Command as EngineCommand;
+use kalshi_core::decision::Decision;
+use kalshi_core::events::Event;
+use kalshi_journal::JournalRecord;
+use kalshi_journal::typed_reader::read_all_records;
+use reliability_support::{TestExchange, spawn_bot, wait_with_limit};
+
+/// The run's `--duration`.
+const DURATION_S: u64 = 20;
+/// Longest allowed from start to exit: the duration, startup, a shutdown whose every commit
+/// is slow, and the closing checks.
+const EXIT_LIMIT: Duration = Duration::from_secs(DURATION_S + 75);
+/// Peak resident memory allowed to the bot (the local exchange runs in the test process).
+const RSS_PEAK_KB_MAX: u64 = 400 * 1024;
+
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[test]
+fn a_slow_journal_disk_holds_quoting_while_stale_and_the_run_still_ends_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let exchange = TestExchange::start(41, &dir.path().join("keys"));
+    let run_dir = dir.path().join("journal").join("run-slow-disk");
+    std::fs::create_dir_all(run_dir.parent().unwrap()).unwrap();
+    let started = Instant::now();
+    let child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "41",
+            "--duration",
+            &format!("{DURATION_S}s"),
+            "--set",
+            "runtime.journal_commit_delay_ms=1500",
+            "--set",
+            "runtime.stale_after_ms=1000",
+            "--set",
+            "runtime.shutdown_timeout_s=10",
+            "--set",
+            "engine.risk.fill_burst_contracts_max=100000",
+        ],
+    );
+    let pid = child.id();
+    // Sample the peak while the bot runs (VmHWM is gone once it has exited).
+    let sampler = std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Some(sample) = peak_rss_kb(pid) {
+            peak = peak.max(sample);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        peak
+    });
+    let output = wait_with_limit(child, EXIT_LIMIT);
+    let elapsed = started.elapsed();
+    let peak_kb = sampler.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        matches!(output.status.code(), Some(0) | Some(3)),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("stopped (duration_elapsed)"), "{stdout}");
+
+    let records = read_all_records(&run_dir).unwrap();
+    // Walk the journal in order: the verdicts, and every place made while stale.
+    let mut stale = false;
+    let mut stale_verdicts = 0;
+    let mut lag_ms_max = 0;
+    let mut places_total = 0;
+    let mut places_while_stale = 0;
+    let mut withdrawn_while_stale = 0;
+    for record in &records {
+        match &record.record {
+            JournalRecord::Input(envelope) => {
+                if let Event::FeedLag {
+                    lag_ms,
+                    stale: verdict,
+                } = envelope.event
+                {
+                    stale = verdict;
+                    if verdict {
+                        stale_verdicts += 1;
+                        assert!(lag_ms > 1000, "stale at {lag_ms} ms, inside the bound");
+                    }
+                    lag_ms_max = lag_ms_max.max(lag_ms);
+                }
+            }
+            JournalRecord::OutputCommand {
+                command: EngineCommand::Place(_),
+                ..
+            } => {
+                places_total += 1;
+                if stale {
+                    places_while_stale += 1;
+                }
+            }
+            JournalRecord::OutputDecision {
+                decision: Decision::Withdraw { .. },
+                ..
+            } if stale => withdrawn_while_stale += 1,
+            _ => {}
+        }
+    }
+    assert!(
+        stale_verdicts > 0,
+        "a 1.5 s commit never made the inputs stale\n{stderr}"
+    );
+    assert_eq!(
+        places_while_stale, 0,
+        "orders placed while the inputs were stale"
+    );
+    assert!(
+        peak_kb > 0 && peak_kb < RSS_PEAK_KB_MAX,
+        "peak RSS {peak_kb} kB"
+    );
+    assert!(
+        stderr.contains("hold=stale_data") || stderr.contains("inputs are stale"),
+        "the log never said the inputs were stale"
+    );
+    eprintln!(
+        "overload: exit {:?} after {:.1}s (duration {DURATION_S}s); {stale_verdicts} stale \
+         episode(s), largest journaled lag {lag_ms_max} ms; {places_total} places, \
+         {places_while_stale} while stale, {withdrawn_while_stale} withdrawals while stale; \
+         peak RSS {} MB",
+        output.status.code(),
+        elapsed.as_secs_f64(),
+        peak_kb / 1024
+    );
+}
