@@ -215,6 +215,9 @@ pub struct RuntimeSettings {
     /// A pause after every journal commit, ms: a slow disk on purpose, for overload tests.
     /// Default 0.
     pub journal_commit_delay_ms: u64,
+    /// Journaling fails as on a full disk after this many commits: for the tests of what a
+    /// run does when its journal cannot be written. Unset = never.
+    pub journal_disk_full_after_commits: Option<u64>,
 }
 
 impl Default for RuntimeSettings {
@@ -241,6 +244,7 @@ impl Default for RuntimeSettings {
             ws_url: None,
             stale_after_ms: 2_000,
             journal_commit_delay_ms: 0,
+            journal_disk_full_after_commits: None,
         }
     }
 }

@@ -1,7 +1,12 @@
-//! Overload: a bot whose journal disk is slow (every commit takes 1.5 s, past the 1 s
-//! staleness bound) falls behind its inputs. It must notice, withdraw every quote and place
-//! nothing while its inputs are stale, honour `--duration` and its shutdown, and keep its
-//! memory bounded (every queue between the socket and the engine is bounded).
+//! The journal's disk misbehaving under a running bot.
+//!
+//! - Slow: every commit takes 1.5 s, past the 1 s staleness bound, so the bot falls behind its
+//!   inputs. It must notice, withdraw every quote and place nothing while its inputs are stale,
+//!   honour `--duration` and its shutdown, and keep its memory bounded (every queue between
+//!   the socket and the engine is bounded).
+//! - Full: journaling fails mid-run. The bot cancels every order of ours without journaling,
+//!   reads the account afresh, prints how many of ours still rest, and exits 3 if any do and
+//!   0 if none, with the failure on its own `error:` line.
 
 mod reliability_support;
 
@@ -13,6 +18,8 @@ use kalshi_core::events::Event;
 use kalshi_journal::JournalRecord;
 use kalshi_journal::typed_reader::read_all_records;
 use reliability_support::{TestExchange, spawn_bot, wait_with_limit};
+
+use std::process::Child;
 
 /// The run's `--duration`.
 const DURATION_S: u64 = 20;
@@ -140,5 +147,73 @@ fn a_slow_journal_disk_holds_quoting_while_stale_and_the_run_still_ends_on_time(
         output.status.code(),
         elapsed.as_secs_f64(),
         peak_kb / 1024
+    );
+}
+
+/// Waits until at least `count` orders of `exchange`'s bot user rest (or 60 s pass).
+fn wait_for_resting(exchange: &TestExchange, count: usize, child: &mut Child) -> usize {
+    let user = exchange.bot_user();
+    let started = Instant::now();
+    loop {
+        let resting = exchange.resting_orders(user).len();
+        if resting >= count || started.elapsed() > Duration::from_secs(60) {
+            return resting;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return resting;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_full_journal_disk_cancels_everything_and_exits_by_the_fresh_account_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let exchange = TestExchange::start(43, &dir.path().join("keys"));
+    let user = exchange.bot_user();
+    let run_dir = dir.path().join("journal").join("run-disk-full");
+    std::fs::create_dir_all(run_dir.parent().unwrap()).unwrap();
+    let mut child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "43",
+            "--duration",
+            "60s",
+            "--set",
+            "runtime.journal_disk_full_after_commits=250",
+            "--set",
+            "engine.risk.fill_burst_contracts_max=100000",
+        ],
+    );
+    let resting_before = wait_for_resting(&exchange, 4, &mut child);
+    let output = wait_with_limit(child, Duration::from_secs(90));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: the run failed") && stderr.contains("no space left on device"),
+        "{stderr}"
+    );
+    let printed: usize = stderr
+        .lines()
+        .find_map(|line| {
+            line.split_once(" order(s) of ours still rest")
+                .and_then(|(head, _)| head.rsplit(' ').next()?.parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no resting count printed:\n{stderr}"));
+    let left = exchange.resting_orders(user).len();
+    assert_eq!(
+        printed, left,
+        "printed {printed}, the exchange holds {left}"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(if printed > 0 { 3 } else { 0 }),
+        "{stderr}"
+    );
+    eprintln!(
+        "disk full: {resting_before} of ours resting before; after the emergency cancel \
+         {printed} printed, {left} on the exchange; exit {:?}",
+        output.status.code()
     );
 }

@@ -99,6 +99,8 @@ pub struct Sequencer {
     batch_commands: Vec<Command>,
     /// Simulated slow disk: a pause after every journal commit (tests only; zero otherwise).
     commit_delay: std::time::Duration,
+    /// Simulated full disk: commits the sequencer makes before journaling fails (tests only).
+    commits_until_disk_full: Option<u64>,
     /// Where the risk state is kept durably (trading runs), and the reason of its last change.
     risk_file: Option<(RiskStateFile, RiskStateReason)>,
 }
@@ -126,6 +128,7 @@ impl Sequencer {
             capture_raw,
             batch_commands: Vec::new(),
             commit_delay: std::time::Duration::ZERO,
+            commits_until_disk_full: None,
             risk_file: None,
         }
     }
@@ -142,6 +145,11 @@ impl Sequencer {
     /// Makes every journal commit take `delay` longer (a slow disk, for tests).
     pub fn set_commit_delay(&mut self, delay: std::time::Duration) {
         self.commit_delay = delay;
+    }
+
+    /// Makes journaling fail as on a full disk after `commits` more commits (tests only).
+    pub fn set_disk_full_after(&mut self, commits: u64) {
+        self.commits_until_disk_full = Some(commits);
     }
 
     /// Replaces the command sink (startup runs without exec until reconciliation is done).
@@ -190,7 +198,7 @@ impl Sequencer {
         self.journal
             .commit()
             .context("committing the journal before sending")?;
-        self.after_commit();
+        self.after_commit()?;
         let commands = std::mem::take(&mut self.batch_commands);
         self.dispatch(commands);
         Ok(())
@@ -227,7 +235,7 @@ impl Sequencer {
         }
         .context("journaling the engine's outputs")?;
         if seqs.durable {
-            self.after_commit();
+            self.after_commit()?;
         }
         self.counters.inputs += 1;
         if let Event::OrderRejected(_) = &envelope.event {
@@ -237,11 +245,22 @@ impl Sequencer {
         Ok((envelope.seq, output))
     }
 
-    /// The simulated slow disk's pause (see [`Sequencer::set_commit_delay`]).
-    fn after_commit(&self) {
+    /// The simulated slow or full disk (see [`Sequencer::set_commit_delay`],
+    /// [`Sequencer::set_disk_full_after`]).
+    fn after_commit(&mut self) -> anyhow::Result<()> {
         if !self.commit_delay.is_zero() {
             std::thread::sleep(self.commit_delay);
         }
+        if let Some(left) = self.commits_until_disk_full.as_mut() {
+            if *left == 0 {
+                anyhow::bail!(
+                    "journaling failed: no space left on device (simulated by \
+                     runtime.journal_disk_full_after_commits)"
+                );
+            }
+            *left -= 1;
+        }
+        Ok(())
     }
 
     /// Ends the open batch ([`Sequencer::end_batch`]), then processes the inputs queued by
@@ -290,7 +309,7 @@ impl Sequencer {
             .flush_if_due(now_ns)
             .context("committing the journal")?;
         if committed {
-            self.after_commit();
+            self.after_commit()?;
         }
         Ok(())
     }

@@ -480,6 +480,9 @@ async fn run_journaled(
         runtime.capture_raw_frames,
     );
     sequencer.set_commit_delay(Duration::from_millis(runtime.journal_commit_delay_ms));
+    if let Some(commits) = runtime.journal_disk_full_after_commits {
+        sequencer.set_disk_full_after(commits);
+    }
     sequencer.step(
         now_ns(),
         Event::Config(Box::new(options.engine.clone())),
