@@ -2,7 +2,10 @@
 //! `GET /markets` pages (fixtures/rest/epunzal2-kalshi_dashboard, March 2025) and follows the
 //! captured cursor from page 1 to page 2. Checks that every page of the chain is read, that
 //! only markets passing the filters are ranked (judged from the raw captured fields, not from
-//! our own scanner), and that the time filters use `--as-of`.
+//! our own scanner), and that the time filters use `--as-of`. The server also answers the fee
+//! directory (`GET /events`, `GET /series`, `GET /series/fee_changes`) for the captured
+//! markets' events, so every listed market has fee parameters; a series whose fee type cannot
+//! be priced drops its markets as `fee_unknown`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
@@ -24,9 +27,56 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Serves page 1 for a request without a cursor, page 2 for page 1's cursor, 404 otherwise.
-/// Returns the base URL and the request targets it saw.
-fn serve_pages(page1: String, page2: String, cursor: String) -> (String, Arc<Mutex<Vec<String>>>) {
+/// The fee directory of the captured markets: their events (series = the ticker's first part)
+/// and one series each with `fee_type`.
+fn fee_directory(pages: [&str; 2], fee_type: &str) -> (String, String) {
+    let mut events = std::collections::BTreeSet::new();
+    for page in pages {
+        let page: Value = serde_json::from_str(page).unwrap();
+        for market in page["markets"].as_array().unwrap() {
+            events.insert(market["event_ticker"].as_str().unwrap().to_string());
+        }
+    }
+    let series: std::collections::BTreeSet<String> = events
+        .iter()
+        .map(|event| event.split('-').next().unwrap().to_string())
+        .collect();
+    let events_json = serde_json::json!({
+        "cursor": "",
+        "events": events.iter().map(|event| serde_json::json!({
+            "event_ticker": event,
+            "series_ticker": event.split('-').next().unwrap(),
+        })).collect::<Vec<_>>(),
+    });
+    let series_json = serde_json::json!({
+        "series": series.iter().map(|ticker| serde_json::json!({
+            "ticker": ticker,
+            "fee_type": fee_type,
+            "fee_multiplier": 1,
+        })).collect::<Vec<_>>(),
+    });
+    (events_json.to_string(), series_json.to_string())
+}
+
+/// The targets of `GET /markets` requests among `requests`.
+fn market_requests(requests: &[String]) -> Vec<String> {
+    requests
+        .iter()
+        .filter(|target| target.starts_with("/trade-api/v2/markets"))
+        .cloned()
+        .collect()
+}
+
+/// Serves page 1 for a request without a cursor, page 2 for page 1's cursor, the fee directory
+/// (series of `fee_type`), 404 otherwise. Returns the base URL and the request targets it saw.
+fn serve_pages(
+    page1: String,
+    page2: String,
+    cursor: String,
+    fee_type: &str,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    let (events, series) = fee_directory([&page1, &page2], fee_type);
+    let fee_changes = r#"{"series_fee_change_arr": []}"#.to_string();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}/trade-api/v2", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -65,6 +115,9 @@ fn serve_pages(page1: String, page2: String, cursor: String) -> (String, Arc<Mut
             let body = match (path, page_cursor.as_deref()) {
                 ("/trade-api/v2/markets", None) => Some(&page1),
                 ("/trade-api/v2/markets", Some(given)) if given == cursor => Some(&page2),
+                ("/trade-api/v2/events", None) => Some(&events),
+                ("/trade-api/v2/series", None) => Some(&series),
+                ("/trade-api/v2/series/fee_changes", None) => Some(&fee_changes),
                 _ => None,
             };
             let response = match body {
@@ -146,7 +199,7 @@ fn scan(series: &str, as_of: &str, extra: &[&str]) -> (Value, Vec<String>, Vec<V
     let cursor = p1["cursor"].as_str().unwrap().to_string();
     assert!(!cursor.is_empty());
     assert_eq!(p2["cursor"], "");
-    let (base, seen) = serve_pages(page1, page2, cursor);
+    let (base, seen) = serve_pages(page1, page2, cursor, "quadratic_with_maker_fees");
     let mut args = vec![
         "scan-markets",
         "--json",
@@ -184,6 +237,7 @@ fn scan(series: &str, as_of: &str, extra: &[&str]) -> (Value, Vec<String>, Vec<V
 fn ranks_exactly_the_markets_that_pass_across_both_pages() {
     for series in ["KXNETFLIXRANKMOVIE", "KXNETFLIXRANKSHOW"] {
         let (report, requests, raw) = scan(series, AS_OF, &["--min-volume-24h", "100"]);
+        let requests = market_requests(&requests);
         assert_eq!(
             requests.len(),
             2,
@@ -279,6 +333,7 @@ fn the_table_is_the_default_output() {
         std::fs::read_to_string(&p1_path).unwrap(),
         std::fs::read_to_string(&p2_path).unwrap(),
         p1["cursor"].as_str().unwrap().to_string(),
+        "quadratic_with_maker_fees",
     );
     let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
         .args([
@@ -310,6 +365,38 @@ fn the_table_is_the_default_output() {
         "{stdout}"
     );
     assert!(lines[3].starts_with("141 markets from 2 pages"), "{stdout}");
+}
+
+#[test]
+fn markets_whose_fees_cannot_be_priced_are_dropped_as_fee_unknown() {
+    let dir = fixture_dir();
+    let p1_path = dir.join("rest_markets_KXNETFLIXRANKMOVIE_p1of2_2025-03-22.json");
+    let p2_path = dir.join("rest_markets_KXNETFLIXRANKMOVIE_p2of2_2025-03-22.json");
+    let p1 = read_json(&p1_path);
+    // `flat` fees follow a table this build does not have: never priced with a guess.
+    let (base, _) = serve_pages(
+        std::fs::read_to_string(&p1_path).unwrap(),
+        std::fs::read_to_string(&p2_path).unwrap(),
+        p1["cursor"].as_str().unwrap().to_string(),
+        "flat",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+        .args([
+            "scan-markets",
+            "--json",
+            "--as-of",
+            AS_OF,
+            "--api-base",
+            &base,
+        ])
+        .args(["--min-volume-24h", "0"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["passed"], 0, "{report}");
+    let text = report.to_string();
+    assert!(text.contains("fee_unknown"), "{text}");
 }
 
 #[test]

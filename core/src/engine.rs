@@ -382,6 +382,16 @@ impl Engine {
                 self.awaiting_reconciliation = true;
                 out.decide(Decision::AwaitingReconciliation);
             }
+            Event::FeesChanged(fees) => {
+                for change in fees {
+                    if let Some(index) = self.known_market(&change.ticker, &mut out) {
+                        if let Some(state) = self.universe.get_mut(index) {
+                            state.set_fee(change.fee.clone(), ts_ns);
+                        }
+                        self.requote(index, ts_ns, &mut out);
+                    }
+                }
+            }
             Event::FeedLag { lag_ms, stale } => {
                 if *stale != self.data_stale {
                     self.data_stale = *stale;

@@ -10,8 +10,8 @@ use crate::client_order_id::ClientOrderId;
 use crate::config::EngineConfig;
 use crate::fixed::Count;
 use crate::market_data::{
-    BookDelta, BookSnapshot, LifecycleChange, MarketInfo, OrderSnapshot, OwnFill, PositionSnapshot,
-    PublicTrade,
+    BookDelta, BookSnapshot, FeeParams, LifecycleChange, MarketInfo, OrderSnapshot, OwnFill,
+    PositionSnapshot, PublicTrade,
 };
 use crate::risk::RiskStateRecord;
 
@@ -216,6 +216,19 @@ pub enum Event {
         /// Whether that age is beyond the bound.
         stale: bool,
     },
+    /// Fee parameters that take effect now (a scheduled series or event fee change reached
+    /// its time): each market's schedule is replaced and its quotes re-priced. Appended last
+    /// so journals written before it still decode.
+    FeesChanged(Vec<MarketFee>),
+}
+
+/// The fee parameters of one market from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketFee {
+    /// Market ticker.
+    pub ticker: String,
+    /// The series' (or the event's overriding) fee type and multiplier.
+    pub fee: FeeParams,
 }
 
 impl Event {
@@ -374,6 +387,17 @@ impl fmt::Display for Event {
             Event::FeedReconnected => f.write_str("FEED_RECONNECTED"),
             Event::FeedLag { lag_ms, stale } => {
                 write!(f, "FEED_LAG lag_ms={lag_ms} stale={stale}")
+            }
+            Event::FeesChanged(fees) => {
+                f.write_str("FEES_CHANGED")?;
+                for change in fees {
+                    write!(
+                        f,
+                        " {}={}x{}ppm",
+                        change.ticker, change.fee.fee_type, change.fee.multiplier_ppm
+                    )?;
+                }
+                Ok(())
             }
         }
     }

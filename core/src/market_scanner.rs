@@ -21,7 +21,10 @@
 //!    `near_resolved_margin_micros` from 0 and 1 ([`ScanReason::NearResolvedPrice`]);
 //! 7. recently active: ≥ `recent_trades_min` trades in the last `recent_window_ns`
 //!    ([`ScanReason::TooFewRecentTrades`]); when the tape does not cover the window the reason
-//!    is [`ScanReason::NoTradeData`], which passes or fails per `pass_without_trade_data`.
+//!    is [`ScanReason::NoTradeData`], which passes or fails per `pass_without_trade_data`;
+//! 8. priceable: fee parameters that are present but unusable (unreadable, an unknown fee
+//!    type) drop the market ([`ScanReason::FeeUnknown`]); a listing without any (older
+//!    journals, imported data) is priced with the default schedule.
 //!
 //! A market in the keep set is never dropped: it is ranked with [`ScanReason::KeptHeld`]
 //! first, followed by any filters it failed.
@@ -31,6 +34,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fees::FeeSchedule;
 use crate::fixed::{Count, MICROS_PER_DOLLAR, Price};
 use crate::liquidity::{LiquidityInputs, LiquidityWeights, liquidity_score, maker_ease_score};
 use crate::market_data::{MarketInfo, MarketStatus};
@@ -145,6 +149,9 @@ pub enum ScanReason {
     TooFewRecentTrades,
     /// The trade tape does not cover the recent window.
     NoTradeData,
+    /// The market's fee parameters could not be read (or name a fee type this build cannot
+    /// price): it is never priced with a guessed schedule.
+    FeeUnknown,
 }
 
 impl ScanReason {
@@ -167,6 +174,7 @@ impl ScanReason {
             ScanReason::NearResolvedPrice => "near_resolved_price",
             ScanReason::TooFewRecentTrades => "too_few_recent_trades",
             ScanReason::NoTradeData => "no_trade_data",
+            ScanReason::FeeUnknown => "fee_unknown",
         }
     }
 
@@ -350,6 +358,15 @@ fn evaluate(input: &ScanInput<'_>, config: &ScannerConfig, now_ns: i64) -> ScanR
     }
     if info.open_interest < config.open_interest_min {
         reasons.push(ScanReason::LowOpenInterest);
+    }
+    // Listings without fee parameters (older journals, imported data) are priced with the
+    // default schedule; parameters that are present but unusable are not priced at all.
+    if info
+        .fee
+        .as_ref()
+        .is_some_and(|fee| FeeSchedule::from_params(fee).is_err())
+    {
+        reasons.push(ScanReason::FeeUnknown);
     }
 
     let quote = quote_of(input);

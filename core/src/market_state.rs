@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::book::{BookError, DeltaOutcome, OrderBook, finest_tick_unit_micros};
 use crate::fixed::{Count, Price, SignedCount};
 use crate::market_data::{
-    BookDelta, BookSnapshot, LifecycleChange, LifecycleKind, MarketInfo, MarketStatus, PublicTrade,
+    BookDelta, BookSnapshot, FeeParams, LifecycleChange, LifecycleKind, MarketInfo, MarketStatus,
+    PublicTrade,
 };
 use crate::side::BookSide;
 use crate::signals::SignalState;
@@ -272,6 +273,12 @@ impl MarketState {
             self.regrid_book();
         }
         self.counters.listings += 1;
+        self.touch(ts_ns);
+    }
+
+    /// Replaces the market's fee parameters (a scheduled fee change took effect).
+    pub fn set_fee(&mut self, fee: FeeParams, ts_ns: i64) {
+        self.info.fee = Some(fee);
         self.touch(ts_ns);
     }
 

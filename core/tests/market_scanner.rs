@@ -103,6 +103,31 @@ fn status_filter() {
 }
 
 #[test]
+fn fee_filter_drops_unpriceable_fees_and_keeps_listings_without_any() {
+    let config = ScannerConfig::default();
+    for fee_type in ["unreadable", "flat", ""] {
+        let mut info = good("KX-A");
+        info.fee = Some(kalshi_core::market_data::FeeParams {
+            fee_type: fee_type.to_string(),
+            multiplier_ppm: 1_000_000,
+        });
+        assert_dropped_for(info, &config, ScanReason::FeeUnknown);
+    }
+    for fee_type in ["quadratic", "quadratic_with_maker_fees"] {
+        let mut info = good("KX-A");
+        info.fee = Some(kalshi_core::market_data::FeeParams {
+            fee_type: fee_type.to_string(),
+            multiplier_ppm: 1_500_000,
+        });
+        assert_eq!(reasons_of(info, &config), (true, vec![ScanReason::Passed]));
+    }
+    // Older journals and imported data carry no fee parameters: priced by default.
+    let mut info = good("KX-A");
+    info.fee = None;
+    assert_eq!(reasons_of(info, &config), (true, vec![ScanReason::Passed]));
+}
+
+#[test]
 fn volume_filter() {
     let mut info = good("KX-A");
     info.volume_24h = contracts(99);

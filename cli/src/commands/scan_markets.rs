@@ -20,6 +20,7 @@ use super::trading_args::{ConfigArgs, SimArgs, tokio_runtime};
 use crate::config::{self, EngineProfile};
 use crate::exit_code::{EXIT_OK, Refusal};
 use crate::runtime::clock::{NS_PER_S, now_ns};
+use crate::runtime::fees::FeeDirectory;
 use crate::runtime::local_exchange::LocalExchange;
 use crate::runtime::market_data::{Listing, fetch_listing};
 
@@ -308,10 +309,23 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
         ));
         let rest = RestClient::new(RestConfig::new(endpoints), None, Some(limiter))
             .context("building the REST client")?;
-        let listing = fetch_listing(&rest, status, |pages, markets| {
+        let listing = match fetch_listing(&rest, status, |pages, markets| {
             eprintln!("GET /markets: page {pages} read, {markets} markets so far");
         })
-        .await;
+        .await
+        {
+            Ok(mut listing) => {
+                // Fee parameters of every listed market (a market whose fees cannot be read
+                // is dropped as `fee_unknown`).
+                let fees = FeeDirectory::read(&rest, &listing.markets).await;
+                let unknown = fees.apply(&mut listing.markets);
+                if unknown > 0 {
+                    eprintln!("fee parameters unreadable for {unknown} markets (fee_unknown)");
+                }
+                Ok(listing)
+            }
+            Err(error) => Err(error),
+        };
         if let Some(local) = local {
             local.stop().await;
         }

@@ -447,9 +447,12 @@ async fn rescan(rest: &RestClient, known: &[String]) -> anyhow::Result<Vec<Marke
         let extra = fetch_markets_by_ticker(rest, &missing).await?;
         listing.markets.extend(extra.markets);
     }
+    let fees = super::fees::FeeDirectory::read(rest, &listing.markets).await;
+    let fees_unknown = fees.apply(&mut listing.markets);
     tracing::info!(
         markets = listing.markets.len(),
         pages = listing.pages,
+        fees_unknown,
         "rescanned markets"
     );
     Ok(listing.markets)

@@ -19,6 +19,7 @@
 pub mod clock;
 pub mod event_loop;
 pub mod exec_task;
+pub mod fees;
 pub mod lag_guard;
 pub mod local_exchange;
 pub mod market_data;

@@ -25,6 +25,7 @@ use kalshi_core::config::EngineConfig;
 use kalshi_core::engine::Engine;
 use kalshi_core::events::{Event, TimerKind};
 use kalshi_core::fixed::Money;
+use kalshi_core::market_data::MarketInfo;
 use kalshi_core::market_scanner::scan_listings;
 use kalshi_core::risk::{RiskState, RiskStateReason, RiskStateRecord};
 use kalshi_io::auth::ApiCredentials;
@@ -42,6 +43,7 @@ use tokio::task::JoinHandle;
 use super::clock::{next_utc_midnight_ns, now_ns};
 use super::event_loop::EventLoop;
 use super::exec_task::{ExecPool, ExecReport};
+use super::fees::{FeeDirectory, spawn_fee_changes};
 use super::local_exchange::LocalExchange;
 use super::market_data::{
     FeedSettings, RECONCILE_RETRY_INTERVAL, ReconcileRequest, fetch_listing, fetch_market_snapshot,
@@ -616,12 +618,36 @@ async fn fetch_snapshots(
     Ok(())
 }
 
-/// Lists markets and decides the subscriptions.
+/// Reads the fee directory for `markets` and sets each market's fee parameters (see
+/// [`FeeDirectory`]); returns the scheduled fee changes still ahead, as dated inputs.
+async fn attach_fees(rest: &RestClient, markets: &mut [MarketInfo]) -> Vec<(i64, Event)> {
+    let directory = FeeDirectory::read(rest, markets).await;
+    let unknown = directory.apply(markets);
+    if unknown > 0 {
+        tracing::warn!(
+            markets = unknown,
+            "fee parameters unreadable; those markets are not quoted (scan reason fee_unknown)"
+        );
+    }
+    let changes = directory.scheduled_changes(markets, now_ns());
+    if !changes.is_empty() {
+        tracing::info!(
+            changes = changes.len(),
+            "scheduled fee changes will be applied at their times"
+        );
+    }
+    changes
+}
+
+/// The markets to subscribe, and the scheduled fee changes to apply during the run.
+type Universe = (Vec<String>, Vec<(i64, Event)>);
+
+/// Lists markets (with their fee parameters) and decides the subscriptions.
 async fn load_universe(
     options: &RunOptions,
     rest: &RestClient,
     sequencer: &mut Sequencer,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Universe> {
     let progress = |pages: usize, markets: usize| {
         tracing::info!(pages, markets, "reading GET /markets");
     };
@@ -629,7 +655,8 @@ async fn load_universe(
         Purpose::Record {
             markets: MarketSelection::Tickers(tickers),
         } => {
-            let listing = fetch_markets_by_ticker(rest, tickers).await?;
+            let mut listing = fetch_markets_by_ticker(rest, tickers).await?;
+            let fee_changes = attach_fees(rest, &mut listing.markets).await;
             let found: Vec<String> = listing.markets.iter().map(|m| m.ticker.clone()).collect();
             for ticker in tickers {
                 if !found.contains(ticker) {
@@ -638,12 +665,13 @@ async fn load_universe(
             }
             sequencer.step(now_ns(), Event::MarketListing(listing.markets), None)?;
             sequencer.take_universe_change();
-            Ok(tickers.clone())
+            Ok((tickers.clone(), fee_changes))
         }
         Purpose::Record {
             markets: MarketSelection::Top(count),
         } => {
-            let listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
+            let mut listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
+            let fee_changes = attach_fees(rest, &mut listing.markets).await;
             let now = now_ns();
             let report = scan_listings(
                 &listing.markets,
@@ -659,10 +687,11 @@ async fn load_universe(
                 .collect();
             sequencer.step(now, Event::MarketListing(listing.markets), None)?;
             sequencer.take_universe_change();
-            Ok(chosen)
+            Ok((chosen, fee_changes))
         }
         Purpose::Trade { .. } => {
-            let listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
+            let mut listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
+            let fee_changes = attach_fees(rest, &mut listing.markets).await;
             tracing::info!(
                 markets = listing.markets.len(),
                 pages = listing.pages,
@@ -670,7 +699,7 @@ async fn load_universe(
                 "market listing read"
             );
             sequencer.step(now_ns(), Event::MarketListing(listing.markets), None)?;
-            Ok(sequencer.take_universe_change().added)
+            Ok((sequencer.take_universe_change().added, fee_changes))
         }
     }
 }
@@ -690,14 +719,14 @@ async fn run_with_journal(
     } = *started;
     let runtime = &options.runtime;
     let trading = options.is_trading();
-    let markets = match unless_stopped(signals, load_universe(options, rest, &mut sequencer)).await
-    {
-        Ok(markets) => markets,
-        Err(error) => {
-            let _ = sequencer.finish(now_ns(), startup_end_reason(&error, "listing_failed"));
-            return Err(error);
-        }
-    };
+    let (markets, fee_changes) =
+        match unless_stopped(signals, load_universe(options, rest, &mut sequencer)).await {
+            Ok(universe) => universe,
+            Err(error) => {
+                let _ = sequencer.finish(now_ns(), startup_end_reason(&error, "listing_failed"));
+                return Err(error);
+            }
+        };
     tracing::info!(markets = ?markets, "subscribing");
 
     // The socket first, so nothing after the reconciliation read is missed.
@@ -821,6 +850,7 @@ async fn run_with_journal(
         inputs_tx.clone(),
     ));
     tasks.push(spawn_daily_reset(inputs_tx.clone()));
+    tasks.push(spawn_fee_changes(fee_changes, inputs_tx.clone()));
     if trading {
         tasks.push(spawn_rescans(
             seconds(runtime.rescan_interval_s),

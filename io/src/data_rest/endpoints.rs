@@ -13,7 +13,10 @@ use super::{AuthMode, RestClient, RestRequest};
 use crate::error::RestError;
 use crate::normalize;
 use crate::wire::candlestick::CandlesticksResponse;
-use crate::wire::event::{EventResponse, EventsPage, Series, SeriesResponse};
+use crate::wire::event::{
+    Event, EventResponse, EventsPage, Series, SeriesFeeChange, SeriesFeeChangesResponse,
+    SeriesList, SeriesResponse,
+};
 use crate::wire::exchange::ExchangeStatus;
 use crate::wire::market::{Market, MarketResponse, MarketsPage};
 use crate::wire::order_group::{OrderGroupResponse, OrderGroupsList};
@@ -222,6 +225,25 @@ impl RestClient {
             .read_json(&get(format!("/series/{series_ticker}")))
             .await?;
         Ok(response.series)
+    }
+
+    /// `GET /series`: every series with its fee type and multiplier, in one answer.
+    pub async fn get_series_list(&self) -> Result<Vec<Series>, RestError> {
+        let response: SeriesList = self.read_json(&get("/series")).await?;
+        Ok(response.series)
+    }
+
+    /// `GET /series/fee_changes`: the scheduled (not yet applied) series fee changes.
+    pub async fn get_series_fee_changes(&self) -> Result<Vec<SeriesFeeChange>, RestError> {
+        let response: SeriesFeeChangesResponse =
+            self.read_json(&get("/series/fee_changes")).await?;
+        Ok(response.series_fee_change_arr)
+    }
+
+    /// Every event matching `query`, across all pages.
+    pub async fn collect_events(&self, query: &EventsQuery) -> Result<Vec<Event>, RestError> {
+        self.collect_all::<EventsPage>("/events", AuthMode::Public, query.to_pairs(), |_, _| {})
+            .await
     }
 
     /// `GET /events`: one page.
