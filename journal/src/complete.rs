@@ -96,8 +96,7 @@ pub fn check_segment_files(dir: &Path, manifest: &Manifest, listing: &RunListing
             ));
         }
     }
-    let mut expected = first_unsealed;
-    for (index, path) in listing.wal.range(first_unsealed..) {
+    for (expected, (index, path)) in (first_unsealed..).zip(listing.wal.range(first_unsealed..)) {
         if *index != expected {
             return Err(JournalError::corrupt(
                 Location::file(path),
@@ -107,7 +106,6 @@ pub fn check_segment_files(dir: &Path, manifest: &Manifest, listing: &RunListing
                 ),
             ));
         }
-        expected += 1;
     }
     if let Some(missing) = manifest
         .segments
