@@ -9,7 +9,7 @@ use kalshi_core::engine::Output as EngineOutput;
 use kalshi_core::events::{Event, OrderAck, RequestKind};
 use kalshi_core::market_data::{BookLevel, BookSnapshot, OwnFill};
 use kalshi_core::{BookSide, Count, Money, Price};
-use kalshi_journal::{RunInfo, TypedJournalWriter, WalConfig};
+use kalshi_journal::{RunInfo, RunStarted, TypedJournalWriter, WalConfig};
 
 const TICKER: &str = "KXCLI-1";
 const ORDER: &str = "kb-cli-1";
@@ -46,8 +46,8 @@ fn place() -> EngineCommand {
     .unwrap()
 }
 
-/// A small run: a snapshot that causes a place, the ack, a fill (twice), a trade.
-/// Returns the seq of the snapshot.
+/// A small run: the run header, a snapshot that causes a place, the ack, a fill (twice), a
+/// trade. Returns the seq of the snapshot.
 fn write_run(dir: &Path, config: WalConfig) -> u64 {
     let run = RunInfo {
         run_id: "cli".into(),
@@ -58,6 +58,16 @@ fn write_run(dir: &Path, config: WalConfig) -> u64 {
         created_ts_ns: 0,
     };
     let mut writer = TypedJournalWriter::create(dir, run, config).unwrap();
+    writer
+        .append_run_started(RunStarted {
+            run_id: "cli".into(),
+            build_id: "test".into(),
+            config: Default::default(),
+            environment: "sim".into(),
+            seed: 1,
+            started_ts_ns: 1_000,
+        })
+        .unwrap();
     let mut ts_ns = 1_000;
     let mut step = |writer: &mut TypedJournalWriter, event: Event, output: EngineOutput| {
         ts_ns += 1_000;
@@ -143,11 +153,19 @@ fn verify_exits_0_on_a_clean_journal_before_and_after_sealing() {
     let path = dir.path().to_str().unwrap();
     let output = bot(&["journal", "verify", path]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stdout(&output).starts_with("clean: 44 entries, last seq 44"));
+    assert!(
+        stdout(&output).starts_with("clean: 45 entries, last seq 45"),
+        "{}",
+        stdout(&output)
+    );
 
     let sealed = bot(&["journal", "seal", path]);
     assert_eq!(sealed.status.code(), Some(0));
-    assert!(stdout(&sealed).contains("seg-00000000.parquet Sealed entries=44"));
+    assert!(
+        stdout(&sealed).contains("seg-00000000.parquet Sealed entries=45"),
+        "{}",
+        stdout(&sealed)
+    );
     let output = bot(&["journal", "verify", path]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
@@ -174,6 +192,54 @@ fn verify_exits_1_with_the_first_bad_seq_on_corruption() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.starts_with("corrupt: first bad seq "), "{text}");
     assert!(text.contains("wal-00000001.log"), "{text}");
+}
+
+#[test]
+fn an_emptied_manifest_or_a_lost_wal_is_corrupt_for_verify_and_replay() {
+    // A sealed run whose manifest no longer lists its segment.
+    let dir = tempfile::tempdir().unwrap();
+    write_run(dir.path(), WalConfig::default());
+    let path = dir.path().to_str().unwrap();
+    assert_eq!(bot(&["journal", "seal", path]).status.code(), Some(0));
+    let manifest_path = dir.path().join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest["segments"] = serde_json::json!([]);
+    std::fs::write(
+        &manifest_path,
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+
+    let output = bot(&["journal", "verify", path]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.starts_with("corrupt: "), "{text}");
+    assert!(text.contains("seg-00000000.parquet"), "{text}");
+    assert!(text.contains("not listed in the manifest"), "{text}");
+
+    let replay = bot(&["replay", "--journal", path, "--verify"]);
+    let text = stdout(&replay);
+    assert_ne!(replay.status.code(), Some(0), "{text}");
+    assert!(!text.contains("identical"), "{text}");
+    assert!(text.contains("seg-00000000.parquet"), "{text}");
+
+    // A killed (unsealed) run whose WAL was deleted.
+    let killed = tempfile::tempdir().unwrap();
+    write_run(killed.path(), WalConfig::default());
+    std::fs::remove_file(killed.path().join("wal-00000000.log")).unwrap();
+    let path = killed.path().to_str().unwrap();
+    let output = bot(&["journal", "verify", path]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("wal-00000000.log"), "{text}");
+    let replay = bot(&["replay", "--journal", path, "--verify"]);
+    assert_ne!(replay.status.code(), Some(0), "{}", stdout(&replay));
+    assert!(
+        !stdout(&replay).contains("identical"),
+        "{}",
+        stdout(&replay)
+    );
 }
 
 #[test]

@@ -41,7 +41,7 @@ use kalshi_core::market_data::BookDelta;
 use kalshi_core::{BookSide, Price, SignedCount};
 use kalshi_journal::wal::FRAME_HEADER_LEN_BYTES;
 use kalshi_journal::{
-    JournalEntry, JournalRecord, JournalWriter, RecordReader, RunInfo, WalConfig,
+    JournalEntry, JournalRecord, JournalWriter, RecordReader, RunInfo, RunStarted, WalConfig,
 };
 
 const CHUNK_ENTRIES: u64 = 8_192;
@@ -225,10 +225,21 @@ fn bench_append(c: &mut Criterion) {
     });
     group.finish();
 
-    // A closed WAL of READ_RECORDS records, written once.
+    // A closed WAL of the run header (seq 0) and READ_RECORDS records, written once.
     let read_dir = root.path().join("read");
     let mut writer =
         JournalWriter::create(&read_dir, run_info(), WalConfig::default()).expect("create journal");
+    let header = JournalRecord::RunStarted(Box::new(RunStarted {
+        run_id: "bench".to_string(),
+        build_id: "bench".to_string(),
+        config: Default::default(),
+        environment: "bench".to_string(),
+        seed: 0,
+        started_ts_ns: START_TS_NS,
+    }))
+    .to_entry(0, START_TS_NS)
+    .expect("encode header");
+    writer.append(&header, START_TS_NS).expect("append header");
     let mut bodies = Vec::with_capacity(READ_RECORDS as usize);
     for seq in 1..=READ_RECORDS {
         let entry = delta_entry(seq);
@@ -248,7 +259,7 @@ fn bench_append(c: &mut Criterion) {
                 black_box(&record);
                 count += 1;
             }
-            assert_eq!(count, READ_RECORDS);
+            assert_eq!(count, READ_RECORDS + 1);
         });
     });
     group.bench_function("peer_decode_in_memory", |b| {

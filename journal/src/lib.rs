@@ -3,8 +3,8 @@
 //! A run directory holds `manifest.json`, write-ahead-log segments (`wal-*.log`) and sealed
 //! Parquet segments (`seg-*.parquet`); see [`layout`] for the names, [`wal`] for the frame
 //! format and the torn-tail rule, [`recovery`] for what opening a run does, [`seal`] for the
-//! crash-safe sealing protocol, [`reader`] for streaming a run back in sequence order and
-//! [`verify`] for checking one. Entries are stored as opaque encoded records plus a few typed
+//! crash-safe sealing protocol, [`reader`] for streaming a run back in sequence order,
+//! [`complete`] for what a run directory must still hold, and [`verify`] for checking one. Entries are stored as opaque encoded records plus a few typed
 //! fields ([`JournalEntry`]). What the runtime writes is the typed [`record::JournalRecord`]
 //! (config, every input envelope, every command and decision) through
 //! [`typed_writer::TypedJournalWriter`]; the SQLite [`ledger`] and the [`forensics`] views are
@@ -13,6 +13,7 @@
 //! This crate reads no clock and no environment: every time it needs comes from the caller.
 
 pub mod chain;
+pub mod complete;
 pub mod entry;
 pub mod error;
 pub mod forensics;
@@ -32,6 +33,7 @@ pub mod wal;
 pub mod writer;
 
 pub use chain::ChainHash;
+pub use complete::check_complete;
 pub use entry::JournalEntry;
 pub use error::{DecodeError, JournalError, Location, Result};
 pub use ledger::{Ledger, LedgerError, LedgerSummary};

@@ -102,10 +102,15 @@ pub struct Manifest {
     pub genesis_hash: ChainHash,
     /// Closed segments in index order: sealed ones first, then closed WAL ones.
     pub segments: Vec<SegmentRecord>,
+    /// Whether the writer finished the run ([`crate::JournalWriter::finish_and_seal`]), so no
+    /// WAL segment is being written; reopening the run clears it. `None` in manifests written
+    /// before the field existed ([`crate::complete`] says how those are judged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<bool>,
 }
 
 impl Manifest {
-    /// A manifest for a new run with no closed segments.
+    /// A manifest for a new, unfinished run with no closed segments.
     pub fn new(run: RunInfo) -> Self {
         let genesis_hash = ChainHash::genesis(&run.run_id);
         Self {
@@ -114,6 +119,7 @@ impl Manifest {
             run,
             genesis_hash,
             segments: Vec::new(),
+            finished: Some(false),
         }
     }
 

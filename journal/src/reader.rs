@@ -9,7 +9,9 @@
 //!
 //! Reading a run that a writer is appending to works for everything committed before the
 //! reader reached it; a segment sealed and removed while the reader is between listing and
-//! opening it surfaces as an I/O error, and the read can be retried.
+//! opening it surfaces as an I/O error, and a seal that lands between loading the manifest and
+//! listing the directory as an incomplete directory ([`crate::complete`]); either read can be
+//! retried.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -21,6 +23,7 @@ use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescPtr;
 
 use crate::chain::ChainHash;
+use crate::complete::check_files;
 use crate::entry::JournalEntry;
 use crate::error::{JournalError, Location, Result};
 use crate::fsio::file_sha256;
@@ -94,49 +97,25 @@ pub struct JournalReader {
 }
 
 impl JournalReader {
-    /// Opens `dir` for reading with `options`.
+    /// Opens `dir` for reading with `options`. Fails with [`JournalError::Corrupt`] when a
+    /// segment file is missing (rules 1–4 of [`crate::complete`]). It does not look at what
+    /// the entries are: the run header rule is the typed readers' and the verifier's.
     pub fn open(dir: &Path, options: ReadOptions) -> Result<Self> {
         let manifest = Manifest::load(dir)?;
         let listing = list_run_dir(dir)?;
-        let mut plan = VecDeque::new();
-        let mut first_unsealed = 0u64;
-        for record in &manifest.segments {
-            if record.state == SegmentState::Sealed {
-                if !listing.parquet.contains_key(&record.index) {
-                    return Err(JournalError::corrupt(
-                        Location::file(&dir.join(&record.file)),
-                        "sealed segment listed in the manifest is missing",
-                    ));
-                }
-                plan.push_back(Source::Sealed(record.clone()));
-                first_unsealed = record.index + 1;
-            }
-        }
+        let first_unsealed = check_files(dir, &manifest, &listing)?;
+        let mut plan: VecDeque<Source> = manifest
+            .segments
+            .iter()
+            .filter(|record| record.state == SegmentState::Sealed)
+            .cloned()
+            .map(Source::Sealed)
+            .collect();
         let wal: Vec<(u64, PathBuf)> = listing
             .wal
             .into_iter()
             .filter(|(index, _)| *index >= first_unsealed)
             .collect();
-        let mut expected = first_unsealed;
-        for (index, path) in &wal {
-            if *index != expected {
-                return Err(JournalError::corrupt(
-                    Location::file(path),
-                    format!("WAL segment {expected} is missing before this one"),
-                ));
-            }
-            expected += 1;
-        }
-        if let Some(missing) = manifest
-            .segments
-            .iter()
-            .find(|s| s.state == SegmentState::Wal && s.index >= expected)
-        {
-            return Err(JournalError::corrupt(
-                Location::file(&dir.join(&missing.file)),
-                "closed WAL segment listed in the manifest is missing",
-            ));
-        }
         let last_index = wal.last().map(|(index, _)| *index);
         for (index, path) in wal {
             let record = manifest.segment(index).cloned();

@@ -1,20 +1,22 @@
 //! Recovery when a writer opens an existing run directory.
 //!
-//! In order: remove `*.tmp` leftovers; for every segment the manifest lists as sealed, make
-//! sure its Parquet file exists and, if its WAL file is still there (a crash between the
-//! manifest update and the WAL removal), check the Parquet digest and remove the WAL file;
-//! remove Parquet files the manifest does not list as sealed (a crash before the manifest
-//! update — their WAL is still present); scan every remaining WAL segment, strictly except
-//! for the last one, which may end in a torn tail that is reported and truncated away; add
-//! closed segments the manifest does not list yet (a crash between rotation and the manifest
-//! update); and refuse, with the file, offset and last good seq, anything else.
-
+//! First, refuse a directory that lost files (rules 1–4 of [`crate::complete`]; rule 4 only
+//! once a segment was closed) before changing anything in it. Then, in order: remove `*.tmp`
+//! leftovers; for every segment the manifest lists as sealed whose WAL file is still there (a
+//! crash between the manifest update and the WAL removal), check the Parquet digest and remove
+//! the WAL file; remove Parquet files the manifest does not list as sealed (a crash before the
+//! manifest update — their WAL is still present); scan every remaining WAL segment, strictly
+//! except for the last one, which may end in a torn tail that is reported and truncated away;
+//! add closed segments the manifest does not list yet (a crash between rotation and the
+//! manifest update); once a WAL segment is being written, clear the manifest's `finished`
+//! mark; and refuse, with the file, offset and last good seq, anything else.
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::chain::ChainHash;
+use crate::complete::{check_active_wal, check_segment_files};
 use crate::error::{JournalError, Location, Result};
 use crate::fsio::{file_sha256, remove_if_exists, sync_dir};
 use crate::layout::{list_run_dir, wal_file_name};
@@ -40,7 +42,8 @@ pub struct RecoveryReport {
     /// Leftover files removed: temporary files, Parquet files not recorded as sealed, WAL
     /// files whose seal was already recorded.
     pub removed_files: Vec<PathBuf>,
-    /// Whether the manifest was rewritten (closed segments it did not list yet).
+    /// Whether the manifest was rewritten (closed segments it did not list yet, or the
+    /// `finished` mark of a finished run cleared).
     pub manifest_updated: bool,
 }
 
@@ -154,6 +157,12 @@ pub(crate) fn check_closed_wal(record: &SegmentRecord, summary: &SegmentSummary)
 pub(crate) fn recover(dir: &Path) -> Result<(Manifest, ActiveSegment, RecoveryReport)> {
     let mut manifest = Manifest::load(dir)?;
     let listing = list_run_dir(dir)?;
+    // Refuse a directory that lost files before touching anything in it. A manifest with no
+    // segments and no WAL file is what a crash inside `create` leaves; the writer starts over.
+    let first_unsealed = check_segment_files(dir, &manifest, &listing)?;
+    if !manifest.segments.is_empty() {
+        check_active_wal(dir, &manifest, &listing)?;
+    }
     let mut removed_files = Vec::new();
     let mut manifest_updated = false;
 
@@ -171,12 +180,6 @@ pub(crate) fn recover(dir: &Path) -> Result<(Manifest, ActiveSegment, RecoveryRe
         .collect();
     for record in &sealed {
         let path = dir.join(&record.file);
-        if !listing.parquet.contains_key(&record.index) {
-            return Err(JournalError::corrupt(
-                Location::file(&path),
-                "sealed segment listed in the manifest is missing",
-            ));
-        }
         if let Some(wal_path) = listing.wal.get(&record.index) {
             if file_sha256(&path)? != record.sha256 {
                 return Err(JournalError::corrupt(
@@ -189,6 +192,7 @@ pub(crate) fn recover(dir: &Path) -> Result<(Manifest, ActiveSegment, RecoveryRe
             }
         }
     }
+    // Each of these lies beside its WAL segment (checked above): an interrupted seal.
     for (index, path) in &listing.parquet {
         let recorded_sealed = manifest
             .segment(*index)
@@ -198,32 +202,11 @@ pub(crate) fn recover(dir: &Path) -> Result<(Manifest, ActiveSegment, RecoveryRe
         }
     }
 
-    let first_unsealed = sealed.len() as u64;
     let wal: Vec<(u64, PathBuf)> = listing
         .wal
         .into_iter()
         .filter(|(index, _)| *index >= first_unsealed)
         .collect();
-    let mut expected_index = first_unsealed;
-    for (index, path) in &wal {
-        if *index != expected_index {
-            return Err(JournalError::corrupt(
-                Location::file(path),
-                format!("WAL segment {expected_index} is missing before this one"),
-            ));
-        }
-        expected_index += 1;
-    }
-    if let Some(missing) = manifest
-        .segments
-        .iter()
-        .find(|s| s.state == SegmentState::Wal && s.index >= expected_index)
-    {
-        return Err(JournalError::corrupt(
-            Location::file(&dir.join(&missing.file)),
-            "closed WAL segment listed in the manifest is missing",
-        ));
-    }
 
     let mut head_hash = sealed
         .last()
@@ -261,13 +244,18 @@ pub(crate) fn recover(dir: &Path) -> Result<(Manifest, ActiveSegment, RecoveryRe
         }
     }
 
-    if manifest_updated {
-        manifest.store(dir)?;
-    }
     let active = match active {
         Some(active) => active,
         None => ActiveSegment::create(dir, manifest.next_index(), head_hash)?,
     };
+    // Only now that a WAL segment is being written again may the manifest say so.
+    if manifest.finished != Some(false) {
+        manifest.finished = Some(false);
+        manifest_updated = true;
+    }
+    if manifest_updated {
+        manifest.store(dir)?;
+    }
     if !removed_files.is_empty() {
         sync_dir(dir)?;
     }

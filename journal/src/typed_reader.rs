@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::complete::check_run_started;
 use crate::error::Result as JournalResult;
 use crate::manifest::Manifest;
 use crate::read_ahead::ReadAheadReader;
@@ -15,9 +16,14 @@ use crate::wal::TornTail;
 
 /// Streams a run directory's [`SequencedRecord`]s in seq order. After an error the reader
 /// stays finished. Opening fails with [`RecordError::RecordFormat`] when the run's manifest
-/// names a record format other than this build's [`RECORD_FORMAT_VERSION`].
+/// names a record format other than this build's [`RECORD_FORMAT_VERSION`], and with
+/// [`crate::JournalError::Corrupt`] when the directory is incomplete (a segment file or the
+/// WAL segment being written is missing, or the first record is not `run.started`; see
+/// [`crate::complete`]): an incomplete journal never reads as a run with nothing in it.
 pub struct RecordReader {
     inner: Entries,
+    /// The first entry, read (and checked to be the run header) when opening.
+    first: Option<ChainedEntry>,
     failed: bool,
 }
 
@@ -61,7 +67,7 @@ impl RecordReader {
 
     /// Opens `dir` with explicit read options, reading on the calling thread.
     pub fn open_with(dir: &Path, options: ReadOptions) -> Result<Self, RecordError> {
-        Self::checked(Entries::Direct(JournalReader::open(dir, options)?))
+        Self::checked(dir, Entries::Direct(JournalReader::open(dir, options)?))
     }
 
     /// Opens `dir` with the default read options and the file IO, CRCs, hash chain and
@@ -73,10 +79,13 @@ impl RecordReader {
 
     /// [`Self::open_read_ahead`] with explicit read options.
     pub fn open_read_ahead_with(dir: &Path, options: ReadOptions) -> Result<Self, RecordError> {
-        Self::checked(Entries::ReadAhead(ReadAheadReader::open(dir, options)?))
+        Self::checked(
+            dir,
+            Entries::ReadAhead(ReadAheadReader::open(dir, options)?),
+        )
     }
 
-    fn checked(inner: Entries) -> Result<Self, RecordError> {
+    fn checked(dir: &Path, mut inner: Entries) -> Result<Self, RecordError> {
         let found = inner.manifest().record_format;
         if found != RECORD_FORMAT_VERSION {
             return Err(RecordError::RecordFormat {
@@ -84,10 +93,21 @@ impl RecordReader {
                 supported: RECORD_FORMAT_VERSION,
             });
         }
+        let first = inner.next_chained()?;
+        check_run_started(dir, first.as_ref().map(|chained| &chained.entry))?;
         Ok(Self {
             inner,
+            first,
             failed: false,
         })
+    }
+
+    /// The next checked entry: the one read when opening, then the stream.
+    fn next_chained(&mut self) -> JournalResult<Option<ChainedEntry>> {
+        match self.first.take() {
+            Some(first) => Ok(Some(first)),
+            None => self.inner.next_chained(),
+        }
     }
 
     /// The next record with outputs left encoded: every output record comes back as an
@@ -97,7 +117,7 @@ impl RecordReader {
         if self.failed {
             return Ok(None);
         }
-        let result = match self.inner.next_chained() {
+        let result = match self.next_chained() {
             Ok(Some(chained)) => match EncodedOutput::read(&chained.entry) {
                 Some(header) => Ok(Some(LazyRecord::Output(EncodedOutput::with_header(
                     chained.entry,
@@ -120,7 +140,7 @@ impl RecordReader {
         if self.failed {
             return Ok(None);
         }
-        let result = match self.inner.next_chained() {
+        let result = match self.next_chained() {
             Ok(Some(chained)) => JournalRecord::from_entry(&chained.entry).map(Some),
             Ok(None) => Ok(None),
             Err(error) => Err(error.into()),

@@ -1,8 +1,9 @@
-//! Verifying a run directory end to end.
+//! Verifying a run directory end to end: complete ([`crate::complete`]) and intact.
 
 use std::path::Path;
 
 use crate::chain::ChainHash;
+use crate::complete::check_run_started;
 use crate::error::{JournalError, Location};
 use crate::manifest::Manifest;
 use crate::reader::{JournalReader, ReadOptions};
@@ -12,13 +13,14 @@ use crate::wal::TornTail;
 /// ([`VerifyOutcome::exit_code`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyOutcome {
-    /// Every digest, CRC, sequence number and chain link checks out.
+    /// Every file is there, the run header comes first, and every digest, CRC, sequence
+    /// number and chain link checks out.
     Clean {
         /// Entries in the journal.
         entries: u64,
         /// Seq of the last entry.
         last_seq: Option<u64>,
-        /// Chain hash of the last entry (the genesis hash for an empty journal).
+        /// Chain hash of the last entry.
         head_hash: ChainHash,
         /// Bytes at the end of the last WAL segment that a writer's recovery would drop
         /// (left by a crash; not corruption).
@@ -46,9 +48,10 @@ impl VerifyOutcome {
     }
 }
 
-/// Verifies `dir`: the manifest, every sealed file's digest and rows, every WAL frame's CRC,
-/// every closed WAL segment's digest, sequence order and the hash chain across all
-/// segments. Read-only. Reads on the calling thread: the checks are all the work here, so a
+/// Verifies `dir`: that it is complete (every segment file the manifest and the run's state
+/// call for is there, and the first entry is `run.started`; see [`crate::complete`]), the
+/// manifest, every sealed file's digest and rows, every WAL frame's CRC, every closed WAL
+/// segment's digest, sequence order and the hash chain across all segments. Read-only. Reads on the calling thread: the checks are all the work here, so a
 /// read-ahead thread would only add a hand-off.
 pub fn verify_run(dir: &Path) -> VerifyOutcome {
     let manifest_path = Manifest::path(dir);
@@ -62,6 +65,13 @@ pub fn verify_run(dir: &Path) -> VerifyOutcome {
         }
         Err(error) => return classify(error),
     };
+    let first = match reader.next_chained() {
+        Ok(first) => first,
+        Err(error) => return classify(error),
+    };
+    if let Err(error) = check_run_started(dir, first.as_ref().map(|chained| &chained.entry)) {
+        return classify(error);
+    }
     loop {
         match reader.next_chained() {
             Ok(Some(_)) => {}

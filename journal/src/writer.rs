@@ -253,16 +253,21 @@ impl JournalWriter {
     }
 
     /// Commits, closes the active segment and seals every closed segment, leaving a run
-    /// directory of Parquet files and the manifest. Reopening continues in a new segment.
+    /// directory of Parquet files and the manifest. One manifest replace lists the last
+    /// segment and marks the run finished, before any WAL file is removed (see
+    /// [`crate::complete`]). Reopening continues in a new segment.
     pub fn finish_and_seal(mut self) -> Result<Manifest> {
         self.commit()?;
-        if self.active.entries > 0 {
+        let active_has_entries = self.active.entries > 0;
+        if active_has_entries {
             let record = self.active.closed_record();
             self.manifest.segments.push(record);
-            if let Err(e) = self.manifest.store(&self.dir) {
-                return Err(self.poison(e));
-            }
-        } else {
+        }
+        self.manifest.finished = Some(true);
+        if let Err(e) = self.manifest.store(&self.dir) {
+            return Err(self.poison(e));
+        }
+        if !active_has_entries {
             remove_if_exists(&self.active.path)?;
             sync_dir(&self.dir)?;
         }

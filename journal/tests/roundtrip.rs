@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use kalshi_journal::complete::RUN_STARTED_KIND;
 use kalshi_journal::{JournalEntry, JournalWriter, VerifyOutcome, WalConfig, verify_run};
 use proptest::prelude::*;
 
@@ -124,6 +125,10 @@ proptest! {
         for (now_ns, ((gap, mut e), step)) in items.into_iter().enumerate() {
             seq += gap;
             e.seq = seq;
+            if now_ns == 0 {
+                // A complete journal starts with the run header.
+                e.kind = RUN_STARTED_KIND.into();
+            }
             match step {
                 Step::Durable => writer.append_durable(&e).unwrap(),
                 _ => writer.append(&e, now_ns as i64).unwrap(),

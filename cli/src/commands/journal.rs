@@ -1,7 +1,8 @@
 //! `kalshi-bot journal verify DIR` and `kalshi-bot journal seal DIR`.
 //!
 //! `verify` exits 0 when the run directory is clean, 1 when it is corrupt (naming the first
-//! bad seq), 2 when it cannot be opened as a journal at all. `seal` seals every WAL segment of
+//! bad seq) or incomplete (naming the missing file or record: a lost WAL or sealed segment, no
+//! `run.started`), 2 when it cannot be opened as a journal at all. `seal` seals every WAL segment of
 //! a run that is no longer being written.
 
 use std::io::Write as _;
@@ -22,8 +23,8 @@ pub struct JournalArgs {
 /// `journal` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum JournalCommand {
-    /// Check every digest, checksum, seq and hash-chain link of a run directory
-    /// (exit 0 clean, 1 corrupt, 2 cannot open).
+    /// Check that a run directory is complete and every digest, checksum, seq and hash-chain
+    /// link (exit 0 clean, 1 corrupt or incomplete, 2 cannot open).
     Verify {
         /// The run directory.
         dir: PathBuf,

@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use kalshi_journal::complete::RUN_STARTED_KIND;
 use kalshi_journal::{JournalEntry, JournalReader, ReadOptions, RunInfo, WalConfig};
 
 pub fn run_info() -> RunInfo {
@@ -17,12 +18,15 @@ pub fn run_info() -> RunInfo {
     }
 }
 
-/// A deterministic entry whose optional fields vary with `seq`.
+/// A deterministic entry whose optional fields vary with `seq`. Seq 1 carries the kind of
+/// the run header (`run.started`), which a complete journal starts with.
 pub fn entry(seq: u64) -> JournalEntry {
     JournalEntry {
         seq,
         ts_ns: 1_000 + seq as i64 * 10,
-        kind: if seq % 3 == 0 {
+        kind: if seq == 1 {
+            RUN_STARTED_KIND
+        } else if seq % 3 == 0 {
             "place_order"
         } else {
             "book_delta"

@@ -104,7 +104,18 @@ fn cache(dir: &PathBuf, ticker: &str, inputs: &[Envelope]) -> anyhow::Result<()>
         std::fs::remove_dir_all(dir)
             .with_context(|| format!("replacing the incomplete cache {}", dir.display()))?;
     }
-    let mut records: Vec<ReplayRecord> = inputs.iter().cloned().map(ReplayRecord::Input).collect();
+    // Every journal starts with its run header at seq 1 (a journal without one reads as
+    // incomplete), so the inputs follow it one seq later; market data ran through no engine,
+    // so the header holds the default configuration.
+    let mut records = vec![ReplayRecord::RunStarted {
+        config: Box::default(),
+    }];
+    records.extend(inputs.iter().map(|envelope| {
+        ReplayRecord::Input(Envelope {
+            seq: envelope.seq.saturating_add(1),
+            ..envelope.clone()
+        })
+    }));
     records.push(ReplayRecord::RunEnded {
         reason: "rest_history".to_string(),
     });
