@@ -702,6 +702,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::RiskStateRestored(_) => "risk_state_restored",
         Event::FeedReconnected => "feed_reconnected",
         Event::FeedLag { .. } => "feed_lag",
+        Event::FeesChanged(_) => "fees_changed",
     }
 }
 

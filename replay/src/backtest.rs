@@ -145,7 +145,8 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::ModelProbability { .. }
         | Event::Timer { .. }
         | Event::Control(_)
-        | Event::ExchangeStatus { .. } => true,
+        | Event::ExchangeStatus { .. }
+        | Event::FeesChanged(_) => true,
         Event::Config(_)
         | Event::OwnFill(_)
         | Event::OrderAck(_)
