@@ -217,3 +217,43 @@ fn a_full_journal_disk_cancels_everything_and_exits_by_the_fresh_account_read() 
         output.status.code()
     );
 }
+
+#[test]
+fn a_seal_that_fails_is_reported_and_the_code_follows_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let exchange = TestExchange::start(44, &dir.path().join("keys"));
+    let user = exchange.bot_user();
+    let run_dir = dir.path().join("journal").join("run-seal-fails");
+    std::fs::create_dir_all(run_dir.parent().unwrap()).unwrap();
+    let mut child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "44",
+            "--set",
+            "engine.risk.fill_burst_contracts_max=100000",
+        ],
+    );
+    let resting_before = wait_for_resting(&exchange, 2, &mut child);
+    // Where the seal writes its first segment before renaming it, a directory: the seal
+    // cannot create the file.
+    std::fs::create_dir_all(run_dir.join("seg-00000000.parquet.tmp")).unwrap();
+    reliability_support::signal(&child, "-TERM");
+    let output = wait_with_limit(child, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stderr.contains("could not be sealed"),
+        "the seal failure was not reported:\n{stderr}"
+    );
+    let left = exchange.resting_orders(user).len();
+    assert_eq!(left, 0, "{stdout}");
+    assert!(stdout.contains("resting orders  : 0 of ours"), "{stdout}");
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    eprintln!(
+        "failed seal: {resting_before} resting before the signal, 0 after; reported on stderr; \
+         exit {:?}",
+        output.status.code()
+    );
+}
