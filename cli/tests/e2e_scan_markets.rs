@@ -323,18 +323,24 @@ fn filters_and_as_of_change_the_ranking() {
     );
 }
 
-#[test]
-fn the_table_is_the_default_output() {
+/// Serves the KXNETFLIXRANKMOVIE capture with series of `fee_type`; returns the base URL.
+fn serve_movie_pages(fee_type: &str) -> String {
     let dir = fixture_dir();
     let p1_path = dir.join("rest_markets_KXNETFLIXRANKMOVIE_p1of2_2025-03-22.json");
     let p2_path = dir.join("rest_markets_KXNETFLIXRANKMOVIE_p2of2_2025-03-22.json");
     let p1 = read_json(&p1_path);
-    let (base, _) = serve_pages(
+    serve_pages(
         std::fs::read_to_string(&p1_path).unwrap(),
         std::fs::read_to_string(&p2_path).unwrap(),
         p1["cursor"].as_str().unwrap().to_string(),
-        "quadratic_with_maker_fees",
-    );
+        fee_type,
+    )
+    .0
+}
+
+#[test]
+fn the_table_is_the_default_output() {
+    let base = serve_movie_pages("quadratic_with_maker_fees");
     let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
         .args([
             "scan-markets",
@@ -369,17 +375,8 @@ fn the_table_is_the_default_output() {
 
 #[test]
 fn markets_whose_fees_cannot_be_priced_are_dropped_as_fee_unknown() {
-    let dir = fixture_dir();
-    let p1_path = dir.join("rest_markets_KXNETFLIXRANKMOVIE_p1of2_2025-03-22.json");
-    let p2_path = dir.join("rest_markets_KXNETFLIXRANKMOVIE_p2of2_2025-03-22.json");
-    let p1 = read_json(&p1_path);
     // `flat` fees follow a table this build does not have: never priced with a guess.
-    let (base, _) = serve_pages(
-        std::fs::read_to_string(&p1_path).unwrap(),
-        std::fs::read_to_string(&p2_path).unwrap(),
-        p1["cursor"].as_str().unwrap().to_string(),
-        "flat",
-    );
+    let base = serve_movie_pages("flat");
     let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
         .args([
             "scan-markets",
