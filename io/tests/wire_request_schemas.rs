@@ -1,11 +1,10 @@
 //! Our request bodies, serialized, must satisfy Kalshi's own request schemas: the OpenAPI
 //! document for REST and the AsyncAPI document for WebSocket commands (both in
-//! `fixtures/spec/`). A small validator covers the JSON Schema subset those schemas use and
-//! refuses any keyword it does not understand, so it cannot pass by ignoring a rule. It is
-//! also stricter than JSON Schema in one way: a property the schema does not list is an
-//! error, because the exchange would ignore (or reject) a field we think we are sending.
+//! `fixtures/spec/`), checked by the shared validator in `spec_support` (which also rejects
+//! a property the schema does not list: the exchange would ignore or refuse a field we
+//! think we are sending).
 
-use std::sync::OnceLock;
+mod spec_support;
 
 use kalshi_core::side::{BookSide, LegacyAction, OutcomeSide};
 use kalshi_core::{Count, Price};
@@ -18,170 +17,7 @@ use kalshi_io::wire::order_v2::{
 };
 use kalshi_io::wire::ws::{UpdateAction, WsCommand};
 use serde_json::Value;
-
-/// Keywords that carry no validation rule.
-const ANNOTATIONS: &[&str] = &[
-    "description",
-    "example",
-    "examples",
-    "default",
-    "deprecated",
-    "format",
-    "title",
-    "x-go-type-skip-optional-pointer",
-];
-
-fn load(name: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures/spec")
-        .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn openapi() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| load("kalshi-openapi.yaml"))
-}
-
-fn asyncapi() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
-    SPEC.get_or_init(|| load("kalshi-asyncapi.yaml"))
-}
-
-struct Validator<'a> {
-    document: &'a Value,
-}
-
-impl Validator<'_> {
-    fn resolve<'s>(&'s self, schema: &'s Value) -> &'s Value {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                let pointer = reference
-                    .strip_prefix('#')
-                    .unwrap_or_else(|| panic!("external $ref {reference}"));
-                let target = self
-                    .document
-                    .pointer(pointer)
-                    .unwrap_or_else(|| panic!("dangling $ref {reference}"));
-                self.resolve(target)
-            }
-            None => schema,
-        }
-    }
-
-    /// Returns every violation found, each with its JSON path.
-    fn validate(&self, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
-        let schema = self.resolve(schema);
-        let Some(rules) = schema.as_object() else {
-            panic!("schema at {path} is not an object")
-        };
-        if value.is_null() && rules.get("nullable") == Some(&Value::Bool(true)) {
-            return;
-        }
-        for (keyword, rule) in rules {
-            match keyword.as_str() {
-                "$ref" | "nullable" | "properties" => {}
-                k if ANNOTATIONS.contains(&k) || k.starts_with("x-") => {}
-                "type" => {
-                    let ok = match rule.as_str().unwrap() {
-                        "object" => value.is_object(),
-                        "array" => value.is_array(),
-                        "string" => value.is_string(),
-                        "boolean" => value.is_boolean(),
-                        "integer" => value.is_i64() || value.is_u64(),
-                        "number" => value.is_number(),
-                        other => panic!("unsupported type {other}"),
-                    };
-                    if !ok {
-                        errors.push(format!("{path}: expected {rule}, got {value}"));
-                    }
-                }
-                "enum" => {
-                    if !rule.as_array().unwrap().contains(value) {
-                        errors.push(format!("{path}: {value} not in {rule}"));
-                    }
-                }
-                "const" => {
-                    if rule != value {
-                        errors.push(format!("{path}: {value} is not {rule}"));
-                    }
-                }
-                "required" => {
-                    for name in rule.as_array().unwrap() {
-                        let name = name.as_str().unwrap();
-                        if value.get(name).is_none() {
-                            errors.push(format!("{path}: missing required {name}"));
-                        }
-                    }
-                }
-                "allOf" => {
-                    for part in rule.as_array().unwrap() {
-                        self.validate(part, value, path, errors);
-                    }
-                }
-                "items" => {
-                    if let Some(items) = value.as_array() {
-                        for (index, item) in items.iter().enumerate() {
-                            self.validate(rule, item, &format!("{path}[{index}]"), errors);
-                        }
-                    }
-                }
-                "minItems" | "maxItems" => {
-                    if let Some(items) = value.as_array() {
-                        let bound = usize::try_from(rule.as_u64().unwrap()).unwrap();
-                        let ok = if keyword == "minItems" {
-                            items.len() >= bound
-                        } else {
-                            items.len() <= bound
-                        };
-                        if !ok {
-                            errors.push(format!(
-                                "{path}: {} items violates {keyword} {bound}",
-                                items.len()
-                            ));
-                        }
-                    }
-                }
-                "minimum" | "maximum" => {
-                    if let (Some(number), Some(bound)) = (value.as_f64(), rule.as_f64()) {
-                        let ok = if keyword == "minimum" {
-                            number >= bound
-                        } else {
-                            number <= bound
-                        };
-                        if !ok {
-                            errors.push(format!("{path}: {number} violates {keyword} {bound}"));
-                        }
-                    }
-                }
-                other => panic!("validator does not support keyword {other:?} (at {path})"),
-            }
-        }
-        if let (Some(properties), Some(object)) = (
-            rules.get("properties").and_then(Value::as_object),
-            value.as_object(),
-        ) {
-            for (name, field) in object {
-                match properties.get(name) {
-                    Some(field_schema) => {
-                        self.validate(field_schema, field, &format!("{path}.{name}"), errors)
-                    }
-                    None => errors.push(format!("{path}: property {name} is not in the schema")),
-                }
-            }
-        }
-    }
-}
-
-fn violations(document: &Value, schema_pointer: &str, body: &Value) -> Vec<String> {
-    let schema = document
-        .pointer(schema_pointer)
-        .unwrap_or_else(|| panic!("no schema at {schema_pointer}"));
-    let mut errors = Vec::new();
-    Validator { document }.validate(schema, body, "$", &mut errors);
-    errors
-}
+use spec_support::{asyncapi, openapi, violations};
 
 fn assert_rest_valid(schema_name: &str, body: &impl serde::Serialize) -> Value {
     let value = serde_json::to_value(body).unwrap();

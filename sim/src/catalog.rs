@@ -378,3 +378,98 @@ mod tests {
         assert_ne!(first, other);
     }
 }
+
+/// One official source named for determining a series' markets: `(name, url)`.
+pub type SourceRef = (&'static str, &'static str);
+
+/// Generated contract terms. Kalshi's real rulebook text is not available to a local
+/// exchange, so these are plausible texts built from a market's own spec; URLs are under
+/// the reserved `.invalid` domain so that nobody mistakes them for real documents.
+pub mod terms {
+    use kalshi_core::market_data::MarketResult;
+
+    use super::SourceRef;
+    use crate::exchange::MarketSpec;
+
+    /// The sources a series of `category` is determined from.
+    pub fn settlement_sources(category: &str) -> Vec<SourceRef> {
+        match category {
+            "Climate and Weather" => vec![("National Weather Service", "https://www.weather.gov")],
+            "Crypto" => vec![("CF Benchmarks", "https://www.cfbenchmarks.com")],
+            "Financials" => vec![("S&P Dow Jones Indices", "https://www.spglobal.com")],
+            "Economics" => vec![("Bureau of Labor Statistics", "https://www.bls.gov")],
+            "Transportation" => vec![(
+                "Transportation Security Administration",
+                "https://www.tsa.gov",
+            )],
+            _ => vec![(
+                "Local exchange reference data",
+                "https://sim.invalid/sources",
+            )],
+        }
+    }
+
+    /// The contract filing of a series.
+    pub fn contract_url(series_ticker: &str) -> String {
+        format!("https://sim.invalid/contracts/{series_ticker}.pdf")
+    }
+
+    /// The current contract terms of a series.
+    pub fn contract_terms_url(series_ticker: &str) -> String {
+        format!("https://sim.invalid/contract_terms/{series_ticker}.pdf")
+    }
+
+    /// Trading prohibitions every generated series carries.
+    pub fn additional_prohibitions() -> Vec<String> {
+        vec![
+            "Employees of a source agency named for this series may not trade its contracts."
+                .to_string(),
+            "Anyone holding material non-public information about the underlying may not trade its contracts."
+                .to_string(),
+        ]
+    }
+
+    /// What the strike means, in words (`above 42`, `between 40 and 44`).
+    fn strike_phrase(spec: &MarketSpec) -> String {
+        let floor = spec.floor_strike.map(|s| s.to_string());
+        let cap = spec.cap_strike.map(|s| s.to_string());
+        match (spec.strike_type.as_str(), floor, cap) {
+            ("greater", Some(f), _) => format!("above {f}"),
+            ("greater_or_equal", Some(f), _) => format!("at or above {f}"),
+            ("less", _, Some(c)) => format!("below {c}"),
+            ("less_or_equal", _, Some(c)) => format!("at or below {c}"),
+            ("between", Some(f), Some(c)) => format!("between {f} and {c}"),
+            _ => "as the title states".to_string(),
+        }
+    }
+
+    /// The main market terms.
+    pub fn rules_primary(spec: &MarketSpec, close_time: &str) -> String {
+        format!(
+            "If the determining value for {} is {} at {close_time}, the market resolves to Yes; otherwise it resolves to No.",
+            spec.event_ticker,
+            strike_phrase(spec)
+        )
+    }
+
+    /// The secondary market terms.
+    pub fn rules_secondary(spec: &MarketSpec, series_ticker: &str) -> String {
+        format!(
+            "\"{}\" is determined from the settlement sources of series {series_ticker}. If no source publishes in time, the market is determined under the rulebook's fallback procedure.",
+            spec.title
+        )
+    }
+
+    /// The value considered at settlement: empty until the market is determined.
+    pub fn expiration_value(spec: &MarketSpec, result: Option<MarketResult>) -> String {
+        let Some(result) = result else {
+            return String::new();
+        };
+        let phrase = strike_phrase(spec);
+        match result {
+            MarketResult::Yes => phrase,
+            MarketResult::No => format!("not {phrase}"),
+            MarketResult::Scalar => "scalar".to_string(),
+        }
+    }
+}

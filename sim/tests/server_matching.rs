@@ -217,7 +217,8 @@ async fn post_only_cross_duplicates_and_unknown_ids() {
     let id = crossed["order_id"].as_str().unwrap();
     let stored = client.get(&format!("/portfolio/orders/{id}")).await.json();
     assert_eq!(stored["order"]["status"], "canceled");
-    assert_eq!(stored["order"]["last_update_reason"], "PostOnlyCrossCancel");
+    // Why it was cancelled travels on `user_order` (3.34's REST `Order` has no reason).
+    assert!(stored["order"].get("last_update_reason").is_none());
     let book = client
         .get(&format!("/markets/{TICKER}/orderbook?depth=1"))
         .await

@@ -191,30 +191,35 @@ pub(super) async fn cancel(executor: &Executor, order_id: &str) -> WriteOutcome<
     }
 }
 
-/// Legacy amend body.
-#[derive(Debug, Serialize)]
-struct LegacyAmendBody {
-    ticker: String,
-    side: OutcomeSide,
-    action: LegacyAction,
-    client_order_id: String,
+/// Legacy amend body (`AmendOrderRequest` in the spec): the same side/action/price mapping
+/// as the create, and the new total count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LegacyAmendRequest {
+    /// Market ticker.
+    pub ticker: String,
+    /// Outcome of the order (unchanged by the amend).
+    pub side: OutcomeSide,
+    /// Buy or sell (unchanged by the amend).
+    pub action: LegacyAction,
+    /// Client id of the order being amended.
+    pub client_order_id: String,
+    /// New YES price, for an order entered as *buy YES*.
     #[serde(skip_serializing_if = "Option::is_none")]
-    yes_price_dollars: Option<Price>,
+    pub yes_price_dollars: Option<Price>,
+    /// New NO price, for an order entered as *buy NO*.
     #[serde(skip_serializing_if = "Option::is_none")]
-    no_price_dollars: Option<Price>,
-    count_fp: Count,
+    pub no_price_dollars: Option<Price>,
+    /// New total count (filled plus desired remaining).
+    pub count_fp: Count,
+    /// Subaccount (`None` = primary).
     #[serde(skip_serializing_if = "Option::is_none")]
-    subaccount: Option<u32>,
+    pub subaccount: Option<u32>,
 }
 
-/// `POST /portfolio/orders/{order_id}/amend`.
-pub(super) async fn amend(executor: &Executor, amend: &AmendOrder) -> WriteOutcome<Modified> {
-    let order_id = match path_segment("POST /portfolio/orders/{id}/amend", &amend.order_id) {
-        Ok(order_id) => order_id,
-        Err(error) => return classify_write_error(&error),
-    };
+/// The legacy amend body of an amend.
+pub fn legacy_amend_request(executor: &Executor, amend: &AmendOrder) -> LegacyAmendRequest {
     let terms = legacy_terms(amend.side, amend.price);
-    let body = LegacyAmendBody {
+    LegacyAmendRequest {
         ticker: amend.ticker.clone(),
         side: terms.side,
         action: terms.action,
@@ -223,12 +228,28 @@ pub(super) async fn amend(executor: &Executor, amend: &AmendOrder) -> WriteOutco
         no_price_dollars: terms.no_price,
         count_fp: amend.total_count,
         subaccount: executor.config.subaccount,
+    }
+}
+
+/// The legacy decrease body of a decrease: keep `reduce_to` contracts resting.
+pub fn legacy_decrease_request(decrease: &DecreaseOrder) -> DecreaseOrderRequest {
+    DecreaseOrderRequest {
+        reduce_to_fp: Some(decrease.reduce_to),
+        ..DecreaseOrderRequest::default()
+    }
+}
+
+/// `POST /portfolio/orders/{order_id}/amend`.
+pub(super) async fn amend(executor: &Executor, amend: &AmendOrder) -> WriteOutcome<Modified> {
+    let order_id = match path_segment("POST /portfolio/orders/{id}/amend", &amend.order_id) {
+        Ok(order_id) => order_id,
+        Err(error) => return classify_write_error(&error),
     };
     let request = match signed_json(
         Method::POST,
         format!("/portfolio/orders/{order_id}/amend"),
         Vec::new(),
-        &body,
+        &legacy_amend_request(executor, amend),
     ) {
         Ok(request) => request,
         Err(outcome) => return outcome,
@@ -252,15 +273,11 @@ pub(super) async fn decrease(
         Ok(order_id) => order_id,
         Err(error) => return classify_write_error(&error),
     };
-    let body = DecreaseOrderRequest {
-        reduce_to_fp: Some(decrease.reduce_to),
-        ..DecreaseOrderRequest::default()
-    };
     let request = match signed_json(
         Method::POST,
         format!("/portfolio/orders/{order_id}/decrease"),
         executor.subaccount_query(),
-        &body,
+        &legacy_decrease_request(decrease),
     ) {
         Ok(request) => request,
         Err(outcome) => return outcome,

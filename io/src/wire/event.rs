@@ -41,6 +41,9 @@ pub struct Event {
     /// Nested markets (`with_nested_markets=true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub markets: Option<Vec<Market>>,
+    /// Official sources for determining the event's markets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_sources: Option<Vec<SettlementSource>>,
     /// Event-level fee type overriding the series.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_type_override: Option<String>,
@@ -53,6 +56,17 @@ pub struct Event {
     /// Exchange shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_index: Option<i32>,
+}
+
+/// One official source used to determine markets (`SettlementSource`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SettlementSource {
+    /// Name of the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Where it is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A `GET /events` page.
@@ -99,6 +113,15 @@ pub struct Series {
     /// Multiplier applied to the fee schedule (1 = standard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fee_multiplier: Option<FeeMultiplier>,
+    /// Discovery categories (may be empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<String>>,
+    /// Official sources for determining the series' markets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_sources: Option<Vec<SettlementSource>>,
+    /// Additional trading prohibitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_prohibitions: Option<Vec<String>>,
     /// Contract document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_url: Option<String>,

@@ -224,6 +224,18 @@ pub struct Market {
     /// Multivariate collection (combo markets only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mve_collection_ticker: Option<String>,
+    /// The value considered for settlement (empty until determined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_value: Option<String>,
+    /// Plain-language main market terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_primary: Option<String>,
+    /// Plain-language secondary market terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_secondary: Option<String>,
+    /// Which settlement bounds apply: `default` (none) or `floor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_bounds_type: Option<String>,
     /// Exchange shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_index: Option<i32>,

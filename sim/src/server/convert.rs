@@ -6,7 +6,9 @@ use kalshi_core::side::{BookSide, LegacyAction, OutcomeSide};
 use kalshi_core::{Count, Price};
 use kalshi_io::time::{format_rfc3339_micros, format_rfc3339_seconds};
 use kalshi_io::wire::candlestick::{Candlestick as WireCandle, QuoteOhlc, TradePriceOhlc};
-use kalshi_io::wire::event::{Event as WireEvent, FeeMultiplier, Series as WireSeries};
+use kalshi_io::wire::event::{
+    Event as WireEvent, FeeMultiplier, Series as WireSeries, SettlementSource,
+};
 use kalshi_io::wire::market::{Market as WireMarket, WirePriceRange};
 use kalshi_io::wire::orderbook::{OrderbookFp, PriceLevel};
 use kalshi_io::wire::portfolio::{
@@ -18,6 +20,7 @@ use kalshi_io::wire::ws_msg::{
     TickerMsg, TradeMsg, UserOrderMsg,
 };
 
+use crate::catalog::terms;
 use crate::events_out::{
     LifecycleEvent, OrderGroupChange, OrderGroupEvent, PositionEvent, TickerEvent, TradeEvent,
 };
@@ -99,7 +102,8 @@ pub(crate) fn order(order: &Order, user_id: &str) -> WireOrder {
         expiration_time: order.expiration_ns.map(format_rfc3339_micros),
         created_time: Some(format_rfc3339_micros(order.created_ns)),
         last_update_time: Some(format_rfc3339_micros(order.last_update_ns)),
-        last_update_reason: order.last_update_reason.map(|r| r.as_str().to_string()),
+        // 3.34's REST `Order` has no `last_update_reason` (the `user_order` message does).
+        last_update_reason: None,
         self_trade_prevention_type: Some(order.self_trade_prevention.as_str().to_string()),
         order_group_id: order.order_group_id.clone(),
         cancel_order_on_pause: Some(order.cancel_order_on_pause),
@@ -129,7 +133,8 @@ pub(crate) fn user_order(order: &Order, user_id: &str) -> UserOrderMsg {
         maker_fill_cost_dollars: Some(order.maker_fill_cost),
         taker_fees_dollars: Some(order.taker_fees),
         maker_fees_dollars: Some(order.maker_fees),
-        client_order_id: order.client_order_id.clone(),
+        // Required by the spec: empty when the order has none (as in the REST `Order`).
+        client_order_id: Some(order.client_order_id.clone().unwrap_or_default()),
         order_group_id: order.order_group_id.clone(),
         self_trade_prevention_type: Some(order.self_trade_prevention.as_str().to_string()),
         created_ts_ms: Some(ms(order.created_ns)),
@@ -238,13 +243,45 @@ fn top(level: Option<(Price, Count)>, empty: Price) -> (Price, Count) {
     level.unwrap_or((empty, Count::ZERO))
 }
 
+/// A market's stable id (Kalshi sends a UUID next to the ticker): a UUID-shaped hash of
+/// the ticker, so every connection and every run names a market the same way.
+pub(crate) fn market_id(ticker: &str) -> String {
+    let fnv = |offset: u64| {
+        ticker.bytes().fold(offset, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let high = fnv(0xcbf2_9ce4_8422_2325);
+    let low = fnv(0x6c62_272e_07bb_0142);
+    // Version 8 (custom) and the RFC 9562 variant bits.
+    let high = (high & !0xf000) | 0x8000;
+    let low = (low & !(0b11 << 62)) | (0b10 << 62);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        high & 0xffff,
+        low >> 48,
+        low & 0xffff_ffff_ffff
+    )
+}
+
+/// Whole dollars of a contract total as the ticker channel reports it: live captures show
+/// `dollar_volume` and `dollar_open_interest` as half the contract count, rounded down.
+fn ticker_dollars(contracts: Count) -> i64 {
+    contracts.centi().div_euclid(200)
+}
+
 /// `ticker` channel body.
 pub(crate) fn ticker_msg(event: &TickerEvent) -> TickerMsg {
     let (bid, bid_size) = top(event.yes_bid, Price::ZERO);
     let (ask, ask_size) = top(event.yes_ask, Price::ONE);
     TickerMsg {
         market_ticker: event.ticker.clone(),
-        price_dollars: event.last_price,
+        market_id: Some(market_id(&event.ticker)),
+        price_dollars: Some(event.last_price.unwrap_or(Price::ZERO)),
+        dollar_volume: Some(ticker_dollars(event.volume)),
+        dollar_open_interest: Some(ticker_dollars(event.open_interest)),
         yes_bid_dollars: Some(bid),
         yes_ask_dollars: Some(ask),
         yes_bid_size_fp: Some(bid_size),
@@ -270,6 +307,9 @@ pub(crate) fn position_msg(event: &PositionEvent, user_id: &str) -> MarketPositi
         position_cost_dollars: Some(event.position_cost),
         realized_pnl_dollars: Some(event.realized_pnl),
         fees_paid_dollars: Some(event.fees_paid),
+        // The exchange does not split fees by open and closed contracts: the position's
+        // fee cost is every fee paid in the market.
+        position_fee_cost_dollars: Some(event.fees_paid),
         volume_fp: Some(event.volume),
         subaccount: Some(event.subaccount),
         ..MarketPositionMsg::default()
@@ -332,6 +372,7 @@ pub(crate) fn market(view: &MarketView) -> WireMarket {
     let spec = &view.spec;
     let (bid, bid_size) = top(view.yes_bid, Price::ZERO);
     let (ask, ask_size) = top(view.yes_ask, Price::ONE);
+    let close_time = format_rfc3339_seconds(spec.close_ns);
     let settlement_ns = view
         .determined_ns
         .map(|d| d.saturating_add(spec.settlement_timer_s.saturating_mul(1_000_000_000)));
@@ -347,7 +388,7 @@ pub(crate) fn market(view: &MarketView) -> WireMarket {
         created_time: Some(format_rfc3339_micros(spec.created_ns)),
         updated_time: Some(format_rfc3339_micros(view.updated_ns)),
         open_time: Some(format_rfc3339_seconds(spec.open_ns)),
-        close_time: Some(format_rfc3339_seconds(spec.close_ns)),
+        close_time: Some(close_time.clone()),
         expected_expiration_time: Some(format_rfc3339_seconds(
             spec.close_ns.saturating_add(spec.determination_delay_ns),
         )),
@@ -390,8 +431,11 @@ pub(crate) fn market(view: &MarketView) -> WireMarket {
                 })
                 .collect(),
         ),
-        fractional_trading_enabled: Some(spec.fractional_trading),
         is_provisional: Some(false),
+        expiration_value: Some(terms::expiration_value(spec, view.result)),
+        rules_primary: Some(terms::rules_primary(spec, &close_time)),
+        rules_secondary: Some(terms::rules_secondary(spec, &view.series_ticker)),
+        settlement_bounds_type: Some("default".to_string()),
         exchange_index: Some(0),
         ..WireMarket::default()
     }
@@ -403,6 +447,8 @@ pub(crate) fn event(
     series_category: Option<String>,
     markets: Option<Vec<WireMarket>>,
 ) -> WireEvent {
+    let series_category_name = series_category.as_deref().unwrap_or_default();
+    let settlement_sources = sources(series_category_name);
     WireEvent {
         event_ticker: view.spec.ticker.clone(),
         series_ticker: view.spec.series_ticker.clone(),
@@ -412,9 +458,21 @@ pub(crate) fn event(
         collateral_return_type: Some(String::new()),
         mutually_exclusive: Some(view.spec.mutually_exclusive),
         markets,
+        settlement_sources: Some(settlement_sources),
         exchange_index: Some(0),
         ..WireEvent::default()
     }
+}
+
+/// The settlement sources of a series of `category`, as wire objects.
+fn sources(category: &str) -> Vec<SettlementSource> {
+    terms::settlement_sources(category)
+        .into_iter()
+        .map(|(name, url)| SettlementSource {
+            name: Some(name.to_string()),
+            url: Some(url.to_string()),
+        })
+        .collect()
 }
 
 /// `Series` object.
@@ -429,6 +487,11 @@ pub(crate) fn series(spec: &SeriesSpec) -> WireSeries {
         fee_multiplier: Some(FeeMultiplier {
             ppm: spec.fee_multiplier_ppm,
         }),
+        categories: Some(vec![spec.category.clone()]),
+        settlement_sources: Some(sources(&spec.category)),
+        contract_url: Some(terms::contract_url(&spec.ticker)),
+        contract_terms_url: Some(terms::contract_terms_url(&spec.ticker)),
+        additional_prohibitions: Some(terms::additional_prohibitions()),
         exchange_index: Some(0),
         ..WireSeries::default()
     }

@@ -154,7 +154,9 @@ pub(crate) async fn event_one(
         let event = convert::event(&view, category, nested.then(|| wire_markets.clone()));
         Ok::<_, crate::exchange::ExchangeError>(EventResponse {
             event,
-            markets: (!exclude && !nested).then_some(wire_markets),
+            // Required by the spec: the same markets as the nested field (empty with
+            // `exclude_markets`).
+            markets: Some(if exclude { Vec::new() } else { wire_markets }),
         })
     })?;
     Ok(json(StatusCode::OK, &body))

@@ -185,6 +185,7 @@ impl Subscription {
             .collect();
         let msg = OrderbookSnapshotMsg {
             market_ticker: book.ticker.clone(),
+            market_id: Some(convert::market_id(&book.ticker)),
             clock: Some(book.clock),
             yes_dollars_fp: (!yes.is_empty()).then_some(yes),
             no_dollars_fp: (!no.is_empty()).then_some(no),
@@ -231,7 +232,7 @@ impl Subscription {
         };
         let msg = OrderbookDeltaMsg {
             market_ticker: delta.ticker.clone(),
-            market_id: None,
+            market_id: Some(convert::market_id(&delta.ticker)),
             clock: Some(delta.clock),
             side: delta.wire_side,
             price_dollars: Some(price),

@@ -217,7 +217,8 @@ impl Session {
                 Some(sub) => self.control(&WsServerMessage::Unsubscribed(UnsubscribedFrame {
                     id,
                     sid: Some(sid),
-                    seq: Some(sub.seq),
+                    // The subscription's last message: the next number (at least 1).
+                    seq: Some(sub.seq + 1),
                     sending_ts_ms: Some(ts_ms),
                 })),
                 None => self.control(&error_frame(id, Some(sid), 7, "Unknown subscription ID")),
