@@ -135,6 +135,10 @@ pub(crate) fn record(
     let minute = now_ns.div_euclid(MINUTE_NS);
     let needs_new = candles.last().is_none_or(|last| last.minute != minute);
     if needs_new {
+        if candles.len() >= super::CANDLE_MINUTES_MAX {
+            let excess = candles.len() + 1 - super::CANDLE_MINUTES_MAX;
+            candles.drain(..excess);
+        }
         candles.push(MinuteCandle {
             minute,
             yes_bid: Ohlc::new(yes_bid),
