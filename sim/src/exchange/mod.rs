@@ -1,10 +1,14 @@
 //! The local exchange as a plain synchronous state machine.
 //!
-//! [`Exchange`] holds every market's book, every account, order, fill and trade, and the
-//! lifecycle schedule. It never reads a clock: each mutating call takes `now_ns` (Unix ns),
-//! first runs [`Exchange::advance_to`] up to that time (lifecycle, expiries, synthetic flow),
-//! then applies the request. Everything it emits is queued for [`Exchange::drain_events`].
-//! The same seed and the same sequence of calls produce the same event stream, byte for byte.
+//! [`Exchange`] holds every market's book, every account, the API users' orders and fills,
+//! each market's recent trades and candles, and the lifecycle schedule. What it keeps is
+//! bounded: finished orders of synthetic traders are recycled, each market keeps its last
+//! [`TRADES_PER_MARKET_MAX`] trades and [`CANDLE_MINUTES_MAX`] minute candles
+//! ([`Exchange::retained_counts`] reports the counts). It never reads a clock: each mutating
+//! call takes `now_ns` (Unix ns), first runs [`Exchange::advance_to`] up to that time
+//! (lifecycle, expiries, synthetic flow), then applies the request. Everything it emits is
+//! queued for [`Exchange::drain_events`]. The same seed and the same sequence of calls
+//! produce the same event stream, byte for byte.
 //!
 //! Collateral rule (resting orders reserve cash): an order needs
 //! `open × price_paid + fee_reserve(count)` of available cash, where `open` is the part of
