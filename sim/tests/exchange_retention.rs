@@ -131,6 +131,7 @@ fn minute_candles_stop_at_one_day() {
     }
     let counts = exchange.retained_counts();
     assert!(counts.candles_max_per_market <= CANDLE_MINUTES_MAX);
+    assert!(counts.candle_capacity_max_per_market <= CANDLE_MINUTES_MAX);
     assert!(
         counts.candles_max_per_market > CANDLE_MINUTES_MAX - 100,
         "the run reached the bound: {counts:?}"

@@ -160,6 +160,8 @@ pub struct RetainedCounts {
     pub trades_total: usize,
     /// Most minute candles one market keeps.
     pub candles_max_per_market: usize,
+    /// Most minute candles one market has room allocated for.
+    pub candle_capacity_max_per_market: usize,
     /// Orders resting on the books.
     pub resting_orders: usize,
     /// Order references in users' histories.
@@ -611,6 +613,12 @@ impl Exchange {
                 .max()
                 .unwrap_or(0),
             trades_total: self.markets.iter().map(|m| m.trades.len()).sum(),
+            candle_capacity_max_per_market: self
+                .markets
+                .iter()
+                .map(|m| m.candles.capacity())
+                .max()
+                .unwrap_or(0),
             candles_max_per_market: self
                 .markets
                 .iter()
