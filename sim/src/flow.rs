@@ -26,6 +26,10 @@ use crate::exchange::{
 const FLOW_STREAM: u64 = 0xf10;
 /// Nanoseconds per hour.
 const HOUR_NS: f64 = 3_600.0 * 1e9;
+/// A market's list of noise order ids is swept of ids no longer resting whenever its length
+/// reaches a power of two at least this large, so it stays within about twice the market's
+/// resting noise orders (cancels prune it only one entry at a time).
+const NOISE_IDS_SWEEP_MIN: usize = 256;
 /// Latent probabilities stay inside [LATENT_MIN, 1 − LATENT_MIN].
 const LATENT_MIN: f64 = 0.01;
 
@@ -160,6 +164,11 @@ impl FlowState {
         })
     }
 
+    /// Order ids tracked for cancels, over all markets.
+    pub(crate) fn tracked_orders(&self) -> usize {
+        self.noise_orders.iter().map(Vec::len).sum()
+    }
+
     /// Time of the next step, ns.
     pub(crate) fn next_step_ns(&self) -> i64 {
         self.next_step_ns
@@ -269,6 +278,9 @@ impl FlowState {
             && let Some(list) = self.noise_orders.get_mut(market as usize)
         {
             list.push(outcome.order.order_id);
+            if list.len() >= NOISE_IDS_SWEEP_MIN && list.len().is_power_of_two() {
+                list.retain(|id| exchange.resting_order_owner(id).is_some());
+            }
         }
     }
 

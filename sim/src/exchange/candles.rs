@@ -135,6 +135,15 @@ pub(crate) fn record(
     let minute = now_ns.div_euclid(MINUTE_NS);
     let needs_new = candles.last().is_none_or(|last| last.minute != minute);
     if needs_new {
+        let cap = super::CANDLE_MINUTES_MAX;
+        if candles.len() >= cap {
+            let excess = candles.len() + 1 - cap;
+            candles.drain(..excess);
+        } else if candles.len() == candles.capacity() {
+            // Grow by doubling, but never past the bound (plain doubling would reserve 2,048).
+            let grow = candles.len().max(4).min(cap - candles.len());
+            candles.reserve_exact(grow);
+        }
         candles.push(MinuteCandle {
             minute,
             yes_bid: Ohlc::new(yes_bid),

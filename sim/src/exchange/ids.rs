@@ -22,19 +22,39 @@ impl IdSource {
 
     /// The next id, e.g. `3b23c1c7-f4ef-4f0d-8b9a-9e53c61f1a0d`.
     pub(crate) fn next_uuid(&mut self) -> String {
-        let high: u64 = self.rng.r#gen();
-        let low: u64 = self.rng.r#gen();
-        let time_high = (high & 0x0fff) | 0x4000;
-        let variant = (low >> 48) & 0x3fff | 0x8000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            high >> 32,
-            (high >> 16) & 0xffff,
-            time_high,
-            variant,
-            low & 0xffff_ffff_ffff
-        )
+        format_uuid(self.next_raw())
     }
+
+    /// The next id as its 128 random bits (stored compactly, formatted by [`format_uuid`]);
+    /// draws exactly what [`IdSource::next_uuid`] draws.
+    pub(crate) fn next_raw(&mut self) -> RawId {
+        RawId {
+            high: self.rng.r#gen(),
+            low: self.rng.r#gen(),
+        }
+    }
+}
+
+/// An id's random bits, 16 bytes instead of a 36-character string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawId {
+    high: u64,
+    low: u64,
+}
+
+/// The UUID-v4-shaped text of `raw`.
+pub(crate) fn format_uuid(raw: RawId) -> String {
+    let RawId { high, low } = raw;
+    let time_high = (high & 0x0fff) | 0x4000;
+    let variant = (low >> 48) & 0x3fff | 0x8000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        high >> 32,
+        (high >> 16) & 0xffff,
+        time_high,
+        variant,
+        low & 0xffff_ffff_ffff
+    )
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Series, events and markets: their static definitions (specs) and each market's live state.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use kalshi_core::market_data::{FeeParams, MarketResult, MarketStatus, PriceRange};
 use kalshi_core::tick_grid::TickGrid;
@@ -10,6 +10,8 @@ use serde::Serialize;
 use super::account::AccountKey;
 use super::book::Book;
 use super::candles::MinuteCandle;
+use super::ids::RawId;
+use kalshi_core::side::BookSide;
 
 pub use kalshi_core::fees::FeeType;
 
@@ -107,11 +109,30 @@ pub(crate) struct Market {
     pub(crate) determined_ns: Option<i64>,
     pub(crate) settled_ns: Option<i64>,
     pub(crate) updated_ns: i64,
-    /// Indices into the exchange's trade tape, oldest first.
-    pub(crate) trades: Vec<u32>,
+    /// The market's most recent trades, oldest first, at most
+    /// [`super::TRADES_PER_MARKET_MAX`].
+    pub(crate) trades: VecDeque<TapeTrade>,
     pub(crate) candles: Vec<MinuteCandle>,
     /// Accounts that ever held a position here (settlement walks them).
     pub(crate) holders: BTreeSet<AccountKey>,
+}
+
+/// One trade as the market keeps it: 56 bytes, no heap (the ticker is the market's, the id
+/// is kept as its bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TapeTrade {
+    /// Position on the exchange-wide tape: 0, 1, 2, … in execution order (the page cursor).
+    pub(crate) seq: u64,
+    /// Trade id bits.
+    pub(crate) trade_id: RawId,
+    /// Execution YES price.
+    pub(crate) yes_price: Price,
+    /// Contracts.
+    pub(crate) count: Count,
+    /// The taker's side of the YES book.
+    pub(crate) taker_side: BookSide,
+    /// Time, Unix ns.
+    pub(crate) ts_ns: i64,
 }
 
 impl Market {
@@ -134,7 +155,7 @@ impl Market {
             determined_ns: None,
             settled_ns: None,
             updated_ns,
-            trades: Vec::new(),
+            trades: VecDeque::new(),
             candles: Vec::new(),
             holders: BTreeSet::new(),
         }

@@ -7,8 +7,10 @@ use kalshi_core::{Count, Money, Price, SignedCount};
 
 use super::account::{AccountKey, FillRecord, fill_effect};
 use super::fees::{charge_fill, fee_reserve, trade_fee};
+use super::ids::format_uuid;
+use super::market::TapeTrade;
 use super::order::{OrderIdx, OrderStatus, SelfTradePrevention, UpdateReason, outcome_price};
-use super::{Exchange, Trade};
+use super::{Exchange, TRADES_PER_MARKET_MAX};
 use crate::events_out::{ExchangeEvent, FillEvent, TradeEvent};
 
 /// What matching an incoming order did.
@@ -352,20 +354,24 @@ impl Exchange {
         let now = self.now_ns;
         let market = self.orders[taker as usize].market;
         let taker_side = self.orders[taker as usize].side;
-        let trade_id = self.ids.next_uuid();
+        let raw_id = self.ids.next_raw();
+        let trade_id = format_uuid(raw_id);
         let ticker = self.markets[market as usize].spec.ticker.clone();
-        let trade_index = u32::try_from(self.trades.len()).unwrap_or(u32::MAX);
-        self.trades.push(Trade {
-            trade_id: trade_id.clone(),
-            ticker: ticker.clone(),
-            yes_price: price,
-            count: qty,
-            taker_side,
-            ts_ns: now,
-        });
+        let seq = self.trade_seq;
+        self.trade_seq += 1;
         {
             let m = &mut self.markets[market as usize];
-            m.trades.push(trade_index);
+            if m.trades.len() >= TRADES_PER_MARKET_MAX {
+                m.trades.pop_front();
+            }
+            m.trades.push_back(TapeTrade {
+                seq,
+                trade_id: raw_id,
+                yes_price: price,
+                count: qty,
+                taker_side,
+                ts_ns: now,
+            });
             m.last_price = Some(price);
             m.last_trade_size = qty;
             m.volume = m.volume + qty;

@@ -1,10 +1,14 @@
 //! The local exchange as a plain synchronous state machine.
 //!
-//! [`Exchange`] holds every market's book, every account, order, fill and trade, and the
-//! lifecycle schedule. It never reads a clock: each mutating call takes `now_ns` (Unix ns),
-//! first runs [`Exchange::advance_to`] up to that time (lifecycle, expiries, synthetic flow),
-//! then applies the request. Everything it emits is queued for [`Exchange::drain_events`].
-//! The same seed and the same sequence of calls produce the same event stream, byte for byte.
+//! [`Exchange`] holds every market's book, every account, the API users' orders and fills,
+//! each market's recent trades and candles, and the lifecycle schedule. What it keeps is
+//! bounded: finished orders of synthetic traders are recycled, each market keeps its last
+//! [`TRADES_PER_MARKET_MAX`] trades and [`CANDLE_MINUTES_MAX`] minute candles
+//! ([`Exchange::retained_counts`] reports the counts). It never reads a clock: each mutating
+//! call takes `now_ns` (Unix ns), first runs [`Exchange::advance_to`] up to that time
+//! (lifecycle, expiries, synthetic flow), then applies the request. Everything it emits is
+//! queued for [`Exchange::drain_events`]. The same seed and the same sequence of calls
+//! produce the same event stream, byte for byte.
 //!
 //! Collateral rule (resting orders reserve cash): an order needs
 //! `open × price_paid + fee_reserve(count)` of available cash, where `open` is the part of
@@ -68,6 +72,18 @@ use order_group::OrderGroup;
 /// Nanoseconds per second.
 pub const NS_PER_S: i64 = 1_000_000_000;
 
+/// Trades each market keeps for `GET /markets/trades` (newest first; older ones are
+/// dropped). One full page at the endpoint's largest page size (1000): a client can always
+/// read a market's last page of trades, and 2,000 busy markets hold about 110 MB of tape
+/// (56 bytes a trade) instead of a tape that grows with every trade of a long run.
+pub const TRADES_PER_MARKET_MAX: usize = 1000;
+
+/// Minute candles each market keeps (older minutes are dropped): one day, which answers
+/// every 1- and 60-minute candlestick request over the last 24 h, one 1440-minute candle,
+/// and `volume_24h`. A minute candle is under 200 bytes, so a day of one market is about
+/// 250 kB, and only minutes in which the market was touched are stored.
+pub const CANDLE_MINUTES_MAX: usize = 1440;
+
 /// Stream number for the result-determination random source.
 const RESULT_STREAM: u64 = 0x5e7;
 
@@ -127,6 +143,39 @@ impl Trade {
     }
 }
 
+/// Items the exchange holds, by kind ([`Exchange::retained_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetainedCounts {
+    /// Markets.
+    pub markets: usize,
+    /// Order table slots (live orders, API users' finished orders, recyclable slots).
+    pub order_slots: usize,
+    /// Orders findable by id.
+    pub indexed_orders: usize,
+    /// Recyclable order slots.
+    pub free_order_slots: usize,
+    /// Most trades one market keeps.
+    pub trades_max_per_market: usize,
+    /// Trades kept over all markets.
+    pub trades_total: usize,
+    /// Most minute candles one market keeps.
+    pub candles_max_per_market: usize,
+    /// Most minute candles one market has room allocated for.
+    pub candle_capacity_max_per_market: usize,
+    /// Orders resting on the books.
+    pub resting_orders: usize,
+    /// Order references in users' histories.
+    pub user_order_refs: usize,
+    /// Fills in users' histories.
+    pub user_fills: usize,
+    /// Events emitted and not yet drained.
+    pub pending_events: usize,
+    /// Order ids the synthetic flow tracks for cancels.
+    pub flow_order_ids: usize,
+    /// Trades executed since start (not retained; for scale).
+    pub trades_executed: u64,
+}
+
 /// The exchange.
 #[derive(Debug)]
 pub struct Exchange {
@@ -143,12 +192,21 @@ pub struct Exchange {
     event_markets: Vec<Vec<u32>>,
     markets: Vec<Market>,
     market_index: BTreeMap<String, u32>,
+    /// Order table. Slots of finished orders of synthetic traders (who keep no history) are
+    /// recycled through `free_orders`, so the table holds at most the live orders plus the
+    /// API users' history instead of every order ever placed.
     orders: Vec<Order>,
     order_index: BTreeMap<String, OrderIdx>,
+    /// Recyclable order slots (finished orders of synthetic traders), reused newest first.
+    free_orders: Vec<OrderIdx>,
+    /// Finished synthetic orders of the current action, freed when the next action begins
+    /// (so the action's own reads of them stay valid).
+    retiring: Vec<OrderIdx>,
     users: Vec<User>,
     groups: Vec<OrderGroup>,
     group_index: BTreeMap<String, usize>,
-    trades: Vec<Trade>,
+    /// Number of trades executed so far (the next trade's tape position).
+    trade_seq: u64,
     schedule: BTreeSet<(i64, u32, LifecycleStep)>,
     expiries: BTreeSet<(i64, OrderIdx)>,
     events_out: Vec<ExchangeEvent>,
@@ -189,10 +247,12 @@ impl Exchange {
             market_index: BTreeMap::new(),
             orders: Vec::new(),
             order_index: BTreeMap::new(),
+            free_orders: Vec::new(),
+            retiring: Vec::new(),
             users: Vec::new(),
             groups: Vec::new(),
             group_index: BTreeMap::new(),
-            trades: Vec::new(),
+            trade_seq: 0,
             schedule: BTreeSet::new(),
             expiries: BTreeSet::new(),
             events_out: Vec::new(),
@@ -498,10 +558,91 @@ impl Exchange {
         &self.series_fees[self.markets[market as usize].series as usize]
     }
 
-    /// Starts a new action at `now_ns` (never moving time backwards).
+    /// Starts a new action at `now_ns` (never moving time backwards); frees the slots of the
+    /// synthetic orders the previous action finished.
     fn begin_action(&mut self, now_ns: i64) {
         self.now_ns = self.now_ns.max(now_ns);
         self.action += 1;
+        self.retire_finished();
+    }
+
+    /// Frees the slots queued in `retiring` whose orders are still finished.
+    fn retire_finished(&mut self) {
+        for idx in std::mem::take(&mut self.retiring) {
+            let Some(order) = self.orders.get(idx as usize) else {
+                continue;
+            };
+            if order.is_resting() || self.order_index.get(&order.order_id) != Some(&idx) {
+                continue;
+            }
+            self.order_index.remove(&order.order_id);
+            self.free_orders.push(idx);
+        }
+    }
+
+    /// A slot for a new order: a recycled one if any, else a new one at the end.
+    fn store_order(&mut self, order: Order) -> Result<OrderIdx, ExchangeError> {
+        if let Some(idx) = self.free_orders.pop() {
+            self.orders[idx as usize] = order;
+            return Ok(idx);
+        }
+        let idx = u32::try_from(self.orders.len())
+            .map_err(|_| ExchangeError::invalid_parameters("order table is full"))?;
+        self.orders.push(order);
+        Ok(idx)
+    }
+
+    /// Whether `user` keeps order and fill history (API users do, synthetic traders not).
+    fn keeps_history(&self, user: UserId) -> bool {
+        self.users
+            .get(user.0 as usize)
+            .is_none_or(|u| u.keeps_history)
+    }
+
+    /// How many items the exchange retains, per kind (for memory bounds and tests).
+    pub fn retained_counts(&self) -> RetainedCounts {
+        RetainedCounts {
+            markets: self.markets.len(),
+            order_slots: self.orders.len(),
+            indexed_orders: self.order_index.len(),
+            free_order_slots: self.free_orders.len(),
+            trades_max_per_market: self
+                .markets
+                .iter()
+                .map(|m| m.trades.len())
+                .max()
+                .unwrap_or(0),
+            trades_total: self.markets.iter().map(|m| m.trades.len()).sum(),
+            candle_capacity_max_per_market: self
+                .markets
+                .iter()
+                .map(|m| m.candles.capacity())
+                .max()
+                .unwrap_or(0),
+            candles_max_per_market: self
+                .markets
+                .iter()
+                .map(|m| m.candles.len())
+                .max()
+                .unwrap_or(0),
+            resting_orders: self
+                .markets
+                .iter()
+                .map(|m| {
+                    m.book
+                        .bids
+                        .values()
+                        .chain(m.book.asks.values())
+                        .map(|l| l.queue.len())
+                        .sum::<usize>()
+                })
+                .sum(),
+            user_order_refs: self.users.iter().map(|u| u.orders.len()).sum(),
+            user_fills: self.users.iter().map(|u| u.fills.len()).sum(),
+            pending_events: self.events_out.len(),
+            flow_order_ids: self.flow.as_ref().map_or(0, |f| f.tracked_orders()),
+            trades_executed: self.trade_seq,
+        }
     }
 
     /// Marks a market as touched by the current action (for candles and ticker updates).
@@ -587,6 +728,9 @@ impl Exchange {
 
     fn emit_order_update(&mut self, order: OrderIdx) {
         let snapshot = self.orders[order as usize].clone();
+        if !snapshot.is_resting() && !self.keeps_history(snapshot.user) {
+            self.retiring.push(order);
+        }
         self.events_out
             .push(ExchangeEvent::OrderUpdate(OrderUpdateEvent {
                 order: snapshot,

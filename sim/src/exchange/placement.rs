@@ -299,9 +299,7 @@ impl Exchange {
 
         // The order exists from here on.
         let order_id = self.ids.next_uuid();
-        let idx = u32::try_from(self.orders.len())
-            .map_err(|_| ExchangeError::invalid_parameters("order table is full"))?;
-        self.orders.push(Order {
+        let idx = self.store_order(Order {
             order_id: order_id.clone(),
             user,
             subaccount: request.subaccount,
@@ -332,9 +330,11 @@ impl Exchange {
             reserved_open_count: open_count,
             reserved: Money::ZERO,
             market,
-        });
+        })?;
         self.order_index.insert(order_id, idx);
-        self.user_mut(user)?.orders.push(idx);
+        if self.keeps_history(user) {
+            self.user_mut(user)?.orders.push(idx);
+        }
 
         let summary = self.run_new_order(idx, reduce_capped, true);
         let order = self.orders[idx as usize].clone();

@@ -11,9 +11,11 @@ use kalshi_core::{Count, Money, Price, SignedCount};
 use serde::Serialize;
 
 use super::account::{AccountKey, BalanceView, FillRecord, Position, SettlementRecord, UserId};
+use super::candles::MINUTE_NS;
 use super::candles::{Candlestick, aggregate};
 use super::error::ExchangeError;
-use super::market::{EventSpec, MarketView, SeriesSpec};
+use super::ids::format_uuid;
+use super::market::{EventSpec, Market, MarketView, SeriesSpec, TapeTrade};
 use super::order::{Order, OrderStatus};
 use super::{Exchange, NS_PER_S, Trade};
 
@@ -312,6 +314,61 @@ fn in_range(ts_ns: i64, min_s: Option<i64>, max_s: Option<i64>) -> bool {
         && max_s.is_none_or(|max| ts_ns < max.saturating_add(1).saturating_mul(NS_PER_S))
 }
 
+/// The public form of a kept trade of `market`.
+fn public_trade(market: &Market, tape: &TapeTrade) -> Trade {
+    Trade {
+        trade_id: format_uuid(tape.trade_id),
+        ticker: market.spec.ticker.clone(),
+        yes_price: tape.yes_price,
+        count: tape.count,
+        taker_side: tape.taker_side,
+        ts_ns: tape.ts_ns,
+    }
+}
+
+/// Contracts `market` traded after `since_ns`: from its kept trades, and where those do not
+/// reach back that far (a busy market keeps only its last trades), from its minute candles
+/// for the minutes between. The minute that contains `since_ns` is then left out (its
+/// trades cannot be split at `since_ns`).
+fn volume_since(market: &Market, since_ns: i64) -> Count {
+    let mut volume = Count::ZERO;
+    for trade in market.trades.iter().rev() {
+        if trade.ts_ns <= since_ns {
+            return volume;
+        }
+        volume = volume + trade.count;
+    }
+    let Some(oldest) = market.trades.front() else {
+        return volume;
+    };
+    if market.trades.len() < super::TRADES_PER_MARKET_MAX {
+        // Nothing was dropped: the kept trades are all the market's trades.
+        return volume;
+    }
+    let since_minute = since_ns.div_euclid(MINUTE_NS);
+    let oldest_minute = oldest.ts_ns.div_euclid(MINUTE_NS);
+    for candle in market.candles.iter().rev() {
+        if candle.minute <= since_minute {
+            break;
+        }
+        if candle.minute > oldest_minute {
+            continue;
+        }
+        if candle.minute < oldest_minute {
+            volume = volume + candle.volume;
+            continue;
+        }
+        // The oldest kept trade's minute: add what was traded in it before that trade.
+        let kept: Count = market
+            .trades
+            .iter()
+            .take_while(|t| t.ts_ns.div_euclid(MINUTE_NS) == oldest_minute)
+            .fold(Count::ZERO, |sum, t| sum + t.count);
+        volume = volume + candle.volume.saturating_sub(kept);
+    }
+    volume
+}
+
 /// Collects up to `limit` matching positions walking `positions` (already in list order)
 /// from the cursor; the next cursor is the storage position after the last item taken.
 fn paginate<T>(
@@ -432,15 +489,7 @@ impl Exchange {
     fn market_view(&self, index: usize) -> MarketView {
         let m = &self.markets[index];
         let series = &self.series[m.series as usize];
-        let since = self.now_ns - DAY_NS;
-        let mut volume_24h = Count::ZERO;
-        for &t in m.trades.iter().rev() {
-            let trade = &self.trades[t as usize];
-            if trade.ts_ns <= since {
-                break;
-            }
-            volume_24h = volume_24h + trade.count;
-        }
+        let volume_24h = volume_since(m, self.now_ns - DAY_NS);
         MarketView {
             spec: m.spec.clone(),
             series_ticker: series.ticker.clone(),
@@ -486,33 +535,47 @@ impl Exchange {
         })
     }
 
-    /// `GET /markets/trades`: newest first.
+    /// `GET /markets/trades`: newest first. Each market keeps its last
+    /// [`super::TRADES_PER_MARKET_MAX`] trades; the cursor is the tape position (`seq`) of
+    /// the next trade.
     pub fn trades(&self, query: &TradesQuery) -> Result<Page<Trade>, ExchangeError> {
         let limit = page_limit(query.limit, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT)?;
-        let start = parse_cursor(query.cursor.as_deref())?;
-        let take = |i: usize| {
-            let t = &self.trades[i];
-            in_range(t.ts_ns, query.min_ts, query.max_ts).then(|| t.clone())
+        let start = parse_cursor(query.cursor.as_deref())?.map(|s| s as u64);
+        let markets: Vec<&Market> = match query.ticker.as_deref() {
+            Some(ticker) => vec![&self.markets[self.market_idx(ticker)? as usize]],
+            None => self.markets.iter().collect(),
         };
-        match query.ticker.as_deref() {
-            Some(ticker) => {
-                let m = &self.markets[self.market_idx(ticker)? as usize];
-                Ok(paginate(
-                    m.trades.iter().rev().map(|&t| t as usize),
-                    start,
-                    false,
-                    limit,
-                    take,
-                ))
+        // Newest first over all chosen markets: a merge of each market's tape (each is in
+        // execution order), starting at the cursor.
+        let mut heads: std::collections::BinaryHeap<(u64, usize, usize)> = markets
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| {
+                let end = match start {
+                    Some(s) => m.trades.partition_point(|t| t.seq <= s),
+                    None => m.trades.len(),
+                };
+                end.checked_sub(1).map(|at| (m.trades[at].seq, k, at))
+            })
+            .collect();
+        let mut items = Vec::new();
+        let mut cursor = String::new();
+        while let Some((seq, k, at)) = heads.pop() {
+            let market = markets[k];
+            let tape = &market.trades[at];
+            if let Some(next) = at.checked_sub(1) {
+                heads.push((market.trades[next].seq, k, next));
             }
-            None => Ok(paginate(
-                (0..self.trades.len()).rev(),
-                start,
-                false,
-                limit,
-                take,
-            )),
+            if !in_range(tape.ts_ns, query.min_ts, query.max_ts) {
+                continue;
+            }
+            if items.len() == limit {
+                cursor = seq.to_string();
+                break;
+            }
+            items.push(public_trade(market, tape));
         }
+        Ok(Page { items, cursor })
     }
 
     /// `GET …/candlesticks`: `period_minutes` ∈ {1, 60, 1440}; candles whose period ends in

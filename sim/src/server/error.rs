@@ -58,6 +58,37 @@ impl ApiError {
         }
     }
 
+    /// The Kalshi-shaped answer for a refusal made outside the handlers (axum's and the
+    /// limit layer's): 405, 413, 414, 431, a rejected extractor's 400, and so on. The code
+    /// is the status's name in snake case; `details` says what was refused.
+    pub(crate) fn for_status(status: StatusCode, details: impl Into<String>) -> ApiError {
+        let (code, message) = match status {
+            StatusCode::BAD_REQUEST => ("invalid_parameters", "invalid parameters"),
+            StatusCode::NOT_FOUND => ("not_found", "not found"),
+            StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "method not allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "payload too large"),
+            StatusCode::URI_TOO_LONG => ("uri_too_long", "uri too long"),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+                "request_header_fields_too_large",
+                "request header fields too large",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported_media_type", "unsupported media type")
+            }
+            StatusCode::UNAUTHORIZED => ("authentication_error", "authentication error"),
+            StatusCode::FORBIDDEN => ("forbidden", "forbidden"),
+            s if s.is_server_error() => ("internal_server_error", "internal server error"),
+            _ => ("request_error", "request error"),
+        };
+        let details = details.into();
+        ApiError {
+            status,
+            code,
+            message,
+            details: (!details.is_empty()).then_some(details),
+        }
+    }
+
     /// An injected server-side failure (500, 503, 504) or 408.
     pub(crate) fn injected(status: StatusCode) -> ApiError {
         let (code, message) = match status {

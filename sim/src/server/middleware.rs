@@ -20,8 +20,8 @@ use super::state::{CachedView, Principal, ServerState, Stats, lock};
 use crate::exchange::UserId;
 use crate::faults::{LostResponseMode, RestFaultBefore};
 
-/// Largest request body read to count batch items, bytes.
-const BATCH_BODY_BYTES_MAX: usize = 4 << 20;
+/// Largest request body read to count batch items, bytes (the body limit of every request).
+const BATCH_BODY_BYTES_MAX: usize = super::limits::REQUEST_BODY_BYTES_MAX;
 
 /// The authenticated user of a request (inserted by [`rest_gate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +58,11 @@ fn creates_orders(method: &Method, relative: &str) -> bool {
 async fn batch_len(request: Request) -> Result<(Request, usize), Response> {
     let (parts, body) = request.into_parts();
     let bytes = to_bytes(body, BATCH_BODY_BYTES_MAX).await.map_err(|_| {
-        ApiError::bad_request("batch body is too large or unreadable").into_response()
+        ApiError::for_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is unreadable or over {BATCH_BODY_BYTES_MAX} bytes"),
+        )
+        .into_response()
     })?;
     let len = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()

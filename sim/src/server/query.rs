@@ -53,6 +53,24 @@ impl QueryParams {
         }
     }
 
+    /// `name` as an integer within `[min, max]` (the spec's bounds), or a 400 naming it.
+    pub(crate) fn bounded(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+        match self.parse_opt::<i64>(name)? {
+            Some(value) if value < min || value > max => Err(ApiError::bad_request(format!(
+                "query parameter {name}={value} is outside {min}..={max}"
+            ))),
+            other => Ok(other),
+        }
+    }
+
+    /// The page size `limit` within `[min, max]` (a `0` where the spec allows it means the
+    /// default, as before).
+    pub(crate) fn limit(&self, min: i64, max: i64) -> Result<Option<usize>, ApiError> {
+        Ok(self
+            .bounded("limit", min, max)?
+            .and_then(|n| usize::try_from(n).ok()))
+    }
+
     /// `name` as a boolean (`true`/`false`), default `false`.
     pub(crate) fn flag(&self, name: &str) -> Result<bool, ApiError> {
         Ok(self.parse_opt::<bool>(name)?.unwrap_or(false))

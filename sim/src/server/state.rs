@@ -18,8 +18,13 @@ use crate::exchange::{Exchange, UserId};
 use crate::faults::{FaultConfig, RestFaultSource};
 use crate::keys::{KeyError, KeyRegistry, RegisteredKey};
 
-/// Batches the WebSocket broadcast holds before a slow session is told it fell behind.
-const EVENT_BROADCAST_CAPACITY: usize = 1 << 16;
+/// Batches the WebSocket broadcast holds before a slow session is told it fell behind
+/// (error 25). The broadcast keeps every batch until the slowest session has read it or it
+/// is overwritten, so this bounds the memory one stalled session can pin: at the 50 ms clock
+/// step plus REST activity, 1,024 batches are about half a minute of backlog; a batch of
+/// 2,000 busy markets in one 50 ms step is around a megabyte. (Batches are published only
+/// while some session listens; the warm-up's are dropped at once when none does.)
+const EVENT_BROADCAST_CAPACITY: usize = 1 << 10;
 
 /// Wall-clock time, Unix ns (0 if the system clock is before 1970).
 pub(crate) fn wall_clock_ns() -> i64 {

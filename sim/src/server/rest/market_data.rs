@@ -24,6 +24,10 @@ use crate::server::query::QueryParams;
 const DEPTH_MAX: i64 = 100;
 /// Most tickers in a batch order book or candlestick request.
 const BATCH_TICKERS_MAX: usize = 100;
+/// Largest `limit` of `GET /markets` and `GET /markets/trades` (spec: 0..=1000, 0 = default).
+const PAGE_LIMIT_MAX: i64 = 1000;
+/// Largest `limit` of `GET /events` (spec: 1..=200).
+const EVENTS_LIMIT_MAX: i64 = 200;
 
 fn status_filter(q: &QueryParams) -> Result<Option<MarketStatusFilter>, ApiError> {
     match q.get("status") {
@@ -102,7 +106,7 @@ pub(crate) async fn events(State(state): State<AppState>, uri: Uri) -> Result<Re
     let q = query(&uri)?;
     let nested = q.flag("with_nested_markets")?;
     let request = EventsQuery {
-        limit: q.parse_opt("limit")?,
+        limit: q.limit(1, EVENTS_LIMIT_MAX)?,
         cursor: q.get("cursor").map(str::to_string),
         status: status_filter(&q)?,
         series_ticker: q.get("series_ticker").map(str::to_string),
@@ -166,7 +170,7 @@ pub(crate) async fn event_one(
 pub(crate) async fn markets(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
     let q = query(&uri)?;
     let request = MarketsQuery {
-        limit: q.parse_opt("limit")?,
+        limit: q.limit(0, PAGE_LIMIT_MAX)?,
         cursor: q.get("cursor").map(str::to_string),
         event_ticker: q.get("event_ticker").map(str::to_string),
         series_ticker: q.get("series_ticker").map(str::to_string),
@@ -203,14 +207,9 @@ pub(crate) async fn market_one(
 }
 
 fn depth(q: &QueryParams) -> Result<usize, ApiError> {
-    match q.parse_opt::<i64>("depth")? {
-        None => Ok(0),
-        Some(d) if d <= 0 => Ok(0),
-        Some(d) if d > DEPTH_MAX => Err(ApiError::bad_request(format!(
-            "depth {d} exceeds the maximum {DEPTH_MAX}"
-        ))),
-        Some(d) => Ok(usize::try_from(d).unwrap_or(0)),
-    }
+    // The spec bounds depth to 0..=100 (0 = all levels); a negative depth is refused.
+    let depth = q.bounded("depth", 0, DEPTH_MAX)?.unwrap_or(0);
+    Ok(usize::try_from(depth).unwrap_or(0))
 }
 
 /// `GET /markets/{ticker}/orderbook`.
@@ -266,7 +265,7 @@ pub(crate) async fn orderbooks(
 pub(crate) async fn trades(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
     let q = query(&uri)?;
     let request = TradesQuery {
-        limit: q.parse_opt("limit")?,
+        limit: q.limit(0, PAGE_LIMIT_MAX)?,
         cursor: q.get("cursor").map(str::to_string),
         ticker: q.get("ticker").map(str::to_string),
         min_ts: q.parse_opt("min_ts")?,

@@ -161,6 +161,10 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route(super::WS_PATH, get(super::ws::upgrade))
         .merge(rest)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            super::limits::REQUEST_BODY_BYTES_MAX,
+        ))
+        .layer(axum::middleware::from_fn(super::limits::request_limits))
         .with_state(state)
 }
 

@@ -20,6 +20,24 @@ use crate::server::convert;
 use crate::server::error::ApiError;
 use crate::server::middleware::AuthUser;
 
+/// Largest `limit` of the portfolio lists (spec: 1..=1000).
+const PORTFOLIO_LIMIT_MAX: i64 = 1000;
+/// Most values of a list filter (`ticker` of fills, `event_ticker` of orders), per the
+/// documented limits.
+const FILTER_VALUES_MAX: usize = 100;
+
+/// A list filter, refused with a 400 when it names more than [`FILTER_VALUES_MAX`] values.
+fn filter_list(q: &crate::server::query::QueryParams, name: &str) -> Result<Vec<String>, ApiError> {
+    let values = q.list(name);
+    if values.len() > FILTER_VALUES_MAX {
+        return Err(ApiError::bad_request(format!(
+            "{name} names {} values; at most {FILTER_VALUES_MAX} are accepted",
+            values.len()
+        )));
+    }
+    Ok(values)
+}
+
 /// `GET /portfolio/orders`.
 pub(crate) async fn orders(
     State(state): State<AppState>,
@@ -40,11 +58,11 @@ pub(crate) async fn orders(
     };
     let request = OrdersQuery {
         ticker: q.get("ticker").map(str::to_string),
-        event_tickers: q.list("event_ticker"),
+        event_tickers: filter_list(&q, "event_ticker")?,
         min_ts: q.parse_opt("min_ts")?,
         max_ts: q.parse_opt("max_ts")?,
         status,
-        limit: q.parse_opt("limit")?,
+        limit: q.limit(1, PORTFOLIO_LIMIT_MAX)?,
         cursor: q.get("cursor").map(str::to_string),
         subaccount: q.parse_opt("subaccount")?,
     };
@@ -130,11 +148,11 @@ pub(crate) async fn fills(
 ) -> Result<Response, ApiError> {
     let q = query(&uri)?;
     let request = FillsQuery {
-        tickers: q.list("ticker"),
+        tickers: filter_list(&q, "ticker")?,
         order_id: q.get("order_id").map(str::to_string),
         min_ts: q.parse_opt("min_ts")?,
         max_ts: q.parse_opt("max_ts")?,
-        limit: q.parse_opt("limit")?,
+        limit: q.limit(1, PORTFOLIO_LIMIT_MAX)?,
         cursor: q.get("cursor").map(str::to_string),
         subaccount: q.parse_opt("subaccount")?,
     };
@@ -180,7 +198,7 @@ pub(crate) async fn positions(
         nonzero_position: filters.iter().any(|f| f == "position"),
         nonzero_total_traded: filters.iter().any(|f| f == "total_traded"),
         subaccount: q.parse_opt("subaccount")?.unwrap_or(0),
-        limit: q.parse_opt("limit")?,
+        limit: q.limit(1, PORTFOLIO_LIMIT_MAX)?,
         cursor: q.get("cursor").map(str::to_string),
     };
     let page = state.with_exchange(|exchange, _| exchange.positions(user, &request))?;
@@ -250,7 +268,7 @@ pub(crate) async fn settlements(
         min_ts: q.parse_opt("min_ts")?,
         max_ts: q.parse_opt("max_ts")?,
         subaccount: q.parse_opt("subaccount")?.unwrap_or(0),
-        limit: q.parse_opt("limit")?,
+        limit: q.limit(1, PORTFOLIO_LIMIT_MAX)?,
         cursor: q.get("cursor").map(str::to_string),
     };
     let page = state.with_exchange(|exchange, _| exchange.settlements(user, &request))?;

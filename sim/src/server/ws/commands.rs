@@ -2,7 +2,16 @@
 //! delete_markets, get_snapshot) and `list_subscriptions`, with Kalshi's error codes
 //! (1 unprocessable, 2 params required, 3 channels required, 4 sids required, 5 unknown
 //! command, 7 unknown sid, 8 unknown channel, 11 invalid parameter, 12 exactly one sid,
-//! 13 unsupported action, 14 market ticker required, 15 action required).
+//! 13 unsupported action, 14 market ticker required, 15 action required, 26 subscription
+//! market limit exceeded).
+//!
+//! Bounds: a command's market list is deduplicated (a ticker named twice is one market); a
+//! subscription holds at most [`MARKETS_PER_SUBSCRIPTION_MAX`] markets (code 26, also when
+//! `add_markets` would exceed it); a connection holds at most
+//! [`SUBSCRIPTIONS_PER_CONNECTION_MAX`] subscriptions; and a subscription to a channel with
+//! the same market scope as an existing one is refused as already subscribed. Kalshi's own
+//! "already subscribed" code (6) is retired and its numbers are unpublished, so those two
+//! refusals use the generic code 1 with a text saying why.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,6 +27,14 @@ use crate::events_out::TickerEvent;
 use crate::exchange::MarketView;
 use crate::exchange::queries::OrderbookView;
 use crate::server::convert;
+
+/// Most markets one subscription may name (Kalshi has such a limit, error 26, but does not
+/// publish it). The bot subscribes to the markets it quotes, tens at most; 1,000 leaves room
+/// for any client while keeping one command's snapshots and bookkeeping bounded.
+pub(crate) const MARKETS_PER_SUBSCRIPTION_MAX: usize = 1000;
+
+/// Most subscriptions one connection may hold: every channel (13) several times over.
+pub(crate) const SUBSCRIPTIONS_PER_CONNECTION_MAX: usize = 64;
 
 /// An `error` frame.
 pub(crate) fn error_frame(
@@ -47,11 +64,34 @@ fn fail<T>(code: u32, text: impl Into<String>) -> Result<T, CommandError> {
     Err((code, text.into()))
 }
 
-/// The markets named by `market_ticker` / `market_tickers` (empty when neither).
+/// The markets named by `market_ticker` / `market_tickers` (empty when neither), each once,
+/// in first-named order.
 fn named_markets(params: &SubscribeParams) -> Vec<String> {
     let mut markets: Vec<String> = params.market_tickers.clone().unwrap_or_default();
     markets.extend(params.market_ticker.clone());
+    dedup(markets)
+}
+
+/// `markets` without repeats, in first-named order.
+fn dedup(markets: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
     markets
+        .into_iter()
+        .filter(|m| seen.insert(m.clone()))
+        .collect()
+}
+
+/// Refuses a market list longer than [`MARKETS_PER_SUBSCRIPTION_MAX`].
+fn check_market_count(count: usize) -> Result<(), CommandError> {
+    if count > MARKETS_PER_SUBSCRIPTION_MAX {
+        return fail(
+            26,
+            format!(
+                "Subscription market limit exceeded: {count} markets, at most {MARKETS_PER_SUBSCRIPTION_MAX}"
+            ),
+        );
+    }
+    Ok(())
 }
 
 fn ticker_event(view: &MarketView, ts_ns: i64) -> TickerEvent {
@@ -113,6 +153,7 @@ impl Session {
         let params: SubscribeParams =
             serde_json::from_value(params).map_err(|e| (11, format!("Invalid parameter: {e}")))?;
         let markets = named_markets(&params);
+        check_market_count(markets.len())?;
         let ts_ms = self.ack_ts_ms();
         for name in &params.channels {
             let Some(channel) = Channel::from_name(name) else {
@@ -126,6 +167,26 @@ impl Session {
             let market_set: Option<BTreeSet<String>> = (!markets.is_empty()
                 && channel != Channel::MarketLifecycle)
                 .then(|| markets.iter().cloned().collect());
+            if let Some(existing) = self
+                .subs
+                .values()
+                .find(|s| s.channel == channel && s.markets == market_set)
+            {
+                let text = format!(
+                    "Unable to process message: already subscribed to {} (sid {})",
+                    channel.name(),
+                    existing.sid
+                );
+                self.control(&error_frame(id, None, 1, &text));
+                continue;
+            }
+            if self.subs.len() >= SUBSCRIPTIONS_PER_CONNECTION_MAX {
+                let text = format!(
+                    "Unable to process message: a connection holds at most {SUBSCRIPTIONS_PER_CONNECTION_MAX} subscriptions"
+                );
+                self.control(&error_frame(id, None, 1, &text));
+                continue;
+            }
             // Read what the subscription starts from (books, tickers) at one batch number.
             let ((books, views, now_ns), batch) = self.state.read_at_batch(|exchange| {
                 let books: Result<Vec<OrderbookView>, String> =
@@ -262,12 +323,18 @@ impl Session {
                     .collect()
             })
             .unwrap_or_default();
+        let markets = dedup(markets);
         if markets.is_empty() {
             return fail(14, "Market ticker required");
         }
+        check_market_count(markets.len())?;
         match action {
             "add_markets" | "delete_markets" if channel.supports_market_updates() => {
                 let adding = action == "add_markets";
+                if adding && let Some(set) = self.subs.get(&sid).and_then(|s| s.markets.as_ref()) {
+                    let after = set.len() + markets.iter().filter(|m| !set.contains(*m)).count();
+                    check_market_count(after)?;
+                }
                 if adding && channel == Channel::OrderbookDelta {
                     self.send_snapshots(sid, &markets)?;
                 }
