@@ -25,7 +25,7 @@ use serde::Deserialize;
 use toml::{Table, Value};
 
 /// The sections a file may contain.
-const SECTIONS: [&str; 4] = ["engine", "runtime", "sim", "credentials"];
+const SECTIONS: [&str; 5] = ["engine", "tuning", "runtime", "sim", "credentials"];
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -329,6 +329,8 @@ pub struct CredentialSettings {
 pub struct LoadedConfig {
     /// The engine configuration (run id still the default; the runtime sets it).
     pub engine: EngineConfig,
+    /// Engine settings journaled as their own input after the configuration (`[tuning]`).
+    pub tuning: kalshi_core::tuning::Tuning,
     /// Runtime settings.
     pub runtime: RuntimeSettings,
     /// Local exchange settings.
@@ -396,6 +398,18 @@ fn from_table(
     }
     let engine_table = take_section(&mut table, "engine", origin)?;
     let engine = engine_from_table(engine_table, origin, profile)?;
+    let tuning: kalshi_core::tuning::Tuning = section(&mut table, "tuning", origin)?;
+    tuning.validate().map_err(|error| {
+        let kalshi_core::config::ConfigError::OutOfRange {
+            field,
+            value,
+            expected,
+        } = error;
+        ConfigFileError::Invalid {
+            field: field.to_string(),
+            reason: format!("{value} is out of range; {expected}"),
+        }
+    })?;
     let runtime: RuntimeSettings = section(&mut table, "runtime", origin)?;
     let sim: SimSettings = section(&mut table, "sim", origin)?;
     let credentials: CredentialSettings = section(&mut table, "credentials", origin)?;
@@ -403,6 +417,7 @@ fn from_table(
     check_sim(&sim)?;
     Ok(LoadedConfig {
         engine,
+        tuning,
         runtime,
         sim,
         credentials,
@@ -723,6 +738,7 @@ mod tests {
     fn an_empty_file_gives_the_profile_defaults() {
         let loaded = parse("", EngineProfile::Exchange).unwrap();
         assert_eq!(loaded.engine, EngineConfig::default());
+        assert_eq!(loaded.tuning, kalshi_core::tuning::Tuning::default());
         assert_eq!(loaded.runtime, RuntimeSettings::default());
         let local = parse("", EngineProfile::LocalExchange).unwrap();
         assert_eq!(local.engine.scanner.volume_24h_min, Count::ZERO);
@@ -848,6 +864,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/example.toml");
         let loaded = load(Some(&path), &[], EngineProfile::Exchange).unwrap();
         assert_eq!(loaded.engine, EngineConfig::default());
+        assert_eq!(loaded.tuning, kalshi_core::tuning::Tuning::default());
         assert_eq!(loaded.runtime, RuntimeSettings::default());
         assert_eq!(loaded.sim, SimSettings::default());
         assert_eq!(loaded.credentials, CredentialSettings::default());

@@ -16,6 +16,7 @@ use crate::order_manager::{DesiredQuote, FillApplied, OrderTransition, Reconcile
 use crate::risk::{RiskRejection, RiskState, RiskStateRecord};
 use crate::side::BookSide;
 use crate::strategy::{RequoteReason, SideHeldReason, WithdrawReason};
+use crate::tuning::Tuning;
 
 /// The risk gate's verdict on one intent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +207,8 @@ pub enum Decision {
         /// Whether quoting is now held for stale data.
         stale: bool,
     },
+    /// The engine took these settings ([`crate::tuning`]).
+    TuningAccepted(Tuning),
 }
 
 /// Why the engine holds new orders while still letting cancels through.
@@ -352,6 +355,7 @@ impl fmt::Display for Decision {
                 reason,
             } => write!(f, "PLACES_HELD {ticker} count={count} {}", reason.as_str()),
             Decision::FillBurst(record) => write!(f, "FILL_BURST {record}"),
+            Decision::TuningAccepted(tuning) => write!(f, "TUNING_ACCEPTED {tuning:?}"),
             Decision::FeedLag { lag_ms, stale } => {
                 let verdict = if *stale {
                     "stale: quotes withdrawn, quoting held"

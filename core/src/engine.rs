@@ -27,6 +27,7 @@ use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKi
 use crate::fees::Liquidity;
 use crate::fill_burst::FillBurstBreaker;
 use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
+use crate::live_filter::fails_live_filters;
 use crate::market_data::MarketStatus;
 use crate::market_scanner::scan_listings;
 use crate::market_state::MarketStateConfig;
@@ -40,6 +41,7 @@ use crate::strategy::maker_ladder::MakerLadder;
 use crate::strategy::{
     ExitOrder, QuoteContext, QuotePlan, SideHeldReason, Strategy, WithdrawReason,
 };
+use crate::tuning::Tuning;
 use crate::universe::{MarketIndex, Universe};
 
 /// What one step produced.
@@ -94,6 +96,10 @@ pub struct Engine {
     /// The runtime reported inputs older than its staleness bound ([`Event::FeedLag`]):
     /// nothing is quoted until it reports them fresh again.
     data_stale: bool,
+    /// Settings from the `Tuning` input ([`Tuning::before_tuning`] until one arrives).
+    tuning: Tuning,
+    /// Quoted markets whose live book fails the spread or near-resolved filter.
+    live_failing: BTreeSet<MarketIndex>,
 }
 
 impl Default for Engine {
@@ -128,6 +134,8 @@ impl Engine {
             trading_active: true,
             shutting_down: false,
             data_stale: false,
+            tuning: Tuning::before_tuning(),
+            live_failing: BTreeSet::new(),
         }
     }
 
@@ -382,6 +390,19 @@ impl Engine {
                 self.awaiting_reconciliation = true;
                 out.decide(Decision::AwaitingReconciliation);
             }
+            Event::Tuning(tuning) => match tuning.validate() {
+                Ok(()) => {
+                    self.tuning = tuning.clone();
+                    if !self.tuning.live_filters {
+                        self.live_failing.clear();
+                    }
+                    out.decide(Decision::TuningAccepted(tuning.clone()));
+                    self.requote_all(ts_ns, &mut out);
+                }
+                Err(error) => out.decide(Decision::Ignored(Ignored::ConfigRejected {
+                    error: error.to_string(),
+                })),
+            },
             Event::FeesChanged(fees) => {
                 for change in fees {
                     if let Some(index) = self.known_market(&change.ticker, &mut out) {
@@ -688,6 +709,9 @@ impl Engine {
         if self.data_stale {
             return Some(WithdrawReason::StaleData);
         }
+        if self.live_failing.contains(&index) {
+            return Some(WithdrawReason::LiveFilter);
+        }
         if !self.quoted.contains(&index) {
             return Some(WithdrawReason::NotInUniverse);
         }
@@ -700,6 +724,33 @@ impl Engine {
         None
     }
 
+    /// Re-judges the scanner's book filters on market `index`'s live book (when the tuning
+    /// asks for it): a market that fails is withdrawn by [`Engine::blocked`] until it passes
+    /// again with the hysteresis room.
+    fn judge_live_filters(&mut self, index: MarketIndex) {
+        if !self.tuning.live_filters {
+            return;
+        }
+        let (Some(config), Some(state)) = (self.config.as_ref(), self.universe.get(index)) else {
+            return;
+        };
+        let was_failing = self.live_failing.contains(&index);
+        let failing = state.book().is_valid()
+            && fails_live_filters(
+                state,
+                &config.scanner,
+                was_failing,
+                self.tuning.live_filter_hysteresis_ticks,
+            );
+        if failing != was_failing {
+            if failing {
+                self.live_failing.insert(index);
+            } else {
+                self.live_failing.remove(&index);
+            }
+        }
+    }
+
     /// Brings one market's working quotes in line with what the strategy wants now.
     fn requote(&mut self, index: MarketIndex, ts_ns: i64, out: &mut Output) {
         if self.config.is_none() || !self.reconciled {
@@ -708,6 +759,7 @@ impl Engine {
         let Some(ticker) = self.universe.shared_ticker(index) else {
             return;
         };
+        self.judge_live_filters(index);
         if let Some(reason) = self.blocked(index) {
             self.withdraw(index, &ticker, reason, out);
             return;

@@ -14,6 +14,7 @@ use crate::market_data::{
     PositionSnapshot, PublicTrade,
 };
 use crate::risk::RiskStateRecord;
+use crate::tuning::Tuning;
 
 /// One input to the engine: its sequence number (the authority on order), the time it was
 /// received (Unix ns) and the event itself.
@@ -220,6 +221,10 @@ pub enum Event {
     /// its time): each market's schedule is replaced and its quotes re-priced. Appended last
     /// so journals written before it still decode.
     FeesChanged(Vec<MarketFee>),
+    /// Engine settings added after record format 2 ([`crate::tuning`]), sent by new runs
+    /// right after the configuration; without it the engine behaves as before them. Appended
+    /// last so journals written before it still decode.
+    Tuning(Tuning),
 }
 
 /// The fee parameters of one market from now on.
@@ -388,6 +393,7 @@ impl fmt::Display for Event {
             Event::FeedLag { lag_ms, stale } => {
                 write!(f, "FEED_LAG lag_ms={lag_ms} stale={stale}")
             }
+            Event::Tuning(tuning) => write!(f, "TUNING {tuning:?}"),
             Event::FeesChanged(fees) => {
                 f.write_str("FEES_CHANGED")?;
                 for change in fees {

@@ -17,6 +17,7 @@ pub mod fees;
 pub mod fill_burst;
 pub mod fixed;
 pub mod liquidity;
+pub mod live_filter;
 pub mod market_data;
 pub mod market_scanner;
 pub mod market_state;
@@ -29,6 +30,7 @@ pub mod signals;
 pub mod strategy;
 pub mod tick_grid;
 pub mod ticker_map;
+pub mod tuning;
 pub mod universe;
 
 pub use fixed::{Count, FixedPointError, Money, Price, SignedCount};

@@ -703,6 +703,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::FeedReconnected => "feed_reconnected",
         Event::FeedLag { .. } => "feed_lag",
         Event::FeesChanged(_) => "fees_changed",
+        Event::Tuning(_) => "tuning",
     }
 }
 
@@ -740,6 +741,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::PlacesHeld { .. } => "places_held",
         Decision::FillBurst(_) => "fill_burst",
         Decision::FeedLag { .. } => "feed_lag",
+        Decision::TuningAccepted(_) => "tuning_accepted",
     }
 }
 

@@ -34,6 +34,7 @@ use kalshi_core::config::EngineConfig;
 use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{Envelope, Event, TimerKind};
 use kalshi_core::market_data::MarketInfo;
+use kalshi_core::tuning::Tuning;
 
 use crate::error::ReplayError;
 use crate::fill_sim::{FillModelConfig, FillSimulator};
@@ -58,6 +59,9 @@ pub struct BacktestConfig {
     /// What the data can show; `None` infers it (deltas → full L2, snapshots → snapshots,
     /// else trades only).
     pub fidelity: Option<DataFidelity>,
+    /// Engine settings sent as a `Tuning` input after the configuration, as a live run sends
+    /// them; `None` sends none (the engine behaves as before those settings existed).
+    pub tuning: Option<Tuning>,
 }
 
 impl BacktestConfig {
@@ -73,6 +77,7 @@ impl BacktestConfig {
             listings: Vec::new(),
             timer_tick_ns: None,
             fidelity: None,
+            tuning: None,
         }
     }
 }
@@ -148,6 +153,7 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::ExchangeStatus { .. }
         | Event::FeesChanged(_) => true,
         Event::Config(_)
+        | Event::Tuning(_)
         | Event::OwnFill(_)
         | Event::OrderAck(_)
         | Event::OrderRejected(_)
@@ -397,6 +403,9 @@ where
     let mut clock_ns = start_ns;
     runner.collector.advance(start_ns);
     runner.emit(start_ns, Event::Config(Box::new(config.engine.clone())))?;
+    if let Some(tuning) = &config.tuning {
+        runner.emit(start_ns, Event::Tuning(tuning.clone()))?;
+    }
     runner.emit(
         start_ns,
         Event::Reconciled {

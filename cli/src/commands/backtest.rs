@@ -260,6 +260,7 @@ pub fn backtest_config(
         .map_err(|error| anyhow::anyhow!("backtest run id: {error}"))?;
     validate_engine(&engine)?;
     let mut config = BacktestConfig::new(engine);
+    config.tuning = Some(loaded.tuning);
     if let Some(latency_ms) = simulation.latency_ms {
         let latency_ns = i64::try_from(latency_ms)
             .ok()

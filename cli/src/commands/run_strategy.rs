@@ -91,6 +91,7 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
         target: prepared.target,
         key: prepared.key,
         engine: loaded.engine,
+        tuning: loaded.tuning,
         runtime: loaded.runtime,
         sim: loaded.sim,
         duration: args.duration,

@@ -120,6 +120,8 @@ pub struct RunOptions {
     pub key: Option<ConfiguredKey>,
     /// The effective engine configuration (the run id is assigned here).
     pub engine: EngineConfig,
+    /// Engine settings journaled as their own input right after the configuration.
+    pub tuning: kalshi_core::tuning::Tuning,
     /// Runtime settings.
     pub runtime: RuntimeSettings,
     /// Local exchange settings.
@@ -490,6 +492,9 @@ async fn run_journaled(
         Event::Config(Box::new(options.engine.clone())),
         None,
     )?;
+    if sequencer.config_accepted() {
+        sequencer.step(now_ns(), Event::Tuning(options.tuning.clone()), None)?;
+    }
     if !sequencer.config_accepted() {
         let manifest = sequencer.finish(now_ns(), "config_rejected");
         anyhow::bail!(

@@ -93,6 +93,9 @@ pub enum WithdrawReason {
     /// The inputs the engine acts on are older than the runtime's staleness bound
     /// ([`crate::events::Event::FeedLag`]).
     StaleData,
+    /// The live book fails the scanner's spread or near-resolved price filter
+    /// ([`crate::live_filter`]).
+    LiveFilter,
 }
 
 /// An immediate-or-cancel, reduce-only order that flattens part of a position.
