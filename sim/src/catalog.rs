@@ -1,6 +1,7 @@
 //! Seeded generation of series, events and markets with realistic tickers
-//! (`KXHIGHNY-26NOV30-T42`), mixed fee types and tick grids, and close times spread so that
-//! some markets close, determine and settle during a run while the rest stay open.
+//! (`KXHIGHNY-26NOV30-T42`), mixed fee types, multipliers and event fee overrides, mixed tick
+//! grids, and close times spread so that some markets close, determine and settle during a
+//! run while the rest stay open.
 
 use kalshi_core::tick_grid::{DECI_CENT, LINEAR_CENT, TAPERED_DECI_CENT, TickGrid};
 use rand::{Rng, SeedableRng};
