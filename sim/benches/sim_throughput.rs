@@ -66,6 +66,8 @@ async fn start(dir: &std::path::Path) -> SimHandle {
                 title: "Bench".into(),
                 sub_title: String::new(),
                 mutually_exclusive: false,
+                fee_type_override: None,
+                fee_multiplier_override_ppm: None,
             })
             .expect("event");
         exchange

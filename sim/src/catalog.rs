@@ -1,16 +1,22 @@
 //! Seeded generation of series, events and markets with realistic tickers
-//! (`KXHIGHNY-26NOV30-T42`), mixed fee types and tick grids, and close times spread so that
-//! some markets close, determine and settle during a run while the rest stay open.
+//! (`KXHIGHNY-26NOV30-T42`), mixed fee types, multipliers and event fee overrides, mixed tick
+//! grids, and close times spread so that some markets close, determine and settle during a
+//! run while the rest stay open.
 
 use kalshi_core::tick_grid::{DECI_CENT, LINEAR_CENT, TAPERED_DECI_CENT, TickGrid};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::exchange::{EventSpec, ExchangeError, FeeType, MarketSpec, NS_PER_S, SeriesSpec};
+use crate::exchange::{
+    EventSpec, ExchangeError, FeeType, MarketSpec, NS_PER_S, SeriesFeeChangeSpec, SeriesSpec,
+};
 
 /// Stream number separating catalog generation from other uses of the seed.
 const CATALOG_STREAM: u64 = 0xca7;
+/// Stream number of the event fee overrides (separate, so that the rest of a seed's catalog
+/// does not depend on them).
+const FEE_OVERRIDE_STREAM: u64 = 0xfee;
 /// Nanoseconds per day.
 const DAY_NS: i64 = 86_400 * NS_PER_S;
 
@@ -39,6 +45,12 @@ pub struct CatalogConfig {
     pub determination_delay_ns: i64,
     /// `settlement_timer_seconds` of every market.
     pub settlement_timer_s: i64,
+    /// Share of events that override their series' fee parameters, ppm. An overriding event
+    /// sets a multiplier (0.5 or 2), a fee type, or both.
+    pub fee_override_share_ppm: u32,
+    /// Scheduled series fee changes (`GET /series/fee_changes`). Default: none — Kalshi
+    /// changes a series' fees rarely; tests and demos add one here.
+    pub fee_changes: Vec<SeriesFeeChangeSpec>,
 }
 
 impl Default for CatalogConfig {
@@ -55,6 +67,8 @@ impl Default for CatalogConfig {
             fractional_share_ppm: 200_000,
             determination_delay_ns: 60 * NS_PER_S,
             settlement_timer_s: 300,
+            fee_override_share_ppm: 100_000,
+            fee_changes: Vec::new(),
         }
     }
 }
@@ -70,14 +84,15 @@ pub struct Catalog {
     pub markets: Vec<MarketSpec>,
 }
 
-/// A series template: ticker, title, category, frequency, fee type, strike base and step,
-/// strike type, and how a market's title reads.
+/// A series template: ticker, title, category, frequency, fee type and multiplier, strike
+/// base and step, strike type, and how a market's title reads.
 struct Template {
     ticker: &'static str,
     title: &'static str,
     category: &'static str,
     frequency: &'static str,
     fee_type: FeeType,
+    fee_multiplier_ppm: i64,
     strike_base: i64,
     strike_step: i64,
     subject: &'static str,
@@ -90,6 +105,7 @@ const TEMPLATES: [Template; 8] = [
         category: "Climate and Weather",
         frequency: "daily",
         fee_type: FeeType::Quadratic,
+        fee_multiplier_ppm: 1_000_000,
         strike_base: 30,
         strike_step: 2,
         subject: "the high in NYC be above",
@@ -100,6 +116,7 @@ const TEMPLATES: [Template; 8] = [
         category: "Crypto",
         frequency: "daily",
         fee_type: FeeType::QuadraticWithMakerFees,
+        fee_multiplier_ppm: 1_000_000,
         strike_base: 90_000,
         strike_step: 1_000,
         subject: "Bitcoin close above",
@@ -110,6 +127,7 @@ const TEMPLATES: [Template; 8] = [
         category: "Financials",
         frequency: "daily",
         fee_type: FeeType::QuadraticWithMakerFees,
+        fee_multiplier_ppm: 500_000,
         strike_base: 6_000,
         strike_step: 25,
         subject: "the S&P 500 close above",
@@ -120,6 +138,7 @@ const TEMPLATES: [Template; 8] = [
         category: "Economics",
         frequency: "monthly",
         fee_type: FeeType::Quadratic,
+        fee_multiplier_ppm: 1_500_000,
         strike_base: 20,
         strike_step: 1,
         subject: "CPI inflation (tenths of a percent) exceed",
@@ -129,7 +148,8 @@ const TEMPLATES: [Template; 8] = [
         title: "Rain in NYC",
         category: "Climate and Weather",
         frequency: "daily",
-        fee_type: FeeType::Quadratic,
+        fee_type: FeeType::QuadraticWithComboMakerFees,
+        fee_multiplier_ppm: 1_000_000,
         strike_base: 0,
         strike_step: 1,
         subject: "NYC rainfall (tenths of an inch) exceed",
@@ -140,6 +160,7 @@ const TEMPLATES: [Template; 8] = [
         category: "Financials",
         frequency: "daily",
         fee_type: FeeType::QuadraticWithMakerFees,
+        fee_multiplier_ppm: 500_000,
         strike_base: 21_000,
         strike_step: 100,
         subject: "the Nasdaq-100 close above",
@@ -150,6 +171,7 @@ const TEMPLATES: [Template; 8] = [
         category: "Economics",
         frequency: "weekly",
         fee_type: FeeType::Quadratic,
+        fee_multiplier_ppm: 1_000_000,
         strike_base: 300,
         strike_step: 5,
         subject: "the average gas price (cents) exceed",
@@ -160,6 +182,7 @@ const TEMPLATES: [Template; 8] = [
         category: "Transportation",
         frequency: "weekly",
         fee_type: FeeType::Quadratic,
+        fee_multiplier_ppm: 1_000_000,
         strike_base: 2_000,
         strike_step: 50,
         subject: "TSA throughput (thousands) exceed",
@@ -199,6 +222,34 @@ fn share(rng: &mut ChaCha8Rng, ppm: u32) -> bool {
     rng.gen_range(0..1_000_000u32) < ppm
 }
 
+/// An event's fee overrides: with probability `share_ppm`, a multiplier of 0.5 or 2, a fee
+/// type other than the series', or both (as Kalshi does for promotional or special events).
+fn fee_override(
+    rng: &mut ChaCha8Rng,
+    share_ppm: u32,
+    template: &Template,
+) -> (Option<FeeType>, Option<i64>) {
+    if !share(rng, share_ppm) {
+        return (None, None);
+    }
+    let other_type = match template.fee_type {
+        FeeType::Quadratic => FeeType::QuadraticWithMakerFees,
+        FeeType::QuadraticWithMakerFees | FeeType::QuadraticWithComboMakerFees => {
+            FeeType::Quadratic
+        }
+    };
+    let multiplier = if rng.gen_range(0..2u32) == 0 {
+        500_000
+    } else {
+        2_000_000
+    };
+    match rng.gen_range(0..3u32) {
+        0 => (None, Some(multiplier)),
+        1 => (Some(other_type), None),
+        _ => (Some(other_type), Some(multiplier)),
+    }
+}
+
 impl Catalog {
     /// Generates a catalog from `seed`, laid out from `start_ns`.
     pub fn generate(
@@ -231,6 +282,8 @@ impl Catalog {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(CATALOG_STREAM);
+        let mut fee_rng = ChaCha8Rng::seed_from_u64(seed);
+        fee_rng.set_stream(FEE_OVERRIDE_STREAM);
         let series: Vec<SeriesSpec> = TEMPLATES[..config.series_count]
             .iter()
             .map(|t| SeriesSpec {
@@ -239,7 +292,7 @@ impl Catalog {
                 category: t.category.to_string(),
                 frequency: t.frequency.to_string(),
                 fee_type: t.fee_type,
-                fee_multiplier_ppm: 1_000_000,
+                fee_multiplier_ppm: t.fee_multiplier_ppm,
             })
             .collect();
         let grids = [LINEAR_CENT, DECI_CENT, TAPERED_DECI_CENT]
@@ -271,12 +324,16 @@ impl Catalog {
             // The date code names the event's resolution day; distinct rounds get distinct days.
             let code = date_code(start_ns + DAY_NS.saturating_mul(round));
             let event_ticker = format!("{}-{}", template.ticker, code);
+            let (fee_type_override, fee_multiplier_override_ppm) =
+                fee_override(&mut fee_rng, config.fee_override_share_ppm, template);
             events.push(EventSpec {
                 ticker: event_ticker.clone(),
                 series_ticker: template.ticker.to_string(),
                 title: format!("{} on {}", template.title, code),
                 sub_title: code.clone(),
                 mutually_exclusive: false,
+                fee_type_override,
+                fee_multiplier_override_ppm,
             });
             let count = per_event + usize::from(e < extra);
             let first_strike = template.strike_base + template.strike_step * rng.gen_range(0..5);
@@ -356,7 +413,22 @@ mod tests {
         );
         let fee_types: std::collections::BTreeSet<&str> =
             first.series.iter().map(|s| s.fee_type.as_str()).collect();
-        assert_eq!(fee_types.len(), 2);
+        assert_eq!(fee_types.len(), 3, "{fee_types:?}");
+        let multipliers: std::collections::BTreeSet<i64> =
+            first.series.iter().map(|s| s.fee_multiplier_ppm).collect();
+        assert!(
+            multipliers.contains(&500_000) && multipliers.contains(&1_500_000),
+            "{multipliers:?}"
+        );
+        let overriding = first
+            .events
+            .iter()
+            .filter(|e| e.fee_type_override.is_some() || e.fee_multiplier_override_ppm.is_some())
+            .count();
+        assert!(
+            overriding > 0 && overriding < first.events.len(),
+            "{overriding} events override their series' fees"
+        );
         let closing = first
             .markets
             .iter()
@@ -376,6 +448,23 @@ mod tests {
         );
         let other = Catalog::generate(&config, start, 12).unwrap();
         assert_ne!(first, other);
+        // The overrides draw from their own stream: without them, the catalog is the same.
+        let plain = Catalog::generate(
+            &CatalogConfig {
+                fee_override_share_ppm: 0,
+                ..config.clone()
+            },
+            start,
+            11,
+        )
+        .unwrap();
+        assert_eq!(plain.markets, first.markets);
+        assert!(
+            plain
+                .events
+                .iter()
+                .all(|e| e.fee_type_override.is_none() && e.fee_multiplier_override_ppm.is_none())
+        );
     }
 }
 

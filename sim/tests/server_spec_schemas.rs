@@ -19,16 +19,17 @@ mod spec_support;
 use std::collections::BTreeSet;
 
 use kalshi_core::side::BookSide;
-use kalshi_sim::exchange::{FeeType, NS_PER_S};
+use kalshi_sim::exchange::{EventSpec, FeeType, NS_PER_S};
 use serde_json::{Value, json};
 use server_support::*;
 use spec_support::{asyncapi, openapi, schema_violations};
 
 /// Every REST route of the router (`sim/src/server/rest/mod.rs`), relative to the prefix.
-const ROUTES: [(&str, &str); 43] = [
+const ROUTES: [(&str, &str); 44] = [
     ("GET", "/exchange/status"),
     ("GET", "/exchange/user_data_timestamp"),
     ("GET", "/series"),
+    ("GET", "/series/fee_changes"),
     ("GET", "/series/{series_ticker}"),
     (
         "GET",
@@ -380,6 +381,80 @@ async fn recorded_session() -> (Vec<Answer>, Vec<Value>) {
         .await;
     s.call("GET", "/series/{series_ticker}", "/series/KXNOPE", None)
         .await;
+    // A scheduled fee change ahead and one already applied; an event overriding its series.
+    handle.with_exchange(|exchange, now_ns| {
+        exchange
+            .schedule_series_fee_change(
+                "KXTEST",
+                now_ns - NS_PER_S,
+                FeeType::QuadraticWithMakerFees,
+                1_000_000,
+            )
+            .unwrap();
+        exchange
+            .schedule_series_fee_change(
+                "KXTEST",
+                now_ns + 3_600 * NS_PER_S,
+                FeeType::QuadraticWithMakerFees,
+                1_500_000,
+            )
+            .unwrap();
+        exchange
+            .add_event(EventSpec {
+                ticker: "KXTEST-26DEC01".into(),
+                series_ticker: "KXTEST".into(),
+                title: "Test event with fee overrides".into(),
+                sub_title: String::new(),
+                mutually_exclusive: false,
+                fee_type_override: Some(FeeType::QuadraticWithComboMakerFees),
+                fee_multiplier_override_ppm: Some(500_000),
+            })
+            .unwrap();
+    });
+    let upcoming = s
+        .call("GET", "/series/fee_changes", "/series/fee_changes", None)
+        .await;
+    assert_eq!(
+        upcoming["series_fee_change_arr"].as_array().map(Vec::len),
+        Some(1),
+        "{upcoming}"
+    );
+    let all = s
+        .call(
+            "GET",
+            "/series/fee_changes",
+            "/series/fee_changes?series_ticker=KXTEST&show_historical=true",
+            None,
+        )
+        .await;
+    assert_eq!(
+        all["series_fee_change_arr"].as_array().map(Vec::len),
+        Some(2),
+        "{all}"
+    );
+    s.call(
+        "GET",
+        "/series/fee_changes",
+        "/series/fee_changes?show_historical=maybe",
+        None,
+    )
+    .await;
+    let overridden = s
+        .call(
+            "GET",
+            "/events/{event_ticker}",
+            "/events/KXTEST-26DEC01",
+            None,
+        )
+        .await;
+    assert_eq!(
+        overridden["event"]["fee_type_override"], "quadratic_with_combo_maker_fees",
+        "{overridden}"
+    );
+    assert_eq!(
+        overridden["event"]["fee_multiplier_override"], 0.5,
+        "{overridden}"
+    );
     s.call("GET", "/events", "/events", None).await;
     s.call("GET", "/events", "/events?with_nested_markets=true", None)
         .await;
@@ -902,10 +977,11 @@ async fn recorded_session() -> (Vec<Answer>, Vec<Value>) {
     frames.extend(ws.sync().await.into_iter().map(|(_, v)| v));
 
     // Close, determine and settle the test market; read what a settled market answers.
-    // In steps the socket keeps up with: the exchange publishes a batch per second of
-    // virtual time and drops a subscriber more than its broadcast capacity behind.
-    for _ in 0..8 {
-        handle.advance_virtual_clock(900 * NS_PER_S).unwrap();
+    // In one-minute steps, reading the socket after each: the exchange publishes a batch per
+    // second of simulated time, and a session that falls more than the broadcast's capacity
+    // behind loses its subscriptions (error 25).
+    for _ in 0..120 {
+        handle.advance_virtual_clock(60 * NS_PER_S).unwrap();
         frames.extend(ws.sync().await.into_iter().map(|(_, v)| v));
     }
     s.call(

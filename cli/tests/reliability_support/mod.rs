@@ -51,6 +51,18 @@ impl TestExchange {
 
     /// Starts the exchange with lively synthetic flow and the given fault knobs.
     pub fn start_with_faults(seed: u64, key_dir: &Path, faults: FaultConfig) -> TestExchange {
+        TestExchange::start_with_config(seed, key_dir, faults, |_| {})
+    }
+
+    /// [`TestExchange::start_with_faults`] with `tweak` applied to the configuration last
+    /// (e.g. scheduled fee changes; times relative to the exchange start, which is ten
+    /// minutes before the wall clock).
+    pub fn start_with_config(
+        seed: u64,
+        key_dir: &Path,
+        faults: FaultConfig,
+        tweak: impl FnOnce(&mut SimConfig),
+    ) -> TestExchange {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -73,6 +85,7 @@ impl TestExchange {
         flow.informed_checks_per_hour = 3_600.0;
         flow.drift_sigma_per_sqrt_hour = 6.0;
         flow.noise_offset_max = 0.03;
+        tweak(&mut config);
         let handle = runtime.block_on(kalshi_sim::spawn(config)).unwrap();
         handle.set_time(wall_ns()).unwrap();
         let handle = Arc::new(handle);

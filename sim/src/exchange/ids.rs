@@ -38,8 +38,8 @@ impl IdSource {
 /// An id's random bits, 16 bytes instead of a 36-character string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RawId {
-    high: u64,
-    low: u64,
+    pub(crate) high: u64,
+    pub(crate) low: u64,
 }
 
 /// The UUID-v4-shaped text of `raw`.

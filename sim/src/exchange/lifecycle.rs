@@ -85,6 +85,7 @@ impl Exchange {
         }
         if until_ns > self.now_ns {
             self.now_ns = until_ns;
+            self.apply_due_fee_changes();
         }
     }
 

@@ -13,6 +13,7 @@ use super::candles::MinuteCandle;
 use super::ids::RawId;
 use kalshi_core::side::BookSide;
 
+use kalshi_core::fees::FeeSchedule;
 pub use kalshi_core::fees::FeeType;
 
 /// A series (recurring template).
@@ -45,6 +46,39 @@ pub struct EventSpec {
     pub sub_title: String,
     /// Whether its markets are mutually exclusive.
     pub mutually_exclusive: bool,
+    /// Fee type overriding the series' (`fee_type_override`), if set.
+    pub fee_type_override: Option<FeeType>,
+    /// Fee multiplier overriding the series' (`fee_multiplier_override`), ppm, if set.
+    pub fee_multiplier_override_ppm: Option<i64>,
+}
+
+/// A scheduled change of a series' fee parameters (`GET /series/fee_changes`), relative to
+/// the exchange start. Markets of events that override a parameter keep the override.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeriesFeeChangeSpec {
+    /// Series ticker.
+    pub series_ticker: String,
+    /// When the change takes effect, ns after the exchange start.
+    pub after_start_ns: i64,
+    /// The series' new fee type.
+    pub fee_type: FeeType,
+    /// The series' new fee multiplier, ppm.
+    pub fee_multiplier_ppm: i64,
+}
+
+/// A scheduled series fee change as the exchange lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeriesFeeChangeView {
+    /// Change id.
+    pub id: String,
+    /// Series ticker.
+    pub series_ticker: String,
+    /// The series' new fee type.
+    pub fee_type: FeeType,
+    /// The series' new fee multiplier, ppm.
+    pub fee_multiplier_ppm: i64,
+    /// When it takes effect, Unix ns.
+    pub scheduled_ns: i64,
 }
 
 /// A market definition. Times are Unix ns.
@@ -93,6 +127,10 @@ pub struct MarketSpec {
 pub(crate) struct Market {
     pub(crate) spec: MarketSpec,
     pub(crate) series: u32,
+    /// Parent event index.
+    pub(crate) event: u32,
+    /// The fee schedule in force: the event's overrides, else the series' current values.
+    pub(crate) fee: FeeSchedule,
     pub(crate) grid: TickGrid,
     pub(crate) status: MarketStatus,
     pub(crate) book: Book,
@@ -136,11 +174,19 @@ pub(crate) struct TapeTrade {
 }
 
 impl Market {
-    pub(crate) fn new(spec: MarketSpec, series: u32, grid: TickGrid) -> Market {
+    pub(crate) fn new(
+        spec: MarketSpec,
+        series: u32,
+        event: u32,
+        fee: FeeSchedule,
+        grid: TickGrid,
+    ) -> Market {
         let updated_ns = spec.created_ns;
         Market {
             spec,
             series,
+            event,
+            fee,
             grid,
             status: MarketStatus::Initialized,
             book: Book::default(),

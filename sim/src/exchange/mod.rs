@@ -24,6 +24,7 @@ pub mod account;
 mod book;
 pub mod candles;
 pub mod error;
+mod fee_changes;
 pub mod fees;
 mod ids;
 mod lifecycle;
@@ -54,7 +55,10 @@ use crate::flow::{FlowConfig, FlowState};
 
 pub use account::{AccountKey, BalanceView, FillRecord, Position, SettlementRecord, UserId};
 pub use error::{ExchangeError, LEGACY_PRICE_RULE_DETAILS};
-pub use market::{EventSpec, FeeType, MarketSpec, MarketView, SeriesSpec};
+pub use market::{
+    EventSpec, FeeType, MarketSpec, MarketView, SeriesFeeChangeSpec, SeriesFeeChangeView,
+    SeriesSpec,
+};
 pub use order::{
     AmendOrder, AmendOutcome, CancelOutcome, CreateOrderLegacy, CreateOrderV2, Decrease,
     ExpirationChange, LegacyDirection, Order, OrderStatus, PlaceOutcome, SelfTradePrevention,
@@ -186,6 +190,10 @@ pub struct Exchange {
     series: Vec<SeriesSpec>,
     series_index: BTreeMap<String, u32>,
     series_fees: Vec<FeeSchedule>,
+    /// Scheduled series fee changes: applied ones first, then pending ones by time.
+    fee_changes: Vec<fee_changes::ScheduledFeeChange>,
+    /// How many of `fee_changes` have been applied.
+    fee_changes_applied: usize,
     precision: TargetPrecision,
     events: Vec<EventSpec>,
     event_index: BTreeMap<String, u32>,
@@ -239,6 +247,8 @@ impl Exchange {
             series: Vec::new(),
             series_index: BTreeMap::new(),
             series_fees: Vec::new(),
+            fee_changes: Vec::new(),
+            fee_changes_applied: 0,
             precision,
             events: Vec::new(),
             event_index: BTreeMap::new(),
@@ -266,6 +276,14 @@ impl Exchange {
         };
         let catalog = Catalog::generate(&exchange.config.catalog, start_ns, seed)?;
         exchange.load_catalog(catalog)?;
+        for change in exchange.config.catalog.fee_changes.clone() {
+            exchange.schedule_series_fee_change(
+                &change.series_ticker,
+                start_ns.saturating_add(change.after_start_ns),
+                change.fee_type,
+                change.fee_multiplier_ppm,
+            )?;
+        }
         if exchange.config.flow.enabled {
             let flow = FlowState::new(&mut exchange, seed)?;
             exchange.flow = Some(Box::new(flow));
@@ -311,16 +329,11 @@ impl Exchange {
                 series.ticker
             )));
         }
-        if series.fee_multiplier_ppm > fees::MULTIPLIER_MAX_PPM {
-            return Err(ExchangeError::invalid_parameters(format!(
-                "series {:?}: fee multiplier above 100 is not supported",
-                series.ticker
-            )));
-        }
-        let schedule =
-            FeeSchedule::new(series.fee_type, series.fee_multiplier_ppm).map_err(|e| {
-                ExchangeError::invalid_parameters(format!("series {:?}: {e}", series.ticker))
-            })?;
+        let schedule = fee_changes::checked_schedule(
+            &format!("series {:?}", series.ticker),
+            series.fee_type,
+            series.fee_multiplier_ppm,
+        )?;
         let index = index_u32(self.series.len())?;
         self.series_index.insert(series.ticker.clone(), index);
         self.series.push(series);
@@ -340,6 +353,14 @@ impl Exchange {
                 "event {:?} already exists",
                 event.ticker
             )));
+        }
+        if let Some(multiplier_ppm) = event.fee_multiplier_override_ppm {
+            let series = &self.series_fees[self.series_index[&event.series_ticker] as usize];
+            fee_changes::checked_schedule(
+                &format!("event {:?}", event.ticker),
+                event.fee_type_override.unwrap_or(series.fee_type()),
+                multiplier_ppm,
+            )?;
         }
         let index = index_u32(self.events.len())?;
         self.event_index.insert(event.ticker.clone(), index);
@@ -389,7 +410,8 @@ impl Exchange {
         created.price_ranges = grid.ranges().to_vec();
         created.event_ticker = Some(spec.event_ticker.clone());
         created.title = Some(spec.title.clone());
-        let mut market = Market::new(spec, series, grid);
+        let fee = self.effective_fee(series, event);
+        let mut market = Market::new(spec, series, event, fee, grid);
         market.spec.price_ranges = market.grid.ranges().to_vec();
         self.schedule
             .insert((market.spec.open_ns, index, LifecycleStep::Open));
@@ -554,14 +576,17 @@ impl Exchange {
             .map_or(SignedCount::ZERO, |p| p.position)
     }
 
+    /// The schedule a fill in `market` is charged with now (kept current by
+    /// [`Exchange::apply_due_fee_changes`]).
     fn fee_schedule_of(&self, market: u32) -> &FeeSchedule {
-        &self.series_fees[self.markets[market as usize].series as usize]
+        &self.markets[market as usize].fee
     }
 
     /// Starts a new action at `now_ns` (never moving time backwards); frees the slots of the
     /// synthetic orders the previous action finished.
     fn begin_action(&mut self, now_ns: i64) {
         self.now_ns = self.now_ns.max(now_ns);
+        self.apply_due_fee_changes();
         self.action += 1;
         self.retire_finished();
     }

@@ -506,8 +506,8 @@ impl Exchange {
             settled_ns: m.settled_ns,
             updated_ns: m.updated_ns,
             fee: kalshi_core::market_data::FeeParams {
-                fee_type: series.fee_type.as_str().to_string(),
-                multiplier_ppm: series.fee_multiplier_ppm,
+                fee_type: m.fee.fee_type().as_str().to_string(),
+                multiplier_ppm: m.fee.multiplier_ppm(),
             },
         }
     }

@@ -7,7 +7,7 @@ use kalshi_core::{Count, Price};
 use kalshi_io::time::{format_rfc3339_micros, format_rfc3339_seconds};
 use kalshi_io::wire::candlestick::{Candlestick as WireCandle, QuoteOhlc, TradePriceOhlc};
 use kalshi_io::wire::event::{
-    Event as WireEvent, FeeMultiplier, Series as WireSeries, SettlementSource,
+    Event as WireEvent, FeeMultiplier, Series as WireSeries, SeriesFeeChange, SettlementSource,
 };
 use kalshi_io::wire::market::{Market as WireMarket, WirePriceRange};
 use kalshi_io::wire::orderbook::{OrderbookFp, PriceLevel};
@@ -26,7 +26,9 @@ use crate::events_out::{
 };
 use crate::exchange::candles::{Candlestick, Ohlc};
 use crate::exchange::queries::{EventView, OrderbookView, PositionView};
-use crate::exchange::{FillRecord, MarketView, Order, SeriesSpec, SettlementRecord, Trade};
+use crate::exchange::{
+    FillRecord, MarketView, Order, SeriesFeeChangeView, SeriesSpec, SettlementRecord, Trade,
+};
 
 /// Unix ns → Unix ms.
 pub(crate) fn ms(ts_ns: i64) -> i64 {
@@ -459,8 +461,29 @@ pub(crate) fn event(
         mutually_exclusive: Some(view.spec.mutually_exclusive),
         markets,
         settlement_sources: Some(settlement_sources),
+        fee_type_override: view
+            .spec
+            .fee_type_override
+            .map(|fee_type| fee_type.as_str().to_string()),
+        fee_multiplier_override: view
+            .spec
+            .fee_multiplier_override_ppm
+            .map(|ppm| FeeMultiplier { ppm }),
         exchange_index: Some(0),
         ..WireEvent::default()
+    }
+}
+
+/// `SeriesFeeChange` object.
+pub(crate) fn series_fee_change(view: &SeriesFeeChangeView) -> SeriesFeeChange {
+    SeriesFeeChange {
+        id: Some(view.id.clone()),
+        series_ticker: view.series_ticker.clone(),
+        fee_type: Some(view.fee_type.as_str().to_string()),
+        fee_multiplier: Some(FeeMultiplier {
+            ppm: view.fee_multiplier_ppm,
+        }),
+        scheduled_ts: Some(format_rfc3339_seconds(view.scheduled_ns)),
     }
 }
 

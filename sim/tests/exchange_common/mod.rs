@@ -62,6 +62,8 @@ pub fn exchange_with(fee_type: FeeType) -> Exchange {
             title: "Test event".into(),
             sub_title: String::new(),
             mutually_exclusive: false,
+            fee_type_override: None,
+            fee_multiplier_override_ppm: None,
         })
         .unwrap();
     exchange

@@ -94,6 +94,8 @@ pub fn add_test_market(handle: &SimHandle, fee_type: FeeType) {
                 title: "Test event".into(),
                 sub_title: String::new(),
                 mutually_exclusive: false,
+                fee_type_override: None,
+                fee_multiplier_override_ppm: None,
             })
             .unwrap();
         exchange

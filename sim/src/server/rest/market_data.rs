@@ -8,7 +8,9 @@ use kalshi_io::time::format_rfc3339_micros;
 use kalshi_io::wire::candlestick::{
     BatchCandlesticksResponse, CandlesticksResponse, MarketCandlesticks,
 };
-use kalshi_io::wire::event::{EventResponse, EventsPage, SeriesList, SeriesResponse};
+use kalshi_io::wire::event::{
+    EventResponse, EventsPage, SeriesFeeChangesResponse, SeriesList, SeriesResponse,
+};
 use kalshi_io::wire::exchange::{ExchangeIndexStatus, ExchangeStatus, UserDataTimestamp};
 use kalshi_io::wire::market::{MarketResponse, MarketsPage};
 use kalshi_io::wire::orderbook::{OrderbookResponse, OrderbooksResponse, TickerOrderbook};
@@ -97,6 +99,26 @@ pub(crate) async fn series_one(
         StatusCode::OK,
         &SeriesResponse {
             series: convert::series(&spec),
+        },
+    ))
+}
+
+/// `GET /series/fee_changes`: changes still ahead (`show_historical=true` adds past ones),
+/// optionally of one `series_ticker`.
+pub(crate) async fn series_fee_changes(
+    State(state): State<AppState>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let q = query(&uri)?;
+    let show_historical = q.flag("show_historical")?;
+    let series_ticker = q.get("series_ticker").map(str::to_string);
+    let changes = state.with_exchange(|exchange, _| {
+        exchange.series_fee_changes(series_ticker.as_deref(), show_historical)
+    });
+    Ok(json(
+        StatusCode::OK,
+        &SeriesFeeChangesResponse {
+            series_fee_change_arr: changes.iter().map(convert::series_fee_change).collect(),
         },
     ))
 }

@@ -59,6 +59,10 @@ pub(crate) fn router(state: AppState) -> Router {
             get(market_data::user_data_timestamp),
         )
         .route(&at("/series"), get(market_data::series_list))
+        .route(
+            &at("/series/fee_changes"),
+            get(market_data::series_fee_changes),
+        )
         .route(&at("/series/{series_ticker}"), get(market_data::series_one))
         .route(
             &at("/series/{series_ticker}/markets/{ticker}/candlesticks"),
