@@ -48,6 +48,16 @@ fn an_imported_csv_market_backtests_into_metrics_html_and_a_journal() {
         money(&m["gross_pnl"]) - money(&m["fees"]),
         "net = gross - fees, exactly"
     );
+    assert_eq!(
+        money(&m["net_pnl"]),
+        money(&m["pnl"]["total"]),
+        "net is the one definition's total"
+    );
+    assert_eq!(
+        money(&m["pnl"]["total"]),
+        money(&m["pnl"]["realized_net"]) + money(&m["pnl"]["unrealized"]),
+        "total = realized net + unrealized"
+    );
     assert_eq!(m["markets"][0]["ticker"], TICKER);
     assert_eq!(
         metrics["output_digest"].as_str().unwrap(),
@@ -66,7 +76,7 @@ fn an_imported_csv_market_backtests_into_metrics_html_and_a_journal() {
     assert!(sources.contains("carries no listing"), "{sources}");
     let table = stdout(&output);
     assert!(
-        table.contains("net P&L") && table.contains("time quoted"),
+        table.contains("p&l total") && table.contains("time quoted"),
         "{table}"
     );
 }

@@ -617,3 +617,152 @@ fn unsafe_settings_are_refused_before_any_traffic() {
         "{stderr}"
     );
 }
+
+/// The money fields of a JSON object (`"-0.4800"` strings) in micro-dollars.
+fn json_micros(value: &serde_json::Value, key: &str) -> i64 {
+    let text = value[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in {value}"));
+    kalshi_core::Money::parse(text).unwrap().micros()
+}
+
+/// Issue 16's "done when": for a finished run, the run summary, the ledger's `pnl_total` and
+/// a backtest of that journal agree on the P&L to the micro-dollar, part by part.
+///
+/// `backtest` simulates its own fills by default (it drops the journal's acks and fills and
+/// answers the engine's orders with its fill model), so it would trade differently from the
+/// live run. The comparison therefore uses `backtest --fills recorded`, which feeds the run's
+/// journal whole — its configuration, reconciliation, acks and fills — to the engine.
+#[test]
+fn pnl_agrees_across_the_run_summary_the_ledger_and_a_recorded_backtest() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("journal").join("run-pnl");
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args(["--duration", "20s", "--seed", "5", "--journal-dir"])
+            .arg(&run_dir)
+            .args(LIVELY_SIM),
+        Duration::from_secs(150),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let records = read_all_records(&run_dir).unwrap();
+    let filled_order = inputs(&records)
+        .find_map(|event| match event {
+            Event::OwnFill(fill) => fill.client_order_id.clone(),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no fills in the run; stdout:\n{stdout}"));
+
+    // The summary: dollars for people, and the same figures in micro-dollars.
+    let dollars_line = stdout
+        .lines()
+        .find(|line| line.starts_with("  p&l             : total "))
+        .unwrap_or_else(|| panic!("no p&l line in\n{stdout}"));
+    assert!(dollars_line.contains("$"), "{dollars_line}");
+    assert!(!dollars_line.contains("$-"), "sign first: {dollars_line}");
+    let micros_line = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("  p&l micros      : "))
+        .unwrap_or_else(|| panic!("no p&l micros line in\n{stdout}"));
+    let summary: std::collections::BTreeMap<&str, i64> = micros_line
+        .split_whitespace()
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap();
+            (key, value.parse().unwrap())
+        })
+        .collect();
+    let summary = [
+        summary["total"],
+        summary["realized_net"],
+        summary["fees"],
+        summary["unrealized"],
+    ];
+    assert_eq!(summary[0], summary[1] + summary[3], "{micros_line}");
+    assert_eq!(
+        dollars_line,
+        format!(
+            "  p&l             : total {} = realized {} (net of {} fees) + unrealized {}",
+            kalshi_core::Money::from_micros(summary[0]).dollars(),
+            kalshi_core::Money::from_micros(summary[1]).dollars(),
+            kalshi_core::Money::from_micros(summary[2]).dollars(),
+            kalshi_core::Money::from_micros(summary[3]).dollars()
+        )
+    );
+
+    // The ledger rebuilt from the journal (its totals are the `pnl_total` view).
+    let ledger = Command::new(BIN)
+        .args(["ledger", "rebuild"])
+        .arg(&run_dir)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        ledger.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ledger.stderr)
+    );
+    let ledger: serde_json::Value = serde_json::from_slice(&ledger.stdout).unwrap();
+    let ledger = [
+        ledger["total_micros"].as_i64().unwrap(),
+        ledger["realized_net_micros"].as_i64().unwrap(),
+        ledger["fees_micros"].as_i64().unwrap(),
+        ledger["unrealized_micros"].as_i64().unwrap(),
+    ];
+    assert_eq!(ledger, summary, "ledger vs run summary");
+
+    // A backtest replaying the run's own fills.
+    let report_dir = dir.path().join("report");
+    let backtest = run_with_limit(
+        Command::new(BIN)
+            .args(["backtest", "--fills", "recorded", "--journal"])
+            .arg(&run_dir)
+            .arg("--report")
+            .arg(&report_dir),
+        Duration::from_secs(120),
+    );
+    assert_eq!(
+        backtest.status.code(),
+        Some(0),
+        "backtest: {}{}",
+        String::from_utf8_lossy(&backtest.stdout),
+        String::from_utf8_lossy(&backtest.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("metrics.json")).unwrap())
+            .unwrap();
+    let pnl = &report["metrics"]["pnl"];
+    let backtest = [
+        json_micros(pnl, "total"),
+        json_micros(pnl, "realized_net"),
+        json_micros(pnl, "fees"),
+        json_micros(pnl, "unrealized"),
+    ];
+    assert_eq!(backtest, summary, "recorded backtest vs run summary");
+    assert_eq!(
+        json_micros(&report["metrics"], "net_pnl"),
+        summary[0],
+        "the report's net P&L is the total"
+    );
+
+    // `audit` of a filled order states its fills' realized P&L in the same terms.
+    let audit = Command::new(BIN)
+        .args(["audit", "--journal"])
+        .arg(&run_dir)
+        .args(["--order", &filled_order])
+        .output()
+        .unwrap();
+    let audit_text = String::from_utf8_lossy(&audit.stdout);
+    assert!(audit.status.success(), "{audit_text}");
+    assert!(
+        audit_text.contains(" fill(s): realized ") && audit_text.contains(" fees)"),
+        "{audit_text}"
+    );
+}

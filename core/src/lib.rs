@@ -22,6 +22,7 @@ pub mod market_data;
 pub mod market_scanner;
 pub mod market_state;
 pub mod order_manager;
+pub mod pnl;
 pub mod positions;
 mod record_store;
 pub mod risk;

@@ -149,12 +149,14 @@ fn trade(at: &str) -> Event {
     })
 }
 
-fn pnl_row(ledger: &Ledger) -> (i64, i64, i64, i64, i64, i64, i64) {
+type PnlRow = (i64, i64, i64, Option<i64>, Option<String>, i64, i64);
+
+fn pnl_row(ledger: &Ledger) -> PnlRow {
     ledger
         .connection()
         .query_row(
-            "SELECT cash_micros, fees_micros, realized_micros, mark_price_micros,
-                    marked_value_micros, unrealized_micros, total_micros
+            "SELECT position_centi, realized_net_micros, fees_micros, mark_price_micros,
+                    mark_source, unrealized_micros, total_micros
              FROM pnl WHERE ticker = ?1",
             params![TICKER],
             |row| {
@@ -172,8 +174,9 @@ fn pnl_row(ledger: &Ledger) -> (i64, i64, i64, i64, i64, i64, i64) {
         .unwrap()
 }
 
-/// Buy 10 YES at 0.40 (fee 0.07), sell 4 at 0.55 (fee 0.03), trade at 0.50, then the market
-/// settles YES; the same fill arrives twice.
+/// Buy 10 YES at 0.40 (fee 0.07), sell 4 at 0.55 (fee 0.03), a trade at 0.50, then a book
+/// (mid 0.45), the market is determined YES and trades at 0.30; the same fill arrives twice.
+/// Checks the rows after the trade (a live ledger) and at the end (a rebuild).
 #[test]
 fn pnl_matches_a_hand_computed_example() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,6 +194,11 @@ fn pnl_matches_a_hand_computed_example() {
     else {
         panic!("place commands");
     };
+    journal_step(
+        &mut recorder,
+        Event::MarketListing(vec![listing()]),
+        Output::default(),
+    );
     journal_step(
         &mut recorder,
         trade("0.45"),
@@ -216,6 +224,11 @@ fn pnl_matches_a_hand_computed_example() {
     let marked_seq = recorder.writer.next_seq() - 1;
     journal_step(
         &mut recorder,
+        Event::BookSnapshot(snapshot(TICKER)),
+        Output::default(),
+    );
+    journal_step(
+        &mut recorder,
         Event::Lifecycle(LifecycleChange {
             ticker: TICKER.into(),
             kind: LifecycleKind::Determined,
@@ -231,15 +244,15 @@ fn pnl_matches_a_hand_computed_example() {
     let written = recorder.written.clone();
     recorder.writer.close().unwrap();
 
-    // Hand computation (micro-dollars):
-    //   buy 10 @ 0.40: cost 4.00, fees 0.07                  → cash −4.07
+    // Hand computation (micro-dollars), by the one definition (kalshi_core::pnl):
+    //   buy 10 @ 0.40: cost 4.00, fees 0.07
     //   sell 4 @ 0.55 = buy 4 NO @ 0.45, closing 4 YES:
-    //     released cost 4.00 × 4/10 = 1.60; realized 4 × 0.55 − 1.60 = 0.60
-    //     position 6 YES, cost 2.40, fees 0.10             → cash 0.60 − 2.40 − 0.10 = −1.90
-    //   (cash flows: −4.00 −0.07 −1.80 −0.03 + 4 × $1 paired = −1.90)
-    //   mark 0.50: value 3.00, unrealized 0.60, total −1.90 + 3.00 = 1.10
-    //   settles YES at 1.00: value 6.00, unrealized 3.60, total 4.10; a later trade at 0.30
-    //   does not move a settled mark.
+    //     released cost 4.00 × 4/10 = 1.60; realized 4 × 0.55 − 1.60 = 0.60 before fees
+    //     realized net = 0.60 − 0.10 fees = 0.50; position 6 YES, cost 2.40
+    //   no valid book, last trade 0.50: value 3.00, unrealized 0.60, total 1.10
+    //   a book with mid 0.45 is the mark now: value 2.70, unrealized 0.30, total 0.80;
+    //   determined YES: each contract pays 1.00, value 6.00, unrealized 3.60, total 4.10;
+    //   a later trade at 0.30 does not move a settled mark.
     let mut live = Ledger::open(&dir.path().join("live.sqlite")).unwrap();
     for record in written.iter().filter(|r| r.seq <= marked_seq) {
         live.apply(record).unwrap();
@@ -247,7 +260,13 @@ fn pnl_matches_a_hand_computed_example() {
     assert_eq!(
         pnl_row(&live),
         (
-            -1_900_000, 100_000, 600_000, 500_000, 3_000_000, 600_000, 1_100_000
+            600,
+            500_000,
+            100_000,
+            Some(500_000),
+            Some("last_trade".to_string()),
+            600_000,
+            1_100_000
         )
     );
 
@@ -256,16 +275,30 @@ fn pnl_matches_a_hand_computed_example() {
     assert_eq!(
         pnl_row(&ledger),
         (
-            -1_900_000, 100_000, 600_000, 1_000_000, 6_000_000, 3_600_000, 4_100_000
+            600,
+            500_000,
+            100_000,
+            Some(1_000_000),
+            Some("settlement".to_string()),
+            3_600_000,
+            4_100_000
         )
     );
     assert_eq!(summary.fills, 2);
     assert_eq!(summary.duplicate_fills, 1);
-    assert_eq!(summary.cash_micros, -1_900_000);
+    assert_eq!(summary.realized_net_micros, 500_000);
     assert_eq!(summary.fees_micros, 100_000);
-    assert_eq!(summary.realized_micros, 600_000);
+    assert_eq!(summary.unrealized_micros, 3_600_000);
     assert_eq!(summary.total_micros, 4_100_000);
     assert_eq!(summary.unmarked_markets, 0);
+
+    // A ledger opened over records it did not apply refuses to extend them.
+    let mut reopened = Ledger::open(&dir.path().join("live.sqlite")).unwrap();
+    let next = written.iter().find(|r| r.seq > marked_seq).unwrap();
+    assert!(matches!(
+        reopened.apply(next),
+        Err(kalshi_journal::LedgerError::ResumeNeedsRebuild { .. })
+    ));
 
     let conn = ledger.connection();
     let (position, cost): (i64, i64) = conn

@@ -11,6 +11,10 @@
 //! output, and `RunEnded` — so a backtest is replayable like a live run, and
 //! `verify::verify` reproduces its outputs exactly.
 //!
+//! With [`FillSource::Recorded`] nothing is simulated: every input of a recorded run (its
+//! configuration, reconciliations, acks and fills included) goes to the engine as journaled,
+//! so the metrics' P&L is the recorded run's own.
+//!
 //! # Streaming
 //!
 //! [`run_backtest_streaming`] takes its inputs from any iterator and hands every record to a
@@ -61,7 +65,38 @@ pub struct BacktestConfig {
     pub fidelity: Option<DataFidelity>,
     /// Engine settings sent as a `Tuning` input after the configuration, as a live run sends
     /// them; `None` sends none (the engine behaves as before those settings existed).
+    #[serde(default)]
     pub tuning: Option<Tuning>,
+    /// Where our orders' answers come from: the fill simulator (the default), or the
+    /// recorded run's own exchange events.
+    #[serde(default)]
+    pub fills: FillSource,
+}
+
+/// Where a backtest's fills (and every other answer about our orders) come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FillSource {
+    /// The fill simulator answers the engine's commands; the input's account events and
+    /// configuration are dropped (see the module documentation).
+    #[default]
+    Simulated,
+    /// Every input of a recorded run is fed to the engine as it was journaled (its
+    /// configuration, reconciliations, acks and fills included) and nothing is simulated, so
+    /// the engine ends in the recorded run's state and the metrics' P&L is that run's P&L.
+    /// Time quoted is not measured (no simulated resting orders); the backtest's own engine
+    /// configuration only heads its journal, and no timers are synthesized.
+    Recorded,
+}
+
+impl FillSource {
+    /// True for the inputs this source feeds the engine.
+    fn keeps(self, event: &Event) -> bool {
+        match self {
+            FillSource::Simulated => is_market_data(event),
+            FillSource::Recorded => true,
+        }
+    }
 }
 
 impl BacktestConfig {
@@ -78,6 +113,7 @@ impl BacktestConfig {
             timer_tick_ns: None,
             fidelity: None,
             tuning: None,
+            fills: FillSource::Simulated,
         }
     }
 }
@@ -207,6 +243,8 @@ impl FidelitySeen {
 
 struct Runner<'s> {
     engine: Engine,
+    /// Feeding a recorded run's own exchange events: nothing goes to the simulator.
+    recorded: bool,
     sim: FillSimulator,
     collector: MetricsCollector,
     sink: &'s mut dyn RecordSink,
@@ -272,7 +310,9 @@ impl Runner<'_> {
         for (index, command) in commands.into_iter().enumerate() {
             self.seq += 1;
             self.collector.on_command(&command);
-            self.sim.submit(ts_ns, &command);
+            if !self.recorded {
+                self.sim.submit(ts_ns, &command);
+            }
             self.push(ReplayRecord::OutputCommand {
                 input_seq,
                 index: index_u32(index),
@@ -333,7 +373,7 @@ pub fn run_backtest(
 ) -> Result<BacktestOutcome, ReplayError> {
     let kept: Vec<&Envelope> = inputs
         .iter()
-        .filter(|envelope| is_market_data(&envelope.event))
+        .filter(|envelope| config.fills.keeps(&envelope.event))
         .collect();
     let mut config = config.clone();
     if config.fidelity.is_none() {
@@ -383,10 +423,12 @@ where
         (lower, Some(upper)) if lower == upper => lower as u64,
         _ => 0,
     };
-    let mut kept = inputs.filter(|envelope| is_market_data(&envelope.event));
+    let recorded = config.fills == FillSource::Recorded;
+    let mut kept = inputs.filter(|envelope| config.fills.keeps(&envelope.event));
     let mut fidelity = FidelitySeen::default();
     let mut runner = Runner {
         engine: Engine::new(),
+        recorded,
         sim: FillSimulator::new(config.fill_model.clone())?,
         collector: MetricsCollector::new(),
         sink,
@@ -402,17 +444,19 @@ where
     let start_ns = first.as_ref().map_or(0, |envelope| envelope.ts_ns);
     let mut clock_ns = start_ns;
     runner.collector.advance(start_ns);
-    runner.emit(start_ns, Event::Config(Box::new(config.engine.clone())))?;
-    if let Some(tuning) = &config.tuning {
-        runner.emit(start_ns, Event::Tuning(tuning.clone()))?;
+    if !recorded {
+        runner.emit(start_ns, Event::Config(Box::new(config.engine.clone())))?;
+        if let Some(tuning) = &config.tuning {
+            runner.emit(start_ns, Event::Tuning(tuning.clone()))?;
+        }
+        runner.emit(
+            start_ns,
+            Event::Reconciled {
+                orders: Vec::new(),
+                positions: Vec::new(),
+            },
+        )?;
     }
-    runner.emit(
-        start_ns,
-        Event::Reconciled {
-            orders: Vec::new(),
-            positions: Vec::new(),
-        },
-    )?;
     if !config.listings.is_empty() {
         let listing = Event::MarketListing(config.listings.clone());
         runner.sim.on_market_event(start_ns, &listing)?;
@@ -420,6 +464,7 @@ where
     }
     let mut next_timer_ns = config
         .timer_tick_ns
+        .filter(|_| !recorded)
         .map(|interval| (start_ns.saturating_add(interval), interval));
     let mut done = 0u64;
     let mut ticker = String::new();
@@ -428,7 +473,11 @@ where
         clock_ns = clock_ns.max(envelope.ts_ns);
         runner.run_until(clock_ns, &mut next_timer_ns)?;
         runner.collector.advance(clock_ns);
-        let fills = runner.sim.on_market_event(clock_ns, &envelope.event)?;
+        let fills = if recorded {
+            Vec::new()
+        } else {
+            runner.sim.on_market_event(clock_ns, &envelope.event)?
+        };
         ticker.clear();
         let has_ticker = match envelope.event.ticker() {
             Some(name) => {
@@ -464,12 +513,14 @@ where
         total: done,
     });
     let Runner {
+        engine,
         collector,
         records,
         digest,
         ..
     } = runner;
-    let (metrics, series) = collector.finish(config.fidelity.unwrap_or(fidelity.fidelity()));
+    let (metrics, series) =
+        collector.finish(config.fidelity.unwrap_or(fidelity.fidelity()), &engine);
     Ok(BacktestSummary {
         metrics,
         series,

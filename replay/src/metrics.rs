@@ -4,10 +4,14 @@
 //! Money is exact ([`Money`], micro-dollars); ratios are integer parts per million; markouts
 //! are micro-dollars per contract (volume-weighted, truncated toward zero).
 //!
-//! - **Equity** = cash from fills − fees + Σ position × mark, the mark being the visible mid
-//!   (else the last trade). At the end, a market with a known result is settled at it (YES
-//!   pays 1, NO pays 0, scalar pays its settlement value); any other is marked to its last
-//!   mark, or to its last fill price when it never had one.
+//! - **P&L** (`pnl`, and `gross_pnl` / `fees` / `net_pnl` derived from it) is the one
+//!   definition of [`kalshi_core::pnl`], over the backtest engine's final positions and
+//!   market states: realized net of fees, fees, unrealized at the mark (the result once
+//!   known, else a valid book's mid, else the last trade), total. `net_pnl = pnl.total`,
+//!   `gross_pnl = pnl.total + pnl.fees`.
+//! - **Equity** (the chart and the drawdown) = cash from fills − fees + Σ position × mark
+//!   while the run goes, the mark being the simulator's visible mid (else the last trade);
+//!   its last point is the final `pnl.total`.
 //! - **Markout** at horizon h of a fill at price p: (mark in force at fill time + h − p),
 //!   signed + for buys and − for sells. Fills whose horizon ends after the data are left out
 //!   (`markouts_*_count` says how many were used).
@@ -19,8 +23,10 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use kalshi_core::commands::Command;
+use kalshi_core::engine::Engine;
 use kalshi_core::events::Event;
 use kalshi_core::market_data::{LifecycleKind, MarketResult, OwnFill};
+use kalshi_core::pnl::{self, MarkSource, PnlBreakdown};
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
 
 use crate::fill_sim::{FillSimulator, cash_flow};
@@ -68,10 +74,10 @@ impl DataFidelity {
 pub enum Valuation {
     /// Settled at the market's result.
     Settled,
-    /// Marked to the last mid (or last trade).
+    /// Marked to the mid of a valid book, or to the last trade.
     MarkedToMid,
-    /// No mark ever existed: valued at the last fill price.
-    LastFill,
+    /// No mark: counted at zero unrealized P&L.
+    Unmarked,
     /// Flat at the end: nothing to value.
     Flat,
 }
@@ -87,6 +93,8 @@ pub struct MarketMetrics {
     pub fees: Money,
     /// P&L after fees.
     pub net_pnl: Money,
+    /// P&L by the one definition (realized net of fees, fees, unrealized, total).
+    pub pnl: PnlBreakdown,
     /// Place commands sent.
     pub orders: u64,
     /// Fill events.
@@ -132,6 +140,8 @@ pub struct Metrics {
     pub fees: Money,
     /// P&L after fees.
     pub net_pnl: Money,
+    /// P&L by the one definition (realized net of fees, fees, unrealized, total).
+    pub pnl: PnlBreakdown,
     /// Place commands sent.
     pub orders: u64,
     /// Cancel commands sent (cancel-all counts once).
@@ -577,12 +587,16 @@ impl MetricsCollector {
     }
 
     /// Settles or marks every market and returns the metrics and chart series.
-    pub fn finish(mut self, fidelity: DataFidelity) -> (Metrics, Series) {
+    pub fn finish(mut self, fidelity: DataFidelity, engine: &Engine) -> (Metrics, Series) {
         let end_ts_ns = self.last_ts_ns;
         for market in self.markets.values_mut() {
             market.resolve_due(end_ts_ns, true);
         }
-        let settled_equity = self.equity_micros();
+        let positions = engine.orders().positions();
+        let mark_of = |ticker: &str| engine.universe().by_ticker(ticker).and_then(pnl::mark);
+        let pnl_total =
+            PnlBreakdown::of_ledger(positions, |ticker| mark_of(ticker).map(|(price, _)| price));
+        let settled_equity = i128::from(pnl_total.total.micros());
         self.peak_micros = self.peak_micros.max(settled_equity);
         self.max_drawdown_micros = self
             .max_drawdown_micros
@@ -598,29 +612,27 @@ impl MetricsCollector {
         }
         let mut markets = Vec::new();
         let mut totals = MarketAccumulator::default();
-        let mut gross_total = Money::ZERO;
         let mut inventory_final_abs = Count::ZERO;
         for (ticker, market) in &self.markets {
-            let gross = Money::from_micros(clamp_i64(
-                i128::from(market.cash.micros()) + market.value_micros(),
-            ));
-            let (valuation, final_mark) = if market.position.centi() == 0 {
-                (Valuation::Flat, None)
-            } else if let Some(price) = market.settlement {
-                (Valuation::Settled, Some(price))
-            } else if let Some(mark) = market
-                .mark_micros
-                .and_then(|micros| Price::from_micros(micros).ok())
-            {
-                (Valuation::MarkedToMid, Some(mark))
+            let position = positions.get(ticker);
+            let mark = if position.position.centi() == 0 {
+                None
             } else {
-                (Valuation::LastFill, market.last_fill_price)
+                mark_of(ticker)
+            };
+            let pnl = PnlBreakdown::of_position(&position, mark.map(|(price, _)| price));
+            let (valuation, final_mark) = match mark {
+                _ if position.position.centi() == 0 => (Valuation::Flat, None),
+                Some((price, MarkSource::Settlement)) => (Valuation::Settled, Some(price)),
+                Some((price, _)) => (Valuation::MarkedToMid, Some(price)),
+                None => (Valuation::Unmarked, None),
             };
             markets.push(MarketMetrics {
                 ticker: ticker.clone(),
-                gross_pnl: gross,
-                fees: market.fees,
-                net_pnl: gross - market.fees,
+                gross_pnl: pnl.total + pnl.fees,
+                fees: pnl.fees,
+                net_pnl: pnl.total,
+                pnl,
                 orders: market.orders,
                 fills: market.fills,
                 placed_contracts: market.placed,
@@ -634,9 +646,7 @@ impl MetricsCollector {
                 markout_5m_micros: average(market.markout_sum[1], market.markout_centi[1]),
                 time_quoted_ns: market.time_quoted_ns,
             });
-            gross_total = gross_total + gross;
             inventory_final_abs = inventory_final_abs + market.position.abs();
-            totals.fees = totals.fees + market.fees;
             totals.orders += market.orders;
             totals.fills += market.fills;
             totals.placed = totals.placed + market.placed;
@@ -657,9 +667,10 @@ impl MetricsCollector {
             start_ts_ns,
             end_ts_ns,
             inputs: self.inputs,
-            gross_pnl: gross_total,
-            fees: totals.fees,
-            net_pnl: gross_total - totals.fees,
+            gross_pnl: pnl_total.total + pnl_total.fees,
+            fees: pnl_total.fees,
+            net_pnl: pnl_total.total,
+            pnl: pnl_total,
             orders: totals.orders,
             cancels: self.cancels,
             fills: totals.fills,

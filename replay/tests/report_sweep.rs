@@ -46,7 +46,7 @@ fn the_html_report_is_self_contained_and_shows_the_metrics() {
         "equity, inventory and one market's quotes"
     );
     assert!(html.contains("synthetic &lt;run&gt; &amp; co"));
-    assert!(html.contains(&format!("${}", outcome.metrics.net_pnl)));
+    assert!(html.contains(&outcome.metrics.pnl.total.dollars().to_string()));
     assert!(html.contains("our bids") && html.contains("best ask"));
     assert!(html.contains("<circle"), "our resting quotes are drawn");
 }

@@ -1,4 +1,5 @@
-//! `kalshi-bot backtest`: market data through the engine with simulated execution.
+//! `kalshi-bot backtest`: market data through the engine with simulated execution (or, with
+//! `--fills recorded`, a live run's journal replayed whole, its own fills included).
 //!
 //! Data sources, any mix:
 //! - `--journal DIR` (repeatable): recorded journals (live runs, `record`, `import`), filtered
@@ -28,7 +29,7 @@ use kalshi_core::events::{Envelope, Event};
 use kalshi_core::market_data::{FeeParams, MarketInfo, MarketStatus, PriceRange};
 use kalshi_core::{Count, Price};
 use kalshi_journal::RunInfo;
-use kalshi_replay::backtest::{BacktestConfig, run_backtest};
+use kalshi_replay::backtest::{BacktestConfig, FillSource, run_backtest};
 use kalshi_replay::fill_sim::CancelPosition;
 use kalshi_replay::journal_source::{JournalSource, write_journal};
 use kalshi_replay::loaders::csv::merge_streams;
@@ -71,6 +72,24 @@ impl From<CancelPositionArg> for CancelPosition {
             CancelPositionArg::Front => CancelPosition::Front,
             CancelPositionArg::Back => CancelPosition::Back,
             CancelPositionArg::ProRata => CancelPosition::ProRata,
+        }
+    }
+}
+
+/// `--fills` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FillsArg {
+    /// The fill simulator answers the engine's orders.
+    Simulated,
+    /// The recorded run's own exchange events are replayed.
+    Recorded,
+}
+
+impl From<FillsArg> for FillSource {
+    fn from(value: FillsArg) -> FillSource {
+        match value {
+            FillsArg::Simulated => FillSource::Simulated,
+            FillsArg::Recorded => FillSource::Recorded,
         }
     }
 }
@@ -130,6 +149,12 @@ pub struct BacktestArgs {
     /// dotted engine paths (`strategy.fair_offset_ticks`) or `fill.<field>`.
     #[arg(long = "sweep", value_name = "KEY=V1,V2")]
     pub sweeps: Vec<String>,
+    /// Where our orders' fills come from: `simulated` (the fill model answers the engine's
+    /// orders; the journal's own account events are dropped) or `recorded` (a live run's
+    /// journal is fed whole, its own acks and fills included, nothing simulated: the report's
+    /// P&L is that run's P&L).
+    #[arg(long, value_enum, default_value = "simulated")]
+    pub fills: FillsArg,
     /// Threads for sweeps (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -224,6 +249,10 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     let mut config = backtest_config(&args.simulation, &inputs, listings)?;
     if args.from_rest && args.journals.is_empty() {
         config.fidelity = Some(DataFidelity::TradesAndCandles);
+    }
+    config.fills = args.fills.into();
+    if args.fills == FillsArg::Recorded && (args.from_rest || !args.sweeps.is_empty()) {
+        bail!("--fills recorded replays a recorded journal: it takes no --from-rest or --sweep");
     }
     std::fs::create_dir_all(&args.report)
         .with_context(|| format!("creating {}", args.report.display()))?;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use kalshi_core::Money;
 use kalshi_journal::{Ledger, LedgerSummary};
 
 /// `ledger` arguments.
@@ -49,13 +50,6 @@ pub fn run(args: LedgerArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Micro-dollars as dollars with six decimals.
-fn dollars(micros: i64) -> String {
-    let sign = if micros < 0 { "-" } else { "" };
-    let abs = micros.unsigned_abs();
-    format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
-}
-
 fn render(summary: &LedgerSummary) -> String {
     format!(
         "records applied  {}\n\
@@ -66,10 +60,10 @@ fn render(summary: &LedgerSummary) -> String {
          orders           {}\n\
          fills            {} ({} duplicate(s) skipped)\n\
          unmatched events {}\n\
-         cash             ${}\n\
-         fees             ${}\n\
-         realized         ${}\n\
-         total at marks   ${}{}\n",
+         p&l total        {}\n\
+         realized         {} (net of fees)\n\
+         fees             {}\n\
+         unrealized       {}{}\n",
         summary.records,
         summary
             .last_seq
@@ -81,13 +75,13 @@ fn render(summary: &LedgerSummary) -> String {
         summary.fills,
         summary.duplicate_fills,
         summary.unmatched_order_events,
-        dollars(summary.cash_micros),
-        dollars(summary.fees_micros),
-        dollars(summary.realized_micros),
-        dollars(summary.total_micros),
+        Money::from_micros(summary.total_micros).dollars(),
+        Money::from_micros(summary.realized_net_micros).dollars(),
+        Money::from_micros(summary.fees_micros).dollars(),
+        Money::from_micros(summary.unrealized_micros).dollars(),
         if summary.unmarked_markets > 0 {
             format!(
-                " ({} market(s) without a mark excluded)",
+                " ({} held market(s) without a mark, counted at zero)",
                 summary.unmarked_markets
             )
         } else {

@@ -184,9 +184,20 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
         ));
     }
     let figures = summary.figures;
+    let pnl = figures.pnl;
     line(format!(
-        "  p&l realized    : {} after {} fees; unrealized {}",
-        figures.realized_net, figures.fees, figures.unrealized
+        "  p&l             : total {} = realized {} (net of {} fees) + unrealized {}",
+        pnl.total.dollars(),
+        pnl.realized_net.dollars(),
+        pnl.fees.dollars(),
+        pnl.unrealized.dollars()
+    ));
+    line(format!(
+        "  p&l micros      : total={} realized_net={} fees={} unrealized={}",
+        pnl.total.micros(),
+        pnl.realized_net.micros(),
+        pnl.fees.micros(),
+        pnl.unrealized.micros()
     ));
     line(format!(
         "  risk state      : {}{}",
@@ -213,7 +224,9 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
                 for position in &account.positions {
                     line(format!(
                         "    {} {} (cost {})",
-                        position.ticker, position.position, position.cost
+                        position.ticker,
+                        position.position,
+                        position.cost.dollars()
                     ));
                 }
             }

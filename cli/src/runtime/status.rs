@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use kalshi_core::engine::Engine;
-use kalshi_core::fixed::{Money, Price};
+use kalshi_core::pnl::PnlBreakdown;
 use kalshi_core::risk::RiskState;
 use kalshi_io::data_ws::WsStats;
 
@@ -23,12 +23,9 @@ pub struct StatusFigures {
     pub open_orders: usize,
     /// Fills applied.
     pub fills: u64,
-    /// Realized P&L after fees.
-    pub realized_net: Money,
-    /// Fees paid.
-    pub fees: Money,
-    /// Open positions marked at the book mid (else the last trade).
-    pub unrealized: Money,
+    /// P&L by the one definition ([`PnlBreakdown::of_engine`]): realized net of fees, fees,
+    /// unrealized at the engine's marks, total.
+    pub pnl: PnlBreakdown,
     /// Markets with a non-zero position.
     pub positions: usize,
     /// Risk state.
@@ -86,51 +83,22 @@ pub fn figures(sequencer: &Sequencer) -> StatusFigures {
             markets.insert(record.ticker.as_str());
         }
     }
-    let mut realized = Money::ZERO;
-    let mut fees = Money::ZERO;
-    let mut positions = 0;
-    for (_, position) in engine.orders().positions().iter() {
-        realized = realized + position.realized_pnl;
-        fees = fees + position.fees_paid;
-        if position.position.centi() != 0 {
-            positions += 1;
-        }
-    }
+    let positions = engine
+        .orders()
+        .positions()
+        .iter()
+        .filter(|(_, position)| position.position.centi() != 0)
+        .count();
     StatusFigures {
         universe: sequencer.quoted().len(),
         markets_quoted: markets.len(),
         open_orders,
         fills: sequencer.counters().fills,
-        realized_net: realized - fees,
-        fees,
-        unrealized: unrealized(engine),
+        pnl: PnlBreakdown::of_engine(engine),
         positions,
         risk_state: engine.risk_state(),
         quoting_hold: QuotingHold::of(engine),
     }
-}
-
-/// Open positions valued at the book mid (valid books only), else the last trade price.
-pub fn unrealized(engine: &Engine) -> Money {
-    let mut total = Money::ZERO;
-    for (ticker, position) in engine.orders().positions().iter() {
-        if position.position.centi() == 0 {
-            continue;
-        }
-        let Some(state) = engine.universe().by_ticker(ticker) else {
-            continue;
-        };
-        let mark = state
-            .book()
-            .is_valid()
-            .then(|| state.book().mid_micros())
-            .flatten()
-            .or_else(|| state.last_trade().map(|trade| trade.yes_price.micros()));
-        if let Some(mark) = mark.and_then(|micros| Price::from_micros(micros).ok()) {
-            total = total + position.unrealized_pnl(mark);
-        }
-    }
-    total
 }
 
 /// One status line.
@@ -145,16 +113,17 @@ pub fn status_line(
         .map_or(100, |used| 100u64.saturating_sub(used));
     format!(
         "risk={} hold={} universe={} quoting={} open_orders={} fills={} pnl_realized={} \
-         pnl_unrealized={} fees={} positions={} write_headroom={}% ({}/{} tokens in 10s)",
+         pnl_unrealized={} fees={} pnl_total={} positions={} write_headroom={}% ({}/{} tokens in 10s)",
         figures.risk_state.as_str(),
         figures.quoting_hold.map_or("none", QuotingHold::as_str),
         figures.universe,
         figures.markets_quoted,
         figures.open_orders,
         figures.fills,
-        figures.realized_net,
-        figures.unrealized,
-        figures.fees,
+        figures.pnl.realized_net.dollars(),
+        figures.pnl.unrealized.dollars(),
+        figures.pnl.fees.dollars(),
+        figures.pnl.total.dollars(),
         figures.positions,
         headroom,
         write_tokens_10s,
@@ -227,6 +196,7 @@ impl WsHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kalshi_core::fixed::Money;
 
     #[test]
     fn websocket_health_adds_up_every_socket_of_the_run() {
@@ -267,9 +237,12 @@ mod tests {
             markets_quoted: 2,
             open_orders: 12,
             fills: 4,
-            realized_net: Money::from_micros(1_250_000),
-            fees: Money::from_micros(70_000),
-            unrealized: Money::from_micros(-300_000),
+            pnl: PnlBreakdown {
+                realized_net: Money::from_micros(1_250_000),
+                fees: Money::from_micros(70_000),
+                unrealized: Money::from_micros(-300_000),
+                total: Money::from_micros(950_000),
+            },
             positions: 1,
             risk_state: RiskState::Active,
             quoting_hold: None,
@@ -279,6 +252,12 @@ mod tests {
         assert!(line.contains("write_headroom=75%"), "{line}");
         assert!(line.contains("open_orders=12"), "{line}");
         assert!(line.contains("quoting=2"), "{line}");
+        assert!(
+            line.contains(
+                "pnl_realized=$1.25 pnl_unrealized=-$0.30 fees=$0.07 pnl_total=$0.95 positions=1"
+            ),
+            "{line}"
+        );
         assert!(status_line(&figures, 5000, 1000).contains("write_headroom=0%"));
         assert!(status_line(&figures, 0, 0).contains("write_headroom=100%"));
         let held = StatusFigures {

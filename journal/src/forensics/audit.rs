@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use kalshi_core::Money;
 use kalshi_core::commands::Command;
 use kalshi_core::decision::Decision;
 use kalshi_core::events::Event;
@@ -78,6 +79,26 @@ pub struct AuditTrail {
 }
 
 impl AuditTrail {
+    /// The order's applied fills: how many, the P&L they realized net of fees (the core
+    /// definition: closed-contract P&L minus fees) and the fees.
+    pub fn fill_pnl(&self) -> (u64, Money, Money) {
+        let mut fills = 0;
+        let mut realized = Money::ZERO;
+        let mut fees = Money::ZERO;
+        for entry in &self.entries {
+            if let JournalRecord::OutputDecision {
+                decision: Decision::Fill(fill),
+                ..
+            } = &entry.record
+            {
+                fills += 1;
+                realized = realized + fill.realized;
+                fees = fees + fill.fee;
+            }
+        }
+        (fills, realized - fees, fees)
+    }
+
     /// A readable, one-line-per-link rendering.
     pub fn render_text(&self) -> String {
         let mut out = format!("order {}", self.client_order_id);
@@ -112,6 +133,14 @@ impl AuditTrail {
                 None => out.push_str("; no book for the market"),
             }
             out.push('\n');
+        }
+        let (fills, realized_net, fees) = self.fill_pnl();
+        if fills > 0 {
+            out.push_str(&format!(
+                "p&l of its {fills} fill(s): realized {} (net of {} fees)\n",
+                realized_net.dollars(),
+                fees.dollars()
+            ));
         }
         for entry in &self.entries {
             let stage = match entry.stage {

@@ -5,6 +5,9 @@
 //! transaction, so a failed rebuild leaves the previous ledger untouched and two rebuilds of
 //! the same journal give identical tables. [`Ledger::apply`] keeps the ledger current during a
 //! live run; it skips records at or below the last applied seq, so re-applying is harmless.
+//! The `pnl` and `marks` tables come from the engine replayed over the journal's inputs (in
+//! memory), so a ledger is extended only by the `Ledger` value that built it; one opened
+//! over earlier records refuses new ones ([`LedgerError::ResumeNeedsRebuild`]).
 //! See [`schema`] for the tables and units.
 
 mod projector;
@@ -49,6 +52,16 @@ pub enum LedgerError {
         /// Version this build writes.
         expected: i64,
     },
+    /// The ledger holds records this `Ledger` value did not apply itself (or a record
+    /// failed half-way): its P&L rows need the engine state of every earlier input, so
+    /// rebuild it instead.
+    #[error(
+        "the ledger's records (up to seq {last_seq:?}) were not applied by this process; run `ledger rebuild`"
+    )]
+    ResumeNeedsRebuild {
+        /// Last seq in the ledger.
+        last_seq: Option<u64>,
+    },
     /// The database holds a value the ledger never writes.
     #[error("ledger holds an impossible value: {reason}")]
     Corrupt {
@@ -78,15 +91,17 @@ pub struct LedgerSummary {
     pub duplicate_fills: u64,
     /// Order events (acks, fills, …) that named no known order.
     pub unmatched_order_events: u64,
-    /// Net trading cash over every market, micro-dollars (fees included).
-    pub cash_micros: i64,
-    /// Fees paid, micro-dollars.
+    /// P&L by the one definition ([`kalshi_core::pnl::PnlBreakdown`]) over every market:
+    /// realized net of fees, fees, unrealized at the engine's marks and their total,
+    /// micro-dollars.
+    pub realized_net_micros: i64,
+    /// Fees paid, micro-dollars (already inside `realized_net_micros`).
     pub fees_micros: i64,
-    /// Realized P&L before fees, micro-dollars.
-    pub realized_micros: i64,
-    /// Total P&L at the marks, micro-dollars, over marked markets.
+    /// Open positions at the engine's marks minus their cost, micro-dollars.
+    pub unrealized_micros: i64,
+    /// `realized_net_micros + unrealized_micros`.
     pub total_micros: i64,
-    /// Markets with fills but no mark.
+    /// Markets held with no mark (counted at zero unrealized).
     pub unmarked_markets: u64,
 }
 
@@ -94,6 +109,7 @@ pub struct LedgerSummary {
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
+    shadow: projector::Shadow,
 }
 
 impl Ledger {
@@ -110,6 +126,7 @@ impl Ledger {
         let ledger = Self {
             conn,
             path: path.to_path_buf(),
+            shadow: projector::Shadow::new(),
         };
         match ledger.schema_version()? {
             None if !ledger.has_meta_table()? => {
@@ -141,6 +158,7 @@ impl Ledger {
         let mut ledger = Self {
             conn,
             path: db_path.to_path_buf(),
+            shadow: projector::Shadow::new(),
         };
         ledger.rebuild_from(run_dir)
     }
@@ -154,10 +172,12 @@ impl Ledger {
             tx.execute_batch(&format!("DROP {} IF EXISTS {name};", kind.to_uppercase()))?;
         }
         create_schema(&tx)?;
+        let mut shadow = projector::Shadow::new();
         while let Some(record) = reader.next_record()? {
-            projector::apply(&tx, &record)?;
+            projector::apply(&tx, &mut shadow, &record)?;
         }
         tx.commit()?;
+        self.shadow = shadow;
         self.summary()
     }
 
@@ -165,7 +185,7 @@ impl Ledger {
     /// whether it was applied. One transaction per call.
     pub fn apply(&mut self, record: &SequencedRecord) -> Result<bool, LedgerError> {
         let tx = self.conn.transaction()?;
-        let applied = projector::apply(&tx, record)?;
+        let applied = projector::apply(&tx, &mut self.shadow, record)?;
         tx.commit()?;
         Ok(applied)
     }
@@ -178,7 +198,7 @@ impl Ledger {
         let tx = self.conn.transaction()?;
         let mut applied = 0u64;
         for record in records {
-            if projector::apply(&tx, record)? {
+            if projector::apply(&tx, &mut self.shadow, record)? {
                 applied += 1;
             }
         }
@@ -201,14 +221,15 @@ impl Ledger {
                 .and_then(|value| u64::try_from(value).ok())
                 .unwrap_or(0))
         };
-        let (cash_micros, fees_micros, realized_micros, total_micros, unmarked): (
+        let (realized_net_micros, fees_micros, unrealized_micros, total_micros, unmarked): (
             i64,
             i64,
             i64,
             i64,
             i64,
         ) = self.conn.query_row(
-            "SELECT cash_micros, fees_micros, realized_micros, total_micros, unmarked_markets
+            "SELECT realized_net_micros, fees_micros, unrealized_micros, total_micros,
+                    unmarked_markets
              FROM pnl_total",
             [],
             |row| {
@@ -232,9 +253,9 @@ impl Ledger {
             fills: count("fills")?,
             duplicate_fills: meta(projector::META_DUPLICATE_FILLS)?,
             unmatched_order_events: meta(projector::META_UNMATCHED)?,
-            cash_micros,
+            realized_net_micros,
             fees_micros,
-            realized_micros,
+            unrealized_micros,
             total_micros,
             unmarked_markets: u64::try_from(unmarked).unwrap_or(0),
         })

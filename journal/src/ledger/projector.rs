@@ -2,16 +2,18 @@
 //! holds inside a transaction; no clock, no randomness, so the same records always produce
 //! the same rows.
 
+use std::collections::BTreeMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use kalshi_core::Money;
 use kalshi_core::commands::Command;
 use kalshi_core::decision::Decision;
-use kalshi_core::events::{Event, RequestKind};
+use kalshi_core::engine::Engine;
+use kalshi_core::events::{Envelope, Event, RequestKind};
 use kalshi_core::fixed::{Count, Price, SignedCount};
-use kalshi_core::market_data::{
-    ExchangeOrderStatus, LifecycleKind, OrderSnapshot, OwnFill, PositionSnapshot,
-};
+use kalshi_core::market_data::{ExchangeOrderStatus, OrderSnapshot, OwnFill, PositionSnapshot};
+use kalshi_core::pnl::{self, MarkSource, PnlBreakdown};
 use kalshi_core::positions::MarketPosition;
 
 use super::LedgerError;
@@ -55,11 +57,23 @@ fn meta_bump(conn: &Connection, key: &str) -> Result<(), LedgerError> {
 
 /// Applies `record` unless its seq is not above the last applied one (then it is skipped, so
 /// applying a record twice is harmless). Returns whether it was applied.
-pub(crate) fn apply(conn: &Connection, record: &SequencedRecord) -> Result<bool, LedgerError> {
+pub(crate) fn apply(
+    conn: &Connection,
+    shadow: &mut Shadow,
+    record: &SequencedRecord,
+) -> Result<bool, LedgerError> {
     let seq = sql_seq(record.seq)?;
-    if meta_get(conn, META_LAST_SEQ)?.is_some_and(|last| seq <= last) {
+    let last = meta_get(conn, META_LAST_SEQ)?;
+    if last.is_some_and(|last| seq <= last) {
         return Ok(false);
     }
+    if !shadow.follows(last) {
+        return Err(LedgerError::ResumeNeedsRebuild {
+            last_seq: last.and_then(|seq| u64::try_from(seq).ok()),
+        });
+    }
+    // Until this record is fully applied the shadow is ahead of the tables.
+    shadow.broken = true;
     let at = At {
         seq,
         ts_ns: record.ts_ns,
@@ -67,7 +81,10 @@ pub(crate) fn apply(conn: &Connection, record: &SequencedRecord) -> Result<bool,
     match &record.record {
         JournalRecord::RunStarted(started) => run_started(conn, at, started)?,
         JournalRecord::RunEnded { reason } => run_ended(conn, at, reason)?,
-        JournalRecord::Input(envelope) => input(conn, at, &envelope.event)?,
+        JournalRecord::Input(envelope) => {
+            input(conn, at, &envelope.event)?;
+            shadow.step(conn, at, envelope)?;
+        }
         JournalRecord::OutputCommand {
             input_seq,
             index,
@@ -82,7 +99,132 @@ pub(crate) fn apply(conn: &Connection, record: &SequencedRecord) -> Result<bool,
     }
     meta_set(conn, META_LAST_SEQ, seq)?;
     meta_bump(conn, META_RECORDS)?;
+    shadow.last_seq = Some(seq);
+    shadow.broken = false;
     Ok(true)
+}
+
+/// The engine replayed over the journal's inputs, in the ledger's memory: its positions and
+/// its marks (the same state the live engine had after each input) give the `pnl` and
+/// `marks` rows, by the one P&L definition ([`PnlBreakdown`]).
+pub(crate) struct Shadow {
+    engine: Engine,
+    rows: BTreeMap<String, PnlRow>,
+    /// Last seq this shadow applied (`None`: it has applied nothing yet).
+    last_seq: Option<i64>,
+    /// A record failed half-way: the engine may be ahead of the tables.
+    broken: bool,
+}
+
+/// One `pnl` row's values, kept to skip writing rows that did not change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PnlRow {
+    position_centi: i64,
+    cost_micros: i64,
+    mark: Option<(Price, MarkSource)>,
+    pnl: PnlBreakdown,
+}
+
+impl Shadow {
+    /// A shadow that has seen nothing: it can only follow a ledger that is empty too.
+    pub(crate) fn new() -> Shadow {
+        Shadow {
+            engine: Engine::new(),
+            rows: BTreeMap::new(),
+            last_seq: None,
+            broken: false,
+        }
+    }
+
+    /// True when this shadow has applied exactly the records the ledger holds (up to
+    /// `last_seq`, or none).
+    fn follows(&self, last_seq: Option<i64>) -> bool {
+        !self.broken && self.last_seq == last_seq
+    }
+
+    /// Feeds one input to the engine, then rewrites the rows of the markets it may have
+    /// changed: the event's market, or every market the engine has a position in.
+    fn step(&mut self, conn: &Connection, at: At, envelope: &Envelope) -> Result<(), LedgerError> {
+        self.engine.process(envelope);
+        let single = match &envelope.event {
+            Event::MarketListing(_) | Event::Reconciled { .. } => None,
+            event => event.ticker(),
+        };
+        let tickers: Vec<String> = match single {
+            Some(ticker) => vec![ticker.to_owned()],
+            None => self
+                .engine
+                .orders()
+                .positions()
+                .iter()
+                .map(|(ticker, _)| ticker.to_owned())
+                .collect(),
+        };
+        for ticker in tickers {
+            self.refresh(conn, at, &ticker)?;
+        }
+        Ok(())
+    }
+
+    fn refresh(&mut self, conn: &Connection, at: At, ticker: &str) -> Result<(), LedgerError> {
+        let position = self.engine.orders().positions().get(ticker);
+        if position == MarketPosition::default() && !self.rows.contains_key(ticker) {
+            return Ok(());
+        }
+        let mark = if position.position.centi() == 0 {
+            None
+        } else {
+            self.engine.universe().by_ticker(ticker).and_then(pnl::mark)
+        };
+        let row = PnlRow {
+            position_centi: position.position.centi(),
+            cost_micros: position.cost.micros(),
+            mark,
+            pnl: PnlBreakdown::of_position(&position, mark.map(|(price, _)| price)),
+        };
+        if self.rows.get(ticker) == Some(&row) {
+            return Ok(());
+        }
+        conn.execute(
+            "INSERT INTO pnl (ticker, position_centi, cost_micros, realized_net_micros,
+                              fees_micros, mark_price_micros, mark_source, unrealized_micros,
+                              total_micros, updated_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT(ticker) DO UPDATE SET
+                 position_centi = excluded.position_centi, cost_micros = excluded.cost_micros,
+                 realized_net_micros = excluded.realized_net_micros,
+                 fees_micros = excluded.fees_micros,
+                 mark_price_micros = excluded.mark_price_micros,
+                 mark_source = excluded.mark_source,
+                 unrealized_micros = excluded.unrealized_micros,
+                 total_micros = excluded.total_micros, updated_seq = excluded.updated_seq",
+            params![
+                ticker,
+                row.position_centi,
+                row.cost_micros,
+                row.pnl.realized_net.micros(),
+                row.pnl.fees.micros(),
+                mark.map(|(price, _)| price.micros()),
+                mark.map(|(_, source)| source.as_str()),
+                row.pnl.unrealized.micros(),
+                row.pnl.total.micros(),
+                at.seq
+            ],
+        )?;
+        if let Some((price, source)) = mark
+            && self.rows.get(ticker).and_then(|old| old.mark) != mark
+        {
+            conn.execute(
+                "INSERT INTO marks (ticker, price_micros, source, seq) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(ticker) DO UPDATE SET
+                     price_micros = excluded.price_micros, source = excluded.source,
+                     seq = excluded.seq",
+                params![ticker, price.micros(), source.as_str(), at.seq],
+            )?;
+        }
+        self.rows.insert(ticker.to_owned(), row);
+        Ok(())
+    }
 }
 
 /// Seq and time of the record being applied.
@@ -248,15 +390,6 @@ fn input(conn: &Connection, at: At, event: &Event) -> Result<(), LedgerError> {
             Ok(())
         }
         Event::PositionSnapshot(position) => exchange_position(conn, at, position),
-        Event::PublicTrade(trade) => {
-            set_mark(conn, at, &trade.ticker, trade.yes_price, "last_trade")
-        }
-        Event::Lifecycle(change) => match (change.kind, change.settlement_value) {
-            (LifecycleKind::Determined | LifecycleKind::Settled, Some(value)) => {
-                set_mark(conn, at, &change.ticker, value, "settlement")
-            }
-            _ => Ok(()),
-        },
         _ => Ok(()),
     }
 }
@@ -536,102 +669,6 @@ fn own_fill(conn: &Connection, at: At, fill: &OwnFill) -> Result<(), LedgerError
     } else {
         meta_bump(conn, META_UNMATCHED)?;
     }
-    let settled: Option<String> = conn
-        .query_row(
-            "SELECT source FROM marks WHERE ticker = ?1 AND source = 'settlement'",
-            params![fill.ticker],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if settled.is_none() {
-        set_mark(conn, at, &fill.ticker, fill.yes_price, "own_fill")?;
-    } else {
-        refresh_pnl(conn, at, &fill.ticker)?;
-    }
-    Ok(())
-}
-
-/// Records a mark (a settlement mark is never replaced by a trade) and re-marks the P&L.
-fn set_mark(
-    conn: &Connection,
-    at: At,
-    ticker: &str,
-    price: Price,
-    source: &str,
-) -> Result<(), LedgerError> {
-    conn.execute(
-        "INSERT INTO marks (ticker, price_micros, source, seq) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(ticker) DO UPDATE SET
-             price_micros = excluded.price_micros, source = excluded.source, seq = excluded.seq
-         WHERE marks.source <> 'settlement' OR excluded.source = 'settlement'",
-        params![ticker, price.micros(), source, at.seq],
-    )?;
-    refresh_pnl(conn, at, ticker)
-}
-
-/// Recomputes the `pnl` row of `ticker` from its position and mark (no row before a fill).
-fn refresh_pnl(conn: &Connection, at: At, ticker: &str) -> Result<(), LedgerError> {
-    let has_fills: Option<i64> = conn
-        .query_row(
-            "SELECT fill_count FROM positions WHERE ticker = ?1 AND fill_count > 0",
-            params![ticker],
-            |row| row.get(0),
-        )
-        .optional()?;
-    if has_fills.is_none() {
-        return Ok(());
-    }
-    let position = load_position(conn, ticker)?;
-    let mark: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT price_micros, source FROM marks WHERE ticker = ?1",
-            params![ticker],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    let cash = cash_micros(&position);
-    let (mark_price, mark_source, marked_value, unrealized, total) = match mark {
-        Some((price_micros, source)) => {
-            let price = Price::from_micros(price_micros).map_err(|e| LedgerError::Corrupt {
-                reason: format!("mark of {ticker} is not a price: {e}"),
-            })?;
-            let unrealized = position.unrealized_pnl(price).micros();
-            let marked_value = unrealized + position.cost.micros();
-            (
-                Some(price_micros),
-                Some(source),
-                Some(marked_value),
-                Some(unrealized),
-                Some(cash + marked_value),
-            )
-        }
-        None => (None, None, None, None, None),
-    };
-    conn.execute(
-        "INSERT INTO pnl (ticker, cash_micros, fees_micros, realized_micros, mark_price_micros,
-                          mark_source, marked_value_micros, unrealized_micros, total_micros,
-                          updated_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT(ticker) DO UPDATE SET
-             cash_micros = excluded.cash_micros, fees_micros = excluded.fees_micros,
-             realized_micros = excluded.realized_micros,
-             mark_price_micros = excluded.mark_price_micros, mark_source = excluded.mark_source,
-             marked_value_micros = excluded.marked_value_micros,
-             unrealized_micros = excluded.unrealized_micros,
-             total_micros = excluded.total_micros, updated_seq = excluded.updated_seq",
-        params![
-            ticker,
-            cash,
-            position.fees_paid.micros(),
-            position.realized_pnl.micros(),
-            mark_price,
-            mark_source,
-            marked_value,
-            unrealized,
-            total,
-            at.seq
-        ],
-    )?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! the journal seq it came from.
 
 /// Bumped whenever a table changes; a ledger with another version must be rebuilt.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Tables and views in creation order (dropping goes in reverse).
 pub const OBJECTS: &[(&str, &str)] = &[
@@ -155,39 +155,40 @@ CREATE TABLE positions (
     exchange_seq             INTEGER
 );
 
--- The latest mark per market: settlement value once determined, else the last public trade,
--- else our own last fill price.
+-- The latest mark per market we hold, by the one rule (kalshi_core::pnl::mark): the
+-- settlement price once the result is known, else the mid of a valid book, else the last
+-- public trade. The market states come from replaying the journal's inputs through the
+-- engine, so they are the live engine's own.
 CREATE TABLE marks (
     ticker        TEXT PRIMARY KEY,
     price_micros  INTEGER NOT NULL,
-    source        TEXT NOT NULL,              -- settlement, last_trade, own_fill
+    source        TEXT NOT NULL,              -- settlement, book_mid, last_trade
     seq           INTEGER NOT NULL
 );
 
--- P&L per market. cash = realized - cost - fees (net trading cash flow);
--- marked_value = held contracts at the mark; unrealized = marked_value - cost;
--- total = cash + marked_value = realized - fees + unrealized.
+-- P&L per market by the one definition (kalshi_core::pnl::PnlBreakdown) over the engine's
+-- positions: realized_net = closed-position P&L minus every fee paid; fees shown apart
+-- (already inside realized_net); unrealized = held contracts at the mark minus their cost
+-- (zero without a mark); total = realized_net + unrealized.
 CREATE TABLE pnl (
     ticker               TEXT PRIMARY KEY,
-    cash_micros          INTEGER NOT NULL,
+    position_centi       INTEGER NOT NULL,
+    cost_micros          INTEGER NOT NULL,
+    realized_net_micros  INTEGER NOT NULL,
     fees_micros          INTEGER NOT NULL,
-    realized_micros      INTEGER NOT NULL,
     mark_price_micros    INTEGER,
     mark_source          TEXT,
-    marked_value_micros  INTEGER,
-    unrealized_micros    INTEGER,
-    total_micros         INTEGER,
+    unrealized_micros    INTEGER NOT NULL,
+    total_micros         INTEGER NOT NULL,
     updated_seq          INTEGER NOT NULL
 );
 
 CREATE VIEW pnl_total AS
 SELECT
-    coalesce(sum(cash_micros), 0)          AS cash_micros,
+    coalesce(sum(realized_net_micros), 0)  AS realized_net_micros,
     coalesce(sum(fees_micros), 0)          AS fees_micros,
-    coalesce(sum(realized_micros), 0)      AS realized_micros,
-    coalesce(sum(marked_value_micros), 0)  AS marked_value_micros,
     coalesce(sum(unrealized_micros), 0)    AS unrealized_micros,
     coalesce(sum(total_micros), 0)         AS total_micros,
-    count(*) - count(mark_price_micros)    AS unmarked_markets
+    coalesce(sum(position_centi <> 0 AND mark_price_micros IS NULL), 0) AS unmarked_markets
 FROM pnl;
 "#;

@@ -14,7 +14,7 @@ use crate::report::svg::{Line, chart, escape};
 pub const QUOTE_CHARTS_MAX: usize = 8;
 
 fn money_label(micros: i64) -> String {
-    format!("${}", Money::from_micros(micros))
+    Money::from_micros(micros).dollars().to_string()
 }
 
 fn price_label(micros: i64) -> String {
@@ -101,9 +101,13 @@ figure{{margin:16px 0}}figcaption{{font-weight:bold;margin-bottom:4px}}.note{{co
         outputs = report.outputs,
     );
     let rows: Vec<(&str, String)> = vec![
-        ("Net P&L", format!("${}", m.net_pnl)),
-        ("Gross P&L", format!("${}", m.gross_pnl)),
-        ("Fees", format!("${}", m.fees)),
+        ("Total P&L", m.pnl.total.dollars().to_string()),
+        (
+            "Realized P&L (net of fees)",
+            m.pnl.realized_net.dollars().to_string(),
+        ),
+        ("Fees", m.pnl.fees.dollars().to_string()),
+        ("Unrealized P&L", m.pnl.unrealized.dollars().to_string()),
         ("Orders", m.orders.to_string()),
         ("Cancels", m.cancels.to_string()),
         ("Fills", m.fills.to_string()),
@@ -117,7 +121,7 @@ figure{{margin:16px 0}}figcaption{{font-weight:bold;margin-bottom:4px}}.note{{co
             "Inventory max |pos| / final Σ|pos|",
             format!("{} / {}", m.inventory_max_abs, m.inventory_final_abs),
         ),
-        ("Max drawdown", format!("${}", m.max_drawdown)),
+        ("Max drawdown", m.max_drawdown.dollars().to_string()),
         (
             "Markout 1 min (µ$/contract, n)",
             format!("{} ({})", opt(m.markout_1m_micros), m.markouts_1m_count),
@@ -138,14 +142,14 @@ figure{{margin:16px 0}}figcaption{{font-weight:bold;margin-bottom:4px}}.note{{co
             escape(&value)
         );
     }
-    html.push_str("</table><h2>Per market</h2><table><tr><th>market</th><th>net P&amp;L</th><th>fees</th><th>orders</th><th>fills</th><th>filled</th><th>max |pos|</th><th>final pos</th><th>valued</th><th>markout 1m</th><th>markout 5m</th><th>quoted s</th></tr>");
+    html.push_str("</table><h2>Per market</h2><table><tr><th>market</th><th>total P&amp;L</th><th>fees</th><th>orders</th><th>fills</th><th>filled</th><th>max |pos|</th><th>final pos</th><th>valued</th><th>markout 1m</th><th>markout 5m</th><th>quoted s</th></tr>");
     for market in &m.markets {
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>${}</td><td>${}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:?} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:?} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&market.ticker),
-            market.net_pnl,
-            market.fees,
+            market.pnl.total.dollars(),
+            market.pnl.fees.dollars(),
             market.orders,
             market.fills,
             market.filled_contracts,

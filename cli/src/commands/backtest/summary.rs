@@ -33,7 +33,7 @@ fn seconds(ns: i64) -> String {
 /// The summary of one backtest: totals, then one row per market.
 pub fn metrics_table(metrics: &Metrics) -> String {
     let mut out = String::new();
-    let rows: [(&str, String); 16] = [
+    let rows: [(&str, String); 17] = [
         (
             "data",
             format!("{:?} ({})", metrics.fidelity, metrics.fidelity_note),
@@ -56,10 +56,14 @@ pub fn metrics_table(metrics: &Metrics) -> String {
             ),
         ),
         ("maker share", percent(metrics.maker_share_ppm)),
-        ("gross P&L", metrics.gross_pnl.to_string()),
-        ("fees", metrics.fees.to_string()),
-        ("net P&L", metrics.net_pnl.to_string()),
-        ("max drawdown", metrics.max_drawdown.to_string()),
+        ("p&l total", metrics.pnl.total.dollars().to_string()),
+        (
+            "realized (net)",
+            metrics.pnl.realized_net.dollars().to_string(),
+        ),
+        ("fees", metrics.pnl.fees.dollars().to_string()),
+        ("unrealized", metrics.pnl.unrealized.dollars().to_string()),
+        ("max drawdown", metrics.max_drawdown.dollars().to_string()),
         (
             "markout 1m / 5m",
             format!(
@@ -95,7 +99,7 @@ pub fn metrics_table(metrics: &Metrics) -> String {
         let _ = writeln!(
             out,
             "{:<32} {:>7} {:>6} {:>12} {:>10} {:>12} {:>10} {:>12}",
-            "market", "orders", "fills", "filled", "fees", "net P&L", "position", "quoted"
+            "market", "orders", "fills", "filled", "fees", "P&L total", "position", "quoted"
         );
         for market in &metrics.markets {
             let _ = writeln!(
@@ -105,8 +109,8 @@ pub fn metrics_table(metrics: &Metrics) -> String {
                 market.orders,
                 market.fills,
                 market.filled_contracts.to_string(),
-                market.fees.to_string(),
-                market.net_pnl.to_string(),
+                market.pnl.fees.dollars().to_string(),
+                market.pnl.total.dollars().to_string(),
                 market.inventory_final.to_string(),
                 seconds(market.time_quoted_ns)
             );
@@ -147,7 +151,14 @@ pub fn sweep_table(axes: &[SweepAxis], rows: &[SweepRow]) -> String {
     let mut header: Vec<String> = axes.iter().map(|axis| axis.key.clone()).collect();
     header.extend(
         [
-            "orders", "fills", "filled", "fees", "net P&L", "drawdown", "quoted", "digest",
+            "orders",
+            "fills",
+            "filled",
+            "fees",
+            "P&L total",
+            "drawdown",
+            "quoted",
+            "digest",
         ]
         .iter()
         .map(ToString::to_string),
@@ -160,9 +171,9 @@ pub fn sweep_table(axes: &[SweepAxis], rows: &[SweepRow]) -> String {
             m.orders.to_string(),
             m.fills.to_string(),
             m.filled_contracts.to_string(),
-            m.fees.to_string(),
-            m.net_pnl.to_string(),
-            m.max_drawdown.to_string(),
+            m.pnl.fees.dollars().to_string(),
+            m.pnl.total.dollars().to_string(),
+            m.max_drawdown.dollars().to_string(),
             percent(m.time_quoted_ppm),
             row.output_digest.chars().take(12).collect(),
         ]);
