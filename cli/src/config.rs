@@ -399,17 +399,7 @@ fn from_table(
     let engine_table = take_section(&mut table, "engine", origin)?;
     let engine = engine_from_table(engine_table, origin, profile)?;
     let tuning: kalshi_core::tuning::Tuning = section(&mut table, "tuning", origin)?;
-    tuning.validate().map_err(|error| {
-        let kalshi_core::config::ConfigError::OutOfRange {
-            field,
-            value,
-            expected,
-        } = error;
-        ConfigFileError::Invalid {
-            field: field.to_string(),
-            reason: format!("{value} is out of range; {expected}"),
-        }
-    })?;
+    tuning.validate().map_err(|error| out_of_range(error, ""))?;
     let runtime: RuntimeSettings = section(&mut table, "runtime", origin)?;
     let sim: SimSettings = section(&mut table, "sim", origin)?;
     let credentials: CredentialSettings = section(&mut table, "credentials", origin)?;
@@ -552,19 +542,24 @@ fn engine_from_table(
     Ok(engine)
 }
 
+/// A core range error as a config-file error naming the field as `<prefix><path>`.
+fn out_of_range(error: kalshi_core::config::ConfigError, prefix: &str) -> ConfigFileError {
+    let kalshi_core::config::ConfigError::OutOfRange {
+        field,
+        value,
+        expected,
+    } = error;
+    ConfigFileError::Invalid {
+        field: format!("{prefix}{field}"),
+        reason: format!("{value} is out of range; {expected}"),
+    }
+}
+
 /// Checks the engine configuration; the error names the field as `engine.<path>`.
 pub fn validate_engine(engine: &EngineConfig) -> Result<(), ConfigFileError> {
-    engine.validate().map_err(|error| {
-        let kalshi_core::config::ConfigError::OutOfRange {
-            field,
-            value,
-            expected,
-        } = error;
-        ConfigFileError::Invalid {
-            field: format!("engine.{field}"),
-            reason: format!("{value} is out of range; {expected}"),
-        }
-    })?;
+    engine
+        .validate()
+        .map_err(|error| out_of_range(error, "engine."))?;
     if engine.quoted_markets_max == 0 {
         return Err(ConfigFileError::Invalid {
             field: "engine.quoted_markets_max".to_string(),

@@ -6,6 +6,8 @@
 //! - [`event_loop`] — the running phase, merging every input channel;
 //! - [`exec_task`] — the order workers;
 //! - [`market_data`] — REST listing, snapshots, reconciliation, and the background reader;
+//! - [`universe_load`] — what a run reads before trading: listing with fees, universe, books;
+//! - [`fees`] — the fee directory: every listed market's fee parameters and scheduled changes;
 //! - [`timers`] — ticks, daily resets, rescans, deadlines;
 //! - [`shutdown`] — the cancel backstop, the final account check, the summary;
 //! - [`signals`] — Ctrl-C and SIGTERM: stop, exit now with a confirmed count, exit at once;
@@ -33,3 +35,4 @@ pub mod startup;
 pub mod status;
 pub mod target;
 pub mod timers;
+pub mod universe_load;

@@ -8,11 +8,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use kalshi_core::decision::Decision;
-use kalshi_core::risk::RiskStateRecord;
+use kalshi_core::events::{Event, TimerKind};
+use kalshi_core::fixed::Money;
+use kalshi_core::risk::{RiskState, RiskStateReason, RiskStateRecord};
 use kalshi_journal::typed_reader::RecordReader;
 use kalshi_journal::{JournalRecord, Manifest};
 
+use super::clock::{next_utc_midnight_ns, now_ns};
 use super::risk_file::RiskStateFile;
+use super::sequencer::Sequencer;
 
 /// Where to take the previous risk state from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +119,68 @@ pub fn previous_risk(
             Ok(None)
         }
     }
+}
+
+/// Restores the previous risk state into the engine ([`previous_risk`]), or — with
+/// `--fresh-risk-state` over a state that would have held trading — journals the operator's
+/// clearing; then keeps the state in the environment's risk-state file from here on.
+pub fn restore_risk_state(
+    sequencer: &mut Sequencer,
+    resume: &ResumeFrom,
+    journal_root: &Path,
+    environment: &str,
+    journal_dir: &Path,
+) -> anyhow::Result<()> {
+    let previous = previous_risk(resume, journal_root, environment, Some(journal_dir))?;
+    if let Some(previous) = previous {
+        tracing::info!(
+            from = %previous.source.display(),
+            state = previous.record.state.as_str(),
+            "restoring the previous run's risk state"
+        );
+        let now = now_ns();
+        sequencer.step(now, Event::RiskStateRestored(previous.record), None)?;
+        if next_utc_midnight_ns(previous.ts_ns) <= now {
+            sequencer.step(
+                now,
+                Event::Timer {
+                    kind: TimerKind::DailyReset,
+                },
+                None,
+            )?;
+        }
+    } else if *resume == ResumeFrom::Fresh {
+        let overridden = match previous_risk(
+            &ResumeFrom::Newest,
+            journal_root,
+            environment,
+            Some(journal_dir),
+        ) {
+            Ok(Some(previous)) if previous.record.state != RiskState::Active => Some(format!(
+                "{} from {}",
+                previous.record.state.as_str(),
+                previous.source.display()
+            )),
+            Ok(_) => None,
+            Err(error) => Some(format!("an unreadable state ({error:#})")),
+        };
+        if let Some(overridden) = overridden {
+            tracing::warn!(%overridden, "--fresh-risk-state: the operator clears the previous risk state");
+            sequencer.step(
+                now_ns(),
+                Event::RiskStateRestored(RiskStateRecord {
+                    state: RiskState::Active,
+                    reason: RiskStateReason::OperatorCleared,
+                    day_realized_net: Money::ZERO,
+                }),
+                None,
+            )?;
+        }
+    }
+    sequencer.keep_risk_state_in(
+        RiskStateFile::for_environment(journal_root, environment),
+        now_ns(),
+    )
 }
 
 #[cfg(test)]

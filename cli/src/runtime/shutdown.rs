@@ -1,6 +1,6 @@
-//! Stopping a run: the signal watcher (first Ctrl-C/SIGTERM asks for an orderly shutdown, a
-//! second one exits at once), the backstop that cancels any resting order of ours the engine's
-//! own cancels missed, the REST read that confirms none remain, and the summary.
+//! Stopping a run: the backstop that cancels any resting order of ours the engine's own
+//! cancels missed, the REST read that confirms none remain (the closing check, and the
+//! emergency stop of a run that failed), and the summary. Signals are in [`super::signals`].
 
 use std::path::Path;
 
@@ -10,9 +10,12 @@ use kalshi_core::events::Event;
 use kalshi_core::market_data::{OrderSnapshot, PositionSnapshot};
 use kalshi_io::exec::{Executor, WriteOutcome};
 
+use crate::exit_code::{EXIT_OK, EXIT_RESTING_ORDERS_LEFT};
+
+use super::clock::now_ns;
 use super::exec_task::{WriteUsage, cancel_in_batches};
 use super::market_data::{fetch_positions, fetch_resting_orders};
-use super::sequencer::RunCounters;
+use super::sequencer::{RunCounters, Sequencer};
 use super::status::StatusFigures;
 
 /// Whether a resting order was placed by this system (any run).
@@ -238,4 +241,81 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
         summary.journal_dir.display()
     ));
     text
+}
+/// After a run failed mid-way (e.g. the journal cannot be written): cancels every order of
+/// ours without journaling, reads the account afresh and prints how many of ours still rest.
+/// Returns the exit code: 3 if any rest or the account cannot be read, else 0.
+pub async fn emergency_stop(executor: &Executor, cancel_all: bool) -> i32 {
+    if let Err(error) = backstop_cancel(executor, cancel_all).await {
+        tracing::error!(error = %format!("{error:#}"), "emergency cancel failed");
+    }
+    match confirm_account(executor).await {
+        Ok(check) => {
+            let resting = check.resting_ours.len();
+            eprintln!(
+                "after the emergency cancel, {resting} order(s) of ours still rest on the \
+                 exchange; {} position(s) open",
+                check.positions.len()
+            );
+            if resting > 0 {
+                EXIT_RESTING_ORDERS_LEFT
+            } else {
+                EXIT_OK
+            }
+        }
+        Err(error) => {
+            eprintln!(
+                "cannot read the account after the emergency cancel ({error:#}): treat orders \
+                 of ours as still resting"
+            );
+            EXIT_RESTING_ORDERS_LEFT
+        }
+    }
+}
+
+/// The closing account check: one REST read of resting orders and positions; anything of
+/// ours still resting (or, with `cancel_all`, anything at all) is cancelled in batches and
+/// read again. The exchange's positions are journaled, so any difference from the engine's
+/// own books shows as a `PositionDrift` decision. `None` when the account cannot be read.
+pub async fn closing_check(
+    executor: &Executor,
+    sequencer: &mut Sequencer,
+    cancel_all: bool,
+) -> anyhow::Result<Option<AccountCheck>> {
+    let mut check = match confirm_account(executor).await {
+        Ok(check) => check,
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders");
+            return Ok(None);
+        }
+    };
+    let left = !check.resting_ours.is_empty() || (cancel_all && check.resting_foreign > 0);
+    if left {
+        tracing::warn!(
+            ours = check.resting_ours.len(),
+            "orders still resting after the engine's cancels; using the backstop"
+        );
+        match cancel_resting(executor, &check.resting_ours, cancel_all).await {
+            Ok(events) => {
+                let now = now_ns();
+                for event in events {
+                    sequencer.step(now, event, None)?;
+                }
+                sequencer.drain_local(now)?;
+            }
+            Err(error) => tracing::error!(error = %format!("{error:#}"), "backstop cancel failed"),
+        }
+        check = match confirm_account(executor).await {
+            Ok(check) => check,
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders");
+                return Ok(None);
+            }
+        };
+    }
+    let now = now_ns();
+    for position in &check.positions {
+        sequencer.step(now, Event::PositionSnapshot(position.clone()), None)?;
+    }
+    Ok(Some(check))
 }

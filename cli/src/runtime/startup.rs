@@ -23,13 +23,8 @@ use anyhow::Context as _;
 use kalshi_core::client_order_id::RunId;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::engine::Engine;
-use kalshi_core::events::{Event, TimerKind};
-use kalshi_core::fixed::Money;
-use kalshi_core::market_data::MarketInfo;
-use kalshi_core::market_scanner::scan_listings;
-use kalshi_core::risk::{RiskState, RiskStateReason, RiskStateRecord};
+use kalshi_core::events::Event;
 use kalshi_io::auth::ApiCredentials;
-use kalshi_io::data_rest::queries::MarketStatusFilter;
 use kalshi_io::data_rest::{RestClient, RestConfig};
 use kalshi_io::data_ws::{Channel, IoEvent, WsConfig, spawn_ws};
 use kalshi_io::env::Endpoints;
@@ -40,29 +35,26 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::clock::{next_utc_midnight_ns, now_ns};
+use super::clock::now_ns;
 use super::event_loop::EventLoop;
 use super::exec_task::{ExecPool, ExecReport};
-use super::fees::{FeeDirectory, spawn_fee_changes};
+use super::fees::spawn_fee_changes;
 use super::local_exchange::LocalExchange;
 use super::market_data::{
-    FeedSettings, RECONCILE_RETRY_INTERVAL, ReconcileRequest, fetch_listing, fetch_market_snapshot,
-    fetch_markets_by_ticker, reconcile, reconcile_after_outage, snapshot_reads, spawn_feed,
-    spawn_reconciler,
+    FeedSettings, RECONCILE_RETRY_INTERVAL, ReconcileRequest, reconcile, reconcile_after_outage,
+    spawn_feed, spawn_reconciler,
 };
 use super::order_group;
-use super::resume::{ResumeFrom, previous_risk};
-use super::risk_file::RiskStateFile;
+use super::resume::{ResumeFrom, restore_risk_state};
 use super::sequencer::{CommandSink, NoCommands, Sequencer};
-use super::shutdown::{
-    AccountCheck, RunSummary, backstop_cancel, cancel_resting, confirm_account, summary_text,
-};
+use super::shutdown::{AccountCheck, RunSummary, closing_check, emergency_stop, summary_text};
 use super::signals::SignalWatch;
 use super::status::figures;
 use super::target::{Target, TargetKind};
 use super::timers::{
     Input, StopReason, seconds, spawn_daily_reset, spawn_deadline, spawn_rescans, spawn_ticks,
 };
+use super::universe_load::{fetch_snapshots, load_universe};
 use crate::config::{RuntimeSettings, SimSettings};
 use crate::credentials::ConfiguredKey;
 use crate::exit_code::{
@@ -74,11 +66,6 @@ use crate::exit_code::{
 const INPUT_CHANNEL_CAPACITY: usize = 1024;
 /// Capacity of the exec-outcome channel.
 const EXEC_REPORT_CAPACITY: usize = 4096;
-/// Orderbook snapshots read at once at startup (the rate limiter still paces them).
-const SNAPSHOT_READS_IN_FLIGHT: usize = 8;
-/// Longest a startup snapshot read (book and recent trades) may take before the market waits
-/// for the WebSocket's snapshot instead.
-const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long shutdown keeps reading after the last cancel is acknowledged, so fills and order
 /// updates already in flight are journaled.
 const SETTLE_PERIOD: Duration = Duration::from_secs(1);
@@ -520,195 +507,6 @@ async fn run_journaled(
     run_with_journal(options, started, sequencer, &journal_dir).await
 }
 
-/// Restores the previous risk state into the engine ([`previous_risk`]), or — with
-/// `--fresh-risk-state` over a state that would have held trading — journals the operator's
-/// clearing; then keeps the state in the environment's risk-state file from here on.
-fn restore_risk_state(
-    sequencer: &mut Sequencer,
-    resume: &ResumeFrom,
-    journal_root: &Path,
-    environment: &str,
-    journal_dir: &Path,
-) -> anyhow::Result<()> {
-    let previous = previous_risk(resume, journal_root, environment, Some(journal_dir))?;
-    if let Some(previous) = previous {
-        tracing::info!(
-            from = %previous.source.display(),
-            state = previous.record.state.as_str(),
-            "restoring the previous run's risk state"
-        );
-        let now = now_ns();
-        sequencer.step(now, Event::RiskStateRestored(previous.record), None)?;
-        if next_utc_midnight_ns(previous.ts_ns) <= now {
-            sequencer.step(
-                now,
-                Event::Timer {
-                    kind: TimerKind::DailyReset,
-                },
-                None,
-            )?;
-        }
-    } else if *resume == ResumeFrom::Fresh {
-        let overridden = match previous_risk(
-            &ResumeFrom::Newest,
-            journal_root,
-            environment,
-            Some(journal_dir),
-        ) {
-            Ok(Some(previous)) if previous.record.state != RiskState::Active => Some(format!(
-                "{} from {}",
-                previous.record.state.as_str(),
-                previous.source.display()
-            )),
-            Ok(_) => None,
-            Err(error) => Some(format!("an unreadable state ({error:#})")),
-        };
-        if let Some(overridden) = overridden {
-            tracing::warn!(%overridden, "--fresh-risk-state: the operator clears the previous risk state");
-            sequencer.step(
-                now_ns(),
-                Event::RiskStateRestored(RiskStateRecord {
-                    state: RiskState::Active,
-                    reason: RiskStateReason::OperatorCleared,
-                    day_realized_net: Money::ZERO,
-                }),
-                None,
-            )?;
-        }
-    }
-    sequencer.keep_risk_state_in(
-        RiskStateFile::for_environment(journal_root, environment),
-        now_ns(),
-    )
-}
-
-/// REST book snapshots (and recent trades) of `markets`, read [`SNAPSHOT_READS_IN_FLIGHT`]
-/// at a time within the rate limiter's read budget, each given at most [`SNAPSHOT_TIMEOUT`];
-/// stepped in `markets` order. A market whose read fails or hangs waits for the WebSocket's
-/// snapshot instead of holding up the others.
-async fn fetch_snapshots(
-    rest: &RestClient,
-    markets: &[String],
-    runtime: &RuntimeSettings,
-    sequencer: &mut Sequencer,
-) -> anyhow::Result<()> {
-    use futures_util::StreamExt as _;
-    let reads = snapshot_reads(
-        markets,
-        |ticker| {
-            fetch_market_snapshot(
-                rest,
-                ticker,
-                runtime.orderbook_depth,
-                runtime.recent_trades_per_market,
-            )
-        },
-        SNAPSHOT_READS_IN_FLIGHT,
-        SNAPSHOT_TIMEOUT,
-    );
-    futures_util::pin_mut!(reads);
-    while let Some((ticker, result)) = reads.next().await {
-        match result {
-            Ok(events) => {
-                let now = now_ns();
-                for event in events {
-                    sequencer.step(now, event, None)?;
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%ticker, error = %format!("{error:#}"), "REST snapshot failed; waiting for the WebSocket's")
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Reads the fee directory for `markets` and sets each market's fee parameters (see
-/// [`FeeDirectory`]); returns the scheduled fee changes still ahead, as dated inputs.
-async fn attach_fees(rest: &RestClient, markets: &mut [MarketInfo]) -> Vec<(i64, Event)> {
-    let directory = FeeDirectory::read(rest, markets).await;
-    let unknown = directory.apply(markets);
-    if unknown > 0 {
-        tracing::warn!(
-            markets = unknown,
-            "fee parameters unreadable; those markets are not quoted (scan reason fee_unknown)"
-        );
-    }
-    let changes = directory.scheduled_changes(markets, now_ns());
-    if !changes.is_empty() {
-        tracing::info!(
-            changes = changes.len(),
-            "scheduled fee changes will be applied at their times"
-        );
-    }
-    changes
-}
-
-/// The markets to subscribe, and the scheduled fee changes to apply during the run.
-type Universe = (Vec<String>, Vec<(i64, Event)>);
-
-/// Lists markets (with their fee parameters) and decides the subscriptions.
-async fn load_universe(
-    options: &RunOptions,
-    rest: &RestClient,
-    sequencer: &mut Sequencer,
-) -> anyhow::Result<Universe> {
-    let progress = |pages: usize, markets: usize| {
-        tracing::info!(pages, markets, "reading GET /markets");
-    };
-    match &options.purpose {
-        Purpose::Record {
-            markets: MarketSelection::Tickers(tickers),
-        } => {
-            let mut listing = fetch_markets_by_ticker(rest, tickers).await?;
-            let fee_changes = attach_fees(rest, &mut listing.markets).await;
-            let found: Vec<String> = listing.markets.iter().map(|m| m.ticker.clone()).collect();
-            for ticker in tickers {
-                if !found.contains(ticker) {
-                    tracing::warn!(%ticker, "market not found; recording it anyway");
-                }
-            }
-            sequencer.step(now_ns(), Event::MarketListing(listing.markets), None)?;
-            sequencer.take_universe_change();
-            Ok((tickers.clone(), fee_changes))
-        }
-        Purpose::Record {
-            markets: MarketSelection::Top(count),
-        } => {
-            let mut listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
-            let fee_changes = attach_fees(rest, &mut listing.markets).await;
-            let now = now_ns();
-            let report = scan_listings(
-                &listing.markets,
-                &std::collections::BTreeSet::new(),
-                &options.engine.scanner,
-                now,
-            );
-            let chosen: Vec<String> = report
-                .ranked
-                .iter()
-                .take(*count)
-                .map(|row| row.ticker.clone())
-                .collect();
-            sequencer.step(now, Event::MarketListing(listing.markets), None)?;
-            sequencer.take_universe_change();
-            Ok((chosen, fee_changes))
-        }
-        Purpose::Trade { .. } => {
-            let mut listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
-            let fee_changes = attach_fees(rest, &mut listing.markets).await;
-            tracing::info!(
-                markets = listing.markets.len(),
-                pages = listing.pages,
-                unreadable = listing.unreadable,
-                "market listing read"
-            );
-            sequencer.step(now_ns(), Event::MarketListing(listing.markets), None)?;
-            Ok((sequencer.take_universe_change().added, fee_changes))
-        }
-    }
-}
-
 async fn run_with_journal(
     options: &RunOptions,
     started: &Started<'_>,
@@ -1022,84 +820,6 @@ async fn run_with_journal(
         Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
         Some(_) => EXIT_OK,
     })
-}
-
-/// After a run failed mid-way (e.g. the journal cannot be written): cancels every order of
-/// ours without journaling, reads the account afresh and prints how many of ours still rest.
-/// Returns the exit code: 3 if any rest or the account cannot be read, else 0.
-async fn emergency_stop(executor: &Executor, cancel_all: bool) -> i32 {
-    if let Err(error) = backstop_cancel(executor, cancel_all).await {
-        tracing::error!(error = %format!("{error:#}"), "emergency cancel failed");
-    }
-    match confirm_account(executor).await {
-        Ok(check) => {
-            let resting = check.resting_ours.len();
-            eprintln!(
-                "after the emergency cancel, {resting} order(s) of ours still rest on the \
-                 exchange; {} position(s) open",
-                check.positions.len()
-            );
-            if resting > 0 {
-                EXIT_RESTING_ORDERS_LEFT
-            } else {
-                EXIT_OK
-            }
-        }
-        Err(error) => {
-            eprintln!(
-                "cannot read the account after the emergency cancel ({error:#}): treat orders \
-                 of ours as still resting"
-            );
-            EXIT_RESTING_ORDERS_LEFT
-        }
-    }
-}
-
-/// The closing account check: one REST read of resting orders and positions; anything of
-/// ours still resting (or, with `cancel_all`, anything at all) is cancelled in batches and
-/// read again. The exchange's positions are journaled, so any difference from the engine's
-/// own books shows as a `PositionDrift` decision. `None` when the account cannot be read.
-async fn closing_check(
-    executor: &Executor,
-    sequencer: &mut Sequencer,
-    cancel_all: bool,
-) -> anyhow::Result<Option<AccountCheck>> {
-    let mut check = match confirm_account(executor).await {
-        Ok(check) => check,
-        Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders");
-            return Ok(None);
-        }
-    };
-    let left = !check.resting_ours.is_empty() || (cancel_all && check.resting_foreign > 0);
-    if left {
-        tracing::warn!(
-            ours = check.resting_ours.len(),
-            "orders still resting after the engine's cancels; using the backstop"
-        );
-        match cancel_resting(executor, &check.resting_ours, cancel_all).await {
-            Ok(events) => {
-                let now = now_ns();
-                for event in events {
-                    sequencer.step(now, event, None)?;
-                }
-                sequencer.drain_local(now)?;
-            }
-            Err(error) => tracing::error!(error = %format!("{error:#}"), "backstop cancel failed"),
-        }
-        check = match confirm_account(executor).await {
-            Ok(check) => check,
-            Err(error) => {
-                tracing::error!(error = %format!("{error:#}"), "cannot confirm the account's resting orders");
-                return Ok(None);
-            }
-        };
-    }
-    let now = now_ns();
-    for position in &check.positions {
-        sequencer.step(now, Event::PositionSnapshot(position.clone()), None)?;
-    }
-    Ok(Some(check))
 }
 
 #[cfg(test)]
