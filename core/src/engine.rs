@@ -34,6 +34,7 @@ use crate::market_state::MarketStateConfig;
 use crate::order_manager::{
     DesiredQuote, DiffPlan, Effects, InFlight, OrderManager, TransitionCause,
 };
+use crate::pnl::live_mark;
 use crate::risk::{Risk, RiskState, RiskView, ScopeExposure};
 use crate::side::BookSide;
 use crate::signals::Signals;
@@ -588,16 +589,7 @@ impl Engine {
         if position.position.centi() == 0 {
             return None;
         }
-        let mark = if state.book().is_valid() {
-            state.book().mid_micros()
-        } else {
-            None
-        }
-        .or_else(|| state.last_trade().map(|trade| trade.yes_price.micros()));
-        Some(
-            mark.and_then(|micros| Price::from_micros(micros).ok())
-                .map_or(Money::ZERO, |mark| position.unrealized_pnl(mark)),
-        )
+        Some(live_mark(state).map_or(Money::ZERO, |(mark, _)| position.unrealized_pnl(mark)))
     }
 
     /// Re-marks market `index` (O(1) in the number of markets); true when its marked P&L
@@ -652,13 +644,7 @@ impl Engine {
             let Some(state) = self.universe.by_ticker(ticker) else {
                 continue;
             };
-            let mark = if state.book().is_valid() {
-                state.book().mid_micros()
-            } else {
-                None
-            }
-            .or_else(|| state.last_trade().map(|trade| trade.yes_price.micros()));
-            if let Some(mark) = mark.and_then(|micros| Price::from_micros(micros).ok()) {
+            if let Some((mark, _)) = live_mark(state) {
                 total = total + position.unrealized_pnl(mark);
             }
         }

@@ -122,6 +122,12 @@ pub fn mark(state: &MarketState) -> Option<(Price, MarkSource)> {
     if let Some(price) = settlement_price(state) {
         return Some((price, MarkSource::Settlement));
     }
+    live_mark(state)
+}
+
+/// The mark while trading goes on: the mid of a valid two-sided book, else the last public
+/// trade's YES price. The engine's loss limits mark with this alone (see the module docs).
+pub fn live_mark(state: &MarketState) -> Option<(Price, MarkSource)> {
     let book = state.book();
     let mid = book
         .is_valid()
