@@ -21,7 +21,7 @@ use kalshi_core::events::{Event, MarketFee};
 use kalshi_core::market_data::{FeeParams, MarketInfo};
 use kalshi_io::data_rest::RestClient;
 use kalshi_io::data_rest::queries::{EventStatusFilter, EventsQuery};
-use kalshi_io::normalize::{event_fee_params, fee_params};
+use kalshi_io::normalize::{event_fee_params_over, fee_params};
 use kalshi_io::wire::event::{Event as WireEvent, Series};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -177,18 +177,10 @@ impl FeeDirectory {
             return unreadable;
         };
         let series = match series_fee {
-            Some((ticker, fee)) if ticker == event.series_ticker => {
-                let mut series = self.series.get(ticker).cloned().unwrap_or_default();
-                series.ticker = ticker.to_string();
-                series.fee_type = Some(fee.fee_type.clone());
-                series.fee_multiplier = Some(kalshi_io::wire::event::FeeMultiplier {
-                    ppm: fee.multiplier_ppm,
-                });
-                Some(series)
-            }
-            _ => self.series.get(&event.series_ticker).cloned(),
+            Some((ticker, fee)) if ticker == event.series_ticker => Some(fee.clone()),
+            _ => self.series.get(&event.series_ticker).and_then(fee_params),
         };
-        event_fee_params(event, series.as_ref()).unwrap_or(unreadable)
+        event_fee_params_over(event, series).unwrap_or(unreadable)
     }
 
     /// Sets every market's fee parameters (see [`FeeDirectory::fee_of`]); returns how many

@@ -103,7 +103,12 @@ pub fn fee_params(series: &Series) -> Option<FeeParams> {
 /// The fee parameters that apply to an event's markets: the event's overrides where set,
 /// else the series values.
 pub fn event_fee_params(event: &Event, series: Option<&Series>) -> Option<FeeParams> {
-    let base = series.and_then(fee_params);
+    event_fee_params_over(event, series.and_then(fee_params))
+}
+
+/// The fee parameters that apply to an event's markets when its series' parameters are
+/// `base`: the event's overrides where set, else `base`.
+pub fn event_fee_params_over(event: &Event, base: Option<FeeParams>) -> Option<FeeParams> {
     match (
         &event.fee_type_override,
         event.fee_multiplier_override,

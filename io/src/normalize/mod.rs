@@ -18,7 +18,9 @@ pub use account::{
 pub use book::{book_delta, book_from_rest, book_from_ws};
 pub use error::NormalizeError;
 pub use lifecycle::lifecycle_change;
-pub use market::{event_fee_params, fee_params, market_info, market_result, price_ranges};
+pub use market::{
+    event_fee_params, event_fee_params_over, fee_params, market_info, market_result, price_ranges,
+};
 pub use trade::{public_trade, public_trade_from_ws, taker_side};
 
 use kalshi_core::market_data::{
