@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use kalshi_core::events::Event;
 use kalshi_core::fees::{FeeSchedule, FillTerms, Liquidity, RoundingAccumulator, TargetPrecision};
-use kalshi_core::market_data::FeeParams;
+use kalshi_core::market_data::{FeeParams, OwnFill};
 use kalshi_journal::JournalRecord;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_sim::exchange::{FeeType, NS_PER_S, SeriesFeeChangeSpec};
@@ -23,6 +23,36 @@ use reliability_support::{TestExchange, signal, spawn_bot, wait_for_journal, wai
 
 /// The local exchange's (and the engine's default) balance precision: $0.01.
 const PRECISION_MICROS: i64 = 10_000;
+
+/// Charges `fill` to its order's rounding accumulator under `params`, as the exchange does,
+/// and asserts the charged fee is exactly the predicted net fee (`context` adds to the message).
+fn assert_charged_as_predicted(
+    fill: &OwnFill,
+    params: &FeeParams,
+    accumulators: &mut BTreeMap<String, RoundingAccumulator>,
+    context: &str,
+) {
+    let schedule = FeeSchedule::from_params(params).unwrap();
+    let charge = accumulators
+        .entry(fill.order_id.clone())
+        .or_default()
+        .charge_fill(
+            &schedule,
+            TargetPrecision::from_micros(PRECISION_MICROS).unwrap(),
+            &FillTerms {
+                side: fill.side,
+                yes_price: fill.yes_price,
+                count: fill.count,
+                liquidity: Liquidity::from_is_taker(fill.is_taker),
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        charge.net_fee, fill.fee,
+        "fill {} in {}{context} ({} ×{} ppm): predicted {}, charged {}",
+        fill.fill_id, fill.ticker, params.fee_type, params.multiplier_ppm, charge.net_fee, fill.fee
+    );
+}
 
 #[test]
 fn every_fill_costs_what_the_journaled_fee_parameters_predict() {
@@ -90,32 +120,7 @@ fn every_fill_costs_what_the_journaled_fee_parameters_predict() {
                 }
             }
             Event::OwnFill(fill) => {
-                let params = &fees[&fill.ticker];
-                let schedule = FeeSchedule::from_params(params).unwrap();
-                let accumulator = accumulators.entry(fill.order_id.clone()).or_default();
-                let charge = accumulator
-                    .charge_fill(
-                        &schedule,
-                        TargetPrecision::from_micros(PRECISION_MICROS).unwrap(),
-                        &FillTerms {
-                            side: fill.side,
-                            yes_price: fill.yes_price,
-                            count: fill.count,
-                            liquidity: Liquidity::from_is_taker(fill.is_taker),
-                        },
-                    )
-                    .unwrap();
-                assert_eq!(
-                    charge.net_fee,
-                    fill.fee,
-                    "fill {} in {} ({} ×{} ppm): predicted {}, charged {}",
-                    fill.fill_id,
-                    fill.ticker,
-                    params.fee_type,
-                    params.multiplier_ppm,
-                    charge.net_fee,
-                    fill.fee
-                );
+                assert_charged_as_predicted(fill, &fees[&fill.ticker], &mut accumulators, "");
                 if !fill.is_taker {
                     maker_fee_micros += fill.fee.micros();
                 }
@@ -294,32 +299,11 @@ fn a_run_spanning_a_scheduled_fee_change_is_charged_as_predicted_on_both_sides()
                 } else {
                     &before[&fill.ticker]
                 };
-                let schedule = FeeSchedule::from_params(params).unwrap();
-                let charge = accumulators
-                    .entry(fill.order_id.clone())
-                    .or_default()
-                    .charge_fill(
-                        &schedule,
-                        TargetPrecision::from_micros(PRECISION_MICROS).unwrap(),
-                        &FillTerms {
-                            side: fill.side,
-                            yes_price: fill.yes_price,
-                            count: fill.count,
-                            liquidity: Liquidity::from_is_taker(fill.is_taker),
-                        },
-                    )
-                    .unwrap();
-                assert_eq!(
-                    charge.net_fee,
-                    fill.fee,
-                    "fill {} in {} at {} (change at {at_ns}; {} ×{} ppm): predicted {}, charged {}",
-                    fill.fill_id,
-                    fill.ticker,
-                    fill.ts_ns,
-                    params.fee_type,
-                    params.multiplier_ppm,
-                    charge.net_fee,
-                    fill.fee
+                assert_charged_as_predicted(
+                    fill,
+                    params,
+                    &mut accumulators,
+                    &format!(" at {} (change at {at_ns})", fill.ts_ns),
                 );
                 if fill.ts_ns >= at_ns {
                     fills_after += 1;
