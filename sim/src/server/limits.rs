@@ -2,8 +2,8 @@
 //! before a handler runs.
 //!
 //! [`request_limits`] wraps the whole router. It refuses a URI longer than [`URI_BYTES_MAX`]
-//! (414) and headers larger than [`HEADER_BYTES_MAX`] in total (431) with Kalshi's error
-//! body, and rewrites every other error answer that is not JSON — axum's 405 for a known
+//! (414), headers larger than [`HEADER_BYTES_MAX`] in total (431) and a declared body length
+//! over [`REQUEST_BODY_BYTES_MAX`] (413) with Kalshi's error body, and rewrites every other error answer that is not JSON — axum's 405 for a known
 //! path with the wrong method, the 413 of the body limit ([`REQUEST_BODY_BYTES_MAX`]), a
 //! path or WebSocket-upgrade extractor's 400 — into `{"error":{"code","message","details"}}`
 //! with the original text as `details`.
@@ -59,6 +59,22 @@ pub(crate) async fn request_limits(request: Request, next: Next) -> Response {
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             format!(
                 "the request headers are {header_len} bytes; at most {HEADER_BYTES_MAX} are accepted"
+            ),
+        )
+        .into_response();
+    }
+    // A declared length over the limit is refused before any byte of the body is read, as
+    // a front end does, instead of waiting for the body to cross the limit.
+    let declared_body_len = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(declared) = declared_body_len.filter(|&n| n > REQUEST_BODY_BYTES_MAX as u64) {
+        return ApiError::for_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is {declared} bytes; at most {REQUEST_BODY_BYTES_MAX} are accepted"
             ),
         )
         .into_response();
