@@ -16,7 +16,7 @@ use crate::order_manager::{DesiredQuote, FillApplied, OrderTransition, Reconcile
 use crate::risk::{RiskRejection, RiskState, RiskStateRecord};
 use crate::side::BookSide;
 use crate::strategy::{RequoteReason, SideHeldReason, WithdrawReason};
-use crate::tuning::Tuning;
+use crate::tuning::{TuningSetting, TuningV1};
 
 /// The risk gate's verdict on one intent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,8 +207,10 @@ pub enum Decision {
         /// Whether quoting is now held for stale data.
         stale: bool,
     },
+    /// The engine took these settings (the first tuning release's form, [`TuningV1`]).
+    TuningAccepted(TuningV1),
     /// The engine took these settings ([`crate::tuning`]).
-    TuningAccepted(Tuning),
+    TuningSettingsAccepted(Vec<TuningSetting>),
 }
 
 /// Why the engine holds new orders while still letting cancels through.
@@ -356,6 +358,9 @@ impl fmt::Display for Decision {
             } => write!(f, "PLACES_HELD {ticker} count={count} {}", reason.as_str()),
             Decision::FillBurst(record) => write!(f, "FILL_BURST {record}"),
             Decision::TuningAccepted(tuning) => write!(f, "TUNING_ACCEPTED {tuning:?}"),
+            Decision::TuningSettingsAccepted(settings) => {
+                write!(f, "TUNING_SETTINGS_ACCEPTED {settings:?}")
+            }
             Decision::FeedLag { lag_ms, stale } => {
                 let verdict = if *stale {
                     "stale: quotes withdrawn, quoting held"

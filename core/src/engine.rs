@@ -391,19 +391,18 @@ impl Engine {
                 self.awaiting_reconciliation = true;
                 out.decide(Decision::AwaitingReconciliation);
             }
-            Event::Tuning(tuning) => match tuning.validate() {
-                Ok(()) => {
-                    self.tuning = tuning.clone();
-                    if !self.tuning.live_filters {
-                        self.live_failing.clear();
-                    }
-                    out.decide(Decision::TuningAccepted(tuning.clone()));
-                    self.requote_all(ts_ns, &mut out);
-                }
-                Err(error) => out.decide(Decision::Ignored(Ignored::ConfigRejected {
-                    error: error.to_string(),
-                })),
-            },
+            Event::Tuning(v1) => self.take_tuning(
+                Tuning::from(v1),
+                Decision::TuningAccepted(v1.clone()),
+                ts_ns,
+                &mut out,
+            ),
+            Event::TuningSettings(settings) => self.take_tuning(
+                Tuning::from_settings(settings),
+                Decision::TuningSettingsAccepted(settings.clone()),
+                ts_ns,
+                &mut out,
+            ),
             Event::FeesChanged(fees) => {
                 for change in fees {
                     if let Some(index) = self.known_market(&change.ticker, &mut out) {
@@ -665,6 +664,22 @@ impl Engine {
         if let Some(index) = self.universe.index_of(ticker) {
             self.requote(index, ts_ns, out);
         }
+    }
+
+    /// Takes validated tuning settings (announced by `accepted`), or refuses them all.
+    fn take_tuning(&mut self, tuning: Tuning, accepted: Decision, ts_ns: i64, out: &mut Output) {
+        if let Err(error) = tuning.validate() {
+            out.decide(Decision::Ignored(Ignored::ConfigRejected {
+                error: error.to_string(),
+            }));
+            return;
+        }
+        self.tuning = tuning;
+        if !self.tuning.live_filters {
+            self.live_failing.clear();
+        }
+        out.decide(accepted);
+        self.requote_all(ts_ns, out);
     }
 
     fn requote_all(&mut self, ts_ns: i64, out: &mut Output) {

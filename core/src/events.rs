@@ -14,7 +14,7 @@ use crate::market_data::{
     PositionSnapshot, PublicTrade,
 };
 use crate::risk::RiskStateRecord;
-use crate::tuning::Tuning;
+use crate::tuning::{TuningSetting, TuningV1};
 
 /// One input to the engine: its sequence number (the authority on order), the time it was
 /// received (Unix ns) and the event itself.
@@ -221,10 +221,13 @@ pub enum Event {
     /// its time): each market's schedule is replaced and its quotes re-priced. Appended last
     /// so journals written before it still decode.
     FeesChanged(Vec<MarketFee>),
+    /// Engine settings added after record format 2 in the first tuning release's form
+    /// ([`crate::tuning::TuningV1`]); read from that release's journals, no longer sent.
+    Tuning(TuningV1),
     /// Engine settings added after record format 2 ([`crate::tuning`]), sent by new runs
-    /// right after the configuration; without it the engine behaves as before them. Appended
-    /// last so journals written before it still decode.
-    Tuning(Tuning),
+    /// right after the configuration; a setting missing from the list keeps its
+    /// before-tuning value. Appended last so journals written before it still decode.
+    TuningSettings(Vec<TuningSetting>),
 }
 
 /// The fee parameters of one market from now on.
@@ -394,6 +397,7 @@ impl fmt::Display for Event {
                 write!(f, "FEED_LAG lag_ms={lag_ms} stale={stale}")
             }
             Event::Tuning(tuning) => write!(f, "TUNING {tuning:?}"),
+            Event::TuningSettings(settings) => write!(f, "TUNING_SETTINGS {settings:?}"),
             Event::FeesChanged(fees) => {
                 f.write_str("FEES_CHANGED")?;
                 for change in fees {

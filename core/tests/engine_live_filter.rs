@@ -31,12 +31,12 @@ fn quoting(tuning: Option<Tuning>) -> Harness {
     let mut h = Harness::new();
     h.send(Event::Config(Box::new(support::quoting_config("lf"))));
     if let Some(tuning) = tuning {
-        let output = h.send(Event::Tuning(tuning));
+        let output = h.send(Event::TuningSettings(tuning.settings()));
         assert!(
             output
                 .decisions
                 .iter()
-                .any(|decision| matches!(decision, Decision::TuningAccepted(_)))
+                .any(|decision| matches!(decision, Decision::TuningSettingsAccepted(_)))
         );
     }
     h.send(Event::Reconciled {

@@ -704,6 +704,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::FeedLag { .. } => "feed_lag",
         Event::FeesChanged(_) => "fees_changed",
         Event::Tuning(_) => "tuning",
+        Event::TuningSettings(_) => "tuning_settings",
     }
 }
 
@@ -742,6 +743,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::FillBurst(_) => "fill_burst",
         Decision::FeedLag { .. } => "feed_lag",
         Decision::TuningAccepted(_) => "tuning_accepted",
+        Decision::TuningSettingsAccepted(_) => "tuning_settings_accepted",
     }
 }
 

@@ -190,6 +190,7 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::FeesChanged(_) => true,
         Event::Config(_)
         | Event::Tuning(_)
+        | Event::TuningSettings(_)
         | Event::OwnFill(_)
         | Event::OrderAck(_)
         | Event::OrderRejected(_)
@@ -447,7 +448,7 @@ where
     if !recorded {
         runner.emit(start_ns, Event::Config(Box::new(config.engine.clone())))?;
         if let Some(tuning) = &config.tuning {
-            runner.emit(start_ns, Event::Tuning(tuning.clone()))?;
+            runner.emit(start_ns, Event::TuningSettings(tuning.settings()))?;
         }
         runner.emit(
             start_ns,

@@ -480,7 +480,11 @@ async fn run_journaled(
         None,
     )?;
     if sequencer.config_accepted() {
-        sequencer.step(now_ns(), Event::Tuning(options.tuning.clone()), None)?;
+        sequencer.step(
+            now_ns(),
+            Event::TuningSettings(options.tuning.settings()),
+            None,
+        )?;
     }
     if !sequencer.config_accepted() {
         let manifest = sequencer.finish(now_ns(), "config_rejected");
