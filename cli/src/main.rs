@@ -52,6 +52,9 @@ enum Commands {
     Backtest(commands::backtest::BacktestArgs),
     /// Turn trade or top-of-book files (CSV, Parquet) into a journal of market data.
     Import(commands::import::ImportArgs),
+    /// Check everything a run needs before it starts: config, API key (file mode, declared
+    /// environment), REST and WebSocket hosts, clock skew, balance and rate limits.
+    Doctor(commands::doctor::DoctorArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,5 +72,6 @@ fn main() -> anyhow::Result<()> {
         Commands::Replay(args) => commands::replay::run(args),
         Commands::Backtest(args) => commands::backtest::run(args),
         Commands::Import(args) => commands::import::run(args),
+        Commands::Doctor(args) => exit_code::finish(commands::doctor::run(args)),
     }
 }

@@ -17,6 +17,7 @@
 //! in [`pagination`].
 
 pub mod account;
+pub mod clock_probe;
 pub mod endpoints;
 pub mod pagination;
 pub mod queries;

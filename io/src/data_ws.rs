@@ -272,6 +272,24 @@ async fn run(
     }
 }
 
+/// Opens and authenticates one socket and closes it again: whether the WebSocket host is
+/// reachable and takes the key (a startup check; the feed itself uses [`spawn_ws`]).
+pub async fn probe_connect(
+    endpoints: &Endpoints,
+    credentials: &ApiCredentials,
+) -> Result<(), WsError> {
+    let config = WsConfig::new(endpoints.clone(), Vec::new());
+    match connect(&config, credentials).await {
+        Ok(mut socket) => {
+            // The answer to the close does not matter: the handshake already succeeded.
+            let _ = socket.close(None).await;
+            Ok(())
+        }
+        Err(ConnectError::Terminal(error)) => Err(error),
+        Err(ConnectError::Retry(reason)) => Err(WsError::Unreachable { reason }),
+    }
+}
+
 enum ConnectError {
     Terminal(WsError),
     Retry(String),

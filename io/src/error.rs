@@ -231,6 +231,14 @@ pub enum WsError {
     /// The consumer dropped the event receiver; nothing is listening.
     #[error("event receiver dropped")]
     ReceiverDropped,
+    /// A one-off connection check ([`crate::data_ws::probe_connect`]) could not open the
+    /// socket (connection refused, timeout, a handshake answered with another status). The
+    /// connection task retries these instead.
+    #[error("cannot open the WebSocket: {reason}")]
+    Unreachable {
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// Every io failure, for callers that only propagate.

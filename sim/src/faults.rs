@@ -5,7 +5,8 @@
 //! same configuration and the same sequence of requests injects the same faults:
 //! - REST: a 5xx answer before the request is processed, a 408, a *lost response* after an
 //!   order-creating request was accepted (the order exists, but the client sees a dropped
-//!   connection or a 504), 429 storm windows, and a read-after-write lag on portfolio GETs.
+//!   connection or a 504), 429 storm windows, a read-after-write lag on portfolio GETs, and
+//!   an exchange clock skewed against the machine's.
 //! - WebSocket, per data message: drop, duplicate, reorder (hold back until the next one),
 //!   delay; per subscription: go silent after N messages; per connection: disconnect after N
 //!   messages, or go half-open (stop pings and data, keep TCP open) after N messages.
@@ -130,6 +131,10 @@ pub struct RestFaults {
     pub storm_429_duration_ms: u64,
     /// Portfolio GET answers are served from a per-user view up to this old, ms (0 = off).
     pub portfolio_read_lag_ms: u64,
+    /// The exchange's clock reads this many ms ahead of the machine's (negative: behind):
+    /// the `Date` header of every answer and the check of signed requests' timestamps use
+    /// the skewed clock, as with a client whose clock drifted. 0 = off.
+    pub clock_skew_ms: i64,
 }
 
 impl FaultConfig {

@@ -63,7 +63,7 @@ enum HostOwner {
 }
 
 /// The host part of a URL, lower-cased, without user info or port.
-fn host_of(url: &str) -> String {
+pub(crate) fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority

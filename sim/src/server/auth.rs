@@ -8,7 +8,7 @@ use kalshi_io::auth::{
     parse_timestamp_header,
 };
 
-use super::state::{ServerState, wall_clock_ns};
+use super::state::ServerState;
 use crate::exchange::UserId;
 
 /// Why a request is not authenticated (the text goes into the 401 `details`; it names what
@@ -76,7 +76,7 @@ pub(crate) fn authenticate(
         AuthFailure::Timestamp("KALSHI-ACCESS-TIMESTAMP must be Unix milliseconds".to_string())
     })?;
     if let Some(tolerance_ms) = state.settings.timestamp_tolerance_ms {
-        check_timestamp_skew(timestamp_ms, wall_clock_ns() / 1_000_000, tolerance_ms)
+        check_timestamp_skew(timestamp_ms, state.exchange_clock_ms(), tolerance_ms)
             .map_err(|e| AuthFailure::Timestamp(e.to_string()))?;
     }
     key.verifying_key

@@ -23,6 +23,26 @@ use crate::faults::{LostResponseMode, RestFaultBefore};
 /// Largest request body read to count batch items, bytes (the body limit of every request).
 const BATCH_BODY_BYTES_MAX: usize = super::limits::REQUEST_BODY_BYTES_MAX;
 
+/// Stamps every answer with the exchange's `Date` when its clock is skewed
+/// ([`crate::faults::RestFaults::clock_skew_ms`]); otherwise hyper's own header stands.
+pub(crate) async fn exchange_date(
+    State(state): State<Arc<ServerState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if state.faults.rest.clock_skew_ms != 0 {
+        let ms = u64::try_from(state.exchange_clock_ms()).unwrap_or(0);
+        let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_millis(ms));
+        if let Ok(value) = axum::http::HeaderValue::from_str(&date) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::DATE, value);
+        }
+    }
+    response
+}
+
 /// The authenticated user of a request (inserted by [`rest_gate`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AuthUser(pub(crate) UserId);

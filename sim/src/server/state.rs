@@ -245,6 +245,11 @@ impl ServerState {
             .cloned()
     }
 
+    /// The exchange's wall clock, Unix ms: the machine's, plus the fault injector's skew.
+    pub(crate) fn exchange_clock_ms(&self) -> i64 {
+        wall_clock_ns() / 1_000_000 + self.faults.rest.clock_skew_ms
+    }
+
     /// Monotonic ns since the server started (rate limits, fault windows).
     pub(crate) fn elapsed_ns(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX)

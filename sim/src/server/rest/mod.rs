@@ -169,6 +169,10 @@ pub(crate) fn router(state: AppState) -> Router {
             super::limits::REQUEST_BODY_BYTES_MAX,
         ))
         .layer(axum::middleware::from_fn(super::limits::request_limits))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            super::middleware::exchange_date,
+        ))
         .with_state(state)
 }
 
