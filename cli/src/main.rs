@@ -55,9 +55,13 @@ enum Commands {
     /// Check everything a run needs before it starts: config, API key (file mode, declared
     /// environment), REST and WebSocket hosts, clock skew, balance and rate limits.
     Doctor(commands::doctor::DoctorArgs),
+    /// Every settable key with its type, default and meaning (`config keys`), or a
+    /// commented configuration file for an environment (`config init`).
+    Config(commands::config_command::ConfigCommandArgs),
 }
 
 fn main() -> anyhow::Result<()> {
+    exit_quietly_when_stdout_closes();
     let cli = Cli::parse();
     logging::init(cli.log_format);
     match cli.command {
@@ -73,5 +77,25 @@ fn main() -> anyhow::Result<()> {
         Commands::Backtest(args) => commands::backtest::run(args),
         Commands::Import(args) => commands::import::run(args),
         Commands::Doctor(args) => exit_code::finish(commands::doctor::run(args)),
+        Commands::Config(args) => exit_code::finish(commands::config_command::run(args)),
     }
+}
+
+/// A reader that stops early (`kalshi-bot config keys | head`) closes stdout, and the next
+/// `println!` panics on the broken pipe. Exit quietly instead, with the status a shell gives
+/// a command ended by SIGPIPE (128 + 13).
+fn exit_quietly_when_stdout_closes() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
 }
