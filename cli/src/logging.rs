@@ -1,7 +1,7 @@
 //! Log output: human-readable lines or one JSON object per line, always on stderr (stdout is
 //! kept for command output such as tables, JSON reports and summaries).
 //!
-//! The level filter comes from `RUST_LOG` when set (e.g. `RUST_LOG=kalshi_io=debug`), else
+//! Colours only on a terminal and never with `NO_COLOR` set. The level filter comes from `RUST_LOG` when set (e.g. `RUST_LOG=kalshi_io=debug`), else
 //! `info`. Secrets never reach the logs: io types redact keys in `Debug`, nothing here formats
 //! requests, and the WebSocket library's handshake logger (which prints the upgrade request,
 //! signature header included, at TRACE) is capped at INFO whatever `RUST_LOG` asks for.
@@ -32,12 +32,21 @@ fn level_filter() -> EnvFilter {
     }
 }
 
+/// Whether log lines carry ANSI colours: only on a terminal, and never when `NO_COLOR` is set
+/// to anything but the empty string (the no-color.org convention).
+fn colors_wanted(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
 /// Installs the global subscriber. Call once, before anything logs.
 pub fn init(format: LogFormat) {
     let filter = level_filter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(colors_wanted(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .with_writer(std::io::stderr);
     let installed = match format {
         LogFormat::Human => builder.try_init(),
@@ -51,6 +60,15 @@ pub fn init(format: LogFormat) {
 #[cfg(test)]
 mod tests {
     use tracing_subscriber::filter::Directive;
+
+    #[test]
+    fn no_color_turns_colours_off_on_a_terminal() {
+        use std::ffi::OsStr;
+        assert!(super::colors_wanted(true, None));
+        assert!(super::colors_wanted(true, Some(OsStr::new(""))));
+        assert!(!super::colors_wanted(true, Some(OsStr::new("1"))));
+        assert!(!super::colors_wanted(false, None));
+    }
 
     #[test]
     fn handshake_directive_parses_and_caps_the_handshake_logger() {

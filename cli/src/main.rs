@@ -58,6 +58,13 @@ enum Commands {
     /// Every settable key with its type, default and meaning (`config keys`), or a
     /// commented configuration file for an environment (`config init`).
     Config(commands::config_command::ConfigCommandArgs),
+    /// Print a shell completion script: `kalshi-bot completions bash > /etc/bash_completion.d/kalshi-bot`
+    /// (also zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -78,6 +85,11 @@ fn main() -> anyhow::Result<()> {
         Commands::Import(args) => commands::import::run(args),
         Commands::Doctor(args) => exit_code::finish(commands::doctor::run(args)),
         Commands::Config(args) => exit_code::finish(commands::config_command::run(args)),
+        Commands::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "kalshi-bot", &mut std::io::stdout());
+            Ok(())
+        }
     }
 }
 

@@ -89,3 +89,28 @@ fn a_reader_that_closes_stdout_early_gets_no_panic() {
         output.status
     );
 }
+
+#[test]
+fn completions_cover_every_subcommand() {
+    let output = bot().args(["completions", "bash"]).output().unwrap();
+    assert!(output.status.success());
+    let script = String::from_utf8(output.stdout).unwrap();
+    for command in [
+        "run-strategy",
+        "scan-markets",
+        "backtest",
+        "doctor",
+        "config",
+    ] {
+        assert!(script.contains(command), "{command} missing");
+    }
+    assert!(
+        bot()
+            .args(["completions", "tcsh"])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            == Some(2)
+    );
+}
