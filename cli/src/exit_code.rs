@@ -58,7 +58,8 @@ impl std::error::Error for Refusal {}
 
 /// Turns a command's result into the process outcome: `Ok(0)` returns normally, another code
 /// exits with it, a [`Refusal`] prints its message and exits with [`EXIT_REFUSED`], and any
-/// other error is returned (anyhow prints it and exits with 1).
+/// other error prints `error:` with its chain of causes on one line and exits with
+/// [`EXIT_FAILURE`] (no backtrace dump, whatever `RUST_BACKTRACE` says).
 pub fn finish(result: anyhow::Result<i32>) -> anyhow::Result<()> {
     match result {
         Ok(EXIT_OK) => Ok(()),
@@ -68,7 +69,15 @@ pub fn finish(result: anyhow::Result<i32>) -> anyhow::Result<()> {
                 eprintln!("error: {refusal}");
                 std::process::exit(EXIT_REFUSED);
             }
-            None => Err(error),
+            None => {
+                eprintln!("error: {error:#}");
+                std::process::exit(EXIT_FAILURE);
+            }
         },
     }
+}
+
+/// [`finish`] for commands whose success has no code of its own.
+pub fn finish_unit(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    finish(result.map(|()| EXIT_OK))
 }

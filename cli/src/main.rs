@@ -72,17 +72,17 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     logging::init(cli.log_format);
     match cli.command {
-        Commands::SimExchange(args) => commands::sim_exchange::run(args),
+        Commands::SimExchange(args) => exit_code::finish_unit(commands::sim_exchange::run(args)),
         Commands::RunStrategy(args) => exit_code::finish(commands::run_strategy::run(args)),
         Commands::ScanMarkets(args) => exit_code::finish(commands::scan_markets::run(args)),
         Commands::Record(args) => exit_code::finish(commands::record::run(args)),
-        Commands::Journal(args) => commands::journal::run(args),
-        Commands::Ledger(args) => commands::ledger::run(args),
-        Commands::Book(args) => commands::book::run(args),
-        Commands::Audit(args) => commands::audit::run(args),
-        Commands::Replay(args) => commands::replay::run(args),
-        Commands::Backtest(args) => commands::backtest::run(args),
-        Commands::Import(args) => commands::import::run(args),
+        Commands::Journal(args) => exit_code::finish_unit(commands::journal::run(args)),
+        Commands::Ledger(args) => exit_code::finish_unit(commands::ledger::run(args)),
+        Commands::Book(args) => exit_code::finish_unit(commands::book::run(args)),
+        Commands::Audit(args) => exit_code::finish_unit(commands::audit::run(args)),
+        Commands::Replay(args) => exit_code::finish_unit(commands::replay::run(args)),
+        Commands::Backtest(args) => exit_code::finish_unit(commands::backtest::run(args)),
+        Commands::Import(args) => exit_code::finish_unit(commands::import::run(args)),
         Commands::Doctor(args) => exit_code::finish(commands::doctor::run(args)),
         Commands::Config(args) => exit_code::finish(commands::config_command::run(args)),
         Commands::Completions { shell } => {
