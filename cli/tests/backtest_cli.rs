@@ -236,12 +236,37 @@ fn bad_requests_fail_with_a_message_naming_the_problem() {
         "--market",
         "KXOTHER-1",
     ]);
-    assert!(!other_market.status.success());
-    assert!(
-        stderr(&other_market).contains("no market data left"),
+    assert_eq!(
+        other_market.status.code(),
+        Some(2),
         "{}",
         stderr(&other_market)
     );
+    assert!(
+        stderr(&other_market).contains("no data for KXOTHER-1; the data holds 1 market(s)"),
+        "{}",
+        stderr(&other_market)
+    );
+    assert!(
+        stderr(&other_market).contains(TICKER),
+        "{}",
+        stderr(&other_market)
+    );
+
+    let outside = bot(&[
+        "backtest",
+        "--journal",
+        path(&journal),
+        "--start",
+        "2099-01-01T00:00:00Z",
+    ]);
+    assert_eq!(outside.status.code(), Some(2), "{}", stderr(&outside));
+    assert!(
+        stderr(&outside).contains("no market data between 2099-01-01T00:00:00Z and the end"),
+        "{}",
+        stderr(&outside)
+    );
+    assert!(stderr(&outside).contains(" from "), "{}", stderr(&outside));
 
     let out = dir.path().join("again");
     std::fs::create_dir(&out).unwrap();

@@ -14,6 +14,7 @@
 //! `--sweep key=v1,v2` (repeatable, cartesian product) every grid point is a full backtest run
 //! on `--threads` threads; one table of results is printed and written to `sweep.json`.
 
+mod coverage;
 mod rest_history;
 mod summary;
 
@@ -39,7 +40,9 @@ use kalshi_replay::report::{BacktestReport, html::to_html, json::to_json};
 use kalshi_replay::sweep::{SweepAxis, default_threads, run_sweep};
 
 use crate::config::{EngineProfile, load, validate_engine};
+use crate::exit_code::Refusal;
 use crate::progress_bar::ProgressBar;
+use kalshi_io::time::format_rfc3339_seconds;
 
 /// Nanoseconds per millisecond.
 const NS_PER_MS: i64 = 1_000_000;
@@ -242,9 +245,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     } else {
         merge_streams(streams)
     };
-    if inputs.is_empty() {
-        bail!("no market data left after filtering by market and time");
-    }
+    refuse_missing_data(&inputs, &tickers, &args)?;
     let listings = missing_listings(&inputs, &tickers, &mut sources.notes);
     let mut config = backtest_config(&args.simulation, &inputs, listings)?;
     if args.from_rest && args.journals.is_empty() {
@@ -266,6 +267,48 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     } else {
         sweep(&inputs, &config, &args)
     }
+}
+
+/// Refuses a backtest whose data has none of a requested market, or no market data at all in
+/// the window, naming what the data does hold (the journals are read again, unfiltered, for
+/// that message only).
+fn refuse_missing_data(
+    inputs: &[Envelope],
+    tickers: &BTreeSet<String>,
+    args: &BacktestArgs,
+) -> anyhow::Result<()> {
+    let mut kept = coverage::Coverage::default();
+    kept.add(inputs);
+    let missing = kept.missing(tickers);
+    if !missing.is_empty() || kept.markets.is_empty() {
+        let mut all = coverage::Coverage::default();
+        for dir in &args.journals {
+            let mut source = JournalSource::open(dir)
+                .with_context(|| format!("opening journal {}", dir.display()))?;
+            let everything = load_inputs(&mut source, &InputFilter::default())
+                .with_context(|| format!("reading journal {}", dir.display()))?;
+            all.add(&everything);
+        }
+        let wanted = if missing.is_empty() {
+            "no market data".to_string()
+        } else {
+            format!("no data for {}", missing.join(", "))
+        };
+        let window = match (args.start, args.end) {
+            (None, None) => String::new(),
+            (start, end) => format!(
+                " between {} and {}",
+                start.map_or("the start".to_string(), format_rfc3339_seconds),
+                end.map_or("the end".to_string(), format_rfc3339_seconds)
+            ),
+        };
+        return Err(Refusal::new(format!(
+            "{wanted}{window}; the data holds {}",
+            all.describe()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 fn describe_markets(tickers: &BTreeSet<String>) -> String {
