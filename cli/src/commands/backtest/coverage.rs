@@ -83,8 +83,8 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use kalshi_core::events::Event;
-    use kalshi_core::market_data::{BookSide, PublicTrade};
-    use kalshi_core::{Count, Price};
+    use kalshi_core::market_data::PublicTrade;
+    use kalshi_core::{BookSide, Count, Price};
 
     use super::*;
 
