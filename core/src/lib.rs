@@ -31,6 +31,7 @@ pub mod signals;
 pub mod strategy;
 pub mod tick_grid;
 pub mod ticker_map;
+pub mod time;
 pub mod tuning;
 pub mod universe;
 

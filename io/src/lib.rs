@@ -10,5 +10,6 @@ pub mod error;
 pub mod exec;
 pub mod normalize;
 pub mod ratelimit;
-pub mod time;
+/// RFC 3339 text ⇄ Unix nanoseconds (defined in core, where the replay loaders use it too).
+pub use kalshi_core::time;
 pub mod wire;

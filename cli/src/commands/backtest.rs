@@ -375,7 +375,7 @@ pub fn missing_listings(
     notes: &mut Vec<String>,
 ) -> Vec<MarketInfo> {
     let mut listed = BTreeSet::new();
-    let mut seen: BTreeMap<String, MarketInfo> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (MarketInfo, ObservedBook)> = BTreeMap::new();
     let mut first_ns = None;
     let mut last_ns = None;
     for envelope in inputs {
@@ -387,22 +387,22 @@ pub fn missing_listings(
             }
             event => {
                 if let Some(ticker) = event.ticker() {
-                    let info = seen
+                    let (info, book) = seen
                         .entry(ticker.to_string())
-                        .or_insert_with(|| blank_listing(ticker));
-                    observe(info, event);
+                        .or_insert_with(|| (blank_listing(ticker), ObservedBook::default()));
+                    observe(info, book, event);
                 }
             }
         }
     }
     for ticker in requested {
         seen.entry(ticker.clone())
-            .or_insert_with(|| blank_listing(ticker));
+            .or_insert_with(|| (blank_listing(ticker), ObservedBook::default()));
     }
     let first_ns = first_ns.unwrap_or(0);
     let close_ns = last_ns.unwrap_or(0).saturating_add(ASSUMED_CLOSE_AFTER_NS);
     let mut listings = Vec::new();
-    for (ticker, mut info) in seen {
+    for (ticker, (mut info, _)) in seen {
         if listed.contains(&ticker) {
             continue;
         }
@@ -451,18 +451,42 @@ fn blank_listing(ticker: &str) -> MarketInfo {
     }
 }
 
-/// Takes the first quote and last trade price, and adds traded volume.
-fn observe(info: &mut MarketInfo, event: &Event) {
+/// A market's book as the data builds it, until its first two-sided quote is taken.
+#[derive(Debug, Default)]
+struct ObservedBook {
+    /// Level sizes (centi-contracts) by YES price.
+    bids: BTreeMap<Price, i64>,
+    asks: BTreeMap<Price, i64>,
+    /// The listing's quote is set.
+    quoted: bool,
+}
+
+/// Takes the first two-sided quote the data shows (from snapshots, or from deltas building a
+/// book, as an imported L2 stream does) and the last trade price, and adds traded volume.
+fn observe(info: &mut MarketInfo, book: &mut ObservedBook, event: &Event) {
     match event {
-        Event::BookSnapshot(snapshot) if info.yes_bid.is_none() && info.yes_ask.is_none() => {
-            if let Some(level) = snapshot.bids.iter().max_by_key(|level| level.price) {
-                info.yes_bid = Some(level.price);
-                info.yes_bid_size = Some(level.size);
+        Event::BookSnapshot(snapshot) if !book.quoted => {
+            let levels = |levels: &[kalshi_core::market_data::BookLevel]| {
+                levels
+                    .iter()
+                    .map(|level| (level.price, level.size.centi()))
+                    .collect()
+            };
+            book.bids = levels(&snapshot.bids);
+            book.asks = levels(&snapshot.asks);
+            take_first_quote(info, book);
+        }
+        Event::BookDelta(delta) if !book.quoted => {
+            let levels = match delta.side {
+                kalshi_core::BookSide::Bid => &mut book.bids,
+                kalshi_core::BookSide::Ask => &mut book.asks,
+            };
+            let size = levels.entry(delta.price).or_default();
+            *size += delta.delta.centi();
+            if *size <= 0 {
+                levels.remove(&delta.price);
             }
-            if let Some(level) = snapshot.asks.iter().min_by_key(|level| level.price) {
-                info.yes_ask = Some(level.price);
-                info.yes_ask_size = Some(level.size);
-            }
+            take_first_quote(info, book);
         }
         Event::PublicTrade(trade) => {
             info.last_price = Some(trade.yes_price);
@@ -471,6 +495,22 @@ fn observe(info: &mut MarketInfo, event: &Event) {
         }
         _ => {}
     }
+}
+
+/// Sets the listing's quote from `book` once it has both sides.
+fn take_first_quote(info: &mut MarketInfo, book: &mut ObservedBook) {
+    let (Some((&bid, &bid_size)), Some((&ask, &ask_size))) =
+        (book.bids.last_key_value(), book.asks.first_key_value())
+    else {
+        return;
+    };
+    info.yes_bid = Some(bid);
+    info.yes_bid_size = Count::from_centi(bid_size).ok();
+    info.yes_ask = Some(ask);
+    info.yes_ask_size = Count::from_centi(ask_size).ok();
+    book.quoted = true;
+    book.bids.clear();
+    book.asks.clear();
 }
 
 /// One backtest: run, write the journal, metrics and HTML, print the summary.

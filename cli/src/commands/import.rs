@@ -1,10 +1,13 @@
-//! `kalshi-bot import`: trade and top-of-book files (CSV or Parquet) turned into a journal of
-//! market-data inputs, which `backtest --journal DIR` and `replay` read like any recorded run.
+//! `kalshi-bot import`: trade, top-of-book and L2 depth files (CSV or Parquet) turned into a
+//! journal of market-data inputs, which `backtest --journal DIR` and `replay` read like any
+//! recorded run.
 //!
-//! Formats are those of `kalshi_replay::loaders::csv` and `::parquet`, chosen by extension
+//! Formats are those of `kalshi_replay::loaders::{csv, parquet, depth}`, chosen by extension
 //! (`.csv`, `.parquet`). `--market` names the market: rows of other markets are skipped (and
-//! counted), and a file without a `ticker` column is taken to be entirely that market. With
-//! both `--trades` and `--top-of-book`, the two are merged by time (quotes first on ties).
+//! counted), and a trades or top-of-book file without a `ticker` column is taken to be
+//! entirely that market. A depth file (`--depth`) carries its tickers and may hold several
+//! markets; `--market` then keeps one. Several files are merged by time (depth, then quotes,
+//! then trades on ties).
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +18,15 @@ use kalshi_core::events::Envelope;
 use kalshi_journal::RunInfo;
 use kalshi_replay::journal_source::write_journal;
 use kalshi_replay::loaders::csv::{merge_streams, parse_top_of_book_csv, parse_trades_csv};
-use kalshi_replay::loaders::parquet::{read_top_of_book_parquet, read_trades_parquet};
+use kalshi_replay::loaders::depth::{depth_inputs, parse_depth_csv};
+use kalshi_replay::loaders::parquet::{
+    read_depth_parquet, read_top_of_book_parquet, read_trades_parquet,
+};
 use kalshi_replay::record::ReplayRecord;
 
 /// `import` arguments.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("data").required(true).multiple(true).args(["trades", "top_of_book"])))]
+#[command(group(clap::ArgGroup::new("data").required(true).multiple(true).args(["trades", "top_of_book", "depth"])))]
 pub struct ImportArgs {
     /// Public trades: `ts_ns,ticker,yes_price,count,taker_side[,trade_id]` (.csv or .parquet).
     #[arg(long, value_name = "FILE")]
@@ -28,9 +34,16 @@ pub struct ImportArgs {
     /// Top of book: `ts_ns,ticker,bid_price,bid_size,ask_price,ask_size` (.csv or .parquet).
     #[arg(long = "top-of-book", value_name = "FILE")]
     pub top_of_book: Option<PathBuf>,
-    /// The market the data belongs to.
+    /// L2 depth: `ts_ns` (or RFC 3339 `ts`), `ticker`, `kind` (`book`: the level now holds
+    /// `size`, 0 removes it; `trade`), `side` (`bid`/`ask` in YES terms; a trade's taker
+    /// side), `price` (dollars), `size` (contracts); other columns are ignored (.csv or
+    /// .parquet). Several markets per file.
+    #[arg(long, value_name = "FILE")]
+    pub depth: Option<PathBuf>,
+    /// The market the data belongs to (required with --trades / --top-of-book; with --depth
+    /// alone, keeps only this market).
     #[arg(long, value_name = "TICKER")]
-    pub market: String,
+    pub market: Option<String>,
     /// The journal directory to create (must not exist, or be empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -41,13 +54,19 @@ pub struct ImportArgs {
 enum Kind {
     Trades,
     TopOfBook,
+    Depth,
 }
 
 /// Runs `import`.
 pub fn run(args: ImportArgs) -> anyhow::Result<()> {
-    let market = args.market.trim();
-    if market.is_empty() {
+    let market = args.market.as_deref().map(str::trim);
+    if market == Some("") {
         bail!("--market is empty");
+    }
+    if market.is_none() && (args.trades.is_some() || args.top_of_book.is_some()) {
+        bail!(
+            "--market is required with --trades and --top-of-book (their rows may carry no ticker)"
+        );
     }
     if args.out.exists()
         && std::fs::read_dir(&args.out)
@@ -63,29 +82,39 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     // Quotes first, so a quote and a trade at the same time show the book before the trade.
     let mut streams = Vec::new();
     for (path, kind) in [
+        (&args.depth, Kind::Depth),
         (&args.top_of_book, Kind::TopOfBook),
         (&args.trades, Kind::Trades),
     ] {
         let Some(path) = path else { continue };
         let loaded = load(path, kind, market)?;
         let total = loaded.len();
-        let kept: Vec<Envelope> = loaded
-            .into_iter()
-            .filter(|envelope| envelope.event.ticker() == Some(market))
-            .collect();
+        let kept: Vec<Envelope> = match market {
+            Some(market) => loaded
+                .into_iter()
+                .filter(|envelope| envelope.event.ticker() == Some(market))
+                .collect(),
+            None => loaded,
+        };
         if kept.len() < total {
             eprintln!(
-                "{}: skipped {} row(s) of other markets",
+                "{}: skipped {} input(s) of other markets",
                 path.display(),
                 total - kept.len()
             );
         }
-        eprintln!("{}: {} row(s) of {market}", path.display(), kept.len());
+        eprintln!(
+            "{}: {} input(s) of {}",
+            path.display(),
+            kept.len(),
+            market.unwrap_or("every market")
+        );
         streams.push(kept);
     }
     let inputs = merge_streams(streams);
+    let label = market.unwrap_or("depth");
     if inputs.is_empty() {
-        bail!("no rows of {market} in the given files");
+        bail!("no rows of {label} in the given files");
     }
     // Every journal starts with its run header at seq 1 (a journal without one reads as
     // incomplete), so the inputs follow it one seq later; market data ran through no engine,
@@ -103,7 +132,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         reason: "import".to_string(),
     });
     let run = RunInfo {
-        run_id: format!("import-{market}"),
+        run_id: format!("import-{label}"),
         build_id: concat!("kalshi-bot ", env!("CARGO_PKG_VERSION")).to_string(),
         config_hash: String::new(),
         seed: 0,
@@ -115,7 +144,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     let first_ns = inputs.first().map_or(0, |envelope| envelope.ts_ns);
     let last_ns = inputs.last().map_or(0, |envelope| envelope.ts_ns);
     println!(
-        "imported {} input(s) of {market} ({} .. {}) into {} ({} sealed segment(s))",
+        "imported {} input(s) of {label} ({} .. {}) into {} ({} sealed segment(s))",
         inputs.len(),
         kalshi_io::time::format_rfc3339_micros(first_ns),
         kalshi_io::time::format_rfc3339_micros(last_ns),
@@ -125,7 +154,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn load(path: &Path, kind: Kind, market: &str) -> anyhow::Result<Vec<Envelope>> {
+fn load(path: &Path, kind: Kind, market: Option<&str>) -> anyhow::Result<Vec<Envelope>> {
     let origin = path.display().to_string();
     let extension = path
         .extension()
@@ -135,18 +164,23 @@ fn load(path: &Path, kind: Kind, market: &str) -> anyhow::Result<Vec<Envelope>> 
         Some("csv") => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            let text = with_ticker_column(&text, market);
+            let with_tickers = match market {
+                Some(market) if kind != Kind::Depth => with_ticker_column(&text, market),
+                _ => text,
+            };
             match kind {
-                Kind::Trades => parse_trades_csv(&origin, &text)?,
-                Kind::TopOfBook => parse_top_of_book_csv(&origin, &text)?,
+                Kind::Trades => parse_trades_csv(&origin, &with_tickers)?,
+                Kind::TopOfBook => parse_top_of_book_csv(&origin, &with_tickers)?,
+                Kind::Depth => depth_inputs(&origin, parse_depth_csv(&origin, &with_tickers)?)?,
             }
         }
         Some("parquet") => {
             let file =
                 std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
             match kind {
-                Kind::Trades => read_trades_parquet(&origin, file, Some(market))?,
-                Kind::TopOfBook => read_top_of_book_parquet(&origin, file, Some(market))?,
+                Kind::Trades => read_trades_parquet(&origin, file, market)?,
+                Kind::TopOfBook => read_top_of_book_parquet(&origin, file, market)?,
+                Kind::Depth => depth_inputs(&origin, read_depth_parquet(&origin, file)?)?,
             }
         }
         _ => bail!(

@@ -3,6 +3,7 @@
 //! candlesticks, the market's result). Every loader returns envelopes in a stated total order with consecutive seqs.
 
 pub mod csv;
+pub mod depth;
 pub mod history;
 pub mod journal_filter;
 pub mod parquet;

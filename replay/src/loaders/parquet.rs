@@ -14,6 +14,8 @@
 //! - sizes: UTF8 or DOUBLE or DECIMAL contracts, or integers as whole contracts;
 //! - `ticker`, `taker_side`, `trade_id`: UTF8 (`trade_id` may also be an integer).
 //!
+//! L2 depth files ([`read_depth_parquet`]) take the columns of [`crate::loaders::depth`].
+//!
 //! When the file has no `ticker` column, `ticker_fallback` names the market. Rows are ordered
 //! by time, ties by file order, and numbered from seq 1, as the CSV loaders do.
 
@@ -29,6 +31,7 @@ use kalshi_core::{BookSide, Count, Price};
 
 use crate::error::ReplayError;
 use crate::loaders::csv::merge_streams;
+use crate::loaders::depth::{DepthRow, parse_kind, parse_side, parse_time};
 
 /// Nanoseconds per microsecond.
 const NS_PER_US: i64 = 1_000;
@@ -149,13 +152,13 @@ fn decimal_text(decimal: &Decimal) -> String {
     }
 }
 
-/// Reads every row of `reader`, calling `convert` on each.
-fn read_rows<R: ChunkReader + 'static>(
+/// Calls `visit` on every row of `reader`.
+fn for_each_row<R: ChunkReader + 'static>(
     origin: &str,
     reader: R,
     ticker_fallback: Option<&str>,
-    mut convert: impl FnMut(&RowFields<'_>) -> Result<(i64, Event), ReplayError>,
-) -> Result<Vec<Envelope>, ReplayError> {
+    mut visit: impl FnMut(&RowFields<'_>) -> Result<(), ReplayError>,
+) -> Result<(), ReplayError> {
     let open_error = |error: ::parquet::errors::ParquetError| ReplayError::BadInput {
         origin: origin.to_string(),
         line: 0,
@@ -163,7 +166,6 @@ fn read_rows<R: ChunkReader + 'static>(
     };
     let file = SerializedFileReader::new(reader).map_err(open_error)?;
     let rows = file.get_row_iter(None).map_err(open_error)?;
-    let mut envelopes = Vec::new();
     for (index, row) in rows.enumerate() {
         let row_number = index as u64 + 1;
         let row = row.map_err(|error| ReplayError::BadInput {
@@ -171,20 +173,71 @@ fn read_rows<R: ChunkReader + 'static>(
             line: row_number,
             reason: error.to_string(),
         })?;
-        let fields = RowFields {
+        visit(&RowFields {
             origin,
             row: row_number,
             fields: row.into_columns().into_iter().collect(),
             ticker_fallback,
-        };
-        let (ts_ns, event) = convert(&fields)?;
+        })?;
+    }
+    Ok(())
+}
+
+/// Reads every row of `reader`, calling `convert` on each.
+fn read_rows<R: ChunkReader + 'static>(
+    origin: &str,
+    reader: R,
+    ticker_fallback: Option<&str>,
+    mut convert: impl FnMut(&RowFields<'_>) -> Result<(i64, Event), ReplayError>,
+) -> Result<Vec<Envelope>, ReplayError> {
+    let mut envelopes = Vec::new();
+    for_each_row(origin, reader, ticker_fallback, |fields| {
+        let (ts_ns, event) = convert(fields)?;
         envelopes.push(Envelope {
-            seq: row_number,
+            seq: fields.row,
             ts_ns,
             event,
         });
-    }
+        Ok(())
+    })?;
     Ok(merge_streams(vec![envelopes]))
+}
+
+/// Reads an L2 depth Parquet file into rows (columns as in [`crate::loaders::depth`]; `ts_ns`
+/// as for the other files, or `ts` as RFC 3339 text); turn them into inputs with
+/// [`crate::loaders::depth::depth_inputs`].
+pub fn read_depth_parquet<R: ChunkReader + 'static>(
+    origin: &str,
+    reader: R,
+) -> Result<Vec<DepthRow>, ReplayError> {
+    let mut rows = Vec::new();
+    for_each_row(origin, reader, None, |row| {
+        let ts_ns = if row.get("ts_ns").is_some() {
+            row.ts_ns()?
+        } else {
+            parse_time(None, row.text("ts")?.as_deref()).map_err(|reason| row.bad(reason))?
+        };
+        let required_text = |name: &str| {
+            row.text(name)?
+                .filter(|text| !text.is_empty())
+                .ok_or_else(|| row.bad(format!("missing or empty `{name}`")))
+        };
+        rows.push(DepthRow {
+            line: row.row,
+            row: row.row,
+            ts_ns,
+            ticker: row.ticker()?,
+            kind: parse_kind(&required_text("kind")?).map_err(|reason| row.bad(reason))?,
+            side: parse_side(&required_text("side")?).map_err(|reason| row.bad(reason))?,
+            price: row
+                .price("price")?
+                .ok_or_else(|| row.bad("missing or empty `price`".to_string()))?,
+            size: row.count("size")?,
+            trade_id: row.text("trade_id")?.filter(|id| !id.is_empty()),
+        });
+        Ok(())
+    })?;
+    Ok(rows)
 }
 
 /// Reads a trades Parquet file (see the module documentation).
@@ -439,5 +492,52 @@ mod tests {
             "{error}"
         );
         assert!(error.to_string().contains("x.parquet"), "{error}");
+    }
+
+    #[test]
+    fn depth_rows_read_with_double_prices_and_rfc3339_times() {
+        let file = write(
+            "message depth { optional binary ts (UTF8); optional binary ticker (UTF8); \
+             optional binary kind (UTF8); optional binary side (UTF8); required double price; \
+             required double size; }",
+            vec![
+                Column::Text(vec![
+                    Some("2026-11-01T00:00:00Z"),
+                    Some("2026-11-01T00:00:01.5Z"),
+                ]),
+                Column::Text(vec![Some("KXA-1"), Some("KXA-1")]),
+                Column::Text(vec![Some("book"), Some("trade")]),
+                Column::Text(vec![Some("bid"), Some("sell")]),
+                Column::Double(vec![0.41, 0.41]),
+                Column::Double(vec![12.5, 2.0]),
+            ],
+        );
+        let rows = read_depth_parquet("d.parquet", file).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].price, Price::parse("0.41").unwrap());
+        assert_eq!(rows[0].size, Count::parse("12.50").unwrap());
+        assert_eq!(rows[1].side, BookSide::Ask);
+        assert_eq!(rows[1].ts_ns - rows[0].ts_ns, 1_500_000_000);
+
+        let bad = write(
+            "message depth { required int64 ts_ns; optional binary ticker (UTF8); \
+             optional binary kind (UTF8); optional binary side (UTF8); required double price; \
+             required double size; }",
+            vec![
+                Column::Long(vec![1, 2]),
+                Column::Text(vec![Some("KXA-1"), Some("KXA-1")]),
+                Column::Text(vec![Some("book"), Some("quote")]),
+                Column::Text(vec![Some("bid"), Some("bid")]),
+                Column::Double(vec![0.41, 0.41]),
+                Column::Double(vec![1.0, 1.0]),
+            ],
+        );
+        match read_depth_parquet("bad.parquet", bad) {
+            Err(ReplayError::BadInput { line, reason, .. }) => {
+                assert_eq!(line, 2);
+                assert!(reason.contains("quote"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
