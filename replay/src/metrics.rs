@@ -205,6 +205,32 @@ pub struct Series {
     pub inventory: Vec<(i64, i64)>,
     /// Per market, book touch and our resting prices at each change.
     pub quotes: BTreeMap<String, Vec<QuoteSample>>,
+    /// Per market, our fills (the first [`FILL_MARKS_MAX`] of them).
+    pub fills: BTreeMap<String, Vec<FillMark>>,
+    /// Per market, (time, that market's own equity micro-dollars), at each change.
+    pub market_equity: BTreeMap<String, Vec<(i64, i64)>>,
+    /// Per market, (time, signed position in hundredths), at each change.
+    pub market_inventory: BTreeMap<String, Vec<(i64, i64)>>,
+    /// First input time, Unix ns: the left edge of every chart.
+    pub start_ts_ns: i64,
+    /// Last input time, Unix ns: the right edge of every chart (every line reaches it).
+    pub end_ts_ns: i64,
+}
+
+/// Most fills kept per market for the charts.
+pub const FILL_MARKS_MAX: usize = 5_000;
+
+/// One of our fills, for the charts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FillMark {
+    /// Fill time, Unix ns.
+    pub ts_ns: i64,
+    /// YES price.
+    pub price: Price,
+    /// `Bid`: we bought YES; `Ask`: we sold YES.
+    pub side: BookSide,
+    /// Contracts.
+    pub count: Count,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -320,6 +346,8 @@ pub struct MetricsCollector {
     inventory_thinning: LineThinning,
     /// Thinning of each market's quote samples.
     quote_thinning: BTreeMap<String, LineThinning>,
+    /// Thinning of each market's equity and inventory lines.
+    market_thinning: BTreeMap<String, [LineThinning; 2]>,
 }
 
 impl Default for MetricsCollector {
@@ -349,6 +377,7 @@ impl MetricsCollector {
             equity_thinning: LineThinning::default(),
             inventory_thinning: LineThinning::default(),
             quote_thinning: BTreeMap::new(),
+            market_thinning: BTreeMap::new(),
         }
     }
 
@@ -466,6 +495,49 @@ impl MetricsCollector {
         {
             market.resolve_due(ts_ns, false);
             market.mark_micros = mark;
+            if market.position.centi() != 0 {
+                self.record_market(ts_ns, ticker);
+            }
+        }
+    }
+
+    /// Records market `ticker`'s own equity and position at `ts_ns` when they changed.
+    fn record_market(&mut self, ts_ns: i64, ticker: &str) {
+        let Some(market) = self.markets.get(ticker) else {
+            return;
+        };
+        let equity = clamp_i64(
+            i128::from(market.cash.micros()) - i128::from(market.fees.micros())
+                + market.value_micros(),
+        );
+        let position = market.position.centi();
+        if !self.market_thinning.contains_key(ticker) {
+            self.market_thinning.insert(
+                ticker.to_owned(),
+                [LineThinning::default(), LineThinning::default()],
+            );
+            self.series
+                .market_equity
+                .insert(ticker.to_owned(), Vec::new());
+            self.series
+                .market_inventory
+                .insert(ticker.to_owned(), Vec::new());
+        }
+        let (Some([equity_thinning, inventory_thinning]), Some(equity_line), Some(inventory_line)) = (
+            self.market_thinning.get_mut(ticker),
+            self.series.market_equity.get_mut(ticker),
+            self.series.market_inventory.get_mut(ticker),
+        ) else {
+            return;
+        };
+        if equity_line.last().is_none_or(|(_, last)| *last != equity) {
+            equity_thinning.push(equity_line, (ts_ns, equity));
+        }
+        if inventory_line
+            .last()
+            .is_none_or(|(_, last)| *last != position)
+        {
+            inventory_thinning.push(inventory_line, (ts_ns, position));
         }
     }
 
@@ -543,6 +615,16 @@ impl MetricsCollector {
                 count_centi: fill.count.centi(),
             });
         }
+        let marks = self.series.fills.entry(fill.ticker.clone()).or_default();
+        if marks.len() < FILL_MARKS_MAX {
+            marks.push(FillMark {
+                ts_ns: fill.ts_ns,
+                price: fill.yes_price,
+                side: fill.side,
+                count: fill.count,
+            });
+        }
+        self.record_market(fill.ts_ns, &fill.ticker);
         let total: i64 = self
             .markets
             .values()
@@ -609,6 +691,19 @@ impl MetricsCollector {
                 .is_none_or(|(_, last)| *last != equity)
         {
             self.series.equity.push((end_ts_ns, equity));
+        }
+        // Every line reaches the end of the data, so the charts end together.
+        self.series.start_ts_ns = self.start_ts_ns.unwrap_or(end_ts_ns);
+        self.series.end_ts_ns = end_ts_ns;
+        extend_to(&mut self.series.equity, end_ts_ns);
+        extend_to(&mut self.series.inventory, end_ts_ns);
+        for line in self
+            .series
+            .market_equity
+            .values_mut()
+            .chain(self.series.market_inventory.values_mut())
+        {
+            extend_to(line, end_ts_ns);
         }
         let mut markets = Vec::new();
         let mut totals = MarketAccumulator::default();
@@ -719,6 +814,16 @@ fn ratio_ppm(part: i128, whole: i128) -> u64 {
         return 0;
     }
     u64::try_from((part * 1_000_000 / whole).max(0)).unwrap_or(u64::MAX)
+}
+
+/// Appends `(end_ns, last value)` to `line` when it ends earlier, so a step line holds its
+/// last value to the end of the data.
+fn extend_to(line: &mut Vec<(i64, i64)>, end_ns: i64) {
+    if let Some(&(last_ns, value)) = line.last()
+        && last_ns < end_ns
+    {
+        line.push((end_ns, value));
+    }
 }
 
 fn clamp_i64(value: i128) -> i64 {

@@ -36,6 +36,7 @@ use kalshi_replay::journal_source::{JournalSource, write_journal};
 use kalshi_replay::loaders::csv::merge_streams;
 use kalshi_replay::loaders::journal_filter::{InputFilter, load_inputs};
 use kalshi_replay::metrics::DataFidelity;
+use kalshi_replay::report::sweep_html::sweep_to_html;
 use kalshi_replay::report::{BacktestReport, html::to_html, json::to_json};
 use kalshi_replay::sweep::{SweepAxis, default_threads, run_sweep};
 
@@ -148,6 +149,9 @@ pub struct BacktestArgs {
     /// Directory for the journal, metrics and HTML report.
     #[arg(long, value_name = "DIR", default_value = "backtest-report")]
     pub report: PathBuf,
+    /// Replace the report already in --report (refused without it).
+    #[arg(long)]
+    pub force: bool,
     /// Sweep a config key over values: `key=v1,v2` (repeatable: cartesian product). Keys are
     /// dotted engine paths (`strategy.fair_offset_ticks`) or `fill.<field>`.
     #[arg(long = "sweep", value_name = "KEY=V1,V2")]
@@ -196,6 +200,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     {
         bail!("--start must be before --end");
     }
+    refuse_to_overwrite(&args.report, args.force)?;
     let mut sources = DataSources::default();
     let tickers: BTreeSet<String> = args.markets.iter().cloned().collect();
     let filter = InputFilter {
@@ -307,6 +312,24 @@ fn refuse_missing_data(
             all.describe()
         ))
         .into());
+    }
+    Ok(())
+}
+
+/// Refuses a `--report` directory that already holds a report, unless `force`.
+fn refuse_to_overwrite(report: &Path, force: bool) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    for name in ["report.html", "metrics.json", "sweep.json", "sweep.html"] {
+        if report.join(name).exists() {
+            return Err(Refusal::new(format!(
+                "{} already holds a report ({name}); pass --force to replace it, or choose \
+                 another --report",
+                report.display()
+            ))
+            .into());
+        }
     }
     Ok(())
 }
@@ -572,8 +595,16 @@ fn sweep(inputs: &[Envelope], base: &BacktestConfig, args: &BacktestArgs) -> any
     let rows = rows.context("running the sweep")?;
     let path = args.report.join("sweep.json");
     write_json(&path, &rows)?;
+    let html_path = args.report.join("sweep.html");
+    let title = format!("sweep: {}", args.sweeps.join(" × "));
+    std::fs::write(&html_path, sweep_to_html(&title, &axes, &rows))
+        .with_context(|| format!("writing {}", html_path.display()))?;
     print!("{}", summary::sweep_table(&axes, &rows));
-    println!("sweep results: {}", path.display());
+    println!(
+        "sweep results: {} and {}",
+        path.display(),
+        html_path.display()
+    );
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 
 pub mod html;
 pub mod json;
+pub mod markout_curve;
 mod svg;
+pub mod sweep_html;
 
 use serde::{Deserialize, Serialize};
 
