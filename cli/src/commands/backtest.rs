@@ -562,8 +562,18 @@ pub fn run_one(
         environment: "backtest".to_string(),
         created_ts_ns: inputs.first().map_or(0, |envelope| envelope.ts_ns),
     };
+    let phase = std::time::Instant::now();
+    eprintln!(
+        "writing the journal ({} records) to {} …",
+        outcome.records.len(),
+        journal_dir.display()
+    );
     write_journal(&journal_dir, run, &outcome.records)
         .with_context(|| format!("writing the journal {}", journal_dir.display()))?;
+    eprintln!(
+        "journal written in {:.1} s; writing the report …",
+        phase.elapsed().as_secs_f64()
+    );
     let report = BacktestReport::new(title, config, &outcome);
     let metrics_path = report_dir.join("metrics.json");
     std::fs::write(&metrics_path, to_json(&report)?)
