@@ -24,6 +24,7 @@ pub mod orders;
 pub mod pnl;
 pub mod risk;
 pub mod side;
+pub mod signal_state;
 pub mod signals;
 pub mod strategy;
 pub mod tick_grid;
