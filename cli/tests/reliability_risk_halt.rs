@@ -12,7 +12,7 @@ use kalshi_core::commands::Command as EngineCommand;
 use kalshi_core::decision::Decision;
 use kalshi_core::engine::Engine;
 use kalshi_core::events::{Event, TimerKind};
-use kalshi_core::order_manager::InFlight;
+use kalshi_core::orders::InFlight;
 use kalshi_core::risk::{RiskState, RiskStateReason};
 use kalshi_journal::typed_reader::read_all_records;
 use reliability_support::{

@@ -6,14 +6,42 @@
 //! approval: cancels are always allowed, even when halted.
 
 use std::fmt;
+use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
 use crate::client_order_id::ClientOrderId;
 use crate::config::SelfTradePrevention;
 use crate::fixed::{Count, Price};
-pub use crate::risk::RiskApproved;
 use crate::side::BookSide;
+
+/// An intent the risk gate approved. Only the risk gate ([`crate::risk`]) constructs one: the
+/// constructor is crate-private, and `clippy.toml` refuses it in every other module.
+///
+/// `Deserialize` exists so the journal can read back recorded commands; it does not open a
+/// path from a fresh intent to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RiskApproved<T>(T);
+
+impl<T> RiskApproved<T> {
+    /// Wraps an intent that passed the risk gate; called by `crate::risk` only.
+    pub(crate) fn approve(intent: T) -> RiskApproved<T> {
+        RiskApproved(intent)
+    }
+
+    /// The approved intent.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for RiskApproved<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 /// How long an order may live (V2 `time_in_force`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,15 +77,15 @@ pub struct PlaceOrder {
     pub side: BookSide,
     /// Limit price, always the YES price, on the market's tick grid.
     pub price: Price,
-    /// Contracts.
+    /// Contracts to buy (bid) or sell (ask).
     pub count: Count,
-    /// Time in force.
+    /// How long the order may rest (quotes are good-till-cancelled).
     pub time_in_force: TimeInForce,
-    /// Maker-only.
+    /// Refused by the exchange if it would take liquidity (maker-only).
     pub post_only: bool,
     /// Never increase the position (Kalshi accepts it only with IOC).
     pub reduce_only: bool,
-    /// Self-trade prevention mode.
+    /// What the exchange does when the order would trade against one of ours.
     pub self_trade_prevention: SelfTradePrevention,
     /// Cancel when trading pauses.
     pub cancel_order_on_pause: bool,

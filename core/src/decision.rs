@@ -12,7 +12,7 @@ use crate::events::RequestKind;
 use crate::fill_burst::FillBurstRecord;
 use crate::fixed::{Count, Price, SignedCount};
 use crate::market_scanner::ScanReason;
-use crate::order_manager::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
+use crate::orders::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
 use crate::risk::{RiskRejection, RiskState, RiskStateRecord};
 use crate::side::BookSide;
 use crate::strategy::{RequoteReason, SideHeldReason, WithdrawReason};

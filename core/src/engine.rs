@@ -31,9 +31,7 @@ use crate::live_filter::fails_live_filters;
 use crate::market_data::MarketStatus;
 use crate::market_scanner::scan_listings;
 use crate::market_state::MarketStateConfig;
-use crate::order_manager::{
-    DesiredQuote, DiffPlan, Effects, InFlight, OrderManager, TransitionCause,
-};
+use crate::orders::{DesiredQuote, DiffPlan, Effects, InFlight, OrderManager, TransitionCause};
 use crate::pnl::live_mark;
 use crate::risk::{Risk, RiskState, RiskView, ScopeExposure};
 use crate::side::BookSide;

@@ -14,7 +14,7 @@ use crate::market_data::{
     PublicTrade,
 };
 use crate::side::BookSide;
-use crate::signals::SignalState;
+use crate::signal_state::SignalState;
 use crate::tick_grid::{TickGrid, TickGridError};
 
 /// Per-market bounds and time constants; journaled with the rest of the configuration.

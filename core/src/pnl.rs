@@ -24,7 +24,7 @@ use crate::engine::Engine;
 use crate::fixed::{MICROS_PER_DOLLAR, Money, Price};
 use crate::market_data::MarketResult;
 use crate::market_state::MarketState;
-use crate::positions::{MarketPosition, PositionLedger};
+use crate::orders::{MarketPosition, PositionLedger};
 
 /// P&L split into its parts, all exact micro-dollars. `total = realized_net + unrealized`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! The risk gate: every order intent passes here before it can become a command.
 //!
-//! [`RiskApproved`] has a private constructor, so only this module can wrap an intent, and
-//! `Command::Place` / `Command::Amend` accept nothing else. Checks, in order: state (ACTIVE /
+//! Only this module wraps an intent in [`RiskApproved`] (its constructor is crate-private and
+//! clippy refuses it everywhere but here), and `Command::Place` / `Command::Amend` accept
+//! nothing else. Checks, in order: state (ACTIVE /
 //! REDUCING / HALTED), price validity and tick grid, per-order contracts and dollars, price
 //! collar around fair value, open orders per market, worst-case position per market and per
 //! event (position plus resting orders on the same side), account exposure, and finally the
@@ -12,39 +13,18 @@
 //! into a new engine restores it, so a HALTED engine stays halted after a restart.
 
 use std::fmt;
-use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
-use crate::commands::{AmendOrder, PlaceOrder};
+use crate::commands::{AmendOrder, PlaceOrder, RiskApproved};
 use crate::config::RiskLimits;
 use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
 use crate::side::BookSide;
 
-/// An intent the risk gate approved. Only this module can construct one.
-///
-/// `Deserialize` exists so the journal can read back recorded commands; it does not open a
-/// path from a fresh intent to a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RiskApproved<T>(T);
-
-impl<T> RiskApproved<T> {
-    fn approve(intent: T) -> RiskApproved<T> {
-        RiskApproved(intent)
-    }
-
-    /// The approved intent.
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T> Deref for RiskApproved<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
+/// Wraps an intent that passed every check: the one place an intent becomes approved.
+#[allow(clippy::disallowed_methods)] // the risk gate is the one caller the lint lets through
+fn approve<T>(intent: T) -> RiskApproved<T> {
+    RiskApproved::approve(intent)
 }
 
 /// What the risk gate lets through.
@@ -397,7 +377,7 @@ impl Risk {
             adds_order: true,
         };
         self.check(&candidate, view, ts_ns)?;
-        Ok(RiskApproved::approve(order))
+        Ok(approve(order))
     }
 
     /// Checks an amend; `view` must exclude the order being amended. Spends one token.
@@ -414,7 +394,7 @@ impl Risk {
             adds_order: false,
         };
         self.check(&candidate, view, ts_ns)?;
-        Ok(RiskApproved::approve(amend))
+        Ok(approve(amend))
     }
 
     fn check(

@@ -24,6 +24,7 @@ pub mod manifest;
 pub mod read_ahead;
 pub mod reader;
 pub mod record;
+mod record_index;
 pub mod recovery;
 pub mod seal;
 pub mod typed_reader;

@@ -189,7 +189,7 @@ fn market_entry<'a>(
 }
 
 /// How many finished orders keep their full final state for lookups (the engine itself
-/// forgets finished orders after `kalshi_core::order_manager::TERMINAL_ARCHIVE_MAX`).
+/// forgets finished orders after `kalshi_core::orders::TERMINAL_ARCHIVE_MAX`).
 pub const FINISHED_SNAPSHOTS_MAX: usize = 10_000;
 
 /// The simulated exchange. See the module documentation for the rules.

@@ -1,15 +1,18 @@
 //! kalshi-sim: a local Kalshi exchange — a pure, seeded matching engine with accounts,
-//! fees, lifecycle and synthetic flow ([`exchange`], [`flow`]), which the server layer
+//! fees, lifecycle and synthetic flow ([`exchange`], with its [`catalog`] and [`flow`]), which the server layer
 //! exposes over the real REST and WebSocket API.
 
-pub mod catalog;
 pub mod clock;
 pub mod events_out;
 pub mod exchange;
 pub mod faults;
-pub mod flow;
 pub mod keys;
 pub mod server;
+
+/// The seeded market catalog the exchange lists at start (part of [`exchange`]).
+pub use exchange::catalog;
+/// The exchange's synthetic traders (part of [`exchange`]).
+pub use exchange::flow;
 
 pub use clock::Clock;
 pub use events_out::ExchangeEvent;

@@ -22,7 +22,7 @@ use kalshi_core::SignedCount;
 use kalshi_core::config::RiskLimits;
 use kalshi_core::engine::Engine;
 use kalshi_core::fixed::{Count, Money};
-use kalshi_core::order_manager::OrderStatus as CoreStatus;
+use kalshi_core::orders::OrderStatus as CoreStatus;
 use kalshi_core::risk::price_paid;
 use kalshi_core::side::BookSide;
 use kalshi_sim::exchange::queries::{OrdersQuery, PositionsQuery};

@@ -33,7 +33,7 @@ use crate::config::{MakerLadderConfig, RUNGS_PER_SIDE_MAX, RUNGS_PER_SIDE_MIN};
 use crate::ev_gate::{EvGate, MakerTerms, inventory_skew_micros};
 use crate::fees::FeeSchedule;
 use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Price};
-use crate::order_manager::DesiredQuote;
+use crate::orders::DesiredQuote;
 use crate::side::BookSide;
 use crate::strategy::{
     ExitOrder, HeldSide, QuoteContext, QuotePlan, RequoteReason, SideHeldReason, Strategy,

@@ -12,7 +12,7 @@ use crate::book::OrderBook;
 use crate::ev_gate::{EvGate, FairSource};
 use crate::fees::FeeSchedule;
 use crate::fixed::{Count, Price, SignedCount};
-use crate::order_manager::DesiredQuote;
+use crate::orders::DesiredQuote;
 use crate::side::BookSide;
 use crate::tick_grid::TickGrid;
 use crate::universe::MarketIndex;

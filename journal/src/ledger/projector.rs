@@ -13,8 +13,8 @@ use kalshi_core::engine::Engine;
 use kalshi_core::events::{Envelope, Event, RequestKind};
 use kalshi_core::fixed::{Count, Price, SignedCount};
 use kalshi_core::market_data::{ExchangeOrderStatus, OrderSnapshot, OwnFill, PositionSnapshot};
+use kalshi_core::orders::MarketPosition;
 use kalshi_core::pnl::{self, MarkSource, PnlBreakdown};
-use kalshi_core::positions::MarketPosition;
 
 use super::LedgerError;
 use crate::record::{JournalRecord, RecordIndex, RunStarted, SequencedRecord, command_name};

@@ -23,9 +23,11 @@
 pub mod account;
 mod book;
 pub mod candles;
+pub mod catalog;
 pub mod error;
 mod fee_changes;
 pub mod fees;
+pub mod flow;
 mod ids;
 mod lifecycle;
 pub mod market;
@@ -47,11 +49,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, CatalogConfig};
 use crate::events_out::{
     BookDeltaEvent, ExchangeEvent, LifecycleEvent, OrderUpdateEvent, PositionEvent, TickerEvent,
 };
-use crate::flow::{FlowConfig, FlowState};
 
 pub use account::{AccountKey, BalanceView, FillRecord, Position, SettlementRecord, UserId};
 pub use error::{ExchangeError, LEGACY_PRICE_RULE_DETAILS};
@@ -67,6 +67,8 @@ pub use order::{
 pub use order_group::OrderGroupView;
 
 use account::{Account, User};
+use catalog::{Catalog, CatalogConfig};
+use flow::{FlowConfig, FlowState};
 use ids::IdSource;
 use lifecycle::LifecycleStep;
 use market::Market;

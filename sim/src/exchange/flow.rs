@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::exchange::{
+use super::{
     CreateOrderV2, Exchange, ExchangeError, NS_PER_S, SelfTradePrevention, TimeInForce, UserId,
 };
 

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::exchange::{
+use super::{
     EventSpec, ExchangeError, FeeType, MarketSpec, NS_PER_S, SeriesFeeChangeSpec, SeriesSpec,
 };
 
@@ -477,8 +477,8 @@ pub type SourceRef = (&'static str, &'static str);
 pub mod terms {
     use kalshi_core::market_data::MarketResult;
 
+    use super::super::MarketSpec;
     use super::SourceRef;
-    use crate::exchange::MarketSpec;
 
     /// The sources a series of `category` is determined from.
     pub fn settlement_sources(category: &str) -> Vec<SourceRef> {

@@ -15,9 +15,9 @@ use crate::ticker_map::TickerMap;
 /// What one live record adds to the totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Contribution {
-    /// Market ticker.
+    /// Ticker of the record's market.
     pub ticker: String,
-    /// Side.
+    /// The side its contracts rest on.
     pub side: BookSide,
     /// Contracts that may rest.
     pub remaining: Count,
@@ -36,7 +36,8 @@ pub(crate) struct MarketTotals {
     pub open: u32,
 }
 
-/// The running totals.
+/// The running totals: resting orders per market, position plus resting orders per event,
+/// money at risk over the account.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct ExposureTotals {
     /// Contribution applied per record key (only records that may rest).
@@ -53,6 +54,7 @@ pub(crate) struct ExposureTotals {
     position_cost: Money,
 }
 
+/// Adds `count` resting contracts on `side` to `exposure`.
 fn add_side(exposure: &mut ScopeExposure, side: BookSide, count: Count) {
     match side {
         BookSide::Bid => exposure.resting_bid = exposure.resting_bid + count,
@@ -60,7 +62,8 @@ fn add_side(exposure: &mut ScopeExposure, side: BookSide, count: Count) {
     }
 }
 
-fn remove_side(exposure: &mut ScopeExposure, side: BookSide, count: Count) {
+/// Takes `count` resting contracts on `side` out of `exposure` (never below zero).
+pub(super) fn remove_side(exposure: &mut ScopeExposure, side: BookSide, count: Count) {
     match side {
         BookSide::Bid => exposure.resting_bid = exposure.resting_bid.saturating_sub(count),
         BookSide::Ask => exposure.resting_ask = exposure.resting_ask.saturating_sub(count),

@@ -22,7 +22,7 @@ pub struct MarketPosition {
     pub cost: Money,
     /// Realized profit and loss before fees.
     pub realized_pnl: Money,
-    /// Fees paid.
+    /// Fees paid on this market's fills.
     pub fees_paid: Money,
 }
 
