@@ -51,6 +51,14 @@ const EXCLUDED: &[(&str, &str)] = &[
         "spec/kalshi-asyncapi.yaml",
         "Kalshi's WebSocket specification; read by wire_request_schemas",
     ),
+    (
+        "depth/two_markets.csv",
+        "a synthetic third-party L2 stream for `import --depth`; read by cli/tests/import_depth.rs",
+    ),
+    (
+        "depth/two_markets_head.parquet",
+        "the same rows as Parquet; read by cli/tests/import_depth.rs",
+    ),
 ];
 
 const OBSTACLE: &str = "rest/The-Obstacle-Is-The-Way-kalshi-starter-code-python/golden/";
