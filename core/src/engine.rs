@@ -149,6 +149,12 @@ impl Engine {
         }
     }
 
+    /// Whether an operator resume needs the daily-loss confirmation now
+    /// ([`crate::risk::Risk::halt_needs_confirmation`]).
+    pub fn resume_needs_confirmation(&self) -> bool {
+        self.risk.halt_needs_confirmation()
+    }
+
     /// The risk state in force.
     pub fn risk_state(&self) -> RiskState {
         self.risk.state()
@@ -379,6 +385,18 @@ impl Engine {
                 self.requote_all(ts_ns, &mut out);
             }
             Event::Control(control) => self.on_control(*control, ts_ns, &mut out),
+            Event::Operator(control) => {
+                if control.command == ControlCommand::Resume
+                    && !control.confirm_daily_loss
+                    && self.risk.halt_needs_confirmation()
+                {
+                    out.decide(Decision::ResumeRefused {
+                        state: self.risk.state(),
+                    });
+                } else {
+                    self.on_control(control.command, ts_ns, &mut out);
+                }
+            }
             Event::ExchangeStatus { trading_active } => {
                 self.trading_active = *trading_active;
                 self.requote_all(ts_ns, &mut out);

@@ -228,6 +228,21 @@ pub enum Event {
     /// right after the configuration; a setting missing from the list keeps its
     /// before-tuning value. Appended last so journals written before it still decode.
     TuningSettings(Vec<TuningSetting>),
+    /// An operator control sent to the running bot (`kalshi-bot ctl`), with who sent it; the
+    /// envelope's time says when. Appended last so journals written before it still decode.
+    Operator(OperatorControl),
+}
+
+/// An operator control as the runtime accepted it from its local control channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorControl {
+    /// Unix user id of the process that sent it (the socket peer).
+    pub peer_uid: u32,
+    /// What it asks for.
+    pub command: ControlCommand,
+    /// The operator confirmed lifting a HALT that the daily loss stop (or a previous run)
+    /// caused; a `Resume` without it leaves such a HALT in force.
+    pub confirm_daily_loss: bool,
 }
 
 /// The fee parameters of one market from now on.
@@ -398,6 +413,11 @@ impl fmt::Display for Event {
             }
             Event::Tuning(tuning) => write!(f, "TUNING {tuning:?}"),
             Event::TuningSettings(settings) => write!(f, "TUNING_SETTINGS {settings:?}"),
+            Event::Operator(control) => write!(
+                f,
+                "OPERATOR {:?} uid={} confirm_daily_loss={}",
+                control.command, control.peer_uid, control.confirm_daily_loss
+            ),
             Event::FeesChanged(fees) => {
                 f.write_str("FEES_CHANGED")?;
                 for change in fees {
