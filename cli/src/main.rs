@@ -52,6 +52,9 @@ enum Commands {
     Backtest(commands::backtest::BacktestArgs),
     /// Turn trade or top-of-book files (CSV, Parquet) into a journal of market data.
     Import(commands::import::ImportArgs),
+    /// Steer a running bot: status, halt, resume, kill (over its run directory's control
+    /// socket; every command is journaled).
+    Ctl(commands::ctl::CtlArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,5 +72,6 @@ fn main() -> anyhow::Result<()> {
         Commands::Replay(args) => commands::replay::run(args),
         Commands::Backtest(args) => commands::backtest::run(args),
         Commands::Import(args) => commands::import::run(args),
+        Commands::Ctl(args) => exit_code::finish(commands::ctl::run(args)),
     }
 }

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backtest;
 pub mod book;
+pub mod ctl;
 pub mod import;
 pub mod journal;
 pub mod ledger;
