@@ -40,10 +40,12 @@ def best_prices(api, ticker):
 
 
 def estimate(best_bid, best_ask, lean, weight):
-    """The model: mid of the book, pulled toward `lean` by `weight`, kept inside 1%..99%."""
-    if best_bid is None or best_ask is None:
+    """The model: mid of the book (or its one side), pulled toward `lean` by `weight`, kept
+    inside 1%..99%; None for an empty book."""
+    sides = [price for price in (best_bid, best_ask) if price is not None]
+    if not sides:
         return None
-    mid = (best_bid + best_ask) / 2.0
+    mid = sum(sides) / len(sides)
     value = (1.0 - weight) * mid + weight * lean
     return min(0.99, max(0.01, value))
 

@@ -660,3 +660,116 @@ fn a_model_file_moves_quotes_and_backtests_the_same() {
         "{tested_quote:?}"
     );
 }
+
+#[test]
+fn a_daily_loss_halt_needs_the_confirmation_and_alerts_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("journal");
+    std::fs::create_dir_all(&root).unwrap();
+    let exchange = TestExchange::start(47, &dir.path().join("keys"));
+    let run_dir = root.join("run-loss");
+    let alerts = dir.path().join("alerts.jsonl");
+    let on_alert = format!("cat >> '{}'", alerts.display());
+    let child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "47",
+            "--on-alert",
+            &on_alert,
+            // A one-micro-dollar loss stop: the first loss of any size halts.
+            "--set",
+            "engine.risk.daily_loss_stop=0.000001",
+            "--set",
+            "engine.risk.daily_loss_reducing=0.000001",
+        ],
+    );
+    wait_for_journal(
+        &run_dir,
+        Duration::from_secs(120),
+        "a loss halt",
+        |records| {
+            decisions(records).iter().any(|(_, decision)| {
+                matches!(decision, Decision::RiskState(record)
+                if record.state == RiskState::Halted
+                    && record.reason == RiskStateReason::DailyLossStop)
+            })
+        },
+    );
+    wait_until(Duration::from_secs(10), "the control socket", || {
+        run_dir.join("ctl.sock").exists()
+    });
+
+    // A plain resume is refused and says what is missing; it is journaled all the same.
+    let (code, plain) = ctl(&run_dir, &["resume"]);
+    assert_eq!(code, Some(1), "{plain}");
+    assert_eq!(plain["ok"], false);
+    assert!(
+        plain["error"]
+            .as_str()
+            .unwrap()
+            .contains("--confirm-daily-loss"),
+        "{plain}"
+    );
+    assert_eq!(plain["status"]["risk"], "HALTED");
+    let plain_seq = plain["seq"].as_u64().unwrap();
+
+    // With the confirmation the engine lifts it unless the day's loss is still beyond the
+    // stop (then the answer says so).
+    let (code, confirmed) = ctl(&run_dir, &["resume", "--confirm-daily-loss"]);
+    let confirmed_seq = confirmed["seq"].as_u64().unwrap();
+    if confirmed["ok"] == true {
+        assert_eq!(code, Some(0));
+        assert_eq!(confirmed["status"]["risk"], "ACTIVE", "{confirmed}");
+    } else {
+        assert_eq!(code, Some(1));
+        assert!(
+            confirmed["error"]
+                .as_str()
+                .unwrap()
+                .contains("still beyond the stop"),
+            "{confirmed}"
+        );
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    signal(&child, "-TERM");
+    let output = wait_with_limit(child, Duration::from_secs(60));
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let records = read_all_records(&run_dir).unwrap();
+    let operators = operator_inputs(&records);
+    assert_eq!(operators.len(), 2);
+    assert_eq!(operators[0].0, plain_seq);
+    assert!(!operators[0].1.confirm_daily_loss);
+    assert_eq!(operators[1].0, confirmed_seq);
+    assert!(operators[1].1.confirm_daily_loss);
+    assert!(decisions(&records).iter().any(|(seq, decision)| *seq == plain_seq
+        && matches!(decision, Decision::ResumeRefused { state } if *state == RiskState::Halted)));
+    replay_identical(&run_dir);
+
+    // One alert per HALT in the journal, the first naming the daily loss stop.
+    let halts: Vec<RiskStateReason> = decisions(&records)
+        .iter()
+        .filter_map(|(_, decision)| match decision {
+            Decision::RiskState(record) if record.state == RiskState::Halted => Some(record.reason),
+            _ => None,
+        })
+        .collect();
+    let payloads: Vec<serde_json::Value> = std::fs::read_to_string(&alerts)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let halt_alerts: Vec<&serde_json::Value> = payloads
+        .iter()
+        .filter(|payload| payload["kind"] == "halt")
+        .collect();
+    assert_eq!(halt_alerts.len(), halts.len(), "{payloads:?}");
+    assert_eq!(halt_alerts[0]["reason"], "daily_loss_stop");
+    assert!(halt_alerts[0]["detail"]["day_realized_net_micros"].is_i64());
+}

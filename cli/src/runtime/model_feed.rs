@@ -219,7 +219,11 @@ fn parse_probability_ppm(text: &str) -> Result<u32, (Refusal, String)> {
     for (place, digit) in fraction.bytes().take(6).enumerate() {
         micros += u64::from(digit - b'0') * 10_u64.pow(5 - u32::try_from(place).unwrap_or(5));
     }
-    if fraction.as_bytes().get(6).is_some_and(|digit| *digit >= b'5') {
+    if fraction
+        .as_bytes()
+        .get(6)
+        .is_some_and(|digit| *digit >= b'5')
+    {
         micros += 1;
     }
     let ppm = whole * u64::from(PPM) + micros;
