@@ -343,6 +343,25 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
             .any(|(seq, command)| *seq >= halt_seq && matches!(command, EngineCommand::Place(_))),
         "nothing placed after the halt"
     );
+    // `audit` of an order the halt cancelled shows the operator control as the cancel's cause.
+    let cancelled_id = commands(&records)
+        .iter()
+        .find_map(|(seq, command)| match command {
+            EngineCommand::Cancel(cancel) if *seq == halt_seq => {
+                Some(cancel.client_order_id.to_string())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let audit = Command::new(BIN)
+        .args(["audit", "--journal"])
+        .arg(&run_dir)
+        .args(["--order", &cancelled_id])
+        .output()
+        .unwrap();
+    let audit_text = String::from_utf8_lossy(&audit.stdout);
+    assert!(audit.status.success(), "{audit_text}");
+    assert!(audit_text.contains("OPERATOR Halt uid="), "{audit_text}");
     let metrics_mid = parse_prometheus(&scrape(port));
     assert_eq!(metrics_mid["kalshi_bot_risk_state{state=\"HALTED\"}"], 1.0);
     assert_eq!(
