@@ -1,7 +1,8 @@
 //! End-to-end: talking to a running bot against the local exchange.
 //!
 //! - `kalshi-bot ctl`: `halt` cancels every resting order in the step of its input and
-//!   nothing is placed until `resume`; `resume` quotes again; `kill` leaves nothing resting
+//!   nothing is placed until `resume`; `resume` quotes again; `set` tightens a risk limit
+//!   (and refuses to loosen one); `kill` leaves nothing resting
 //!   (read on the exchange); a request without the right token is refused; every command is
 //!   a journaled `Event::Operator` input naming the caller's uid, and the journal replays
 //!   identical.
@@ -389,6 +390,42 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
         || !exchange.resting_orders(user).is_empty(),
     );
 
+    // A live setting: one contract per order from its step on; a looser limit is refused
+    // by the engine, a key that cannot change live by ctl itself.
+    let (code, tightened) = ctl(&run_dir, &["set", "engine.risk.order_contracts_max=1"]);
+    assert_eq!(code, Some(0), "{tightened}");
+    let set_seq = tightened["seq"].as_u64().unwrap();
+    let (code, loosened) = ctl(&run_dir, &["set", "engine.risk.order_contracts_max=100000"]);
+    assert_eq!(code, Some(1), "{loosened}");
+    assert!(loosened["error"].as_str().unwrap().contains("only tighten"));
+    let refused_key = Command::new(BIN)
+        .arg("ctl")
+        .arg("--journal")
+        .arg(&run_dir)
+        .args(["set", "engine.strategy.rungs_per_side=1"])
+        .output()
+        .unwrap();
+    assert_eq!(refused_key.status.code(), Some(2));
+    std::thread::sleep(Duration::from_secs(1));
+    let records = read_all_records(&run_dir).unwrap();
+    let sets: Vec<(u64, bool)> = decisions(&records)
+        .iter()
+        .filter_map(|(seq, decision)| match decision {
+            Decision::OperatorSetting { applied, .. } => Some((*seq, *applied)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sets.len(), 2);
+    assert_eq!(sets[0], (set_seq, true));
+    assert!(!sets[1].1);
+    for (seq, command) in commands(&records) {
+        if let EngineCommand::Place(order) = command
+            && seq >= set_seq
+        {
+            assert!(order.count.centi() <= 100, "{order:?}");
+        }
+    }
+
     // Kill: nothing of the account rests.
     let (code, killed) = ctl(&run_dir, &["kill"]);
     assert_eq!(code, Some(0), "{killed}");
@@ -437,6 +474,10 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     assert_eq!(
         metrics["kalshi_bot_operator_controls_total{command=\"kill\"}"],
         1.0
+    );
+    assert_eq!(
+        metrics["kalshi_bot_operator_controls_total{command=\"set\"}"],
+        2.0
     );
     assert_eq!(metrics["kalshi_bot_open_orders"], 0.0);
     assert!(metrics["kalshi_bot_step_seconds_count"] > 0.0);

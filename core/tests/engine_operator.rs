@@ -8,7 +8,9 @@ mod support;
 use kalshi_core::commands::Command;
 use kalshi_core::decision::Decision;
 use kalshi_core::engine::Output;
-use kalshi_core::events::{ControlCommand, Event, OperatorControl, OrderAck, RequestKind};
+use kalshi_core::events::{
+    ControlCommand, Event, LiveSetting, OperatorControl, OperatorSet, OrderAck, RequestKind,
+};
 use kalshi_core::risk::{RiskState, RiskStateReason, RiskStateRecord};
 use kalshi_core::{Count, Money};
 use support::{Harness, cancelled, placed};
@@ -116,4 +118,51 @@ fn a_daily_loss_halt_needs_the_confirmation_to_lift() {
     assert_eq!(h.engine.risk_state(), RiskState::Active);
     assert!(!placed(&confirmed).is_empty());
     assert!(!h.engine.resume_needs_confirmation());
+}
+
+fn set(setting: LiveSetting) -> Event {
+    Event::OperatorSet(OperatorSet {
+        peer_uid: 1000,
+        setting,
+    })
+}
+
+fn verdict(output: &Output) -> Option<(bool, String)> {
+    output.decisions.iter().find_map(|decision| match decision {
+        Decision::OperatorSetting {
+            applied, reason, ..
+        } => Some((*applied, reason.clone())),
+        _ => None,
+    })
+}
+
+#[test]
+fn live_settings_tighten_risk_limits_and_refuse_to_loosen_them() {
+    let (mut h, _) = quoting();
+    let limit = support::quoting_config("op").risk.order_contracts_max;
+
+    let looser = h.send(set(LiveSetting::OrderContractsMax(
+        Count::from_centi(limit.centi() + 100).unwrap(),
+    )));
+    let (applied, reason) = verdict(&looser).unwrap();
+    assert!(!applied);
+    assert!(reason.contains("only tighten"), "{reason}");
+    assert!(looser.commands.is_empty());
+
+    // One contract per order: the next quotes are sized down in the same step.
+    let tighter = h.send(set(LiveSetting::OrderContractsMax(
+        Count::from_centi(100).unwrap(),
+    )));
+    assert_eq!(verdict(&tighter), Some((true, String::new())));
+    for command in &tighter.commands {
+        if let Command::Place(order) = command {
+            assert!(order.count.centi() <= 100, "{order:?}");
+        }
+    }
+
+    // The edge may move either way; a negative one fails validation.
+    let edge = h.send(set(LiveSetting::MinEdgeMicros(1_000)));
+    assert_eq!(verdict(&edge).map(|(applied, _)| applied), Some(true));
+    let negative = h.send(set(LiveSetting::MinEdgeMicros(-1)));
+    assert_eq!(verdict(&negative).map(|(applied, _)| applied), Some(false));
 }

@@ -187,6 +187,7 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::Timer { .. }
         | Event::Control(_)
         | Event::Operator(_)
+        | Event::OperatorSet(_)
         | Event::ExchangeStatus { .. }
         | Event::FeesChanged(_) => true,
         Event::Config(_)

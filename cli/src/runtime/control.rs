@@ -23,6 +23,9 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use kalshi_core::events::LiveSetting;
+use kalshi_core::fixed::{Count, Money};
+
 /// The socket's file name in the run directory.
 pub const SOCKET_FILE: &str = "ctl.sock";
 /// The token's file name in the run directory.
@@ -48,6 +51,8 @@ pub enum CtlCommand {
     Resume,
     /// Cancel every order of the account and halt.
     Kill,
+    /// Change one live-safe setting (`setting` holds `KEY=VALUE`).
+    Set,
 }
 
 /// One request line.
@@ -60,6 +65,9 @@ pub struct CtlRequest {
     /// Confirms lifting a HALT the daily loss stop caused.
     #[serde(default)]
     pub confirm_daily_loss: bool,
+    /// `KEY=VALUE` for `set`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
 }
 
 /// One answer line.
@@ -99,6 +107,8 @@ pub struct ControlRequest {
     pub command: CtlCommand,
     /// Confirms lifting a daily-loss HALT.
     pub confirm_daily_loss: bool,
+    /// `KEY=VALUE` for `set`.
+    pub setting: Option<String>,
     /// Where the answer goes.
     pub answer: oneshot::Sender<CtlAnswer>,
 }
@@ -274,6 +284,7 @@ async fn answer_line(
         peer_uid,
         command: request.command,
         confirm_daily_loss: request.confirm_daily_loss,
+        setting: request.setting,
         answer: answer_tx,
     };
     if requests.send(forwarded).await.is_err() {
@@ -286,12 +297,70 @@ async fn answer_line(
     }
 }
 
+/// Parses `KEY=VALUE` of `ctl set` into a live setting: `engine.ev_gate.min_edge_micros`
+/// (integer micro-dollars), or one of the risk limits `engine.risk.order_contracts_max`,
+/// `market_position_max`, `event_position_max` (contracts), `account_exposure_max`,
+/// `daily_loss_stop`, `daily_loss_reducing` (dollars), `open_orders_per_market_max`. The
+/// `engine.` prefix and the section may be left out.
+pub fn parse_setting(text: &str) -> Result<LiveSetting, String> {
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))?;
+    let (key, value) = (key.trim(), value.trim().trim_matches('"'));
+    let field = key.rsplit('.').next().unwrap_or(key);
+    let count = || Count::parse(value).map_err(|error| format!("{key}: {error}"));
+    let money = || Money::parse(value).map_err(|error| format!("{key}: {error}"));
+    let setting = match field {
+        "min_edge_micros" => LiveSetting::MinEdgeMicros(
+            value
+                .parse()
+                .map_err(|_| format!("{key}: {value:?} is not an integer"))?,
+        ),
+        "order_contracts_max" => LiveSetting::OrderContractsMax(count()?),
+        "market_position_max" => LiveSetting::MarketPositionMax(count()?),
+        "event_position_max" => LiveSetting::EventPositionMax(count()?),
+        "account_exposure_max" => LiveSetting::AccountExposureMax(money()?),
+        "daily_loss_stop" => LiveSetting::DailyLossStop(money()?),
+        "daily_loss_reducing" => LiveSetting::DailyLossReducing(money()?),
+        "open_orders_per_market_max" => LiveSetting::OpenOrdersPerMarketMax(
+            value
+                .parse()
+                .map_err(|_| format!("{key}: {value:?} is not a count"))?,
+        ),
+        _ => {
+            return Err(format!(
+                "{key} cannot be changed while running (live: min_edge_micros, and the risk \
+                 limits order_contracts_max, market_position_max, event_position_max, \
+                 account_exposure_max, open_orders_per_market_max, daily_loss_stop, \
+                 daily_loss_reducing, which may only tighten)"
+            ));
+        }
+    };
+    let section_ok = match key.rsplit_once('.').map(|(section, _)| section) {
+        None => true,
+        Some(section) => {
+            let section = section.strip_prefix("engine.").unwrap_or(section);
+            let expected = if field == "min_edge_micros" {
+                "ev_gate"
+            } else {
+                "risk"
+            };
+            section == expected || section == format!("engine.{expected}").as_str()
+        }
+    };
+    if !section_ok {
+        return Err(format!("{key}: no such live setting"));
+    }
+    Ok(setting)
+}
+
 /// The client side: sends `command` to the bot running in `run_dir` and returns its answer.
 /// The token is read from the run directory, never taken from the command line.
 pub fn send(
     run_dir: &Path,
     command: CtlCommand,
     confirm_daily_loss: bool,
+    setting: Option<String>,
 ) -> anyhow::Result<CtlAnswer> {
     use std::io::{BufRead as _, Write as _};
     let token_path = run_dir.join(TOKEN_FILE);
@@ -310,6 +379,7 @@ pub fn send(
         token: token.trim().to_string(),
         command,
         confirm_daily_loss,
+        setting,
     };
     let mut line = serde_json::to_string(&request).context("encoding the request")?;
     line.push('\n');
@@ -334,6 +404,26 @@ mod tests {
         assert!(!same_token("abce", "abcd"));
         assert!(!same_token("abc", "abcd"));
         assert!(!same_token("", "abcd"));
+    }
+
+    #[test]
+    fn live_settings_parse_with_or_without_their_section() {
+        assert_eq!(
+            parse_setting("engine.risk.order_contracts_max=5"),
+            Ok(LiveSetting::OrderContractsMax(Count::parse("5").unwrap()))
+        );
+        assert_eq!(
+            parse_setting("daily_loss_stop=12.5"),
+            Ok(LiveSetting::DailyLossStop(Money::parse("12.5").unwrap()))
+        );
+        assert_eq!(
+            parse_setting("ev_gate.min_edge_micros=20000"),
+            Ok(LiveSetting::MinEdgeMicros(20_000))
+        );
+        assert!(parse_setting("engine.strategy.rungs_per_side=2").is_err());
+        assert!(parse_setting("engine.ev_gate.order_contracts_max=2").is_err());
+        assert!(parse_setting("engine.risk.order_contracts_max").is_err());
+        assert!(parse_setting("engine.risk.order_contracts_max=lots").is_err());
     }
 
     #[tokio::test]
@@ -367,7 +457,8 @@ mod tests {
 
         // The right one does, with the peer's uid.
         let path = dir.path().to_path_buf();
-        let client = tokio::task::spawn_blocking(move || send(&path, CtlCommand::Halt, false));
+        let client =
+            tokio::task::spawn_blocking(move || send(&path, CtlCommand::Halt, false, None));
         let request = requests.recv().await.unwrap();
         assert_eq!(request.command, CtlCommand::Halt);
         assert_eq!(

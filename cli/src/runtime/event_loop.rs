@@ -30,13 +30,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kalshi_core::events::{BookInvalidation, ControlCommand, Event, OperatorControl};
+use kalshi_core::decision::Decision;
+use kalshi_core::events::{BookInvalidation, ControlCommand, Event, OperatorControl, OperatorSet};
 use kalshi_io::data_ws::{IoEvent, WsHandle};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::clock::now_ns;
-use super::control::{ControlRequest, CtlAnswer, CtlCommand};
+use super::control::{ControlRequest, CtlAnswer, CtlCommand, parse_setting};
 use super::exec_task::{ExecReport, WriteUsage};
 use super::lag_guard::LagGuard;
 use super::market_data::{FeedRequest, ReconcileRequest, fills_min_ts_s};
@@ -293,7 +294,7 @@ impl EventLoop {
             "counter",
             "Operator controls journaled, by command.",
         );
-        for command in ["halt", "resume", "kill"] {
+        for command in ["halt", "resume", "kill", "set"] {
             let count = self.operator_controls.get(command).copied().unwrap_or(0);
             m.sample("operator_controls_total", &[("command", command)], count);
         }
@@ -529,8 +530,13 @@ impl EventLoop {
     /// Answers an operator request: `status` from the figures; `halt`, `resume` and `kill`
     /// journaled as [`Event::Operator`] inputs (only while running).
     fn on_control(&mut self, request: ControlRequest, running: bool) -> anyhow::Result<()> {
+        if request.command == CtlCommand::Set {
+            let answer = self.on_set(&request, running)?;
+            let _ = request.answer.send(answer);
+            return Ok(());
+        }
         let command = match request.command {
-            CtlCommand::Status => None,
+            CtlCommand::Status | CtlCommand::Set => None,
             CtlCommand::Halt => Some(ControlCommand::Halt),
             CtlCommand::Resume => Some(ControlCommand::Resume),
             CtlCommand::Kill => Some(ControlCommand::KillSwitch),
@@ -592,6 +598,46 @@ impl EventLoop {
         answer.status = Some(status_json(&figures(&self.sequencer), tokens, budget));
         let _ = request.answer.send(answer);
         Ok(())
+    }
+
+    /// `ctl set KEY=VALUE`: journaled as `Event::OperatorSet`; the engine applies it or
+    /// refuses it (a looser risk limit), and the answer says which.
+    fn on_set(&mut self, request: &ControlRequest, running: bool) -> anyhow::Result<CtlAnswer> {
+        if !running {
+            return Ok(CtlAnswer::refused("the run is shutting down"));
+        }
+        let setting = match parse_setting(request.setting.as_deref().unwrap_or("")) {
+            Ok(setting) => setting,
+            Err(error) => return Ok(CtlAnswer::refused(error)),
+        };
+        let event = Event::OperatorSet(OperatorSet {
+            peer_uid: request.peer_uid,
+            setting,
+        });
+        let (seq, decisions) = self.sequencer.step_batched_decisions(now_ns(), event)?;
+        *self.operator_controls.entry("set").or_default() += 1;
+        let verdict = decisions.iter().find_map(|decision| match decision {
+            Decision::OperatorSetting {
+                applied, reason, ..
+            } => Some((*applied, reason.clone())),
+            _ => None,
+        });
+        let (applied, reason) = verdict.unwrap_or((false, "the engine did not answer".to_string()));
+        tracing::warn!(
+            ?setting,
+            peer_uid = request.peer_uid,
+            applied,
+            reason,
+            seq,
+            "operator setting journaled"
+        );
+        let (tokens, budget) = self.write_tokens();
+        Ok(CtlAnswer {
+            ok: applied,
+            error: (!applied).then(|| format!("set refused: {reason}")),
+            seq: Some(seq),
+            status: Some(status_json(&figures(&self.sequencer), tokens, budget)),
+        })
     }
 
     fn print_status(&mut self) {

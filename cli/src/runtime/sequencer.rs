@@ -270,6 +270,17 @@ impl Sequencer {
         Ok(seq)
     }
 
+    /// [`Sequencer::step_batched`] that also returns the step's decisions.
+    pub fn step_batched_decisions(
+        &mut self,
+        recv_ts_ns: i64,
+        event: Event,
+    ) -> anyhow::Result<(u64, Vec<Decision>)> {
+        let (seq, output) = self.process(recv_ts_ns, event, None, false)?;
+        self.batch_commands.extend(output.commands);
+        Ok((seq, output.decisions))
+    }
+
     /// Ends a batch: commits the journal (when the batch produced commands) and hands the
     /// commands over in order. Does nothing when no batched step produced a command.
     pub fn end_batch(&mut self) -> anyhow::Result<()> {
