@@ -309,6 +309,29 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     assert_eq!(wrong["ok"], false, "{wrong}");
     assert!(wrong["error"].as_str().unwrap().contains("wrong token"));
 
+    // Another Unix user is refused (the run directory's files are its owner's alone); checked
+    // where the test can switch users: as root, with setpriv.
+    let as_root = std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0);
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if as_root && setpriv.exists() {
+        let other = Command::new(setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .arg("ctl")
+            .arg("--journal")
+            .arg(&run_dir)
+            .arg("halt")
+            .output()
+            .unwrap();
+        assert!(!other.status.success(), "another user's ctl was accepted");
+        assert!(
+            String::from_utf8_lossy(&other.stderr).contains("Permission denied"),
+            "{}",
+            String::from_utf8_lossy(&other.stderr)
+        );
+        let records = read_all_records(&run_dir).unwrap();
+        assert!(operator_inputs(&records).is_empty());
+    }
+
     let (code, status) = ctl(&run_dir, &["status"]);
     assert_eq!(code, Some(0), "{status}");
     assert_eq!(status["status"]["risk"], "ACTIVE", "{status}");
