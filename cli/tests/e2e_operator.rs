@@ -504,6 +504,7 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     );
     assert_eq!(metrics["kalshi_bot_open_orders"], 0.0);
     assert!(metrics["kalshi_bot_step_seconds_count"] > 0.0);
+    assert!(metrics["kalshi_bot_input_age_seconds_count"] > 0.0);
 
     // Every command is journaled with who sent it, in order, and replays identical.
     let records = read_all_records(&run_dir).unwrap();

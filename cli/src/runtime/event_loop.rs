@@ -41,7 +41,7 @@ use super::control::{ControlRequest, CtlAnswer, CtlCommand, parse_setting};
 use super::exec_task::{ExecReport, WriteUsage};
 use super::lag_guard::LagGuard;
 use super::market_data::{FeedRequest, ReconcileRequest, fills_min_ts_s};
-use super::metrics::{Exposition, ScrapeRequest};
+use super::metrics::{Exposition, Histogram, ScrapeRequest};
 use super::model_feed::{ModelCounters, ReadLine, Refusal, check_line};
 use super::sequencer::Sequencer;
 use super::status::{QuotingHold, WsHealth, figures, status_json, status_line};
@@ -101,6 +101,8 @@ pub struct EventLoop {
     metrics: Option<mpsc::Receiver<ScrapeRequest>>,
     /// Operator controls journaled, by command.
     operator_controls: std::collections::BTreeMap<&'static str, u64>,
+    /// Age of each input when the engine takes it up (arrival → decision).
+    input_age: Histogram,
 }
 
 /// What arrived next.
@@ -189,6 +191,7 @@ impl EventLoop {
             model_counters: ModelCounters::default(),
             metrics: None,
             operator_controls: std::collections::BTreeMap::new(),
+            input_age: Histogram::default(),
         }
     }
 
@@ -394,6 +397,11 @@ impl EventLoop {
             "gauge",
             "Oldest input age seen since the last status line, ms.",
             self.lag.peek_lag_ms_max(),
+        );
+        m.histogram(
+            "input_age_seconds",
+            "Age of an input when the engine takes it up: arrival to decision.",
+            &self.input_age,
         );
         m.histogram(
             "step_seconds",
@@ -655,7 +663,10 @@ impl EventLoop {
     /// Runs the staleness guard on an input that arrived at `recv_ts_ns`, journaling the
     /// verdict's change ahead of it.
     fn guard_lag(&mut self, recv_ts_ns: i64) -> anyhow::Result<()> {
-        if let Some(verdict) = self.lag.observe(recv_ts_ns, now_ns()) {
+        let now = now_ns();
+        let age_ns = u64::try_from(now.saturating_sub(recv_ts_ns)).unwrap_or(0);
+        self.input_age.observe(Duration::from_nanos(age_ns));
+        if let Some(verdict) = self.lag.observe(recv_ts_ns, now) {
             if self.lag.is_stale() {
                 tracing::warn!(%verdict, "inputs are stale; every quote withdrawn until the runtime catches up");
             } else {
