@@ -65,6 +65,9 @@ enum Commands {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Steer a running bot: status, halt, resume, kill (over its run directory's control
+    /// socket; every command is journaled).
+    Ctl(commands::ctl::CtlArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -90,6 +93,7 @@ fn main() -> anyhow::Result<()> {
             clap_complete::generate(shell, &mut command, "kalshi-bot", &mut std::io::stdout());
             Ok(())
         }
+        Commands::Ctl(args) => exit_code::finish(commands::ctl::run(args)),
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client_order_id::ClientOrderId;
 use crate::ev_gate::{EvDecision, FairSource};
-use crate::events::RequestKind;
+use crate::events::{LiveSetting, RequestKind};
 use crate::fill_burst::FillBurstRecord;
 use crate::fixed::{Count, Price, SignedCount};
 use crate::market_scanner::ScanReason;
@@ -211,6 +211,16 @@ pub enum Decision {
     TuningAccepted(TuningV1),
     /// The engine took these settings ([`crate::tuning`]).
     TuningSettingsAccepted(Vec<TuningSetting>),
+    /// An operator's live setting ([`crate::events::Event::OperatorSet`]): applied, or
+    /// refused with the reason. Appended last so journals written before it still decode.
+    OperatorSetting {
+        /// The setting asked for.
+        setting: LiveSetting,
+        /// Whether it is now in force.
+        applied: bool,
+        /// Why not, when refused (empty when applied).
+        reason: String,
+    },
 }
 
 /// Why the engine holds new orders while still letting cancels through.
@@ -360,6 +370,17 @@ impl fmt::Display for Decision {
             Decision::TuningAccepted(tuning) => write!(f, "TUNING_ACCEPTED {tuning:?}"),
             Decision::TuningSettingsAccepted(settings) => {
                 write!(f, "TUNING_SETTINGS_ACCEPTED {settings:?}")
+            }
+            Decision::OperatorSetting {
+                setting,
+                applied,
+                reason,
+            } => {
+                if *applied {
+                    write!(f, "OPERATOR_SETTING applied {setting:?}")
+                } else {
+                    write!(f, "OPERATOR_SETTING refused {setting:?}: {reason}")
+                }
             }
             Decision::FeedLag { lag_ms, stale } => {
                 let verdict = if *stale {

@@ -23,7 +23,9 @@ use crate::decision::{
     Decision, DroppedMarket, Ignored, PlacesHeldReason, QuoteDecision, RiskDecision,
 };
 use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for, inventory_skew_micros};
-use crate::events::{BookInvalidation, ControlCommand, Envelope, Event, RequestKind, TimerKind};
+use crate::events::{
+    BookInvalidation, ControlCommand, Envelope, Event, LiveSetting, RequestKind, TimerKind,
+};
 use crate::fees::Liquidity;
 use crate::fill_burst::FillBurstBreaker;
 use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
@@ -145,6 +147,12 @@ impl Engine {
             custom_strategy: true,
             ..Engine::new()
         }
+    }
+
+    /// Whether an operator resume needs the daily-loss confirmation now
+    /// ([`crate::risk::Risk::halt_needs_confirmation`]).
+    pub fn resume_needs_confirmation(&self) -> bool {
+        self.risk.halt_needs_confirmation()
     }
 
     /// The risk state in force.
@@ -377,6 +385,19 @@ impl Engine {
                 self.requote_all(ts_ns, &mut out);
             }
             Event::Control(control) => self.on_control(*control, ts_ns, &mut out),
+            Event::OperatorSet(set) => self.on_operator_set(set.setting, ts_ns, &mut out),
+            Event::Operator(control) => {
+                if control.command == ControlCommand::Resume
+                    && !control.confirm_daily_loss
+                    && self.risk.halt_needs_confirmation()
+                {
+                    out.decide(Decision::ResumeRefused {
+                        state: self.risk.state(),
+                    });
+                } else {
+                    self.on_control(control.command, ts_ns, &mut out);
+                }
+            }
             Event::ExchangeStatus { trading_active } => {
                 self.trading_active = *trading_active;
                 self.requote_all(ts_ns, &mut out);
@@ -454,6 +475,68 @@ impl Engine {
         out.decide(Decision::ConfigAccepted {
             run_id: config.run_id.to_string(),
         });
+    }
+
+    /// An operator's live setting: the edge in either direction, a risk limit only when it
+    /// tightens; applied settings requote every market at once.
+    fn on_operator_set(&mut self, setting: LiveSetting, ts_ns: i64, out: &mut Output) {
+        let refuse = |out: &mut Output, reason: String| {
+            out.decide(Decision::OperatorSetting {
+                setting,
+                applied: false,
+                reason,
+            });
+        };
+        let Some(mut config) = self.config.clone() else {
+            refuse(out, "no configuration yet".to_string());
+            return;
+        };
+        let risk = &mut config.risk;
+        let tightens = match setting {
+            LiveSetting::MinEdgeMicros(edge) if edge < 0 => {
+                refuse(out, format!("min_edge_micros {edge} is negative"));
+                return;
+            }
+            LiveSetting::MinEdgeMicros(edge) => {
+                config.ev_gate.min_edge_micros = edge;
+                true
+            }
+            LiveSetting::OrderContractsMax(count) => tighten(&mut risk.order_contracts_max, count),
+            LiveSetting::MarketPositionMax(count) => tighten(&mut risk.market_position_max, count),
+            LiveSetting::EventPositionMax(count) => tighten(&mut risk.event_position_max, count),
+            LiveSetting::AccountExposureMax(money) => {
+                tighten(&mut risk.account_exposure_max, money)
+            }
+            LiveSetting::OpenOrdersPerMarketMax(max) => {
+                tighten(&mut risk.open_orders_per_market_max, max)
+            }
+            LiveSetting::DailyLossStop(money) => tighten(&mut risk.daily_loss_stop, money),
+            LiveSetting::DailyLossReducing(money) => tighten(&mut risk.daily_loss_reducing, money),
+        };
+        if !tightens {
+            refuse(
+                out,
+                "a risk limit may only tighten while running".to_string(),
+            );
+            return;
+        }
+        if let Err(error) = config.validate() {
+            refuse(out, error.to_string());
+            return;
+        }
+        self.risk.set_limits(config.risk.clone());
+        self.ev_gate = Some(EvGate::new(
+            config.ev_gate.clone(),
+            config.fee_target_precision_micros,
+        ));
+        self.config = Some(config);
+        out.decide(Decision::OperatorSetting {
+            setting,
+            applied: true,
+            reason: String::new(),
+        });
+        self.check_loss(out);
+        self.requote_all(ts_ns, out);
     }
 
     fn on_control(&mut self, control: ControlCommand, ts_ns: i64, out: &mut Output) {
@@ -1244,4 +1327,14 @@ fn probability_ppm(value: f64) -> Option<u32> {
         .clamp(0.0, MICROS_PER_DOLLAR as f64);
     // In range after the clamp, so the conversion is exact.
     Some(scaled as u32)
+}
+
+/// Sets `limit` to `value` when that is no looser; returns whether it was.
+fn tighten<T: PartialOrd>(limit: &mut T, value: T) -> bool {
+    if value <= *limit {
+        *limit = value;
+        true
+    } else {
+        false
+    }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client_order_id::ClientOrderId;
 use crate::config::EngineConfig;
-use crate::fixed::Count;
+use crate::fixed::{Count, Money};
 use crate::market_data::{
     BookDelta, BookSnapshot, FeeParams, LifecycleChange, MarketInfo, OrderSnapshot, OwnFill,
     PositionSnapshot, PublicTrade,
@@ -228,6 +228,56 @@ pub enum Event {
     /// right after the configuration; a setting missing from the list keeps its
     /// before-tuning value. Appended last so journals written before it still decode.
     TuningSettings(Vec<TuningSetting>),
+    /// An operator control sent to the running bot (`kalshi-bot ctl`), with who sent it; the
+    /// envelope's time says when. Appended last so journals written before it still decode.
+    Operator(OperatorControl),
+    /// A setting an operator changed on the running bot (`kalshi-bot ctl set`), with who
+    /// changed it. Appended last so journals written before it still decode.
+    OperatorSet(OperatorSet),
+}
+
+/// An operator's live change of one setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorSet {
+    /// Unix user id of the process that sent it (the socket peer).
+    pub peer_uid: u32,
+    /// The setting and its new value.
+    pub setting: LiveSetting,
+}
+
+/// The settings that are safe to change while running: the quoting edge, and risk limits
+/// that may only tighten (the engine refuses a looser value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveSetting {
+    /// `engine.ev_gate.min_edge_micros`: the edge every quote must clear (0 or more).
+    MinEdgeMicros(i64),
+    /// `engine.risk.order_contracts_max` (tighten only).
+    OrderContractsMax(Count),
+    /// `engine.risk.market_position_max` (tighten only).
+    MarketPositionMax(Count),
+    /// `engine.risk.event_position_max` (tighten only).
+    EventPositionMax(Count),
+    /// `engine.risk.account_exposure_max` (tighten only).
+    AccountExposureMax(Money),
+    /// `engine.risk.open_orders_per_market_max` (tighten only).
+    OpenOrdersPerMarketMax(u32),
+    /// `engine.risk.daily_loss_stop` (tighten only: a smaller loss stops).
+    DailyLossStop(Money),
+    /// `engine.risk.daily_loss_reducing` (tighten only).
+    DailyLossReducing(Money),
+}
+
+/// An operator control as the runtime accepted it from its local control channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorControl {
+    /// Unix user id of the process that sent it (the socket peer).
+    pub peer_uid: u32,
+    /// What it asks for.
+    pub command: ControlCommand,
+    /// The operator confirmed lifting a HALT that the daily loss stop (or a previous run)
+    /// caused; a `Resume` without it leaves such a HALT in force.
+    pub confirm_daily_loss: bool,
 }
 
 /// The fee parameters of one market from now on.
@@ -398,6 +448,14 @@ impl fmt::Display for Event {
             }
             Event::Tuning(tuning) => write!(f, "TUNING {tuning:?}"),
             Event::TuningSettings(settings) => write!(f, "TUNING_SETTINGS {settings:?}"),
+            Event::OperatorSet(set) => {
+                write!(f, "OPERATOR_SET {:?} uid={}", set.setting, set.peer_uid)
+            }
+            Event::Operator(control) => write!(
+                f,
+                "OPERATOR {:?} uid={} confirm_daily_loss={}",
+                control.command, control.peer_uid, control.confirm_daily_loss
+            ),
             Event::FeesChanged(fees) => {
                 f.write_str("FEES_CHANGED")?;
                 for change in fees {

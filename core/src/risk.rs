@@ -221,6 +221,9 @@ pub struct Risk {
     day_realized_net: Money,
     tokens_milli: i64,
     last_refill_ts_ns: Option<i64>,
+    /// Why the state last became HALTED (`None` while not halted).
+    #[serde(default)]
+    halt_reason: Option<RiskStateReason>,
 }
 
 const MILLI: i64 = 1_000;
@@ -235,6 +238,7 @@ impl Risk {
             day_realized_net: Money::ZERO,
             tokens_milli,
             last_refill_ts_ns: None,
+            halt_reason: None,
         }
     }
 
@@ -273,12 +277,25 @@ impl Risk {
             return None;
         }
         self.state = state;
+        self.halt_reason = (state == RiskState::Halted).then_some(reason);
         Some(self.record(reason))
+    }
+
+    /// Whether lifting the HALT in force needs the operator's explicit confirmation: it was
+    /// not an operator's own halt or kill switch (the daily loss stop, or a HALT restored from
+    /// a previous run whose cause is not known here).
+    pub fn halt_needs_confirmation(&self) -> bool {
+        self.state == RiskState::Halted
+            && !matches!(
+                self.halt_reason,
+                Some(RiskStateReason::OperatorHalt | RiskStateReason::KillSwitch)
+            )
     }
 
     /// Restores the state journaled by a previous run.
     pub fn restore(&mut self, record: &RiskStateRecord) -> RiskStateRecord {
         self.state = record.state;
+        self.halt_reason = (record.state == RiskState::Halted).then_some(record.reason);
         self.day_realized_net = record.day_realized_net;
         self.record(RiskStateReason::Restored)
     }

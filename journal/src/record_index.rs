@@ -135,6 +135,8 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::FeesChanged(_) => "fees_changed",
         Event::Tuning(_) => "tuning",
         Event::TuningSettings(_) => "tuning_settings",
+        Event::Operator(_) => "operator",
+        Event::OperatorSet(_) => "operator_set",
     }
 }
 
@@ -159,6 +161,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::Risk(_) => "risk",
         Decision::RiskState(_) => "risk_state",
         Decision::ResumeRefused { .. } => "resume_refused",
+        Decision::OperatorSetting { .. } => "operator_setting",
         Decision::Quote(_) => "quote",
         Decision::Withdraw { .. } => "withdraw",
         Decision::Order(_) => "order",

@@ -186,6 +186,8 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::ModelProbability { .. }
         | Event::Timer { .. }
         | Event::Control(_)
+        | Event::Operator(_)
+        | Event::OperatorSet(_)
         | Event::ExchangeStatus { .. }
         | Event::FeesChanged(_) => true,
         Event::Config(_)

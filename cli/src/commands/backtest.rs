@@ -165,6 +165,11 @@ pub struct BacktestArgs {
     /// Threads for sweeps (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// A model file (`ts,ticker,probability` CSV or JSON lines, as `run-strategy
+    /// --model-file` follows): each value is fed at its own timestamp, replacing any model
+    /// values the journals hold.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
 }
 
 /// Parses RFC 3339 or Unix seconds into Unix ns.
@@ -245,12 +250,15 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
             level_size
         ));
     }
-    let inputs = if streams.len() == 1 {
+    let mut inputs = if streams.len() == 1 {
         streams.pop().unwrap_or_default()
     } else {
         merge_streams(streams)
     };
     refuse_missing_data(&inputs, &tickers, &args)?;
+    if let Some(model) = &args.model {
+        inputs = with_model(inputs, model, &filter, &mut sources.notes)?;
+    }
     let listings = missing_listings(&inputs, &tickers, &mut sources.notes);
     let mut config = backtest_config(&args.simulation, &inputs, listings)?;
     if args.from_rest && args.journals.is_empty() {
@@ -332,6 +340,86 @@ fn refuse_to_overwrite(report: &Path, force: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `inputs` with the model file's values fed at their own timestamps (the journals' model
+/// values dropped). Lines for markets absent from the data, outside the data's time range
+/// (and `--start`/`--end`), out of range or malformed are refused, counted and reported in
+/// `notes`.
+pub fn with_model(
+    inputs: Vec<Envelope>,
+    model: &std::path::Path,
+    filter: &InputFilter,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<Vec<Envelope>> {
+    use crate::runtime::model_feed::{ModelCounters, Refusal, read_file};
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    for envelope in &inputs {
+        match &envelope.event {
+            Event::MarketListing(markets) => {
+                known.extend(markets.iter().map(|market| market.ticker.clone()));
+            }
+            event => {
+                if let Some(ticker) = event.ticker() {
+                    known.insert(ticker.to_string());
+                }
+            }
+        }
+    }
+    let first_ns = inputs.first().map_or(i64::MIN, |envelope| envelope.ts_ns);
+    let last_ns = inputs.last().map_or(i64::MAX, |envelope| envelope.ts_ns);
+    let mut counters = ModelCounters::default();
+    let mut values = Vec::new();
+    for line in read_file(model)? {
+        let checked = line.parsed.and_then(|value| {
+            if !known.contains(&value.ticker)
+                || (!filter.tickers.is_empty() && !filter.tickers.contains(&value.ticker))
+            {
+                Err((
+                    Refusal::UnknownTicker,
+                    format!("{} is not in the data", value.ticker),
+                ))
+            } else if value.ts_ns < first_ns
+                || value.ts_ns > last_ns
+                || filter.from_ns.is_some_and(|from| value.ts_ns < from)
+                || filter.to_ns.is_some_and(|to| value.ts_ns >= to)
+            {
+                Err((
+                    Refusal::Stale,
+                    "outside the data's time range (or --start/--end)".to_string(),
+                ))
+            } else {
+                Ok(value)
+            }
+        });
+        match checked {
+            Ok(value) => {
+                counters.accepted += 1;
+                values.push(Envelope {
+                    seq: line.line_no,
+                    ts_ns: value.ts_ns,
+                    event: Event::ModelProbability {
+                        ticker: value.ticker,
+                        probability_ppm: value.probability_ppm,
+                    },
+                });
+            }
+            Err((reason, detail)) => {
+                *counters.refused.entry(reason).or_default() += 1;
+                eprintln!(
+                    "model line {} refused ({}): {detail}",
+                    line.line_no,
+                    reason.as_str()
+                );
+            }
+        }
+    }
+    let data: Vec<Envelope> = inputs
+        .into_iter()
+        .filter(|envelope| !matches!(envelope.event, Event::ModelProbability { .. }))
+        .collect();
+    notes.push(format!("model {}: {}", model.display(), counters.line()));
+    Ok(merge_streams(vec![data, values]))
 }
 
 fn describe_markets(tickers: &BTreeSet<String>) -> String {

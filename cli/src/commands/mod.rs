@@ -4,6 +4,7 @@ pub mod audit;
 pub mod backtest;
 pub mod book;
 pub mod config_command;
+pub mod ctl;
 pub mod doctor;
 pub mod import;
 pub mod journal;

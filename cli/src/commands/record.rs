@@ -84,6 +84,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         sim: loaded.sim,
         duration: args.duration,
         journal_dir,
+        outside: Default::default(),
     };
     tokio_runtime()?.block_on(run_session(options))
 }

@@ -15,7 +15,7 @@ use super::trading_args::{
 use crate::config::validate_engine;
 use crate::exit_code::Refusal;
 use crate::runtime::resume::ResumeFrom;
-use crate::runtime::startup::{Purpose, RunOptions, run as run_session};
+use crate::runtime::startup::{OutsideOptions, Purpose, RunOptions, run as run_session};
 
 /// Strategies the engine can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,6 +63,17 @@ pub struct RunStrategyArgs {
     /// Journal raw WebSocket frames beside the normalized events.
     #[arg(long)]
     pub capture_raw: bool,
+    /// Follow this file of model probabilities (`ts,ticker,probability` CSV or JSON lines,
+    /// appended by any program); each accepted value is a journaled input.
+    #[arg(long, value_name = "FILE")]
+    pub model_file: Option<PathBuf>,
+    /// Serve Prometheus metrics on this loopback address (`GET /metrics`); off by default.
+    #[arg(long, value_name = "127.0.0.1:PORT")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Run this shell command with a JSON payload on stdin for each HALT, fill-burst trip,
+    /// feed outage, reconciliation failure and the run's end.
+    #[arg(long, value_name = "CMD")]
+    pub on_alert: Option<String>,
 }
 
 /// Runs the command; returns the exit code.
@@ -78,6 +89,14 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
     }
     let journal_dir = apply_journal_dir(&mut loaded, args.journal_dir.as_ref());
     validate_engine(&loaded.engine).map_err(|error| Refusal::new(error.to_string()))?;
+    if let Some(addr) = args.metrics_addr
+        && !addr.ip().is_loopback()
+    {
+        return Err(Refusal::new(format!(
+            "--metrics-addr {addr}: only a loopback address (127.0.0.1 or ::1) is served"
+        ))
+        .into());
+    }
     let resume = match (&args.resume_from, args.fresh_risk_state) {
         (_, true) => ResumeFrom::Fresh,
         (Some(dir), false) => ResumeFrom::Dir(dir.clone()),
@@ -96,6 +115,11 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
         sim: loaded.sim,
         duration: args.duration,
         journal_dir,
+        outside: OutsideOptions {
+            model_file: args.model_file,
+            metrics_addr: args.metrics_addr,
+            on_alert: args.on_alert,
+        },
     };
     tokio_runtime()?.block_on(run_session(options))
 }

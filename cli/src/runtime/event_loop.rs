@@ -30,18 +30,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kalshi_core::events::{BookInvalidation, ControlCommand, Event};
+use kalshi_core::decision::Decision;
+use kalshi_core::events::{BookInvalidation, ControlCommand, Event, OperatorControl, OperatorSet};
 use kalshi_io::data_ws::{IoEvent, WsHandle};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::clock::now_ns;
+use super::control::{ControlRequest, CtlAnswer, CtlCommand, parse_setting};
 use super::exec_task::{ExecReport, WriteUsage};
 use super::lag_guard::LagGuard;
 use super::market_data::{FeedRequest, ReconcileRequest, fills_min_ts_s};
+use super::metrics::{Exposition, Histogram, ScrapeRequest};
+use super::model_feed::{ModelCounters, ReadLine, Refusal, check_line};
 use super::sequencer::Sequencer;
-use super::status::{WsHealth, figures, status_line};
+use super::status::{QuotingHold, WsHealth, figures, status_json, status_line};
 use super::timers::{Input, StopReason};
+use kalshi_core::risk::RiskState;
 
 /// Most inputs stepped in one batch before its commands are committed and sent.
 pub const BATCH_INPUTS_MAX: usize = 256;
@@ -69,6 +74,9 @@ pub struct EventLoop {
     pub write_usage: Option<(Arc<WriteUsage>, u64)>,
     /// Signals seen so far (Ctrl-C, SIGTERM).
     signals: watch::Receiver<u32>,
+    /// Signals the loop has acted on: one that arrives while a batch is being handled is
+    /// still seen at the next wait.
+    signals_handled: u32,
     lag: LagGuard,
     ws_closed: bool,
     ws_generation: u64,
@@ -83,6 +91,18 @@ pub struct EventLoop {
     reconciled_epoch: u64,
     /// When the first outage not yet reconciled was noticed, Unix ns.
     outage_since_ns: Option<i64>,
+    /// Operator requests from the control channel ([`super::control`]).
+    control: Option<mpsc::Receiver<ControlRequest>>,
+    /// The model's age bound (`engine.signals.model_age_max_ns`).
+    model_age_max_ns: i64,
+    /// Model lines accepted and refused.
+    model_counters: ModelCounters,
+    /// Scrapes of the metrics endpoint ([`super::metrics`]).
+    metrics: Option<mpsc::Receiver<ScrapeRequest>>,
+    /// Operator controls journaled, by command.
+    operator_controls: std::collections::BTreeMap<&'static str, u64>,
+    /// Age of each input when the engine takes it up (arrival → decision).
+    input_age: Histogram,
 }
 
 /// What arrived next.
@@ -95,6 +115,8 @@ enum Next {
     Signal,
     Status,
     Deadline,
+    Control(ControlRequest),
+    Scrape(ScrapeRequest),
 }
 
 /// Which phase is handling inputs.
@@ -111,6 +133,13 @@ enum Flow {
     Continue,
     Stop(StopReason),
     EndDrain,
+}
+
+async fn recv_control<T>(requests: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
+    match requests {
+        Some(requests) => requests.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn recv_exec(reports: &mut Option<mpsc::Receiver<ExecReport>>) -> Option<ExecReport> {
@@ -147,6 +176,7 @@ impl EventLoop {
             status_interval,
             write_usage,
             signals,
+            signals_handled: 0,
             lag: LagGuard::new(stale_after_ms),
             ws_closed: false,
             ws_generation: 0,
@@ -156,7 +186,285 @@ impl EventLoop {
             outage_open: false,
             reconciled_epoch: 0,
             outage_since_ns: None,
+            control: None,
+            model_age_max_ns: i64::MAX,
+            model_counters: ModelCounters::default(),
+            metrics: None,
+            operator_controls: std::collections::BTreeMap::new(),
+            input_age: Histogram::default(),
         }
+    }
+
+    /// Hands over the metrics endpoint's scrapes: the loop answers each between batches.
+    pub fn set_metrics(&mut self, scrapes: mpsc::Receiver<ScrapeRequest>) {
+        self.metrics = Some(scrapes);
+    }
+
+    /// The Prometheus text of the run right now ([`super::metrics`]).
+    pub fn metrics_text(&mut self) -> String {
+        let figures = figures(&self.sequencer);
+        let (tokens, budget) = self.write_tokens();
+        let counters = self.sequencer.counters().clone();
+        let mut m = Exposition::default();
+        for (name, help, value) in [
+            (
+                "inputs_total",
+                "Inputs journaled and processed.",
+                counters.inputs,
+            ),
+            (
+                "orders_placed_total",
+                "Place commands sent.",
+                counters.places,
+            ),
+            (
+                "orders_post_only_total",
+                "Post-only place commands sent.",
+                counters.post_only_places,
+            ),
+            ("cancels_total", "Cancel commands sent.", counters.cancels),
+            (
+                "amends_total",
+                "Amend and decrease commands sent.",
+                counters.modifies,
+            ),
+            ("lookups_total", "Order lookups sent.", counters.lookups),
+            (
+                "refused_locally_total",
+                "Commands refused locally (exec queue).",
+                counters.refused_locally,
+            ),
+            (
+                "rejections_total",
+                "Exchange rejections.",
+                counters.rejections,
+            ),
+            ("fills_total", "Fills applied.", counters.fills),
+            (
+                "stale_episodes_total",
+                "Times the inputs went stale.",
+                self.lag.stale_episodes(),
+            ),
+            (
+                "model_accepted_total",
+                "Model values journaled.",
+                self.model_counters.accepted,
+            ),
+        ] {
+            m.single(name, "counter", help, value);
+        }
+        let (alerts_raised, alerts_dropped) = self.sequencer.alert_counts();
+        m.single(
+            "alerts_raised_total",
+            "counter",
+            "Alerts queued for the hook.",
+            alerts_raised,
+        );
+        m.single(
+            "alerts_dropped_total",
+            "counter",
+            "Alerts dropped because the hook was busy.",
+            alerts_dropped,
+        );
+        m.single(
+            "filled_contracts_total",
+            "counter",
+            "Contracts filled.",
+            counters.filled,
+        );
+        m.family(
+            "model_refused_total",
+            "counter",
+            "Model lines refused, by reason.",
+        );
+        for reason in [
+            Refusal::Malformed,
+            Refusal::OutOfRange,
+            Refusal::UnknownTicker,
+            Refusal::Stale,
+            Refusal::Future,
+        ] {
+            let count = self
+                .model_counters
+                .refused
+                .get(&reason)
+                .copied()
+                .unwrap_or(0);
+            m.sample("model_refused_total", &[("reason", reason.as_str())], count);
+        }
+        m.family(
+            "operator_controls_total",
+            "counter",
+            "Operator controls journaled, by command.",
+        );
+        for command in ["halt", "resume", "kill", "set"] {
+            let count = self.operator_controls.get(command).copied().unwrap_or(0);
+            m.sample("operator_controls_total", &[("command", command)], count);
+        }
+        let ws = self.ws_health().clone();
+        for (name, help, value) in [
+            (
+                "ws_reconnects_total",
+                "WebSocket reconnects.",
+                ws.reconnects(),
+            ),
+            ("ws_gaps_total", "WebSocket sequence gaps.", ws.gaps()),
+            ("ws_resets_total", "WebSocket book resets.", ws.resets()),
+            (
+                "ws_undecodable_total",
+                "WebSocket frames that did not decode.",
+                ws.undecodable(),
+            ),
+        ] {
+            m.single(name, "counter", help, value);
+        }
+        for (name, help, value) in [
+            (
+                "universe_markets",
+                "Markets in the quoted universe.",
+                figures.universe,
+            ),
+            (
+                "quoting_markets",
+                "Markets with an order of ours that may rest.",
+                figures.markets_quoted,
+            ),
+            (
+                "open_orders",
+                "Orders of ours that may rest.",
+                figures.open_orders,
+            ),
+            (
+                "positions",
+                "Markets with a non-zero position.",
+                figures.positions,
+            ),
+        ] {
+            m.single(name, "gauge", help, value);
+        }
+        for (name, help, money) in [
+            (
+                "pnl_realized_net_micros",
+                "Realized P&L net of fees, micro-dollars.",
+                figures.pnl.realized_net,
+            ),
+            (
+                "pnl_unrealized_micros",
+                "Unrealized P&L at the engine's marks, micro-dollars.",
+                figures.pnl.unrealized,
+            ),
+            ("fees_micros", "Fees paid, micro-dollars.", figures.pnl.fees),
+            (
+                "pnl_total_micros",
+                "Total P&L, micro-dollars.",
+                figures.pnl.total,
+            ),
+        ] {
+            m.single(name, "gauge", help, money.micros());
+        }
+        m.family("risk_state", "gauge", "1 for the risk state in force.");
+        for state in [RiskState::Active, RiskState::Reducing, RiskState::Halted] {
+            let value = u8::from(figures.risk_state == state);
+            m.sample("risk_state", &[("state", state.as_str())], value);
+        }
+        m.family(
+            "quoting_hold",
+            "gauge",
+            "1 for the hold on quoting in force (none: 0 everywhere).",
+        );
+        for hold in [
+            QuotingHold::FillBurst,
+            QuotingHold::AwaitingReconciliation,
+            QuotingHold::StaleData,
+        ] {
+            let value = u8::from(figures.quoting_hold == Some(hold));
+            m.sample("quoting_hold", &[("hold", hold.as_str())], value);
+        }
+        m.single(
+            "write_tokens_10s",
+            "gauge",
+            "Write tokens spent in the last 10 s.",
+            tokens,
+        );
+        m.single(
+            "write_budget_10s",
+            "gauge",
+            "Write tokens the budget allows per 10 s.",
+            budget,
+        );
+        m.single(
+            "input_lag_ms_max",
+            "gauge",
+            "Oldest input age seen since the last status line, ms.",
+            self.lag.peek_lag_ms_max(),
+        );
+        m.histogram(
+            "input_age_seconds",
+            "Age of an input when the engine takes it up: arrival to decision.",
+            &self.input_age,
+        );
+        m.histogram(
+            "step_seconds",
+            "Time of one sequencer step: journal the input, process it, journal the outputs.",
+            self.sequencer.step_time(),
+        );
+        m.finish()
+    }
+
+    /// Model values older than `age_max_ns` are refused as stale.
+    pub fn set_model_age_max_ns(&mut self, age_max_ns: i64) {
+        self.model_age_max_ns = age_max_ns;
+    }
+
+    /// Model lines accepted and refused so far.
+    pub fn model_counters(&self) -> &ModelCounters {
+        &self.model_counters
+    }
+
+    /// Checks model lines read at `recv_ts_ns` against the engine and journals each accepted
+    /// value as `Event::ModelProbability`; a refused line is counted and logged.
+    fn step_model(&mut self, recv_ts_ns: i64, lines: Vec<ReadLine>) -> anyhow::Result<()> {
+        self.guard_lag(recv_ts_ns)?;
+        for ReadLine { line_no, parsed } in lines {
+            let checked = parsed.and_then(|line| {
+                let universe = self.sequencer.engine().universe();
+                check_line(
+                    &line,
+                    |ticker| universe.index_of(ticker).is_some(),
+                    self.model_age_max_ns,
+                    recv_ts_ns,
+                )
+                .map(|()| line)
+            });
+            match checked {
+                Ok(line) => {
+                    self.model_counters.accepted += 1;
+                    self.sequencer.step_batched(
+                        recv_ts_ns,
+                        Event::ModelProbability {
+                            ticker: line.ticker,
+                            probability_ppm: line.probability_ppm,
+                        },
+                        None,
+                    )?;
+                }
+                Err((reason, detail)) => {
+                    *self.model_counters.refused.entry(reason).or_default() += 1;
+                    tracing::warn!(
+                        line_no,
+                        reason = reason.as_str(),
+                        detail,
+                        "model line refused"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands over the control channel's requests: from now on operators can steer the run.
+    pub fn set_control(&mut self, requests: mpsc::Receiver<ControlRequest>) {
+        self.control = Some(requests);
     }
 
     /// Hands over the reconciler's ticket channel: from now on a lost or replaced socket holds
@@ -185,12 +493,14 @@ impl EventLoop {
             }
         };
         let ws_closed = self.ws_closed;
-        let signals_seen = *self.signals.borrow();
+        let signals_seen = self.signals_handled;
         tokio::select! {
             biased;
             changed = self.signals.wait_for(|seen| *seen > signals_seen) => {
                 if changed.is_ok() { Next::Signal } else { std::future::pending().await }
             }
+            Some(request) = recv_control(&mut self.control) => Next::Control(request),
+            Some(scrape) = recv_control(&mut self.metrics) => Next::Scrape(scrape),
             input = self.inputs.recv() => input.map_or(Next::InputsClosed, Next::Input),
             report = recv_exec(&mut self.exec_reports) => report.map_or(Next::InputsClosed, Next::Exec),
             event = self.ws_events.recv(), if !ws_closed => event.map_or(Next::WsClosed, Next::Ws),
@@ -217,12 +527,130 @@ impl EventLoop {
         None
     }
 
-    fn print_status(&mut self) {
-        let figures = figures(&self.sequencer);
-        let (tokens, budget) = match &self.write_usage {
+    /// Write tokens spent in the last 10 s and the 10-second budget (zeros without exec).
+    fn write_tokens(&self) -> (u64, u64) {
+        match &self.write_usage {
             Some((usage, budget)) => (usage.spent_within(Duration::from_secs(10)), *budget),
             None => (0, 0),
+        }
+    }
+
+    /// Answers an operator request: `status` from the figures; `halt`, `resume` and `kill`
+    /// journaled as [`Event::Operator`] inputs (only while running).
+    fn on_control(&mut self, request: ControlRequest, running: bool) -> anyhow::Result<()> {
+        if request.command == CtlCommand::Set {
+            let answer = self.on_set(&request, running)?;
+            let _ = request.answer.send(answer);
+            return Ok(());
+        }
+        let command = match request.command {
+            CtlCommand::Status | CtlCommand::Set => None,
+            CtlCommand::Halt => Some(ControlCommand::Halt),
+            CtlCommand::Resume => Some(ControlCommand::Resume),
+            CtlCommand::Kill => Some(ControlCommand::KillSwitch),
         };
+        let mut answer = CtlAnswer {
+            ok: true,
+            error: None,
+            seq: None,
+            status: None,
+        };
+        if let Some(command) = command {
+            if !running {
+                let _ = request
+                    .answer
+                    .send(CtlAnswer::refused("the run is shutting down"));
+                return Ok(());
+            }
+            let needed_confirmation = command == ControlCommand::Resume
+                && !request.confirm_daily_loss
+                && self.sequencer.engine().resume_needs_confirmation();
+            let control = OperatorControl {
+                peer_uid: request.peer_uid,
+                command,
+                confirm_daily_loss: request.confirm_daily_loss,
+            };
+            let seq = self
+                .sequencer
+                .step_batched(now_ns(), Event::Operator(control), None)?;
+            tracing::warn!(
+                command = ?command,
+                peer_uid = request.peer_uid,
+                confirm_daily_loss = request.confirm_daily_loss,
+                seq,
+                "operator control journaled"
+            );
+            answer.seq = Some(seq);
+            let name = match command {
+                ControlCommand::Halt => "halt",
+                ControlCommand::Resume => "resume",
+                _ => "kill",
+            };
+            *self.operator_controls.entry(name).or_default() += 1;
+            let risk = self.sequencer.engine().risk_state();
+            if command == ControlCommand::Resume && risk != kalshi_core::risk::RiskState::Active {
+                answer.ok = false;
+                answer.error = Some(if needed_confirmation {
+                    "resume refused: the HALT came from the daily loss stop (or a previous \
+                     run); repeat with --confirm-daily-loss to lift it"
+                        .to_string()
+                } else {
+                    format!(
+                        "resume refused: the daily loss is still beyond the stop; risk stays {}",
+                        risk.as_str()
+                    )
+                });
+            }
+        }
+        let (tokens, budget) = self.write_tokens();
+        answer.status = Some(status_json(&figures(&self.sequencer), tokens, budget));
+        let _ = request.answer.send(answer);
+        Ok(())
+    }
+
+    /// `ctl set KEY=VALUE`: journaled as `Event::OperatorSet`; the engine applies it or
+    /// refuses it (a looser risk limit), and the answer says which.
+    fn on_set(&mut self, request: &ControlRequest, running: bool) -> anyhow::Result<CtlAnswer> {
+        if !running {
+            return Ok(CtlAnswer::refused("the run is shutting down"));
+        }
+        let setting = match parse_setting(request.setting.as_deref().unwrap_or("")) {
+            Ok(setting) => setting,
+            Err(error) => return Ok(CtlAnswer::refused(error)),
+        };
+        let event = Event::OperatorSet(OperatorSet {
+            peer_uid: request.peer_uid,
+            setting,
+        });
+        let (seq, decisions) = self.sequencer.step_batched_decisions(now_ns(), event)?;
+        *self.operator_controls.entry("set").or_default() += 1;
+        let verdict = decisions.iter().find_map(|decision| match decision {
+            Decision::OperatorSetting {
+                applied, reason, ..
+            } => Some((*applied, reason.clone())),
+            _ => None,
+        });
+        let (applied, reason) = verdict.unwrap_or((false, "the engine did not answer".to_string()));
+        tracing::warn!(
+            ?setting,
+            peer_uid = request.peer_uid,
+            applied,
+            reason,
+            seq,
+            "operator setting journaled"
+        );
+        let (tokens, budget) = self.write_tokens();
+        Ok(CtlAnswer {
+            ok: applied,
+            error: (!applied).then(|| format!("set refused: {reason}")),
+            seq: Some(seq),
+            status: Some(status_json(&figures(&self.sequencer), tokens, budget)),
+        })
+    }
+
+    fn print_status(&mut self) {
+        let figures = figures(&self.sequencer);
+        let (tokens, budget) = self.write_tokens();
         let ws = self.ws_health().line();
         let lag_ms = self.lag.take_lag_ms_max();
         tracing::info!(
@@ -235,7 +663,10 @@ impl EventLoop {
     /// Runs the staleness guard on an input that arrived at `recv_ts_ns`, journaling the
     /// verdict's change ahead of it.
     fn guard_lag(&mut self, recv_ts_ns: i64) -> anyhow::Result<()> {
-        if let Some(verdict) = self.lag.observe(recv_ts_ns, now_ns()) {
+        let now = now_ns();
+        let age_ns = u64::try_from(now.saturating_sub(recv_ts_ns)).unwrap_or(0);
+        self.input_age.observe(Duration::from_nanos(age_ns));
+        if let Some(verdict) = self.lag.observe(recv_ts_ns, now) {
             if self.lag.is_stale() {
                 tracing::warn!(%verdict, "inputs are stale; every quote withdrawn until the runtime catches up");
             } else {
@@ -366,12 +797,18 @@ impl EventLoop {
                 recv_ts_ns,
                 events,
             }) => self.step_reconciliation(ticket, recv_ts_ns, events)?,
+            Next::Input(Input::Model { recv_ts_ns, lines }) => {
+                if running {
+                    self.step_model(recv_ts_ns, lines)?;
+                }
+            }
             Next::Input(Input::Stop(reason)) => {
                 if running {
                     return Ok(Flow::Stop(reason));
                 }
             }
             Next::Signal => {
+                self.signals_handled = *self.signals.borrow();
                 if running {
                     return Ok(Flow::Stop(StopReason::Signal));
                 }
@@ -384,6 +821,10 @@ impl EventLoop {
                 });
             }
             Next::Status => {}
+            Next::Control(request) => self.on_control(request, running)?,
+            Next::Scrape(answer) => {
+                let _ = answer.send(self.metrics_text());
+            }
             Next::Deadline => return Ok(Flow::EndDrain),
         }
         Ok(Flow::Continue)

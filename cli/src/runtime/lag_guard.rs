@@ -73,6 +73,11 @@ impl LagGuard {
         self.stale_episodes
     }
 
+    /// The largest age seen since the last status line, ms, without resetting it.
+    pub fn peek_lag_ms_max(&self) -> u64 {
+        u64::try_from(self.lag_ns_max / NS_PER_MS).unwrap_or(0)
+    }
+
     /// The largest age seen since the last call, ms (for the status line).
     pub fn take_lag_ms_max(&mut self) -> u64 {
         let lag_ms = u64::try_from(self.lag_ns_max / NS_PER_MS).unwrap_or(0);

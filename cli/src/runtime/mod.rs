@@ -13,18 +13,26 @@
 //! - [`signals`] — Ctrl-C and SIGTERM: stop, exit now with a confirmed count, exit at once;
 //! - [`lag_guard`] — the staleness guard: no decision on inputs older than the bound;
 //! - [`status`] — the status line;
+//! - [`control`] — the operator's control channel (`kalshi-bot ctl`);
+//! - [`metrics`] — the Prometheus endpoint (`--metrics-addr`);
+//! - [`alerts`] — the alert hook (`--on-alert`);
+//! - [`model_feed`] — an external model's probabilities from a followed file;
 //! - [`target`] — which exchange, and the safety checks before any traffic;
 //! - [`local_exchange`] — the in-process simulator of `--sim`;
 //! - [`resume`] — restoring the risk state of the previous run;
 //! - [`clock`] — the wall clock (the only one; the engine never reads it).
 
+pub mod alerts;
 pub mod clock;
+pub mod control;
 pub mod event_loop;
 pub mod exec_task;
 pub mod fees;
 pub mod lag_guard;
 pub mod local_exchange;
 pub mod market_data;
+pub mod metrics;
+pub mod model_feed;
 pub mod order_group;
 pub mod resume;
 pub mod risk_file;

@@ -103,6 +103,10 @@ pub struct Sequencer {
     commits_until_disk_full: Option<u64>,
     /// Where the risk state is kept durably (trading runs), and the reason of its last change.
     risk_file: Option<(RiskStateFile, RiskStateReason)>,
+    /// The alert hook (`--on-alert`), told of HALTs, fill-burst trips and feed outages.
+    alerter: Option<super::alerts::Alerter>,
+    /// Time of each step (journal the input, process, journal the outputs).
+    step_time: super::metrics::Histogram,
 }
 
 impl Sequencer {
@@ -130,6 +134,83 @@ impl Sequencer {
             commit_delay: std::time::Duration::ZERO,
             commits_until_disk_full: None,
             risk_file: None,
+            alerter: None,
+            step_time: super::metrics::Histogram::default(),
+        }
+    }
+
+    /// Alerts raised and dropped so far (zeros without an alert hook).
+    pub fn alert_counts(&self) -> (u64, u64) {
+        self.alerter
+            .as_ref()
+            .map_or((0, 0), |alerter| (alerter.raised(), alerter.dropped()))
+    }
+
+    /// How long steps took so far.
+    pub fn step_time(&self) -> &super::metrics::Histogram {
+        &self.step_time
+    }
+
+    /// From now on HALTs, fill-burst trips and feed outages raise alerts through `alerter`.
+    pub fn set_alerter(&mut self, alerter: super::alerts::Alerter) {
+        self.alerter = Some(alerter);
+    }
+
+    /// Raises the alerts an input itself calls for (feed outages).
+    fn alert_input(&self, event: &Event, seq: u64, ts_ns: i64) {
+        let Some(alerter) = &self.alerter else {
+            return;
+        };
+        let reason = match event {
+            Event::FeedReconnected => "reconnect",
+            Event::FeedLag { stale: true, .. } => "stale_inputs",
+            _ => return,
+        };
+        alerter.raise(
+            super::alerts::AlertKind::FeedOutage,
+            reason,
+            ts_ns,
+            serde_json::json!({ "seq": seq, "input": event.to_string() }),
+        );
+    }
+
+    /// Raises the alerts a decision calls for (HALT, fill-burst trip).
+    fn alert_decision(&self, decision: &Decision, ts_ns: i64) {
+        let Some(alerter) = &self.alerter else {
+            return;
+        };
+        match decision {
+            Decision::RiskState(record) if record.state == RiskState::Halted => {
+                let reason = serde_json::to_value(record.reason)
+                    .ok()
+                    .and_then(|value| value.as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("{:?}", record.reason));
+                alerter.raise(
+                    super::alerts::AlertKind::Halt,
+                    reason,
+                    ts_ns,
+                    serde_json::json!({
+                        "state": record.state.as_str(),
+                        "day_realized_net_micros": record.day_realized_net.micros(),
+                    }),
+                );
+            }
+            Decision::FillBurst(record)
+                if record.state == kalshi_core::fill_burst::FillBurstState::Tripped =>
+            {
+                alerter.raise(
+                    super::alerts::AlertKind::FillBurst,
+                    "fill_burst",
+                    ts_ns,
+                    serde_json::json!({
+                        "window_contracts": record.window_contracts.to_string(),
+                        "threshold": record.threshold.to_string(),
+                        "window_ms": record.window_ms,
+                        "cooldown_until_ts_ns": record.cooldown_until_ts_ns,
+                    }),
+                );
+            }
+            _ => {}
         }
     }
 
@@ -189,6 +270,17 @@ impl Sequencer {
         Ok(seq)
     }
 
+    /// [`Sequencer::step_batched`] that also returns the step's decisions.
+    pub fn step_batched_decisions(
+        &mut self,
+        recv_ts_ns: i64,
+        event: Event,
+    ) -> anyhow::Result<(u64, Vec<Decision>)> {
+        let (seq, output) = self.process(recv_ts_ns, event, None, false)?;
+        self.batch_commands.extend(output.commands);
+        Ok((seq, output.decisions))
+    }
+
     /// Ends a batch: commits the journal (when the batch produced commands) and hands the
     /// commands over in order. Does nothing when no batched step produced a command.
     pub fn end_batch(&mut self) -> anyhow::Result<()> {
@@ -211,6 +303,7 @@ impl Sequencer {
         raw: Option<String>,
         durable_commands: bool,
     ) -> anyhow::Result<(u64, Output)> {
+        let started = std::time::Instant::now();
         let ts_ns = recv_ts_ns.max(self.last_ts_ns);
         self.last_ts_ns = ts_ns;
         if let (true, Some(body)) = (self.capture_raw, raw) {
@@ -242,6 +335,8 @@ impl Sequencer {
             self.counters.rejections += 1;
         }
         self.observe(&output, ts_ns)?;
+        self.alert_input(&envelope.event, envelope.seq, ts_ns);
+        self.step_time.observe(started.elapsed());
         Ok((envelope.seq, output))
     }
 
@@ -364,6 +459,7 @@ impl Sequencer {
     fn observe(&mut self, output: &Output, ts_ns: i64) -> anyhow::Result<()> {
         self.keep_risk_state(output, ts_ns)?;
         for decision in &output.decisions {
+            self.alert_decision(decision, ts_ns);
             match decision {
                 Decision::ConfigAccepted { run_id } => {
                     self.config_accepted = true;

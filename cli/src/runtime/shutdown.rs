@@ -139,6 +139,8 @@ pub struct RunSummary<'a> {
     pub websocket: Option<String>,
     /// Times the inputs became older than the staleness bound (quoting held meanwhile).
     pub stale_episodes: u64,
+    /// Model lines accepted and refused (runs that follow a model file).
+    pub model: Option<super::model_feed::ModelCounters>,
 }
 
 /// The summary text (printed on stdout).
@@ -185,6 +187,9 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
             "  stale inputs    : {} time(s) past the bound; quotes withdrawn meanwhile",
             summary.stale_episodes
         ));
+    }
+    if let Some(model) = &summary.model {
+        line(format!("  model inputs    : {}", model.line()));
     }
     let figures = summary.figures;
     let pnl = figures.pnl;

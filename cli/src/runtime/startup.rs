@@ -35,7 +35,9 @@ use sha2::{Digest as _, Sha256};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::alerts::{AlertKind, Alerter};
 use super::clock::now_ns;
+use super::control::ControlServer;
 use super::event_loop::EventLoop;
 use super::exec_task::{ExecPool, ExecReport};
 use super::fees::spawn_fee_changes;
@@ -44,6 +46,8 @@ use super::market_data::{
     FeedSettings, RECONCILE_RETRY_INTERVAL, ReconcileRequest, reconcile, reconcile_after_outage,
     spawn_feed, spawn_reconciler,
 };
+use super::metrics::MetricsServer;
+use super::model_feed::spawn_follow;
 use super::order_group;
 use super::resume::{ResumeFrom, restore_risk_state};
 use super::sequencer::{CommandSink, NoCommands, Sequencer};
@@ -69,6 +73,8 @@ const EXEC_REPORT_CAPACITY: usize = 4096;
 /// How long shutdown keeps reading after the last cancel is acknowledged, so fills and order
 /// updates already in flight are journaled.
 const SETTLE_PERIOD: Duration = Duration::from_secs(1);
+/// How long the end of a run waits for the alert hook to deliver what is queued.
+const ALERT_DRAIN_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Which markets a recording follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +123,20 @@ pub struct RunOptions {
     pub duration: Option<Duration>,
     /// The run directory (default `<runtime.journal_dir>/<run_id>`).
     pub journal_dir: Option<PathBuf>,
+    /// Model input, metrics and alerts (trading runs).
+    pub outside: OutsideOptions,
+}
+
+/// What a trading run exchanges with programs beside it: a model file it follows, a metrics
+/// endpoint it serves, an alert command it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutsideOptions {
+    /// The model file followed for `ModelProbability` inputs (`--model-file`).
+    pub model_file: Option<PathBuf>,
+    /// Where `/metrics` is served (`--metrics-addr`, loopback only).
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The alert command (`--on-alert`).
+    pub on_alert: Option<String>,
 }
 
 impl RunOptions {
@@ -297,6 +317,25 @@ fn startup_end_reason(error: &anyhow::Error, otherwise: &'static str) -> &'stati
     }
 }
 
+/// Opens the operator's control channel in the run directory and connects it to the loop; a
+/// channel that cannot be opened is logged and the run goes on without it.
+fn start_control(journal_dir: &Path, event_loop: &mut EventLoop) -> Option<ControlServer> {
+    match ControlServer::start(journal_dir) {
+        Ok((server, requests)) => {
+            event_loop.set_control(requests);
+            tracing::info!(
+                socket = %journal_dir.join(super::control::SOCKET_FILE).display(),
+                "operator control listening (kalshi-bot ctl --journal <run dir>)"
+            );
+            Some(server)
+        }
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "operator control unavailable");
+            None
+        }
+    }
+}
+
 /// Runs a trading or recording session; returns the process exit code. Ctrl-C and SIGTERM
 /// are watched from the first moment ([`SignalWatch`]): during startup they end the run
 /// before any order is sent, with a message and exit code 0.
@@ -470,6 +509,15 @@ async fn run_journaled(
         Box::new(NoCommands),
         runtime.capture_raw_frames,
     );
+    let alerts = options
+        .outside
+        .on_alert
+        .clone()
+        .filter(|_| options.is_trading())
+        .map(|command| Alerter::start(command, run_id.to_string()));
+    if let Some((alerter, _)) = &alerts {
+        sequencer.set_alerter(alerter.clone());
+    }
     sequencer.set_commit_delay(Duration::from_millis(runtime.journal_commit_delay_ms));
     if let Some(commits) = runtime.journal_disk_full_after_commits {
         sequencer.set_disk_full_after(commits);
@@ -508,7 +556,12 @@ async fn run_journaled(
     }
     sequencer.step(now_ns(), Event::ExchangeStatus { trading_active }, None)?;
 
-    run_with_journal(options, started, sequencer, &journal_dir).await
+    let (alerter, worker) = alerts.unzip();
+    let result = run_with_journal(options, started, sequencer, &journal_dir, alerter).await;
+    if let Some(worker) = worker {
+        worker.finish(ALERT_DRAIN_TIMEOUT);
+    }
+    result
 }
 
 async fn run_with_journal(
@@ -516,6 +569,7 @@ async fn run_with_journal(
     started: &Started<'_>,
     mut sequencer: Sequencer,
     journal_dir: &Path,
+    alerter: Option<Alerter>,
 ) -> anyhow::Result<i32> {
     let Started {
         connection,
@@ -625,6 +679,16 @@ async fn run_with_journal(
                     return Err(error);
                 }
                 tracing::error!(error = %format!("{error:#}"), "reconciliation failed; not trading");
+                if let Some(alerter) = &alerter {
+                    let detail = serde_json::json!({ "error": format!("{error:#}") });
+                    alerter.raise(
+                        AlertKind::ReconciliationFailure,
+                        "startup",
+                        now_ns(),
+                        detail.clone(),
+                    );
+                    alerter.raise(AlertKind::RunEnd, "reconcile_failed", now_ns(), detail);
+                }
                 let manifest = sequencer.finish(now_ns(), "reconcile_failed")?;
                 eprintln!(
                     "reconciliation failed: {error:#}\nnothing was traded; journal sealed in {} \
@@ -667,6 +731,10 @@ async fn run_with_journal(
     if let Some(duration) = options.duration {
         tasks.push(spawn_deadline(duration, inputs_tx.clone()));
     }
+    if trading && let Some(model_file) = &options.outside.model_file {
+        tracing::info!(file = %model_file.display(), "following the model file");
+        tasks.push(spawn_follow(model_file.clone(), inputs_tx.clone()));
+    }
     let reconciler_inputs = inputs_tx.clone();
     drop(inputs_tx);
     let mut event_loop = EventLoop::new(
@@ -683,6 +751,7 @@ async fn run_with_journal(
         runtime.stale_after_ms,
     );
     event_loop.set_ws_generation(ws_generation);
+    event_loop.set_model_age_max_ns(options.engine.signals.model_age_max_ns);
     if trading {
         let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
         let reader = rest.clone();
@@ -698,12 +767,45 @@ async fn run_with_journal(
         event_loop.set_reconciler(wanted_tx);
     }
     drop(reconciler_inputs);
+    let control = if trading {
+        start_control(journal_dir, &mut event_loop)
+    } else {
+        None
+    };
+    let metrics = match options.outside.metrics_addr.filter(|_| trading) {
+        Some(addr) => match MetricsServer::start(addr).await {
+            Ok((server, scrapes)) => {
+                tracing::info!(addr = %server.local_addr, "metrics endpoint listening (GET /metrics)");
+                event_loop.set_metrics(scrapes);
+                Some(server)
+            }
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "metrics endpoint unavailable");
+                None
+            }
+        },
+        None => None,
+    };
     let loop_result = event_loop.run_until_stop().await;
     let stop = match loop_result {
         Ok(stop) => stop,
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "the run failed; cancelling our orders without journaling");
             tasks.stop().await;
+            if let Some(control) = control {
+                control.stop();
+            }
+            if let Some(metrics) = metrics {
+                metrics.stop();
+            }
+            if let Some(alerter) = &alerter {
+                alerter.raise(
+                    AlertKind::RunEnd,
+                    "failed",
+                    now_ns(),
+                    serde_json::json!({ "error": format!("{error:#}") }),
+                );
+            }
             let code = match &executor {
                 Some(executor) => emergency_stop(executor, runtime.shutdown_cancel_all).await,
                 None => EXIT_OK,
@@ -752,8 +854,19 @@ async fn run_with_journal(
         .await?;
     }
     tasks.stop().await;
+    if let Some(control) = control {
+        control.stop();
+    }
+    if let Some(metrics) = metrics {
+        metrics.stop();
+    }
     let websocket = event_loop.ws_health().line();
     let stale_episodes = event_loop.stale_episodes();
+    let model = options
+        .outside
+        .model_file
+        .is_some()
+        .then(|| event_loop.model_counters().clone());
     if let Err(error) = event_loop.ws.shutdown().await {
         tracing::warn!(%error, "WebSocket task ended with an error");
     }
@@ -804,8 +917,24 @@ async fn run_with_journal(
         journal_entries,
         websocket: Some(websocket),
         stale_episodes,
+        model,
     };
     print!("{}", summary_text(&summary));
+    if let Some(alerter) = &alerter {
+        alerter.raise(
+            AlertKind::RunEnd,
+            stop.as_str(),
+            now_ns(),
+            serde_json::json!({
+                "inputs": counters.inputs,
+                "orders_placed": counters.places,
+                "fills": counters.fills,
+                "risk": final_figures.risk_state.as_str(),
+                "pnl_total_micros": final_figures.pnl.total.micros(),
+                "resting_ours": account.as_ref().map(|check| check.resting_ours.len()),
+            }),
+        );
+    }
 
     if !trading {
         return Ok(EXIT_OK);

@@ -131,6 +131,37 @@ pub fn status_line(
     )
 }
 
+/// The status line's figures as JSON (`kalshi-bot ctl status`): money as exact micro-dollars
+/// and as the line's dollar text.
+pub fn status_json(
+    figures: &StatusFigures,
+    write_tokens_10s: u64,
+    write_budget_10s: u64,
+) -> serde_json::Value {
+    let money = |amount: kalshi_core::fixed::Money| {
+        serde_json::json!({
+            "micros": amount.micros(),
+            "dollars": amount.dollars().to_string(),
+        })
+    };
+    serde_json::json!({
+        "risk": figures.risk_state.as_str(),
+        "hold": figures.quoting_hold.map_or("none", QuotingHold::as_str),
+        "universe": figures.universe,
+        "quoting": figures.markets_quoted,
+        "open_orders": figures.open_orders,
+        "fills": figures.fills,
+        "pnl_realized": money(figures.pnl.realized_net),
+        "pnl_unrealized": money(figures.pnl.unrealized),
+        "fees": money(figures.pnl.fees),
+        "pnl_total": money(figures.pnl.total),
+        "positions": figures.positions,
+        "write_tokens_10s": write_tokens_10s,
+        "write_budget_10s": write_budget_10s,
+        "line": status_line(figures, write_tokens_10s, write_budget_10s),
+    })
+}
+
 /// WebSocket health over the whole run. `WsHandle::stats` counts per socket; this adds up the
 /// sockets that came before (each one's last sample).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

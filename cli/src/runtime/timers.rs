@@ -64,6 +64,14 @@ pub enum Input {
     },
     /// Stop the run.
     Stop(StopReason),
+    /// Lines read from the model file ([`super::model_feed`]), checked and journaled by the
+    /// event loop.
+    Model {
+        /// When they were read, Unix ns.
+        recv_ts_ns: i64,
+        /// The lines, in file order.
+        lines: Vec<super::model_feed::ReadLine>,
+    },
 }
 
 /// Sends `Timer{Tick}` every `interval`. Ticks are dropped (not queued) while the sequencer

@@ -250,6 +250,8 @@ impl Auditor {
                 }
                 if self.cause.is_none() {
                     self.start_chain(*input_seq, command);
+                } else {
+                    self.push_operator_cause(*input_seq);
                 }
                 self.push(AuditStage::Command, record);
             }
@@ -278,6 +280,28 @@ impl Auditor {
             | JournalRecord::RunEnded { .. }
             | JournalRecord::RawFrame(_) => {}
         }
+    }
+
+    /// A later command for the order that an operator control caused (`kalshi-bot ctl halt`
+    /// cancelling it): the control input joins the chain, once, as that command's cause.
+    fn push_operator_cause(&mut self, input_seq: u64) {
+        let Some(input) = self.step_input.as_ref().filter(|input| {
+            input.seq == input_seq
+                && matches!(&input.record, JournalRecord::Input(envelope)
+                    if matches!(envelope.event, Event::Operator(_)))
+        }) else {
+            return;
+        };
+        if self
+            .trail
+            .entries
+            .iter()
+            .any(|entry| entry.seq == input.seq)
+        {
+            return;
+        }
+        let input = input.clone();
+        self.push(AuditStage::Cause, input);
     }
 
     /// The first command for the order: record the cause, the market then, and the

@@ -1,0 +1,859 @@
+//! End-to-end: talking to a running bot against the local exchange.
+//!
+//! - `kalshi-bot ctl`: `halt` cancels every resting order in the step of its input and
+//!   nothing is placed until `resume`; `resume` quotes again; `set` tightens a risk limit
+//!   (and refuses to loosen one); `kill` leaves nothing resting
+//!   (read on the exchange); a request without the right token is refused; every command is
+//!   a journaled `Event::Operator` input naming the caller's uid, and the journal replays
+//!   identical.
+//! - `/metrics` parses as Prometheus text and its counters match the run summary; the alert
+//!   hook fires once per HALT with the reason in its payload, and once at the run's end.
+//! - A model file: a value of 0.9 moves the fair value and skews the quotes to buying YES,
+//!   refused lines are counted by reason, the journal replays identical with the model inputs
+//!   in it, and `backtest --model` feeds the same file at its own timestamps.
+
+mod reliability_support;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead as _, Write as _};
+use std::os::unix::fs::MetadataExt as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use kalshi_core::commands::Command as EngineCommand;
+use kalshi_core::decision::Decision;
+use kalshi_core::ev_gate::FairSource;
+use kalshi_core::events::{ControlCommand, Event};
+use kalshi_core::risk::{RiskState, RiskStateReason};
+use kalshi_core::side::BookSide;
+use kalshi_journal::typed_reader::read_all_records;
+use kalshi_journal::{JournalRecord, SequencedRecord};
+use reliability_support::{
+    BIN, TestExchange, decisions, inputs, signal, spawn_bot, wait_for_journal, wait_with_limit,
+    wall_ns,
+};
+
+/// Journaled commands with the seq of the input that produced them.
+fn commands(records: &[SequencedRecord]) -> Vec<(u64, &EngineCommand)> {
+    records
+        .iter()
+        .filter_map(|record| match &record.record {
+            JournalRecord::OutputCommand {
+                command, input_seq, ..
+            } => Some((*input_seq, command)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs `kalshi-bot ctl --journal RUN_DIR ARGS…`; returns the exit code and the answer.
+fn ctl(run_dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let output = Command::new(BIN)
+        .arg("ctl")
+        .arg("--journal")
+        .arg(run_dir)
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let answer = serde_json::from_str(stdout.trim()).unwrap_or_else(|error| {
+        panic!(
+            "ctl {args:?} printed no JSON ({error}): {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code(), answer)
+}
+
+/// Sends one raw request line to the control socket and returns the answer.
+fn raw_request(run_dir: &Path, line: &str) -> serde_json::Value {
+    let mut stream = std::os::unix::net::UnixStream::connect(run_dir.join("ctl.sock")).unwrap();
+    stream.write_all(line.as_bytes()).unwrap();
+    stream.write_all(b"\n").unwrap();
+    let mut answer = String::new();
+    std::io::BufReader::new(stream)
+        .read_line(&mut answer)
+        .unwrap();
+    serde_json::from_str(&answer).unwrap()
+}
+
+fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `GET /metrics` over plain HTTP/1.1; the body.
+fn scrape(port: u16) -> String {
+    use std::io::Read as _;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/plain; version=0.0.4"), "{head}");
+    body.to_string()
+}
+
+/// A strict reader of the Prometheus text format (0.0.4): every family declares its HELP
+/// and TYPE before its samples, names and labels are well formed, values are numbers,
+/// histogram buckets are cumulative and end with `+Inf` equal to `_count`. Returns every
+/// sample as `name{labels}` → value.
+fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
+    fn valid_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    }
+    let mut types: BTreeMap<String, String> = BTreeMap::new();
+    let mut helped: Vec<String> = Vec::new();
+    let mut samples = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, _) = rest.split_once(' ').unwrap();
+            assert!(valid_name(name), "{line}");
+            helped.push(name.to_string());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert!(valid_name(name), "{line}");
+            assert!(
+                ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                "{line}"
+            );
+            assert!(
+                types.insert(name.to_string(), kind.to_string()).is_none(),
+                "{line}"
+            );
+            continue;
+        }
+        assert!(
+            !line.starts_with('#') && !line.is_empty(),
+            "stray line {line:?}"
+        );
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            other => other
+                .parse()
+                .unwrap_or_else(|_| panic!("bad value in {line:?}")),
+        };
+        let name = series.split('{').next().unwrap();
+        assert!(valid_name(name), "{line}");
+        if let Some(labels) = series.strip_prefix(name).filter(|rest| !rest.is_empty()) {
+            let inner = labels
+                .strip_prefix('{')
+                .and_then(|rest| rest.strip_suffix('}'))
+                .unwrap_or_else(|| panic!("bad labels in {line:?}"));
+            for pair in inner.split(',') {
+                let (key, quoted) = pair.split_once('=').unwrap();
+                assert!(valid_name(key), "{line}");
+                assert!(
+                    quoted.len() >= 2 && quoted.starts_with('"') && quoted.ends_with('"'),
+                    "{line}"
+                );
+            }
+        }
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| {
+                name.strip_suffix(suffix)
+                    .filter(|base| types.get(*base).is_some_and(|kind| kind == "histogram"))
+            })
+            .unwrap_or(name);
+        assert!(types.contains_key(family), "sample before its TYPE: {line}");
+        assert!(
+            helped.iter().any(|helped| helped == family),
+            "no HELP: {line}"
+        );
+        assert!(
+            samples.insert(series.to_string(), value).is_none(),
+            "duplicate {line}"
+        );
+    }
+    for (family, kind) in &types {
+        if kind != "histogram" {
+            continue;
+        }
+        let mut last = 0.0;
+        let mut inf = None;
+        for (series, value) in &samples {
+            if let Some(labels) = series.strip_prefix(&format!("{family}_bucket")) {
+                if labels.contains("+Inf") {
+                    inf = Some(*value);
+                }
+                let _ = labels;
+            }
+        }
+        for (series, value) in samples.range(format!("{family}_bucket")..) {
+            if !series.starts_with(&format!("{family}_bucket")) {
+                break;
+            }
+            if !series.contains("+Inf") {
+                last = f64::max(last, *value);
+            }
+        }
+        let count = samples[&format!("{family}_count")];
+        assert_eq!(inf, Some(count), "{family}: +Inf bucket is not the count");
+        assert!(last <= count, "{family}: buckets above the count");
+    }
+    samples
+}
+
+/// The number after `label` on the summary line that starts with it.
+fn summary_figure(stdout: &str, label: &str) -> u64 {
+    let line = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no {label:?} line in:\n{stdout}"));
+    line.split(':')
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn operator_inputs(
+    records: &[SequencedRecord],
+) -> Vec<(u64, kalshi_core::events::OperatorControl)> {
+    inputs(records)
+        .filter_map(|(seq, event)| match event {
+            Event::Operator(control) => Some((seq, *control)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn replay_identical(run_dir: &Path) {
+    let replay = Command::new(BIN)
+        .args(["replay", "--journal"])
+        .arg(run_dir)
+        .arg("--verify")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&replay.stdout);
+    assert_eq!(replay.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("identical"), "{stdout}");
+}
+
+#[test]
+fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("journal");
+    std::fs::create_dir_all(&root).unwrap();
+    let exchange = TestExchange::start(41, &dir.path().join("keys"));
+    let user = exchange.bot_user();
+    let run_dir = root.join("run-ctl");
+    let alerts = dir.path().join("alerts.jsonl");
+    let port = free_port();
+    let port_text = format!("127.0.0.1:{port}");
+    let on_alert = format!("cat >> '{}'", alerts.display());
+    let child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "41",
+            "--metrics-addr",
+            &port_text,
+            "--on-alert",
+            &on_alert,
+        ],
+    );
+
+    // Quoting, with orders resting on the exchange and the control socket up.
+    wait_for_journal(
+        &run_dir,
+        Duration::from_secs(90),
+        "the first order",
+        |records| {
+            commands(records)
+                .iter()
+                .any(|(_, command)| matches!(command, EngineCommand::Place(_)))
+        },
+    );
+    wait_until(Duration::from_secs(30), "resting orders", || {
+        !exchange.resting_orders(user).is_empty() && run_dir.join("ctl.sock").exists()
+    });
+    let token_mode = std::fs::metadata(run_dir.join("ctl.token")).unwrap().mode();
+    assert_eq!(token_mode & 0o777, 0o600);
+    let socket_mode = std::fs::metadata(run_dir.join("ctl.sock")).unwrap().mode();
+    assert_eq!(socket_mode & 0o777, 0o600);
+
+    // Without the token, or with a wrong one, nothing happens.
+    let missing = raw_request(&run_dir, r#"{"command":"halt"}"#);
+    assert_eq!(missing["ok"], false, "{missing}");
+    let wrong = raw_request(&run_dir, r#"{"token":"0000","command":"kill"}"#);
+    assert_eq!(wrong["ok"], false, "{wrong}");
+    assert!(wrong["error"].as_str().unwrap().contains("wrong token"));
+
+    // Another Unix user is refused (the run directory's files are its owner's alone); checked
+    // where the test can switch users: as root, with setpriv.
+    let as_root = std::fs::metadata("/proc/self").is_ok_and(|meta| meta.uid() == 0);
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if as_root && setpriv.exists() {
+        let other = Command::new(setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .arg("ctl")
+            .arg("--journal")
+            .arg(&run_dir)
+            .arg("halt")
+            .output()
+            .unwrap();
+        assert!(!other.status.success(), "another user's ctl was accepted");
+        assert!(
+            String::from_utf8_lossy(&other.stderr).contains("Permission denied"),
+            "{}",
+            String::from_utf8_lossy(&other.stderr)
+        );
+        let records = read_all_records(&run_dir).unwrap();
+        assert!(operator_inputs(&records).is_empty());
+    }
+
+    let (code, status) = ctl(&run_dir, &["status"]);
+    assert_eq!(code, Some(0), "{status}");
+    assert_eq!(status["status"]["risk"], "ACTIVE", "{status}");
+    assert!(
+        status["status"]["line"]
+            .as_str()
+            .unwrap()
+            .contains("risk=ACTIVE")
+    );
+
+    // Halt: the step of the operator input cancels every order and nothing is placed after.
+    let (code, halted) = ctl(&run_dir, &["halt"]);
+    assert_eq!(code, Some(0), "{halted}");
+    let halt_seq = halted["seq"].as_u64().unwrap();
+    assert_eq!(halted["status"]["risk"], "HALTED");
+    wait_until(
+        Duration::from_secs(15),
+        "no resting order after halt",
+        || exchange.resting_orders(user).is_empty(),
+    );
+    let records = read_all_records(&run_dir).unwrap();
+    let halt_cancels = commands(&records)
+        .iter()
+        .filter(|(seq, command)| *seq == halt_seq && matches!(command, EngineCommand::Cancel(_)))
+        .count();
+    assert!(
+        halt_cancels >= 1,
+        "the halt step cancels the resting quotes"
+    );
+    assert!(
+        !commands(&records)
+            .iter()
+            .any(|(seq, command)| *seq >= halt_seq && matches!(command, EngineCommand::Place(_))),
+        "nothing placed after the halt"
+    );
+    // `audit` of an order the halt cancelled shows the operator control as the cancel's cause.
+    let cancelled_id = commands(&records)
+        .iter()
+        .find_map(|(seq, command)| match command {
+            EngineCommand::Cancel(cancel) if *seq == halt_seq => {
+                Some(cancel.client_order_id.to_string())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let audit = Command::new(BIN)
+        .args(["audit", "--journal"])
+        .arg(&run_dir)
+        .args(["--order", &cancelled_id])
+        .output()
+        .unwrap();
+    let audit_text = String::from_utf8_lossy(&audit.stdout);
+    assert!(audit.status.success(), "{audit_text}");
+    assert!(audit_text.contains("OPERATOR Halt uid="), "{audit_text}");
+    let metrics_mid = parse_prometheus(&scrape(port));
+    assert_eq!(metrics_mid["kalshi_bot_risk_state{state=\"HALTED\"}"], 1.0);
+    assert_eq!(
+        metrics_mid["kalshi_bot_operator_controls_total{command=\"halt\"}"],
+        1.0
+    );
+
+    // Resume quotes again.
+    let (code, resumed) = ctl(&run_dir, &["resume"]);
+    assert_eq!(code, Some(0), "{resumed}");
+    let resume_seq = resumed["seq"].as_u64().unwrap();
+    wait_for_journal(
+        &run_dir,
+        Duration::from_secs(30),
+        "a place after resume",
+        |records| {
+            commands(records).iter().any(|(seq, command)| {
+                *seq >= resume_seq && matches!(command, EngineCommand::Place(_))
+            })
+        },
+    );
+    wait_until(
+        Duration::from_secs(30),
+        "resting orders after resume",
+        || !exchange.resting_orders(user).is_empty(),
+    );
+
+    // A live setting: one contract per order from its step on; a looser limit is refused
+    // by the engine, a key that cannot change live by ctl itself.
+    let (code, tightened) = ctl(&run_dir, &["set", "engine.risk.order_contracts_max=1"]);
+    assert_eq!(code, Some(0), "{tightened}");
+    let set_seq = tightened["seq"].as_u64().unwrap();
+    let (code, loosened) = ctl(&run_dir, &["set", "engine.risk.order_contracts_max=100000"]);
+    assert_eq!(code, Some(1), "{loosened}");
+    assert!(loosened["error"].as_str().unwrap().contains("only tighten"));
+    let refused_key = Command::new(BIN)
+        .arg("ctl")
+        .arg("--journal")
+        .arg(&run_dir)
+        .args(["set", "engine.strategy.rungs_per_side=1"])
+        .output()
+        .unwrap();
+    assert_eq!(refused_key.status.code(), Some(2));
+    std::thread::sleep(Duration::from_secs(1));
+    let records = read_all_records(&run_dir).unwrap();
+    let sets: Vec<(u64, bool)> = decisions(&records)
+        .iter()
+        .filter_map(|(seq, decision)| match decision {
+            Decision::OperatorSetting { applied, .. } => Some((*seq, *applied)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sets.len(), 2);
+    assert_eq!(sets[0], (set_seq, true));
+    assert!(!sets[1].1);
+    for (seq, command) in commands(&records) {
+        if let EngineCommand::Place(order) = command
+            && seq >= set_seq
+        {
+            assert!(order.count.centi() <= 100, "{order:?}");
+        }
+    }
+
+    // Kill: nothing of the account rests.
+    let (code, killed) = ctl(&run_dir, &["kill"]);
+    assert_eq!(code, Some(0), "{killed}");
+    let kill_seq = killed["seq"].as_u64().unwrap();
+    wait_until(
+        Duration::from_secs(15),
+        "no resting order after kill",
+        || exchange.resting_orders(user).is_empty(),
+    );
+    let records = read_all_records(&run_dir).unwrap();
+    assert!(
+        commands(&records)
+            .iter()
+            .any(|(seq, command)| *seq == kill_seq && matches!(command, EngineCommand::CancelAll))
+    );
+    // A resume after the kill switch is an operator's halt: no confirmation needed, but keep
+    // the bot halted for the counters below.
+    std::thread::sleep(Duration::from_secs(2));
+    let metrics_text = scrape(port);
+    let metrics = parse_prometheus(&metrics_text);
+
+    signal(&child, "-TERM");
+    let output = wait_with_limit(child, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!run_dir.join("ctl.sock").exists() && !run_dir.join("ctl.token").exists());
+    assert!(exchange.resting_orders(user).is_empty());
+
+    // The metrics' counters are the summary's (nothing is placed or filled while halted).
+    let placed = summary_figure(&stdout, "orders placed");
+    let fills = summary_figure(&stdout, "fills");
+    assert_eq!(
+        metrics["kalshi_bot_orders_placed_total"], placed as f64,
+        "{metrics_text}"
+    );
+    assert_eq!(
+        metrics["kalshi_bot_fills_total"], fills as f64,
+        "{metrics_text}"
+    );
+    assert!(placed > 0);
+    assert_eq!(
+        metrics["kalshi_bot_operator_controls_total{command=\"kill\"}"],
+        1.0
+    );
+    assert_eq!(
+        metrics["kalshi_bot_operator_controls_total{command=\"set\"}"],
+        2.0
+    );
+    assert_eq!(metrics["kalshi_bot_open_orders"], 0.0);
+    assert!(metrics["kalshi_bot_step_seconds_count"] > 0.0);
+    assert!(metrics["kalshi_bot_input_age_seconds_count"] > 0.0);
+
+    // Every command is journaled with who sent it, in order, and replays identical.
+    let records = read_all_records(&run_dir).unwrap();
+    let operators = operator_inputs(&records);
+    let uid = std::fs::metadata(&run_dir).unwrap().uid();
+    let sent: Vec<(u64, ControlCommand)> = operators
+        .iter()
+        .map(|(seq, control)| {
+            assert_eq!(control.peer_uid, uid);
+            (*seq, control.command)
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        vec![
+            (halt_seq, ControlCommand::Halt),
+            (resume_seq, ControlCommand::Resume),
+            (kill_seq, ControlCommand::KillSwitch),
+        ]
+    );
+    let halts: Vec<RiskStateReason> = decisions(&records)
+        .iter()
+        .filter_map(|(_, decision)| match decision {
+            Decision::RiskState(record) if record.state == RiskState::Halted => Some(record.reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        halts,
+        vec![RiskStateReason::OperatorHalt, RiskStateReason::KillSwitch]
+    );
+    replay_identical(&run_dir);
+
+    // One alert per HALT, naming its reason, and one at the end.
+    let payloads: Vec<serde_json::Value> = std::fs::read_to_string(&alerts)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let halt_reasons: Vec<&str> = payloads
+        .iter()
+        .filter(|payload| payload["kind"] == "halt")
+        .map(|payload| payload["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        halt_reasons,
+        vec!["operator_halt", "kill_switch"],
+        "{payloads:?}"
+    );
+    let ends: Vec<&serde_json::Value> = payloads
+        .iter()
+        .filter(|payload| payload["kind"] == "run_end")
+        .collect();
+    assert_eq!(ends.len(), 1, "{payloads:?}");
+    assert_eq!(ends[0]["reason"], "signal");
+    assert_eq!(ends[0]["detail"]["orders_placed"], placed);
+}
+
+#[test]
+fn a_model_file_moves_quotes_and_backtests_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("journal");
+    std::fs::create_dir_all(&root).unwrap();
+    let exchange = TestExchange::start(43, &dir.path().join("keys"));
+    let run_dir = root.join("run-model");
+    let model = dir.path().join("model.csv");
+    std::fs::write(&model, "ts,ticker,probability\n").unwrap();
+    let model_text = model.display().to_string();
+    let child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &["--seed", "43", "--model-file", &model_text],
+    );
+    wait_for_journal(&run_dir, Duration::from_secs(90), "a quote", |records| {
+        decisions(records).iter().any(
+            |(_, decision)| matches!(decision, Decision::Quote(quote) if !quote.quotes.is_empty()),
+        )
+    });
+    let records = read_all_records(&run_dir).unwrap();
+    let ticker = decisions(&records)
+        .iter()
+        .find_map(|(_, decision)| match decision {
+            Decision::Quote(quote) if !quote.quotes.is_empty() => Some(quote.ticker.clone()),
+            _ => None,
+        })
+        .unwrap();
+
+    // One good value, four refused lines.
+    let now_s = wall_ns() / 1_000_000_000;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&model)
+        .unwrap();
+    writeln!(file, "{now_s},{ticker},0.9").unwrap();
+    writeln!(file, "{now_s},KXNOSUCH-1,0.5").unwrap();
+    writeln!(file, "{now_s},{ticker},1.7").unwrap();
+    writeln!(file, "not a model line").unwrap();
+    writeln!(file, "1000,{ticker},0.5").unwrap();
+    drop(file);
+    wait_for_journal(
+        &run_dir,
+        Duration::from_secs(30),
+        "the model input",
+        |records| inputs(records).any(|(_, event)| matches!(event, Event::ModelProbability { .. })),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    signal(&child, "-TERM");
+    let output = wait_with_limit(child, Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "model inputs    : 1 accepted, 4 refused (malformed=1 out_of_range=1 \
+             unknown_ticker=1 stale=1)"
+        ),
+        "{stdout}"
+    );
+
+    // The value is journaled, and the quotes after it follow the model: fair value 0.9, bids
+    // only (nobody sells YES far below its fair value).
+    let records = read_all_records(&run_dir).unwrap();
+    let model_inputs: Vec<(u64, &Event)> = inputs(&records)
+        .filter(|(_, event)| matches!(event, Event::ModelProbability { .. }))
+        .collect();
+    assert_eq!(model_inputs.len(), 1);
+    let (model_seq, event) = model_inputs[0];
+    assert_eq!(
+        *event,
+        Event::ModelProbability {
+            ticker: ticker.clone(),
+            probability_ppm: 900_000
+        }
+    );
+    let quote = decisions(&records)
+        .into_iter()
+        .find_map(|(seq, decision)| match decision {
+            Decision::Quote(quote) if seq == model_seq && quote.ticker == ticker => {
+                Some(quote.clone())
+            }
+            _ => None,
+        })
+        .expect("the model input requotes its market");
+    assert_eq!(quote.fair_source, FairSource::Model);
+    assert_eq!(quote.fair_ppm, 900_000);
+    // Skewed to buying YES: bids at the market, asks only at or above the model's 0.90 —
+    // where before the model the ladder offered YES near the market.
+    let lowest_ask = |quote: &kalshi_core::decision::QuoteDecision| {
+        quote
+            .quotes
+            .iter()
+            .filter(|desired| desired.side == BookSide::Ask)
+            .map(|desired| desired.price.micros())
+            .min()
+    };
+    assert!(
+        quote
+            .quotes
+            .iter()
+            .any(|desired| desired.side == BookSide::Bid),
+        "{quote:?}"
+    );
+    assert!(
+        lowest_ask(&quote).is_none_or(|ask| ask >= 900_000),
+        "{quote:?}"
+    );
+    let before = decisions(&records)
+        .into_iter()
+        .filter_map(|(seq, decision)| match decision {
+            Decision::Quote(quote) if seq < model_seq && quote.ticker == ticker => Some(quote),
+            _ => None,
+        })
+        .next_back()
+        .unwrap();
+    assert_eq!(before.fair_source, FairSource::Book);
+    assert!(
+        lowest_ask(before).is_some_and(|ask| ask < 900_000),
+        "{before:?}"
+    );
+    replay_identical(&run_dir);
+
+    // The backtest feeds the file at its own timestamps: the same value, the same skew.
+    let report = dir.path().join("report");
+    let backtest = Command::new(BIN)
+        .args(["backtest", "--market", &ticker, "--journal"])
+        .arg(&run_dir)
+        .arg("--model")
+        .arg(&model)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        backtest.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&backtest.stdout),
+        String::from_utf8_lossy(&backtest.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&backtest.stderr);
+    assert!(stderr.contains("1 accepted, 4 refused"), "{stderr}");
+    let tested = read_all_records(&report.join("journal")).unwrap();
+    let tested_model: Vec<(u64, i64)> = tested
+        .iter()
+        .filter_map(|record| match &record.record {
+            JournalRecord::Input(envelope) => match &envelope.event {
+                Event::ModelProbability {
+                    ticker: model_ticker,
+                    probability_ppm: 900_000,
+                } if *model_ticker == ticker => Some((envelope.seq, envelope.ts_ns)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tested_model.len(), 1, "one model input in the backtest");
+    assert_eq!(tested_model[0].1, now_s * 1_000_000_000);
+    // The first quote of the market from the model's input on (the value may precede the
+    // market's first book, which then quotes with it).
+    let tested_quote = decisions(&tested)
+        .into_iter()
+        .find_map(|(seq, decision)| match decision {
+            Decision::Quote(quote) if seq >= tested_model[0].0 && quote.ticker == ticker => {
+                Some(quote.clone())
+            }
+            _ => None,
+        })
+        .expect("the backtest quotes after the model input");
+    assert_eq!(tested_quote.fair_source, FairSource::Model);
+    assert_eq!(tested_quote.fair_ppm, 900_000);
+    assert!(
+        lowest_ask(&tested_quote).is_none_or(|ask| ask >= 900_000),
+        "{tested_quote:?}"
+    );
+}
+
+#[test]
+fn a_daily_loss_halt_needs_the_confirmation_and_alerts_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("journal");
+    std::fs::create_dir_all(&root).unwrap();
+    let exchange = TestExchange::start(47, &dir.path().join("keys"));
+    let run_dir = root.join("run-loss");
+    let alerts = dir.path().join("alerts.jsonl");
+    let on_alert = format!("cat >> '{}'", alerts.display());
+    let child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "47",
+            "--on-alert",
+            &on_alert,
+            // A one-micro-dollar loss stop: the first loss of any size halts.
+            "--set",
+            "engine.risk.daily_loss_stop=0.000001",
+            "--set",
+            "engine.risk.daily_loss_reducing=0.000001",
+        ],
+    );
+    wait_for_journal(
+        &run_dir,
+        Duration::from_secs(120),
+        "a loss halt",
+        |records| {
+            decisions(records).iter().any(|(_, decision)| {
+                matches!(decision, Decision::RiskState(record)
+                if record.state == RiskState::Halted
+                    && record.reason == RiskStateReason::DailyLossStop)
+            })
+        },
+    );
+    wait_until(Duration::from_secs(10), "the control socket", || {
+        run_dir.join("ctl.sock").exists()
+    });
+
+    // A plain resume is refused and says what is missing; it is journaled all the same.
+    let (code, plain) = ctl(&run_dir, &["resume"]);
+    assert_eq!(code, Some(1), "{plain}");
+    assert_eq!(plain["ok"], false);
+    assert!(
+        plain["error"]
+            .as_str()
+            .unwrap()
+            .contains("--confirm-daily-loss"),
+        "{plain}"
+    );
+    assert_eq!(plain["status"]["risk"], "HALTED");
+    let plain_seq = plain["seq"].as_u64().unwrap();
+
+    // With the confirmation the engine lifts it unless the day's loss is still beyond the
+    // stop (then the answer says so).
+    let (code, confirmed) = ctl(&run_dir, &["resume", "--confirm-daily-loss"]);
+    let confirmed_seq = confirmed["seq"].as_u64().unwrap();
+    if confirmed["ok"] == true {
+        assert_eq!(code, Some(0));
+        assert_eq!(confirmed["status"]["risk"], "ACTIVE", "{confirmed}");
+    } else {
+        assert_eq!(code, Some(1));
+        assert!(
+            confirmed["error"]
+                .as_str()
+                .unwrap()
+                .contains("still beyond the stop"),
+            "{confirmed}"
+        );
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    signal(&child, "-TERM");
+    let output = wait_with_limit(child, Duration::from_secs(60));
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let records = read_all_records(&run_dir).unwrap();
+    let operators = operator_inputs(&records);
+    assert_eq!(operators.len(), 2);
+    assert_eq!(operators[0].0, plain_seq);
+    assert!(!operators[0].1.confirm_daily_loss);
+    assert_eq!(operators[1].0, confirmed_seq);
+    assert!(operators[1].1.confirm_daily_loss);
+    assert!(decisions(&records).iter().any(|(seq, decision)| *seq == plain_seq
+        && matches!(decision, Decision::ResumeRefused { state } if *state == RiskState::Halted)));
+    replay_identical(&run_dir);
+
+    // One alert per HALT in the journal, the first naming the daily loss stop.
+    let halts: Vec<RiskStateReason> = decisions(&records)
+        .iter()
+        .filter_map(|(_, decision)| match decision {
+            Decision::RiskState(record) if record.state == RiskState::Halted => Some(record.reason),
+            _ => None,
+        })
+        .collect();
+    let payloads: Vec<serde_json::Value> = std::fs::read_to_string(&alerts)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let halt_alerts: Vec<&serde_json::Value> = payloads
+        .iter()
+        .filter(|payload| payload["kind"] == "halt")
+        .collect();
+    assert_eq!(halt_alerts.len(), halts.len(), "{payloads:?}");
+    assert_eq!(halt_alerts[0]["reason"], "daily_loss_stop");
+    assert!(halt_alerts[0]["detail"]["day_realized_net_micros"].is_i64());
+}
