@@ -267,6 +267,27 @@ pub fn scan_listings(
     scan(&inputs, keep, config, now_ns)
 }
 
+/// The markets whose trades are worth reading for the recently-active filter: the best
+/// `max` of `listings` by every other filter (the listing's quotes, nothing live), best
+/// first.
+pub fn activity_candidates(
+    listings: &[MarketInfo],
+    config: &ScannerConfig,
+    now_ns: i64,
+    max: usize,
+) -> Vec<String> {
+    let without_activity = ScannerConfig {
+        require_recent_trades: false,
+        ..*config
+    };
+    scan_listings(listings, &BTreeSet::new(), &without_activity, now_ns)
+        .ranked
+        .into_iter()
+        .take(max)
+        .map(|row| row.ticker)
+        .collect()
+}
+
 /// Scans every market of a universe with its live state.
 pub fn scan_universe(
     universe: &Universe,

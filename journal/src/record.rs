@@ -705,6 +705,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::FeesChanged(_) => "fees_changed",
         Event::Tuning(_) => "tuning",
         Event::TuningSettings(_) => "tuning_settings",
+        Event::TradeHistory(_) => "trade_history",
     }
 }
 

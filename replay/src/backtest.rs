@@ -187,7 +187,8 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::Timer { .. }
         | Event::Control(_)
         | Event::ExchangeStatus { .. }
-        | Event::FeesChanged(_) => true,
+        | Event::FeesChanged(_)
+        | Event::TradeHistory(_) => true,
         Event::Config(_)
         | Event::Tuning(_)
         | Event::TuningSettings(_)
