@@ -51,8 +51,7 @@ pub struct CatalogConfig {
     /// Scheduled series fee changes (`GET /series/fee_changes`). Default: none — Kalshi
     /// changes a series' fees rarely; tests and demos add one here.
     pub fee_changes: Vec<SeriesFeeChangeSpec>,
-    /// Share of the markets open at start (and still open at the end of the run) that are
-    /// quiet, ppm: listed with a normal two-sided book and a realistic 24 h volume from trades
+    /// Share of the markets open at start that are quiet, ppm: listed with a normal two-sided book and a realistic 24 h volume from trades
     /// two to six hours before start, but never traded since and given no synthetic flow —
     /// the markets a recently-active filter must drop. Rounded to the nearest whole market.
     /// Default 0.

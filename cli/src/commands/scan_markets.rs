@@ -303,7 +303,6 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
         StatusArg::All => None,
     };
     let sim_settings = loaded.sim.clone();
-    let as_of_ns = args.as_of.unwrap_or_else(now_ns);
     // The trades of the best candidates by every other filter (as many as a run reads, and
     // at least the rows shown), over the window ending at `--as-of`.
     let candidates_max = usize::try_from(loaded.engine.quoted_markets_max)
@@ -312,7 +311,7 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
         .max(args.top);
     let read_trades = scanner.require_recent_trades;
     let until_ns = args.as_of;
-    let (listing, trades) = tokio_runtime()?.block_on(async move {
+    let (listing, trades, as_of_ns) = tokio_runtime()?.block_on(async move {
         let local = match endpoints {
             Some(_) => None,
             None => Some(LocalExchange::start(&sim_settings).await?),
@@ -346,18 +345,22 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
                 }
                 Err(error) => Err(error),
             };
+        // Without `--as-of` the scan is judged now: after the listing, so the trade window
+        // read below is the window judged.
+        let as_of_ns = until_ns.unwrap_or_else(now_ns);
         let trades = match &listing {
             Ok(listing) if read_trades => {
                 let candidates =
                     activity_candidates(&listing.markets, &scanner, as_of_ns, candidates_max);
-                read_trade_histories(&rest, &candidates, scanner.recent_window_ns, until_ns).await
+                let from_ns = as_of_ns.saturating_sub(scanner.recent_window_ns);
+                read_trade_histories(&rest, &candidates, from_ns, until_ns).await
             }
             _ => Vec::new(),
         };
         if let Some(local) = local {
             local.stop().await;
         }
-        listing.map(|listing| (listing, trades))
+        listing.map(|listing| (listing, trades, as_of_ns))
     })?;
     let trades = TradeReads::from_results(trades);
     if read_trades {

@@ -244,16 +244,15 @@ pub async fn fetch_trade_history(
     })
 }
 
-/// The trade histories of `tickers` over the window ending `until_ns` (now when `None`),
-/// read [`TRADE_HISTORY_READS_IN_FLIGHT`] at a time, in `tickers` order. Returns each
-/// market's history or the error of its read.
+/// The trade histories of `tickers` from `from_ns` to `until_ns` (now when `None`), read
+/// [`TRADE_HISTORY_READS_IN_FLIGHT`] at a time, in `tickers` order. Returns each market's
+/// history or the error of its read.
 pub async fn read_trade_histories(
     rest: &RestClient,
     tickers: &[String],
-    window_ns: i64,
+    from_ns: i64,
     until_ns: Option<i64>,
 ) -> Vec<(String, anyhow::Result<TradeHistory>)> {
-    let from_ns = until_ns.unwrap_or_else(now_ns).saturating_sub(window_ns);
     let reads = snapshot_reads(
         tickers,
         |ticker| async move {
@@ -296,8 +295,8 @@ impl ActivityReads {
     pub async fn histories(&self, rest: &RestClient, listings: &[MarketInfo]) -> Vec<Event> {
         let candidates =
             activity_candidates(listings, &self.scanner, now_ns(), self.candidates_max);
-        let results =
-            read_trade_histories(rest, &candidates, self.scanner.recent_window_ns, None).await;
+        let from_ns = now_ns().saturating_sub(self.scanner.recent_window_ns);
+        let results = read_trade_histories(rest, &candidates, from_ns, None).await;
         let mut events = Vec::with_capacity(results.len());
         let mut failed = 0usize;
         let mut trades = 0usize;
@@ -480,8 +479,9 @@ pub fn spawn_feed(
                         .activity
                         .map_or(0, |activity| activity.scanner.recent_window_ns);
                     let mut events = Vec::new();
+                    let from_ns = now_ns().saturating_sub(window_ns);
                     for (ticker, result) in
-                        read_trade_histories(&rest, &tickers, window_ns, None).await
+                        read_trade_histories(&rest, &tickers, from_ns, None).await
                     {
                         match result {
                             Ok(history) => events.push(Event::TradeHistory(history)),

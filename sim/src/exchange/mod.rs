@@ -304,7 +304,7 @@ impl Exchange {
         Ok(exchange)
     }
 
-    /// Makes `quiet_share_ppm` of the markets open from start to the end of the run quiet:
+    /// Makes `quiet_share_ppm` of the markets open at start quiet:
     /// stale trades hours before start (a realistic 24 h volume, a last trade outside any
     /// recent window), a resting bid and ask from a market maker of their own, and no flow.
     fn seed_quiet_markets(&mut self, seed: u64) -> Result<(), ExchangeError> {
@@ -313,14 +313,11 @@ impl Exchange {
         if share_ppm == 0 {
             return Ok(());
         }
-        let end_ns = self
-            .now_ns
-            .saturating_add(self.config.catalog.run_duration_ns);
         let mut eligible: Vec<u32> = self
             .markets
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.status == MarketStatus::Active && m.spec.close_ns > end_ns)
+            .filter(|(_, m)| m.status == MarketStatus::Active)
             .filter_map(|(index, _)| u32::try_from(index).ok())
             .collect();
         let wanted = (eligible.len() as u64 * share_ppm + 500_000) / 1_000_000;
