@@ -203,13 +203,14 @@ fn before_tuning_a_listing_run_is_byte_identical_with_or_without_the_new_code_pa
     // outputs as an engine told explicitly that every tuning setting is at its old value.
     let run = |tuning: Option<Tuning>| -> Vec<u8> {
         let mut h = harness(tuning, vec![]);
-        let mut outputs = Vec::new();
-        outputs.push(h.send(Event::MarketListing(vec![
-            support::listing(ACTIVE, "KXACT", "active"),
-            support::listing(QUIET, "KXQUIET", "quiet"),
-        ])));
-        outputs.push(h.send(support::one_level_book(ACTIVE, "0.40", "0.50", 1)));
-        outputs.push(h.send(support::one_level_book(QUIET, "0.40", "0.50", 1)));
+        let outputs = vec![
+            h.send(Event::MarketListing(vec![
+                support::listing(ACTIVE, "KXACT", "active"),
+                support::listing(QUIET, "KXQUIET", "quiet"),
+            ])),
+            h.send(support::one_level_book(ACTIVE, "0.40", "0.50", 1)),
+            h.send(support::one_level_book(QUIET, "0.40", "0.50", 1)),
+        ];
         serde_json::to_vec(&outputs).unwrap()
     };
     let old = run(None);
