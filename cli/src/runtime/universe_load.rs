@@ -58,8 +58,13 @@ pub async fn fetch_snapshots(
                     let mut events =
                         fetch_market_snapshot(rest, ticker, runtime.orderbook_depth, 0).await?;
                     let from_ns = now_ns().saturating_sub(window_ns);
-                    let history = fetch_trade_history(rest, ticker, from_ns, None).await?;
-                    events.push(Event::TradeHistory(history));
+                    // A failed history read costs the tape, not the book.
+                    match fetch_trade_history(rest, ticker, from_ns, None).await {
+                        Ok(history) => events.push(Event::TradeHistory(history)),
+                        Err(error) => {
+                            tracing::warn!(%ticker, error = %format!("{error:#}"), "trade history failed; the socket's trades follow")
+                        }
+                    }
                     Ok(events)
                 }
             }
