@@ -143,6 +143,10 @@ pub struct MarketState {
     trade_sums_total: TradeSums,
     config: MarketStateConfig,
     trade_coverage_start_ns: Option<i64>,
+    /// Set once a REST trade history joined the tape: from then on a socket trade already on
+    /// the tape (read by the history while it was in flight) is not counted again. Markets
+    /// that never got a history (every journal written before it) keep every trade.
+    dedup_trades: bool,
     evicted_newest_ts_ns: Option<i64>,
     last_trade: Option<RecentTrade>,
     last_update_ts_ns: i64,
@@ -167,6 +171,7 @@ impl MarketState {
             trade_sums_total: TradeSums::default(),
             config,
             trade_coverage_start_ns: None,
+            dedup_trades: false,
             evicted_newest_ts_ns: None,
             last_trade: None,
             last_update_ts_ns: 0,
@@ -370,13 +375,33 @@ impl MarketState {
     /// Records a public trade. `received_ts_ns` stands in for the trade time when the payload
     /// carried none (`ts_ns == 0`). Evicts beyond the count and age bounds; never allocates
     /// once the window is full.
-    pub fn on_trade(&mut self, trade: &PublicTrade, received_ts_ns: i64) {
+    ///
+    /// Once a trade history joined the tape ([`MarketState::on_trade_history`]), a trade
+    /// whose id is already on the tape is ignored (returns false).
+    pub fn on_trade(&mut self, trade: &PublicTrade, received_ts_ns: i64) -> bool {
         let recent = recent_trade(trade, received_ts_ns);
+        let id = trade_id_hash(&trade.trade_id);
+        if self.dedup_trades && !trade.trade_id.is_empty() && self.has_trade(id, recent.ts_ns) {
+            return false;
+        }
         self.last_trade = Some(recent);
         self.info.last_price = Some(trade.yes_price);
         self.counters.trades += 1;
         self.touch(received_ts_ns);
-        self.keep_trade(recent, trade_id_hash(&trade.trade_id));
+        self.keep_trade(recent, id);
+        true
+    }
+
+    /// Whether a trade with id hash `id` at `ts_ns` is on the tape. On a time-sorted tape only
+    /// the trades at or after `ts_ns` (the tail) are looked at.
+    fn has_trade(&self, id: u64, ts_ns: i64) -> bool {
+        let kept = self.trades.iter().zip(self.trade_ids.iter()).rev();
+        if self.trade_inversions == 0 {
+            kept.take_while(|(trade, _)| trade.ts_ns >= ts_ns)
+                .any(|(_, kept_id)| *kept_id == id)
+        } else {
+            self.trade_ids.iter().any(|kept_id| *kept_id == id)
+        }
     }
 
     /// Adds trades read from the exchange's history (in any order, possibly overlapping the
@@ -400,6 +425,7 @@ impl MarketState {
             added.push((recent_trade(trade, received_ts_ns), id));
         }
         self.set_trade_coverage_start(covered_from_ns);
+        self.dedup_trades = true;
         self.touch(received_ts_ns);
         if added.is_empty() {
             return 0;

@@ -125,6 +125,15 @@ fn history_sets_coverage_and_skips_trades_the_socket_already_delivered() {
         "merged in time order"
     );
     assert_eq!(market.last_trade().map(|t| t.ts_ns), Some(now - MINUTE_NS));
+    // A socket trade the history already read (it was in flight during the read) is not
+    // counted again.
+    h.send(Event::PublicTrade(trade(ACTIVE, "t3", now - MINUTE_NS)));
+    assert_eq!(
+        state(&h)
+            .trades_in_window(h.ts_ns, 60 * MINUTE_NS)
+            .trade_count,
+        3
+    );
     // A later socket trade still counts; the same history read again adds nothing.
     h.send(Event::PublicTrade(trade(ACTIVE, "t4", h.ts_ns)));
     h.send(history(
