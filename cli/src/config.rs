@@ -286,6 +286,10 @@ pub struct SimSettings {
     /// reordered WebSocket messages, disconnects, lost REST responses, 429 storms …). Unset =
     /// no faults.
     pub faults_file: Option<PathBuf>,
+    /// Share of the open markets that are quiet, ppm: a normal book and a stale 24 h volume,
+    /// but no trade within the last two hours and no synthetic flow (markets the
+    /// recently-active filter drops). Default 0.
+    pub quiet_share_ppm: u32,
 }
 
 impl Default for SimSettings {
@@ -305,6 +309,7 @@ impl Default for SimSettings {
             jumps_per_hour: 1.0,
             noise_offset_max: 0.03,
             faults_file: None,
+            quiet_share_ppm: 0,
         }
     }
 }

@@ -211,6 +211,9 @@ fn scan(series: &str, as_of: &str, extra: &[&str]) -> (Value, Vec<String>, Vec<V
         "all",
         "--api-base",
         &base,
+        // The capture has no trade tape: listings only (no trade reads).
+        "--set",
+        "engine.scanner.require_recent_trades=false",
     ];
     args.extend_from_slice(extra);
     let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
@@ -352,6 +355,7 @@ fn the_table_is_the_default_output() {
             &base,
         ])
         .args(["--min-volume-24h", "0"])
+        .args(["--set", "engine.scanner.require_recent_trades=false"])
         .output()
         .unwrap();
     assert!(output.status.success());

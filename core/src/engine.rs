@@ -31,7 +31,7 @@ use crate::fill_burst::FillBurstBreaker;
 use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
 use crate::live_filter::fails_live_filters;
 use crate::market_data::MarketStatus;
-use crate::market_scanner::scan_listings;
+use crate::market_scanner::{scan_listings, scan_universe};
 use crate::market_state::MarketStateConfig;
 use crate::orders::{DesiredQuote, DiffPlan, Effects, InFlight, OrderManager, TransitionCause};
 use crate::pnl::live_mark;
@@ -432,6 +432,14 @@ impl Engine {
                     }
                 }
             }
+            Event::TradeHistory(history) => {
+                // Sent before the listing that chooses the universe, so the market may be new.
+                let index = self.universe.ensure_ticker(&history.ticker);
+                if let Some(state) = self.universe.get_mut(index) {
+                    state.on_trade_history(&history.trades, history.covered_from_ns, ts_ns);
+                }
+                self.remark_after_book_change(index, &mut out);
+            }
             Event::FeedLag { lag_ms, stale } => {
                 if *stale != self.data_stale {
                     self.data_stale = *stale;
@@ -601,8 +609,9 @@ impl Engine {
         }
     }
 
-    /// Picks the quoted universe from the listings: the scanner's best, plus every market
-    /// where we hold a position or orders.
+    /// Picks the quoted universe: the scanner's best, plus every market where we hold a
+    /// position or orders. With [`Tuning::recent_activity`] the scanner sees each market's
+    /// live state (its trade tape and, when valid, its book); without it, the listings alone.
     fn select_universe(&mut self, ts_ns: i64, out: &mut Output) {
         let Some(config) = &self.config else { return };
         let mut keep: BTreeSet<String> = self
@@ -618,12 +627,16 @@ impl Engine {
                 .filter(|record| record.status.may_rest())
                 .map(|record| record.ticker.clone()),
         );
-        let listings: Vec<_> = self
-            .universe
-            .iter()
-            .map(|(_, state)| state.info().clone())
-            .collect();
-        let report = scan_listings(&listings, &keep, &config.scanner, ts_ns);
+        let report = if self.tuning.recent_activity {
+            scan_universe(&self.universe, &keep, &config.scanner, ts_ns)
+        } else {
+            let listings: Vec<_> = self
+                .universe
+                .iter()
+                .map(|(_, state)| state.info().clone())
+                .collect();
+            scan_listings(&listings, &keep, &config.scanner, ts_ns)
+        };
         let quoted_max = usize::try_from(config.quoted_markets_max).unwrap_or(usize::MAX);
         let mut selected = BTreeSet::new();
         let mut names = Vec::new();

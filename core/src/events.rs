@@ -234,6 +234,12 @@ pub enum Event {
     /// A setting an operator changed on the running bot (`kalshi-bot ctl set`), with who
     /// changed it. Appended last so journals written before it still decode.
     OperatorSet(OperatorSet),
+    /// A market's public trades read over REST, covering the time from `covered_from_ns` to
+    /// the read: they join the market's trade tape (trades it already has, by trade id, are
+    /// skipped) and the tape is declared complete from `covered_from_ns`. Sent before the
+    /// listing that the universe is chosen from. Appended last so journals written before it
+    /// still decode.
+    TradeHistory(TradeHistory),
 }
 
 /// An operator's live change of one setting.
@@ -280,6 +286,17 @@ pub struct OperatorControl {
     pub confirm_daily_loss: bool,
 }
 
+/// One market's public trades read over REST (see [`Event::TradeHistory`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeHistory {
+    /// Market ticker.
+    pub ticker: String,
+    /// Every trade of the market from this time (Unix ns) up to the read is in `trades`.
+    pub covered_from_ns: i64,
+    /// The trades, oldest first.
+    pub trades: Vec<PublicTrade>,
+}
+
 /// The fee parameters of one market from now on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketFee {
@@ -303,6 +320,7 @@ impl Event {
             Event::OrderSnapshot(order) => Some(&order.ticker),
             Event::PositionSnapshot(position) => Some(&position.ticker),
             Event::Lifecycle(change) => Some(&change.ticker),
+            Event::TradeHistory(history) => Some(&history.ticker),
             _ => None,
         }
     }
@@ -467,6 +485,13 @@ impl fmt::Display for Event {
                 }
                 Ok(())
             }
+            Event::TradeHistory(history) => write!(
+                f,
+                "TRADE_HISTORY {} trades={} from={}",
+                history.ticker,
+                history.trades.len(),
+                history.covered_from_ns
+            ),
         }
     }
 }

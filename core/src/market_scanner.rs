@@ -26,6 +26,9 @@
 //!    type) drop the market ([`ScanReason::FeeUnknown`]); a listing without any (older
 //!    journals, imported data) is priced with the default schedule.
 //!
+//! A caller that read trade histories and failed for some markets marks them with
+//! [`ScanReport::mark_trades_unreadable`] ([`ScanReason::TradesUnreadable`]).
+//!
 //! A market in the keep set is never dropped: it is ranked with [`ScanReason::KeptHeld`]
 //! first, followed by any filters it failed.
 
@@ -152,6 +155,9 @@ pub enum ScanReason {
     /// The market's fee parameters could not be read (or name a fee type this build cannot
     /// price): it is never priced with a guessed schedule.
     FeeUnknown,
+    /// The market's trade history could not be read, so its recent activity is unknown: it
+    /// is not passed without it. Appended last (journaled in universe decisions).
+    TradesUnreadable,
 }
 
 impl ScanReason {
@@ -175,6 +181,7 @@ impl ScanReason {
             ScanReason::TooFewRecentTrades => "too_few_recent_trades",
             ScanReason::NoTradeData => "no_trade_data",
             ScanReason::FeeUnknown => "fee_unknown",
+            ScanReason::TradesUnreadable => "trades_unreadable",
         }
     }
 
@@ -244,6 +251,34 @@ pub struct ScanReport {
     pub dropped: Vec<ScanRow>,
 }
 
+impl ScanReport {
+    /// Drops the markets of `tickers` (not in `keep`) with [`ScanReason::TradesUnreadable`]:
+    /// their trade history could not be read, so they do not pass the recently-active filter
+    /// by default. Kept markets stay ranked with the reason added.
+    pub fn mark_trades_unreadable(&mut self, tickers: &BTreeSet<String>, keep: &BTreeSet<String>) {
+        let mut moved = Vec::new();
+        self.ranked.retain_mut(|row| {
+            if !tickers.contains(&row.ticker) {
+                return true;
+            }
+            row.reasons.push(ScanReason::TradesUnreadable);
+            if keep.contains(&row.ticker) {
+                return true;
+            }
+            row.reasons.retain(|reason| *reason != ScanReason::Passed);
+            moved.push(row.clone());
+            false
+        });
+        for row in &mut self.dropped {
+            if tickers.contains(&row.ticker) {
+                row.reasons.push(ScanReason::TradesUnreadable);
+            }
+        }
+        self.dropped.extend(moved);
+        self.dropped.sort_by(|a, b| a.ticker.cmp(&b.ticker));
+    }
+}
+
 /// One market to scan: its listing, plus live state when the engine has it.
 #[derive(Debug, Clone, Copy)]
 pub struct ScanInput<'a> {
@@ -265,6 +300,27 @@ pub fn scan_listings(
         .map(|info| ScanInput { info, live: None })
         .collect();
     scan(&inputs, keep, config, now_ns)
+}
+
+/// The markets whose trades are worth reading for the recently-active filter: the best
+/// `max` of `listings` by every other filter (the listing's quotes, nothing live), best
+/// first.
+pub fn activity_candidates(
+    listings: &[MarketInfo],
+    config: &ScannerConfig,
+    now_ns: i64,
+    max: usize,
+) -> Vec<String> {
+    let without_activity = ScannerConfig {
+        require_recent_trades: false,
+        ..*config
+    };
+    scan_listings(listings, &BTreeSet::new(), &without_activity, now_ns)
+        .ranked
+        .into_iter()
+        .take(max)
+        .map(|row| row.ticker)
+        .collect()
 }
 
 /// Scans every market of a universe with its live state.

@@ -3,7 +3,7 @@
 //!
 //! Time only arrives as arguments (`ts_ns`, `now_ns`); nothing here reads a clock.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -129,6 +129,10 @@ pub struct MarketState {
     book: OrderBook,
     signal_state: SignalState,
     trades: VecDeque<RecentTrade>,
+    /// A hash of each kept trade's id ([`trade_id_hash`]), parallel to `trades`: a trade read
+    /// again (REST history over what the socket delivered) is recognized without keeping
+    /// strings on the tape.
+    trade_ids: VecDeque<u64>,
     /// Neighbouring kept trades out of time order (an earlier trade after a later one). While
     /// zero the tape is sorted by time and windows are found by binary search.
     trade_inversions: usize,
@@ -139,6 +143,10 @@ pub struct MarketState {
     trade_sums_total: TradeSums,
     config: MarketStateConfig,
     trade_coverage_start_ns: Option<i64>,
+    /// Set once a REST trade history joined the tape: from then on a socket trade already on
+    /// the tape (read by the history while it was in flight) is not counted again. Markets
+    /// that never got a history (every journal written before it) keep every trade.
+    dedup_trades: bool,
     evicted_newest_ts_ns: Option<i64>,
     last_trade: Option<RecentTrade>,
     last_update_ts_ns: i64,
@@ -157,11 +165,13 @@ impl MarketState {
             book,
             signal_state: SignalState::new(config.mid_trend_tau_ns),
             trades: VecDeque::with_capacity(trades_capacity),
+            trade_ids: VecDeque::with_capacity(trades_capacity),
             trade_inversions: 0,
             trade_sums: VecDeque::with_capacity(trades_capacity),
             trade_sums_total: TradeSums::default(),
             config,
             trade_coverage_start_ns: None,
+            dedup_trades: false,
             evicted_newest_ts_ns: None,
             last_trade: None,
             last_update_ts_ns: 0,
@@ -365,22 +375,94 @@ impl MarketState {
     /// Records a public trade. `received_ts_ns` stands in for the trade time when the payload
     /// carried none (`ts_ns == 0`). Evicts beyond the count and age bounds; never allocates
     /// once the window is full.
-    pub fn on_trade(&mut self, trade: &PublicTrade, received_ts_ns: i64) {
-        let ts_ns = if trade.ts_ns != 0 {
-            trade.ts_ns
-        } else {
-            received_ts_ns
-        };
-        let recent = RecentTrade {
-            yes_price: trade.yes_price,
-            count: trade.count,
-            taker_side: trade.taker_side,
-            ts_ns,
-        };
+    ///
+    /// Once a trade history joined the tape ([`MarketState::on_trade_history`]), a trade
+    /// whose id is already on the tape is ignored (returns false).
+    pub fn on_trade(&mut self, trade: &PublicTrade, received_ts_ns: i64) -> bool {
+        let recent = recent_trade(trade, received_ts_ns);
+        let id = trade_id_hash(&trade.trade_id);
+        if self.dedup_trades && !trade.trade_id.is_empty() && self.has_trade(id, recent.ts_ns) {
+            return false;
+        }
         self.last_trade = Some(recent);
         self.info.last_price = Some(trade.yes_price);
         self.counters.trades += 1;
         self.touch(received_ts_ns);
+        self.keep_trade(recent, id);
+        true
+    }
+
+    /// Whether a trade with id hash `id` at `ts_ns` is on the tape. On a time-sorted tape only
+    /// the trades at or after `ts_ns` (the tail) are looked at.
+    fn has_trade(&self, id: u64, ts_ns: i64) -> bool {
+        let kept = self.trades.iter().zip(self.trade_ids.iter()).rev();
+        if self.trade_inversions == 0 {
+            kept.take_while(|(trade, _)| trade.ts_ns >= ts_ns)
+                .any(|(_, kept_id)| *kept_id == id)
+        } else {
+            self.trade_ids.iter().any(|kept_id| *kept_id == id)
+        }
+    }
+
+    /// Adds trades read from the exchange's history (in any order, possibly overlapping the
+    /// trades already kept): a trade whose id is already on the tape is skipped, the rest are
+    /// merged in time order. Then declares the tape complete from `covered_from_ns` (see
+    /// [`MarketState::set_trade_coverage_start`]). Returns how many trades were added.
+    pub fn on_trade_history(
+        &mut self,
+        trades: &[PublicTrade],
+        covered_from_ns: i64,
+        received_ts_ns: i64,
+    ) -> usize {
+        let mut known: BTreeSet<u64> = self.trade_ids.iter().copied().collect();
+        let mut added: Vec<(RecentTrade, u64)> = Vec::new();
+        for trade in trades {
+            let id = trade_id_hash(&trade.trade_id);
+            // A trade without an id cannot be recognized: it is always new.
+            if !trade.trade_id.is_empty() && !known.insert(id) {
+                continue;
+            }
+            added.push((recent_trade(trade, received_ts_ns), id));
+        }
+        self.set_trade_coverage_start(covered_from_ns);
+        self.dedup_trades = true;
+        self.touch(received_ts_ns);
+        if added.is_empty() {
+            return 0;
+        }
+        let count = added.len();
+        self.counters.trades += u64::try_from(count).unwrap_or(u64::MAX);
+        if let Some(newest) = added
+            .iter()
+            .map(|(trade, _)| *trade)
+            .max_by_key(|t| t.ts_ns)
+            && self
+                .last_trade
+                .is_none_or(|last| newest.ts_ns >= last.ts_ns)
+        {
+            self.last_trade = Some(newest);
+            self.info.last_price = Some(newest.yes_price);
+        }
+        let mut merged: Vec<(RecentTrade, u64)> = self
+            .trades
+            .drain(..)
+            .zip(self.trade_ids.drain(..))
+            .collect();
+        merged.extend(added);
+        // Stable: trades at the same time keep their arrival order.
+        merged.sort_by_key(|(trade, _)| trade.ts_ns);
+        self.trade_sums.clear();
+        self.trade_sums_total = TradeSums::default();
+        self.trade_inversions = 0;
+        for (trade, id) in merged {
+            self.keep_trade(trade, id);
+        }
+        count
+    }
+
+    /// Pushes one trade on the tape and evicts beyond the count and age bounds.
+    fn keep_trade(&mut self, recent: RecentTrade, id: u64) {
+        let ts_ns = recent.ts_ns;
         if self.config.trades_max == 0 {
             self.note_evicted(ts_ns);
             return;
@@ -392,6 +474,7 @@ impl MarketState {
             self.trade_inversions += 1;
         }
         self.trades.push_back(recent);
+        self.trade_ids.push_back(id);
         self.trade_sums_total = self.trade_sums_total.plus(TradeSums::of(&recent));
         self.trade_sums.push_back(self.trade_sums_total);
         let newest_ns = if self.trade_inversions == 0 {
@@ -416,6 +499,7 @@ impl MarketState {
     fn evict_front(&mut self) {
         if let Some(evicted) = self.trades.pop_front() {
             self.trade_sums.pop_front();
+            self.trade_ids.pop_front();
             if self
                 .trades
                 .front()
@@ -546,4 +630,28 @@ impl MarketState {
             self.last_update_ts_ns = ts_ns;
         }
     }
+}
+
+/// A public trade as kept on the tape; `received_ts_ns` stands in for a missing trade time.
+fn recent_trade(trade: &PublicTrade, received_ts_ns: i64) -> RecentTrade {
+    RecentTrade {
+        yes_price: trade.yes_price,
+        count: trade.count,
+        taker_side: trade.taker_side,
+        ts_ns: if trade.ts_ns != 0 {
+            trade.ts_ns
+        } else {
+            received_ts_ns
+        },
+    }
+}
+
+/// 64-bit FNV-1a of a trade id: fixed, so the tape's duplicate check is the same in every
+/// run and replay.
+fn trade_id_hash(trade_id: &str) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    trade_id.bytes().fold(OFFSET_BASIS, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
 }

@@ -31,6 +31,14 @@ pub struct Tuning {
     /// many ticks inside the limits and its touch this many ticks further from 0 and 1 than
     /// the near-resolved margin. Default 1.
     pub live_filter_hysteresis_ticks: i64,
+    /// Choose the quoted universe with each market's live trade tape (REST trade history
+    /// from [`crate::events::Event::TradeHistory`], then the WebSocket's trades): the
+    /// scanner's recently-active filter and the liquidity score's trade term see real trades,
+    /// so a market with too few trades in the recent window is dropped unless we hold a
+    /// position or orders there. Judged when the universe is chosen (listings,
+    /// reconciliation), not on every trade. Off, the universe is chosen from the listings
+    /// alone. Default true.
+    pub recent_activity: bool,
 }
 
 impl Default for Tuning {
@@ -38,6 +46,7 @@ impl Default for Tuning {
         Tuning {
             live_filters: true,
             live_filter_hysteresis_ticks: 1,
+            recent_activity: true,
         }
     }
 }
@@ -51,6 +60,8 @@ pub enum TuningSetting {
     LiveFilters(bool),
     /// [`Tuning::live_filter_hysteresis_ticks`].
     LiveFilterHysteresisTicks(i64),
+    /// [`Tuning::recent_activity`].
+    RecentActivity(bool),
 }
 
 /// The settings as the first tuning release journaled them, in one struct. Frozen: journals
@@ -69,6 +80,7 @@ impl Tuning {
         Tuning {
             live_filters: false,
             live_filter_hysteresis_ticks: 0,
+            recent_activity: false,
         }
     }
 
@@ -77,6 +89,7 @@ impl Tuning {
         vec![
             TuningSetting::LiveFilters(self.live_filters),
             TuningSetting::LiveFilterHysteresisTicks(self.live_filter_hysteresis_ticks),
+            TuningSetting::RecentActivity(self.recent_activity),
         ]
     }
 
@@ -87,6 +100,7 @@ impl Tuning {
             TuningSetting::LiveFilterHysteresisTicks(ticks) => {
                 self.live_filter_hysteresis_ticks = *ticks;
             }
+            TuningSetting::RecentActivity(on) => self.recent_activity = *on,
         }
     }
 
@@ -118,6 +132,7 @@ impl From<&TuningV1> for Tuning {
         Tuning {
             live_filters: v1.live_filters,
             live_filter_hysteresis_ticks: v1.live_filter_hysteresis_ticks,
+            recent_activity: false,
         }
     }
 }
@@ -131,12 +146,14 @@ mod tests {
         let tuning = Tuning {
             live_filters: true,
             live_filter_hysteresis_ticks: 3,
+            recent_activity: true,
         };
         assert_eq!(Tuning::from_settings(&tuning.settings()), tuning);
         assert_eq!(Tuning::from_settings(&[]), Tuning::before_tuning());
         let partial = Tuning::from_settings(&[TuningSetting::LiveFilters(true)]);
         assert!(partial.live_filters);
         assert_eq!(partial.live_filter_hysteresis_ticks, 0);
+        assert!(!partial.recent_activity);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use kalshi_core::market_data::{
     BookLevel, BookSnapshot, MarketInfo, MarketStatus, PriceRange, PublicTrade,
 };
 use kalshi_core::market_scanner::{
-    QuoteSource, RankBy, ScanInput, ScanReason, ScanReport, ScanRow, ScannerConfig, scan,
-    scan_listings,
+    QuoteSource, RankBy, ScanInput, ScanReason, ScanReport, ScanRow, ScannerConfig,
+    activity_candidates, scan, scan_listings,
 };
 use kalshi_core::market_state::{MarketState, MarketStateConfig};
 use kalshi_core::{BookSide, Count, Price};
@@ -585,4 +585,46 @@ proptest! {
         let again = scan_listings(&listings, &keep, &config, NOW_NS);
         prop_assert_eq!(&again, &report);
     }
+}
+
+#[test]
+fn unreadable_trades_drop_a_market_unless_it_is_kept() {
+    let listings = [good("KXA-1"), good("KXB-1"), good("KXC-1")];
+    let mut report = run(&listings, &ScannerConfig::default());
+    assert_eq!(report.ranked.len(), 3);
+    let unreadable: BTreeSet<String> = ["KXA-1".to_string(), "KXB-1".to_string()].into();
+    let keep: BTreeSet<String> = ["KXB-1".to_string()].into();
+    report.mark_trades_unreadable(&unreadable, &keep);
+    let ranked: Vec<&str> = report
+        .ranked
+        .iter()
+        .map(|row| row.ticker.as_str())
+        .collect();
+    assert!(
+        ranked.contains(&"KXB-1") && ranked.contains(&"KXC-1"),
+        "{ranked:?}"
+    );
+    assert_eq!(report.dropped.len(), 1);
+    assert_eq!(report.dropped[0].ticker, "KXA-1");
+    assert_eq!(
+        report.dropped[0].reasons,
+        vec![ScanReason::TradesUnreadable]
+    );
+    assert_eq!(ScanReason::TradesUnreadable.as_str(), "trades_unreadable");
+}
+
+#[test]
+fn activity_candidates_pass_every_other_filter_and_are_bounded() {
+    let mut thin = good("KXTHIN-1");
+    thin.volume_24h = Count::ZERO;
+    let listings = [good("KXA-1"), thin, good("KXB-1"), good("KXC-1")];
+    // Even when the tape must cover the window, candidates are judged without it.
+    let config = ScannerConfig {
+        pass_without_trade_data: false,
+        ..ScannerConfig::default()
+    };
+    let all = activity_candidates(&listings, &config, NOW_NS, 10);
+    assert_eq!(all.len(), 3);
+    assert!(!all.contains(&"KXTHIN-1".to_string()), "{all:?}");
+    assert_eq!(activity_candidates(&listings, &config, NOW_NS, 2).len(), 2);
 }

@@ -137,6 +137,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::TuningSettings(_) => "tuning_settings",
         Event::Operator(_) => "operator",
         Event::OperatorSet(_) => "operator_set",
+        Event::TradeHistory(_) => "trade_history",
     }
 }
 

@@ -189,7 +189,8 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::Operator(_)
         | Event::OperatorSet(_)
         | Event::ExchangeStatus { .. }
-        | Event::FeesChanged(_) => true,
+        | Event::FeesChanged(_)
+        | Event::TradeHistory(_) => true,
         Event::Config(_)
         | Event::Tuning(_)
         | Event::TuningSettings(_)

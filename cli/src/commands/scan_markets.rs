@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
+use kalshi_core::events::TradeHistory;
 use kalshi_core::fixed::{Count, Price};
-use kalshi_core::market_scanner::{RankBy, ScanReport, ScanRow, scan_listings};
+use kalshi_core::market_scanner::{
+    RankBy, ScanInput, ScanReport, ScanRow, ScannerConfig, activity_candidates, scan,
+};
+use kalshi_core::market_state::{MarketState, MarketStateConfig};
 use kalshi_io::data_rest::queries::MarketStatusFilter;
 use kalshi_io::data_rest::{RestClient, RestConfig};
 use kalshi_io::env::{Endpoints, Environment};
@@ -22,7 +26,9 @@ use crate::exit_code::{EXIT_OK, Refusal};
 use crate::runtime::clock::{NS_PER_S, now_ns};
 use crate::runtime::fees::FeeDirectory;
 use crate::runtime::local_exchange::LocalExchange;
-use crate::runtime::market_data::{Listing, fetch_listing};
+use crate::runtime::market_data::{
+    Listing, TRADE_HISTORY_PAGES_MAX, fetch_listing, read_trade_histories,
+};
 
 /// Ranking keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -148,6 +154,10 @@ pub struct ScanJson<'a> {
     pub dropped_by_reason: BTreeMap<&'static str, usize>,
     /// The best `--top` markets, best first.
     pub ranked: &'a [ScanRow],
+    /// Markets whose trade history was read for the recently-active filter.
+    pub trades_read: usize,
+    /// Markets whose trade history could not be read (dropped as `trades_unreadable`).
+    pub trades_unreadable: usize,
     /// Every dropped market (with `--include-dropped`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dropped_rows: Option<&'a [ScanRow]>,
@@ -293,7 +303,15 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
         StatusArg::All => None,
     };
     let sim_settings = loaded.sim.clone();
-    let listing = tokio_runtime()?.block_on(async move {
+    // The trades of the best candidates by every other filter (as many as a run reads, and
+    // at least the rows shown), over the window ending at `--as-of`.
+    let candidates_max = usize::try_from(loaded.engine.quoted_markets_max)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(3)
+        .max(args.top);
+    let read_trades = scanner.require_recent_trades;
+    let until_ns = args.as_of;
+    let (listing, trades, as_of_ns) = tokio_runtime()?.block_on(async move {
         let local = match endpoints {
             Some(_) => None,
             None => Some(LocalExchange::start(&sim_settings).await?),
@@ -309,40 +327,130 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
         ));
         let rest = RestClient::new(RestConfig::new(endpoints), None, Some(limiter))
             .context("building the REST client")?;
-        let listing = match fetch_listing(&rest, status, |pages, markets| {
-            eprintln!("GET /markets: page {pages} read, {markets} markets so far");
-        })
-        .await
-        {
-            Ok(mut listing) => {
-                // Fee parameters of every listed market (a market whose fees cannot be read
-                // is dropped as `fee_unknown`).
-                let fees = FeeDirectory::read(&rest, &listing.markets).await;
-                let unknown = fees.apply(&mut listing.markets);
-                if unknown > 0 {
-                    eprintln!("fee parameters unreadable for {unknown} markets (fee_unknown)");
+        let listing: anyhow::Result<Listing> =
+            match fetch_listing(&rest, status, |pages, markets| {
+                eprintln!("GET /markets: page {pages} read, {markets} markets so far");
+            })
+            .await
+            {
+                Ok(mut listing) => {
+                    // Fee parameters of every listed market (a market whose fees cannot be read
+                    // is dropped as `fee_unknown`).
+                    let fees = FeeDirectory::read(&rest, &listing.markets).await;
+                    let unknown = fees.apply(&mut listing.markets);
+                    if unknown > 0 {
+                        eprintln!("fee parameters unreadable for {unknown} markets (fee_unknown)");
+                    }
+                    Ok(listing)
                 }
-                Ok(listing)
+                Err(error) => Err(error),
+            };
+        // Without `--as-of` the scan is judged now: after the listing, so the trade window
+        // read below is the window judged.
+        let as_of_ns = until_ns.unwrap_or_else(now_ns);
+        let trades = match &listing {
+            Ok(listing) if read_trades => {
+                let candidates =
+                    activity_candidates(&listing.markets, &scanner, as_of_ns, candidates_max);
+                let from_ns = as_of_ns.saturating_sub(scanner.recent_window_ns);
+                read_trade_histories(&rest, &candidates, from_ns, until_ns).await
             }
-            Err(error) => Err(error),
+            _ => Vec::new(),
         };
         if let Some(local) = local {
             local.stop().await;
         }
-        listing
+        listing.map(|listing| (listing, trades, as_of_ns))
     })?;
-    let as_of_ns = args.as_of.unwrap_or_else(now_ns);
-    print_report(&args, &listing, &scanner, as_of_ns)?;
+    let trades = TradeReads::from_results(trades);
+    if read_trades {
+        eprintln!(
+            "trades: read the trade history of {} markets ({} trades), {} unreadable",
+            trades.histories.len(),
+            trades
+                .histories
+                .values()
+                .map(|h| h.trades.len())
+                .sum::<usize>(),
+            trades.unreadable.len()
+        );
+    }
+    print_report(&args, &listing, &trades, &scanner, as_of_ns)?;
     Ok(EXIT_OK)
+}
+
+/// The trade histories read for the recently-active filter.
+#[derive(Debug, Default)]
+pub struct TradeReads {
+    /// Each read market's history.
+    pub histories: BTreeMap<String, TradeHistory>,
+    /// Markets whose read failed.
+    pub unreadable: BTreeSet<String>,
+}
+
+impl TradeReads {
+    fn from_results(results: Vec<(String, anyhow::Result<TradeHistory>)>) -> TradeReads {
+        let mut reads = TradeReads::default();
+        for (ticker, result) in results {
+            match result {
+                Ok(history) => {
+                    reads.histories.insert(ticker, history);
+                }
+                Err(error) => {
+                    eprintln!("trades of {ticker} unreadable: {error:#}");
+                    reads.unreadable.insert(ticker);
+                }
+            }
+        }
+        reads
+    }
+}
+
+/// The scanner's report of `listing`, each market whose trades were read judged on its tape
+/// (complete over the window), each whose read failed dropped as `trades_unreadable`.
+pub fn scan_with_trades(
+    listing: &[kalshi_core::market_data::MarketInfo],
+    trades: &TradeReads,
+    scanner: &ScannerConfig,
+    as_of_ns: i64,
+) -> ScanReport {
+    let tape = MarketStateConfig {
+        trades_max: TRADE_HISTORY_PAGES_MAX * 1000,
+        trade_age_max_ns: scanner
+            .recent_window_ns
+            .max(MarketStateConfig::default().trade_age_max_ns),
+        ..MarketStateConfig::default()
+    };
+    let states: BTreeMap<&str, MarketState> = listing
+        .iter()
+        .filter_map(|info| {
+            let history = trades.histories.get(&info.ticker)?;
+            let mut state = MarketState::new(info.clone(), tape);
+            state.on_trade_history(&history.trades, history.covered_from_ns, as_of_ns);
+            Some((info.ticker.as_str(), state))
+        })
+        .collect();
+    let inputs: Vec<ScanInput<'_>> = listing
+        .iter()
+        .map(|info| ScanInput {
+            info,
+            live: states.get(info.ticker.as_str()),
+        })
+        .collect();
+    let keep = BTreeSet::new();
+    let mut report = scan(&inputs, &keep, scanner, as_of_ns);
+    report.mark_trades_unreadable(&trades.unreadable, &keep);
+    report
 }
 
 fn print_report(
     args: &ScanMarketsArgs,
     listing: &Listing,
-    scanner: &kalshi_core::market_scanner::ScannerConfig,
+    trades: &TradeReads,
+    scanner: &ScannerConfig,
     as_of_ns: i64,
 ) -> anyhow::Result<()> {
-    let report = scan_listings(&listing.markets, &BTreeSet::new(), scanner, as_of_ns);
+    let report = scan_with_trades(&listing.markets, trades, scanner, as_of_ns);
     let shown = &report.ranked[..report.ranked.len().min(args.top)];
     if args.json {
         let json = ScanJson {
@@ -355,6 +463,8 @@ fn print_report(
             dropped: report.dropped.len(),
             dropped_by_reason: dropped_by_reason(&report),
             ranked: shown,
+            trades_read: trades.histories.len(),
+            trades_unreadable: trades.unreadable.len(),
             dropped_rows: args.include_dropped.then_some(report.dropped.as_slice()),
         };
         println!(

@@ -59,6 +59,10 @@ pub struct SimExchangeArgs {
     /// Seed of the catalog, the synthetic flow and fault decisions.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Share of the open markets that are quiet (a book and stale volume, no recent trade,
+    /// no flow), parts per million.
+    #[arg(long, default_value_t = 0, value_name = "PPM")]
+    pub quiet_share_ppm: u32,
     /// Fault configuration file (TOML, or JSON with a .json extension).
     #[arg(long)]
     pub faults: Option<PathBuf>,
@@ -124,6 +128,7 @@ pub fn run(args: SimExchangeArgs) -> anyhow::Result<()> {
         ..SimConfig::default()
     };
     config.exchange.catalog.market_count = args.markets;
+    config.exchange.catalog.quiet_share_ppm = args.quiet_share_ppm;
     config.exchange.catalog.event_count =
         (args.markets / 5).clamp(1, config.exchange.catalog.event_count.max(1));
     if let Some(duration) = args.duration {

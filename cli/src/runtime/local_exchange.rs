@@ -45,6 +45,7 @@ pub fn sim_config(settings: &SimSettings, now_ns: i64) -> anyhow::Result<SimConf
     let catalog = &mut config.exchange.catalog;
     catalog.market_count = settings.markets;
     catalog.event_count = (settings.markets / 5).clamp(1, catalog.event_count.max(1));
+    catalog.quiet_share_ppm = settings.quiet_share_ppm;
     let flow = &mut config.exchange.flow;
     flow.noise_orders_per_hour = settings.noise_orders_per_hour;
     flow.noise_cancels_per_hour = settings.noise_cancels_per_hour;

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures_util::StreamExt as _;
-use kalshi_core::events::Event;
+use kalshi_core::events::{Event, TradeHistory};
 use kalshi_core::market_data::{MarketInfo, OrderSnapshot, OwnFill, PositionSnapshot};
+use kalshi_core::market_scanner::{ScannerConfig, activity_candidates};
 use kalshi_io::data_rest::RestClient;
 use kalshi_io::data_rest::queries::{
     FillsQuery, MarketStatusFilter, MarketsQuery, OrderStatusFilter, OrdersQuery, PositionsQuery,
@@ -181,6 +182,146 @@ pub async fn fetch_recent_trades(
     Ok(trades.into_iter().map(Event::PublicTrade).collect())
 }
 
+/// Most pages of one market's trade history read for the recently-active filter.
+pub const TRADE_HISTORY_PAGES_MAX: usize = 2;
+/// Trades per page of those reads (the endpoint's largest page).
+const TRADE_HISTORY_PAGE_SIZE: u32 = 1000;
+/// Trade-history reads in flight at once (the rate limiter still paces them).
+pub const TRADE_HISTORY_READS_IN_FLIGHT: usize = 8;
+/// Longest one market's trade-history read may take.
+pub const TRADE_HISTORY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Nanoseconds per second.
+const NS_PER_S: i64 = 1_000_000_000;
+
+/// A market's public trades from `from_ns` (to `until_ns` when given, else to now), at most
+/// [`TRADE_HISTORY_PAGES_MAX`] pages, oldest first. When the pages run out before reaching
+/// `from_ns` the history covers only from its oldest trade.
+pub async fn fetch_trade_history(
+    rest: &RestClient,
+    ticker: &str,
+    from_ns: i64,
+    until_ns: Option<i64>,
+) -> anyhow::Result<TradeHistory> {
+    let query = TradesQuery {
+        ticker: Some(ticker.to_string()),
+        min_ts: Some(from_ns.div_euclid(NS_PER_S)),
+        max_ts: until_ns.map(|until| until.div_euclid(NS_PER_S)),
+        limit: Some(TRADE_HISTORY_PAGE_SIZE),
+    };
+    let mut trades = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut truncated = false;
+    for page_number in 0..TRADE_HISTORY_PAGES_MAX {
+        let page = rest
+            .get_trades(&query, cursor.as_deref())
+            .await
+            .with_context(|| format!("reading the trade history of {ticker}"))?;
+        for trade in &page.trades {
+            match normalize::public_trade(trade) {
+                Ok(trade) => trades.push(trade),
+                Err(error) => tracing::warn!(%error, "trade left out"),
+            }
+        }
+        cursor = page.cursor.filter(|next| !next.is_empty());
+        if cursor.is_none() || page.trades.is_empty() {
+            break;
+        }
+        truncated = page_number + 1 == TRADE_HISTORY_PAGES_MAX;
+    }
+    trades.sort_by(|a, b| {
+        a.ts_ns
+            .cmp(&b.ts_ns)
+            .then_with(|| a.trade_id.cmp(&b.trade_id))
+    });
+    let covered_from_ns = match trades.first() {
+        Some(oldest) if truncated => oldest.ts_ns.max(from_ns),
+        _ => from_ns,
+    };
+    Ok(TradeHistory {
+        ticker: ticker.to_string(),
+        covered_from_ns,
+        trades,
+    })
+}
+
+/// The trade histories of `tickers` from `from_ns` to `until_ns` (now when `None`), read
+/// [`TRADE_HISTORY_READS_IN_FLIGHT`] at a time, in `tickers` order. Returns each market's
+/// history or the error of its read.
+pub async fn read_trade_histories(
+    rest: &RestClient,
+    tickers: &[String],
+    from_ns: i64,
+    until_ns: Option<i64>,
+) -> Vec<(String, anyhow::Result<TradeHistory>)> {
+    let reads = snapshot_reads(
+        tickers,
+        |ticker| async move {
+            let history = fetch_trade_history(rest, ticker, from_ns, until_ns).await?;
+            Ok(vec![Event::TradeHistory(history)])
+        },
+        TRADE_HISTORY_READS_IN_FLIGHT,
+        TRADE_HISTORY_TIMEOUT,
+    );
+    futures_util::pin_mut!(reads);
+    let mut out = Vec::with_capacity(tickers.len());
+    while let Some((ticker, result)) = reads.next().await {
+        let history = result.and_then(|events| {
+            events
+                .into_iter()
+                .find_map(|event| match event {
+                    Event::TradeHistory(history) => Some(history),
+                    _ => None,
+                })
+                .ok_or_else(|| anyhow::anyhow!("no trade history of {ticker}"))
+        });
+        out.push((ticker.to_string(), history));
+    }
+    out
+}
+
+/// What a run reads for the recently-active filter before choosing its universe.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActivityReads {
+    /// The scanner settings (its recent window and every other filter).
+    pub scanner: ScannerConfig,
+    /// Most markets whose trades are read: the best of the listing by every other filter.
+    pub candidates_max: usize,
+}
+
+impl ActivityReads {
+    /// The candidate markets' trade histories as `Event::TradeHistory` inputs, to be
+    /// journaled before the listing they judge. A market whose read fails is logged and
+    /// left without a history.
+    pub async fn histories(&self, rest: &RestClient, listings: &[MarketInfo]) -> Vec<Event> {
+        let candidates =
+            activity_candidates(listings, &self.scanner, now_ns(), self.candidates_max);
+        let from_ns = now_ns().saturating_sub(self.scanner.recent_window_ns);
+        let results = read_trade_histories(rest, &candidates, from_ns, None).await;
+        let mut events = Vec::with_capacity(results.len());
+        let mut failed = 0usize;
+        let mut trades = 0usize;
+        for (ticker, result) in results {
+            match result {
+                Ok(history) => {
+                    trades += history.trades.len();
+                    events.push(Event::TradeHistory(history));
+                }
+                Err(error) => {
+                    failed += 1;
+                    tracing::warn!(%ticker, error = %format!("{error:#}"), "trade history unreadable; the market is judged without trade data");
+                }
+            }
+        }
+        tracing::info!(
+            markets = events.len(),
+            failed,
+            trades,
+            "read the trade history of the candidate markets"
+        );
+        events
+    }
+}
+
 /// Every resting order of the account (all pages), normalized.
 pub async fn fetch_resting_orders(rest: &RestClient) -> anyhow::Result<Vec<OrderSnapshot>> {
     let query = OrdersQuery {
@@ -311,10 +452,14 @@ pub enum FeedRequest {
 }
 
 /// Settings of the feed task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FeedSettings {
     /// Recent trades per market.
     pub recent_trades: u32,
+    /// With the tuning's recent activity: the trade-history reads of each rescan (journaled
+    /// before its listing); markets entering the universe then get their history over the
+    /// recent window instead of a fixed count of recent trades.
+    pub activity: Option<ActivityReads>,
 }
 
 /// Starts the feed task: it serves requests one at a time and sends the resulting events to
@@ -329,6 +474,24 @@ pub fn spawn_feed(
     tokio::spawn(async move {
         while let Some(request) = requests.recv().await {
             let events = match request {
+                FeedRequest::RecentTrades(tickers) if settings.activity.is_some() => {
+                    let window_ns = settings
+                        .activity
+                        .map_or(0, |activity| activity.scanner.recent_window_ns);
+                    let mut events = Vec::new();
+                    let from_ns = now_ns().saturating_sub(window_ns);
+                    for (ticker, result) in
+                        read_trade_histories(&rest, &tickers, from_ns, None).await
+                    {
+                        match result {
+                            Ok(history) => events.push(Event::TradeHistory(history)),
+                            Err(error) => {
+                                tracing::warn!(%ticker, error = %format!("{error:#}"), "trade history failed")
+                            }
+                        }
+                    }
+                    events
+                }
                 FeedRequest::RecentTrades(tickers) => {
                     let mut events = Vec::new();
                     for ticker in tickers {
@@ -342,7 +505,14 @@ pub fn spawn_feed(
                     events
                 }
                 FeedRequest::Rescan { known } => match rescan(&rest, &known).await {
-                    Ok(markets) => vec![Event::MarketListing(markets)],
+                    Ok(markets) => {
+                        let mut events = match &settings.activity {
+                            Some(activity) => activity.histories(&rest, &markets).await,
+                            None => Vec::new(),
+                        };
+                        events.push(Event::MarketListing(markets));
+                        events
+                    }
                     Err(error) => {
                         tracing::warn!(error = %format!("{error:#}"), "rescan failed");
                         Vec::new()

@@ -58,7 +58,7 @@ use super::target::{Target, TargetKind};
 use super::timers::{
     Input, StopReason, seconds, spawn_daily_reset, spawn_deadline, spawn_rescans, spawn_ticks,
 };
-use super::universe_load::{fetch_snapshots, load_universe};
+use super::universe_load::{activity_reads, fetch_snapshots, load_universe};
 use crate::config::{RuntimeSettings, SimSettings};
 use crate::credentials::ConfiguredKey;
 use crate::exit_code::{
@@ -605,7 +605,13 @@ async fn run_with_journal(
 
     let snapshots = unless_stopped(
         signals,
-        fetch_snapshots(rest, &markets, runtime, &mut sequencer),
+        fetch_snapshots(
+            rest,
+            &markets,
+            runtime,
+            activity_reads(options).as_ref(),
+            &mut sequencer,
+        ),
     )
     .await;
     if let Err(error) = snapshots {
@@ -712,6 +718,7 @@ async fn run_with_journal(
         rest.clone(),
         FeedSettings {
             recent_trades: runtime.recent_trades_per_market,
+            activity: activity_reads(options),
         },
         feed_rx,
         inputs_tx.clone(),

@@ -13,7 +13,8 @@ use kalshi_io::data_rest::queries::MarketStatusFilter;
 use super::clock::now_ns;
 use super::fees::FeeDirectory;
 use super::market_data::{
-    fetch_listing, fetch_market_snapshot, fetch_markets_by_ticker, snapshot_reads,
+    ActivityReads, fetch_listing, fetch_market_snapshot, fetch_markets_by_ticker,
+    fetch_trade_history, snapshot_reads,
 };
 use super::sequencer::Sequencer;
 use super::startup::{MarketSelection, Purpose, RunOptions};
@@ -28,23 +29,45 @@ const SNAPSHOT_TIMEOUT: Duration = Duration::from_secs(5);
 /// REST book snapshots (and recent trades) of `markets`, read [`SNAPSHOT_READS_IN_FLIGHT`]
 /// at a time within the rate limiter's read budget, each given at most [`SNAPSHOT_TIMEOUT`];
 /// stepped in `markets` order. A market whose read fails or hangs waits for the WebSocket's
-/// snapshot instead of holding up the others.
+/// snapshot instead of holding up the others. With `activity` the trades are the market's
+/// history over the recent window, read after the socket subscribed, so the tape has no gap
+/// between the history read before the listing and the socket's first trade.
 pub async fn fetch_snapshots(
     rest: &RestClient,
     markets: &[String],
     runtime: &RuntimeSettings,
+    activity: Option<&ActivityReads>,
     sequencer: &mut Sequencer,
 ) -> anyhow::Result<()> {
     use futures_util::StreamExt as _;
+    let window_ns = activity.map(|activity| activity.scanner.recent_window_ns);
     let reads = snapshot_reads(
         markets,
-        |ticker| {
-            fetch_market_snapshot(
-                rest,
-                ticker,
-                runtime.orderbook_depth,
-                runtime.recent_trades_per_market,
-            )
+        |ticker| async move {
+            match window_ns {
+                None => {
+                    fetch_market_snapshot(
+                        rest,
+                        ticker,
+                        runtime.orderbook_depth,
+                        runtime.recent_trades_per_market,
+                    )
+                    .await
+                }
+                Some(window_ns) => {
+                    let mut events =
+                        fetch_market_snapshot(rest, ticker, runtime.orderbook_depth, 0).await?;
+                    let from_ns = now_ns().saturating_sub(window_ns);
+                    // A failed history read costs the tape, not the book.
+                    match fetch_trade_history(rest, ticker, from_ns, None).await {
+                        Ok(history) => events.push(Event::TradeHistory(history)),
+                        Err(error) => {
+                            tracing::warn!(%ticker, error = %format!("{error:#}"), "trade history failed; the socket's trades follow")
+                        }
+                    }
+                    Ok(events)
+                }
+            }
         },
         SNAPSHOT_READS_IN_FLIGHT,
         SNAPSHOT_TIMEOUT,
@@ -85,6 +108,19 @@ async fn attach_fees(rest: &RestClient, markets: &mut [MarketInfo]) -> Vec<(i64,
         );
     }
     changes
+}
+
+/// What a trading run reads for the recently-active filter (the tuning's
+/// `recent_activity`): the trades of the best `quoted_markets_max × 3` markets by every other
+/// filter. `None` when the setting is off or the run only records.
+pub fn activity_reads(options: &RunOptions) -> Option<ActivityReads> {
+    let trading = matches!(options.purpose, Purpose::Trade { .. });
+    (trading && options.tuning.recent_activity).then(|| ActivityReads {
+        scanner: options.engine.scanner,
+        candidates_max: usize::try_from(options.engine.quoted_markets_max)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(3),
+    })
 }
 
 /// The markets to subscribe, and the scheduled fee changes to apply during the run.
@@ -140,6 +176,11 @@ pub async fn load_universe(
         Purpose::Trade { .. } => {
             let mut listing = fetch_listing(rest, Some(MarketStatusFilter::Open), progress).await?;
             let fee_changes = attach_fees(rest, &mut listing.markets).await;
+            if let Some(activity) = activity_reads(options) {
+                for history in activity.histories(rest, &listing.markets).await {
+                    sequencer.step(now_ns(), history, None)?;
+                }
+            }
             tracing::info!(
                 markets = listing.markets.len(),
                 pages = listing.pages,

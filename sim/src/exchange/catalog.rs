@@ -51,6 +51,11 @@ pub struct CatalogConfig {
     /// Scheduled series fee changes (`GET /series/fee_changes`). Default: none — Kalshi
     /// changes a series' fees rarely; tests and demos add one here.
     pub fee_changes: Vec<SeriesFeeChangeSpec>,
+    /// Share of the markets open at start that are quiet, ppm: listed with a normal two-sided book and a realistic 24 h volume from trades
+    /// two to six hours before start, but never traded since and given no synthetic flow —
+    /// the markets a recently-active filter must drop. Rounded to the nearest whole market.
+    /// Default 0.
+    pub quiet_share_ppm: u32,
 }
 
 impl Default for CatalogConfig {
@@ -69,6 +74,7 @@ impl Default for CatalogConfig {
             settlement_timer_s: 300,
             fee_override_share_ppm: 100_000,
             fee_changes: Vec::new(),
+            quiet_share_ppm: 0,
         }
     }
 }

@@ -214,7 +214,7 @@ impl FlowState {
 
     fn pick_market(&mut self, exchange: &Exchange, markets: usize) -> Option<u32> {
         let market = u32::try_from(self.rng.gen_range(0..markets)).ok()?;
-        exchange.market_is_active(market).then_some(market)
+        (exchange.market_is_active(market) && !exchange.market_is_quiet(market)).then_some(market)
     }
 
     /// Brings a market's latent probability forward to `now_ns`; returns it.

@@ -153,6 +153,8 @@ pub(crate) struct Market {
     pub(crate) candles: Vec<MinuteCandle>,
     /// Accounts that ever held a position here (settlement walks them).
     pub(crate) holders: BTreeSet<AccountKey>,
+    /// A quiet market: no synthetic flow (see `CatalogConfig::quiet_share_ppm`).
+    pub(crate) quiet: bool,
 }
 
 /// One trade as the market keeps it: 56 bytes, no heap (the ticker is the market's, the id
@@ -204,6 +206,7 @@ impl Market {
             trades: VecDeque::new(),
             candles: Vec::new(),
             holders: BTreeSet::new(),
+            quiet: false,
         }
     }
 }
