@@ -8,6 +8,7 @@ mod dst;
 mod exit_code;
 mod logging;
 mod progress_bar;
+mod remote;
 mod runtime;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +53,8 @@ enum Commands {
     Backtest(commands::backtest::BacktestArgs),
     /// Turn trade or top-of-book files (CSV, Parquet) into a journal of market data.
     Import(commands::import::ImportArgs),
+    /// Combine the outputs of a sharded sweep (`backtest --sweep … --shard K/N`).
+    Sweep(commands::sweep::SweepArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -69,5 +72,6 @@ fn main() -> anyhow::Result<()> {
         Commands::Replay(args) => commands::replay::run(args),
         Commands::Backtest(args) => commands::backtest::run(args),
         Commands::Import(args) => commands::import::run(args),
+        Commands::Sweep(args) => commands::sweep::run(args),
     }
 }

@@ -117,6 +117,8 @@ pub struct RunOptions {
     pub duration: Option<Duration>,
     /// The run directory (default `<runtime.journal_dir>/<run_id>`).
     pub journal_dir: Option<PathBuf>,
+    /// Told the run directory once the journal is created (the journal upload watches it).
+    pub journal_dir_announce: Option<std::sync::mpsc::Sender<PathBuf>>,
 }
 
 impl RunOptions {
@@ -464,6 +466,10 @@ async fn run_journaled(
         })
         .context("journaling the run header")?;
     tracing::info!(run_id = %run_id, journal = %journal_dir.display(), "run started");
+    if let Some(announce) = &options.journal_dir_announce {
+        // The receiver is gone only when the upload was dropped: nothing to tell.
+        let _ = announce.send(journal_dir.clone());
+    }
     let mut sequencer = Sequencer::new(
         Engine::new(),
         journal,
