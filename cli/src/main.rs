@@ -8,6 +8,7 @@ mod dst;
 mod exit_code;
 mod logging;
 mod progress_bar;
+mod remote;
 mod runtime;
 
 use clap::{Parser, Subcommand};
@@ -68,6 +69,8 @@ enum Commands {
     /// Steer a running bot: status, halt, resume, kill (over its run directory's control
     /// socket; every command is journaled).
     Ctl(commands::ctl::CtlArgs),
+    /// Combine the outputs of a sharded sweep (`backtest --sweep … --shard K/N`).
+    Sweep(commands::sweep::SweepArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -94,6 +97,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Commands::Ctl(args) => exit_code::finish(commands::ctl::run(args)),
+        Commands::Sweep(args) => exit_code::finish_unit(commands::sweep::run(args)),
     }
 }
 

@@ -8,6 +8,8 @@ use backtest_support::{
     START_S, TICKER, bot, field, imported_journal, path, stderr, stdout, write_config,
     write_csv_market,
 };
+use std::path::Path;
+
 use kalshi_core::Money;
 
 fn money(value: &serde_json::Value) -> Money {
@@ -286,5 +288,110 @@ fn bad_requests_fail_with_a_message_naming_the_problem() {
         stderr(&clobber).contains("not empty"),
         "{}",
         stderr(&clobber)
+    );
+}
+
+/// The table part of a sweep's stdout: every line before `sweep results:`.
+fn sweep_table_text(text: &str) -> String {
+    text.lines()
+        .take_while(|line| !line.starts_with("sweep results:"))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+#[test]
+fn two_shards_merged_print_the_unsharded_sweep_table_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = imported_journal(dir.path(), 300);
+    let config = write_config(dir.path());
+    let sweep = |report: &Path, shard: Option<&str>| {
+        let mut args = vec![
+            "backtest",
+            "--journal",
+            path(&journal),
+            "--config",
+            path(&config),
+            "--report",
+            path(report),
+            "--sweep",
+            "strategy.fair_offset_ticks=1,2,3",
+            "--sweep",
+            "fill.cancel_position=front,back",
+            "--threads",
+            "1",
+        ];
+        if let Some(shard) = shard {
+            args.extend(["--shard", shard]);
+        }
+        let output = bot(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        output
+    };
+    let whole_dir = dir.path().join("whole");
+    let whole = sweep(&whole_dir, None);
+    let shard_dirs = [dir.path().join("shard1"), dir.path().join("shard2")];
+    let first = sweep(&shard_dirs[0], Some("1/2"));
+    assert!(
+        stdout(&first).contains("shard 1/2: 3 of 6 grid points"),
+        "{}",
+        stdout(&first)
+    );
+    sweep(&shard_dirs[1], Some("2/2"));
+    let merged_dir = dir.path().join("merged");
+    let merged = bot(&[
+        "sweep",
+        "merge",
+        path(&shard_dirs[1]),
+        path(&shard_dirs[0]),
+        "--out",
+        path(&merged_dir),
+    ]);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    let table = sweep_table_text(&stdout(&whole));
+    assert!(
+        table.lines().count() == 7,
+        "a header and six rows:\n{table}"
+    );
+    assert_eq!(sweep_table_text(&stdout(&merged)), table);
+    assert_eq!(
+        std::fs::read(merged_dir.join("sweep.json")).unwrap(),
+        std::fs::read(whole_dir.join("sweep.json")).unwrap(),
+        "the merged sweep.json is the unsharded one, byte for byte"
+    );
+
+    // One shard alone is refused, naming the missing grid points.
+    let partial = bot(&["sweep", "merge", path(&shard_dirs[0])]);
+    assert!(!partial.status.success());
+    assert!(
+        stderr(&partial).contains("3 of 6 grid points have no result"),
+        "{}",
+        stderr(&partial)
+    );
+    // A shard of a different sweep does not merge.
+    let other_dir = dir.path().join("other");
+    let other = bot(&[
+        "backtest",
+        "--journal",
+        path(&journal),
+        "--config",
+        path(&config),
+        "--report",
+        path(&other_dir),
+        "--sweep",
+        "strategy.fair_offset_ticks=1,2,3",
+        "--sweep",
+        "fill.cancel_position=front,back",
+        "--latency-ms",
+        "75",
+        "--shard",
+        "2/2",
+    ]);
+    assert!(other.status.success(), "{}", stderr(&other));
+    let mixed = bot(&["sweep", "merge", path(&shard_dirs[0]), path(&other_dir)]);
+    assert!(!mixed.status.success());
+    assert!(
+        stderr(&mixed).contains("another sweep"),
+        "{}",
+        stderr(&mixed)
     );
 }

@@ -7,12 +7,22 @@
 //! `strategy.rungs_per_side` or `ev_gate.min_edge_micros`), or `fill.<field>` for the fill
 //! model (`fill.entry_latency_ns`, `fill.cancel_position`). A value is read as JSON when it
 //! parses as JSON (`3`, `true`, `"0.05"`), otherwise as a string (`back`, `0.05` stays a number).
+//!
+//! A sweep can be split over machines: shard `K/N` ([`Shard`]) runs grid point `i` (0-based,
+//! grid order) when `i % N == K - 1`, so every shard gets an even share whatever the axes.
+//! Each point's result is kept as a [`SweepPointResult`] (its grid index, the grid size, the
+//! axes and a [`sweep_id`] of the data and base configuration), and [`merge_points`] puts any
+//! set of shard outputs back into the rows an unsharded sweep returns, refusing outputs of
+//! different sweeps, conflicting duplicates and missing points.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use kalshi_core::events::Envelope;
 
@@ -136,6 +146,157 @@ pub fn apply_point(
     Ok(config)
 }
 
+/// One slice of a sweep grid: shard `index` of `count` (1-based, `1/1` is the whole grid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which shard, 1 ..= `count`.
+    pub index: u32,
+    /// How many shards the grid is split into.
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole grid.
+    pub const WHOLE: Shard = Shard { index: 1, count: 1 };
+
+    /// Parses `K/N` (1 ≤ K ≤ N).
+    pub fn parse(text: &str) -> Result<Shard, ReplayError> {
+        let bad = |reason: &str| ReplayError::Sweep {
+            spec: format!("--shard {text}"),
+            reason: reason.to_string(),
+        };
+        let (index, count) = text
+            .split_once('/')
+            .ok_or_else(|| bad("expected K/N, e.g. 1/4"))?;
+        let index: u32 = index
+            .trim()
+            .parse()
+            .map_err(|_| bad("K is not a whole number"))?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| bad("N is not a whole number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad("need 1 <= K <= N"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether grid point `point_index` (0-based) belongs to this shard.
+    pub fn contains(&self, point_index: usize) -> bool {
+        point_index % self.count as usize == (self.index - 1) as usize
+    }
+}
+
+/// One grid point's result as a shard writes it (one JSON file per point).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepPointResult {
+    /// Identity of the sweep ([`sweep_id`]): points of different sweeps never merge.
+    pub sweep_id: String,
+    /// 0-based position in the grid.
+    pub index: usize,
+    /// Grid size.
+    pub total: usize,
+    /// The sweep's axes.
+    pub axes: Vec<SweepAxis>,
+    /// The result.
+    pub row: SweepRow,
+}
+
+/// A digest naming a sweep: the axes, the base configuration, and the data's size and time
+/// span (count, first and last `ts_ns`), hex SHA-256. Shards of one sweep agree on it.
+pub fn sweep_id(
+    inputs: &[Envelope],
+    base: &BacktestConfig,
+    axes: &[SweepAxis],
+) -> Result<String, ReplayError> {
+    let encode = |source| ReplayError::Encode {
+        what: "sweep identity",
+        source,
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(serde_json::to_vec(axes).map_err(encode)?);
+    hasher.update([0]);
+    hasher.update(serde_json::to_vec(base).map_err(encode)?);
+    hasher.update([0]);
+    hasher.update((inputs.len() as u64).to_le_bytes());
+    for envelope in [inputs.first(), inputs.last()].into_iter().flatten() {
+        hasher.update(envelope.seq.to_le_bytes());
+        hasher.update(envelope.ts_ns.to_le_bytes());
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
+/// Puts shard outputs back together: the axes and the rows in grid order, exactly as an
+/// unsharded [`run_sweep`] returns them. Fails when the points come from different sweeps,
+/// when one grid point has two different results, or when a grid point is missing.
+pub fn merge_points(
+    points: Vec<SweepPointResult>,
+) -> Result<(Vec<SweepAxis>, Vec<SweepRow>), ReplayError> {
+    let bad = |reason: String| ReplayError::Sweep {
+        spec: "merge".to_string(),
+        reason,
+    };
+    let Some(first) = points.first() else {
+        return Err(bad("no sweep point results to merge".to_string()));
+    };
+    let (sweep, total, axes, first_index) = (
+        first.sweep_id.clone(),
+        first.total,
+        first.axes.clone(),
+        first.index,
+    );
+    let mut by_index: BTreeMap<usize, SweepRow> = BTreeMap::new();
+    for point in points {
+        if point.sweep_id != sweep || point.total != total || point.axes != axes {
+            return Err(bad(format!(
+                "point {} belongs to another sweep (sweep id {}, {} points) than point {}                  (sweep id {sweep}, {total} points)",
+                point.index, point.sweep_id, point.total, first_index
+            )));
+        }
+        if point.index >= total {
+            return Err(bad(format!(
+                "point {} is outside the grid of {total} points",
+                point.index
+            )));
+        }
+        match by_index.get(&point.index) {
+            Some(row) if *row != point.row => {
+                return Err(bad(format!(
+                    "point {} has two different results",
+                    point.index
+                )));
+            }
+            Some(_) => {}
+            None => {
+                by_index.insert(point.index, point.row);
+            }
+        }
+    }
+    let missing: Vec<usize> = (0..total)
+        .filter(|index| !by_index.contains_key(index))
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().take(10).map(ToString::to_string).collect();
+        return Err(bad(format!(
+            "{} of {total} grid points have no result (indices {}{}): a shard is missing \
+             or did not finish",
+            missing.len(),
+            shown.join(", "),
+            if missing.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok((axes, by_index.into_values().collect()))
+}
+
 /// Runs every grid point over `inputs` on up to `threads` threads; rows in grid order.
 pub fn run_sweep(
     inputs: &[Envelope],
@@ -144,7 +305,25 @@ pub fn run_sweep(
     threads: usize,
     progress: &dyn ProgressSink,
 ) -> Result<Vec<SweepRow>, ReplayError> {
-    let points = grid(axes);
+    let rows = run_sweep_shard(inputs, base, axes, Shard::WHOLE, threads, progress)?;
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
+}
+
+/// Runs the grid points of `shard` over `inputs` on up to `threads` threads; each row with
+/// its 0-based grid index, in grid order.
+pub fn run_sweep_shard(
+    inputs: &[Envelope],
+    base: &BacktestConfig,
+    axes: &[SweepAxis],
+    shard: Shard,
+    threads: usize,
+    progress: &dyn ProgressSink,
+) -> Result<Vec<(usize, SweepRow)>, ReplayError> {
+    let (indices, points): (Vec<usize>, Vec<Vec<(String, String)>>) = grid(axes)
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| shard.contains(*index))
+        .unzip();
     let configs: Vec<BacktestConfig> = points
         .iter()
         .map(|point| apply_point(base, point))
@@ -196,9 +375,9 @@ pub fn run_sweep(
         reason: "a sweep worker panicked".to_string(),
     })?;
     let mut rows = Vec::with_capacity(slots.len());
-    for slot in slots {
+    for (slot, index) in slots.into_iter().zip(indices) {
         match slot {
-            Some(row) => rows.push(row?),
+            Some(row) => rows.push((index, row?)),
             None => {
                 return Err(ReplayError::Sweep {
                     spec: String::new(),

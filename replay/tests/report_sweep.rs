@@ -8,7 +8,10 @@ use kalshi_replay::progress::NoProgress;
 use kalshi_replay::report::BacktestReport;
 use kalshi_replay::report::html::to_html;
 use kalshi_replay::report::json::to_json;
-use kalshi_replay::sweep::{SweepAxis, apply_point, grid, run_sweep};
+use kalshi_replay::sweep::{
+    Shard, SweepAxis, SweepPointResult, apply_point, grid, merge_points, run_sweep,
+    run_sweep_shard, sweep_id,
+};
 use support::{engine_config, listing, market_data};
 
 fn config() -> BacktestConfig {
@@ -105,4 +108,85 @@ fn a_parallel_sweep_equals_sequential_runs_in_grid_order() {
         assert_eq!(row.output_digest, sequential.output_digest);
         assert_eq!(row.metrics, sequential.metrics);
     }
+}
+
+#[test]
+fn shards_cover_the_grid_once_and_merge_back_into_the_unsharded_rows() {
+    let data = market_data(300, 5);
+    let axes = vec![
+        SweepAxis::parse("strategy.fair_offset_ticks=1,2,3").unwrap(),
+        SweepAxis::parse("fill.cancel_position=front,back").unwrap(),
+    ];
+    let whole = run_sweep(&data, &config(), &axes, 2, &NoProgress).unwrap();
+    let id = sweep_id(&data, &config(), &axes).unwrap();
+    let shard_points = |text: &str| -> Vec<SweepPointResult> {
+        let shard = Shard::parse(text).unwrap();
+        run_sweep_shard(&data, &config(), &axes, shard, 1, &NoProgress)
+            .unwrap()
+            .into_iter()
+            .map(|(index, row)| SweepPointResult {
+                sweep_id: id.clone(),
+                index,
+                total: 6,
+                axes: axes.clone(),
+                row,
+            })
+            .collect()
+    };
+    let first = shard_points("1/4");
+    let indices: Vec<usize> = first.iter().map(|point| point.index).collect();
+    assert_eq!(indices, vec![0, 4], "round robin over the grid");
+    let mut all: Vec<SweepPointResult> = ["3/4", "2/4", "4/4"]
+        .iter()
+        .flat_map(|text| shard_points(text))
+        .collect();
+    all.extend(first.clone());
+    let (merged_axes, rows) = merge_points(all.clone()).unwrap();
+    assert_eq!(merged_axes, axes);
+    assert_eq!(rows, whole, "merged shards equal the unsharded sweep");
+
+    // A repeated identical point is fine; a missing or conflicting one is not.
+    all.push(first[0].clone());
+    assert_eq!(merge_points(all.clone()).unwrap().1, whole);
+    let without_last: Vec<SweepPointResult> = all
+        .iter()
+        .filter(|point| point.index != 5)
+        .cloned()
+        .collect();
+    let missing = merge_points(without_last).unwrap_err().to_string();
+    assert!(
+        missing.contains("1 of 6 grid points") && missing.contains("5"),
+        "{missing}"
+    );
+    // The last point is the repeated copy of point 0: give it another result.
+    let mut conflicting = all.clone();
+    if let Some(repeat) = conflicting.last_mut() {
+        repeat.row.output_digest = "other".to_string();
+    }
+    assert!(
+        merge_points(conflicting)
+            .unwrap_err()
+            .to_string()
+            .contains("two different")
+    );
+    let mut foreign = all;
+    foreign[1].sweep_id = "another".to_string();
+    assert!(
+        merge_points(foreign)
+            .unwrap_err()
+            .to_string()
+            .contains("another sweep")
+    );
+    assert!(merge_points(Vec::new()).is_err());
+}
+
+#[test]
+fn shard_specs_parse_and_refuse_nonsense() {
+    assert_eq!(Shard::parse("2/3").unwrap(), Shard { index: 2, count: 3 });
+    for bad in ["0/3", "4/3", "1/0", "x/2", "2", "1/-1"] {
+        assert!(Shard::parse(bad).is_err(), "{bad}");
+    }
+    let shard = Shard::parse("2/3").unwrap();
+    let mine: Vec<usize> = (0..9).filter(|index| shard.contains(*index)).collect();
+    assert_eq!(mine, vec![1, 4, 7]);
 }

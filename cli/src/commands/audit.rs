@@ -10,7 +10,7 @@ use kalshi_journal::forensics::audit_order;
 /// `audit` arguments.
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The run directory.
+    /// The run directory (or `s3://bucket/prefix/RUN`).
     #[arg(long)]
     pub journal: PathBuf,
     /// The client order id to trace.
@@ -23,7 +23,8 @@ pub struct AuditArgs {
 
 /// Runs `audit`.
 pub fn run(args: AuditArgs) -> anyhow::Result<()> {
-    let trail = audit_order(&args.journal, &args.order)?;
+    let journal = crate::remote::local_journal(&args.journal)?;
+    let trail = audit_order(&journal, &args.order)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&trail)?);
     } else {

@@ -12,11 +12,14 @@
 //! exchange events, commands, decisions — `replay --verify` reproduces it), `metrics.json`,
 //! `report.html` and `sources.json` (where the data came from and what was assumed). With
 //! `--sweep key=v1,v2` (repeatable, cartesian product) every grid point is a full backtest run
-//! on `--threads` threads; one table of results is printed and written to `sweep.json`.
+//! on `--threads` threads; one table of results is printed and written to `sweep.json`, and
+//! each grid point's result to `sweep-points/point-NNNNNN.json`. With `--shard K/N` only the
+//! K-th of N deterministic slices of the grid runs (grid point `i` when `i % N == K - 1`) and
+//! only the point files are written; `kalshi-bot sweep merge` puts shards back together.
 
 mod coverage;
 mod rest_history;
-mod summary;
+pub(crate) mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -38,7 +41,9 @@ use kalshi_replay::loaders::journal_filter::{InputFilter, load_inputs};
 use kalshi_replay::metrics::DataFidelity;
 use kalshi_replay::report::sweep_html::sweep_to_html;
 use kalshi_replay::report::{BacktestReport, html::to_html, json::to_json};
-use kalshi_replay::sweep::{SweepAxis, default_threads, run_sweep};
+use kalshi_replay::sweep::{
+    Shard, SweepAxis, SweepPointResult, default_threads, run_sweep_shard, sweep_id,
+};
 
 use crate::config::{EngineProfile, load, validate_engine};
 use crate::exit_code::Refusal;
@@ -130,7 +135,8 @@ pub struct BacktestArgs {
     /// End of the data, exclusive: RFC 3339 or Unix seconds.
     #[arg(long, value_name = "TIME", value_parser = parse_time_ns)]
     pub end: Option<i64>,
-    /// A recorded journal to take market data from (repeatable).
+    /// A recorded journal to take market data from (repeatable): a run directory or
+    /// `s3://bucket/prefix/RUN`.
     #[arg(long = "journal", value_name = "DIR")]
     pub journals: Vec<PathBuf>,
     /// Fetch Kalshi's public history over REST (trades + 1-minute candles; lower fidelity).
@@ -170,6 +176,19 @@ pub struct BacktestArgs {
     /// values the journals hold.
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Run only the K-th of N slices of the sweep grid (grid point i when i % N == K-1),
+    /// writing one result file per point to `<report>/sweep-points/`; combine the shards'
+    /// report directories with `kalshi-bot sweep merge`.
+    #[arg(long, value_name = "K/N", requires = "sweeps")]
+    pub shard: Option<String>,
+}
+
+/// Folder of the per-point result files inside a sweep's report directory.
+pub const SWEEP_POINTS_DIR: &str = "sweep-points";
+
+/// File name of grid point `index`'s result.
+pub fn sweep_point_file(index: usize) -> String {
+    format!("point-{index:06}.json")
 }
 
 /// Parses RFC 3339 or Unix seconds into Unix ns.
@@ -214,13 +233,15 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         to_ns: args.end,
     };
     let mut streams = Vec::new();
-    for dir in &args.journals {
+    for given in &args.journals {
+        let local = crate::remote::local_journal(given)?;
+        let dir = &local;
         let mut source = JournalSource::open(dir)
             .with_context(|| format!("opening journal {}", dir.display()))?;
         let inputs = load_inputs(&mut source, &filter)
             .with_context(|| format!("reading journal {}", dir.display()))?;
         eprintln!("{}: {} inputs kept", dir.display(), inputs.len());
-        sources.journals.push(dir.display().to_string());
+        sources.journals.push(given.display().to_string());
         streams.push(inputs);
     }
     if args.from_rest {
@@ -686,11 +707,43 @@ fn sweep(inputs: &[Envelope], base: &BacktestConfig, args: &BacktestArgs) -> any
         .iter()
         .map(|spec| SweepAxis::parse(spec))
         .collect::<Result<Vec<_>, _>>()?;
+    let shard = match &args.shard {
+        Some(text) => Shard::parse(text)?,
+        None => Shard::WHOLE,
+    };
+    let total = axes.iter().map(|axis| axis.values.len()).product::<usize>();
+    let id = sweep_id(inputs, base, &axes)?;
+    let points_dir = args.report.join(SWEEP_POINTS_DIR);
+    clear_point_files(&points_dir)?;
+    std::fs::create_dir_all(&points_dir)
+        .with_context(|| format!("creating {}", points_dir.display()))?;
     let threads = args.threads.unwrap_or_else(default_threads).max(1);
     let progress = ProgressBar::stderr();
-    let rows = run_sweep(inputs, base, &axes, threads, &progress);
+    let rows = run_sweep_shard(inputs, base, &axes, shard, threads, &progress);
     progress.finish();
     let rows = rows.context("running the sweep")?;
+    for (index, row) in &rows {
+        let point = SweepPointResult {
+            sweep_id: id.clone(),
+            index: *index,
+            total,
+            axes: axes.clone(),
+            row: row.clone(),
+        };
+        write_json(&points_dir.join(sweep_point_file(*index)), &point)?;
+    }
+    if shard != Shard::WHOLE {
+        println!(
+            "shard {}/{}: {} of {total} grid points; results in {}",
+            shard.index,
+            shard.count,
+            rows.len(),
+            points_dir.display()
+        );
+        println!("merge the shards with: kalshi-bot sweep merge REPORT_DIR...");
+        return Ok(());
+    }
+    let rows: Vec<_> = rows.into_iter().map(|(_, row)| row).collect();
     let path = args.report.join("sweep.json");
     write_json(&path, &rows)?;
     let html_path = args.report.join("sweep.html");
@@ -706,7 +759,29 @@ fn sweep(inputs: &[Envelope], base: &BacktestConfig, args: &BacktestArgs) -> any
     Ok(())
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+/// Removes the point files of an earlier sweep in the same report directory, so a merge never
+/// mixes two sweeps' results.
+fn clear_point_files(dir: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
+        let is_point = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with("point-") && name.ends_with(".json"));
+        if is_point {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `value` as pretty JSON.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value).context("encoding JSON")?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }

@@ -10,7 +10,7 @@ use kalshi_journal::forensics::{reconstruct_book, reconstruct_books};
 /// `book` arguments.
 #[derive(Debug, Args)]
 pub struct BookArgs {
-    /// The run directory.
+    /// The run directory (or `s3://bucket/prefix/RUN`).
     #[arg(long)]
     pub journal: PathBuf,
     /// Only this market (default: every market in the journal).
@@ -25,7 +25,8 @@ pub struct BookArgs {
 }
 
 /// Runs `book`.
-pub fn run(args: BookArgs) -> anyhow::Result<()> {
+pub fn run(mut args: BookArgs) -> anyhow::Result<()> {
+    args.journal = crate::remote::local_journal(&args.journal)?;
     let views = match &args.market {
         Some(market) => vec![reconstruct_book(&args.journal, market, args.at_seq)?],
         None => reconstruct_books(&args.journal, args.at_seq)

@@ -26,7 +26,8 @@ pub enum JournalCommand {
     /// Check that a run directory is complete and every digest, checksum, seq and hash-chain
     /// link (exit 0 clean, 1 corrupt or incomplete, 2 cannot open).
     Verify {
-        /// The run directory.
+        /// The run directory, or `s3://bucket/prefix/RUN` (exit 6 when that is a torn
+        /// upload).
         dir: PathBuf,
     },
     /// Seal every WAL segment of a finished run to Parquet. Never run it on a directory a
@@ -35,12 +36,33 @@ pub enum JournalCommand {
         /// The run directory.
         dir: PathBuf,
     },
+    /// Upload a finished, sealed run to `s3://bucket/prefix` (under
+    /// `prefix/date=YYYY-MM-DD/run=RUN_ID/`): its segments, then its manifest.
+    Upload {
+        /// The run directory.
+        dir: PathBuf,
+        /// Where to: `s3://bucket/prefix`.
+        url: String,
+        /// Give up after this long.
+        #[arg(long, value_name = "DURATION", default_value = "10m",
+              value_parser = crate::commands::sim_exchange::parse_duration)]
+        wait: std::time::Duration,
+    },
 }
 
 /// Runs a `journal` subcommand.
 pub fn run(args: JournalArgs) -> anyhow::Result<()> {
     match args.command {
         JournalCommand::Verify { dir } => {
+            let dir = match crate::remote::fetch_if_remote(&dir) {
+                Ok(dir) => dir,
+                Err(error) if error.is_torn_upload() => crate::remote::exit_torn(&error),
+                Err(error) => {
+                    println!("cannot open: {error}");
+                    std::io::stdout().flush().ok();
+                    std::process::exit(2);
+                }
+            };
             let outcome = verify_run(&dir);
             println!("{}", describe(&outcome));
             let code = outcome.exit_code();
@@ -51,7 +73,42 @@ pub fn run(args: JournalArgs) -> anyhow::Result<()> {
             Ok(())
         }
         JournalCommand::Seal { dir } => seal(dir),
+        JournalCommand::Upload { dir, url, wait } => upload(dir, url, wait),
     }
+}
+
+fn upload(dir: PathBuf, url: String, wait: std::time::Duration) -> anyhow::Result<()> {
+    let manifest = kalshi_journal::Manifest::load(&dir)
+        .with_context(|| format!("reading the manifest of {}", dir.display()))?;
+    if manifest.finished == Some(false)
+        || manifest
+            .segments
+            .iter()
+            .any(|segment| segment.state != kalshi_journal::SegmentState::Sealed)
+    {
+        anyhow::bail!(
+            "{} is not a finished, sealed run: run `kalshi-bot journal seal` on it first",
+            dir.display()
+        );
+    }
+    let args = crate::remote::UploadArgs {
+        upload: Some(url),
+        upload_wait: wait,
+    };
+    let Some(prepared) = args.prepare()? else {
+        anyhow::bail!("no upload URL");
+    };
+    let (announce, announced) = std::sync::mpsc::channel();
+    announce.send(dir).ok();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let report = runtime.block_on(async move { prepared.start(announced).finish().await });
+    if !report.pending.is_empty() {
+        anyhow::bail!("the upload did not complete");
+    }
+    Ok(())
 }
 
 /// One line (or two) describing a verification outcome.

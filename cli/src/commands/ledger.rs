@@ -21,7 +21,7 @@ pub enum LedgerCommand {
     /// Drop and rebuild the SQLite ledger (decisions, orders, fills, positions, P&L) from the
     /// journal. Rebuilding twice gives identical tables.
     Rebuild {
-        /// The run directory.
+        /// The run directory (or `s3://bucket/prefix/RUN`, rebuilt in the local cache).
         dir: PathBuf,
         /// Database file (default: DIR/ledger.sqlite).
         #[arg(long)]
@@ -36,6 +36,7 @@ pub enum LedgerCommand {
 pub fn run(args: LedgerArgs) -> anyhow::Result<()> {
     match args.command {
         LedgerCommand::Rebuild { dir, db, json } => {
+            let dir = crate::remote::local_journal(&dir)?;
             let db = db.unwrap_or_else(|| Ledger::path_in(&dir));
             let summary = Ledger::rebuild_into(&dir, &db)
                 .with_context(|| format!("rebuilding the ledger of {}", dir.display()))?;

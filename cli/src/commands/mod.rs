@@ -14,4 +14,5 @@ pub mod replay;
 pub mod run_strategy;
 pub mod scan_markets;
 pub mod sim_exchange;
+pub mod sweep;
 pub mod trading_args;

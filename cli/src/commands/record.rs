@@ -43,6 +43,9 @@ pub struct RecordArgs {
     /// Configuration file and overrides.
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Journal upload to object storage.
+    #[command(flatten)]
+    pub upload: crate::remote::UploadArgs,
     /// Journal raw WebSocket frames beside the normalized events.
     #[arg(long)]
     pub capture_raw: bool,
@@ -85,6 +88,20 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         duration: args.duration,
         journal_dir,
         outside: Default::default(),
+        journal_dir_announce: None,
     };
-    tokio_runtime()?.block_on(run_session(options))
+    let Some(upload) = args.upload.prepare()? else {
+        return tokio_runtime()?.block_on(run_session(options));
+    };
+    let (announce, announced) = std::sync::mpsc::channel();
+    let options = RunOptions {
+        journal_dir_announce: Some(announce),
+        ..options
+    };
+    tokio_runtime()?.block_on(async move {
+        let upload = upload.start(announced);
+        let code = run_session(options).await;
+        upload.finish().await;
+        code
+    })
 }

@@ -32,7 +32,8 @@ const EXIT_UNREADABLE: i32 = 2;
 /// `replay` arguments.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The run directory to replay.
+    /// The run directory to replay (or `s3://bucket/prefix/RUN`; exit 6 when that is a torn
+    /// upload).
     #[arg(long, value_name = "DIR")]
     pub journal: PathBuf,
     /// Verify that the engine reproduces every journaled output (exit 0 identical,
@@ -48,7 +49,17 @@ pub struct ReplayArgs {
 }
 
 /// Runs `replay`.
-pub fn run(args: ReplayArgs) -> anyhow::Result<()> {
+pub fn run(mut args: ReplayArgs) -> anyhow::Result<()> {
+    args.journal = match crate::remote::fetch_if_remote(&args.journal) {
+        Ok(dir) => dir,
+        Err(error) if error.is_torn_upload() => crate::remote::exit_torn(&error),
+        Err(error) if args.verify => {
+            println!("cannot read {}: {error}", args.journal.display());
+            std::io::stdout().flush().ok();
+            std::process::exit(EXIT_UNREADABLE);
+        }
+        Err(error) => return Err(error.into()),
+    };
     if args.verify {
         let code = run_verify(&args);
         std::io::stdout().flush().ok();

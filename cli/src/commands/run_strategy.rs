@@ -50,6 +50,9 @@ pub struct RunStrategyArgs {
     /// Configuration file and overrides.
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Journal upload to object storage.
+    #[command(flatten)]
+    pub upload: crate::remote::UploadArgs,
     /// Restore the risk state (e.g. a HALT) from this run directory instead of the newest run
     /// of the same environment in the journal root.
     #[arg(long, value_name = "DIR", conflicts_with = "fresh_risk_state")]
@@ -120,6 +123,20 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
             metrics_addr: args.metrics_addr,
             on_alert: args.on_alert,
         },
+        journal_dir_announce: None,
     };
-    tokio_runtime()?.block_on(run_session(options))
+    let Some(upload) = args.upload.prepare()? else {
+        return tokio_runtime()?.block_on(run_session(options));
+    };
+    let (announce, announced) = std::sync::mpsc::channel();
+    let options = RunOptions {
+        journal_dir_announce: Some(announce),
+        ..options
+    };
+    tokio_runtime()?.block_on(async move {
+        let upload = upload.start(announced);
+        let code = run_session(options).await;
+        upload.finish().await;
+        code
+    })
 }

@@ -125,6 +125,8 @@ pub struct RunOptions {
     pub journal_dir: Option<PathBuf>,
     /// Model input, metrics and alerts (trading runs).
     pub outside: OutsideOptions,
+    /// Told the run directory once the journal is created (the journal upload watches it).
+    pub journal_dir_announce: Option<std::sync::mpsc::Sender<PathBuf>>,
 }
 
 /// What a trading run exchanges with programs beside it: a model file it follows, a metrics
@@ -503,6 +505,10 @@ async fn run_journaled(
         })
         .context("journaling the run header")?;
     tracing::info!(run_id = %run_id, journal = %journal_dir.display(), "run started");
+    if let Some(announce) = &options.journal_dir_announce {
+        // The receiver is gone only when the upload was dropped: nothing to tell.
+        let _ = announce.send(journal_dir.clone());
+    }
     let mut sequencer = Sequencer::new(
         Engine::new(),
         journal,
