@@ -13,6 +13,7 @@ pub mod engine;
 pub mod ev_gate;
 pub mod events;
 mod exposure_totals;
+pub mod fair_value;
 pub mod fees;
 pub mod fill_burst;
 pub mod fixed;

@@ -744,6 +744,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::FeedLag { .. } => "feed_lag",
         Decision::TuningAccepted(_) => "tuning_accepted",
         Decision::TuningSettingsAccepted(_) => "tuning_settings_accepted",
+        Decision::FairValue { .. } => "fair_value",
     }
 }
 
@@ -846,9 +847,9 @@ fn decision_index(decision: &Decision) -> IndexView<'_> {
             .count(risk.count.centi())
             .client(risk.client_order_id.as_str()),
         Decision::Quote(quote) => base.market(&quote.ticker),
-        Decision::Withdraw { ticker, .. } | Decision::PositionDrift { ticker, .. } => {
-            base.market(ticker)
-        }
+        Decision::Withdraw { ticker, .. }
+        | Decision::PositionDrift { ticker, .. }
+        | Decision::FairValue { ticker, .. } => base.market(ticker),
         Decision::Order(transition) => {
             let index = base.market(&transition.ticker);
             match transition.key.strip_prefix("order:") {
