@@ -40,7 +40,7 @@ pub struct Tuning {
     /// Fair-value blend ([`crate::fair_value`]): weight of the book depth imbalance, parts
     /// per million (1 000 000 = 1; 0 = off). Default 0.
     pub fair_imbalance_weight_ppm: i64,
-    /// Weight of the signed taker flow, ppm. Default 0.
+    /// Weight of the signed taker flow, ppm. Default 1 000 000 (see STRATEGY.md).
     pub fair_flow_weight_ppm: i64,
     /// Weight of the mid trend, ppm. Default 0.
     pub fair_trend_weight_ppm: i64,
@@ -58,7 +58,7 @@ impl Default for Tuning {
             live_filters: true,
             live_filter_hysteresis_ticks: 1,
             fair_imbalance_weight_ppm: 0,
-            fair_flow_weight_ppm: 0,
+            fair_flow_weight_ppm: 1_000_000,
             fair_trend_weight_ppm: 0,
             fair_model_weight_ppm: 0,
             fair_max_shift_ppm: 20_000,

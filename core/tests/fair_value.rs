@@ -425,11 +425,12 @@ fn ladder(tuning: Tuning) -> Output {
 #[test]
 fn a_non_zero_weight_moves_the_ladder_and_records_why() {
     let off = ladder(Tuning {
-        fair_imbalance_weight_ppm: 0,
+        fair_flow_weight_ppm: 0,
         ..Tuning::default()
     });
     let on = ladder(Tuning {
         fair_imbalance_weight_ppm: 1_000_000,
+        fair_flow_weight_ppm: 0,
         fair_max_shift_ppm: 20_000,
         ..Tuning::default()
     });
