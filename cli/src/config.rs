@@ -860,6 +860,34 @@ mod tests {
     }
 
     #[test]
+    fn fair_value_blend_settings_are_range_checked_by_key() {
+        let loaded = parse(
+            "[tuning]\nfair_flow_weight_ppm = 250000\nfair_max_shift_ppm = 5000\n",
+            EngineProfile::Exchange,
+        )
+        .unwrap();
+        assert_eq!(loaded.tuning.fair_flow_weight_ppm, 250_000);
+        assert_eq!(loaded.tuning.fair_max_shift_ppm, 5_000);
+        for (text, key) in [
+            (
+                "[tuning]\nfair_imbalance_weight_ppm = -1\n",
+                "tuning.fair_imbalance_weight_ppm",
+            ),
+            (
+                "[tuning]\nfair_trend_weight_ppm = 1000001\n",
+                "tuning.fair_trend_weight_ppm",
+            ),
+            (
+                "[tuning]\nfair_max_shift_ppm = 200000\n",
+                "tuning.fair_max_shift_ppm",
+            ),
+        ] {
+            let error = parse(text, EngineProfile::Exchange).unwrap_err();
+            assert!(error.to_string().contains(key), "{error}");
+        }
+    }
+
+    #[test]
     fn the_example_file_documents_the_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/example.toml");
         let loaded = load(Some(&path), &[], EngineProfile::Exchange).unwrap();

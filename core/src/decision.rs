@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::client_order_id::ClientOrderId;
 use crate::ev_gate::{EvDecision, FairSource};
 use crate::events::{LiveSetting, RequestKind};
+use crate::fair_value::FairValue;
 use crate::fill_burst::FillBurstRecord;
 use crate::fixed::{Count, Price, SignedCount};
 use crate::market_scanner::ScanReason;
@@ -221,6 +222,15 @@ pub enum Decision {
         /// Why not, when refused (empty when applied).
         reason: String,
     },
+    /// What made the fair value of the quotes that follow: recorded before a market's quotes
+    /// are re-laid, only while a blend weight is non-zero and only when a part changed since
+    /// the market's last record ([`crate::fair_value`]).
+    FairValue {
+        /// Market ticker.
+        ticker: String,
+        /// The blend and its parts.
+        value: FairValue,
+    },
 }
 
 /// Why the engine holds new orders while still letting cancels through.
@@ -382,6 +392,18 @@ impl fmt::Display for Decision {
                     write!(f, "OPERATOR_SETTING refused {setting:?}: {reason}")
                 }
             }
+            Decision::FairValue { ticker, value } => write!(
+                f,
+                "FAIR_VALUE {ticker} base_ppm={} imbalance={:+} flow={:+} trend={:+} model={:+} \
+                 fair_ppm={}({:?})",
+                value.base_ppm,
+                value.imbalance_ppm,
+                value.flow_ppm,
+                value.trend_ppm,
+                value.model_ppm,
+                value.fair_ppm,
+                value.source
+            ),
             Decision::FeedLag { lag_ms, stale } => {
                 let verdict = if *stale {
                     "stale: quotes withdrawn, quoting held"

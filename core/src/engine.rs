@@ -26,9 +26,10 @@ use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for, inventory_s
 use crate::events::{
     BookInvalidation, ControlCommand, Envelope, Event, LiveSetting, RequestKind, TimerKind,
 };
+use crate::fair_value::{FairValue, fair_value};
 use crate::fees::Liquidity;
 use crate::fill_burst::FillBurstBreaker;
-use crate::fixed::{Count, MICROS_PER_DOLLAR, Money, Price, SignedCount};
+use crate::fixed::{Count, Money, Price, SignedCount};
 use crate::live_filter::fails_live_filters;
 use crate::market_data::MarketStatus;
 use crate::market_scanner::{scan_listings, scan_universe};
@@ -37,7 +38,6 @@ use crate::orders::{DesiredQuote, DiffPlan, Effects, InFlight, OrderManager, Tra
 use crate::pnl::live_mark;
 use crate::risk::{Risk, RiskState, RiskView, ScopeExposure};
 use crate::side::BookSide;
-use crate::signals::Signals;
 use crate::strategy::maker_ladder::MakerLadder;
 use crate::strategy::{
     ExitOrder, QuoteContext, QuotePlan, SideHeldReason, Strategy, WithdrawReason,
@@ -76,6 +76,8 @@ pub struct Engine {
     event_markets: BTreeMap<String, BTreeSet<String>>,
     desired: BTreeMap<MarketIndex, Vec<DesiredQuote>>,
     fair_ppm: BTreeMap<MarketIndex, u32>,
+    /// The last [`Decision::FairValue`] recorded per market, to record only changes.
+    fair_records: BTreeMap<MarketIndex, FairValue>,
     orders: OrderManager,
     /// Marked P&L of each market where we hold a position (and that the universe knows),
     /// kept so a book change re-marks only its own market.
@@ -121,6 +123,7 @@ impl Engine {
             event_markets: BTreeMap::new(),
             desired: BTreeMap::new(),
             fair_ppm: BTreeMap::new(),
+            fair_records: BTreeMap::new(),
             orders: OrderManager::new(),
             marked_pnl: BTreeMap::new(),
             marked_pnl_total: Money::ZERO,
@@ -903,18 +906,15 @@ impl Engine {
         let config = self.config.as_ref()?;
         let state = self.universe.get(index)?;
         let grid = state.tick_grid().ok()?;
-        let signals = Signals::compute(state, ts_ns, &config.signals);
-        let Some(fair_ppm) = signals.fair_value.and_then(probability_ppm) else {
+        let blend = self.tuning.blend();
+        let Some(fair) = fair_value(state, ts_ns, &config.signals, &blend) else {
             return Some(QuotePlan::Withdraw {
                 reason: WithdrawReason::NoTouch,
                 exits: Vec::new(),
             });
         };
-        let fair_source = if signals.model_probability.is_some() {
-            FairSource::Model
-        } else {
-            FairSource::Book
-        };
+        let fair_ppm = fair.fair_ppm;
+        let fair_source = fair.source;
         self.fair_ppm.insert(index, fair_ppm);
         let fees = fee_schedule_for(state.info().fee.as_ref());
         let ev_gate = self.ev_gate.as_ref()?;
@@ -957,6 +957,13 @@ impl Engine {
             held,
         } = &plan
         {
+            if !blend.is_off() && self.fair_records.get(&index) != Some(&fair) {
+                self.fair_records.insert(index, fair);
+                out.decide(Decision::FairValue {
+                    ticker: ticker.to_string(),
+                    value: fair,
+                });
+            }
             let mut passed = Vec::new();
             for quote in quotes {
                 let inputs = EvInputs {
@@ -1284,9 +1291,8 @@ impl Engine {
             let fair_ppm = self
                 .config
                 .as_ref()
-                .and_then(|config| Signals::compute(state, ts_ns, &config.signals).fair_value)
-                .and_then(probability_ppm)
-                .unwrap_or(0);
+                .and_then(|config| fair_value(state, ts_ns, &config.signals, &self.tuning.blend()))
+                .map_or(0, |fair| fair.fair_ppm);
             let inputs = EvInputs {
                 ticker: ticker.to_string(),
                 side: exit.side,
@@ -1328,18 +1334,6 @@ fn reducing_side(position: SignedCount) -> Option<BookSide> {
         centi if centi > 0 => Some(BookSide::Ask),
         _ => Some(BookSide::Bid),
     }
-}
-
-/// Quantizes a fair value in dollars to parts per million (nearest), within 0 ..= 1.
-fn probability_ppm(value: f64) -> Option<u32> {
-    if !value.is_finite() {
-        return None;
-    }
-    let scaled = (value * MICROS_PER_DOLLAR as f64)
-        .round()
-        .clamp(0.0, MICROS_PER_DOLLAR as f64);
-    // In range after the clamp, so the conversion is exact.
-    Some(scaled as u32)
 }
 
 /// Sets `limit` to `value` when that is no looser; returns whether it was.

@@ -12,6 +12,7 @@ pub mod decision;
 pub mod engine;
 pub mod ev_gate;
 pub mod events;
+pub mod fair_value;
 pub mod fees;
 pub mod fill_burst;
 pub mod fixed;

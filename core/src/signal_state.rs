@@ -37,8 +37,7 @@ impl ModelProbability {
     }
 }
 
-/// Signal state carried between events for one market (held by
-/// [`MarketState`](crate::market_state::MarketState)).
+/// Signal state carried between events for one market (held by [`MarketState`]).
 ///
 /// **Mid trend.** Each time the mid price changes by `Δ` (dollars) after `dt` ns since the
 /// previous observation, `trend ← trend × τ/(τ + dt) + Δ`, with time constant `τ`
@@ -46,12 +45,17 @@ impl ModelProbability {
 /// `τ/(τ + (now − last))`. `τ/(τ + dt)` is a rational stand-in for `e^(−dt/τ)` that needs no
 /// transcendental function: a change counts fully when it happens, half after `τ`, a third
 /// after `2τ`. The result is a recency-weighted sum of mid moves, in dollars.
+///
+/// The same trend is also kept in whole micro-dollars with integer arithmetic
+/// ([`SignalState::mid_trend_micros_at`], each decay rounded toward zero): that copy is the one
+/// the fair-value blend ([`crate::fair_value`]) decides with.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SignalState {
     mid_trend_tau_ns: i64,
     last_mid_micros: Option<i64>,
     last_mid_ts_ns: i64,
     mid_trend: f64,
+    mid_trend_micros: i64,
     model: Option<ModelProbability>,
 }
 
@@ -63,6 +67,7 @@ impl SignalState {
             last_mid_micros: None,
             last_mid_ts_ns: 0,
             mid_trend: 0.0,
+            mid_trend_micros: 0,
             model: None,
         }
     }
@@ -80,6 +85,9 @@ impl SignalState {
                     let dt_ns = ts_ns.saturating_sub(self.last_mid_ts_ns).max(0);
                     let change = (mid_micros - last_micros) as f64 / MICROS_PER_DOLLAR as f64;
                     self.mid_trend = self.mid_trend * self.decay(dt_ns) + change;
+                    self.mid_trend_micros = self
+                        .decay_micros(self.mid_trend_micros, dt_ns)
+                        .saturating_add(mid_micros - last_micros);
                     self.last_mid_ts_ns = self.last_mid_ts_ns.max(ts_ns);
                 }
             }
@@ -91,6 +99,20 @@ impl SignalState {
     fn decay(&self, dt_ns: i64) -> f64 {
         let tau = self.mid_trend_tau_ns as f64;
         tau / (tau + dt_ns as f64)
+    }
+
+    /// `trend × τ/(τ + dt)` in integers, rounded toward zero.
+    fn decay_micros(&self, trend_micros: i64, dt_ns: i64) -> i64 {
+        let tau = i128::from(self.mid_trend_tau_ns);
+        let decayed = i128::from(trend_micros) * tau / (tau + i128::from(dt_ns.max(0)));
+        // |decayed| ≤ |trend_micros|, so it fits.
+        i64::try_from(decayed).unwrap_or(trend_micros)
+    }
+
+    /// The mid trend in micro-dollars (integer arithmetic), decayed to `now_ns`.
+    pub fn mid_trend_micros_at(&self, now_ns: i64) -> i64 {
+        let dt_ns = now_ns.saturating_sub(self.last_mid_ts_ns).max(0);
+        self.decay_micros(self.mid_trend_micros, dt_ns)
     }
 
     /// The mid trend (dollars) decayed to `now_ns`.

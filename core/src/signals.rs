@@ -20,7 +20,8 @@ use crate::tick_grid::{SnapDirection, TickGrid};
 pub struct SignalConfig {
     /// Levels per side summed by the imbalance signal. Default 3.
     pub imbalance_levels: usize,
-    /// Window of the trade-flow signal. Default 5 minutes.
+    /// Window of the trade-flow signal. Default 60 s (chosen with the fair-value blend's
+    /// flow weight, STRATEGY.md).
     pub flow_window_ns: i64,
     /// Weight of a fresh model probability in the fair value, 0 ..= 1. Default 0.5.
     pub model_weight: f64,
@@ -32,7 +33,7 @@ impl Default for SignalConfig {
     fn default() -> Self {
         SignalConfig {
             imbalance_levels: 3,
-            flow_window_ns: 5 * 60 * 1_000_000_000,
+            flow_window_ns: 60 * 1_000_000_000,
             model_weight: 0.5,
             model_age_max_ns: 15 * 60 * 1_000_000_000,
         }

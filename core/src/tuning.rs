@@ -18,6 +18,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigError;
+use crate::fair_value::BlendSettings;
+
+/// Largest blend weight, ppm (a weight of 1).
+const WEIGHT_MAX_PPM: i64 = 1_000_000;
+/// Largest blend shift, ppm (10¢).
+const SHIFT_MAX_PPM: i64 = 100_000;
 
 /// See the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +45,19 @@ pub struct Tuning {
     /// reconciliation), not on every trade. Off, the universe is chosen from the listings
     /// alone. Default true.
     pub recent_activity: bool,
+    /// Fair-value blend ([`crate::fair_value`]): weight of the book depth imbalance, parts
+    /// per million (1 000 000 = 1; 0 = off). Default 0.
+    pub fair_imbalance_weight_ppm: i64,
+    /// Weight of the signed taker flow, ppm. Default 1 000 000 (see STRATEGY.md).
+    pub fair_flow_weight_ppm: i64,
+    /// Weight of the mid trend, ppm. Default 0.
+    pub fair_trend_weight_ppm: i64,
+    /// Weight of a fresh model probability, ppm. When non-zero it replaces
+    /// `engine.signals.model_weight`; at 0 that older setting applies as before. Default 0.
+    pub fair_model_weight_ppm: i64,
+    /// Largest total shift of the blend from the microprice, ppm (10 000 = 1¢). Default
+    /// 20 000.
+    pub fair_max_shift_ppm: i64,
 }
 
 impl Default for Tuning {
@@ -47,6 +66,11 @@ impl Default for Tuning {
             live_filters: true,
             live_filter_hysteresis_ticks: 1,
             recent_activity: true,
+            fair_imbalance_weight_ppm: 0,
+            fair_flow_weight_ppm: 1_000_000,
+            fair_trend_weight_ppm: 0,
+            fair_model_weight_ppm: 0,
+            fair_max_shift_ppm: 20_000,
         }
     }
 }
@@ -62,6 +86,16 @@ pub enum TuningSetting {
     LiveFilterHysteresisTicks(i64),
     /// [`Tuning::recent_activity`].
     RecentActivity(bool),
+    /// [`Tuning::fair_imbalance_weight_ppm`].
+    FairImbalanceWeightPpm(i64),
+    /// [`Tuning::fair_flow_weight_ppm`].
+    FairFlowWeightPpm(i64),
+    /// [`Tuning::fair_trend_weight_ppm`].
+    FairTrendWeightPpm(i64),
+    /// [`Tuning::fair_model_weight_ppm`].
+    FairModelWeightPpm(i64),
+    /// [`Tuning::fair_max_shift_ppm`].
+    FairMaxShiftPpm(i64),
 }
 
 /// The settings as the first tuning release journaled them, in one struct. Frozen: journals
@@ -81,6 +115,22 @@ impl Tuning {
             live_filters: false,
             live_filter_hysteresis_ticks: 0,
             recent_activity: false,
+            fair_imbalance_weight_ppm: 0,
+            fair_flow_weight_ppm: 0,
+            fair_trend_weight_ppm: 0,
+            fair_model_weight_ppm: 0,
+            fair_max_shift_ppm: 0,
+        }
+    }
+
+    /// The fair-value blend's settings.
+    pub fn blend(&self) -> BlendSettings {
+        BlendSettings {
+            imbalance_weight_ppm: self.fair_imbalance_weight_ppm,
+            flow_weight_ppm: self.fair_flow_weight_ppm,
+            trend_weight_ppm: self.fair_trend_weight_ppm,
+            model_weight_ppm: self.fair_model_weight_ppm,
+            max_shift_ppm: self.fair_max_shift_ppm,
         }
     }
 
@@ -90,6 +140,11 @@ impl Tuning {
             TuningSetting::LiveFilters(self.live_filters),
             TuningSetting::LiveFilterHysteresisTicks(self.live_filter_hysteresis_ticks),
             TuningSetting::RecentActivity(self.recent_activity),
+            TuningSetting::FairImbalanceWeightPpm(self.fair_imbalance_weight_ppm),
+            TuningSetting::FairFlowWeightPpm(self.fair_flow_weight_ppm),
+            TuningSetting::FairTrendWeightPpm(self.fair_trend_weight_ppm),
+            TuningSetting::FairModelWeightPpm(self.fair_model_weight_ppm),
+            TuningSetting::FairMaxShiftPpm(self.fair_max_shift_ppm),
         ]
     }
 
@@ -101,6 +156,11 @@ impl Tuning {
                 self.live_filter_hysteresis_ticks = *ticks;
             }
             TuningSetting::RecentActivity(on) => self.recent_activity = *on,
+            TuningSetting::FairImbalanceWeightPpm(ppm) => self.fair_imbalance_weight_ppm = *ppm,
+            TuningSetting::FairFlowWeightPpm(ppm) => self.fair_flow_weight_ppm = *ppm,
+            TuningSetting::FairTrendWeightPpm(ppm) => self.fair_trend_weight_ppm = *ppm,
+            TuningSetting::FairModelWeightPpm(ppm) => self.fair_model_weight_ppm = *ppm,
+            TuningSetting::FairMaxShiftPpm(ppm) => self.fair_max_shift_ppm = *ppm,
         }
     }
 
@@ -123,6 +183,31 @@ impl Tuning {
                 expected: "between 0 and 100 ticks",
             });
         }
+        let weights = [
+            (
+                "tuning.fair_imbalance_weight_ppm",
+                self.fair_imbalance_weight_ppm,
+            ),
+            ("tuning.fair_flow_weight_ppm", self.fair_flow_weight_ppm),
+            ("tuning.fair_trend_weight_ppm", self.fair_trend_weight_ppm),
+            ("tuning.fair_model_weight_ppm", self.fair_model_weight_ppm),
+        ];
+        for (field, value) in weights {
+            if !(0..=WEIGHT_MAX_PPM).contains(&value) {
+                return Err(ConfigError::OutOfRange {
+                    field,
+                    value: value.to_string(),
+                    expected: "between 0 and 1000000 ppm (0 to 1)",
+                });
+            }
+        }
+        if !(0..=SHIFT_MAX_PPM).contains(&self.fair_max_shift_ppm) {
+            return Err(ConfigError::OutOfRange {
+                field: "tuning.fair_max_shift_ppm",
+                value: self.fair_max_shift_ppm.to_string(),
+                expected: "between 0 and 100000 ppm (0 to 10¢)",
+            });
+        }
         Ok(())
     }
 }
@@ -132,7 +217,7 @@ impl From<&TuningV1> for Tuning {
         Tuning {
             live_filters: v1.live_filters,
             live_filter_hysteresis_ticks: v1.live_filter_hysteresis_ticks,
-            recent_activity: false,
+            ..Tuning::before_tuning()
         }
     }
 }
@@ -147,6 +232,11 @@ mod tests {
             live_filters: true,
             live_filter_hysteresis_ticks: 3,
             recent_activity: true,
+            fair_imbalance_weight_ppm: 1,
+            fair_flow_weight_ppm: 2,
+            fair_trend_weight_ppm: 3,
+            fair_model_weight_ppm: 4,
+            fair_max_shift_ppm: 5,
         };
         assert_eq!(Tuning::from_settings(&tuning.settings()), tuning);
         assert_eq!(Tuning::from_settings(&[]), Tuning::before_tuning());
@@ -154,6 +244,53 @@ mod tests {
         assert!(partial.live_filters);
         assert_eq!(partial.live_filter_hysteresis_ticks, 0);
         assert!(!partial.recent_activity);
+        assert!(partial.blend().is_off());
+    }
+
+    #[test]
+    fn out_of_range_blend_settings_name_their_key() {
+        for (tuning, key) in [
+            (
+                Tuning {
+                    fair_imbalance_weight_ppm: -1,
+                    ..Tuning::default()
+                },
+                "tuning.fair_imbalance_weight_ppm",
+            ),
+            (
+                Tuning {
+                    fair_flow_weight_ppm: 1_000_001,
+                    ..Tuning::default()
+                },
+                "tuning.fair_flow_weight_ppm",
+            ),
+            (
+                Tuning {
+                    fair_trend_weight_ppm: 2_000_000,
+                    ..Tuning::default()
+                },
+                "tuning.fair_trend_weight_ppm",
+            ),
+            (
+                Tuning {
+                    fair_model_weight_ppm: -5,
+                    ..Tuning::default()
+                },
+                "tuning.fair_model_weight_ppm",
+            ),
+            (
+                Tuning {
+                    fair_max_shift_ppm: 100_001,
+                    ..Tuning::default()
+                },
+                "tuning.fair_max_shift_ppm",
+            ),
+        ] {
+            let error = tuning.validate().unwrap_err().to_string();
+            assert!(error.contains(key), "{error}");
+        }
+        assert!(Tuning::default().validate().is_ok());
+        assert!(Tuning::before_tuning().validate().is_ok());
     }
 
     #[test]

@@ -178,6 +178,7 @@ pub fn decision_name(decision: &Decision) -> &'static str {
         Decision::FeedLag { .. } => "feed_lag",
         Decision::TuningAccepted(_) => "tuning_accepted",
         Decision::TuningSettingsAccepted(_) => "tuning_settings_accepted",
+        Decision::FairValue { .. } => "fair_value",
     }
 }
 

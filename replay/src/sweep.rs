@@ -5,7 +5,8 @@
 //!
 //! A key is a dotted path into the engine configuration as serialized (for example
 //! `strategy.rungs_per_side` or `ev_gate.min_edge_micros`), or `fill.<field>` for the fill
-//! model (`fill.entry_latency_ns`, `fill.cancel_position`). A value is read as JSON when it
+//! model (`fill.entry_latency_ns`, `fill.cancel_position`), or `tuning.<field>` for the
+//! engine's tuning settings (`tuning.fair_imbalance_weight_ppm`). A value is read as JSON when it
 //! parses as JSON (`3`, `true`, `"0.05"`), otherwise as a string (`back`, `0.05` stays a number).
 //!
 //! A sweep can be split over machines: shard `K/N` ([`Shard`]) runs grid point `i` (0-based,
@@ -25,6 +26,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use kalshi_core::events::Envelope;
+use kalshi_core::tuning::Tuning;
 
 use crate::backtest::{BacktestConfig, DiscardRecords, run_backtest_streaming};
 use crate::error::ReplayError;
@@ -128,10 +130,19 @@ pub fn apply_point(
     };
     let mut engine = serde_json::to_value(&base.engine).map_err(encode)?;
     let mut fill = serde_json::to_value(&base.fill_model).map_err(encode)?;
+    // A swept tuning key starts from the settings the base run would send (none sent: the
+    // engine's behaviour before tuning).
+    let base_tuning = base.tuning.clone().unwrap_or_else(Tuning::before_tuning);
+    let mut tuning = serde_json::to_value(&base_tuning).map_err(encode)?;
+    let mut tuning_swept = false;
     for (key, value) in point {
-        match key.strip_prefix("fill.") {
-            Some(rest) => set_path(&mut fill, rest, value)?,
-            None => set_path(&mut engine, key, value)?,
+        if let Some(rest) = key.strip_prefix("fill.") {
+            set_path(&mut fill, rest, value)?;
+        } else if let Some(rest) = key.strip_prefix("tuning.") {
+            set_path(&mut tuning, rest, value)?;
+            tuning_swept = true;
+        } else {
+            set_path(&mut engine, key, value)?;
         }
     }
     let decode = |what: &str, error: serde_json::Error| ReplayError::Sweep {
@@ -143,6 +154,10 @@ pub fn apply_point(
         serde_json::from_value(engine).map_err(|error| decode("engine config", error))?;
     config.fill_model =
         serde_json::from_value(fill).map_err(|error| decode("fill model", error))?;
+    if tuning_swept {
+        config.tuning =
+            Some(serde_json::from_value(tuning).map_err(|error| decode("tuning", error))?);
+    }
     Ok(config)
 }
 

@@ -93,6 +93,40 @@ fn sweep_points_set_engine_and_fill_model_fields() {
 }
 
 #[test]
+fn sweep_points_set_tuning_settings() {
+    // No tuning in the base: a swept key starts from the settings before tuning.
+    let point = vec![(
+        "tuning.fair_flow_weight_ppm".to_string(),
+        "250000".to_string(),
+    )];
+    let applied = apply_point(&config(), &point).unwrap();
+    let tuning = applied.tuning.unwrap();
+    assert_eq!(tuning.fair_flow_weight_ppm, 250_000);
+    assert_eq!(
+        tuning,
+        kalshi_core::tuning::Tuning {
+            fair_flow_weight_ppm: 250_000,
+            ..kalshi_core::tuning::Tuning::before_tuning()
+        }
+    );
+    // A base tuning keeps its other settings.
+    let mut base = config();
+    base.tuning = Some(kalshi_core::tuning::Tuning::default());
+    let applied = apply_point(&base, &point).unwrap();
+    let tuning = applied.tuning.unwrap();
+    assert!(tuning.live_filters);
+    assert_eq!(tuning.fair_flow_weight_ppm, 250_000);
+    // Untouched without a tuning key.
+    let engine_only = [("strategy.rungs_per_side".to_string(), "2".to_string())];
+    assert_eq!(apply_point(&config(), &engine_only).unwrap().tuning, None);
+    let unknown = apply_point(
+        &config(),
+        &[("tuning.no_such_setting".to_string(), "1".to_string())],
+    );
+    assert!(unknown.unwrap_err().to_string().contains("no_such_setting"));
+}
+
+#[test]
 fn a_parallel_sweep_equals_sequential_runs_in_grid_order() {
     let data = market_data(300, 5);
     let axes = [

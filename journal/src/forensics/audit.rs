@@ -423,6 +423,10 @@ impl Auditor {
                 .cause
                 .as_ref()
                 .is_some_and(|cause| cause.market == quote.ticker),
+            Decision::FairValue { ticker, .. } if in_cause_step => self
+                .cause
+                .as_ref()
+                .is_some_and(|cause| &cause.market == ticker),
             Decision::Ev(ev) if in_cause_step => self
                 .cause
                 .as_ref()

@@ -808,6 +808,11 @@ fn decision_columns(decision: &Decision) -> DecisionColumns {
             gate_result: Some(format!("{:?}", quote.reason)),
             ..DecisionColumns::default()
         },
+        Decision::FairValue { value, .. } => DecisionColumns {
+            fair_ppm: Some(value.fair_ppm),
+            fair_source: serde_name(&value.source),
+            ..DecisionColumns::default()
+        },
         Decision::Order(transition) => DecisionColumns {
             gate_result: serde_name(&transition.to),
             ..DecisionColumns::default()
