@@ -576,7 +576,16 @@ fn a_model_file_moves_quotes_and_backtests_the_same() {
     let child = spawn_bot(
         &exchange,
         &run_dir,
-        &["--seed", "43", "--model-file", &model_text],
+        // The fair value is the model's alone (no taker-flow shift on top), so it can be
+        // read exactly below.
+        &[
+            "--seed",
+            "43",
+            "--model-file",
+            &model_text,
+            "--set",
+            "tuning.fair_flow_weight_ppm=0",
+        ],
     );
     wait_for_journal(&run_dir, Duration::from_secs(90), "a quote", |records| {
         decisions(records).iter().any(
@@ -692,9 +701,13 @@ fn a_model_file_moves_quotes_and_backtests_the_same() {
 
     // The backtest feeds the file at its own timestamps: the same value, the same skew.
     let report = dir.path().join("report");
+    let no_flow = dir.path().join("no-flow.toml");
+    std::fs::write(&no_flow, "[tuning]\nfair_flow_weight_ppm = 0\n").unwrap();
     let backtest = Command::new(BIN)
         .args(["backtest", "--market", &ticker, "--journal"])
         .arg(&run_dir)
+        .arg("--config")
+        .arg(&no_flow)
         .arg("--model")
         .arg(&model)
         .arg("--report")
@@ -856,4 +869,72 @@ fn a_daily_loss_halt_needs_the_confirmation_and_alerts_with_its_reason() {
     assert_eq!(halt_alerts.len(), halts.len(), "{payloads:?}");
     assert_eq!(halt_alerts[0]["reason"], "daily_loss_stop");
     assert!(halt_alerts[0]["detail"]["day_realized_net_micros"].is_i64());
+}
+
+#[test]
+fn ctl_flatten_unwinds_every_position_on_the_exchange() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("journal");
+    std::fs::create_dir_all(&root).unwrap();
+    let exchange = TestExchange::start(43, &dir.path().join("keys"));
+    let user = exchange.bot_user();
+    let run_dir = root.join("run-flatten");
+    let child = spawn_bot(&exchange, &run_dir, &["--seed", "43"]);
+
+    // Trade until the account holds a position.
+    wait_until(Duration::from_secs(120), "a position", || {
+        run_dir.join("ctl.sock").exists()
+            && exchange
+                .positions(user)
+                .iter()
+                .any(|(_, position)| position.centi() != 0)
+    });
+    let (code, flattened) = ctl(&run_dir, &["flatten"]);
+    assert_eq!(code, Some(0), "{flattened}");
+    let flatten_seq = flattened["seq"].as_u64().unwrap();
+    wait_until(Duration::from_secs(60), "every position flat", || {
+        exchange
+            .positions(user)
+            .iter()
+            .all(|(_, position)| position.centi() == 0)
+    });
+    let records = read_all_records(&run_dir).unwrap();
+    assert_eq!(
+        operator_inputs(&records)
+            .iter()
+            .filter(|(_, control)| control.command == ControlCommand::Flatten)
+            .count(),
+        1
+    );
+    // Every order placed after the flatten is a reduce-only exit.
+    let after: Vec<_> = commands(&records)
+        .into_iter()
+        .filter_map(|(seq, command)| match command {
+            EngineCommand::Place(order) if seq >= flatten_seq => Some(order),
+            _ => None,
+        })
+        .collect();
+    assert!(!after.is_empty(), "exits were sent");
+    assert!(
+        after
+            .iter()
+            .all(|order| order.reduce_only && !order.post_only)
+    );
+    assert!(
+        decisions(&records)
+            .iter()
+            .any(|(_, decision)| matches!(decision,
+        Decision::RiskState(state)
+            if state.state == RiskState::Reducing
+                && state.reason == RiskStateReason::OperatorFlatten))
+    );
+
+    signal(&child, "-TERM");
+    let output = wait_with_limit(child, Duration::from_secs(60));
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    replay_identical(&run_dir);
 }

@@ -96,6 +96,9 @@ pub struct Engine {
     awaiting_reconciliation: bool,
     trading_active: bool,
     shutting_down: bool,
+    /// Markets an operator's flatten is unwinding: no ladder there, only reduce-only exits at
+    /// the opposite touch until the position is gone (cleared by resume, halt and kill).
+    flattening: BTreeSet<MarketIndex>,
     /// The runtime reported inputs older than its staleness bound ([`Event::FeedLag`]):
     /// nothing is quoted until it reports them fresh again.
     data_stale: bool,
@@ -137,6 +140,7 @@ impl Engine {
             awaiting_reconciliation: false,
             trading_active: true,
             shutting_down: false,
+            flattening: BTreeSet::new(),
             data_stale: false,
             tuning: Tuning::before_tuning(),
             live_failing: BTreeSet::new(),
@@ -553,6 +557,7 @@ impl Engine {
     fn on_control(&mut self, control: ControlCommand, ts_ns: i64, out: &mut Output) {
         match control {
             ControlCommand::KillSwitch => {
+                self.flattening.clear();
                 if let Some(record) = self.risk.kill() {
                     out.decide(Decision::RiskState(record));
                 }
@@ -563,6 +568,7 @@ impl Engine {
                 out.commands.push(Command::CancelAll);
             }
             ControlCommand::Halt => {
+                self.flattening.clear();
                 if let Some(record) = self.risk.halt() {
                     out.decide(Decision::RiskState(record));
                 }
@@ -571,8 +577,11 @@ impl Engine {
             }
             ControlCommand::Resume => {
                 match self.risk.resume(self.unrealized_pnl()) {
-                    Ok(Some(record)) => out.decide(Decision::RiskState(record)),
-                    Ok(None) => {}
+                    Ok(Some(record)) => {
+                        self.flattening.clear();
+                        out.decide(Decision::RiskState(record));
+                    }
+                    Ok(None) => self.flattening.clear(),
                     Err(state) => out.decide(Decision::ResumeRefused { state }),
                 }
                 self.requote_all(ts_ns, out);
@@ -582,7 +591,91 @@ impl Engine {
                 self.requote_all(ts_ns, out);
                 out.commands.extend(self.orders.cancel_orders(None));
             }
+            ControlCommand::Flatten => self.flatten(ts_ns, out),
         }
+    }
+
+    /// Flatten (see [`ControlCommand::Flatten`]): REDUCING, every order of ours cancelled, and
+    /// every market with a position marked for unwinding: from then on its requotes send
+    /// reduce-only exits ([`Engine::unwind`]) instead of the ladder.
+    fn flatten(&mut self, ts_ns: i64, out: &mut Output) {
+        match self.risk.flatten() {
+            Ok(Some(record)) => out.decide(Decision::RiskState(record)),
+            Ok(None) => {}
+            Err(state) => {
+                out.decide(Decision::ResumeRefused { state });
+                return;
+            }
+        }
+        out.commands.extend(self.orders.cancel_orders(None));
+        self.desired.clear();
+        let held: Vec<String> = self
+            .orders
+            .positions()
+            .iter()
+            .filter(|(_, position)| position.position.centi() != 0)
+            .map(|(ticker, _)| ticker.to_string())
+            .collect();
+        for ticker in held {
+            if let Some(index) = self.universe.index_of(&ticker) {
+                self.flattening.insert(index);
+                self.unwind(index, &ticker, ts_ns, out);
+            }
+        }
+    }
+
+    /// One unwinding step of a flattened market: a reduce-only immediate-or-cancel exit at
+    /// the opposite touch for the part of the position that no order of ours is already
+    /// selling (or buying back), at most what the touch holds. Orders still resting (their
+    /// cancels not yet confirmed) keep it waiting; each cancel or exit report re-runs it.
+    fn unwind(&mut self, index: MarketIndex, ticker: &str, ts_ns: i64, out: &mut Output) {
+        let (market, _) = self.orders.market_exposure(ticker, None);
+        let position = market.position.centi();
+        if position == 0 {
+            self.flattening.remove(&index);
+            return;
+        }
+        let Some(state) = self.universe.get(index) else {
+            return;
+        };
+        let (side, touch, already) = if position > 0 {
+            (
+                BookSide::Ask,
+                state.book().best_bid(),
+                market.resting_ask.centi(),
+            )
+        } else {
+            (
+                BookSide::Bid,
+                state.book().best_ask(),
+                market.resting_bid.centi(),
+            )
+        };
+        let Some(level) = touch else {
+            return;
+        };
+        let wanted = (position.abs() - already).min(level.size.centi());
+        let count_centi = if state.info().fractional_trading {
+            wanted
+        } else {
+            wanted - wanted.rem_euclid(100)
+        };
+        let Ok(count) = Count::from_centi(count_centi) else {
+            return;
+        };
+        if count.is_zero() {
+            return;
+        }
+        self.send_exit(
+            ticker,
+            ExitOrder {
+                side,
+                price: level.price,
+                count,
+            },
+            ts_ns,
+            out,
+        );
     }
 
     fn known_market(&self, ticker: &str, out: &mut Output) -> Option<MarketIndex> {
@@ -857,6 +950,10 @@ impl Engine {
         let Some(ticker) = self.universe.shared_ticker(index) else {
             return;
         };
+        if self.flattening.contains(&index) {
+            self.unwind(index, &ticker, ts_ns, out);
+            return;
+        }
         self.judge_live_filters(index);
         if let Some(reason) = self.blocked(index) {
             self.withdraw(index, &ticker, reason, out);

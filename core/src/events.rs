@@ -126,6 +126,11 @@ pub enum ControlCommand {
     Resume,
     /// Cancel our orders and stop quoting for the rest of the run (the risk state is untouched).
     Shutdown,
+    /// Flatten: cancel our orders, go REDUCING (only orders that shrink a position pass risk)
+    /// and send, for every position, a reduce-only immediate-or-cancel order at the opposite
+    /// touch for what the touch holds (the price collar still applies). `Resume` lifts it.
+    /// Appended last so journals written before it still decode.
+    Flatten,
 }
 
 /// Everything the engine can be told.

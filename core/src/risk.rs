@@ -71,6 +71,9 @@ pub enum RiskStateReason {
     /// An operator started a run with `--fresh-risk-state` over a previous state (a HALT, or
     /// one that could not be read): the run starts ACTIVE and the journal says who cleared it.
     OperatorCleared,
+    /// An operator asked to flatten the positions (`kalshi-bot ctl flatten`): REDUCING until
+    /// resumed. Appended last so journals written before it still decode.
+    OperatorFlatten,
 }
 
 /// The journaled risk state, enough to restore it in a new engine.
@@ -309,6 +312,16 @@ impl Risk {
     /// Pulls the kill switch: HALTED until an operator resumes.
     pub fn kill(&mut self) -> Option<RiskStateRecord> {
         self.transition(RiskState::Halted, RiskStateReason::KillSwitch)
+    }
+
+    /// Operator flatten: REDUCING (only position-shrinking orders pass) until resumed. Also
+    /// lifts an operator's own HALT or kill switch to REDUCING; refused (returns `Err` with the
+    /// state) while a HALT that needs confirmation to lift is in force.
+    pub fn flatten(&mut self) -> Result<Option<RiskStateRecord>, RiskState> {
+        if self.halt_needs_confirmation() {
+            return Err(self.state);
+        }
+        Ok(self.transition(RiskState::Reducing, RiskStateReason::OperatorFlatten))
     }
 
     /// Operator halt.

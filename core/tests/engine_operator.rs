@@ -166,3 +166,113 @@ fn live_settings_tighten_risk_limits_and_refuse_to_loosen_them() {
     let negative = h.send(set(LiveSetting::MinEdgeMicros(-1)));
     assert_eq!(verdict(&negative).map(|(applied, _)| applied), Some(false));
 }
+
+/// Answers `commands` as the exchange would (cancels confirmed, places acknowledged, others
+/// left unanswered), following the engine's replies; returns the reduce-only exits sent.
+fn exchange_answers(
+    h: &mut Harness,
+    commands: Vec<Command>,
+) -> Vec<kalshi_core::commands::PlaceOrder> {
+    let mut exits = Vec::new();
+    let mut pending: std::collections::VecDeque<Command> = commands.into_iter().collect();
+    while let Some(command) = pending.pop_front() {
+        let reply = match command {
+            Command::Cancel(cancel) => Event::CancelAck(kalshi_core::events::CancelAck {
+                client_order_id: cancel.client_order_id.clone(),
+                order_id: cancel.order_id.clone().unwrap_or_default(),
+                reduced_by: Count::from_centi(700).unwrap(),
+            }),
+            Command::Place(order) if order.reduce_only => {
+                exits.push((*order).clone());
+                continue;
+            }
+            Command::Place(order) => Event::OrderAck(OrderAck {
+                client_order_id: order.client_order_id.clone(),
+                order_id: format!("ex-{}", order.client_order_id),
+                request: RequestKind::Place,
+                fill_count: Count::ZERO,
+                remaining_count: order.count,
+            }),
+            _ => continue,
+        };
+        pending.extend(h.send(reply).commands);
+    }
+    exits
+}
+
+#[test]
+fn flatten_cancels_goes_reducing_and_exits_each_position_at_the_opposite_touch() {
+    let (mut h, first) = quoting();
+    let bid = first
+        .commands
+        .iter()
+        .find_map(|command| match command {
+            Command::Place(order) if order.side == kalshi_core::BookSide::Bid => {
+                Some(order.clone())
+            }
+            _ => None,
+        })
+        .expect("a resting bid");
+    // Our bid fills 3 contracts: long 3 YES.
+    let fill = h.send(Event::OwnFill(kalshi_core::market_data::OwnFill {
+        fill_id: "f-1".to_string(),
+        order_id: format!("ex-{}", bid.client_order_id),
+        client_order_id: Some(bid.client_order_id.to_string()),
+        ticker: TICKER.to_string(),
+        side: kalshi_core::BookSide::Bid,
+        yes_price: bid.price,
+        count: Count::from_centi(300).unwrap(),
+        is_taker: false,
+        fee: Money::ZERO,
+        post_position: None,
+        ts_ns: h.ts_ns,
+    }));
+    // The exchange answers what the ladder sent after the fill.
+    assert!(exchange_answers(&mut h, fill.commands).is_empty());
+
+    let flatten = h.send(operator(ControlCommand::Flatten, false));
+    assert!(flatten.decisions.iter().any(|decision| matches!(decision,
+        Decision::RiskState(record) if record.state == RiskState::Reducing
+            && record.reason == RiskStateReason::OperatorFlatten)));
+    let cancels: Vec<_> = flatten
+        .commands
+        .iter()
+        .filter_map(|command| match command {
+            Command::Cancel(cancel) => Some(cancel.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!cancels.is_empty(), "our quotes are cancelled");
+    assert!(
+        placed(&flatten).is_empty(),
+        "no exit while our own asks may still sell: {:?}",
+        flatten.commands
+    );
+    assert_eq!(h.engine.risk_state(), RiskState::Reducing);
+    // As the exchange confirms the cancels, the exit goes out once no order of ours sells.
+    let exits = exchange_answers(&mut h, flatten.commands);
+    assert_eq!(exits.len(), 1, "{exits:?}");
+    let exit = &exits[0];
+    assert_eq!(
+        exit.side,
+        kalshi_core::BookSide::Ask,
+        "sells the long position"
+    );
+    assert_eq!(exit.price, support::price("0.40"), "at the opposite touch");
+    assert_eq!(exit.count, Count::from_centi(300).unwrap());
+    assert!(exit.reduce_only && !exit.post_only);
+    // A book change while the exit is in flight sends nothing more.
+    let book = h.send(support::one_level_book(TICKER, "0.40", "0.50", 3));
+    assert!(placed(&book).is_empty(), "{:?}", book.commands);
+
+    // A daily-loss HALT is not lifted by a flatten.
+    let (mut halted, _) = quoting();
+    halted.send(Event::RiskStateRestored(RiskStateRecord {
+        state: RiskState::Halted,
+        reason: RiskStateReason::DailyLossStop,
+        day_realized_net: Money::ZERO,
+    }));
+    let refused_flatten = halted.send(operator(ControlCommand::Flatten, false));
+    assert!(refused(&refused_flatten));
+    assert_eq!(halted.engine.risk_state(), RiskState::Halted);
+}

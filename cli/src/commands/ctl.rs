@@ -36,6 +36,11 @@ pub enum CtlAction {
     },
     /// Cancel every order of the account and halt (journaled).
     Kill,
+    /// Reduce every position to zero (journaled): cancel the bot's orders, go REDUCING (only
+    /// orders that shrink a position), and send a reduce-only immediate-or-cancel order at the
+    /// opposite touch per position; the ladder then quotes only the reducing side until
+    /// `resume`.
+    Flatten,
     /// Change one live-safe setting, KEY=VALUE (journaled): engine.ev_gate.min_edge_micros,
     /// or a risk limit that only tightens (engine.risk.order_contracts_max,
     /// market_position_max, event_position_max, account_exposure_max,
@@ -53,6 +58,7 @@ pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
         CtlAction::Halt => (CtlCommand::Halt, false, None),
         CtlAction::Resume { confirm_daily_loss } => (CtlCommand::Resume, confirm_daily_loss, None),
         CtlAction::Kill => (CtlCommand::Kill, false, None),
+        CtlAction::Flatten => (CtlCommand::Flatten, false, None),
         CtlAction::Set { assignment } => {
             parse_setting(&assignment).map_err(Refusal::new)?;
             (CtlCommand::Set, false, Some(assignment))

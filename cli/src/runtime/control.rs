@@ -53,6 +53,8 @@ pub enum CtlCommand {
     Kill,
     /// Change one live-safe setting (`setting` holds `KEY=VALUE`).
     Set,
+    /// Cancel our orders, go REDUCING and send a reduce-only exit at the touch per position.
+    Flatten,
 }
 
 /// One request line.

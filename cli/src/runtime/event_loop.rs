@@ -548,6 +548,7 @@ impl EventLoop {
             CtlCommand::Halt => Some(ControlCommand::Halt),
             CtlCommand::Resume => Some(ControlCommand::Resume),
             CtlCommand::Kill => Some(ControlCommand::KillSwitch),
+            CtlCommand::Flatten => Some(ControlCommand::Flatten),
         };
         let mut answer = CtlAnswer {
             ok: true,
