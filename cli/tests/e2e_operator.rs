@@ -889,6 +889,29 @@ fn ctl_flatten_unwinds_every_position_on_the_exchange() {
                 .iter()
                 .any(|(_, position)| position.centi() != 0)
     });
+    // A model value through the control socket is checked and journaled like a file line.
+    let ticker = exchange
+        .positions(user)
+        .into_iter()
+        .find(|(_, position)| position.centi() != 0)
+        .map(|(ticker, _)| ticker)
+        .unwrap();
+    let now_s = wall_ns() / 1_000_000_000;
+    let (code, fed) = ctl(&run_dir, &["model", &format!("{now_s},{ticker},0.55")]);
+    assert_eq!(code, Some(0), "{fed}");
+    let (code, bad) = ctl(&run_dir, &["model", "not a model line"]);
+    assert_eq!(code, Some(1), "{bad}");
+    assert!(
+        bad["error"].as_str().unwrap().contains("malformed"),
+        "{bad}"
+    );
+    let records = read_all_records(&run_dir).unwrap();
+    assert!(inputs(&records).any(|(_, event)| *event
+        == Event::ModelProbability {
+            ticker: ticker.clone(),
+            probability_ppm: 550_000,
+        }));
+
     let (code, flattened) = ctl(&run_dir, &["flatten"]);
     assert_eq!(code, Some(0), "{flattened}");
     let flatten_seq = flattened["seq"].as_u64().unwrap();

@@ -36,6 +36,13 @@ pub enum CtlAction {
     },
     /// Cancel every order of the account and halt (journaled).
     Kill,
+    /// Feed one model value, as a line of the model file: `TS,TICKER,PROBABILITY` (TS in Unix
+    /// seconds or RFC 3339) or a JSON line (journaled as a ModelProbability input when the
+    /// bot accepts it; refused like a bad file line otherwise).
+    Model {
+        /// The line, e.g. "1796000000,KXTICKER-1,0.62".
+        line: String,
+    },
     /// Reduce every position to zero (journaled): cancel the bot's orders, go REDUCING (only
     /// orders that shrink a position), and send a reduce-only immediate-or-cancel order at the
     /// opposite touch per position; the ladder then quotes only the reducing side until
@@ -59,6 +66,7 @@ pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
         CtlAction::Resume { confirm_daily_loss } => (CtlCommand::Resume, confirm_daily_loss, None),
         CtlAction::Kill => (CtlCommand::Kill, false, None),
         CtlAction::Flatten => (CtlCommand::Flatten, false, None),
+        CtlAction::Model { line } => (CtlCommand::Model, false, Some(line)),
         CtlAction::Set { assignment } => {
             parse_setting(&assignment).map_err(Refusal::new)?;
             (CtlCommand::Set, false, Some(assignment))

@@ -55,6 +55,9 @@ pub enum CtlCommand {
     Set,
     /// Cancel our orders, go REDUCING and send a reduce-only exit at the touch per position.
     Flatten,
+    /// One model value: `setting` holds a line as the model file takes it
+    /// (`ts,ticker,probability` or a JSON line), checked and journaled the same way.
+    Model,
 }
 
 /// One request line.

@@ -42,7 +42,7 @@ use super::exec_task::{ExecReport, WriteUsage};
 use super::lag_guard::LagGuard;
 use super::market_data::{FeedRequest, ReconcileRequest, fills_min_ts_s};
 use super::metrics::{Exposition, Histogram, ScrapeRequest};
-use super::model_feed::{ModelCounters, ReadLine, Refusal, check_line};
+use super::model_feed::{ModelCounters, ReadLine, Refusal, check_line, parse_line};
 use super::sequencer::Sequencer;
 use super::status::{QuotingHold, WsHealth, figures, status_json, status_line};
 use super::timers::{Input, StopReason};
@@ -543,8 +543,13 @@ impl EventLoop {
             let _ = request.answer.send(answer);
             return Ok(());
         }
+        if request.command == CtlCommand::Model {
+            let answer = self.on_model(&request, running)?;
+            let _ = request.answer.send(answer);
+            return Ok(());
+        }
         let command = match request.command {
-            CtlCommand::Status | CtlCommand::Set => None,
+            CtlCommand::Status | CtlCommand::Set | CtlCommand::Model => None,
             CtlCommand::Halt => Some(ControlCommand::Halt),
             CtlCommand::Resume => Some(ControlCommand::Resume),
             CtlCommand::Kill => Some(ControlCommand::KillSwitch),
@@ -585,6 +590,7 @@ impl EventLoop {
             let name = match command {
                 ControlCommand::Halt => "halt",
                 ControlCommand::Resume => "resume",
+                ControlCommand::Flatten => "flatten",
                 _ => "kill",
             };
             *self.operator_controls.entry(name).or_default() += 1;
@@ -607,6 +613,40 @@ impl EventLoop {
         answer.status = Some(status_json(&figures(&self.sequencer), tokens, budget));
         let _ = request.answer.send(answer);
         Ok(())
+    }
+
+    /// `ctl model LINE`: one model value through the local control socket, checked like a
+    /// line of the model file (`--model-file`) and journaled as `Event::ModelProbability`
+    /// when accepted; the answer says which, and a refusal is counted like the file's.
+    fn on_model(&mut self, request: &ControlRequest, running: bool) -> anyhow::Result<CtlAnswer> {
+        if !running {
+            return Ok(CtlAnswer::refused("the run is shutting down"));
+        }
+        let parsed = match parse_line(request.setting.as_deref().unwrap_or("")) {
+            Ok(Some(line)) => Ok(line),
+            Ok(None) => return Ok(CtlAnswer::refused("an empty model line")),
+            Err(refusal) => Err(refusal),
+        };
+        let detail = parsed
+            .as_ref()
+            .err()
+            .map(|(reason, detail)| format!("model value refused ({}): {detail}", reason.as_str()));
+        let accepted_before = self.model_counters.accepted;
+        self.step_model(now_ns(), vec![ReadLine { line_no: 0, parsed }])?;
+        *self.operator_controls.entry("model").or_default() += 1;
+        if self.model_counters.accepted > accepted_before {
+            let (tokens, budget) = self.write_tokens();
+            return Ok(CtlAnswer {
+                ok: true,
+                error: None,
+                seq: None,
+                status: Some(status_json(&figures(&self.sequencer), tokens, budget)),
+            });
+        }
+        Ok(CtlAnswer::refused(detail.unwrap_or_else(|| {
+            "model value refused (unknown market, stale, or from the future); see the log"
+                .to_string()
+        })))
     }
 
     /// `ctl set KEY=VALUE`: journaled as `Event::OperatorSet`; the engine applies it or
