@@ -42,8 +42,9 @@ fn the_html_report_is_self_contained_and_shows_the_metrics() {
     );
     assert_eq!(
         html.matches("<svg").count(),
-        3,
-        "equity, inventory and one market's quotes"
+        6,
+        "equity, drawdown, equity per market, position per market, the markout curve and one \
+         market's quotes"
     );
     assert!(html.contains("synthetic &lt;run&gt; &amp; co"));
     assert!(html.contains(&outcome.metrics.pnl.total.dollars().to_string()));
