@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod decision;
 pub mod engine;
+mod engine_pnl;
 pub mod ev_gate;
 pub mod events;
 pub mod fair_value;

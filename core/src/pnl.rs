@@ -12,6 +12,9 @@
 //!   held market's result is known.
 //! - **Total** = realized net + unrealized.
 //!
+//! The engine's own P&L (`PnlBreakdown::of_engine`) is in `engine_pnl.rs`, so this module
+//! never imports the engine that imports [`live_mark`] from it.
+//!
 //! Money is printed by [`Money::dollars`]: sign first, then `$`, 2 to 4 decimals
 //! (`-$0.48`, `$12.3456`, `$0.00`). Display only: values stay exact micro-dollars, and a
 //! remainder below $0.0001 is rounded half away from zero for the text alone.
@@ -20,7 +23,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Engine;
 use crate::fixed::{MICROS_PER_DOLLAR, Money, Price};
 use crate::market_data::MarketResult;
 use crate::market_state::MarketState;
@@ -81,14 +83,6 @@ impl PnlBreakdown {
                 };
                 sum.plus(PnlBreakdown::of_position(position, mark))
             })
-    }
-
-    /// The P&L of `engine`'s positions, each marked by [`mark`] over the engine's state of
-    /// its market (a market the engine does not know is unmarked).
-    pub fn of_engine(engine: &Engine) -> PnlBreakdown {
-        PnlBreakdown::of_ledger(engine.orders().positions(), |ticker| {
-            engine.universe().by_ticker(ticker).and_then(mark_price)
-        })
     }
 }
 
@@ -323,13 +317,5 @@ mod tests {
         );
         assert_eq!(mark(&state), Some((Price::ZERO, MarkSource::Settlement)));
         assert_eq!(mark_price(&state), Some(Price::ZERO));
-    }
-
-    #[test]
-    fn an_empty_engine_has_zero_pnl() {
-        assert_eq!(
-            PnlBreakdown::of_engine(&Engine::new()),
-            PnlBreakdown::default()
-        );
     }
 }

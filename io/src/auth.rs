@@ -24,8 +24,10 @@ mod verify;
 pub use dev::{DevKeypair, generate_dev_keypair};
 pub use error::AuthError;
 pub use keys::{KeyKind, SigningKey, VerifyingKey};
-pub use sign::{ApiCredentials, AuthHeaders, sign_request, signing_message};
-pub use verify::{DEFAULT_TIMESTAMP_TOLERANCE_MS, check_timestamp_skew, parse_timestamp_header};
+pub use sign::{
+    ApiCredentials, AuthHeaders, parse_timestamp_header, sign_request, signing_message,
+};
+pub use verify::{DEFAULT_TIMESTAMP_TOLERANCE_MS, check_timestamp_skew};
 
 /// Header carrying the API key id.
 pub const HEADER_ACCESS_KEY: &str = "KALSHI-ACCESS-KEY";

@@ -40,7 +40,8 @@
 //! [`crate::verify_run`] and [`crate::RecordReader`] on the stream they read anyway.
 //! Writer recovery applies rules 1–3, and rule 4 once any segment was closed (a crash inside
 //! `create` leaves a manifest with no segments and no WAL file, which recovery repairs).
-//! [`check_complete`] applies all five on its own.
+//! [`crate::check_complete`] (in `reader.rs`, as it reads the first entry) applies all five
+//! on its own.
 //!
 //! The manifest is not authenticated: these rules catch lost files and an emptied segment
 //! list, not a manifest rewritten to describe a shorter run consistently.
@@ -51,18 +52,9 @@ use crate::entry::JournalEntry;
 use crate::error::{JournalError, Location, Result};
 use crate::layout::{RunListing, parquet_file_name, wal_file_name};
 use crate::manifest::{Manifest, SegmentState};
-use crate::reader::{JournalReader, ReadOptions};
 
 /// Index kind of the run header record (see [`crate::record`]).
 pub const RUN_STARTED_KIND: &str = "run.started";
-
-/// Checks all the rules of the module documentation on `dir`: the manifest against the files,
-/// and the first entry (read with full verification of its segment).
-pub fn check_complete(dir: &Path) -> Result<()> {
-    let mut reader = JournalReader::open(dir, ReadOptions::default())?;
-    let first = reader.next_chained()?;
-    check_run_started(dir, first.as_ref().map(|chained| &chained.entry))
-}
 
 /// Rules 1–3: the segment files the manifest lists are present, an unlisted Parquet file is
 /// an interrupted seal, and the WAL files have no gap. Returns the index of the first segment

@@ -34,12 +34,12 @@ pub mod wal;
 pub mod writer;
 
 pub use chain::ChainHash;
-pub use complete::check_complete;
 pub use entry::JournalEntry;
 pub use error::{DecodeError, JournalError, Location, Result};
 pub use ledger::{Ledger, LedgerError, LedgerSummary};
 pub use manifest::{Manifest, RunInfo, SegmentRecord, SegmentState};
 pub use read_ahead::ReadAheadReader;
+pub use reader::check_complete;
 pub use reader::{ChainedEntry, JournalReader, ReadOptions};
 pub use record::{
     EncodedOutput, JournalRecord, OutputRef, RECORD_FORMAT_VERSION, RawFrame, RawSource,

@@ -23,7 +23,7 @@ use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescPtr;
 
 use crate::chain::ChainHash;
-use crate::complete::check_files;
+use crate::complete::{check_files, check_run_started};
 use crate::entry::JournalEntry;
 use crate::error::{JournalError, Location, Result};
 use crate::fsio::file_sha256;
@@ -58,7 +58,7 @@ impl Default for ReadOptions {
 /// An entry with the chain hash that commits to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainedEntry {
-    /// The entry.
+    /// The entry as it was written.
     pub entry: JournalEntry,
     /// Its chain hash.
     pub chain_hash: ChainHash,
@@ -519,4 +519,12 @@ fn read_row_group(
         out.push((entry, chain_hash));
     }
     Ok(out)
+}
+
+/// Checks all the rules of [`crate::complete`] on `dir`: the manifest against the files,
+/// and the first entry (read with full verification of its segment).
+pub fn check_complete(dir: &Path) -> Result<()> {
+    let mut reader = JournalReader::open(dir, ReadOptions::default())?;
+    let first = reader.next_chained()?;
+    check_run_started(dir, first.as_ref().map(|chained| &chained.entry))
 }

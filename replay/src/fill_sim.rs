@@ -56,73 +56,9 @@ use kalshi_core::ticker_map::TickerMap;
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
 
 use crate::error::ReplayError;
+pub use crate::fill_model::{FeeRounding, FillModelConfig};
 pub use crate::sim_book::CancelPosition;
 use crate::sim_book::{VisibleBook, queue_after_cancels};
-
-/// How fill fees are rounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FeeRounding {
-    /// 2025 schedule: each fill's fee rounded up to the cent.
-    Classic,
-    /// 2026 schedule: trade fee rounded up to $0.0001, then balance rounding at the account's
-    /// target precision with $0.01 rebates per order (the default).
-    #[default]
-    Balance2026,
-}
-
-/// Fill-model settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FillModelConfig {
-    /// Delay from a place/amend/lookup command to its arrival at the book, ns. Default 50 ms.
-    pub entry_latency_ns: i64,
-    /// Delay from a cancel/decrease command to its effect, ns. Default 50 ms.
-    pub cancel_latency_ns: i64,
-    /// Where others' cancels sit relative to us. Default `back`.
-    pub cancel_position: CancelPosition,
-    /// Fee rounding schedule. Default `balance2026`.
-    pub fee_rounding: FeeRounding,
-    /// Account balance precision for 2026 rounding, micro-dollars (10 000 or 100).
-    pub fee_target_precision_micros: i64,
-}
-
-impl Default for FillModelConfig {
-    fn default() -> FillModelConfig {
-        FillModelConfig {
-            entry_latency_ns: 50_000_000,
-            cancel_latency_ns: 50_000_000,
-            cancel_position: CancelPosition::Back,
-            fee_rounding: FeeRounding::Balance2026,
-            fee_target_precision_micros: 10_000,
-        }
-    }
-}
-
-impl FillModelConfig {
-    /// Refuses negative latencies and an unsupported balance precision.
-    pub fn validate(&self) -> Result<(), ReplayError> {
-        if self.entry_latency_ns < 0 {
-            return Err(ReplayError::InvalidConfig {
-                field: "entry_latency_ns",
-                reason: format!("{} is negative", self.entry_latency_ns),
-            });
-        }
-        if self.cancel_latency_ns < 0 {
-            return Err(ReplayError::InvalidConfig {
-                field: "cancel_latency_ns",
-                reason: format!("{} is negative", self.cancel_latency_ns),
-            });
-        }
-        TargetPrecision::from_micros(self.fee_target_precision_micros).map_err(|error| {
-            ReplayError::InvalidConfig {
-                field: "fee_target_precision_micros",
-                reason: error.to_string(),
-            }
-        })?;
-        Ok(())
-    }
-}
 
 /// An event the simulated exchange produced, and when.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,9 +76,9 @@ pub struct LiveOrder {
     pub order_id: String,
     /// Our client id.
     pub client_order_id: ClientOrderId,
-    /// Market ticker.
+    /// The market it rests in.
     pub ticker: String,
-    /// Side.
+    /// `Bid` buys YES, `Ask` sells YES.
     pub side: BookSide,
     /// Limit YES price.
     pub price: Price,

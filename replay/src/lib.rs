@@ -12,6 +12,7 @@
 
 pub mod backtest;
 pub mod error;
+pub mod fill_model;
 pub mod fill_sim;
 pub mod journal_source;
 pub mod loaders;

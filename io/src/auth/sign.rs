@@ -95,7 +95,7 @@ impl AuthHeaders {
         if key_id.is_empty() || !key_id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(AuthError::InvalidKeyId);
         }
-        super::verify::parse_timestamp_header(timestamp_ms)?;
+        parse_timestamp_header(timestamp_ms)?;
         STANDARD
             .decode(signature_b64)
             .map_err(|_| AuthError::BadSignatureEncoding)?;
@@ -145,6 +145,16 @@ pub fn signing_message(
         return Err(AuthError::NegativeTimestamp { timestamp_ms });
     }
     message_from_parts(&timestamp_ms.to_string(), method, path_with_optional_query)
+}
+
+/// Parses a `KALSHI-ACCESS-TIMESTAMP` value: ASCII digits only, fitting in `i64`.
+pub fn parse_timestamp_header(value: &str) -> Result<i64, AuthError> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AuthError::InvalidTimestampHeader);
+    }
+    value
+        .parse::<i64>()
+        .map_err(|_| AuthError::InvalidTimestampHeader)
 }
 
 /// Builds the signed message from an already formatted timestamp string.

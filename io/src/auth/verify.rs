@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use rsa::signature::Verifier as _;
 
 use super::keys::VerifyingKeyInner;
-use super::sign::message_from_parts;
+use super::sign::{message_from_parts, parse_timestamp_header};
 use super::{AuthError, AuthHeaders, VerifyingKey};
 
 /// Suggested maximum clock skew between a request timestamp and server time (Kalshi does
@@ -71,16 +71,6 @@ impl VerifyingKey {
             headers.signature_b64(),
         )
     }
-}
-
-/// Parses a `KALSHI-ACCESS-TIMESTAMP` value: ASCII digits only, fitting in `i64`.
-pub fn parse_timestamp_header(value: &str) -> Result<i64, AuthError> {
-    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AuthError::InvalidTimestampHeader);
-    }
-    value
-        .parse::<i64>()
-        .map_err(|_| AuthError::InvalidTimestampHeader)
 }
 
 /// Fails with [`AuthError::TimestampSkew`] when `header_ts_ms` is more than `tolerance_ms`

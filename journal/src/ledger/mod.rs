@@ -12,6 +12,7 @@
 
 mod projector;
 pub mod schema;
+mod shadow;
 
 use std::path::{Path, PathBuf};
 
@@ -39,13 +40,13 @@ pub enum LedgerError {
     /// A seq above `i64::MAX` reached the ledger.
     #[error("seq {seq} does not fit an SQLite integer")]
     SeqOutOfRange {
-        /// The seq.
+        /// The record's seq, as read from the journal.
         seq: u64,
     },
     /// The database was built by another schema version; rebuild it.
     #[error("ledger {} has schema version {found:?}, expected {expected}; run `ledger rebuild`", path.display())]
     SchemaMismatch {
-        /// The database file.
+        /// The ledger database file.
         path: PathBuf,
         /// Version found (`None` when the database has no ledger tables).
         found: Option<i64>,
@@ -109,7 +110,7 @@ pub struct LedgerSummary {
 pub struct Ledger {
     conn: Connection,
     path: PathBuf,
-    shadow: projector::Shadow,
+    shadow: shadow::Shadow,
 }
 
 impl Ledger {
@@ -126,7 +127,7 @@ impl Ledger {
         let ledger = Self {
             conn,
             path: path.to_path_buf(),
-            shadow: projector::Shadow::new(),
+            shadow: shadow::Shadow::new(),
         };
         match ledger.schema_version()? {
             None if !ledger.has_meta_table()? => {
@@ -158,7 +159,7 @@ impl Ledger {
         let mut ledger = Self {
             conn,
             path: db_path.to_path_buf(),
-            shadow: projector::Shadow::new(),
+            shadow: shadow::Shadow::new(),
         };
         ledger.rebuild_from(run_dir)
     }
@@ -172,7 +173,7 @@ impl Ledger {
             tx.execute_batch(&format!("DROP {} IF EXISTS {name};", kind.to_uppercase()))?;
         }
         create_schema(&tx)?;
-        let mut shadow = projector::Shadow::new();
+        let mut shadow = shadow::Shadow::new();
         while let Some(record) = reader.next_record()? {
             projector::apply(&tx, &mut shadow, &record)?;
         }

@@ -18,10 +18,18 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct UserId(pub u32);
 
+/// Price per contract on the leg a side buys: `p` for a bid (YES), `1 − p` for an ask (NO).
+pub fn outcome_price(side: BookSide, yes_price: Price) -> Price {
+    match side {
+        BookSide::Bid => yes_price,
+        BookSide::Ask => yes_price.complement(),
+    }
+}
+
 /// One balance-holding account: a user's subaccount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct AccountKey {
-    /// Owner.
+    /// The user the subaccount belongs to.
     pub user: UserId,
     /// Subaccount number (0 = primary).
     pub subaccount: u32,
@@ -61,7 +69,7 @@ pub struct FillRecord {
     pub client_order_id: Option<String>,
     /// Market ticker.
     pub ticker: String,
-    /// Owner.
+    /// The user whose order filled.
     pub user: UserId,
     /// Owner's subaccount.
     pub subaccount: u32,
@@ -69,7 +77,7 @@ pub struct FillRecord {
     pub side: BookSide,
     /// Execution YES price.
     pub yes_price: Price,
-    /// Contracts.
+    /// Contracts this fill traded.
     pub count: Count,
     /// Whether this order took liquidity.
     pub is_taker: bool,
@@ -86,11 +94,11 @@ pub struct FillRecord {
 /// A payout row (`GET /portfolio/settlements`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SettlementRecord {
-    /// Market ticker.
+    /// The market that settled.
     pub ticker: String,
-    /// Event ticker.
+    /// The event that market belongs to.
     pub event_ticker: String,
-    /// Result.
+    /// How the market resolved: YES, NO or a scalar value.
     pub market_result: MarketResult,
     /// YES contracts held at settlement.
     pub yes_count: Count,
@@ -155,7 +163,7 @@ pub(crate) fn fill_effect(
     yes_price: Price,
     count: Count,
 ) -> FillEffect {
-    let outcome_price = super::order::outcome_price(side, yes_price);
+    let outcome_price = outcome_price(side, yes_price);
     let opposite = match side {
         BookSide::Bid => (-position).to_count().unwrap_or(Count::ZERO),
         BookSide::Ask => position.to_count().unwrap_or(Count::ZERO),
@@ -181,7 +189,7 @@ impl Position {
         effect: FillEffect,
         now_ns: i64,
     ) {
-        let outcome_price = super::order::outcome_price(side, yes_price);
+        let outcome_price = outcome_price(side, yes_price);
         if !effect.closed.is_zero() {
             let held = self.position.abs();
             let removed = proportional(self.cost, effect.closed, held);

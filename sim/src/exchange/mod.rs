@@ -36,7 +36,9 @@ mod modify;
 pub mod order;
 pub mod order_group;
 mod placement;
+mod portfolio;
 pub mod queries;
+mod users;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,7 +46,7 @@ use kalshi_core::fees::{FeeSchedule, TargetPrecision};
 use kalshi_core::market_data::{LifecycleKind, MarketStatus};
 use kalshi_core::side::BookSide;
 use kalshi_core::tick_grid::TickGrid;
-use kalshi_core::{Count, Money, Price, SignedCount};
+use kalshi_core::{Count, Price, SignedCount};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -140,13 +142,13 @@ impl Default for ExchangeConfig {
 /// One trade on the public tape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Trade {
-    /// Trade id.
+    /// UUID-shaped id drawn from the seeded id stream.
     pub trade_id: String,
-    /// Market ticker.
+    /// The market it traded in.
     pub ticker: String,
     /// Execution YES price.
     pub yes_price: Price,
-    /// Contracts.
+    /// Contracts traded.
     pub count: Count,
     /// The taker's side of the YES book (`Bid` ⇒ `taker_outcome_side` yes).
     pub taker_side: BookSide,
@@ -164,7 +166,7 @@ impl Trade {
 /// Items the exchange holds, by kind ([`Exchange::retained_counts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetainedCounts {
-    /// Markets.
+    /// Markets listed (each one is kept for the whole run).
     pub markets: usize,
     /// Order table slots (live orders, API users' finished orders, recyclable slots).
     pub order_slots: usize,
@@ -548,109 +550,6 @@ impl Exchange {
         self.events_out.push(ExchangeEvent::Lifecycle(created));
         self.run_schedule_until(self.now_ns);
         Ok(())
-    }
-
-    /// Registers a user with `cash` in its primary subaccount (0); keeps its fill history.
-    pub fn add_user(&mut self, user_id: &str, cash: Money) -> Result<UserId, ExchangeError> {
-        self.add_user_with_history(user_id, cash, true)
-    }
-
-    pub(crate) fn add_user_with_history(
-        &mut self,
-        user_id: &str,
-        cash: Money,
-        keeps_history: bool,
-    ) -> Result<UserId, ExchangeError> {
-        let id = UserId(index_u32(self.users.len())?);
-        let mut subaccounts = BTreeMap::new();
-        subaccounts.insert(
-            0,
-            Account {
-                cash,
-                updated_ns: self.now_ns,
-                ..Account::default()
-            },
-        );
-        self.users.push(User {
-            user_id: user_id.to_string(),
-            subaccounts,
-            orders: Vec::new(),
-            fills: Vec::new(),
-            keeps_history,
-            resting_count: 0,
-        });
-        Ok(id)
-    }
-
-    /// The user's external id string.
-    pub fn user_id_text(&self, user: UserId) -> Result<&str, ExchangeError> {
-        Ok(&self.user(user)?.user_id)
-    }
-
-    /// Creates the user's next numbered subaccount (1..=63) and returns its number.
-    pub fn create_subaccount(&mut self, user: UserId) -> Result<u32, ExchangeError> {
-        let now = self.now_ns;
-        let state = self.user_mut(user)?;
-        let next = state
-            .subaccounts
-            .keys()
-            .next_back()
-            .map_or(1, |last| last + 1);
-        if next > 63 {
-            return Err(ExchangeError::invalid_parameters(
-                "a user may have at most 63 subaccounts",
-            ));
-        }
-        state.subaccounts.insert(
-            next,
-            Account {
-                updated_ns: now,
-                ..Account::default()
-            },
-        );
-        Ok(next)
-    }
-
-    /// Adds (or with a negative amount, withdraws) cash; refuses to take available cash below 0.
-    pub fn deposit(
-        &mut self,
-        user: UserId,
-        subaccount: u32,
-        amount: Money,
-    ) -> Result<(), ExchangeError> {
-        let now = self.now_ns;
-        let account = self.account_mut(AccountKey { user, subaccount })?;
-        let available = account.cash - account.reserved;
-        if (available + amount).micros() < 0 {
-            return Err(ExchangeError::InsufficientBalance {
-                required_micros: -amount.micros(),
-                available_micros: available.micros(),
-            });
-        }
-        account.cash = account.cash + amount;
-        account.updated_ns = now;
-        Ok(())
-    }
-
-    /// Moves available cash between two subaccounts of one user.
-    pub fn transfer(
-        &mut self,
-        user: UserId,
-        from: u32,
-        to: u32,
-        amount: Money,
-    ) -> Result<(), ExchangeError> {
-        if amount.micros() <= 0 {
-            return Err(ExchangeError::invalid_parameters(
-                "transfer amount must be positive",
-            ));
-        }
-        self.account(AccountKey {
-            user,
-            subaccount: to,
-        })?;
-        self.deposit(user, from, -amount)?;
-        self.deposit(user, to, amount)
     }
 
     // ----- internal helpers shared by the submodules -----

@@ -6,6 +6,7 @@ use kalshi_core::{Count, Money, Price};
 use serde::Serialize;
 
 use super::account::UserId;
+pub use super::account::outcome_price;
 
 /// Dense index of an order inside the exchange.
 pub(crate) type OrderIdx = u32;
@@ -160,13 +161,13 @@ pub struct LegacyDirection {
 pub struct Order {
     /// Exchange order id (UUID text).
     pub order_id: String,
-    /// Owner.
+    /// The user who placed the order.
     pub user: UserId,
     /// Owner's subaccount number.
     pub subaccount: u32,
     /// Client order id, if one was given.
     pub client_order_id: Option<String>,
-    /// Market ticker.
+    /// The market the order trades.
     pub ticker: String,
     /// Side of the YES book (bid = buy YES, ask = sell YES ≡ buy NO).
     pub side: BookSide,
@@ -174,9 +175,9 @@ pub struct Order {
     pub yes_price: Price,
     /// Legacy direction when entered via the legacy endpoint.
     pub legacy: Option<LegacyDirection>,
-    /// Time in force.
+    /// How long the order may rest (GTC, IOC or FOK).
     pub time_in_force: TimeInForce,
-    /// Status.
+    /// Resting, canceled (possibly after partial fills) or fully executed.
     pub status: OrderStatus,
     /// Size ordered (after any amend: filled + remaining + cancelled).
     pub initial_count: Count,
@@ -269,30 +270,22 @@ impl Order {
     }
 }
 
-/// Price per contract on the leg a side buys: `p` for a bid (YES), `1 − p` for an ask (NO).
-pub fn outcome_price(side: BookSide, yes_price: Price) -> Price {
-    match side {
-        BookSide::Bid => yes_price,
-        BookSide::Ask => yes_price.complement(),
-    }
-}
-
 /// `POST /portfolio/events/orders` (V2 create), parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOrderV2 {
-    /// Market ticker.
+    /// The market to trade.
     pub ticker: String,
     /// bid = buy YES, ask = sell YES.
     pub side: BookSide,
-    /// Contracts.
+    /// Contracts to buy (bid) or sell (ask).
     pub count: Count,
     /// YES limit price.
     pub price: Price,
-    /// Time in force.
+    /// How long the order may rest (GTC, IOC or FOK).
     pub time_in_force: TimeInForce,
     /// Self-trade prevention (required in V2).
     pub self_trade_prevention: SelfTradePrevention,
-    /// Client order id.
+    /// The caller's own id; refused while another resting order of the user has it.
     pub client_order_id: Option<String>,
     /// Expiry, Unix seconds (only with good_till_canceled).
     pub expiration_time_s: Option<i64>,
@@ -304,7 +297,7 @@ pub struct CreateOrderV2 {
     pub cancel_order_on_pause: bool,
     /// Subaccount number (0 = primary).
     pub subaccount: u32,
-    /// Order group.
+    /// The order group whose matched-contract limit this order counts toward.
     pub order_group_id: Option<String>,
 }
 
@@ -333,7 +326,7 @@ impl CreateOrderV2 {
 /// enforces the "exactly one price" and "count or count_fp" rules itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CreateOrderLegacy {
-    /// Market ticker.
+    /// The market to trade.
     pub ticker: String,
     /// `yes` / `no`.
     pub side: Option<OutcomeSide>,
@@ -351,7 +344,7 @@ pub struct CreateOrderLegacy {
     pub yes_price_dollars: Option<Price>,
     /// NO price in dollars.
     pub no_price_dollars: Option<Price>,
-    /// Client order id.
+    /// The caller's own id; refused while another resting order of the user has it.
     pub client_order_id: Option<String>,
     /// Expiry, Unix seconds.
     pub expiration_ts_s: Option<i64>,
@@ -367,7 +360,7 @@ pub struct CreateOrderLegacy {
     pub sell_position_floor: Option<i64>,
     /// Self-trade prevention; omitted = taker_at_cross.
     pub self_trade_prevention: Option<SelfTradePrevention>,
-    /// Order group.
+    /// The order group whose matched-contract limit this order counts toward.
     pub order_group_id: Option<String>,
     /// Cancel on a trading pause.
     pub cancel_order_on_pause: bool,

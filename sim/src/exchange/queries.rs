@@ -1,22 +1,22 @@
 //! Read-only views: markets (filters + cursor pagination), order books, the trade tape,
-//! candlesticks, events and series, and the portfolio (orders, fills, positions, balance,
-//! settlements, queue positions), plus exchange status.
+//! candlesticks, events and series, plus exchange status; the query and view types of the
+//! portfolio too, whose reads are in `portfolio.rs` (sharing the pagination helpers here).
 //!
 //! Cursors are opaque decimal strings naming the storage position to continue from; an empty
 //! cursor in a page means "no more pages". Lists of orders, fills, trades and settlements are
 //! newest first; markets, events and series are in creation order.
 
 use kalshi_core::market_data::MarketStatus;
-use kalshi_core::{Count, Money, Price, SignedCount};
+use kalshi_core::{Count, Price};
 use serde::Serialize;
 
-use super::account::{AccountKey, BalanceView, FillRecord, Position, SettlementRecord, UserId};
+use super::account::Position;
 use super::candles::MINUTE_NS;
 use super::candles::{Candlestick, aggregate};
 use super::error::ExchangeError;
 use super::ids::format_uuid;
 use super::market::{EventSpec, Market, MarketView, SeriesSpec, TapeTrade};
-use super::order::{Order, OrderStatus};
+use super::order::OrderStatus;
 use super::{Exchange, NS_PER_S, Trade};
 
 /// Default page size.
@@ -31,7 +31,7 @@ const DAY_NS: i64 = 24 * 3600 * NS_PER_S;
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Page<T> {
-    /// The items.
+    /// This page's items, in the listing's order.
     pub items: Vec<T>,
     /// Cursor for the next page; empty when there is none.
     pub cursor: String,
@@ -117,7 +117,7 @@ pub struct MarketsQuery {
 pub struct TradesQuery {
     /// Page size.
     pub limit: Option<usize>,
-    /// Cursor.
+    /// Where to continue: the previous page's `cursor` (none: from the start).
     pub cursor: Option<String>,
     /// Only this market.
     pub ticker: Option<String>,
@@ -142,7 +142,7 @@ pub struct OrdersQuery {
     pub status: Option<OrderStatus>,
     /// Page size.
     pub limit: Option<usize>,
-    /// Cursor.
+    /// Where to continue: the previous page's `cursor` (none: from the start).
     pub cursor: Option<String>,
     /// Only this subaccount (none = all).
     pub subaccount: Option<u32>,
@@ -161,7 +161,7 @@ pub struct FillsQuery {
     pub max_ts: Option<i64>,
     /// Page size.
     pub limit: Option<usize>,
-    /// Cursor.
+    /// Where to continue: the previous page's `cursor` (none: from the start).
     pub cursor: Option<String>,
     /// Only this subaccount (none = all).
     pub subaccount: Option<u32>,
@@ -196,7 +196,7 @@ pub struct PositionsQuery {
     pub subaccount: u32,
     /// Page size.
     pub limit: Option<usize>,
-    /// Cursor.
+    /// Where to continue: the previous page's `cursor` (none: from the start).
     pub cursor: Option<String>,
 }
 
@@ -215,7 +215,7 @@ pub struct SettlementsQuery {
     pub subaccount: u32,
     /// Page size.
     pub limit: Option<usize>,
-    /// Cursor.
+    /// Where to continue: the previous page's `cursor` (none: from the start).
     pub cursor: Option<String>,
 }
 
@@ -224,7 +224,7 @@ pub struct SettlementsQuery {
 pub struct EventsQuery {
     /// Page size (default and maximum 200).
     pub limit: Option<usize>,
-    /// Cursor.
+    /// Where to continue: the previous page's `cursor` (none: from the start).
     pub cursor: Option<String>,
     /// Only events with at least one market in this status.
     pub status: Option<MarketStatusFilter>,
@@ -236,7 +236,7 @@ pub struct EventsQuery {
 /// NO bids in NO terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderbookView {
-    /// Market ticker.
+    /// The market whose book this is.
     pub ticker: String,
     /// Per-market clock of the newest change included.
     pub clock: u64,
@@ -249,18 +249,18 @@ pub struct OrderbookView {
 /// A position row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PositionView {
-    /// Market ticker.
+    /// The market held.
     pub ticker: String,
-    /// Event ticker.
+    /// The event that market belongs to.
     pub event_ticker: String,
-    /// The position.
+    /// The subaccount's position in that market.
     pub position: Position,
 }
 
 /// An event with its markets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EventView {
-    /// The event.
+    /// The event as it was listed.
     pub spec: EventSpec,
     /// Its market tickers in creation order.
     pub market_tickers: Vec<String>,
@@ -269,9 +269,9 @@ pub struct EventView {
 /// One order's place in its queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueuePosition {
-    /// Order id.
+    /// The resting order.
     pub order_id: String,
-    /// Market ticker.
+    /// The market it rests in.
     pub market_ticker: String,
     /// Contracts ahead of it at its price.
     pub queue_position: Count,
@@ -286,7 +286,11 @@ pub struct ExchangeStatus {
     pub trading_active: bool,
 }
 
-fn page_limit(limit: Option<usize>, max: usize, default: usize) -> Result<usize, ExchangeError> {
+pub(super) fn page_limit(
+    limit: Option<usize>,
+    max: usize,
+    default: usize,
+) -> Result<usize, ExchangeError> {
     match limit {
         None | Some(0) => Ok(default),
         Some(n) if n > max => Err(ExchangeError::invalid_parameters(format!(
@@ -296,7 +300,7 @@ fn page_limit(limit: Option<usize>, max: usize, default: usize) -> Result<usize,
     }
 }
 
-fn parse_cursor(cursor: Option<&str>) -> Result<Option<usize>, ExchangeError> {
+pub(super) fn parse_cursor(cursor: Option<&str>) -> Result<Option<usize>, ExchangeError> {
     match cursor {
         None | Some("") => Ok(None),
         Some(text) => text.parse::<usize>().map(Some).map_err(|_| {
@@ -309,7 +313,7 @@ fn seconds_to_ns(seconds: Option<i64>) -> Option<i64> {
     seconds.map(|s| s.saturating_mul(NS_PER_S))
 }
 
-fn in_range(ts_ns: i64, min_s: Option<i64>, max_s: Option<i64>) -> bool {
+pub(super) fn in_range(ts_ns: i64, min_s: Option<i64>, max_s: Option<i64>) -> bool {
     seconds_to_ns(min_s).is_none_or(|min| ts_ns >= min)
         && max_s.is_none_or(|max| ts_ns < max.saturating_add(1).saturating_mul(NS_PER_S))
 }
@@ -371,7 +375,7 @@ fn volume_since(market: &Market, since_ns: i64) -> Count {
 
 /// Collects up to `limit` matching positions walking `positions` (already in list order)
 /// from the cursor; the next cursor is the storage position after the last item taken.
-fn paginate<T>(
+pub(super) fn paginate<T>(
     positions: impl Iterator<Item = usize>,
     start_after: Option<usize>,
     ascending: bool,
@@ -665,218 +669,6 @@ impl Exchange {
                 .map(|&m| self.markets[m as usize].spec.ticker.clone())
                 .collect(),
         }
-    }
-
-    /// `GET /portfolio/orders`: newest first.
-    pub fn orders(&self, user: UserId, query: &OrdersQuery) -> Result<Page<Order>, ExchangeError> {
-        let limit = page_limit(query.limit, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT)?;
-        let start = parse_cursor(query.cursor.as_deref())?;
-        let list = &self.user(user)?.orders;
-        Ok(paginate((0..list.len()).rev(), start, false, limit, |i| {
-            let o = &self.orders[list[i] as usize];
-            let event_ticker = &self.markets[o.market as usize].spec.event_ticker;
-            let keep = query.ticker.as_deref().is_none_or(|t| t == o.ticker)
-                && (query.event_tickers.is_empty()
-                    || query.event_tickers.iter().any(|e| e == event_ticker))
-                && query.status.is_none_or(|s| s == o.status)
-                && query.subaccount.is_none_or(|s| s == o.subaccount)
-                && in_range(o.last_update_ns, query.min_ts, query.max_ts);
-            keep.then(|| o.clone())
-        }))
-    }
-
-    /// `GET /portfolio/orders/{id}`.
-    pub fn order(&self, user: UserId, order_id: &str) -> Result<Order, ExchangeError> {
-        let idx = self.own_order(user, None, order_id)?;
-        Ok(self.orders[idx as usize].clone())
-    }
-
-    /// `GET /portfolio/fills`: newest first.
-    pub fn fills(
-        &self,
-        user: UserId,
-        query: &FillsQuery,
-    ) -> Result<Page<FillRecord>, ExchangeError> {
-        let limit = page_limit(query.limit, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT)?;
-        let start = parse_cursor(query.cursor.as_deref())?;
-        let list = &self.user(user)?.fills;
-        Ok(paginate((0..list.len()).rev(), start, false, limit, |i| {
-            let f = &list[i];
-            let keep = (query.tickers.is_empty() || query.tickers.contains(&f.ticker))
-                && query.order_id.as_deref().is_none_or(|id| id == f.order_id)
-                && query.subaccount.is_none_or(|s| s == f.subaccount)
-                && in_range(f.ts_ns, query.min_ts, query.max_ts);
-            keep.then(|| f.clone())
-        }))
-    }
-
-    /// `GET /portfolio/positions`: in market creation order.
-    pub fn positions(
-        &self,
-        user: UserId,
-        query: &PositionsQuery,
-    ) -> Result<Page<PositionView>, ExchangeError> {
-        let limit = page_limit(query.limit, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT)?;
-        let start = parse_cursor(query.cursor.as_deref())?;
-        let account = self.account(AccountKey {
-            user,
-            subaccount: query.subaccount,
-        })?;
-        let rows: Vec<(usize, &Position)> = account
-            .positions
-            .iter()
-            .map(|(&m, p)| (m as usize, p))
-            .collect();
-        let markets: Vec<usize> = rows.iter().map(|(m, _)| *m).collect();
-        Ok(paginate(markets.into_iter(), start, true, limit, |m| {
-            let position = account.positions.get(&u32::try_from(m).ok()?)?;
-            let spec = &self.markets[m].spec;
-            let keep = query.ticker.as_deref().is_none_or(|t| t == spec.ticker)
-                && query
-                    .event_ticker
-                    .as_deref()
-                    .is_none_or(|e| e == spec.event_ticker)
-                && match query.settlement_status {
-                    SettlementStatusFilter::Unsettled => !position.settled,
-                    SettlementStatusFilter::Settled => position.settled,
-                    SettlementStatusFilter::All => true,
-                }
-                && (!query.nonzero_position || position.position != SignedCount::ZERO)
-                && (!query.nonzero_total_traded || position.total_traded != Money::ZERO);
-            keep.then(|| PositionView {
-                ticker: spec.ticker.clone(),
-                event_ticker: spec.event_ticker.clone(),
-                position: position.clone(),
-            })
-        }))
-    }
-
-    /// A subaccount's position in one market (all zero when it never traded there).
-    pub fn position(
-        &self,
-        user: UserId,
-        subaccount: u32,
-        ticker: &str,
-    ) -> Result<Position, ExchangeError> {
-        let market = self.market_idx(ticker)?;
-        Ok(self
-            .account(AccountKey { user, subaccount })?
-            .positions
-            .get(&market)
-            .cloned()
-            .unwrap_or_default())
-    }
-
-    /// `GET /portfolio/balance`. `portfolio_value` marks open positions at the last trade
-    /// price (at cost when the market never traded).
-    pub fn balance(&self, user: UserId, subaccount: u32) -> Result<BalanceView, ExchangeError> {
-        let account = self.account(AccountKey { user, subaccount })?;
-        let mut portfolio_value = Money::ZERO;
-        for (&market, position) in &account.positions {
-            if position.position == SignedCount::ZERO {
-                continue;
-            }
-            let value = match self.markets[market as usize].last_price {
-                Some(last) if position.position > SignedCount::ZERO => {
-                    Money::notional(last, position.position.abs())
-                }
-                Some(last) => Money::notional(last.complement(), position.position.abs()),
-                None => position.cost,
-            };
-            portfolio_value = portfolio_value + value;
-        }
-        Ok(BalanceView {
-            cash: account.cash,
-            reserved: account.reserved,
-            available: account.cash - account.reserved,
-            portfolio_value,
-            updated_ns: account.updated_ns,
-        })
-    }
-
-    /// `GET /portfolio/settlements`: newest first.
-    pub fn settlements(
-        &self,
-        user: UserId,
-        query: &SettlementsQuery,
-    ) -> Result<Page<SettlementRecord>, ExchangeError> {
-        let limit = page_limit(query.limit, PAGE_LIMIT_MAX, PAGE_LIMIT_DEFAULT)?;
-        let start = parse_cursor(query.cursor.as_deref())?;
-        let list = &self
-            .account(AccountKey {
-                user,
-                subaccount: query.subaccount,
-            })?
-            .settlements;
-        Ok(paginate((0..list.len()).rev(), start, false, limit, |i| {
-            let s = &list[i];
-            let keep = query.ticker.as_deref().is_none_or(|t| t == s.ticker)
-                && query
-                    .event_ticker
-                    .as_deref()
-                    .is_none_or(|e| e == s.event_ticker)
-                && in_range(s.settled_ns, query.min_ts, query.max_ts);
-            keep.then(|| s.clone())
-        }))
-    }
-
-    /// `GET /portfolio/orders/{id}/queue_position`: contracts ahead at the order's price.
-    pub fn queue_position(&self, user: UserId, order_id: &str) -> Result<Count, ExchangeError> {
-        let idx = self.own_order(user, None, order_id)?;
-        let o = &self.orders[idx as usize];
-        if !o.is_resting() {
-            return Err(ExchangeError::OrderNotResting {
-                order_id: order_id.to_string(),
-            });
-        }
-        let level = self.markets[o.market as usize]
-            .book
-            .side(o.side)
-            .get(&o.yes_price);
-        let mut ahead = Count::ZERO;
-        if let Some(level) = level {
-            for &other in &level.queue {
-                if other == idx {
-                    break;
-                }
-                ahead = ahead + self.orders[other as usize].remaining_count;
-            }
-        }
-        Ok(ahead)
-    }
-
-    /// `GET /portfolio/orders/queue_positions`: the user's resting orders in the given markets
-    /// (or the event's markets), optionally one subaccount.
-    pub fn queue_positions(
-        &self,
-        user: UserId,
-        market_tickers: &[String],
-        event_ticker: Option<&str>,
-        subaccount: Option<u32>,
-    ) -> Result<Vec<QueuePosition>, ExchangeError> {
-        if market_tickers.is_empty() && event_ticker.is_none() {
-            return Err(ExchangeError::invalid_parameters(
-                "market_tickers or event_ticker is required",
-            ));
-        }
-        let mut out = Vec::new();
-        for &idx in &self.user(user)?.orders {
-            let o = &self.orders[idx as usize];
-            if !o.is_resting() || subaccount.is_some_and(|s| s != o.subaccount) {
-                continue;
-            }
-            let spec = &self.markets[o.market as usize].spec;
-            let wanted = market_tickers.contains(&spec.ticker)
-                || event_ticker.is_some_and(|e| e == spec.event_ticker);
-            if wanted {
-                out.push(QueuePosition {
-                    order_id: o.order_id.clone(),
-                    market_ticker: o.ticker.clone(),
-                    queue_position: self.queue_position(user, &o.order_id)?,
-                });
-            }
-        }
-        Ok(out)
     }
 
     /// `GET /exchange/status`.

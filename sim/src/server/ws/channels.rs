@@ -10,6 +10,7 @@ use kalshi_io::time::format_rfc3339_micros;
 use kalshi_io::wire::numbers::WireTime;
 use kalshi_io::wire::orderbook::PriceLevel;
 use kalshi_io::wire::ws::{WsFrame, WsServerMessage};
+use kalshi_io::wire::ws_msg::WsErrorMsg;
 use kalshi_io::wire::ws_msg::{OrderbookDeltaMsg, OrderbookSnapshotMsg, TickerMsg};
 
 use crate::events_out::{BookDeltaEvent, ExchangeEvent};
@@ -17,14 +18,35 @@ use crate::exchange::UserId;
 use crate::exchange::queries::OrderbookView;
 use crate::server::convert;
 
+/// An `error` frame.
+pub(crate) fn error_frame(
+    id: Option<u64>,
+    sid: Option<u64>,
+    code: u32,
+    text: &str,
+) -> WsServerMessage {
+    WsServerMessage::Error(WsFrame {
+        id,
+        sid,
+        seq: None,
+        sending_ts_ms: None,
+        msg: WsErrorMsg {
+            code,
+            msg: text.to_string(),
+            market_ticker: None,
+            market_tickers: None,
+        },
+    })
+}
+
 /// A channel this server knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Channel {
     /// `orderbook_delta` (snapshots then deltas; market list required).
     OrderbookDelta,
-    /// `ticker`.
+    /// `ticker`: price, volume and open-interest changes (no `seq`).
     Ticker,
-    /// `trade`.
+    /// `trade`: public trades (sequenced).
     Trade,
     /// `fill` (own fills).
     Fill,

@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use kalshi_io::wire::ws::{
     OkBody, SubscribeParams, UnsubscribeParams, UnsubscribedFrame, WsFrame, WsServerMessage,
 };
-use kalshi_io::wire::ws_msg::{OkMarketsMsg, SubscribedMsg, SubscriptionInfo, WsErrorMsg};
+use kalshi_io::wire::ws_msg::{OkMarketsMsg, SubscribedMsg, SubscriptionInfo};
 use serde_json::Value;
 
-use super::channels::{Channel, Subscription};
+use super::channels::{Channel, Subscription, error_frame};
 use super::session::Session;
 use crate::events_out::TickerEvent;
 use crate::exchange::MarketView;
@@ -35,27 +35,6 @@ pub(crate) const MARKETS_PER_SUBSCRIPTION_MAX: usize = 1000;
 
 /// Most subscriptions one connection may hold: every channel (13) several times over.
 pub(crate) const SUBSCRIPTIONS_PER_CONNECTION_MAX: usize = 64;
-
-/// An `error` frame.
-pub(crate) fn error_frame(
-    id: Option<u64>,
-    sid: Option<u64>,
-    code: u32,
-    text: &str,
-) -> WsServerMessage {
-    WsServerMessage::Error(WsFrame {
-        id,
-        sid,
-        seq: None,
-        sending_ts_ms: None,
-        msg: WsErrorMsg {
-            code,
-            msg: text.to_string(),
-            market_ticker: None,
-            market_tickers: None,
-        },
-    })
-}
 
 /// A command failure: code and text.
 type CommandError = (u32, String);

@@ -136,7 +136,7 @@ impl Session {
         let sids: Vec<u64> = self.subs.keys().copied().collect();
         for sid in sids {
             let msg =
-                super::commands::error_frame(None, Some(sid), 25, "Subscription buffer overflow");
+                super::channels::error_frame(None, Some(sid), 25, "Subscription buffer overflow");
             self.control(&msg);
         }
         self.subs.clear();
@@ -263,7 +263,7 @@ pub(crate) async fn run(
                     false
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    let msg = super::commands::error_frame(None, None, 1, "Unable to process message");
+                    let msg = super::channels::error_frame(None, None, 1, "Unable to process message");
                     session.control(&msg);
                     false
                 }

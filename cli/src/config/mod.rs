@@ -24,6 +24,10 @@ use kalshi_io::ratelimit::UsageTier;
 use serde::Deserialize;
 use toml::{Table, Value};
 
+mod toml_paths;
+
+use toml_paths::{deep_merge, get_path, has_path, leaf_paths, parse_override_value, set_path};
+
 /// The sections a file may contain.
 const SECTIONS: [&str; 5] = ["engine", "tuning", "runtime", "sim", "credentials"];
 
@@ -32,7 +36,7 @@ const SECTIONS: [&str; 5] = ["engine", "tuning", "runtime", "sim", "credentials"
 pub enum ConfigFileError {
     /// The file could not be read.
     Read {
-        /// The file.
+        /// The path that was given.
         path: PathBuf,
         /// The I/O error text.
         reason: String,
@@ -320,7 +324,7 @@ impl Default for SimSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CredentialSettings {
-    /// API key id.
+    /// The API key id sent in `KALSHI-ACCESS-KEY` (an identifier, not a secret).
     pub api_key_id: Option<String>,
     /// PEM private-key file (mode 0600; looser permissions are refused).
     pub private_key_path: Option<PathBuf>,
@@ -474,33 +478,6 @@ fn type_error<T: serde::de::DeserializeOwned>(
     ConfigFileError::Syntax {
         origin: origin.to_string(),
         reason: format!("in [{section}]: {message}"),
-    }
-}
-
-fn get_path<'a>(table: &'a Table, path: &str) -> Option<&'a Value> {
-    let mut keys = path.split('.');
-    let mut current = table.get(keys.next()?)?;
-    for key in keys {
-        current = current.as_table()?.get(key)?;
-    }
-    Some(current)
-}
-
-fn set_path(table: &mut Table, path: &str, value: Value) {
-    let keys: Vec<&str> = path.split('.').collect();
-    let mut current = table;
-    for key in &keys[..keys.len().saturating_sub(1)] {
-        let entry = current
-            .entry((*key).to_string())
-            .or_insert_with(|| Value::Table(Table::new()));
-        if !entry.is_table() {
-            *entry = Value::Table(Table::new());
-        }
-        let Value::Table(inner) = entry else { return };
-        current = inner;
-    }
-    if let Some(last) = keys.last() {
-        current.insert((*last).to_string(), value);
     }
 }
 
@@ -672,60 +649,6 @@ fn apply_override(table: &mut Table, argument: &str) -> Result<(), ConfigFileErr
     }
     current.insert(keys[keys.len() - 1].to_string(), value);
     Ok(())
-}
-
-/// A TOML value (`2`, `true`, `"x"`, `[1, 2]`), or the text itself as a string.
-fn parse_override_value(text: &str) -> Value {
-    let document = format!("value = {text}");
-    match toml::from_str::<Table>(&document) {
-        Ok(mut table) => table
-            .remove("value")
-            .unwrap_or_else(|| Value::String(text.to_string())),
-        Err(_) => Value::String(text.to_string()),
-    }
-}
-
-fn deep_merge(base: &mut Table, over: Table) {
-    for (key, value) in over {
-        match (base.get_mut(&key), value) {
-            (Some(Value::Table(base_inner)), Value::Table(over_inner)) => {
-                deep_merge(base_inner, over_inner)
-            }
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
-    }
-}
-
-fn leaf_paths(prefix: &str, value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Table(table) => {
-            for (key, inner) in table {
-                let path = if prefix.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{prefix}.{key}")
-                };
-                leaf_paths(&path, inner, out);
-            }
-        }
-        _ => out.push(prefix.to_string()),
-    }
-}
-
-fn has_path(value: &Value, path: &str) -> bool {
-    let mut current = value;
-    for key in path.split('.') {
-        match current {
-            Value::Table(table) => match table.get(key) {
-                Some(inner) => current = inner,
-                None => return false,
-            },
-            _ => return false,
-        }
-    }
-    true
 }
 
 #[cfg(test)]
