@@ -1,0 +1,216 @@
+//! The run's Prometheus exposition, built from the loop's counters between batches.
+
+use super::*;
+
+impl EventLoop {
+    /// The Prometheus text of the run right now ([`super::metrics`]).
+    pub fn metrics_text(&mut self) -> String {
+        let figures = figures(&self.sequencer);
+        let (tokens, budget) = self.write_tokens();
+        let counters = self.sequencer.counters().clone();
+        let mut m = Exposition::default();
+        for (name, help, value) in [
+            (
+                "inputs_total",
+                "Inputs journaled and processed.",
+                counters.inputs,
+            ),
+            (
+                "orders_placed_total",
+                "Place commands sent.",
+                counters.places,
+            ),
+            (
+                "orders_post_only_total",
+                "Post-only place commands sent.",
+                counters.post_only_places,
+            ),
+            ("cancels_total", "Cancel commands sent.", counters.cancels),
+            (
+                "amends_total",
+                "Amend and decrease commands sent.",
+                counters.modifies,
+            ),
+            ("lookups_total", "Order lookups sent.", counters.lookups),
+            (
+                "refused_locally_total",
+                "Commands refused locally (exec queue).",
+                counters.refused_locally,
+            ),
+            (
+                "rejections_total",
+                "Exchange rejections.",
+                counters.rejections,
+            ),
+            ("fills_total", "Fills applied.", counters.fills),
+            (
+                "stale_episodes_total",
+                "Times the inputs went stale.",
+                self.lag.stale_episodes(),
+            ),
+            (
+                "model_accepted_total",
+                "Model values journaled.",
+                self.model_counters.accepted,
+            ),
+        ] {
+            m.single(name, "counter", help, value);
+        }
+        let (alerts_raised, alerts_dropped) = self.sequencer.alert_counts();
+        m.single(
+            "alerts_raised_total",
+            "counter",
+            "Alerts queued for the hook.",
+            alerts_raised,
+        );
+        m.single(
+            "alerts_dropped_total",
+            "counter",
+            "Alerts dropped because the hook was busy.",
+            alerts_dropped,
+        );
+        m.single(
+            "filled_contracts_total",
+            "counter",
+            "Contracts filled.",
+            counters.filled,
+        );
+        m.family(
+            "model_refused_total",
+            "counter",
+            "Model lines refused, by reason.",
+        );
+        for reason in [
+            Refusal::Malformed,
+            Refusal::OutOfRange,
+            Refusal::UnknownTicker,
+            Refusal::Stale,
+            Refusal::Future,
+        ] {
+            let count = self
+                .model_counters
+                .refused
+                .get(&reason)
+                .copied()
+                .unwrap_or(0);
+            m.sample("model_refused_total", &[("reason", reason.as_str())], count);
+        }
+        m.family(
+            "operator_controls_total",
+            "counter",
+            "Operator controls journaled, by command.",
+        );
+        for command in ["halt", "resume", "kill", "set"] {
+            let count = self.operator_controls.get(command).copied().unwrap_or(0);
+            m.sample("operator_controls_total", &[("command", command)], count);
+        }
+        let ws = self.ws_health().clone();
+        for (name, help, value) in [
+            (
+                "ws_reconnects_total",
+                "WebSocket reconnects.",
+                ws.reconnects(),
+            ),
+            ("ws_gaps_total", "WebSocket sequence gaps.", ws.gaps()),
+            ("ws_resets_total", "WebSocket book resets.", ws.resets()),
+            (
+                "ws_undecodable_total",
+                "WebSocket frames that did not decode.",
+                ws.undecodable(),
+            ),
+        ] {
+            m.single(name, "counter", help, value);
+        }
+        for (name, help, value) in [
+            (
+                "universe_markets",
+                "Markets in the quoted universe.",
+                figures.universe,
+            ),
+            (
+                "quoting_markets",
+                "Markets with an order of ours that may rest.",
+                figures.markets_quoted,
+            ),
+            (
+                "open_orders",
+                "Orders of ours that may rest.",
+                figures.open_orders,
+            ),
+            (
+                "positions",
+                "Markets with a non-zero position.",
+                figures.positions,
+            ),
+        ] {
+            m.single(name, "gauge", help, value);
+        }
+        for (name, help, money) in [
+            (
+                "pnl_realized_net_micros",
+                "Realized P&L net of fees, micro-dollars.",
+                figures.pnl.realized_net,
+            ),
+            (
+                "pnl_unrealized_micros",
+                "Unrealized P&L at the engine's marks, micro-dollars.",
+                figures.pnl.unrealized,
+            ),
+            ("fees_micros", "Fees paid, micro-dollars.", figures.pnl.fees),
+            (
+                "pnl_total_micros",
+                "Total P&L, micro-dollars.",
+                figures.pnl.total,
+            ),
+        ] {
+            m.single(name, "gauge", help, money.micros());
+        }
+        m.family("risk_state", "gauge", "1 for the risk state in force.");
+        for state in [RiskState::Active, RiskState::Reducing, RiskState::Halted] {
+            let value = u8::from(figures.risk_state == state);
+            m.sample("risk_state", &[("state", state.as_str())], value);
+        }
+        m.family(
+            "quoting_hold",
+            "gauge",
+            "1 for the hold on quoting in force (none: 0 everywhere).",
+        );
+        for hold in [
+            QuotingHold::FillBurst,
+            QuotingHold::AwaitingReconciliation,
+            QuotingHold::StaleData,
+        ] {
+            let value = u8::from(figures.quoting_hold == Some(hold));
+            m.sample("quoting_hold", &[("hold", hold.as_str())], value);
+        }
+        m.single(
+            "write_tokens_10s",
+            "gauge",
+            "Write tokens spent in the last 10 s.",
+            tokens,
+        );
+        m.single(
+            "write_budget_10s",
+            "gauge",
+            "Write tokens the budget allows per 10 s.",
+            budget,
+        );
+        m.single(
+            "input_lag_ms_max",
+            "gauge",
+            "Oldest input age seen since the last status line, ms.",
+            self.lag.peek_lag_ms_max(),
+        );
+        m.histogram(
+            "input_age_seconds",
+            "Age of an input when the engine takes it up: arrival to decision.",
+            &self.input_age,
+        );
+        m.histogram(
+            "step_seconds",
+            "Time of one sequencer step: journal the input, process it, journal the outputs.",
+            self.sequencer.step_time(),
+        );
+        m.finish()
+    }
+}
