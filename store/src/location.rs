@@ -86,28 +86,9 @@ impl fmt::Display for S3Location {
 /// The folder of a run under an upload prefix: `date=YYYY-MM-DD/run=RUN_ID` (UTC date of
 /// `created_ts_ns`).
 pub fn run_prefix(run_id: &str, created_ts_ns: i64) -> String {
-    let (year, month, day) = civil_date(created_ts_ns.div_euclid(86_400 * 1_000_000_000));
-    format!("date={year:04}-{month:02}-{day:02}/run={run_id}")
-}
-
-/// The proleptic Gregorian (year, month, day) of a count of days since 1970-01-01.
-fn civil_date(days: i64) -> (i64, u32, u32) {
-    // Days since 0000-03-01, split into 400-year eras of 146,097 days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month as u32, day as u32)
+    let stamp = kalshi_core::time::format_rfc3339_seconds(created_ts_ns);
+    let date = stamp.get(..10).unwrap_or(&stamp);
+    format!("date={date}/run={run_id}")
 }
 
 #[cfg(test)]
