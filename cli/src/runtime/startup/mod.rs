@@ -15,6 +15,13 @@
 //! 8. (trading) the engine cancels its orders, a REST backstop cancels anything left, a REST
 //!    read confirms what remains; the journal is sealed and a summary printed.
 
+mod connection;
+mod interrupt;
+
+use connection::{Connection, PoolSink, Tasks, connect, write_budget_10s};
+pub use interrupt::StoppedDuringStartup;
+use interrupt::{startup_end_reason, unless_stopped};
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -177,146 +184,6 @@ pub fn config_hash(config: &EngineConfig) -> anyhow::Result<String> {
     let bytes = serde_json::to_vec(config).context("encoding the configuration")?;
     let digest = Sha256::digest(&bytes);
     Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
-}
-
-/// Write tokens the client may spend in 10 s under `limits`, at `margin_percent` of the
-/// published budget (the status line's headroom is measured against it).
-fn write_budget_10s(limits: &TierLimits, margin_percent: u8) -> u64 {
-    u64::from(limits.write.refill_per_s) * 10 * u64::from(margin_percent) / 100
-}
-
-/// Where the run talks to, with its credentials.
-struct Connection {
-    endpoints: Endpoints,
-    credentials: Arc<ApiCredentials>,
-    local: Option<LocalExchange>,
-}
-
-/// Loads keys (refusing on any problem) and starts the local exchange when needed.
-async fn connect(options: &RunOptions) -> anyhow::Result<Connection> {
-    match (options.target.kind, &options.target.endpoints) {
-        (TargetKind::LocalExchange, None) => {
-            let local = LocalExchange::start(&options.sim).await?;
-            let endpoints = Endpoints::custom(local.base_url(), local.ws_url())
-                .context("the local exchange's URLs")?;
-            let credentials = ConfiguredKey::from_file(local.key_id(), local.private_key_path())
-                .load()
-                .map_err(|error| Refusal::new(error.to_string()))?;
-            Ok(Connection {
-                endpoints,
-                credentials,
-                local: Some(local),
-            })
-        }
-        (TargetKind::LocalExchange, Some(endpoints)) => {
-            let key = match &options.key {
-                Some(key) => key.clone(),
-                None => {
-                    let dev = kalshi_sim::keys::load_or_create_dev_key(
-                        &options.sim.key_dir,
-                        kalshi_io::auth::KeyKind::Ed25519,
-                    )
-                    .map_err(|error| Refusal::new(format!("local exchange key: {error}")))?;
-                    ConfiguredKey::from_file(dev.key_id, dev.private_key_path)
-                }
-            };
-            let credentials = key
-                .load()
-                .map_err(|error| Refusal::new(error.to_string()))?;
-            Ok(Connection {
-                endpoints: endpoints.clone(),
-                credentials,
-                local: None,
-            })
-        }
-        (kind, endpoints) => {
-            let key = options.key.as_ref().ok_or_else(|| {
-                Refusal::new(format!(
-                    "{} needs an API key: set KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH \
-                     (or KALSHI_PRIVATE_KEY_PEM), or [credentials] in the config file",
-                    if kind == TargetKind::Demo {
-                        "--demo"
-                    } else {
-                        "--live"
-                    }
-                ))
-            })?;
-            let credentials = key
-                .load()
-                .map_err(|error| Refusal::new(error.to_string()))?;
-            let endpoints = endpoints
-                .clone()
-                .ok_or_else(|| Refusal::new("no endpoints resolved"))?;
-            Ok(Connection {
-                endpoints,
-                credentials,
-                local: None,
-            })
-        }
-    }
-}
-
-/// The `CommandSink` over the exec pool.
-struct PoolSink(Arc<ExecPool>);
-
-impl CommandSink for PoolSink {
-    fn submit(
-        &mut self,
-        command: kalshi_core::commands::Command,
-    ) -> Result<(), kalshi_core::commands::Command> {
-        self.0.try_submit(command)
-    }
-}
-
-/// Background tasks to stop at the end.
-#[derive(Default)]
-struct Tasks(Vec<JoinHandle<()>>);
-
-impl Tasks {
-    fn push(&mut self, task: JoinHandle<()>) {
-        self.0.push(task);
-    }
-
-    async fn stop(self) {
-        for task in self.0 {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-}
-
-/// A signal asked the run to stop before it started trading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StoppedDuringStartup;
-
-impl std::fmt::Display for StoppedDuringStartup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("stopped by a signal during startup")
-    }
-}
-
-impl std::error::Error for StoppedDuringStartup {}
-
-/// Runs one startup phase unless a signal asks the run to stop first (then the phase is
-/// dropped and [`StoppedDuringStartup`] returned).
-async fn unless_stopped<T>(
-    signals: &SignalWatch,
-    phase: impl std::future::Future<Output = anyhow::Result<T>>,
-) -> anyhow::Result<T> {
-    tokio::select! {
-        biased;
-        () = signals.stopped() => Err(StoppedDuringStartup.into()),
-        result = phase => result,
-    }
-}
-
-/// The journal's `RunEnded` reason for a startup that ended with `error`.
-fn startup_end_reason(error: &anyhow::Error, otherwise: &'static str) -> &'static str {
-    if error.is::<StoppedDuringStartup>() {
-        "signal_during_startup"
-    } else {
-        otherwise
-    }
 }
 
 /// Opens the operator's control channel in the run directory and connects it to the loop; a
