@@ -9,9 +9,10 @@
 //!   quotes them, quotes the active ones, and replays to the identical output.
 
 use std::collections::BTreeSet;
-use std::io::Read as _;
+mod reliability_support;
+
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kalshi_core::commands::Command as EngineCommand;
 use kalshi_core::decision::Decision;
@@ -19,6 +20,7 @@ use kalshi_core::events::Event;
 use kalshi_core::market_scanner::ScanReason;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_journal::{JournalRecord, SequencedRecord};
+use reliability_support::wait_with_limit;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
@@ -45,7 +47,7 @@ const QUIET_SIM: [&str; 16] = [
 
 /// Runs the binary without Kalshi credentials, with a hard time limit.
 fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
-    let mut child: Child = command
+    let child: Child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_remove("KALSHI_API_KEY_ID")
@@ -54,39 +56,7 @@ fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
         .env_remove("KALSHI_KEY_ENVIRONMENT")
         .spawn()
         .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        stdout.read_to_end(&mut text).unwrap();
-        text
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        stderr.read_to_end(&mut text).unwrap();
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            child.kill().unwrap();
-            let _ = child.wait();
-            let err = err_reader.join().unwrap();
-            panic!(
-                "kalshi-bot did not finish within {limit:?}; stderr:\n{}",
-                String::from_utf8_lossy(&err)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
+    wait_with_limit(child, limit)
 }
 
 #[test]
