@@ -277,6 +277,15 @@ pub enum LiveSetting {
     DailyLossStop(Money),
     /// `engine.risk.daily_loss_reducing` (tighten only).
     DailyLossReducing(Money),
+    /// `engine.scanner.spread_ticks_max`: the widest spread quoted, ticks (either way; the
+    /// live filters judge every book against it at once). Appended last.
+    SpreadTicksMax(i64),
+    /// `engine.strategy.base_size`: a rung's size before depth scaling (either way, within
+    /// `size_cap`). Appended last.
+    RungBaseSize(Count),
+    /// `engine.strategy.size_cap`: the largest rung (either way, at least `base_size`).
+    /// Appended last.
+    RungSizeCap(Count),
 }
 
 /// An operator control as the runtime accepted it from its local control channel.

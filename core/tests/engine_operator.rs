@@ -276,3 +276,70 @@ fn flatten_cancels_goes_reducing_and_exits_each_position_at_the_opposite_touch()
     assert!(refused(&refused_flatten));
     assert_eq!(halted.engine.risk_state(), RiskState::Halted);
 }
+
+#[test]
+fn rung_sizes_and_the_spread_threshold_change_live() {
+    let (mut h, first) = quoting();
+    assert!(
+        first.commands.iter().any(|command| matches!(command,
+            Command::Place(order) if order.count > Count::from_centi(100).unwrap())),
+        "rungs start above one contract"
+    );
+    // A cap below the base size is refused by the configuration's own check.
+    let refused_cap = h.send(set(LiveSetting::RungSizeCap(
+        Count::from_centi(100).unwrap(),
+    )));
+    assert_eq!(
+        verdict(&refused_cap).map(|(applied, _)| applied),
+        Some(false)
+    );
+    let base = h.send(set(LiveSetting::RungBaseSize(
+        Count::from_centi(100).unwrap(),
+    )));
+    assert_eq!(verdict(&base), Some((true, String::new())));
+    let cap = h.send(set(LiveSetting::RungSizeCap(
+        Count::from_centi(100).unwrap(),
+    )));
+    assert_eq!(verdict(&cap), Some((true, String::new())));
+    // The ladder re-lays at the smaller base size in the same step: every rung it places,
+    // amends or decreases is smaller than any rung before.
+    let smallest_before = first
+        .commands
+        .iter()
+        .filter_map(|command| match command {
+            Command::Place(order) => Some(order.count),
+            _ => None,
+        })
+        .min()
+        .unwrap();
+    let mut resized = 0;
+    for command in &base.commands {
+        let size = match command {
+            Command::Place(order) => order.count,
+            Command::Amend(amend) => amend.total_count,
+            Command::Decrease(decrease) => decrease.reduce_to,
+            _ => continue,
+        };
+        resized += 1;
+        assert!(size < smallest_before, "{command:?}");
+    }
+    assert!(
+        resized > 0,
+        "the working rungs were resized: {:?}",
+        base.commands
+    );
+
+    // With the live filters a run sends (its tuning), a spread threshold the 10¢ book is
+    // wider than stops quoting the market at once.
+    h.send(Event::TuningSettings(
+        kalshi_core::tuning::Tuning::default().settings(),
+    ));
+    let narrow = h.send(set(LiveSetting::SpreadTicksMax(2)));
+    assert_eq!(verdict(&narrow), Some((true, String::new())));
+    assert!(placed(&narrow).is_empty());
+    assert!(
+        !cancelled(&narrow).is_empty(),
+        "the market's quotes are withdrawn: {:?}",
+        narrow.commands
+    );
+}

@@ -49,6 +49,7 @@ pub enum CtlAction {
     /// `resume`.
     Flatten,
     /// Change one live-safe setting, KEY=VALUE (journaled): engine.ev_gate.min_edge_micros,
+    /// engine.scanner.spread_ticks_max, engine.strategy.base_size or size_cap (either way),
     /// or a risk limit that only tightens (engine.risk.order_contracts_max,
     /// market_position_max, event_position_max, account_exposure_max,
     /// open_orders_per_market_max, daily_loss_stop, daily_loss_reducing).

@@ -332,9 +332,17 @@ pub fn parse_setting(text: &str) -> Result<LiveSetting, String> {
                 .parse()
                 .map_err(|_| format!("{key}: {value:?} is not a count"))?,
         ),
+        "spread_ticks_max" => LiveSetting::SpreadTicksMax(
+            value
+                .parse()
+                .map_err(|_| format!("{key}: {value:?} is not a number of ticks"))?,
+        ),
+        "base_size" => LiveSetting::RungBaseSize(count()?),
+        "size_cap" => LiveSetting::RungSizeCap(count()?),
         _ => {
             return Err(format!(
-                "{key} cannot be changed while running (live: min_edge_micros, and the risk \
+                "{key} cannot be changed while running (live: min_edge_micros, \
+                 scanner.spread_ticks_max, strategy.base_size, strategy.size_cap, and the risk \
                  limits order_contracts_max, market_position_max, event_position_max, \
                  account_exposure_max, open_orders_per_market_max, daily_loss_stop, \
                  daily_loss_reducing, which may only tighten)"
@@ -345,10 +353,11 @@ pub fn parse_setting(text: &str) -> Result<LiveSetting, String> {
         None => true,
         Some(section) => {
             let section = section.strip_prefix("engine.").unwrap_or(section);
-            let expected = if field == "min_edge_micros" {
-                "ev_gate"
-            } else {
-                "risk"
+            let expected = match field {
+                "min_edge_micros" => "ev_gate",
+                "spread_ticks_max" => "scanner",
+                "base_size" | "size_cap" => "strategy",
+                _ => "risk",
             };
             section == expected || section == format!("engine.{expected}").as_str()
         }
@@ -425,6 +434,19 @@ mod tests {
             parse_setting("ev_gate.min_edge_micros=20000"),
             Ok(LiveSetting::MinEdgeMicros(20_000))
         );
+        assert_eq!(
+            parse_setting("engine.scanner.spread_ticks_max=4"),
+            Ok(LiveSetting::SpreadTicksMax(4))
+        );
+        assert_eq!(
+            parse_setting("engine.strategy.base_size=2"),
+            Ok(LiveSetting::RungBaseSize(Count::from_centi(200).unwrap()))
+        );
+        assert_eq!(
+            parse_setting("strategy.size_cap=\"10.00\""),
+            Ok(LiveSetting::RungSizeCap(Count::from_centi(1000).unwrap()))
+        );
+        assert!(parse_setting("engine.risk.base_size=2").is_err());
         assert!(parse_setting("engine.strategy.rungs_per_side=2").is_err());
         assert!(parse_setting("engine.ev_gate.order_contracts_max=2").is_err());
         assert!(parse_setting("engine.risk.order_contracts_max").is_err());

@@ -39,6 +39,18 @@ impl Engine {
             }
             LiveSetting::DailyLossStop(money) => tighten(&mut risk.daily_loss_stop, money),
             LiveSetting::DailyLossReducing(money) => tighten(&mut risk.daily_loss_reducing, money),
+            LiveSetting::SpreadTicksMax(ticks) => {
+                config.scanner.spread_ticks_max = Some(ticks);
+                true
+            }
+            LiveSetting::RungBaseSize(count) => {
+                config.strategy.base_size = count;
+                true
+            }
+            LiveSetting::RungSizeCap(count) => {
+                config.strategy.size_cap = count;
+                true
+            }
         };
         if !tightens {
             refuse(
@@ -52,6 +64,14 @@ impl Engine {
             return;
         }
         self.risk.set_limits(config.risk.clone());
+        let strategy_changed = matches!(
+            setting,
+            LiveSetting::RungBaseSize(_) | LiveSetting::RungSizeCap(_)
+        );
+        if strategy_changed && !self.custom_strategy {
+            // The ladder takes its settings when built; a new one re-lays every market.
+            self.strategy = Some(Box::new(MakerLadder::new(config.strategy.clone())));
+        }
         self.ev_gate = Some(EvGate::new(
             config.ev_gate.clone(),
             config.fee_target_precision_micros,
