@@ -505,6 +505,16 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     assert_eq!(metrics["kalshi_bot_open_orders"], 0.0);
     assert!(metrics["kalshi_bot_step_seconds_count"] > 0.0);
     assert!(metrics["kalshi_bot_input_age_seconds_count"] > 0.0);
+    // Every order placed went out as its own request and was answered (cancels and amends
+    // add to the count; nothing was sent in shutdown batches before this scrape).
+    assert!(
+        metrics["kalshi_bot_request_to_ack_seconds_count"] >= placed as f64,
+        "{metrics_text}"
+    );
+    assert_eq!(
+        metrics["kalshi_bot_decision_to_request_seconds_count"],
+        metrics["kalshi_bot_request_to_ack_seconds_count"]
+    );
 
     // Every command is journaled with who sent it, in order, and replays identical.
     let records = read_all_records(&run_dir).unwrap();

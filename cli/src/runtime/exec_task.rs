@@ -64,6 +64,25 @@ pub struct ExecReport {
     pub recv_ts_ns: i64,
     /// The outcome as engine events (empty for a successful cancel-all or a failed lookup).
     pub events: Vec<Event>,
+    /// How long the command waited and travelled (one command served on its own; none for
+    /// shutdown batches and background lookup retries).
+    pub latency: Option<ExecLatency>,
+}
+
+/// One command's way out: from the sequencer handing it over (its step's journal commit
+/// done) to the request leaving, and from there to the exchange's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExecLatency {
+    /// Handed over → request sent (time in the worker's queue and the rate limiter).
+    pub decision_to_request: Duration,
+    /// Request sent → answer read.
+    pub request_to_answer: Duration,
+}
+
+/// A command in a worker's queue, with when it was handed over.
+struct Queued {
+    command: Command,
+    queued_at: Instant,
 }
 
 /// Write-bucket tokens spent recently, for the status line.
@@ -139,7 +158,7 @@ pub fn worker_for(ticker: Option<&str>, workers: usize) -> usize {
 
 /// The running workers.
 pub struct ExecPool {
-    senders: Vec<mpsc::Sender<Command>>,
+    senders: Vec<mpsc::Sender<Queued>>,
     workers: Vec<JoinHandle<()>>,
     usage: Arc<WriteUsage>,
     stopping: Arc<AtomicBool>,
@@ -200,9 +219,14 @@ impl ExecPool {
         let Some(sender) = self.senders.get(index) else {
             return Err(command);
         };
-        sender.try_send(command).map_err(|error| match error {
-            mpsc::error::TrySendError::Full(command)
-            | mpsc::error::TrySendError::Closed(command) => command,
+        let queued = Queued {
+            command,
+            queued_at: Instant::now(),
+        };
+        sender.try_send(queued).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(queued) | mpsc::error::TrySendError::Closed(queued) => {
+                queued.command
+            }
         })
     }
 
@@ -220,16 +244,16 @@ impl ExecPool {
     }
 }
 
-async fn worker(context: WorkerContext, mut commands: mpsc::Receiver<Command>) {
-    while let Some(command) = commands.recv().await {
+async fn worker(context: WorkerContext, mut commands: mpsc::Receiver<Queued>) {
+    while let Some(queued) = commands.recv().await {
         let sent = if context.stopping.load(Ordering::SeqCst) {
-            let mut pending = vec![command];
+            let mut pending = vec![queued.command];
             while let Ok(more) = commands.try_recv() {
-                pending.push(more);
+                pending.push(more.command);
             }
             serve_shutdown(&context, pending).await
         } else {
-            serve_one(&context, command).await
+            serve_one(&context, queued).await
         };
         if !sent {
             tracing::debug!(worker = context.index, "sequencer gone; exec worker stops");
@@ -240,19 +264,35 @@ async fn worker(context: WorkerContext, mut commands: mpsc::Receiver<Command>) {
 
 /// Sends `events` to the sequencer; false when it is gone.
 async fn report(context: &WorkerContext, events: Vec<Event>) -> bool {
+    report_with(context, events, None).await
+}
+
+/// [`report`] with the command's latency.
+async fn report_with(
+    context: &WorkerContext,
+    events: Vec<Event>,
+    latency: Option<ExecLatency>,
+) -> bool {
     let report = ExecReport {
         recv_ts_ns: now_ns(),
         events,
+        latency,
     };
     context.reports.send(report).await.is_ok()
 }
 
 /// Sends one command and reports its outcome. A lookup whose read failed is retried in the
 /// background (see [`retry_lookup`]).
-async fn serve_one(context: &WorkerContext, command: Command) -> bool {
+async fn serve_one(context: &WorkerContext, queued: Queued) -> bool {
+    let Queued { command, queued_at } = queued;
     context.usage.record(write_tokens(&command));
     tracing::debug!(worker = context.index, command = %command, "sending");
+    let sent_at = Instant::now();
     let events = context.executor.execute(&command).await;
+    let latency = ExecLatency {
+        decision_to_request: sent_at.saturating_duration_since(queued_at),
+        request_to_answer: sent_at.elapsed(),
+    };
     if let Command::LookupOrder {
         client_order_id,
         ticker,
@@ -266,7 +306,7 @@ async fn serve_one(context: &WorkerContext, command: Command) -> bool {
         ));
         return true;
     }
-    report(context, events).await
+    report_with(context, events, Some(latency)).await
 }
 
 /// Asks for a lookup again, paced by [`lookup_retry_delay`], until the read succeeds (a read
@@ -332,7 +372,11 @@ async fn serve_shutdown(context: &WorkerContext, pending: Vec<Command>) -> bool 
         }
     }
     for command in others {
-        if !serve_one(context, command).await {
+        let queued = Queued {
+            command,
+            queued_at: Instant::now(),
+        };
+        if !serve_one(context, queued).await {
             return false;
         }
     }

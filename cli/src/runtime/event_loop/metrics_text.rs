@@ -207,6 +207,17 @@ impl EventLoop {
             &self.input_age,
         );
         m.histogram(
+            "decision_to_request_seconds",
+            "A command's wait from the step that decided it (journal committed) to its request \
+             leaving: the exec worker's queue and the rate limiter.",
+            &self.decision_to_request,
+        );
+        m.histogram(
+            "request_to_ack_seconds",
+            "A request's round trip: sent to the exchange's answer (ack, rejection or error) read.",
+            &self.request_to_answer,
+        );
+        m.histogram(
             "step_seconds",
             "Time of one sequencer step: journal the input, process it, journal the outputs.",
             self.sequencer.step_time(),

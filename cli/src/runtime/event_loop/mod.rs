@@ -106,6 +106,10 @@ pub struct EventLoop {
     operator_controls: std::collections::BTreeMap<&'static str, u64>,
     /// Age of each input when the engine takes it up (arrival → decision).
     input_age: Histogram,
+    /// Commands handed to exec → their request sent ([`ExecReport::latency`]).
+    decision_to_request: Histogram,
+    /// Requests sent → the exchange's answer read.
+    request_to_answer: Histogram,
 }
 
 /// What arrived next.
@@ -195,6 +199,8 @@ impl EventLoop {
             metrics: None,
             operator_controls: std::collections::BTreeMap::new(),
             input_age: Histogram::default(),
+            decision_to_request: Histogram::default(),
+            request_to_answer: Histogram::default(),
         }
     }
 
@@ -405,7 +411,14 @@ impl EventLoop {
                     return Ok(Flow::Stop(StopReason::FeedLost));
                 }
             }
-            Next::Exec(report) => self.step_all(report.recv_ts_ns, report.events)?,
+            Next::Exec(report) => {
+                if let Some(latency) = report.latency {
+                    self.decision_to_request
+                        .observe(latency.decision_to_request);
+                    self.request_to_answer.observe(latency.request_to_answer);
+                }
+                self.step_all(report.recv_ts_ns, report.events)?;
+            }
             Next::Input(Input::Timer { fired_ts_ns, kind }) => {
                 self.step_all(fired_ts_ns, vec![Event::Timer { kind }])?;
             }
