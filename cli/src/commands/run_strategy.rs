@@ -77,6 +77,10 @@ pub struct RunStrategyArgs {
     /// feed outage, reconciliation failure and the run's end.
     #[arg(long, value_name = "CMD")]
     pub on_alert: Option<String>,
+    /// A feed outage (a lost socket until the account is reconciled, or inputs older than
+    /// runtime.stale_after_ms) alerts once it has lasted this long; 0 alerts at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub alert_outage_after: u64,
 }
 
 /// Runs the command; returns the exit code.
@@ -122,6 +126,7 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
             model_file: args.model_file,
             metrics_addr: args.metrics_addr,
             on_alert: args.on_alert,
+            alert_outage_after_s: args.alert_outage_after,
         },
         journal_dir_announce: None,
     };

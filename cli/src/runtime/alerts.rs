@@ -38,6 +38,57 @@ pub enum AlertKind {
     RunEnd,
 }
 
+/// Feed outages followed through the inputs: one begins with `FeedReconnected` or
+/// `FeedLag { stale: true }` and ends with `Reconciled` or `FeedLag { stale: false }`; it is
+/// due for one alert once it has lasted the threshold (checked at every input, timer ticks
+/// included, so a silent feed is noticed too).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutageWatch {
+    alert_after_ns: i64,
+    /// The outage in progress: when it began, its first cause, whether it was alerted.
+    current: Option<(i64, &'static str, bool)>,
+}
+
+impl OutageWatch {
+    /// Alerts an outage once it has lasted `alert_after` (zero: at once).
+    pub fn new(alert_after: Duration) -> OutageWatch {
+        OutageWatch {
+            alert_after_ns: i64::try_from(alert_after.as_nanos()).unwrap_or(i64::MAX),
+            current: None,
+        }
+    }
+
+    /// Takes one input at `ts_ns`; returns the outage's cause and length when its alert is
+    /// due now (once per outage).
+    pub fn observe(
+        &mut self,
+        event: &kalshi_core::events::Event,
+        ts_ns: i64,
+    ) -> Option<(&'static str, i64)> {
+        use kalshi_core::events::Event;
+        match event {
+            Event::FeedReconnected => {
+                self.current.get_or_insert((ts_ns, "reconnect", false));
+            }
+            Event::FeedLag { stale: true, .. } => {
+                self.current.get_or_insert((ts_ns, "stale_inputs", false));
+            }
+            Event::Reconciled { .. } | Event::FeedLag { stale: false, .. } => {
+                self.current = None;
+                return None;
+            }
+            _ => {}
+        }
+        let (since_ns, reason, alerted) = self.current.as_mut()?;
+        let lasted_ns = ts_ns.saturating_sub(*since_ns);
+        if *alerted || lasted_ns < self.alert_after_ns {
+            return None;
+        }
+        *alerted = true;
+        Some((*reason, lasted_ns))
+    }
+}
+
 /// One payload.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
@@ -197,6 +248,53 @@ fn run_once(command: &str, payload: &[u8]) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_outage_alerts_once_after_the_threshold_and_not_at_all_when_shorter() {
+        use kalshi_core::events::{Event, TimerKind};
+        const S: i64 = 1_000_000_000;
+        let tick = Event::Timer {
+            kind: TimerKind::Tick,
+        };
+        let mut watch = OutageWatch::new(Duration::from_secs(10));
+        assert_eq!(watch.observe(&Event::FeedReconnected, 0), None);
+        assert_eq!(watch.observe(&tick, 9 * S), None);
+        assert_eq!(watch.observe(&tick, 10 * S), Some(("reconnect", 10 * S)));
+        assert_eq!(watch.observe(&tick, 11 * S), None, "once per outage");
+        let reconciled = Event::Reconciled {
+            orders: Vec::new(),
+            positions: Vec::new(),
+        };
+        assert_eq!(watch.observe(&reconciled, 12 * S), None);
+        // A short one: over before the threshold, never alerted.
+        assert_eq!(
+            watch.observe(
+                &Event::FeedLag {
+                    lag_ms: 3000,
+                    stale: true
+                },
+                20 * S
+            ),
+            None
+        );
+        assert_eq!(
+            watch.observe(
+                &Event::FeedLag {
+                    lag_ms: 10,
+                    stale: false
+                },
+                25 * S
+            ),
+            None
+        );
+        assert_eq!(watch.observe(&tick, 40 * S), None);
+        // Threshold 0: at once.
+        let mut eager = OutageWatch::new(Duration::ZERO);
+        assert_eq!(
+            eager.observe(&Event::FeedReconnected, 5),
+            Some(("reconnect", 0))
+        );
+    }
 
     #[test]
     fn each_alert_runs_the_command_once_with_its_payload_on_stdin() {

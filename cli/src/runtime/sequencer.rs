@@ -105,6 +105,8 @@ pub struct Sequencer {
     risk_file: Option<(RiskStateFile, RiskStateReason)>,
     /// The alert hook (`--on-alert`), told of HALTs, fill-burst trips and feed outages.
     alerter: Option<super::alerts::Alerter>,
+    /// Feed outages followed through the inputs, for their alert.
+    outages: super::alerts::OutageWatch,
     /// Time of each step (journal the input, process, journal the outputs).
     step_time: super::metrics::Histogram,
 }
@@ -135,6 +137,7 @@ impl Sequencer {
             commits_until_disk_full: None,
             risk_file: None,
             alerter: None,
+            outages: super::alerts::OutageWatch::default(),
             step_time: super::metrics::Histogram::default(),
         }
     }
@@ -151,27 +154,35 @@ impl Sequencer {
         &self.step_time
     }
 
-    /// From now on HALTs, fill-burst trips and feed outages raise alerts through `alerter`.
-    pub fn set_alerter(&mut self, alerter: super::alerts::Alerter) {
+    /// From now on HALTs, fill-burst trips and feed outages raise alerts through `alerter`;
+    /// a feed outage (a lost socket awaiting reconciliation, or stale inputs) only once it has
+    /// lasted `outage_alert_after` (0: at once).
+    pub fn set_alerter(
+        &mut self,
+        alerter: super::alerts::Alerter,
+        outage_alert_after: std::time::Duration,
+    ) {
         self.alerter = Some(alerter);
+        self.outages = super::alerts::OutageWatch::new(outage_alert_after);
     }
 
-    /// Raises the alerts an input itself calls for (feed outages).
-    fn alert_input(&self, event: &Event, seq: u64, ts_ns: i64) {
+    /// Raises a feed-outage alert when [`super::alerts::OutageWatch`] says one is due.
+    fn alert_input(&mut self, event: &Event, seq: u64, ts_ns: i64) {
         let Some(alerter) = &self.alerter else {
             return;
         };
-        let reason = match event {
-            Event::FeedReconnected => "reconnect",
-            Event::FeedLag { stale: true, .. } => "stale_inputs",
-            _ => return,
-        };
-        alerter.raise(
-            super::alerts::AlertKind::FeedOutage,
-            reason,
-            ts_ns,
-            serde_json::json!({ "seq": seq, "input": event.to_string() }),
-        );
+        if let Some((reason, lasted_ns)) = self.outages.observe(event, ts_ns) {
+            alerter.raise(
+                super::alerts::AlertKind::FeedOutage,
+                reason,
+                ts_ns,
+                serde_json::json!({
+                    "seq": seq,
+                    "lasted_ms": lasted_ns / 1_000_000,
+                    "input": event.to_string(),
+                }),
+            );
+        }
     }
 
     /// Raises the alerts a decision calls for (HALT, fill-burst trip).

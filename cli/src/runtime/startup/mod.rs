@@ -146,6 +146,8 @@ pub struct OutsideOptions {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// The alert command (`--on-alert`).
     pub on_alert: Option<String>,
+    /// A feed outage alerts once it has lasted this long, s (`--alert-outage-after`).
+    pub alert_outage_after_s: u64,
 }
 
 impl RunOptions {
@@ -389,7 +391,10 @@ async fn run_journaled(
         .filter(|_| options.is_trading())
         .map(|command| Alerter::start(command, run_id.to_string()));
     if let Some((alerter, _)) = &alerts {
-        sequencer.set_alerter(alerter.clone());
+        sequencer.set_alerter(
+            alerter.clone(),
+            Duration::from_secs(options.outside.alert_outage_after_s),
+        );
     }
     sequencer.set_commit_delay(Duration::from_millis(runtime.journal_commit_delay_ms));
     if let Some(commits) = runtime.journal_disk_full_after_commits {
