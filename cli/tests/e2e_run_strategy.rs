@@ -766,3 +766,39 @@ fn pnl_agrees_across_the_run_summary_the_ledger_and_a_recorded_backtest() {
         "{audit_text}"
     );
 }
+
+#[test]
+fn a_run_that_places_no_order_says_why_and_require_orders_fails_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        run_with_limit(
+            Command::new(BIN)
+                .current_dir(dir.path())
+                .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+                .args(["--duration", "4s", "--seed", "5", "--fresh-risk-state"])
+                // No local-exchange market has this much volume: every one is dropped.
+                .args(["--set", "engine.scanner.volume_24h_min=1000000000"])
+                .args(extra),
+            Duration::from_secs(120),
+        )
+    };
+    let plain = run(&[]);
+    let stdout = String::from_utf8_lossy(&plain.stdout);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(stdout.contains("orders placed   : 0"), "{stdout}");
+    assert!(
+        stdout.contains("no orders       : no market passed the scanner"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("low_volume_24h"), "{stdout}");
+
+    let required = run(&["--require-orders"]);
+    let stderr = String::from_utf8_lossy(&required.stderr);
+    assert_eq!(required.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--require-orders"), "{stderr}");
+}

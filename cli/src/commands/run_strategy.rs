@@ -63,6 +63,9 @@ pub struct RunStrategyArgs {
     /// Exit with code 4 when positions remain open at the end.
     #[arg(long)]
     pub require_flat: bool,
+    /// Exit with code 1 when the run placed no order at all (the summary says why).
+    #[arg(long)]
+    pub require_orders: bool,
     /// Journal raw WebSocket frames beside the normalized events.
     #[arg(long)]
     pub capture_raw: bool,
@@ -112,6 +115,7 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
     let options = RunOptions {
         purpose: Purpose::Trade {
             require_flat: args.require_flat,
+            require_orders: args.require_orders,
             resume,
         },
         target: prepared.target,

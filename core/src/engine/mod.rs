@@ -201,6 +201,11 @@ impl Engine {
         &self.orders
     }
 
+    /// The markets the last universe choice left out, with every filter each failed.
+    pub fn dropped_markets(&self) -> &[DroppedMarket] {
+        &self.dropped
+    }
+
     /// The markets.
     pub fn universe(&self) -> &Universe {
         &self.universe

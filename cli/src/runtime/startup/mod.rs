@@ -99,6 +99,8 @@ pub enum Purpose {
     Trade {
         /// Exit non-zero when positions remain at the end.
         require_flat: bool,
+        /// Exit non-zero when the run placed no order.
+        require_orders: bool,
         /// Where the previous risk state comes from.
         resume: ResumeFrom,
     },
@@ -771,6 +773,8 @@ async fn run_with_journal(
     }
     let final_figures = figures(&event_loop.sequencer);
     let counters = event_loop.sequencer.counters().clone();
+    let no_orders = trading && counters.places == 0;
+    let no_orders_why = no_orders.then(|| why_no_orders(&event_loop.sequencer, &final_figures));
     let run_id = options.engine.run_id.to_string();
     let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
         Ok(manifest) => {
@@ -805,6 +809,9 @@ async fn run_with_journal(
         model,
     };
     print!("{}", summary_text(&summary));
+    if let Some(why) = &no_orders_why {
+        println!("  no orders       : {why}");
+    }
     if let Some(alerter) = &alerter {
         alerter.raise(
             AlertKind::RunEnd,
@@ -831,13 +838,69 @@ async fn run_with_journal(
             ..
         }
     );
+    let require_orders = matches!(
+        options.purpose,
+        Purpose::Trade {
+            require_orders: true,
+            ..
+        }
+    );
     Ok(match &account {
         None => EXIT_RESTING_ORDERS_LEFT,
         Some(check) if !check.resting_ours.is_empty() => EXIT_RESTING_ORDERS_LEFT,
         Some(check) if require_flat && !check.positions.is_empty() => EXIT_POSITIONS_LEFT,
         Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
+        Some(_) if require_orders && no_orders => {
+            eprintln!("error: the run placed no order (--require-orders); see `no orders` above");
+            EXIT_FAILURE
+        }
         Some(_) => EXIT_OK,
     })
+}
+
+/// Why a trading run placed no order, from the engine's state at the end: an empty or
+/// unquotable universe (with the most common reasons markets were dropped), a risk state or a
+/// quoting hold.
+fn why_no_orders(sequencer: &Sequencer, figures: &super::status::StatusFigures) -> String {
+    let engine = sequencer.engine();
+    if figures.risk_state != kalshi_core::risk::RiskState::Active {
+        return format!("the risk state was {}", figures.risk_state.as_str());
+    }
+    if let Some(hold) = figures.quoting_hold {
+        return format!("quoting was held ({})", hold.as_str());
+    }
+    let listed = engine.universe().len();
+    if listed == 0 {
+        return "no market was listed (the listing was empty or could not be read)".to_string();
+    }
+    let mut reasons: std::collections::BTreeMap<&'static str, usize> =
+        std::collections::BTreeMap::new();
+    for market in engine.dropped_markets() {
+        for reason in &market.reasons {
+            *reasons.entry(reason.as_str()).or_default() += 1;
+        }
+    }
+    let mut top: Vec<(&str, usize)> = reasons.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let quoted = sequencer.quoted().len();
+    let reasons = top
+        .iter()
+        .take(3)
+        .map(|(reason, count)| format!("{reason} ×{count}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if quoted == 0 {
+        format!(
+            "no market passed the scanner ({listed} listed, {} dropped: {reasons}); loosen \
+             [engine.scanner] with --set",
+            engine.dropped_markets().len()
+        )
+    } else {
+        format!(
+            "{quoted} market(s) were quoted but every rung was refused (the EV gate or risk: \
+             see `kalshi-bot audit` / the journal's decisions); dropped markets: {reasons}"
+        )
+    }
 }
 
 #[cfg(test)]
