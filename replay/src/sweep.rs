@@ -4,7 +4,8 @@
 //! whatever order the threads finish in.
 //!
 //! A key is a dotted path into the engine configuration as serialized (for example
-//! `strategy.rungs_per_side` or `ev_gate.min_edge_micros`), or `fill.<field>` for the fill
+//! `strategy.rungs_per_side` or `ev_gate.min_edge_micros`, with or without the `engine.`
+//! prefix `--set` uses), or `fill.<field>` for the fill
 //! model (`fill.entry_latency_ns`, `fill.cancel_position`), or `tuning.<field>` for the
 //! engine's tuning settings (`tuning.fair_imbalance_weight_ppm`). A value is read as JSON when it
 //! parses as JSON (`3`, `true`, `"0.05"`), otherwise as a string (`back`, `0.05` stays a number).
@@ -142,7 +143,9 @@ pub fn apply_point(
             set_path(&mut tuning, rest, value)?;
             tuning_swept = true;
         } else {
-            set_path(&mut engine, key, value)?;
+            // `engine.` is optional, so the keys `--set` takes work here too.
+            let path = key.strip_prefix("engine.").unwrap_or(key);
+            set_path(&mut engine, path, value)?;
         }
     }
     let decode = |what: &str, error: serde_json::Error| ReplayError::Sweep {

@@ -73,7 +73,8 @@ fn the_grid_puts_the_first_key_slowest() {
 fn sweep_points_set_engine_and_fill_model_fields() {
     let point = vec![
         ("strategy.rungs_per_side".to_string(), "2".to_string()),
-        ("strategy.base_size".to_string(), "7".to_string()),
+        // With the `engine.` prefix `--set` takes, or without.
+        ("engine.strategy.base_size".to_string(), "7".to_string()),
         ("fill.cancel_position".to_string(), "front".to_string()),
         ("fill.entry_latency_ns".to_string(), "1000".to_string()),
     ];
