@@ -889,7 +889,18 @@ fn ctl_flatten_unwinds_every_position_on_the_exchange() {
     let exchange = TestExchange::start(43, &dir.path().join("keys"));
     let user = exchange.bot_user();
     let run_dir = root.join("run-flatten");
-    let child = spawn_bot(&exchange, &run_dir, &["--seed", "43"]);
+    // Exits go out at the opposite touch only inside the price collar; with the collar wide
+    // open every position can be unwound whatever the book looks like.
+    let child = spawn_bot(
+        &exchange,
+        &run_dir,
+        &[
+            "--seed",
+            "43",
+            "--set",
+            "engine.risk.price_collar_micros=1000000",
+        ],
+    );
 
     // Trade until the account holds a position.
     wait_until(Duration::from_secs(120), "a position", || {
@@ -925,12 +936,32 @@ fn ctl_flatten_unwinds_every_position_on_the_exchange() {
     let (code, flattened) = ctl(&run_dir, &["flatten"]);
     assert_eq!(code, Some(0), "{flattened}");
     let flatten_seq = flattened["seq"].as_u64().unwrap();
-    wait_until(Duration::from_secs(60), "every position flat", || {
-        exchange
-            .positions(user)
-            .iter()
-            .all(|(_, position)| position.centi() == 0)
-    });
+    let started = Instant::now();
+    while !exchange
+        .positions(user)
+        .iter()
+        .all(|(_, position)| position.centi() == 0)
+    {
+        if started.elapsed() > Duration::from_secs(60) {
+            let records = read_all_records(&run_dir).unwrap();
+            let mut why = String::new();
+            for (seq, decision) in decisions(&records) {
+                if seq < flatten_seq {
+                    continue;
+                }
+                let text = format!("{decision}");
+                if text.contains("RISK") || text.contains("EV") || text.contains("ORDER") {
+                    why.push_str(&format!("{seq}: {text}\n"));
+                }
+            }
+            let tail: String = why.lines().rev().take(40).collect::<Vec<_>>().join("\n");
+            panic!(
+                "positions not flat after flatten: {:?}\n{tail}",
+                exchange.positions(user)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let records = read_all_records(&run_dir).unwrap();
     assert_eq!(
         operator_inputs(&records)

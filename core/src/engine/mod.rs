@@ -104,6 +104,9 @@ pub struct Engine {
     /// Markets an operator's flatten is unwinding: no ladder there, only reduce-only exits at
     /// the opposite touch until the position is gone (cleared by resume, halt and kill).
     flattening: BTreeSet<MarketIndex>,
+    /// An operator's flatten is in force (until resume, halt or kill): every market that comes
+    /// to hold a position joins `flattening`.
+    flatten_active: bool,
     /// The runtime reported inputs older than its staleness bound ([`Event::FeedLag`]):
     /// nothing is quoted until it reports them fresh again.
     data_stale: bool,
@@ -146,6 +149,7 @@ impl Engine {
             trading_active: true,
             shutting_down: false,
             flattening: BTreeSet::new(),
+            flatten_active: false,
             data_stale: false,
             tuning: Tuning::before_tuning(),
             live_failing: BTreeSet::new(),

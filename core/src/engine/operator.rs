@@ -2,6 +2,7 @@
 //! and the unwinding a flatten drives) and live settings that may only tighten.
 
 use super::*;
+use crate::fixed::MICROS_PER_DOLLAR;
 
 impl Engine {
     /// An operator's live setting: the edge in either direction, a risk limit only when it
@@ -90,6 +91,7 @@ impl Engine {
         match control {
             ControlCommand::KillSwitch => {
                 self.flattening.clear();
+                self.flatten_active = false;
                 if let Some(record) = self.risk.kill() {
                     out.decide(Decision::RiskState(record));
                 }
@@ -101,6 +103,7 @@ impl Engine {
             }
             ControlCommand::Halt => {
                 self.flattening.clear();
+                self.flatten_active = false;
                 if let Some(record) = self.risk.halt() {
                     out.decide(Decision::RiskState(record));
                 }
@@ -111,9 +114,13 @@ impl Engine {
                 match self.risk.resume(self.unrealized_pnl()) {
                     Ok(Some(record)) => {
                         self.flattening.clear();
+                        self.flatten_active = false;
                         out.decide(Decision::RiskState(record));
                     }
-                    Ok(None) => self.flattening.clear(),
+                    Ok(None) => {
+                        self.flattening.clear();
+                        self.flatten_active = false;
+                    }
                     Err(state) => out.decide(Decision::ResumeRefused { state }),
                 }
                 self.requote_all(ts_ns, out);
@@ -139,6 +146,7 @@ impl Engine {
                 return;
             }
         }
+        self.flatten_active = true;
         out.commands.extend(self.orders.cancel_orders(None));
         self.desired.clear();
         let held: Vec<String> = self
@@ -192,7 +200,35 @@ impl Engine {
         let Some(level) = touch else {
             return;
         };
-        let wanted = (position.abs() - already).min(level.size.centi());
+        let mut wanted = (position.abs() - already).min(level.size.centi());
+        if let Some(config) = &self.config {
+            // One exit at most what a single order may be, in contracts and in notional
+            // (the rest goes out as this one reports back).
+            wanted = wanted.min(config.risk.order_contracts_max.centi());
+            let paid_micros = match side {
+                BookSide::Bid => level.price.micros(),
+                BookSide::Ask => MICROS_PER_DOLLAR - level.price.micros(),
+            };
+            if paid_micros > 0 {
+                let notional_max = i128::from(config.risk.order_notional_max.micros());
+                let by_notional = notional_max * 100 / i128::from(paid_micros);
+                wanted = wanted.min(i64::try_from(by_notional).unwrap_or(i64::MAX));
+            }
+            // The risk checks' collar is around the fair value; a market no longer quoted
+            // keeps its last one, and one never quoted gets it here. A touch beyond the collar
+            // is not sent at all (risk would refuse it): the exit waits for the book to come
+            // back inside it.
+            if let Some(fair) = fair_value(state, ts_ns, &config.signals, &self.tuning.blend()) {
+                self.fair_ppm.insert(index, fair.fair_ppm);
+                let distance = (level.price.micros() - i64::from(fair.fair_ppm)).abs();
+                if distance > config.risk.price_collar_micros {
+                    return;
+                }
+            }
+        }
+        let Some(state) = self.universe.get(index) else {
+            return;
+        };
         let count_centi = if state.info().fractional_trading {
             wanted
         } else {

@@ -89,8 +89,20 @@ impl Engine {
         let Some(ticker) = self.universe.shared_ticker(index) else {
             return;
         };
+        if self.flatten_active
+            && !self.flattening.contains(&index)
+            && self.orders.positions().get(&ticker).position.centi() != 0
+        {
+            // A fill that landed after the flatten (an order whose cancel was still on its
+            // way) is unwound too.
+            self.flattening.insert(index);
+        }
         if self.flattening.contains(&index) {
             self.unwind(index, &ticker, ts_ns, out);
+            return;
+        }
+        if self.flatten_active {
+            // Flattening: no new quotes anywhere (their orders were cancelled by the flatten).
             return;
         }
         self.judge_live_filters(index);
