@@ -143,6 +143,54 @@ pub struct RunSummary<'a> {
     pub model: Option<super::model_feed::ModelCounters>,
 }
 
+/// Why a trading run placed no order, from the engine's state at the end: an empty or
+/// unquotable universe (with the most common reasons markets were dropped), a risk state or a
+/// quoting hold.
+pub fn why_no_orders(
+    sequencer: &super::sequencer::Sequencer,
+    figures: &super::status::StatusFigures,
+) -> String {
+    let engine = sequencer.engine();
+    if figures.risk_state != kalshi_core::risk::RiskState::Active {
+        return format!("the risk state was {}", figures.risk_state.as_str());
+    }
+    if let Some(hold) = figures.quoting_hold {
+        return format!("quoting was held ({})", hold.as_str());
+    }
+    let listed = engine.universe().len();
+    if listed == 0 {
+        return "no market was listed (the listing was empty or could not be read)".to_string();
+    }
+    let mut reasons: std::collections::BTreeMap<&'static str, usize> =
+        std::collections::BTreeMap::new();
+    for market in engine.dropped_markets() {
+        for reason in &market.reasons {
+            *reasons.entry(reason.as_str()).or_default() += 1;
+        }
+    }
+    let mut top: Vec<(&str, usize)> = reasons.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let quoted = sequencer.quoted().len();
+    let reasons = top
+        .iter()
+        .take(3)
+        .map(|(reason, count)| format!("{reason} ×{count}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if quoted == 0 {
+        format!(
+            "no market passed the scanner ({listed} listed, {} dropped: {reasons}); loosen \
+             [engine.scanner] with --set",
+            engine.dropped_markets().len()
+        )
+    } else {
+        format!(
+            "{quoted} market(s) were quoted but every rung was refused (the EV gate or risk: \
+             see `kalshi-bot audit` / the journal's decisions); dropped markets: {reasons}"
+        )
+    }
+}
+
 /// The summary text (printed on stdout).
 pub fn summary_text(summary: &RunSummary<'_>) -> String {
     let mut text = String::new();
