@@ -72,6 +72,29 @@ fn a_backtest_journal_verifies_with_the_digest_the_backtest_printed() {
         inputs > 300,
         "market data plus simulated exchange events: {inputs}"
     );
+
+    // For scripts: the same verdicts as one JSON document each.
+    let json = bot(&[
+        "replay",
+        "--journal",
+        path(&report.join("journal")),
+        "--verify",
+        "--json",
+    ]);
+    assert_eq!(json.status.code(), Some(0));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(verdict["result"], "identical");
+    assert_eq!(verdict["output_digest"], digest.as_str());
+    assert_eq!(verdict["inputs_replayed"], inputs);
+    let verified = bot(&["journal", "verify", path(&report.join("journal")), "--json"]);
+    assert_eq!(verified.status.code(), Some(0));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&verified)).unwrap();
+    assert_eq!(verdict["verdict"], "clean");
+    assert!(verdict["entries"].as_u64().unwrap() > inputs);
+    let missing = bot(&["replay", "--journal", "/no/such/run", "--verify", "--json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&missing)).unwrap();
+    assert_eq!(verdict["result"], "unreadable");
 }
 
 #[test]

@@ -29,6 +29,9 @@ pub enum JournalCommand {
         /// The run directory, or `s3://bucket/prefix/RUN` (exit 6 when that is a torn
         /// upload).
         dir: PathBuf,
+        /// Print one JSON document on stdout (`verdict`, and the counts or the damage).
+        #[arg(long)]
+        json: bool,
     },
     /// Seal every WAL segment of a finished run to Parquet. Never run it on a directory a
     /// live process is still writing.
@@ -53,7 +56,7 @@ pub enum JournalCommand {
 /// Runs a `journal` subcommand.
 pub fn run(args: JournalArgs) -> anyhow::Result<()> {
     match args.command {
-        JournalCommand::Verify { dir } => {
+        JournalCommand::Verify { dir, json } => {
             let dir = match crate::remote::fetch_if_remote(&dir) {
                 Ok(dir) => dir,
                 Err(error) if error.is_torn_upload() => crate::remote::exit_torn(&error),
@@ -64,7 +67,11 @@ pub fn run(args: JournalArgs) -> anyhow::Result<()> {
                 }
             };
             let outcome = verify_run(&dir);
-            println!("{}", describe(&outcome));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcome_json(&outcome))?);
+            } else {
+                println!("{}", describe(&outcome));
+            }
             let code = outcome.exit_code();
             if code != 0 {
                 std::io::stdout().flush().ok();
@@ -109,6 +116,40 @@ fn upload(dir: PathBuf, url: String, wait: std::time::Duration) -> anyhow::Resul
         anyhow::bail!("the upload did not complete");
     }
     Ok(())
+}
+
+/// A verification outcome as one JSON document.
+fn outcome_json(outcome: &VerifyOutcome) -> serde_json::Value {
+    match outcome {
+        VerifyOutcome::Clean {
+            entries,
+            last_seq,
+            head_hash,
+            torn_tail,
+        } => serde_json::json!({
+            "verdict": "clean",
+            "entries": entries,
+            "last_seq": last_seq,
+            "head_hash": head_hash.to_string(),
+            "torn_tail": torn_tail.as_ref().map(|torn| serde_json::json!({
+                "file": torn.file.display().to_string(),
+                "offset": torn.offset,
+                "bytes_dropped": torn.bytes_dropped,
+            })),
+        }),
+        VerifyOutcome::Corrupt { at, reason } => serde_json::json!({
+            "verdict": "corrupt",
+            "reason": reason,
+            "file": at.file.display().to_string(),
+            "offset": at.offset,
+            "last_good_seq": at.last_good_seq,
+            "bad_seq": at.bad_seq,
+        }),
+        VerifyOutcome::CannotOpen(reason) => serde_json::json!({
+            "verdict": "cannot_open",
+            "reason": reason,
+        }),
+    }
 }
 
 /// One line (or two) describing a verification outcome.

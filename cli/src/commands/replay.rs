@@ -40,6 +40,9 @@ pub struct ReplayArgs {
     /// 1 divergent, 2 unreadable).
     #[arg(long, conflicts_with_all = ["config", "report"])]
     pub verify: bool,
+    /// With --verify: print one JSON document on stdout instead of the text report.
+    #[arg(long, requires = "verify")]
+    pub json: bool,
     /// Engine configuration (`--config`) and fill model of a what-if run.
     #[command(flatten)]
     pub simulation: SimulationArgs,
@@ -78,23 +81,33 @@ fn run_verify(args: &ReplayArgs) -> i32 {
     let mut source = match JournalSource::open(&args.journal) {
         Ok(source) => source,
         Err(error) => {
-            println!("cannot read {}: {error}", args.journal.display());
+            unreadable(args, &error.to_string());
             return EXIT_UNREADABLE;
         }
     };
     if let Some(torn) = source.torn_tail() {
-        println!(
+        let note = format!(
             "note: the run ended in a crash; {} torn byte(s) at the end of {} are ignored",
             torn.bytes_dropped,
             torn.file.display()
         );
+        // With --json, stdout holds the JSON document alone.
+        if args.json {
+            eprintln!("{note}");
+        } else {
+            println!("{note}");
+        }
     }
     let progress = ProgressBar::stderr();
     let report = verify(&mut source, &progress);
     progress.finish();
     match report {
         Ok(report) => {
-            print!("{}", describe(&report));
+            if args.json {
+                println!("{}", report_json(&report));
+            } else {
+                print!("{}", describe(&report));
+            }
             if report.is_match() {
                 EXIT_IDENTICAL
             } else {
@@ -102,10 +115,50 @@ fn run_verify(args: &ReplayArgs) -> i32 {
             }
         }
         Err(error) => {
-            println!("cannot read {}: {error}", args.journal.display());
+            unreadable(args, &error.to_string());
             EXIT_UNREADABLE
         }
     }
+}
+
+/// Says the journal cannot be read: a line of text, or with --json the JSON document.
+fn unreadable(args: &ReplayArgs, reason: &str) {
+    if args.json {
+        let value = serde_json::json!({ "result": "unreadable", "reason": reason });
+        println!("{value}");
+    } else {
+        println!("cannot read {}: {reason}", args.journal.display());
+    }
+}
+
+/// The verification report as one JSON document.
+fn report_json(report: &VerifyReport) -> String {
+    let divergence = report.divergence.as_ref().map(|divergence| {
+        serde_json::json!({
+            "input_seq": divergence.input_seq,
+            "kind": match divergence.kind {
+                kalshi_replay::record::OutputKind::Command => "command",
+                kalshi_replay::record::OutputKind::Decision => "decision",
+            },
+            "index": divergence.index,
+            "expected": divergence.expected,
+            "actual": divergence.actual,
+        })
+    });
+    let value = serde_json::json!({
+        "result": if report.is_match() { "identical" } else { "divergent" },
+        "records_read": report.records_read,
+        "inputs_replayed": report.inputs_replayed,
+        "outputs_matched": report.outputs_matched,
+        "output_digest": report.output_digest,
+        "run_ended": report.run_ended,
+        "divergence": divergence,
+        "unjournaled_tail": report.unjournaled_tail.as_ref().map(|tail| serde_json::json!({
+            "input_seq": tail.input_seq,
+            "missing_outputs": tail.missing_outputs,
+        })),
+    });
+    serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string())
 }
 
 /// The verification report as printed.
