@@ -29,6 +29,21 @@ fn depth_journal(dir: &Path) -> std::path::PathBuf {
     journal
 }
 
+/// `backtest` over `journal` with `config`, writing to `report`, plus `extra` arguments.
+fn backtest(journal: &Path, config: &Path, report: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "backtest",
+        "--journal",
+        path(journal),
+        "--config",
+        path(config),
+        "--report",
+        path(report),
+    ];
+    args.extend_from_slice(extra);
+    bot(&args)
+}
+
 /// Parses `html` as XML and returns it (panics with the parser's message otherwise).
 fn parse(html: &str) -> roxmltree::Document<'_> {
     let options = roxmltree::ParsingOptions {
@@ -53,15 +68,7 @@ fn the_report_is_well_formed_self_contained_and_its_charts_have_axes() {
     let journal = depth_journal(dir.path());
     let config = write_config(dir.path());
     let report = dir.path().join("report");
-    let output = bot(&[
-        "backtest",
-        "--journal",
-        path(&journal),
-        "--config",
-        path(&config),
-        "--report",
-        path(&report),
-    ]);
+    let output = backtest(&journal, &config, &report, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(!html.contains("<script"), "no scripts");
@@ -137,27 +144,10 @@ fn the_report_is_well_formed_self_contained_and_its_charts_have_axes() {
     );
 
     // The same --report again is refused without --force, and replaced with it.
-    let again = bot(&[
-        "backtest",
-        "--journal",
-        path(&journal),
-        "--config",
-        path(&config),
-        "--report",
-        path(&report),
-    ]);
+    let again = backtest(&journal, &config, &report, &[]);
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
-    let forced = bot(&[
-        "backtest",
-        "--journal",
-        path(&journal),
-        "--config",
-        path(&config),
-        "--report",
-        path(&report),
-        "--force",
-    ]);
+    let forced = backtest(&journal, &config, &report, &["--force"]);
     assert!(forced.status.success(), "{}", stderr(&forced));
 }
 
@@ -183,15 +173,7 @@ fn a_run_without_orders_says_no_trades_instead_of_drawing_empty_charts() {
     // Without the permissive scanner config, the imported markets' volume is too low to quote.
     let config = dir.path().join("strict.toml");
     std::fs::write(&config, "[engine.scanner]\nvolume_24h_min = \"1000000\"\n").unwrap();
-    let output = bot(&[
-        "backtest",
-        "--journal",
-        path(&journal),
-        "--config",
-        path(&config),
-        "--report",
-        path(&report),
-    ]);
+    let output = backtest(&journal, &config, &report, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(
         stdout(&output).contains("no orders were placed"),
@@ -216,17 +198,12 @@ fn a_sweep_writes_an_html_table_sorted_by_pnl_with_the_best_row_marked() {
     let journal = depth_journal(dir.path());
     let config = write_config(dir.path());
     let report = dir.path().join("sweep");
-    let output = bot(&[
-        "backtest",
-        "--journal",
-        path(&journal),
-        "--config",
-        path(&config),
-        "--report",
-        path(&report),
-        "--sweep",
-        "strategy.fair_offset_ticks=1,2,3",
-    ]);
+    let output = backtest(
+        &journal,
+        &config,
+        &report,
+        &["--sweep", "strategy.fair_offset_ticks=1,2,3"],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let html = std::fs::read_to_string(report.join("sweep.html")).unwrap();
     let document = parse(&html);
