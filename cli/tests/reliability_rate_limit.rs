@@ -207,9 +207,35 @@ fn storm(seed: u64) {
         .filter(|order| order.status == OrderStatus::Resting)
         .filter_map(|order| order.client_order_id.as_deref())
         .collect();
+    // An order the engine took back into its ladder after the refusal (amended or decreased
+    // it) rests by a later decision, not because the refused cancel was lost.
+    let taken_back = |id: &str| {
+        let refused_at = refused
+            .iter()
+            .filter(|(_, kind, refused_id)| *kind == RequestKind::Cancel && refused_id == id)
+            .map(|(seq, _, _)| *seq)
+            .min()
+            .unwrap_or(u64::MAX);
+        records_at_check.iter().any(|record| match &record.record {
+            kalshi_journal::JournalRecord::OutputCommand { command, .. }
+                if record.seq > refused_at =>
+            {
+                match command {
+                    kalshi_core::commands::Command::Amend(amend) => {
+                        amend.client_order_id.as_str() == id
+                    }
+                    kalshi_core::commands::Command::Decrease(decrease) => {
+                        decrease.client_order_id.as_str() == id
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        })
+    };
     let still_resting: Vec<&&str> = refused_cancels
         .iter()
-        .filter(|id| resting_at_check.contains(**id))
+        .filter(|id| resting_at_check.contains(**id) && !taken_back(id))
         .collect();
     if let Some(first) = still_resting.first() {
         let history: Vec<String> = records_at_check
