@@ -28,42 +28,17 @@
 //! 0 ..= 1. Every step is integer arithmetic with products in `i128`, each weighted term
 //! rounded toward zero. With every weight 0 the shift is 0 and fair is `base`, bit for bit.
 
-use serde::{Deserialize, Serialize};
-
 use crate::ev_gate::FairSource;
 use crate::fixed::MICROS_PER_DOLLAR;
 use crate::market_state::MarketState;
 use crate::side::BookSide;
 use crate::signals::{SignalConfig, Signals};
+pub use crate::vocab::ev::FairValue;
+pub use crate::vocab::settings::BlendSettings;
 
 /// Parts per million in one (also micro-dollars per dollar: a YES probability in ppm is a
 /// price in micro-dollars).
 const PPM_PER_ONE: i64 = 1_000_000;
-
-/// The blend's weights and clamp (from [`crate::tuning::Tuning`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct BlendSettings {
-    /// Weight of the depth imbalance, ppm.
-    pub imbalance_weight_ppm: i64,
-    /// Weight of the signed trade flow, ppm.
-    pub flow_weight_ppm: i64,
-    /// Weight of the mid trend, ppm.
-    pub trend_weight_ppm: i64,
-    /// Weight of a fresh model probability, ppm.
-    pub model_weight_ppm: i64,
-    /// Largest total shift from `base`, ppm.
-    pub max_shift_ppm: i64,
-}
-
-impl BlendSettings {
-    /// Whether every weight is 0 (fair is `base`).
-    pub fn is_off(&self) -> bool {
-        self.imbalance_weight_ppm == 0
-            && self.flow_weight_ppm == 0
-            && self.trend_weight_ppm == 0
-            && self.model_weight_ppm == 0
-    }
-}
 
 /// Everything the blend reads, as integers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -82,25 +57,6 @@ pub struct BlendInputs {
     pub mid_trend_micros: i64,
     /// A fresh model probability, ppm.
     pub model_ppm: Option<u32>,
-}
-
-/// A blended fair value and what made it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FairValue {
-    /// The book's fair value before the shift, ppm.
-    pub base_ppm: u32,
-    /// Weighted imbalance term, ppm.
-    pub imbalance_ppm: i64,
-    /// Weighted trade-flow term, ppm.
-    pub flow_ppm: i64,
-    /// Weighted mid-trend term, ppm.
-    pub trend_ppm: i64,
-    /// Weighted model term, ppm.
-    pub model_ppm: i64,
-    /// The fair value decided with, ppm.
-    pub fair_ppm: u32,
-    /// Where it came from.
-    pub source: FairSource,
 }
 
 /// `weight_ppm × numerator / denominator / 1 000 000`, rounded toward zero; 0 for a zero

@@ -6,13 +6,9 @@
 
 pub mod book;
 pub mod client_order_id;
-pub mod commands;
-pub mod config;
-pub mod decision;
 pub mod engine;
 mod engine_pnl;
 pub mod ev_gate;
-pub mod events;
 pub mod fair_value;
 pub mod fees;
 pub mod fill_burst;
@@ -32,8 +28,10 @@ pub mod strategy;
 pub mod tick_grid;
 pub mod ticker_map;
 pub mod time;
-pub mod tuning;
 pub mod universe;
+pub mod vocab;
+
+pub use vocab::{commands, config, decision, events, tuning};
 
 pub use fixed::{Count, FixedPointError, Money, Price, SignedCount};
 pub use side::{BookSide, OutcomeSide};

@@ -16,27 +16,7 @@ use crate::market_data::{
 use crate::side::BookSide;
 use crate::signal_state::SignalState;
 use crate::tick_grid::{TickGrid, TickGridError};
-
-/// Per-market bounds and time constants; journaled with the rest of the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MarketStateConfig {
-    /// Most trades kept in the recent-trades window (oldest evicted first). Default 1024.
-    pub trades_max: usize,
-    /// Trades older than the newest one by more than this are evicted. Default 1 h.
-    pub trade_age_max_ns: i64,
-    /// Time constant of the mid-trend signal (see [`SignalState`]). Default 60 s.
-    pub mid_trend_tau_ns: i64,
-}
-
-impl Default for MarketStateConfig {
-    fn default() -> Self {
-        MarketStateConfig {
-            trades_max: 1024,
-            trade_age_max_ns: 3_600 * 1_000_000_000,
-            mid_trend_tau_ns: 60 * 1_000_000_000,
-        }
-    }
-}
+pub use crate::vocab::settings::MarketStateConfig;
 
 /// One public trade as kept in the window (no strings: pushing never allocates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

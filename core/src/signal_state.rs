@@ -37,7 +37,7 @@ impl ModelProbability {
     }
 }
 
-/// Signal state carried between events for one market (held by [`MarketState`]).
+/// Signal state carried between events for one market (held by [`crate::market_state::MarketState`]).
 ///
 /// **Mid trend.** Each time the mid price changes by `Δ` (dollars) after `dt` ns since the
 /// previous observation, `trend ← trend × τ/(τ + dt) + Δ`, with time constant `τ`

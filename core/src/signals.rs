@@ -14,31 +14,7 @@ use crate::market_state::MarketState;
 use crate::side::BookSide;
 pub use crate::signal_state::{ModelProbability, SignalError, SignalState};
 use crate::tick_grid::{SnapDirection, TickGrid};
-
-/// Tunables for [`Signals::compute`]; journaled with the rest of the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SignalConfig {
-    /// Levels per side summed by the imbalance signal. Default 3.
-    pub imbalance_levels: usize,
-    /// Window of the trade-flow signal. Default 60 s (chosen with the fair-value blend's
-    /// flow weight, STRATEGY.md).
-    pub flow_window_ns: i64,
-    /// Weight of a fresh model probability in the fair value, 0 ..= 1. Default 0.5.
-    pub model_weight: f64,
-    /// A model probability older than this is ignored. Default 15 minutes.
-    pub model_age_max_ns: i64,
-}
-
-impl Default for SignalConfig {
-    fn default() -> Self {
-        SignalConfig {
-            imbalance_levels: 3,
-            flow_window_ns: 60 * 1_000_000_000,
-            model_weight: 0.5,
-            model_age_max_ns: 15 * 60 * 1_000_000_000,
-        }
-    }
-}
+pub use crate::vocab::settings::SignalConfig;
 
 /// The signals of one market at one instant. Every price is in dollars; `None` means the
 /// inputs were missing (invalid or one-sided book, no trades in the window, no model).

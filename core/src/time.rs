@@ -3,10 +3,21 @@
 //! Kalshi sends object times as RFC 3339 strings (`"2026-05-13T01:51:41.778164Z"`, sometimes
 //! with an offset or no fraction). Everything downstream works in Unix nanoseconds (`i64`),
 //! which covers the years 1677 ..= 2262; anything outside is refused with a typed error.
+//! The `NS_PER_*` constants are the one set of unit conversions every crate uses.
 
 use thiserror::Error;
 
-const NANOS_PER_SECOND: i64 = 1_000_000_000;
+/// Nanoseconds in a microsecond.
+pub const NS_PER_US: i64 = 1_000;
+/// Nanoseconds in a millisecond.
+pub const NS_PER_MS: i64 = 1_000_000;
+/// Nanoseconds in a second.
+pub const NS_PER_S: i64 = 1_000_000_000;
+/// Nanoseconds in a minute.
+pub const NS_PER_MINUTE: i64 = 60 * NS_PER_S;
+/// Nanoseconds in an hour.
+pub const NS_PER_HOUR: i64 = 60 * NS_PER_MINUTE;
+const NANOS_PER_SECOND: i64 = NS_PER_S;
 const SECONDS_PER_DAY: i64 = 86_400;
 /// Most fraction digits a nanosecond timestamp can hold.
 const FRACTION_DIGITS_MAX: usize = 9;

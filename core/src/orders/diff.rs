@@ -4,24 +4,11 @@
 //! quote with no match is a new create (or the retry of a lost one); a working quote nothing
 //! wants is cancelled.
 
-use serde::{Deserialize, Serialize};
-
 use super::{OrderManager, OrderRecord, OrderStatus, OrderTransition, TransitionCause};
 use crate::client_order_id::ClientOrderId;
 use crate::commands::{AmendOrder, CancelOrder, Command, DecreaseOrder};
-use crate::fixed::{Count, Price};
-use crate::side::BookSide;
-
-/// A quote the strategy wants resting: a post-only GTC order at `price` for `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DesiredQuote {
-    /// Bid to buy YES, ask to sell YES.
-    pub side: BookSide,
-    /// YES price.
-    pub price: Price,
-    /// Contracts wanted resting.
-    pub count: Count,
-}
+use crate::fixed::Count;
+pub use crate::vocab::orders::DesiredQuote;
 
 /// A new create the diff wants, before risk approval.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,57 +7,15 @@
 //! only if it carries exactly that latest forgotten time.
 
 use std::collections::VecDeque;
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
 
 use super::{Effects, OrderManager, OrderStatus, TransitionCause};
-use crate::fixed::{Count, Money, Price, SignedCount};
 use crate::market_data::OwnFill;
-use crate::side::BookSide;
 use crate::ticker_map::TickerMap;
+pub use crate::vocab::orders::FillApplied;
 
 /// How many fill ids the books remember to recognise a fill delivered twice (each id is kept
 /// twice, with its time: a few MB at most). Older fills are recognised by time instead.
 pub const FILL_IDS_REMEMBERED_MAX: usize = 100_000;
-
-/// A fill as applied to the books.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FillApplied {
-    /// Exchange fill id.
-    pub fill_id: String,
-    /// Market ticker.
-    pub ticker: String,
-    /// The side our order was on: a bid bought YES, an ask sold YES (bought NO).
-    pub side: BookSide,
-    /// Execution YES price.
-    pub yes_price: Price,
-    /// Contracts filled.
-    pub count: Count,
-    /// Fee charged.
-    pub fee: Money,
-    /// Realized P&L before fees.
-    pub realized: Money,
-    /// Our signed position in the market after the fill (+ YES, − NO).
-    pub position_after: SignedCount,
-}
-
-impl fmt::Display for FillApplied {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "FILL_APPLIED {} {} {} {}@{} fee={} realized={} position={}",
-            self.fill_id,
-            self.ticker,
-            self.side.as_str(),
-            self.count,
-            self.yes_price,
-            self.fee,
-            self.realized,
-            self.position_after
-        )
-    }
-}
 
 /// The fill ids seen, newest last, at most `max` of them; and the latest time of a forgotten
 /// one.

@@ -2,10 +2,6 @@
 //! and looked up, cancelled, or reported by an order snapshot; and the cancels the engine
 //! asks for. Every change is returned as an [`OrderTransition`] to journal.
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-
 use super::index::{RecordIndex, set_status};
 use super::{InFlight, OrderManager, OrderRecord, OrderStatus};
 use crate::client_order_id::ClientOrderId;
@@ -13,62 +9,7 @@ use crate::commands::{CancelOrder, Command, PlaceOrder, TimeInForce};
 use crate::events::{CancelAck, OrderAck, OrderRejected, RequestKind};
 use crate::fixed::Count;
 use crate::market_data::{ExchangeOrderStatus, OrderSnapshot};
-
-/// What caused a status change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TransitionCause {
-    /// A request was sent.
-    Sent,
-    /// The exchange acknowledged a request.
-    Acked,
-    /// The exchange refused a request.
-    Rejected,
-    /// A request's outcome was lost.
-    OutcomeUnknown,
-    /// An order snapshot (stream or lookup).
-    Snapshot,
-    /// A lookup found nothing.
-    LookupFoundNothing,
-    /// A cancel was acknowledged.
-    CancelAcked,
-    /// A fill.
-    Fill,
-    /// Reconciliation adopted an order the engine did not know.
-    ReconcileAdopted,
-    /// Reconciliation did not find an order the engine thought live.
-    ReconcileMissing,
-    /// A retry intent was no longer wanted.
-    Dropped,
-}
-
-/// One status change, journaled as a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderTransition {
-    /// Record key (client id, or `order:<id>` for foreign orders).
-    pub key: String,
-    /// Ticker of the order's market.
-    pub ticker: String,
-    /// Previous status (`None` for a new record).
-    pub from: Option<OrderStatus>,
-    /// Status after the change.
-    pub to: OrderStatus,
-    /// What caused the change.
-    pub cause: TransitionCause,
-}
-
-impl fmt::Display for OrderTransition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let from = self
-            .from
-            .map_or_else(|| "new".to_string(), |status| format!("{status:?}"));
-        write!(
-            f,
-            "ORDER {} {} {}->{:?} ({:?})",
-            self.key, self.ticker, from, self.to, self.cause
-        )
-    }
-}
+pub use crate::vocab::orders::{OrderTransition, TransitionCause};
 
 /// What an event did to the order books: status changes, and follow-up requests that need
 /// no risk approval (cancels, lookups).

@@ -3,24 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
 use super::{Effects, InFlight, OrderManager, OrderStatus, TransitionCause};
 use crate::fixed::{Count, SignedCount};
 use crate::market_data::{OrderSnapshot, PositionSnapshot};
-
-/// Counts from one reconciliation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ReconcileSummary {
-    /// Orders of ours the engine did not know, now managed.
-    pub adopted: u32,
-    /// Foreign orders now counted toward exposure.
-    pub foreign: u32,
-    /// Orders the engine thought live that the exchange no longer has.
-    pub missing: u32,
-    /// Positions the exchange reported, adopted as ours.
-    pub positions: u32,
-}
+pub use crate::vocab::orders::ReconcileSummary;
 
 impl OrderManager {
     /// Startup/reconnect reconciliation: adopt the exchange's orders and positions; orders the

@@ -7,49 +7,7 @@ use crate::client_order_id::ClientOrderId;
 use crate::commands::{PlaceOrder, TimeInForce};
 use crate::fixed::{Count, Price};
 use crate::side::BookSide;
-
-/// Where an order is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Decided but not (or no longer) sent: a create to retry under the same id.
-    Intent,
-    /// Sent, not yet acknowledged.
-    Pending,
-    /// Resting with nothing filled.
-    Resting,
-    /// Resting after some fills.
-    PartiallyFilled,
-    /// Fully filled (terminal).
-    Filled,
-    /// Cancelled, possibly after fills (terminal).
-    Cancelled,
-    /// Refused by the exchange (terminal).
-    Rejected,
-    /// The outcome of a request is unknown until a lookup answers.
-    Unknown,
-}
-
-impl OrderStatus {
-    /// True for Filled, Cancelled and Rejected.
-    pub const fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::Filled | OrderStatus::Cancelled | OrderStatus::Rejected
-        )
-    }
-
-    /// True when the order may rest on the book (or might, for Pending and Unknown).
-    pub const fn may_rest(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::Pending
-                | OrderStatus::Resting
-                | OrderStatus::PartiallyFilled
-                | OrderStatus::Unknown
-        )
-    }
-}
+pub use crate::vocab::orders::OrderStatus;
 
 /// A request sent for an order and not yet answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

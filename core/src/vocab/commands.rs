@@ -11,9 +11,9 @@ use std::ops::Deref;
 use serde::{Deserialize, Serialize};
 
 use crate::client_order_id::ClientOrderId;
-use crate::config::SelfTradePrevention;
 use crate::fixed::{Count, Price};
 use crate::side::BookSide;
+use crate::vocab::config::SelfTradePrevention;
 
 /// An intent the risk gate approved. Only the risk gate ([`crate::risk`]) constructs one: the
 /// constructor is crate-private, and `clippy.toml` refuses it in every other module.

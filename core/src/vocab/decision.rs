@@ -7,17 +7,17 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::client_order_id::ClientOrderId;
-use crate::ev_gate::{EvDecision, FairSource};
-use crate::events::{LiveSetting, RequestKind};
-use crate::fair_value::FairValue;
-use crate::fill_burst::FillBurstRecord;
 use crate::fixed::{Count, Price, SignedCount};
-use crate::market_scanner::ScanReason;
-use crate::orders::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
-use crate::risk::{RiskRejection, RiskState, RiskStateRecord};
 use crate::side::BookSide;
-use crate::strategy::{RequoteReason, SideHeldReason, WithdrawReason};
-use crate::tuning::{TuningSetting, TuningV1};
+use crate::vocab::ev::FairValue;
+use crate::vocab::ev::{EvDecision, FairSource};
+use crate::vocab::events::{LiveSetting, RequestKind};
+use crate::vocab::fill_burst::FillBurstRecord;
+use crate::vocab::orders::{DesiredQuote, FillApplied, OrderTransition, ReconcileSummary};
+use crate::vocab::risk::{RiskRejection, RiskState, RiskStateRecord};
+use crate::vocab::scanner::ScanReason;
+use crate::vocab::strategy::{RequoteReason, SideHeldReason, WithdrawReason};
+use crate::vocab::tuning::{TuningSetting, TuningV1};
 
 /// The risk gate's verdict on one intent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,7 +212,7 @@ pub enum Decision {
     TuningAccepted(TuningV1),
     /// The engine took these settings ([`crate::tuning`]).
     TuningSettingsAccepted(Vec<TuningSetting>),
-    /// An operator's live setting ([`crate::events::Event::OperatorSet`]): applied, or
+    /// An operator's live setting ([`crate::vocab::events::Event::OperatorSet`]): applied, or
     /// refused with the reason. Appended last so journals written before it still decode.
     OperatorSetting {
         /// The setting asked for.

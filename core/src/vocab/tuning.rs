@@ -1,11 +1,11 @@
 //! Engine settings added after journals of record format 2 were written.
 //!
 //! They reach the engine as their own journaled input right after the configuration — not as
-//! fields of [`crate::config::EngineConfig`], whose binary layout those journals fixed. A
+//! fields of [`crate::vocab::config::EngineConfig`], whose binary layout those journals fixed. A
 //! journal without the input replays exactly as it ran (every setting here off); a new run
 //! sends it, so its replay sees the same settings.
 //!
-//! The input is a list of [`TuningSetting`]s ([`crate::events::Event::TuningSettings`]), one
+//! The input is a list of [`TuningSetting`]s ([`crate::vocab::events::Event::TuningSettings`]), one
 //! variant per setting, so a setting added later is a new variant appended at the end: older
 //! journals still decode, and a journal that lacks the new setting runs with its
 //! [`Tuning::before_tuning`] value, which reproduces the behaviour before it. Runs of the
@@ -17,8 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ConfigError;
-use crate::fair_value::BlendSettings;
+use crate::vocab::config::ConfigError;
+use crate::vocab::settings::BlendSettings;
 
 /// Largest blend weight, ppm (a weight of 1).
 const WEIGHT_MAX_PPM: i64 = 1_000_000;
@@ -38,7 +38,7 @@ pub struct Tuning {
     /// the near-resolved margin. Default 1.
     pub live_filter_hysteresis_ticks: i64,
     /// Choose the quoted universe with each market's live trade tape (REST trade history
-    /// from [`crate::events::Event::TradeHistory`], then the WebSocket's trades): the
+    /// from [`crate::vocab::events::Event::TradeHistory`], then the WebSocket's trades): the
     /// scanner's recently-active filter and the liquidity score's trade term see real trades,
     /// so a market with too few trades in the recent window is dropped unless we hold a
     /// position or orders there. Judged when the universe is chosen (listings,

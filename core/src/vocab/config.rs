@@ -10,9 +10,9 @@ use thiserror::Error;
 
 use crate::client_order_id::RunId;
 use crate::fixed::{Count, Money};
-use crate::market_scanner::ScannerConfig;
-use crate::market_state::MarketStateConfig;
-use crate::signals::SignalConfig;
+use crate::vocab::scanner::ScannerConfig;
+use crate::vocab::settings::MarketStateConfig;
+use crate::vocab::settings::SignalConfig;
 
 /// Why a configuration was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -7,14 +7,14 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::client_order_id::ClientOrderId;
-use crate::config::EngineConfig;
 use crate::fixed::{Count, Money};
 use crate::market_data::{
     BookDelta, BookSnapshot, FeeParams, LifecycleChange, MarketInfo, OrderSnapshot, OwnFill,
     PositionSnapshot, PublicTrade,
 };
-use crate::risk::RiskStateRecord;
-use crate::tuning::{TuningSetting, TuningV1};
+use crate::vocab::config::EngineConfig;
+use crate::vocab::risk::RiskStateRecord;
+use crate::vocab::tuning::{TuningSetting, TuningV1};
 
 /// One input to the engine: its sequence number (the authority on order), the time it was
 /// received (Unix ns) and the event itself.
@@ -227,7 +227,7 @@ pub enum Event {
     /// so journals written before it still decode.
     FeesChanged(Vec<MarketFee>),
     /// Engine settings added after record format 2 in the first tuning release's form
-    /// ([`crate::tuning::TuningV1`]); read from that release's journals, no longer sent.
+    /// ([`crate::vocab::tuning::TuningV1`]); read from that release's journals, no longer sent.
     Tuning(TuningV1),
     /// Engine settings added after record format 2 ([`crate::tuning`]), sent by new runs
     /// right after the configuration; a setting missing from the list keeps its
