@@ -51,9 +51,9 @@ use crate::progress_bar::ProgressBar;
 use kalshi_io::time::format_rfc3339_seconds;
 
 /// Nanoseconds per millisecond.
-const NS_PER_MS: i64 = 1_000_000;
+use kalshi_core::time::NS_PER_MS;
 /// Nanoseconds per second.
-const NS_PER_S: i64 = 1_000_000_000;
+use kalshi_core::time::NS_PER_S;
 /// Timer tick synthesized for data that carries no timers of its own.
 const DEFAULT_TICK_MS: u64 = 1_000;
 /// Run id of backtests (client order ids read `kb-bt-<n>`).

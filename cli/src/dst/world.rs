@@ -45,7 +45,7 @@ use crate::runtime::sequencer::{CommandSink, NoCommands, Sequencer, local_refusa
 /// Virtual start of every run: 2026-11-01T00:00:00Z.
 pub const START_NS: i64 = 1_793_491_200_000_000_000;
 /// Nanoseconds per millisecond.
-const NS_PER_MS: i64 = 1_000_000;
+use kalshi_core::time::NS_PER_MS;
 /// Interval of the runtime's timer tick (its default `tick_interval_ms`).
 const TICK_NS: i64 = 250 * NS_PER_MS;
 /// Rounds a quiescent phase may take before it counts as not settling.

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Nanoseconds per second.
-pub const NS_PER_S: i64 = 1_000_000_000;
+pub use kalshi_core::time::NS_PER_S;
 
 /// Current Unix time in nanoseconds (0 if the system clock is before 1970).
 pub fn now_ns() -> i64 {

@@ -10,7 +10,7 @@
 
 use kalshi_core::events::Event;
 
-const NS_PER_MS: i64 = 1_000_000;
+use kalshi_core::time::NS_PER_MS;
 
 /// See the module documentation.
 #[derive(Debug, Clone)]

@@ -191,7 +191,7 @@ pub const TRADE_HISTORY_READS_IN_FLIGHT: usize = 8;
 /// Longest one market's trade-history read may take.
 pub const TRADE_HISTORY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Nanoseconds per second.
-const NS_PER_S: i64 = 1_000_000_000;
+use kalshi_core::time::NS_PER_S;
 
 /// A market's public trades from `from_ns` (to `until_ns` when given, else to now), at most
 /// [`TRADE_HISTORY_PAGES_MAX`] pages, oldest first. When the pages run out before reaching

@@ -30,7 +30,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
 pub const FUTURE_TOLERANCE_NS: i64 = 5_000_000_000;
 /// Longest line read; a longer one is refused as malformed.
 const LINE_BYTES_MAX: usize = 4096;
-const NS_PER_S: i64 = 1_000_000_000;
+use kalshi_core::time::NS_PER_S;
 const PPM: u32 = 1_000_000;
 
 /// One parsed line.

@@ -6,8 +6,7 @@ use kalshi_core::fixed::{Count, Money, Price, SignedCount};
 use super::error::NormalizeError;
 use crate::time::parse_rfc3339_ns;
 
-const NANOS_PER_MILLI: i64 = 1_000_000;
-const NANOS_PER_SECOND: i64 = 1_000_000_000;
+use kalshi_core::time::{NS_PER_MS, NS_PER_S};
 
 /// The 2026 price, else the legacy cents price.
 pub(crate) fn price(
@@ -96,7 +95,7 @@ pub(crate) fn ms_to_ns(
     ticker: &str,
 ) -> Result<i64, NormalizeError> {
     ts_ms
-        .checked_mul(NANOS_PER_MILLI)
+        .checked_mul(NS_PER_MS)
         .ok_or_else(|| NormalizeError::invalid(field, ticker, "out of range"))
 }
 
@@ -106,6 +105,6 @@ pub(crate) fn seconds_to_ns(
     field: &'static str,
     ticker: &str,
 ) -> Result<i64, NormalizeError> {
-    ts_s.checked_mul(NANOS_PER_SECOND)
+    ts_s.checked_mul(NS_PER_S)
         .ok_or_else(|| NormalizeError::invalid(field, ticker, "out of range"))
 }

@@ -74,7 +74,7 @@ pub struct MarketHistory {
     pub candles: Vec<HistoryCandle>,
 }
 
-const NS_PER_S: i64 = 1_000_000_000;
+use kalshi_core::time::NS_PER_S;
 
 /// Converts one market's history into envelopes (see the module documentation).
 pub fn history_to_events(history: &MarketHistory, assumed_level_size: Count) -> Vec<Envelope> {

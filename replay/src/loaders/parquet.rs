@@ -33,10 +33,10 @@ use crate::error::ReplayError;
 use crate::loaders::csv::merge_streams;
 use crate::loaders::depth::{DepthRow, parse_kind, parse_side, parse_time};
 
-/// Nanoseconds per microsecond.
-const NS_PER_US: i64 = 1_000;
 /// Nanoseconds per millisecond.
-const NS_PER_MS: i64 = 1_000_000;
+use kalshi_core::time::NS_PER_MS;
+/// Nanoseconds per microsecond.
+use kalshi_core::time::NS_PER_US;
 
 /// One row's columns by name, with its 1-based row number for errors.
 struct RowFields<'a> {

@@ -20,7 +20,7 @@ pub const POINTS_MAX: usize = 1_500;
 const VALUE_TICKS: i64 = 5;
 /// Time ticks aimed at per chart.
 const TIME_TICKS: i64 = 8;
-const NS_PER_S: i64 = 1_000_000_000;
+use kalshi_core::time::NS_PER_S;
 
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -79,7 +79,7 @@ use order::OrderIdx;
 use order_group::OrderGroup;
 
 /// Nanoseconds per second.
-pub const NS_PER_S: i64 = 1_000_000_000;
+pub use kalshi_core::time::NS_PER_S;
 
 /// Trades each market keeps for `GET /markets/trades` (newest first; older ones are
 /// dropped). One full page at the endpoint's largest page size (1000): a client can always

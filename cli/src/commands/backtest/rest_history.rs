@@ -31,7 +31,7 @@ use kalshi_replay::record::ReplayRecord;
 const CANDLES_PER_REQUEST: i64 = 1_440;
 /// Trades per page.
 const TRADES_PAGE_LIMIT: u32 = 1_000;
-const NS_PER_S: i64 = 1_000_000_000;
+use kalshi_core::time::NS_PER_S;
 
 /// The inputs of every market in `[start_ns, end_ns)`, each labelled with its cache journal:
 /// read from `cache_dir` when cached, else fetched from `api_base` (production by default)
