@@ -22,6 +22,7 @@
 
 pub mod session;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -135,18 +136,42 @@ impl WsConfig {
     }
 }
 
-/// Requests to the running task.
-#[derive(Debug)]
-enum Control {
-    AddMarkets(Vec<String>),
-    RemoveMarkets(Vec<String>),
+/// What the owner wants of the running task: the markets to be subscribed, and whether to
+/// stop. It travels in a `watch` channel, so it is one value however often it changes: a
+/// task that is slow to read it sees only the latest wish, and no queue grows with the run.
+#[derive(Debug, Clone, Default)]
+struct Wanted {
+    markets: BTreeSet<String>,
+    shutdown: bool,
+}
+
+/// What the task must do after the owner's wish changed.
+enum ControlStep {
+    /// Send these subscription changes.
+    Resubscribe(Vec<WsCommand>),
+    /// Close the socket and end.
     Shutdown,
+}
+
+/// Brings `session`'s markets in line with the latest wish (or reports a shutdown, also when
+/// the handle is gone).
+fn take_wish(control: &mut watch::Receiver<Wanted>, session: &mut Session) -> ControlStep {
+    let wanted = control.borrow_and_update().clone();
+    if wanted.shutdown {
+        return ControlStep::Shutdown;
+    }
+    let current: BTreeSet<String> = session.markets().map(str::to_string).collect();
+    let gone: Vec<String> = current.difference(&wanted.markets).cloned().collect();
+    let new: Vec<String> = wanted.markets.difference(&current).cloned().collect();
+    let mut commands = session.remove_markets(&gone);
+    commands.extend(session.add_markets(&new));
+    ControlStep::Resubscribe(commands)
 }
 
 /// Handle to the WebSocket task.
 #[derive(Debug)]
 pub struct WsHandle {
-    control: mpsc::UnboundedSender<Control>,
+    control: watch::Sender<Wanted>,
     stats: watch::Receiver<WsStats>,
     task: JoinHandle<Result<(), WsError>>,
 }
@@ -154,17 +179,22 @@ pub struct WsHandle {
 impl WsHandle {
     /// Subscribes more markets without reconnecting.
     pub fn add_markets(&self, tickers: Vec<String>) {
-        let _ = self.control.send(Control::AddMarkets(tickers));
+        self.control
+            .send_modify(|wanted| wanted.markets.extend(tickers));
     }
 
     /// Unsubscribes markets without reconnecting.
     pub fn remove_markets(&self, tickers: Vec<String>) {
-        let _ = self.control.send(Control::RemoveMarkets(tickers));
+        self.control.send_modify(|wanted| {
+            for ticker in &tickers {
+                wanted.markets.remove(ticker);
+            }
+        });
     }
 
     /// Closes the socket and waits for the task. Returns the task's terminal error, if any.
     pub async fn shutdown(self) -> Result<(), WsError> {
-        let _ = self.control.send(Control::Shutdown);
+        self.control.send_modify(|wanted| wanted.shutdown = true);
         self.join().await
     }
 
@@ -196,7 +226,10 @@ pub fn spawn_ws(
     credentials: Arc<ApiCredentials>,
 ) -> (WsHandle, mpsc::Receiver<IoEvent>) {
     let (events_tx, events_rx) = mpsc::channel(config.event_capacity.max(1));
-    let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let (control_tx, control_rx) = watch::channel(Wanted {
+        markets: config.markets.iter().cloned().collect(),
+        shutdown: false,
+    });
     let (stats_tx, stats_rx) = watch::channel(WsStats::default());
     let task = tokio::spawn(run(config, credentials, events_tx, control_rx, stats_tx));
     (
@@ -231,7 +264,7 @@ async fn run(
     config: WsConfig,
     credentials: Arc<ApiCredentials>,
     events: mpsc::Sender<IoEvent>,
-    mut control: mpsc::UnboundedReceiver<Control>,
+    mut control: watch::Receiver<Wanted>,
     stats: watch::Sender<WsStats>,
 ) -> Result<(), WsError> {
     let mut session = Session::new(&config.channels, &config.markets, config.use_yes_price)
@@ -247,11 +280,16 @@ async fn run(
                 tracing::warn!(%reason, delay_ms = delay.as_millis() as u64, "WebSocket connect failed; retrying");
                 tokio::select! {
                     () = tokio::time::sleep(delay) => continue,
-                    request = control.recv() => match request {
-                        Some(Control::Shutdown) | None => return Ok(()),
-                        Some(Control::AddMarkets(tickers)) => { session.add_markets(&tickers); continue; }
-                        Some(Control::RemoveMarkets(tickers)) => { session.remove_markets(&tickers); continue; }
-                    },
+                    changed = control.changed() => {
+                        if changed.is_err() {
+                            return Ok(());
+                        }
+                        match take_wish(&mut control, &mut session) {
+                            ControlStep::Shutdown => return Ok(()),
+                            // Not connected: the session subscribes its markets on connect.
+                            ControlStep::Resubscribe(_) => continue,
+                        }
+                    }
                 }
             }
         };
@@ -389,7 +427,7 @@ async fn serve(
     config: &WsConfig,
     session: &mut Session,
     events: &mpsc::Sender<IoEvent>,
-    control: &mut mpsc::UnboundedReceiver<Control>,
+    control: &mut watch::Receiver<Wanted>,
     stats: &watch::Sender<WsStats>,
 ) -> Result<Ended, WsError> {
     let commands = session.on_connected();
@@ -465,11 +503,15 @@ async fn serve(
                     return Ok(Ended::Lost(reason));
                 }
             }
-            request = control.recv() => {
-                let commands = match request {
-                    Some(Control::AddMarkets(tickers)) => session.add_markets(&tickers),
-                    Some(Control::RemoveMarkets(tickers)) => session.remove_markets(&tickers),
-                    Some(Control::Shutdown) | None => {
+            changed = control.changed() => {
+                let step = if changed.is_err() {
+                    ControlStep::Shutdown
+                } else {
+                    take_wish(control, session)
+                };
+                let commands = match step {
+                    ControlStep::Resubscribe(commands) => commands,
+                    ControlStep::Shutdown => {
                         let _ = socket.close(None).await;
                         return Ok(Ended::Shutdown);
                     }

@@ -7,7 +7,9 @@
 //!   the way and rebuilt from a fresh snapshot, and no frame of the old socket is processed;
 //! - a refused handshake (wrong key) is a terminal typed error without a reconnect loop;
 //! - a half-open socket and a silent subscription are detected within the configured
-//!   dead-socket timeout.
+//!   dead-socket timeout;
+//! - ten thousand subscription changes in a row end on the last wish (the task's control is
+//!   one value, not a queue).
 
 mod sim_support;
 
@@ -540,6 +542,64 @@ async fn silent_subscription_is_detected_within_the_dead_socket_timeout() {
         wrong.is_empty() && invalid.is_empty(),
         "{wrong:?} {invalid:?}"
     );
+    feed.stop().await.unwrap();
+    rig.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_subscription_changes_ends_on_the_last_wish() {
+    let rig = Rig::start(busy_config(4, 8)).await;
+    let tickers = rig.active_tickers();
+    assert!(tickers.len() >= 4, "{tickers:?}");
+    let (first, second, third, fourth) = (
+        tickers[0].clone(),
+        tickers[1].clone(),
+        tickers[2].clone(),
+        tickers[3].clone(),
+    );
+    let feed = Feed::start(
+        &rig,
+        ws_config(
+            &rig.endpoints,
+            &[first.clone(), second.clone()],
+            Duration::from_secs(30),
+        ),
+    );
+    for ticker in [&third, &fourth] {
+        feed.lock()
+            .books
+            .insert(ticker.clone(), rig.empty_book(ticker));
+    }
+    // Ten thousand wishes in a row: the task sees the latest, however slowly it reads them,
+    // and nothing queues up behind it.
+    for _ in 0..5_000 {
+        feed.handle.add_markets(vec![third.clone()]);
+        feed.handle.remove_markets(vec![third.clone()]);
+    }
+    feed.handle.add_markets(vec![third.clone(), fourth.clone()]);
+    feed.handle.remove_markets(vec![first.clone()]);
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let mirror = feed.lock();
+            [&second, &third, &fourth]
+                .iter()
+                .all(|ticker| mirror.books[ticker.as_str()].is_valid())
+        })
+        .await,
+        "the wished markets were subscribed and snapshotted"
+    );
+    feed.quiesce(&rig).await;
+    let (wrong, invalid) = feed.audit(&rig, Some(first.as_str()));
+    assert!(
+        wrong.is_empty() && invalid.is_empty(),
+        "{wrong:?} {invalid:?}"
+    );
+    // The market no longer wished for sends nothing more.
+    let prober = add_probe_user(&rig);
+    let deltas_before = feed.lock().deltas;
+    probe(&rig, prober, &first);
+    feed.quiesce(&rig).await;
+    assert_eq!(feed.lock().deltas, deltas_before, "{first} is unsubscribed");
     feed.stop().await.unwrap();
     rig.shutdown().await;
 }
