@@ -18,7 +18,7 @@
 //!   has queued at once, reports each place, amend and decrease as `not_sent` without sending
 //!   it, and sends the cancels of known orders in V2 batches.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -162,6 +162,7 @@ pub struct ExecPool {
     workers: Vec<JoinHandle<()>>,
     usage: Arc<WriteUsage>,
     stopping: Arc<AtomicBool>,
+    retrying: Arc<Mutex<BTreeSet<ClientOrderId>>>,
 }
 
 /// What one worker shares with its pool.
@@ -172,6 +173,10 @@ struct WorkerContext {
     reports: mpsc::Sender<ExecReport>,
     usage: Arc<WriteUsage>,
     stopping: Arc<AtomicBool>,
+    /// Orders whose lookup is being retried in the background: at most one retry task per
+    /// order, so the tasks are bounded by the orders in doubt, not by how often the engine
+    /// asks about them.
+    retrying: Arc<Mutex<BTreeSet<ClientOrderId>>>,
 }
 
 impl ExecPool {
@@ -184,6 +189,7 @@ impl ExecPool {
     ) -> ExecPool {
         let usage = Arc::new(WriteUsage::default());
         let stopping = Arc::new(AtomicBool::new(false));
+        let retrying = Arc::new(Mutex::new(BTreeSet::new()));
         let mut senders = Vec::new();
         let mut handles = Vec::new();
         for index in 0..workers.max(1) {
@@ -195,6 +201,7 @@ impl ExecPool {
                 reports: reports.clone(),
                 usage: Arc::clone(&usage),
                 stopping: Arc::clone(&stopping),
+                retrying: Arc::clone(&retrying),
             };
             handles.push(tokio::spawn(worker(context, rx)));
         }
@@ -203,6 +210,7 @@ impl ExecPool {
             workers: handles,
             usage,
             stopping,
+            retrying,
         }
     }
 
@@ -228,6 +236,11 @@ impl ExecPool {
                 queued.command
             }
         })
+    }
+
+    /// Orders whose lookup is being retried in the background (one retry task each).
+    pub fn lookups_in_retry(&self) -> usize {
+        self.retrying.lock().map_or(0, |retrying| retrying.len())
     }
 
     /// Recent write-token usage.
@@ -299,11 +312,20 @@ async fn serve_one(context: &WorkerContext, queued: Queued) -> bool {
     } = &command
         && events.is_empty()
     {
-        tokio::spawn(retry_lookup(
-            context.clone(),
-            client_order_id.clone(),
-            ticker.clone(),
-        ));
+        let first = context
+            .retrying
+            .lock()
+            .map(|mut retrying| retrying.insert(client_order_id.clone()))
+            .unwrap_or(false);
+        if first {
+            tokio::spawn(retry_lookup(
+                context.clone(),
+                client_order_id.clone(),
+                ticker.clone(),
+            ));
+        } else {
+            tracing::debug!(%client_order_id, "order lookup already being retried");
+        }
         return true;
     }
     report_with(context, events, Some(latency)).await
@@ -329,14 +351,17 @@ async fn retry_lookup(context: WorkerContext, client_order_id: ClientOrderId, ti
         }
         tokio::time::sleep(lookup_retry_delay(attempt)).await;
         if context.reports.is_closed() {
-            return;
+            break;
         }
         tracing::debug!(%client_order_id, attempt, "retrying a failed order lookup");
         let events = context.executor.execute(&command).await;
         if !events.is_empty() {
             report(&context, events).await;
-            return;
+            break;
         }
+    }
+    if let Ok(mut retrying) = context.retrying.lock() {
+        retrying.remove(&client_order_id);
     }
 }
 
@@ -526,6 +551,67 @@ pub fn batch_cancel_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use kalshi_io::auth::{ApiCredentials, KeyKind, SigningKey, generate_dev_keypair};
+    use kalshi_io::backoff::BackoffPolicy;
+    use kalshi_io::data_rest::{RestClient, RestConfig};
+    use kalshi_io::env::Endpoints;
+    use kalshi_io::exec::{ExecConfig, OrderDialect};
+    use kalshi_io::ratelimit::{RateLimiter, UsageTier};
+
+    #[tokio::test]
+    async fn an_order_asked_about_many_times_has_one_lookup_retry() {
+        // Nothing listens on the port: every read fails, so each lookup goes to the retry.
+        let unused = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = unused.local_addr().unwrap();
+        drop(unused);
+        let keys = tempfile::tempdir().unwrap();
+        let pair = generate_dev_keypair(KeyKind::Ed25519, keys.path()).unwrap();
+        let credentials = ApiCredentials::new(
+            pair.key_id.clone(),
+            SigningKey::from_pem_file(&pair.private_key_path).unwrap(),
+        )
+        .unwrap();
+        let endpoints = Endpoints::custom(
+            &format!("http://{addr}/trade-api/v2"),
+            &format!("ws://{addr}/trade-api/ws/v2"),
+        )
+        .unwrap();
+        let mut config = RestConfig::new(endpoints);
+        config.request_timeout = Duration::from_millis(200);
+        config.read_backoff = BackoffPolicy {
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(2),
+            max_retries: 0,
+        };
+        let limiter = Arc::new(RateLimiter::new(UsageTier::Prime.limits(), 90));
+        let rest = RestClient::new(config, Some(Arc::new(credentials)), Some(limiter)).unwrap();
+        let executor = Executor::new(
+            rest,
+            ExecConfig {
+                dialect: OrderDialect::V2,
+                subaccount: None,
+            },
+        )
+        .unwrap();
+        let (reports, _reports_rx) = mpsc::channel(64);
+        let pool = ExecPool::spawn(executor, 2, 256, reports);
+        let lookup = |id: &str| Command::LookupOrder {
+            client_order_id: ClientOrderId::parse(id).unwrap(),
+            ticker: "KXTEST-26NOV01-A".to_string(),
+        };
+        for _ in 0..50 {
+            pool.try_submit(lookup("run1-o-1")).unwrap();
+        }
+        pool.try_submit(lookup("run1-o-2")).unwrap();
+        let started = Instant::now();
+        while pool.lookups_in_retry() < 2 && started.elapsed() < Duration::from_secs(20) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Let the worker get through every queued copy of the first lookup.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(pool.lookups_in_retry(), 2, "one retry per order in doubt");
+    }
 
     #[test]
     fn a_market_always_maps_to_the_same_worker() {
