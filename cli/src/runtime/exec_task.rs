@@ -250,6 +250,14 @@ impl ExecPool {
 
     /// Stops accepting commands and waits for the workers to finish what is queued.
     pub async fn close(self) {
+        let in_doubt = self.lookups_in_retry();
+        if in_doubt > 0 {
+            tracing::warn!(
+                orders = in_doubt,
+                "closing while the state of some orders is still unknown (their lookups kept \
+                 failing); the closing check reads the account instead"
+            );
+        }
         drop(self.senders);
         for worker in self.workers {
             let _ = worker.await;
