@@ -373,7 +373,7 @@ pub fn with_model(
     filter: &InputFilter,
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Envelope>> {
-    use crate::runtime::model_feed::{ModelCounters, Refusal, read_file};
+    use crate::runtime::model_line::{ModelCounters, Refusal, read_file};
     let mut known: BTreeSet<String> = BTreeSet::new();
     for envelope in &inputs {
         match &envelope.event {

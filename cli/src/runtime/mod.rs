@@ -33,6 +33,7 @@ pub mod local_exchange;
 pub mod market_data;
 pub mod metrics;
 pub mod model_feed;
+pub mod model_line;
 pub mod order_group;
 pub mod resume;
 pub mod risk_file;

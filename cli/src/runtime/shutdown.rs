@@ -140,7 +140,7 @@ pub struct RunSummary<'a> {
     /// Times the inputs became older than the staleness bound (quoting held meanwhile).
     pub stale_episodes: u64,
     /// Model lines accepted and refused (runs that follow a model file).
-    pub model: Option<super::model_feed::ModelCounters>,
+    pub model: Option<super::model_line::ModelCounters>,
 }
 
 /// Why a trading run placed no order, from the engine's state at the end: an empty or

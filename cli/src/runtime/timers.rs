@@ -70,7 +70,7 @@ pub enum Input {
         /// When they were read, Unix ns.
         recv_ts_ns: i64,
         /// The lines, in file order.
-        lines: Vec<super::model_feed::ReadLine>,
+        lines: Vec<super::model_line::ReadLine>,
     },
 }
 

@@ -45,7 +45,7 @@ use super::exec_task::{ExecReport, WriteUsage};
 use super::lag_guard::LagGuard;
 use super::market_data::{FeedRequest, ReconcileRequest, fills_min_ts_s};
 use super::metrics::{Exposition, Histogram, ScrapeRequest};
-use super::model_feed::{ModelCounters, ReadLine, Refusal, check_line, parse_line};
+use super::model_line::{ModelCounters, ReadLine, Refusal, check_line, parse_line};
 use super::sequencer::Sequencer;
 use super::status::{QuotingHold, WsHealth, figures, status_json, status_line};
 use super::timers::{Input, StopReason};
