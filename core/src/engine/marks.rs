@@ -25,30 +25,33 @@ impl Engine {
     /// changed.
     pub(super) fn remark(&mut self, index: MarketIndex) -> bool {
         let next = self.marked_pnl_of(index);
-        let previous = self.marked_pnl.get(&index).copied();
+        let previous = self.markets.get(index).and_then(|slot| slot.marked_pnl);
         if next == previous {
             return false;
         }
         self.marked_pnl_total =
             self.marked_pnl_total - previous.unwrap_or(Money::ZERO) + next.unwrap_or(Money::ZERO);
-        match next {
-            Some(term) => self.marked_pnl.insert(index, term),
-            None => self.marked_pnl.remove(&index),
-        };
+        self.markets.slot(index).marked_pnl = next;
         previous.unwrap_or(Money::ZERO) != next.unwrap_or(Money::ZERO)
     }
 
     /// After a book (or trade) change in market `index`: when we hold a position there and its
     /// mark moved, the daily loss thresholds are applied in this same step.
     pub(super) fn remark_after_book_change(&mut self, index: MarketIndex, out: &mut Output) {
-        if self.marked_pnl.contains_key(&index) && self.remark(index) {
+        let held = self
+            .markets
+            .get(index)
+            .is_some_and(|slot| slot.marked_pnl.is_some());
+        if held && self.remark(index) {
             self.check_loss(out);
         }
     }
 
     /// Re-marks every open position from scratch (positions adopted or listed wholesale).
     pub(super) fn remark_all(&mut self) {
-        self.marked_pnl.clear();
+        for slot in self.markets.slots_mut() {
+            slot.marked_pnl = None;
+        }
         self.marked_pnl_total = Money::ZERO;
         let held: Vec<MarketIndex> = self
             .orders
@@ -84,7 +87,7 @@ impl Engine {
         if let Some(record) = self.risk.check_loss(self.unrealized_pnl()) {
             out.decide(Decision::RiskState(record));
             if record.state == RiskState::Halted {
-                self.desired.clear();
+                self.markets.clear_desired();
                 out.commands.extend(self.orders.cancel_orders(None));
             }
         }

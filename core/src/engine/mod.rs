@@ -11,6 +11,7 @@
 //! exchange trading active, and a risk state that is not HALTED. When any of them stops
 //! holding for a market, its quotes are cancelled in the same step.
 
+mod markets;
 mod marks;
 mod operator;
 mod quoting;
@@ -31,7 +32,7 @@ use crate::ev_gate::{EvGate, EvInputs, FairSource, fee_schedule_for, inventory_s
 use crate::events::{
     BookInvalidation, ControlCommand, Envelope, Event, LiveSetting, RequestKind, TimerKind,
 };
-use crate::fair_value::{FairValue, fair_value};
+use crate::fair_value::fair_value;
 use crate::fees::Liquidity;
 use crate::fill_burst::FillBurstBreaker;
 use crate::fixed::{Count, Money, Price, SignedCount};
@@ -39,7 +40,7 @@ use crate::live_filter::fails_live_filters;
 use crate::market_data::MarketStatus;
 use crate::market_scanner::{scan_listings, scan_universe};
 use crate::market_state::MarketStateConfig;
-use crate::orders::{DesiredQuote, DiffPlan, Effects, InFlight, OrderManager, TransitionCause};
+use crate::orders::{DiffPlan, Effects, InFlight, OrderManager, TransitionCause};
 use crate::pnl::live_mark;
 use crate::risk::{Risk, RiskState, RiskView, ScopeExposure};
 use crate::side::BookSide;
@@ -49,6 +50,7 @@ use crate::strategy::{
 };
 use crate::tuning::Tuning;
 use crate::universe::{MarketIndex, Universe};
+use markets::MarketTable;
 
 /// What one step produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,19 +77,14 @@ impl Output {
 pub struct Engine {
     config: Option<EngineConfig>,
     universe: Universe,
-    quoted: BTreeSet<MarketIndex>,
+    /// Per-market facts: quoted, desired quotes, fair value, marks, flatten, live filters.
+    markets: MarketTable,
     /// The scanner's drop list at the last selection, to report only changes.
     dropped: Vec<DroppedMarket>,
     event_markets: BTreeMap<String, BTreeSet<String>>,
-    desired: BTreeMap<MarketIndex, Vec<DesiredQuote>>,
-    fair_ppm: BTreeMap<MarketIndex, u32>,
-    /// The last [`Decision::FairValue`] recorded per market, to record only changes.
-    fair_records: BTreeMap<MarketIndex, FairValue>,
     orders: OrderManager,
-    /// Marked P&L of each market where we hold a position (and that the universe knows),
-    /// kept so a book change re-marks only its own market.
-    marked_pnl: BTreeMap<MarketIndex, Money>,
-    /// Sum of `marked_pnl`.
+    /// Sum of every market's `marked_pnl` (kept so a book change re-marks only its own
+    /// market).
     marked_pnl_total: Money,
     risk: Risk,
     fill_burst: FillBurstBreaker,
@@ -101,19 +98,15 @@ pub struct Engine {
     awaiting_reconciliation: bool,
     trading_active: bool,
     shutting_down: bool,
-    /// Markets an operator's flatten is unwinding: no ladder there, only reduce-only exits at
-    /// the opposite touch until the position is gone (cleared by resume, halt and kill).
-    flattening: BTreeSet<MarketIndex>,
     /// An operator's flatten is in force (until resume, halt or kill): every market that comes
-    /// to hold a position joins `flattening`.
+    /// to hold a position is unwound (`MarketSlot::flattening`: no ladder there, only
+    /// reduce-only exits at the opposite touch until the position is gone).
     flatten_active: bool,
     /// The runtime reported inputs older than its staleness bound ([`Event::FeedLag`]):
     /// nothing is quoted until it reports them fresh again.
     data_stale: bool,
     /// Settings from the `Tuning` input ([`Tuning::before_tuning`] until one arrives).
     tuning: Tuning,
-    /// Quoted markets whose live book fails the spread or near-resolved filter.
-    live_failing: BTreeSet<MarketIndex>,
 }
 
 impl Default for Engine {
@@ -129,14 +122,10 @@ impl Engine {
         Engine {
             config: None,
             universe: Universe::new(MarketStateConfig::default()),
-            quoted: BTreeSet::new(),
+            markets: MarketTable::default(),
             dropped: Vec::new(),
             event_markets: BTreeMap::new(),
-            desired: BTreeMap::new(),
-            fair_ppm: BTreeMap::new(),
-            fair_records: BTreeMap::new(),
             orders: OrderManager::new(),
-            marked_pnl: BTreeMap::new(),
             marked_pnl_total: Money::ZERO,
             risk: Risk::new(defaults.risk),
             fill_burst: FillBurstBreaker::new(),
@@ -148,11 +137,9 @@ impl Engine {
             awaiting_reconciliation: false,
             trading_active: true,
             shutting_down: false,
-            flattening: BTreeSet::new(),
             flatten_active: false,
             data_stale: false,
             tuning: Tuning::before_tuning(),
-            live_failing: BTreeSet::new(),
         }
     }
 
@@ -298,7 +285,7 @@ impl Engine {
                         out.absorb(effects);
                         if let Some(record) = burst {
                             out.decide(Decision::FillBurst(record));
-                            self.desired.clear();
+                            self.markets.clear_desired();
                             out.commands.extend(self.orders.cancel_orders(None));
                         }
                         self.check_loss(&mut out);
@@ -581,8 +568,8 @@ impl Engine {
                 reasons: row.reasons.clone(),
             })
             .collect();
-        if selected != self.quoted || dropped != self.dropped {
-            self.quoted = selected;
+        if selected != self.markets.quoted() || dropped != self.dropped {
+            self.markets.set_quoted(&selected);
             self.dropped = dropped.clone();
             out.decide(Decision::UniverseSelected {
                 listed: u32::try_from(self.universe.len()).unwrap_or(u32::MAX),
@@ -602,7 +589,9 @@ impl Engine {
         }
         self.tuning = tuning;
         if !self.tuning.live_filters {
-            self.live_failing.clear();
+            for slot in self.markets.slots_mut() {
+                slot.live_failing = false;
+            }
         }
         out.decide(accepted);
         self.requote_all(ts_ns, out);

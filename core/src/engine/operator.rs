@@ -90,7 +90,7 @@ impl Engine {
     pub(super) fn on_control(&mut self, control: ControlCommand, ts_ns: i64, out: &mut Output) {
         match control {
             ControlCommand::KillSwitch => {
-                self.flattening.clear();
+                self.markets.clear_flattening();
                 self.flatten_active = false;
                 if let Some(record) = self.risk.kill() {
                     out.decide(Decision::RiskState(record));
@@ -98,11 +98,11 @@ impl Engine {
                 // The exchange-wide cancel covers every order; per-order records wait for the
                 // exchange's cancel reports.
                 self.orders.cancel_orders(None);
-                self.desired.clear();
+                self.markets.clear_desired();
                 out.commands.push(Command::CancelAll);
             }
             ControlCommand::Halt => {
-                self.flattening.clear();
+                self.markets.clear_flattening();
                 self.flatten_active = false;
                 if let Some(record) = self.risk.halt() {
                     out.decide(Decision::RiskState(record));
@@ -113,12 +113,12 @@ impl Engine {
             ControlCommand::Resume => {
                 match self.risk.resume(self.unrealized_pnl()) {
                     Ok(Some(record)) => {
-                        self.flattening.clear();
+                        self.markets.clear_flattening();
                         self.flatten_active = false;
                         out.decide(Decision::RiskState(record));
                     }
                     Ok(None) => {
-                        self.flattening.clear();
+                        self.markets.clear_flattening();
                         self.flatten_active = false;
                     }
                     Err(state) => out.decide(Decision::ResumeRefused { state }),
@@ -148,7 +148,7 @@ impl Engine {
         }
         self.flatten_active = true;
         out.commands.extend(self.orders.cancel_orders(None));
-        self.desired.clear();
+        self.markets.clear_desired();
         let held: Vec<String> = self
             .orders
             .positions()
@@ -158,7 +158,7 @@ impl Engine {
             .collect();
         for ticker in held {
             if let Some(index) = self.universe.index_of(&ticker) {
-                self.flattening.insert(index);
+                self.markets.slot(index).flattening = true;
                 self.unwind(index, &ticker, ts_ns, out);
             }
         }
@@ -178,7 +178,7 @@ impl Engine {
         let (market, _) = self.orders.market_exposure(ticker, None);
         let position = market.position.centi();
         if position == 0 {
-            self.flattening.remove(&index);
+            self.markets.slot(index).flattening = false;
             return;
         }
         let Some(state) = self.universe.get(index) else {
@@ -219,7 +219,7 @@ impl Engine {
             // is not sent at all (risk would refuse it): the exit waits for the book to come
             // back inside it.
             if let Some(fair) = fair_value(state, ts_ns, &config.signals, &self.tuning.blend()) {
-                self.fair_ppm.insert(index, fair.fair_ppm);
+                self.markets.slot(index).fair_ppm = Some(fair.fair_ppm);
                 let distance = (level.price.micros() - i64::from(fair.fair_ppm)).abs();
                 if distance > config.risk.price_collar_micros {
                     return;

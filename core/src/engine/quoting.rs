@@ -12,8 +12,12 @@ impl Engine {
     }
 
     pub(super) fn requote_all(&mut self, ts_ns: i64, out: &mut Output) {
-        let mut markets: BTreeSet<MarketIndex> = self.quoted.clone();
-        markets.extend(self.desired.keys().copied());
+        let mut markets: BTreeSet<MarketIndex> = self
+            .markets
+            .iter()
+            .filter(|(_, slot)| slot.quoted || slot.desired.is_some())
+            .map(|(index, _)| index)
+            .collect();
         for record in self.orders.live_orders() {
             if record.managed
                 && !record.status.is_terminal()
@@ -39,10 +43,10 @@ impl Engine {
         if self.data_stale {
             return Some(WithdrawReason::StaleData);
         }
-        if self.live_failing.contains(&index) {
+        if self.markets.is_live_failing(index) {
             return Some(WithdrawReason::LiveFilter);
         }
-        if !self.quoted.contains(&index) {
+        if !self.markets.is_quoted(index) {
             return Some(WithdrawReason::NotInUniverse);
         }
         if state.status() != MarketStatus::Active {
@@ -64,7 +68,7 @@ impl Engine {
         let (Some(config), Some(state)) = (self.config.as_ref(), self.universe.get(index)) else {
             return;
         };
-        let was_failing = self.live_failing.contains(&index);
+        let was_failing = self.markets.is_live_failing(index);
         let failing = state.book().is_valid()
             && fails_live_filters(
                 state,
@@ -73,11 +77,7 @@ impl Engine {
                 self.tuning.live_filter_hysteresis_ticks,
             );
         if failing != was_failing {
-            if failing {
-                self.live_failing.insert(index);
-            } else {
-                self.live_failing.remove(&index);
-            }
+            self.markets.slot(index).live_failing = failing;
         }
     }
 
@@ -90,14 +90,14 @@ impl Engine {
             return;
         };
         if self.flatten_active
-            && !self.flattening.contains(&index)
+            && !self.markets.is_flattening(index)
             && self.orders.positions().get(&ticker).position.centi() != 0
         {
             // A fill that landed after the flatten (an order whose cancel was still on its
             // way) is unwound too.
-            self.flattening.insert(index);
+            self.markets.slot(index).flattening = true;
         }
-        if self.flattening.contains(&index) {
+        if self.markets.is_flattening(index) {
             self.unwind(index, &ticker, ts_ns, out);
             return;
         }
@@ -138,7 +138,11 @@ impl Engine {
                 return;
             }
         }
-        let desired = self.desired.get(&index).map_or(&[][..], Vec::as_slice);
+        let desired = self
+            .markets
+            .get(index)
+            .and_then(|slot| slot.desired.as_deref())
+            .unwrap_or(&[]);
         let diff = self.orders.diff(&ticker, desired);
         self.apply_diff(&ticker, diff, ts_ns, out);
     }
@@ -163,7 +167,7 @@ impl Engine {
         };
         let fair_ppm = fair.fair_ppm;
         let fair_source = fair.source;
-        self.fair_ppm.insert(index, fair_ppm);
+        self.markets.slot(index).fair_ppm = Some(fair_ppm);
         let fees = fee_schedule_for(state.info().fee.as_ref());
         let ev_gate = self.ev_gate.as_ref()?;
         let book = state.book();
@@ -205,8 +209,14 @@ impl Engine {
             held,
         } = &plan
         {
-            if !blend.is_off() && self.fair_records.get(&index) != Some(&fair) {
-                self.fair_records.insert(index, fair);
+            if !blend.is_off()
+                && self
+                    .markets
+                    .get(index)
+                    .and_then(|slot| slot.fair_record.as_ref())
+                    != Some(&fair)
+            {
+                self.markets.slot(index).fair_record = Some(fair);
                 out.decide(Decision::FairValue {
                     ticker: ticker.to_string(),
                     value: fair,
@@ -260,7 +270,7 @@ impl Engine {
                     reason: SideHeldReason::ReducingBelowMinEdge,
                 });
             }
-            self.desired.insert(index, passed);
+            self.markets.slot(index).desired = Some(passed);
         }
         Some(plan)
     }
@@ -276,8 +286,10 @@ impl Engine {
             strategy.forget(index);
         }
         let had_desired = self
+            .markets
+            .slot(index)
             .desired
-            .remove(&index)
+            .take()
             .is_some_and(|quotes| !quotes.is_empty());
         // Every managed order of the market, exits included; orders not yet acknowledged are
         // cancelled as soon as the exchange names them.

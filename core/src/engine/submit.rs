@@ -29,8 +29,9 @@ impl Engine {
         let fair = self
             .universe
             .index_of(ticker)
-            .and_then(|index| self.fair_ppm.get(&index))
-            .and_then(|ppm| Price::from_micros(i64::from(*ppm)).ok());
+            .and_then(|index| self.markets.get(index))
+            .and_then(|slot| slot.fair_ppm)
+            .and_then(|ppm| Price::from_micros(i64::from(ppm)).ok());
         let price_on_grid = state
             .and_then(|state| state.tick_grid().ok())
             .is_some_and(|grid| grid.is_valid(price));
