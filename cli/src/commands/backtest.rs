@@ -48,6 +48,7 @@ use kalshi_replay::sweep::{
 use crate::config::{EngineProfile, load, validate_engine};
 use crate::exit_code::Refusal;
 use crate::progress_bar::ProgressBar;
+use crate::runtime::startup::PAPER_ENVIRONMENT_PREFIX;
 use kalshi_io::time::format_rfc3339_seconds;
 
 /// Nanoseconds per millisecond.
@@ -233,11 +234,20 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         to_ns: args.end,
     };
     let mut streams = Vec::new();
+    let mut paper_runs = 0usize;
     for given in &args.journals {
         let local = crate::remote::local_journal(given)?;
         let dir = &local;
         let mut source = JournalSource::open(dir)
             .with_context(|| format!("opening journal {}", dir.display()))?;
+        if source
+            .manifest()
+            .run
+            .environment
+            .starts_with(PAPER_ENVIRONMENT_PREFIX)
+        {
+            paper_runs += 1;
+        }
         let inputs = load_inputs(&mut source, &filter)
             .with_context(|| format!("reading journal {}", dir.display()))?;
         eprintln!("{}: {} inputs kept", dir.display(), inputs.len());
@@ -286,6 +296,16 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         config.fidelity = Some(DataFidelity::TradesAndCandles);
     }
     config.fills = args.fills.into();
+    if config.fills == FillSource::Simulated && paper_runs > 0 && paper_runs == args.journals.len()
+    {
+        // The paper run's engine saw its staleness verdicts: kept, so the fills reproduce.
+        config.fills = FillSource::Paper;
+        sources.notes.push(
+            "paper run journal: its staleness verdicts (FeedLag) are kept, so the same \
+             --config and fill model reproduce the paper run's fills"
+                .to_string(),
+        );
+    }
     if args.fills == FillsArg::Recorded && (args.from_rest || !args.sweeps.is_empty()) {
         bail!("--fills recorded replays a recorded journal: it takes no --from-rest or --sweep");
     }

@@ -28,6 +28,8 @@ use kalshi_core::events::{Event, OrderRejected, RequestKind};
 use kalshi_core::fixed::Count;
 use kalshi_core::risk::{RiskState, RiskStateReason};
 use kalshi_journal::{Manifest, RawFrame, RawSource, TypedJournalWriter};
+use kalshi_replay::fill_sim::FillSimulator;
+use kalshi_replay::sim_loop::{self, SimHost};
 
 use super::risk_file::RiskStateFile;
 
@@ -109,6 +111,11 @@ pub struct Sequencer {
     outages: super::alerts::OutageWatch,
     /// Time of each step (journal the input, process, journal the outputs).
     step_time: super::metrics::Histogram,
+    /// Paper trading: the simulated exchange every command goes to instead of the sink
+    /// (`None` while a paper step has it out, and for runs that are not paper runs).
+    paper: Option<FillSimulator>,
+    /// Whether this is a paper run (commands never reach the sink).
+    paper_mode: bool,
 }
 
 impl Sequencer {
@@ -139,7 +146,46 @@ impl Sequencer {
             alerter: None,
             outages: super::alerts::OutageWatch::default(),
             step_time: super::metrics::Histogram::default(),
+            paper: None,
+            paper_mode: false,
         }
+    }
+
+    /// Makes this a paper run: from now on every command goes to `sim` (sent at its step's
+    /// time), never to the sink, and the simulator's answers are stepped as inputs in the
+    /// order the backtest driver would step them ([`kalshi_replay::sim_loop`]).
+    pub fn trade_on_paper(&mut self, sim: FillSimulator) {
+        self.paper = Some(sim);
+        self.paper_mode = true;
+    }
+
+    /// Whether this is a paper run.
+    pub fn is_paper(&self) -> bool {
+        self.paper_mode
+    }
+
+    /// The paper run's simulated exchange (`None` for runs that are not paper runs).
+    pub fn paper_exchange(&self) -> Option<&FillSimulator> {
+        self.paper.as_ref()
+    }
+
+    /// Paper runs: runs every simulated action still pending, at its due time (what a
+    /// backtest does after its last input), so cancels sent at shutdown take effect. Does
+    /// nothing for other runs.
+    pub fn run_paper_actions(&mut self) -> anyhow::Result<()> {
+        let Some(sim) = self.paper.take() else {
+            return Ok(());
+        };
+        let mut host = PaperHost {
+            sequencer: self,
+            sim,
+            durable: true,
+            main: None,
+        };
+        let result = sim_loop::run_due(&mut host, i64::MAX);
+        let PaperHost { sim, .. } = host;
+        self.paper = Some(sim);
+        result
     }
 
     /// Alerts raised and dropped so far (zeros without an alert hook).
@@ -308,6 +354,34 @@ impl Sequencer {
     }
 
     fn process(
+        &mut self,
+        recv_ts_ns: i64,
+        event: Event,
+        raw: Option<String>,
+        durable_commands: bool,
+    ) -> anyhow::Result<(u64, Output)> {
+        let Some(sim) = self.paper.take() else {
+            return self.process_one(recv_ts_ns, event, raw, durable_commands);
+        };
+        let ts_ns = recv_ts_ns.max(self.last_ts_ns);
+        let mut host = PaperHost {
+            sequencer: self,
+            sim,
+            durable: durable_commands,
+            main: None,
+        };
+        let result = sim_loop::run_due(&mut host, ts_ns).and_then(|()| {
+            host.main = Some(MainInput { raw, stepped: None });
+            sim_loop::feed_input(&mut host, ts_ns, event)
+        });
+        let PaperHost { sim, main, .. } = host;
+        self.paper = Some(sim);
+        result?;
+        main.and_then(|main| main.stepped)
+            .context("the paper step lost its input")
+    }
+
+    fn process_one(
         &mut self,
         recv_ts_ns: i64,
         event: Event,
@@ -571,6 +645,10 @@ impl Sequencer {
                 Command::Amend(_) | Command::Decrease(_) => self.counters.modifies += 1,
                 Command::LookupOrder { .. } => self.counters.lookups += 1,
             }
+            if self.paper_mode {
+                // Submitted to the simulated exchange when the engine issued it.
+                continue;
+            }
             if let Err(command) = self.sink.submit(command) {
                 self.counters.refused_locally += 1;
                 match local_refusal(&command) {
@@ -592,6 +670,53 @@ impl Sequencer {
                 }
             }
         }
+    }
+}
+
+/// The input a paper step was asked to process: its raw frame until it is stepped, then its
+/// seq and outputs.
+struct MainInput {
+    raw: Option<String>,
+    stepped: Option<(u64, Output)>,
+}
+
+/// A paper step in progress: the sequencer with its simulated exchange taken out, so the
+/// shared interleaving rule can drive both.
+struct PaperHost<'a> {
+    sequencer: &'a mut Sequencer,
+    sim: FillSimulator,
+    durable: bool,
+    /// Set once the simulator's due answers ran: the next event stepped is the input itself.
+    main: Option<MainInput>,
+}
+
+impl SimHost for PaperHost<'_> {
+    type Error = anyhow::Error;
+
+    fn sim(&mut self) -> &mut FillSimulator {
+        &mut self.sim
+    }
+
+    fn step(&mut self, ts_ns: i64, event: Event) -> anyhow::Result<()> {
+        let main = self.main.as_mut().filter(|main| main.stepped.is_none());
+        let is_main = main.is_some();
+        let raw = main.and_then(|main| main.raw.take());
+        let (seq, output) = self
+            .sequencer
+            .process_one(ts_ns, event, raw, self.durable)?;
+        for command in &output.commands {
+            self.sim.submit(ts_ns, command);
+        }
+        if is_main {
+            if let Some(main) = self.main.as_mut() {
+                main.stepped = Some((seq, output));
+            }
+        } else {
+            // The simulator's answers are inputs of their own: their commands are counted
+            // here, as the input's are when the caller hands them over.
+            self.sequencer.dispatch(output.commands);
+        }
+        Ok(())
     }
 }
 
