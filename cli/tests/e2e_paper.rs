@@ -169,6 +169,11 @@ fn a_paper_run_sends_no_write_fills_replays_identical_and_backtests_to_the_same_
             .all(|fill| fill.1.starts_with("sim-f-") && fill.2.starts_with("sim-o-")),
         "fills come from the in-process simulator: {paper_fills:?}"
     );
+    eprintln!(
+        "paper run: {paper_places} orders placed, {} fills, {} REST requests (all reads)",
+        paper_fills.len(),
+        requests.len()
+    );
     let started = records.iter().find_map(|record| match &record.record {
         JournalRecord::RunStarted(started) => Some(started.environment.clone()),
         _ => None,

@@ -15,9 +15,9 @@
 //! 8. (trading) the engine cancels its orders, a REST backstop cancels anything left, a REST
 //!    read confirms what remains; the journal is sealed and a summary printed.
 //!
-//! Paper runs (`--paper`, see `paper.rs`) skip every step that touches the account (limits, order
-//! group, risk state, private channels, reconciliation, backstop): they start flat and their
-//! orders go to the in-process fill simulator.
+//! Paper runs (`--paper`, see `paper.rs`) skip every step that touches the account (limits,
+//! order group, risk state, private channels, reconciliation, backstop): they start flat and
+//! their orders go to the in-process fill simulator.
 
 mod connection;
 mod interrupt;
