@@ -22,7 +22,7 @@ use reliability_support::{BIN, RecordingProxy, TestExchange, spawn_bot_via, wait
 /// The engine settings both the paper run and its backtest use (the backtest reads only the
 /// `[engine]` section; the local exchange's markets are minutes old, so the activity minimums
 /// are zero, as `--sim` runs have them by default).
-const CONFIG: &str = "[engine]\nquoted_markets_max = 8\n\n[engine.scanner]\n\
+const CONFIG: &str = "[engine]\nquoted_markets_max = 12\n\n[engine.scanner]\n\
                       volume_24h_min = \"0\"\nopen_interest_min = \"0\"\n";
 
 /// Fill-model flags given to both the paper run and the backtest.
@@ -214,6 +214,68 @@ fn a_paper_run_sends_no_write_fills_replays_identical_and_backtests_to_the_same_
         "the backtest's fills differ from the paper run's"
     );
     assert_eq!(places(&backtest), paper_places, "orders placed differ");
+}
+
+#[test]
+fn a_demo_paper_run_with_a_key_only_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let exchange = TestExchange::start(32, &dir.path().join("keys"));
+    let proxy = RecordingProxy::start(&exchange);
+    let key = kalshi_sim::keys::load_or_create_dev_key(
+        &exchange.key_dir,
+        kalshi_io::auth::KeyKind::Ed25519,
+    )
+    .unwrap();
+    let config = dir.path().join("paper.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let run_dir = dir.path().join("demo-paper");
+    let output = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "run-strategy",
+            "--strategy",
+            "maker_ladder",
+            "--demo",
+            "--paper",
+        ])
+        .args([
+            "--api-base",
+            &proxy.base_url,
+            "--ws-url",
+            &exchange.handle().ws_url,
+        ])
+        .args(["--duration", "8s", "--config", config.to_str().unwrap()])
+        .arg("--journal-dir")
+        .arg(&run_dir)
+        .env("KALSHI_API_KEY_ID", &key.key_id)
+        .env("KALSHI_PRIVATE_KEY_PATH", &key.private_key_path)
+        .env_remove("KALSHI_PRIVATE_KEY_PEM")
+        .env_remove("KALSHI_KEY_ENVIRONMENT")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("PAPER run "), "{stdout}");
+    let requests = proxy.requests();
+    assert!(!requests.is_empty());
+    let beyond_reads: Vec<String> = requests
+        .iter()
+        .filter(|request| request.method != "GET" || request.path().contains("/portfolio"))
+        .map(|request| format!("{} {}", request.method, request.target))
+        .collect();
+    assert!(beyond_reads.is_empty(), "{beyond_reads:?}");
+    assert_eq!(exchange.handle().stats().orders, 0);
+    let records = read_all_records(&run_dir).unwrap();
+    assert!(
+        places(&records) > 0,
+        "the demo paper run placed no order\n{stdout}"
+    );
+    let environment = records.iter().find_map(|record| match &record.record {
+        JournalRecord::RunStarted(started) => Some(started.environment.clone()),
+        _ => None,
+    });
+    assert_eq!(environment.as_deref(), Some("paper-demo"));
 }
 
 #[test]
