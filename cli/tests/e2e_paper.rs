@@ -20,10 +20,14 @@ use kalshi_journal::{JournalRecord, SequencedRecord};
 use reliability_support::{BIN, RecordingProxy, TestExchange, spawn_bot_via, wait_with_limit};
 
 /// The engine settings both the paper run and its backtest use (the backtest reads only the
-/// `[engine]` section; the local exchange's markets are minutes old, so the activity minimums
-/// are zero, as `--sim` runs have them by default).
-const CONFIG: &str = "[engine]\nquoted_markets_max = 12\n\n[engine.scanner]\n\
-                      volume_24h_min = \"0\"\nopen_interest_min = \"0\"\n";
+/// `[engine]` section, over the local exchange's engine defaults for a `paper-sim` journal, as
+/// the `--sim` paper run had them).
+const CONFIG: &str = "[engine]\nquoted_markets_max = 12\n";
+
+/// The `--demo` paper run's settings: the local exchange's markets are minutes old, so the
+/// activity minimums (zero by default only with `--sim`) are zero here.
+const DEMO_CONFIG: &str = "[engine]\nquoted_markets_max = 12\n\n[engine.scanner]\n\
+                           volume_24h_min = \"0\"\nopen_interest_min = \"0\"\n";
 
 /// Fill-model flags given to both the paper run and the backtest.
 const FILL_MODEL: [&str; 4] = ["--latency-ms", "40", "--cancel-position", "front"];
@@ -227,7 +231,7 @@ fn a_demo_paper_run_with_a_key_only_reads() {
     )
     .unwrap();
     let config = dir.path().join("paper.toml");
-    std::fs::write(&config, CONFIG).unwrap();
+    std::fs::write(&config, DEMO_CONFIG).unwrap();
     let run_dir = dir.path().join("demo-paper");
     let output = Command::new(BIN)
         .current_dir(dir.path())
