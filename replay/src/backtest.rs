@@ -44,6 +44,7 @@ use crate::error::ReplayError;
 use crate::fill_sim::{FillModelConfig, FillSimulator};
 use crate::metrics::{DataFidelity, Metrics, MetricsCollector, Series};
 use crate::progress::{PROGRESS_EVERY, Progress, ProgressSink};
+use crate::sim_loop::{self, SimHost};
 use kalshi_journal::OutputRef;
 
 use crate::record::{OutputDigest, OutputKind, ReplayRecord, encode_output};
@@ -87,6 +88,10 @@ pub enum FillSource {
     /// Time quoted is not measured (no simulated resting orders); the backtest's own engine
     /// configuration only heads its journal, and no timers are synthesized.
     Recorded,
+    /// A paper run's journal (`run-strategy --paper`): simulated like [`FillSource::Simulated`],
+    /// also keeping the staleness verdicts (`FeedLag`) the paper run's engine saw, so a
+    /// backtest with the paper run's configuration and fill model reproduces its fills.
+    Paper,
 }
 
 impl FillSource {
@@ -95,6 +100,7 @@ impl FillSource {
         match self {
             FillSource::Simulated => is_market_data(event),
             FillSource::Recorded => true,
+            FillSource::Paper => is_market_data(event) || matches!(event, Event::FeedLag { .. }),
         }
     }
 }
@@ -340,9 +346,7 @@ impl Runner<'_> {
             match (action_due, timer_due) {
                 (Some(action), timer) if timer.is_none_or(|timer| action <= timer) => {
                     self.collector.advance(action);
-                    for event in self.sim.run_next_action()? {
-                        self.emit(event.ts_ns, event.event)?;
-                    }
+                    sim_loop::run_next_due(self, action)?;
                     self.collector.observe_live(action, &self.sim, None);
                 }
                 (_, Some(timer)) => {
@@ -360,6 +364,18 @@ impl Runner<'_> {
                 _ => return Ok(()),
             }
         }
+    }
+}
+
+impl SimHost for Runner<'_> {
+    type Error = ReplayError;
+
+    fn sim(&mut self) -> &mut FillSimulator {
+        &mut self.sim
+    }
+
+    fn step(&mut self, ts_ns: i64, event: Event) -> Result<(), ReplayError> {
+        self.emit(ts_ns, event)
     }
 }
 
@@ -477,11 +493,6 @@ where
         clock_ns = clock_ns.max(envelope.ts_ns);
         runner.run_until(clock_ns, &mut next_timer_ns)?;
         runner.collector.advance(clock_ns);
-        let fills = if recorded {
-            Vec::new()
-        } else {
-            runner.sim.on_market_event(clock_ns, &envelope.event)?
-        };
         ticker.clear();
         let has_ticker = match envelope.event.ticker() {
             Some(name) => {
@@ -490,9 +501,10 @@ where
             }
             None => false,
         };
-        runner.emit(clock_ns, envelope.event)?;
-        for fill in fills {
-            runner.emit(fill.ts_ns, fill.event)?;
+        if recorded {
+            runner.emit(clock_ns, envelope.event)?;
+        } else {
+            sim_loop::feed_input(&mut runner, clock_ns, envelope.event)?;
         }
         runner
             .collector

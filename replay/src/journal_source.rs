@@ -43,6 +43,11 @@ impl JournalSource {
     pub fn torn_tail(&self) -> Option<&TornTail> {
         self.reader.torn_tail()
     }
+
+    /// The run's manifest (its identity: run id, environment, seed).
+    pub fn manifest(&self) -> &kalshi_journal::Manifest {
+        self.reader.manifest()
+    }
 }
 
 /// The replay form of a decoded journal record; `None` for a raw wire frame.

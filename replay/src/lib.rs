@@ -22,6 +22,7 @@ pub mod record;
 pub mod report;
 pub mod series_thinning;
 pub mod sim_book;
+pub mod sim_loop;
 pub mod sweep;
 pub mod verify;
 

@@ -48,6 +48,7 @@ use kalshi_replay::sweep::{
 use crate::config::{EngineProfile, load, validate_engine};
 use crate::exit_code::Refusal;
 use crate::progress_bar::ProgressBar;
+use crate::runtime::startup::PAPER_ENVIRONMENT_PREFIX;
 use kalshi_io::time::format_rfc3339_seconds;
 
 /// Nanoseconds per millisecond.
@@ -165,7 +166,8 @@ pub struct BacktestArgs {
     /// Where our orders' fills come from: `simulated` (the fill model answers the engine's
     /// orders; the journal's own account events are dropped) or `recorded` (a live run's
     /// journal is fed whole, its own acks and fills included, nothing simulated: the report's
-    /// P&L is that run's P&L).
+    /// P&L is that run's P&L). Simulated over `run-strategy --paper` journals also keeps their
+    /// staleness verdicts, so the same --config and fill model reproduce the paper fills.
     #[arg(long, value_enum, default_value = "simulated")]
     pub fills: FillsArg,
     /// Threads for sweeps (default: all cores).
@@ -233,11 +235,20 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         to_ns: args.end,
     };
     let mut streams = Vec::new();
+    let mut paper_runs = 0usize;
+    let mut paper_sim_runs = 0usize;
     for given in &args.journals {
         let local = crate::remote::local_journal(given)?;
         let dir = &local;
         let mut source = JournalSource::open(dir)
             .with_context(|| format!("opening journal {}", dir.display()))?;
+        let environment = &source.manifest().run.environment;
+        if environment.starts_with(PAPER_ENVIRONMENT_PREFIX) {
+            paper_runs += 1;
+            if environment.ends_with("-sim") {
+                paper_sim_runs += 1;
+            }
+        }
         let inputs = load_inputs(&mut source, &filter)
             .with_context(|| format!("reading journal {}", dir.display()))?;
         eprintln!("{}: {} inputs kept", dir.display(), inputs.len());
@@ -281,11 +292,27 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         inputs = with_model(inputs, model, &filter, &mut sources.notes)?;
     }
     let listings = missing_listings(&inputs, &tickers, &mut sources.notes);
-    let mut config = backtest_config(&args.simulation, &inputs, listings)?;
+    // Paper runs against the local exchange ran with its engine defaults: the same here.
+    let profile = if paper_sim_runs > 0 && paper_sim_runs == args.journals.len() {
+        EngineProfile::LocalExchange
+    } else {
+        EngineProfile::Exchange
+    };
+    let mut config = backtest_config_with(&args.simulation, &inputs, listings, profile)?;
     if args.from_rest && args.journals.is_empty() {
         config.fidelity = Some(DataFidelity::TradesAndCandles);
     }
     config.fills = args.fills.into();
+    if config.fills == FillSource::Simulated && paper_runs > 0 && paper_runs == args.journals.len()
+    {
+        // The paper run's engine saw its staleness verdicts: kept, so the fills reproduce.
+        config.fills = FillSource::Paper;
+        sources.notes.push(
+            "paper run journal: its staleness verdicts (FeedLag) are kept, so the same \
+             --config and fill model reproduce the paper run's fills"
+                .to_string(),
+        );
+    }
     if args.fills == FillsArg::Recorded && (args.from_rest || !args.sweeps.is_empty()) {
         bail!("--fills recorded replays a recorded journal: it takes no --from-rest or --sweep");
     }
@@ -458,7 +485,18 @@ pub fn backtest_config(
     inputs: &[Envelope],
     listings: Vec<MarketInfo>,
 ) -> anyhow::Result<BacktestConfig> {
-    let loaded = load(simulation.config.as_deref(), &[], EngineProfile::Exchange)?;
+    backtest_config_with(simulation, inputs, listings, EngineProfile::Exchange)
+}
+
+/// [`backtest_config`] over the engine defaults of `profile` (a paper run against the local
+/// exchange ran with [`EngineProfile::LocalExchange`]'s).
+pub fn backtest_config_with(
+    simulation: &SimulationArgs,
+    inputs: &[Envelope],
+    listings: Vec<MarketInfo>,
+    profile: EngineProfile,
+) -> anyhow::Result<BacktestConfig> {
+    let loaded = load(simulation.config.as_deref(), &[], profile)?;
     let mut engine = loaded.engine;
     engine.run_id = RunId::parse(BACKTEST_RUN_ID)
         .map_err(|error| anyhow::anyhow!("backtest run id: {error}"))?;

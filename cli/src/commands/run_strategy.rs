@@ -1,13 +1,16 @@
 //! `kalshi-bot run-strategy`: trade with the engine's strategy against the local exchange
 //! (`--sim`), Kalshi's demo (`--demo`) or production (`--live --i-understand-risk`), journaling
-//! every input and decision. See `runtime::startup` for the order of operations and
-//! `exit_code` for what the exit code means.
+//! every input and decision. With `--paper` the market data is real and the orders go to the
+//! backtest's fill simulator inside the process (no order request ever leaves it; `--live`
+//! then needs only a read key and no `--i-understand-risk`). See `runtime::startup` for the
+//! order of operations and `exit_code` for what the exit code means.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, ValueEnum};
 
+use super::backtest::CancelPositionArg;
 use super::sim_exchange::parse_duration;
 use super::trading_args::{
     ConfigArgs, ExchangeArgs, SimArgs, apply_journal_dir, prepare, tokio_runtime,
@@ -16,6 +19,8 @@ use crate::config::validate_engine;
 use crate::exit_code::Refusal;
 use crate::runtime::resume::ResumeFrom;
 use crate::runtime::startup::{OutsideOptions, Purpose, RunOptions, run as run_session};
+use kalshi_replay::backtest::BacktestConfig;
+use kalshi_replay::fill_sim::FillModelConfig;
 
 /// Strategies the engine can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,6 +71,21 @@ pub struct RunStrategyArgs {
     /// Exit with code 1 when the run placed no order at all (the summary says why).
     #[arg(long)]
     pub require_orders: bool,
+    /// Paper trading: real market data (REST snapshots, WebSocket deltas and trades, all
+    /// journaled), orders filled by the backtest's fill simulator inside the process. No
+    /// order request is ever sent, only reads: `--live --paper` needs a read-only key and no
+    /// --i-understand-risk. No risk state is restored or kept. `backtest --journal RUN` with
+    /// the same --config (and --latency-ms/--cancel-position) reproduces the run's fills.
+    #[arg(long)]
+    pub paper: bool,
+    /// Paper trading: latency of every simulated request, milliseconds (as `backtest
+    /// --latency-ms`). Default 50.
+    #[arg(long, value_name = "MS", requires = "paper")]
+    pub latency_ms: Option<u64>,
+    /// Paper trading: where others' cancels at our price level sit relative to our order (as
+    /// `backtest --cancel-position`).
+    #[arg(long, value_enum, value_name = "WHERE", requires = "paper")]
+    pub cancel_position: Option<CancelPositionArg>,
     /// Journal raw WebSocket frames beside the normalized events.
     #[arg(long)]
     pub capture_raw: bool,
@@ -88,7 +108,8 @@ pub struct RunStrategyArgs {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
-    let prepared = prepare(&args.exchange, &args.config, false)?;
+    refuse_paper_conflicts(&args)?;
+    let prepared = prepare(&args.exchange, &args.config, args.paper)?;
     let mut loaded = prepared.loaded;
     args.sim.apply(&mut loaded);
     if let Some(markets) = args.markets {
@@ -107,6 +128,11 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
         ))
         .into());
     }
+    let paper = if args.paper {
+        Some(paper_fill_model(&args, &loaded.engine)?)
+    } else {
+        None
+    };
     let resume = match (&args.resume_from, args.fresh_risk_state) {
         (_, true) => ResumeFrom::Fresh,
         (Some(dir), false) => ResumeFrom::Dir(dir.clone()),
@@ -117,6 +143,7 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
             require_flat: args.require_flat,
             require_orders: args.require_orders,
             resume,
+            paper,
         },
         target: prepared.target,
         key: prepared.key,
@@ -148,4 +175,54 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
         upload.finish().await;
         code
     })
+}
+
+/// Refuses `--paper` with options that only concern real orders (checked before anything
+/// else, so nothing is read or sent).
+fn refuse_paper_conflicts(args: &RunStrategyArgs) -> Result<(), Refusal> {
+    if !args.paper {
+        return Ok(());
+    }
+    let conflicts = [
+        (
+            args.resume_from.is_some(),
+            "--resume-from: a paper run neither restores nor keeps a risk state",
+        ),
+        (
+            args.fresh_risk_state,
+            "--fresh-risk-state: a paper run always starts with a fresh risk state",
+        ),
+        (
+            args.exchange.i_understand_risk,
+            "--i-understand-risk: a paper run sends no order and risks nothing; drop the flag",
+        ),
+    ];
+    match conflicts.iter().find(|(given, _)| *given) {
+        Some((_, why)) => Err(Refusal::new(format!("--paper does not take {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// The fill model of a paper run: the backtest's defaults at the engine's fee precision, with
+/// the run's --latency-ms and --cancel-position.
+fn paper_fill_model(
+    args: &RunStrategyArgs,
+    engine: &kalshi_core::config::EngineConfig,
+) -> Result<FillModelConfig, Refusal> {
+    let mut fill_model = BacktestConfig::new(engine.clone()).fill_model;
+    if let Some(latency_ms) = args.latency_ms {
+        let latency_ns = i64::try_from(latency_ms)
+            .ok()
+            .and_then(|ms| ms.checked_mul(1_000_000))
+            .ok_or_else(|| Refusal::new(format!("--latency-ms {latency_ms} is too large")))?;
+        fill_model.entry_latency_ns = latency_ns;
+        fill_model.cancel_latency_ns = latency_ns;
+    }
+    if let Some(position) = args.cancel_position {
+        fill_model.cancel_position = position.into();
+    }
+    fill_model
+        .validate()
+        .map_err(|error| Refusal::new(format!("paper fill model: {error}")))?;
+    Ok(fill_model)
 }

@@ -17,6 +17,12 @@
 //! handed to exec again after every input until the queue takes it, so the order it asks about
 //! is never left unknown. Its answer arrives as a journaled input like any other, so replay
 //! is unaffected by when it was sent.
+//!
+//! Paper runs ([`Sequencer::trade_on_paper`]) hand no command to the sink: each goes to the
+//! in-process fill simulator, sent at its step's time, and before every input the simulator's
+//! due answers are stepped at their due times, then the input, then the fills it caused — the
+//! rule of `kalshi_replay::sim_loop`, which the backtest driver follows too, so a backtest
+//! over a paper journal steps the same answers at the same times.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -28,6 +34,8 @@ use kalshi_core::events::{Event, OrderRejected, RequestKind};
 use kalshi_core::fixed::Count;
 use kalshi_core::risk::{RiskState, RiskStateReason};
 use kalshi_journal::{Manifest, RawFrame, RawSource, TypedJournalWriter};
+use kalshi_replay::fill_sim::FillSimulator;
+use kalshi_replay::sim_loop::{self, SimHost};
 
 use super::risk_file::RiskStateFile;
 
@@ -109,6 +117,11 @@ pub struct Sequencer {
     outages: super::alerts::OutageWatch,
     /// Time of each step (journal the input, process, journal the outputs).
     step_time: super::metrics::Histogram,
+    /// Paper trading: the simulated exchange every command goes to instead of the sink
+    /// (`None` while a paper step has it out, and for runs that are not paper runs).
+    paper: Option<FillSimulator>,
+    /// Whether this is a paper run (commands never reach the sink).
+    paper_mode: bool,
 }
 
 impl Sequencer {
@@ -139,7 +152,46 @@ impl Sequencer {
             alerter: None,
             outages: super::alerts::OutageWatch::default(),
             step_time: super::metrics::Histogram::default(),
+            paper: None,
+            paper_mode: false,
         }
+    }
+
+    /// Makes this a paper run: from now on every command goes to `sim` (sent at its step's
+    /// time), never to the sink, and the simulator's answers are stepped as inputs in the
+    /// order the backtest driver would step them ([`kalshi_replay::sim_loop`]).
+    pub fn trade_on_paper(&mut self, sim: FillSimulator) {
+        self.paper = Some(sim);
+        self.paper_mode = true;
+    }
+
+    /// Whether this is a paper run.
+    pub fn is_paper(&self) -> bool {
+        self.paper_mode
+    }
+
+    /// The paper run's simulated exchange (`None` for runs that are not paper runs).
+    pub fn paper_exchange(&self) -> Option<&FillSimulator> {
+        self.paper.as_ref()
+    }
+
+    /// Paper runs: runs every simulated action still pending, at its due time (what a
+    /// backtest does after its last input), so cancels sent at shutdown take effect. Does
+    /// nothing for other runs.
+    pub fn run_paper_actions(&mut self) -> anyhow::Result<()> {
+        let Some(sim) = self.paper.take() else {
+            return Ok(());
+        };
+        let mut host = PaperHost {
+            sequencer: self,
+            sim,
+            durable: true,
+            main: None,
+        };
+        let result = sim_loop::run_due(&mut host, i64::MAX);
+        let PaperHost { sim, .. } = host;
+        self.paper = Some(sim);
+        result
     }
 
     /// Alerts raised and dropped so far (zeros without an alert hook).
@@ -308,6 +360,34 @@ impl Sequencer {
     }
 
     fn process(
+        &mut self,
+        recv_ts_ns: i64,
+        event: Event,
+        raw: Option<String>,
+        durable_commands: bool,
+    ) -> anyhow::Result<(u64, Output)> {
+        let Some(sim) = self.paper.take() else {
+            return self.process_one(recv_ts_ns, event, raw, durable_commands);
+        };
+        let ts_ns = recv_ts_ns.max(self.last_ts_ns);
+        let mut host = PaperHost {
+            sequencer: self,
+            sim,
+            durable: durable_commands,
+            main: None,
+        };
+        let result = sim_loop::run_due(&mut host, ts_ns).and_then(|()| {
+            host.main = Some(MainInput { raw, stepped: None });
+            sim_loop::feed_input(&mut host, ts_ns, event)
+        });
+        let PaperHost { sim, main, .. } = host;
+        self.paper = Some(sim);
+        result?;
+        main.and_then(|main| main.stepped)
+            .context("the paper step lost its input")
+    }
+
+    fn process_one(
         &mut self,
         recv_ts_ns: i64,
         event: Event,
@@ -571,6 +651,10 @@ impl Sequencer {
                 Command::Amend(_) | Command::Decrease(_) => self.counters.modifies += 1,
                 Command::LookupOrder { .. } => self.counters.lookups += 1,
             }
+            if self.paper_mode {
+                // Submitted to the simulated exchange when the engine issued it.
+                continue;
+            }
             if let Err(command) = self.sink.submit(command) {
                 self.counters.refused_locally += 1;
                 match local_refusal(&command) {
@@ -592,6 +676,53 @@ impl Sequencer {
                 }
             }
         }
+    }
+}
+
+/// The input a paper step was asked to process: its raw frame until it is stepped, then its
+/// seq and outputs.
+struct MainInput {
+    raw: Option<String>,
+    stepped: Option<(u64, Output)>,
+}
+
+/// A paper step in progress: the sequencer with its simulated exchange taken out, so the
+/// shared interleaving rule can drive both.
+struct PaperHost<'a> {
+    sequencer: &'a mut Sequencer,
+    sim: FillSimulator,
+    durable: bool,
+    /// Set once the simulator's due answers ran: the next event stepped is the input itself.
+    main: Option<MainInput>,
+}
+
+impl SimHost for PaperHost<'_> {
+    type Error = anyhow::Error;
+
+    fn sim(&mut self) -> &mut FillSimulator {
+        &mut self.sim
+    }
+
+    fn step(&mut self, ts_ns: i64, event: Event) -> anyhow::Result<()> {
+        let main = self.main.as_mut().filter(|main| main.stepped.is_none());
+        let is_main = main.is_some();
+        let raw = main.and_then(|main| main.raw.take());
+        let (seq, output) = self
+            .sequencer
+            .process_one(ts_ns, event, raw, self.durable)?;
+        for command in &output.commands {
+            self.sim.submit(ts_ns, command);
+        }
+        if is_main {
+            if let Some(main) = self.main.as_mut() {
+                main.stepped = Some((seq, output));
+            }
+        } else {
+            // The simulator's answers are inputs of their own: their commands are counted
+            // here, as the input's are when the caller hands them over.
+            self.sequencer.dispatch(output.commands);
+        }
+        Ok(())
     }
 }
 
@@ -642,9 +773,11 @@ pub fn not_sent_refusal(command: &Command, message: &str) -> Option<Event> {
 
 #[cfg(test)]
 mod tests {
+    use kalshi_core::BookSide;
     use kalshi_core::client_order_id::RunId;
     use kalshi_core::config::EngineConfig;
     use kalshi_core::fixed::{Count, Price};
+    use kalshi_core::market_data::PublicTrade;
     use kalshi_core::market_data::{
         BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, PriceRange,
     };
@@ -794,6 +927,205 @@ mod tests {
             kalshi_replay::verify::verify(&mut source, &kalshi_replay::progress::NoProgress)
                 .unwrap();
         assert!(report.is_match(), "{:?}", report.divergence);
+    }
+
+    fn trade(taker: BookSide, p: &str, n: i64, ts_ns: i64) -> Event {
+        Event::PublicTrade(PublicTrade {
+            trade_id: format!("t-{ts_ns}"),
+            ticker: "KXTEST-26NOV01-A".to_string(),
+            yes_price: price(p),
+            count: contracts(n),
+            taker_side: taker,
+            ts_ns,
+        })
+    }
+
+    /// Paper fills as journaled: (input time, fill id, order id, side, price, count).
+    fn paper_fills<'a>(
+        inputs: impl Iterator<Item = &'a kalshi_core::events::Envelope>,
+    ) -> Vec<(i64, String, String, String, String, String)> {
+        inputs
+            .filter_map(|envelope| match &envelope.event {
+                Event::OwnFill(fill) => Some((
+                    envelope.ts_ns,
+                    fill.fill_id.clone(),
+                    fill.order_id.clone(),
+                    fill.side.as_str().to_string(),
+                    fill.yes_price.to_string(),
+                    fill.count.to_string(),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_paper_run_steps_simulated_answers_as_a_backtest_of_its_journal_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_dir = dir.path().join("paper");
+        let config = EngineConfig {
+            run_id: RunId::parse("paper-run").unwrap(),
+            ..EngineConfig::default()
+        };
+        let mut journal = TypedJournalWriter::create(
+            &run_dir,
+            RunInfo {
+                run_id: "paper-run".to_string(),
+                build_id: "test".to_string(),
+                config_hash: "0".to_string(),
+                seed: 0,
+                environment: "paper-sim".to_string(),
+                created_ts_ns: T0,
+            },
+            WalConfig::default(),
+        )
+        .unwrap();
+        journal
+            .append_run_started(RunStarted {
+                run_id: "paper-run".to_string(),
+                build_id: "test".to_string(),
+                config: config.clone(),
+                environment: "paper-sim".to_string(),
+                seed: 0,
+                started_ts_ns: T0,
+            })
+            .unwrap();
+        let fill_model = kalshi_replay::fill_sim::FillModelConfig::default();
+        let mut sequencer = Sequencer::new(Engine::new(), journal, Box::new(NoCommands), false);
+        sequencer.trade_on_paper(FillSimulator::new(fill_model.clone()).unwrap());
+        let ms = 1_000_000;
+        sequencer
+            .step(T0, Event::Config(Box::new(config.clone())), None)
+            .unwrap();
+        let opening = [
+            Event::Reconciled {
+                orders: Vec::new(),
+                positions: Vec::new(),
+            },
+            Event::ExchangeStatus {
+                trading_active: true,
+            },
+            Event::MarketListing(vec![market()]),
+            Event::BookSnapshot(book()),
+        ];
+        for event in opening {
+            sequencer.step(T0, event, None).unwrap();
+        }
+        assert!(sequencer.counters().places > 0, "the engine quoted");
+        assert_eq!(
+            sequencer.counters().refused_locally,
+            0,
+            "nothing reached the sink"
+        );
+        let tick = || Event::Timer {
+            kind: kalshi_core::events::TimerKind::Tick,
+        };
+        // Acks arrive at the entry latency (stepped before the next input); trades through
+        // both sides then fill the resting quotes, a lag verdict comes and goes, and the
+        // shutdown's cancels run after the last input.
+        let later = [
+            (T0 + 30 * ms, tick()),
+            (T0 + 120 * ms, tick()),
+            (
+                T0 + 200 * ms,
+                trade(BookSide::Ask, "0.40", 500, T0 + 200 * ms),
+            ),
+            (
+                T0 + 210 * ms,
+                trade(BookSide::Bid, "0.60", 500, T0 + 210 * ms),
+            ),
+            (
+                T0 + 260 * ms,
+                Event::FeedLag {
+                    lag_ms: 2_500,
+                    stale: true,
+                },
+            ),
+            (T0 + 400 * ms, tick()),
+            (
+                T0 + 500 * ms,
+                Event::FeedLag {
+                    lag_ms: 10,
+                    stale: false,
+                },
+            ),
+            (T0 + 900 * ms, tick()),
+            (
+                T0 + 1_000 * ms,
+                Event::Control(kalshi_core::events::ControlCommand::Shutdown),
+            ),
+        ];
+        for (ts_ns, event) in later {
+            sequencer.step_batched(ts_ns, event, None).unwrap();
+        }
+        sequencer.end_batch().unwrap();
+        sequencer.run_paper_actions().unwrap();
+        assert_eq!(
+            sequencer.open_orders(),
+            0,
+            "the shutdown cancels took effect"
+        );
+        assert!(
+            sequencer.counters().fills > 0,
+            "the trades filled our quotes"
+        );
+        sequencer.finish(T0 + 2_000 * ms, "test").unwrap();
+
+        let records = read_all_records(&run_dir).unwrap();
+        let inputs: Vec<kalshi_core::events::Envelope> = records
+            .iter()
+            .filter_map(|record| match &record.record {
+                JournalRecord::Input(envelope) => Some(envelope.clone()),
+                _ => None,
+            })
+            .collect();
+        let paper = paper_fills(inputs.iter());
+        assert!(!paper.is_empty());
+        let mut source = kalshi_replay::journal_source::JournalSource::open(&run_dir).unwrap();
+        let report =
+            kalshi_replay::verify::verify(&mut source, &kalshi_replay::progress::NoProgress)
+                .unwrap();
+        assert!(report.is_match(), "{:?}", report.divergence);
+
+        let mut backtest = kalshi_replay::backtest::BacktestConfig::new(config);
+        backtest.fill_model = fill_model;
+        backtest.fills = kalshi_replay::backtest::FillSource::Paper;
+        let outcome = kalshi_replay::backtest::run_backtest(
+            &inputs,
+            &backtest,
+            &kalshi_replay::progress::NoProgress,
+        )
+        .unwrap();
+        let replayed: Vec<kalshi_core::events::Envelope> = outcome
+            .records
+            .iter()
+            .filter_map(|record| match record {
+                kalshi_replay::record::ReplayRecord::Input(envelope) => Some(envelope.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(paper_fills(replayed.iter()), paper);
+        // Every input after the opening three (which the backtest synthesizes itself) is
+        // the same event at the same time, simulated answers included.
+        let strip = |envelopes: &[kalshi_core::events::Envelope]| -> Vec<(i64, Event)> {
+            envelopes
+                .iter()
+                .skip(3)
+                .map(|envelope| (envelope.ts_ns, envelope.event.clone()))
+                .collect()
+        };
+        assert_eq!(strip(&replayed), strip(&inputs));
+
+        // Without the lag verdicts (a plain simulated backtest) the engine quotes while the
+        // paper run's engine held, so the verdicts matter.
+        backtest.fills = kalshi_replay::backtest::FillSource::Simulated;
+        let plain = kalshi_replay::backtest::run_backtest(
+            &inputs,
+            &backtest,
+            &kalshi_replay::progress::NoProgress,
+        )
+        .unwrap();
+        assert_ne!(plain.output_digest, outcome.output_digest);
     }
 
     #[test]

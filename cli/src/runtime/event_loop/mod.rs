@@ -287,9 +287,15 @@ impl EventLoop {
         let (tokens, budget) = self.write_tokens();
         let ws = self.ws_health().line();
         let lag_ms = self.lag.take_lag_ms_max();
+        // A paper run's status line says so first: its orders and fills are simulated.
+        let paper = if self.sequencer.is_paper() {
+            "PAPER "
+        } else {
+            ""
+        };
         tracing::info!(
             target: "kalshi_bot::status",
-            "{} lag_ms_max={lag_ms} {ws}",
+            "{paper}{} lag_ms_max={lag_ms} {ws}",
             status_line(&figures, tokens, budget)
         );
     }

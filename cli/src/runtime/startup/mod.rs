@@ -14,13 +14,19 @@
 //! 7. the event loop runs until `--duration`, Ctrl-C or SIGTERM;
 //! 8. (trading) the engine cancels its orders, a REST backstop cancels anything left, a REST
 //!    read confirms what remains; the journal is sealed and a summary printed.
+//!
+//! Paper runs (`--paper`, see `paper.rs`) skip every step that touches the account (limits,
+//! order group, risk state, private channels, reconciliation, backstop): they start flat and
+//! their orders go to the in-process fill simulator.
 
 mod connection;
 mod interrupt;
+mod paper;
 
 use connection::{Connection, PoolSink, Tasks, connect, write_budget_10s};
 pub use interrupt::StoppedDuringStartup;
 use interrupt::{startup_end_reason, unless_stopped};
+pub use paper::PAPER_ENVIRONMENT_PREFIX;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -101,8 +107,12 @@ pub enum Purpose {
         require_flat: bool,
         /// Exit non-zero when the run placed no order.
         require_orders: bool,
-        /// Where the previous risk state comes from.
+        /// Where the previous risk state comes from (ignored on paper: a paper run neither
+        /// restores nor keeps a risk state).
         resume: ResumeFrom,
+        /// Paper trading with this fill model: orders go to the in-process fill simulator,
+        /// never to the exchange (`None`: real orders).
+        paper: Option<kalshi_replay::fill_sim::FillModelConfig>,
     },
     /// Journal market data only; no order is ever sent.
     Record {
@@ -157,9 +167,24 @@ impl RunOptions {
         matches!(self.purpose, Purpose::Trade { .. })
     }
 
+    /// The fill model of a paper run (`None`: recording, or trading with real orders).
+    fn paper(&self) -> Option<&kalshi_replay::fill_sim::FillModelConfig> {
+        match &self.purpose {
+            Purpose::Trade { paper, .. } => paper.as_ref(),
+            Purpose::Record { .. } => None,
+        }
+    }
+
+    /// Whether orders reach the exchange (trading, not on paper).
+    fn sends_orders(&self) -> bool {
+        self.is_trading() && self.paper().is_none()
+    }
+
     fn environment(&self) -> String {
         let base = self.target.kind.journal_name();
-        if self.is_trading() {
+        if self.paper().is_some() {
+            format!("{PAPER_ENVIRONMENT_PREFIX}{base}")
+        } else if self.is_trading() {
             base.to_string()
         } else {
             format!("record-{base}")
@@ -263,10 +288,10 @@ async fn run_connected(
         trading_active = status.trading_active,
         "exchange status"
     );
-    let trading = options.is_trading();
+    let sends_orders = options.sends_orders();
     // The budgets in force: the configured tier's, or the ones the account reports.
     let mut tier_limits = tier.limits();
-    if trading && runtime.sync_account_limits {
+    if sends_orders && runtime.sync_account_limits {
         match unless_stopped(signals, async { Ok(rest.sync_rate_limits().await) }).await? {
             Ok(limits) => {
                 tracing::info!(?limits, "account limits");
@@ -291,7 +316,7 @@ async fn run_connected(
         },
     )
     .context("building the executor")?;
-    let created_group = if trading {
+    let created_group = if sends_orders {
         unless_stopped(
             signals,
             order_group::create_for_run(&executor, &mut options.engine.orders),
@@ -402,14 +427,20 @@ async fn run_journaled(
     if let Some(commits) = runtime.journal_disk_full_after_commits {
         sequencer.set_disk_full_after(commits);
     }
+    // A paper run stamps its opening inputs with one time, as a backtest does.
+    let paper = options.paper().cloned();
+    let opening_ns = |ns: i64| if paper.is_some() { started_ns } else { ns };
+    if let Some(fill_model) = &paper {
+        paper::start_paper(&mut sequencer, fill_model)?;
+    }
     sequencer.step(
-        now_ns(),
+        opening_ns(now_ns()),
         Event::Config(Box::new(options.engine.clone())),
         None,
     )?;
     if sequencer.config_accepted() {
         sequencer.step(
-            now_ns(),
+            opening_ns(now_ns()),
             Event::TuningSettings(options.tuning.settings()),
             None,
         )?;
@@ -422,7 +453,9 @@ async fn run_journaled(
         );
     }
 
-    if let Purpose::Trade { resume, .. } = &options.purpose
+    if paper.is_some() {
+        sequencer.step(started_ns, paper::flat_start(), None)?;
+    } else if let Purpose::Trade { resume, .. } = &options.purpose
         && let Err(error) = restore_risk_state(
             &mut sequencer,
             resume,
@@ -434,7 +467,11 @@ async fn run_journaled(
         let _ = sequencer.finish(now_ns(), "resume_failed");
         return Err(error);
     }
-    sequencer.step(now_ns(), Event::ExchangeStatus { trading_active }, None)?;
+    sequencer.step(
+        opening_ns(now_ns()),
+        Event::ExchangeStatus { trading_active },
+        None,
+    )?;
 
     let (alerter, worker) = alerts.unzip();
     let result = run_with_journal(options, started, sequencer, &journal_dir, alerter).await;
@@ -460,6 +497,7 @@ async fn run_with_journal(
     } = *started;
     let runtime = &options.runtime;
     let trading = options.is_trading();
+    let sends_orders = options.sends_orders();
     let (markets, fee_changes) =
         match unless_stopped(signals, load_universe(options, rest, &mut sequencer)).await {
             Ok(universe) => universe,
@@ -472,7 +510,7 @@ async fn run_with_journal(
 
     // The socket first, so nothing after the reconciliation read is missed.
     let mut ws_config = WsConfig::new(connection.endpoints.clone(), markets.clone());
-    if !trading {
+    if !sends_orders {
         ws_config.channels = vec![
             Channel::OrderbookDelta,
             Channel::Trade,
@@ -540,7 +578,7 @@ async fn run_with_journal(
     let (exec_tx, exec_rx) = mpsc::channel::<ExecReport>(EXEC_REPORT_CAPACITY);
     let mut pool = None;
     let mut executor = None;
-    if trading {
+    if sends_orders {
         let exec = executor_for_orders.clone();
         let exec_pool = Arc::new(ExecPool::spawn(
             exec.clone(),
@@ -628,7 +666,7 @@ async fn run_with_journal(
         sequencer,
         ws_events,
         ws,
-        trading.then_some(exec_rx),
+        sends_orders.then_some(exec_rx),
         inputs_rx,
         feed_tx,
         trading,
@@ -639,7 +677,7 @@ async fn run_with_journal(
     );
     event_loop.set_ws_generation(ws_generation);
     event_loop.set_model_age_max_ns(options.engine.signals.model_age_max_ns);
-    if trading {
+    if sends_orders {
         let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
         let reader = rest.clone();
         tasks.push(spawn_reconciler(
@@ -712,6 +750,9 @@ async fn run_with_journal(
 
     // Shutdown.
     let mut account: Option<AccountCheck> = None;
+    if options.paper().is_some() {
+        account = Some(paper::shut_down_paper(&mut event_loop.sequencer)?);
+    }
     if let Some(executor) = &executor {
         let timeout = seconds(runtime.shutdown_timeout_s);
         match event_loop.shut_down_engine(timeout).await {
@@ -809,7 +850,13 @@ async fn run_with_journal(
         stale_episodes,
         model,
     };
-    print!("{}", summary_text(&summary));
+    match options.paper() {
+        Some(fill_model) => print!(
+            "{}",
+            paper::paper_summary(&summary_text(&summary), fill_model)
+        ),
+        None => print!("{}", summary_text(&summary)),
+    }
     if let Some(why) = &no_orders_why {
         println!("  no orders       : {why}");
     }
