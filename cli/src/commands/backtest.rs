@@ -240,7 +240,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
             .with_context(|| format!("opening journal {}", dir.display()))?;
         let inputs = load_inputs(&mut source, &filter)
             .with_context(|| format!("reading journal {}", dir.display()))?;
-        eprintln!("{}: {} inputs kept", dir.display(), inputs.len());
+        crate::logging::note(&format!("{}: {} inputs kept", dir.display(), inputs.len()));
         sources.journals.push(given.display().to_string());
         streams.push(inputs);
     }
@@ -293,7 +293,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", args.report.display()))?;
     write_json(&args.report.join("sources.json"), &sources)?;
     for note in &sources.notes {
-        eprintln!("note: {note}");
+        crate::logging::note(&format!("note: {note}"));
     }
     let title = format!("backtest {}", describe_markets(&tickers));
     if args.sweeps.is_empty() {
@@ -427,11 +427,11 @@ pub fn with_model(
             }
             Err((reason, detail)) => {
                 *counters.refused.entry(reason).or_default() += 1;
-                eprintln!(
+                crate::logging::note(&format!(
                     "model line {} refused ({}): {detail}",
                     line.line_no,
                     reason.as_str()
-                );
+                ));
             }
         }
     }
@@ -672,17 +672,17 @@ pub fn run_one(
         created_ts_ns: inputs.first().map_or(0, |envelope| envelope.ts_ns),
     };
     let phase = std::time::Instant::now();
-    eprintln!(
+    crate::logging::note(&format!(
         "writing the journal ({} records) to {} …",
         outcome.records.len(),
         journal_dir.display()
-    );
+    ));
     write_journal(&journal_dir, run, &outcome.records)
         .with_context(|| format!("writing the journal {}", journal_dir.display()))?;
-    eprintln!(
+    crate::logging::note(&format!(
         "journal written in {:.1} s; writing the report …",
         phase.elapsed().as_secs_f64()
-    );
+    ));
     let report = BacktestReport::new(title, config, &outcome);
     let metrics_path = report_dir.join("metrics.json");
     std::fs::write(&metrics_path, to_json(&report)?)

@@ -76,7 +76,7 @@ pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
     let answer = send(&args.journal, command, confirm, setting)?;
     println!("{}", serde_json::to_string(&answer)?);
     if let Some(error) = &answer.error {
-        eprintln!("ctl: {error}");
+        crate::logging::note(&format!("ctl: {error}"));
     }
     Ok(if answer.ok { EXIT_OK } else { EXIT_FAILURE })
 }

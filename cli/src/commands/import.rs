@@ -47,6 +47,10 @@ pub struct ImportArgs {
     /// The journal directory to create (must not exist, or be empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Print one JSON document on stdout (`inputs`, `first_ts`, `last_ts`, `journal`,
+    /// `segments`) instead of the summary line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What a file holds.
@@ -97,18 +101,18 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             None => loaded,
         };
         if kept.len() < total {
-            eprintln!(
+            crate::logging::note(&format!(
                 "{}: skipped {} input(s) of other markets",
                 path.display(),
                 total - kept.len()
-            );
+            ));
         }
-        eprintln!(
+        crate::logging::note(&format!(
             "{}: {} input(s) of {}",
             path.display(),
             kept.len(),
             market.unwrap_or("every market")
-        );
+        ));
         streams.push(kept);
     }
     let inputs = merge_streams(streams);
@@ -143,14 +147,34 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         .with_context(|| format!("writing the journal {}", args.out.display()))?;
     let first_ns = inputs.first().map_or(0, |envelope| envelope.ts_ns);
     let last_ns = inputs.last().map_or(0, |envelope| envelope.ts_ns);
-    println!(
-        "imported {} input(s) of {label} ({} .. {}) into {} ({} sealed segment(s))",
-        inputs.len(),
-        kalshi_io::time::format_rfc3339_micros(first_ns),
-        kalshi_io::time::format_rfc3339_micros(last_ns),
-        args.out.display(),
-        manifest.segments.len()
-    );
+    if args.json {
+        let markets: std::collections::BTreeSet<&str> = inputs
+            .iter()
+            .filter_map(|envelope| envelope.event.ticker())
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "inputs": inputs.len(),
+                "markets": markets,
+                "first_ts": kalshi_io::time::format_rfc3339_micros(first_ns),
+                "first_ts_ns": first_ns,
+                "last_ts": kalshi_io::time::format_rfc3339_micros(last_ns),
+                "last_ts_ns": last_ns,
+                "journal": args.out.display().to_string(),
+                "segments": manifest.segments.len(),
+            })
+        );
+    } else {
+        println!(
+            "imported {} input(s) of {label} ({} .. {}) into {} ({} sealed segment(s))",
+            inputs.len(),
+            kalshi_io::time::format_rfc3339_micros(first_ns),
+            kalshi_io::time::format_rfc3339_micros(last_ns),
+            args.out.display(),
+            manifest.segments.len()
+        );
+    }
     Ok(())
 }
 

@@ -93,7 +93,7 @@ fn run_verify(args: &ReplayArgs) -> i32 {
         );
         // With --json, stdout holds the JSON document alone.
         if args.json {
-            eprintln!("{note}");
+            crate::logging::note(&note);
         } else {
             println!("{note}");
         }
@@ -212,7 +212,7 @@ fn what_if(args: &ReplayArgs) -> anyhow::Result<()> {
     let mut notes = Vec::new();
     let listings = missing_listings(&inputs, &Default::default(), &mut notes);
     for note in &notes {
-        eprintln!("note: {note}");
+        crate::logging::note(&format!("note: {note}"));
     }
     let config = backtest_config(&args.simulation, &inputs, listings)?;
     let report_dir = args.report.clone().unwrap_or_else(|| {

@@ -55,11 +55,11 @@ pub fn load(
                 .with_context(|| format!("opening the REST cache {}", dir.display()))?;
             let inputs = load_inputs(&mut source, &InputFilter::default())
                 .with_context(|| format!("reading the REST cache {}", dir.display()))?;
-            eprintln!(
+            crate::logging::note(&format!(
                 "{ticker}: {} inputs from cache {}",
                 inputs.len(),
                 dir.display()
-            );
+            ));
             loaded.push((format!("{ticker} (cached {})", dir.display()), inputs));
         } else {
             to_fetch.push((ticker.clone(), dir));
@@ -83,11 +83,11 @@ pub fn load(
         let history = runtime
             .block_on(fetch(&rest, &ticker, start_s, end_s))
             .with_context(|| format!("fetching the history of {ticker}"))?;
-        eprintln!(
+        crate::logging::note(&format!(
             "{ticker}: {} trades, {} candles fetched",
             history.trades.len(),
             history.candles.len()
-        );
+        ));
         let inputs = history_to_events(&history, assumed_level_size);
         cache(&dir, &ticker, &inputs)?;
         loaded.push((

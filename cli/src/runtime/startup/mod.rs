@@ -150,6 +150,8 @@ pub struct OutsideOptions {
     pub on_alert: Option<String>,
     /// A feed outage alerts once it has lasted this long, s (`--alert-outage-after`).
     pub alert_outage_after_s: u64,
+    /// The end-of-run summary as one JSON document on stdout (`--json`).
+    pub json_summary: bool,
 }
 
 impl RunOptions {
@@ -226,7 +228,7 @@ pub async fn run(mut options: RunOptions) -> anyhow::Result<i32> {
     };
     match result {
         Err(error) if error.is::<StoppedDuringStartup>() => {
-            eprintln!("stopped by a signal during startup: no order was sent");
+            crate::logging::note("stopped by a signal during startup: no order was sent");
             Ok(EXIT_OK)
         }
         other => other,
@@ -576,12 +578,12 @@ async fn run_with_journal(
                     alerter.raise(AlertKind::RunEnd, "reconcile_failed", now_ns(), detail);
                 }
                 let manifest = sequencer.finish(now_ns(), "reconcile_failed")?;
-                eprintln!(
+                crate::logging::note(&format!(
                     "reconciliation failed: {error:#}\nnothing was traded; journal sealed in {} \
                      ({} segments)",
                     journal_dir.display(),
                     manifest.segments.len()
-                );
+                ));
                 return Ok(EXIT_RECONCILE_FAILED);
             }
         }
@@ -697,11 +699,11 @@ async fn run_with_journal(
                 Some(executor) => emergency_stop(executor, runtime.shutdown_cancel_all).await,
                 None => EXIT_OK,
             };
-            eprintln!(
-                "error: the run failed: {error:#}\nthe journal in {} was not sealed; it \
+            crate::logging::error(&format!(
+                "the run failed: {error:#}\nthe journal in {} was not sealed; it \
                  recovers on its next open (`kalshi-bot journal seal`)",
                 journal_dir.display()
-            );
+            ));
             return Ok(code);
         }
     };
@@ -789,11 +791,11 @@ async fn run_with_journal(
             }
         }
         Err(error) => {
-            eprintln!(
-                "error: the journal in {} could not be sealed: {error:#}; its write-ahead log \
+            crate::logging::error(&format!(
+                "the journal in {} could not be sealed: {error:#}; its write-ahead log \
                  is kept (`kalshi-bot journal seal` retries)",
                 journal_dir.display()
-            );
+            ));
             None
         }
     };
@@ -809,9 +811,16 @@ async fn run_with_journal(
         stale_episodes,
         model,
     };
-    print!("{}", summary_text(&summary));
-    if let Some(why) = &no_orders_why {
-        println!("  no orders       : {why}");
+    if options.outside.json_summary {
+        println!(
+            "{}",
+            super::shutdown::summary_json(&summary, no_orders_why.as_deref())
+        );
+    } else {
+        print!("{}", summary_text(&summary));
+        if let Some(why) = &no_orders_why {
+            println!("  no orders       : {why}");
+        }
     }
     if let Some(alerter) = &alerter {
         alerter.raise(
@@ -852,7 +861,9 @@ async fn run_with_journal(
         Some(check) if require_flat && !check.positions.is_empty() => EXIT_POSITIONS_LEFT,
         Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
         Some(_) if require_orders && no_orders => {
-            eprintln!("error: the run placed no order (--require-orders); see `no orders` above");
+            crate::logging::error(
+                "the run placed no order (--require-orders); see `no orders` above",
+            );
             EXIT_FAILURE
         }
         Some(_) => EXIT_OK,
