@@ -181,6 +181,10 @@ pub struct BacktestArgs {
     /// report directories with `kalshi-bot sweep merge`.
     #[arg(long, value_name = "K/N", requires = "sweeps")]
     pub shard: Option<String>,
+    /// Print one JSON document on stdout (the metrics, the output digest and the files
+    /// written; a sweep's rows) instead of the tables; notes stay on stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Folder of the per-point result files inside a sweep's report directory.
@@ -297,7 +301,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     }
     let title = format!("backtest {}", describe_markets(&tickers));
     if args.sweeps.is_empty() {
-        run_one(&inputs, &config, &args.report, &title)
+        run_one(&inputs, &config, &args.report, &title, args.json)
     } else {
         sweep(&inputs, &config, &args)
     }
@@ -645,12 +649,14 @@ fn take_first_quote(info: &mut MarketInfo, book: &mut ObservedBook) {
     book.asks.clear();
 }
 
-/// One backtest: run, write the journal, metrics and HTML, print the summary.
+/// One backtest: run, write the journal, metrics and HTML, print the summary (one JSON
+/// document with `json`).
 pub fn run_one(
     inputs: &[Envelope],
     config: &BacktestConfig,
     report_dir: &Path,
     title: &str,
+    json: bool,
 ) -> anyhow::Result<()> {
     let progress = ProgressBar::stderr();
     let outcome = run_backtest(inputs, config, &progress);
@@ -690,6 +696,26 @@ pub fn run_one(
     let html_path = report_dir.join("report.html");
     std::fs::write(&html_path, to_html(&report, &outcome.series))
         .with_context(|| format!("writing {}", html_path.display()))?;
+    if json {
+        let metrics: serde_json::Value =
+            serde_json::from_str(&to_json(&report)?).context("decoding the metrics")?;
+        let document = serde_json::json!({
+            "title": title,
+            "orders": outcome.metrics.orders,
+            "output_digest": outcome.output_digest.to_string(),
+            "journal": journal_dir.display().to_string(),
+            "metrics_file": metrics_path.display().to_string(),
+            "report": html_path.display().to_string(),
+            "no_orders": (outcome.metrics.orders == 0)
+                .then(|| summary::why_no_orders(&outcome.records).trim().to_string()),
+            "metrics": metrics,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).context("encoding the summary")?
+        );
+        return Ok(());
+    }
     print!("{}", summary::metrics_table(&outcome.metrics));
     if outcome.metrics.orders == 0 {
         print!("{}", summary::why_no_orders(&outcome.records));
@@ -750,6 +776,20 @@ fn sweep(inputs: &[Envelope], base: &BacktestConfig, args: &BacktestArgs) -> any
     let title = format!("sweep: {}", args.sweeps.join(" × "));
     std::fs::write(&html_path, sweep_to_html(&title, &axes, &rows))
         .with_context(|| format!("writing {}", html_path.display()))?;
+    if args.json {
+        let document = serde_json::json!({
+            "sweep_id": id,
+            "points": rows.len(),
+            "sweep_file": path.display().to_string(),
+            "report": html_path.display().to_string(),
+            "rows": rows,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).context("encoding the sweep")?
+        );
+        return Ok(());
+    }
     print!("{}", summary::sweep_table(&axes, &rows));
     println!(
         "sweep results: {} and {}",

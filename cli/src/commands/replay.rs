@@ -230,5 +230,5 @@ fn what_if(args: &ReplayArgs) -> anyhow::Result<()> {
             .as_ref()
             .map_or_else(|| "defaults".to_string(), |path| path.display().to_string())
     );
-    run_one(&inputs, &config, &report_dir, &title)
+    run_one(&inputs, &config, &report_dir, &title, false)
 }
