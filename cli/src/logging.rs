@@ -116,6 +116,15 @@ pub fn error(message: &str) {
     }
 }
 
+/// Whether a command line asks for `--log-format json` (read before the arguments parse, so
+/// a usage error can be reported in the format asked for).
+pub fn json_requested(args: &[String]) -> bool {
+    args.iter().enumerate().any(|(at, arg)| {
+        arg == "--log-format=json"
+            || (arg == "--log-format" && args.get(at + 1).is_some_and(|next| next == "json"))
+    })
+}
+
 /// Installs the global subscriber. Call once, before anything logs.
 pub fn init(format: LogFormat) {
     let _ = FORMAT.set(format);
@@ -163,6 +172,21 @@ mod tests {
         assert_eq!(value["fields"]["stage"], "seal");
         assert_eq!(value["target"], "kalshi_bot");
         assert!(value["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn json_is_requested_either_way_the_flag_is_spelled() {
+        let args = |line: &str| -> Vec<String> { line.split(' ').map(str::to_string).collect() };
+        assert!(super::json_requested(&args(
+            "kalshi-bot --log-format json x"
+        )));
+        assert!(super::json_requested(&args(
+            "kalshi-bot x --log-format=json"
+        )));
+        assert!(!super::json_requested(&args(
+            "kalshi-bot x --log-format human"
+        )));
+        assert!(!super::json_requested(&args("kalshi-bot x --log-format")));
     }
 
     #[test]

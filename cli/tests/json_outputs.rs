@@ -148,6 +148,11 @@ fn import_and_backtest_print_json_and_log_every_line_as_json() {
             vec!["--log-format", "json", "record", "--sim", "--markets", "5"],
             2,
         ),
+        // A usage error clap reports.
+        (
+            vec!["--log-format", "json", "backtest", "--no-such-flag"],
+            2,
+        ),
     ] {
         let output = run(dir, &args);
         assert_eq!(output.status.code(), Some(code), "{args:?}");

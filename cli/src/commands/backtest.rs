@@ -110,6 +110,11 @@ pub struct SimulationArgs {
     /// `[engine]` section matters here.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Overrides one key, as `run-strategy --set` and `--sweep` spell it:
+    /// `engine.strategy.fair_offset_ticks=2`, `tuning.KEY=V` or the fill model's `fill.KEY=V`
+    /// (repeatable; applied after the file; `kalshi-bot config keys` lists them).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     /// Latency of every simulated request (place, amend, cancel), milliseconds. Default 50.
     #[arg(long, value_name = "MS")]
     pub latency_ms: Option<u64>,
@@ -462,7 +467,17 @@ pub fn backtest_config(
     inputs: &[Envelope],
     listings: Vec<MarketInfo>,
 ) -> anyhow::Result<BacktestConfig> {
-    let loaded = load(simulation.config.as_deref(), &[], EngineProfile::Exchange)?;
+    let (fill_sets, config_sets): (Vec<&String>, Vec<&String>) = simulation
+        .set
+        .iter()
+        .partition(|assignment| assignment.trim_start().starts_with("fill."));
+    let config_sets: Vec<String> = config_sets.into_iter().cloned().collect();
+    let loaded = load(
+        simulation.config.as_deref(),
+        &config_sets,
+        EngineProfile::Exchange,
+    )
+    .map_err(|error| Refusal::new(error.to_string()))?;
     let mut engine = loaded.engine;
     engine.run_id = RunId::parse(BACKTEST_RUN_ID)
         .map_err(|error| anyhow::anyhow!("backtest run id: {error}"))?;
@@ -499,6 +514,19 @@ pub fn backtest_config(
         )
     };
     config.listings = listings;
+    let fill_point = fill_sets
+        .iter()
+        .map(|assignment| {
+            assignment
+                .split_once('=')
+                .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+                .ok_or_else(|| Refusal::new(format!("--set {assignment}: expected KEY=VALUE")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !fill_point.is_empty() {
+        config = kalshi_replay::sweep::apply_point(&config, &fill_point)
+            .map_err(|error| Refusal::new(format!("--set: {error}")))?;
+    }
     config.fill_model.validate()?;
     Ok(config)
 }

@@ -22,7 +22,10 @@ use kalshi_replay::loaders::depth::{depth_inputs, parse_depth_csv};
 use kalshi_replay::loaders::parquet::{
     read_depth_parquet, read_top_of_book_parquet, read_trades_parquet,
 };
+use kalshi_replay::progress::{Progress, ProgressSink as _};
 use kalshi_replay::record::ReplayRecord;
+
+use crate::progress_bar::ProgressBar;
 
 /// `import` arguments.
 #[derive(Debug, Args)]
@@ -84,6 +87,19 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         );
     }
     // Quotes first, so a quote and a trade at the same time show the book before the trade.
+    let files = [&args.depth, &args.top_of_book, &args.trades]
+        .iter()
+        .filter(|file| file.is_some())
+        .count();
+    // One step per file read, and the journal written.
+    let steps = files as u64 + 1;
+    let progress = ProgressBar::stderr();
+    let mut done = 0u64;
+    progress.update(Progress {
+        stage: "import",
+        done,
+        total: steps,
+    });
     let mut streams = Vec::new();
     for (path, kind) in [
         (&args.depth, Kind::Depth),
@@ -114,10 +130,17 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             market.unwrap_or("every market")
         ));
         streams.push(kept);
+        done += 1;
+        progress.update(Progress {
+            stage: "import",
+            done,
+            total: steps,
+        });
     }
     let inputs = merge_streams(streams);
     let label = market.unwrap_or("depth");
     if inputs.is_empty() {
+        progress.finish();
         bail!("no rows of {label} in the given files");
     }
     // Every journal starts with its run header at seq 1 (a journal without one reads as
@@ -145,6 +168,12 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     };
     let manifest = write_journal(&args.out, run, &records)
         .with_context(|| format!("writing the journal {}", args.out.display()))?;
+    progress.update(Progress {
+        stage: "import",
+        done: steps,
+        total: steps,
+    });
+    progress.finish();
     let first_ns = inputs.first().map_or(0, |envelope| envelope.ts_ns);
     let last_ns = inputs.last().map_or(0, |envelope| envelope.ts_ns);
     if args.json {

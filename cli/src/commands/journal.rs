@@ -248,6 +248,8 @@ fn first_bad(at: &Location) -> String {
 }
 
 fn seal(dir: PathBuf) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    crate::logging::note(&format!("sealing {} …", dir.display()));
     let (writer, report) = JournalWriter::open(&dir, WalConfig::default())
         .with_context(|| format!("opening journal {}", dir.display()))?;
     if let Some(torn) = &report.torn_tail {
@@ -260,6 +262,11 @@ fn seal(dir: PathBuf) -> anyhow::Result<()> {
     let manifest = writer
         .finish_and_seal()
         .with_context(|| format!("sealing {}", dir.display()))?;
+    crate::logging::note(&format!(
+        "sealed {} segment(s) in {:.1} s",
+        manifest.segments.len(),
+        started.elapsed().as_secs_f64()
+    ));
     for segment in &manifest.segments {
         println!(
             "{} {:?} entries={} seqs={}..{} sha256={}",

@@ -779,10 +779,17 @@ async fn run_with_journal(
     let no_orders_why =
         no_orders.then(|| super::shutdown::why_no_orders(&event_loop.sequencer, &final_figures));
     let run_id = options.engine.run_id.to_string();
+    tracing::info!(journal = %journal_dir.display(), "sealing and verifying the journal");
+    let seal_started = std::time::Instant::now();
     let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
         Ok(manifest) => {
-            tracing::debug!(segments = manifest.segments.len(), "journal sealed");
-            match kalshi_journal::verify_run(journal_dir) {
+            let verified = kalshi_journal::verify_run(journal_dir);
+            tracing::info!(
+                segments = manifest.segments.len(),
+                elapsed_ms = u64::try_from(seal_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "journal sealed and verified"
+            );
+            match verified {
                 kalshi_journal::VerifyOutcome::Clean { entries, .. } => Some(entries),
                 other => {
                     tracing::error!(?other, "the sealed journal does not verify");
