@@ -142,7 +142,7 @@ pub struct BacktestArgs {
     pub end: Option<i64>,
     /// A recorded journal to take market data from (repeatable): a run directory or
     /// `s3://bucket/prefix/RUN`.
-    #[arg(long = "journal", value_name = "DIR")]
+    #[arg(long = "journal", value_name = "RUN")]
     pub journals: Vec<PathBuf>,
     /// Fetch Kalshi's public history over REST (trades + 1-minute candles; lower fidelity).
     #[arg(long)]

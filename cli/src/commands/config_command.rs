@@ -325,6 +325,53 @@ mod tests {
         );
     }
 
+    /// Every leaf of `value` as a dotted path under `prefix`.
+    fn leaf_paths(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (name, field) in fields {
+                    leaf_paths(&format!("{prefix}.{name}"), field, out);
+                }
+            }
+            _ => out.push(prefix.to_string()),
+        }
+    }
+
+    #[test]
+    fn every_engine_and_tuning_field_is_listed() {
+        let listed: std::collections::BTreeSet<String> = file_keys(EXAMPLE_TOML)
+            .into_iter()
+            .map(|key| key.key)
+            .collect();
+        let mut fields = Vec::new();
+        let engine = EngineProfile::Exchange.defaults();
+        leaf_paths(
+            "engine",
+            &serde_json::to_value(&engine).unwrap(),
+            &mut fields,
+        );
+        let tuning = kalshi_core::tuning::Tuning::default();
+        leaf_paths(
+            "tuning",
+            &serde_json::to_value(&tuning).unwrap(),
+            &mut fields,
+        );
+        // Set by the runtime for each run, not by configuration.
+        let per_run = ["engine.run_id"];
+        let missing: Vec<&String> = fields
+            .iter()
+            .filter(|field| !per_run.contains(&field.as_str()))
+            .filter(|field| {
+                // A table-valued key (e.g. a map) is listed by its own name.
+                !listed.contains(*field)
+                    && !listed
+                        .iter()
+                        .any(|key| field.starts_with(&format!("{key}.")))
+            })
+            .collect();
+        assert!(missing.is_empty(), "not in `config keys`: {missing:?}");
+    }
+
     #[test]
     fn an_unknown_key_is_refused_by_the_loader_the_list_is_checked_against() {
         let error = load(

@@ -13,8 +13,8 @@ use crate::runtime::control::{CtlCommand, parse_setting, send};
 /// `ctl` arguments.
 #[derive(Debug, Args)]
 pub struct CtlArgs {
-    /// The running bot's run directory (its `--journal-dir`).
-    #[arg(long, value_name = "RUN_DIR")]
+    /// The running bot's run directory (its `--journal`).
+    #[arg(long, value_name = "RUN")]
     pub journal: PathBuf,
     /// What to do.
     #[command(subcommand)]

@@ -34,7 +34,7 @@ const EXIT_UNREADABLE: i32 = 2;
 pub struct ReplayArgs {
     /// The run directory to replay (or `s3://bucket/prefix/RUN`; exit 6 when that is a torn
     /// upload).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "RUN")]
     pub journal: PathBuf,
     /// Verify that the engine reproduces every journaled output (exit 0 identical,
     /// 1 divergent, 2 unreadable).
