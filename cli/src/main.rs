@@ -17,7 +17,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "kalshi-bot", version, about)]
 struct Cli {
-    /// Log format on stderr (level from RUST_LOG, default info).
+    /// Format of every stderr line — logs (level from RUST_LOG, default info), notes, progress
+    /// and the `error:` line; `json`: one JSON object per line.
     #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Human)]
     log_format: logging::LogFormat,
     /// What to do.

@@ -155,6 +155,12 @@ pub fn run(args: SimExchangeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
+        if args.warmup > 0 {
+            crate::logging::note(&format!(
+                "simulating {} s of trading on {} markets before serving (--warmup 0 skips it) …",
+                args.warmup, args.markets
+            ));
+        }
         let exchange = LocalExchange::start_config(config).await?;
         let handle = exchange.handle();
         if args.json {
