@@ -235,3 +235,32 @@ fn runs_print_their_summary_as_json_and_log_every_line_as_json() {
             > 0
     );
 }
+
+#[test]
+fn a_scan_that_ranks_nothing_names_its_top_drop_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(
+        dir.path(),
+        &[
+            "scan-markets",
+            "--sim",
+            "--min-volume-24h",
+            "99999999",
+            "--json",
+        ],
+    );
+    let report = stdout_json(&output, "scan-markets");
+    assert_eq!(report["passed"], 0, "{report}");
+    assert!(
+        report["dropped_by_reason"]["low_volume_24h"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let why = stderr
+        .lines()
+        .find(|line| line.starts_with("no market passed the scanner: "))
+        .unwrap_or_else(|| panic!("no reason given:\n{stderr}"));
+    assert!(why.contains("low_volume_24h: "), "{why}");
+}

@@ -284,3 +284,23 @@ fn seal(dir: PathBuf) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_takes_the_run_by_flag_or_by_its_older_position() {
+        let url = "s3://bucket/prefix".to_string();
+        assert_eq!(
+            upload_targets(Some(PathBuf::from("run")), vec![url.clone()]).unwrap(),
+            (PathBuf::from("run"), url.clone())
+        );
+        assert_eq!(
+            upload_targets(None, vec!["run".to_string(), url.clone()]).unwrap(),
+            (PathBuf::from("run"), url.clone())
+        );
+        assert!(upload_targets(None, vec![url.clone()]).is_err());
+        assert!(upload_targets(Some(PathBuf::from("run")), vec!["a".into(), url]).is_err());
+    }
+}
