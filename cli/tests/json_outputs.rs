@@ -118,6 +118,33 @@ fn import_and_backtest_print_json_and_log_every_line_as_json() {
         "no final progress event: {lines:?}"
     );
 
+    // `--set` takes the keys `--sweep` takes: the fill model's and the engine's.
+    let set = run(
+        dir,
+        &[
+            "backtest",
+            "--journal",
+            "imported",
+            "--report",
+            "report-set",
+            "--set",
+            "fill.entry_latency_ns=200000000",
+            "--set",
+            "engine.strategy.fair_offset_ticks=2",
+            "--json",
+        ],
+    );
+    let document = stdout_json(&set, "backtest --set");
+    let report = &document["metrics"];
+    assert_eq!(
+        report["fill_model"]["entry_latency_ns"], 200_000_000,
+        "{report}"
+    );
+    assert_eq!(
+        report["engine"]["strategy"]["fair_offset_ticks"], 2,
+        "{report}"
+    );
+
     // A refusal (the report exists) and a failure (no such journal): one JSON error line.
     for (args, code) in [
         (
@@ -146,6 +173,20 @@ fn import_and_backtest_print_json_and_log_every_line_as_json() {
         ),
         (
             vec!["--log-format", "json", "record", "--sim", "--markets", "5"],
+            2,
+        ),
+        (
+            vec![
+                "--log-format",
+                "json",
+                "backtest",
+                "--journal",
+                "imported",
+                "--report",
+                "report-bad-key",
+                "--set",
+                "fill.no_such_key=1",
+            ],
             2,
         ),
         // A usage error clap reports.

@@ -1,5 +1,5 @@
 //! `kalshi-bot config keys` lists every settable key — the configuration file's (for
-//! `--config` and `--set`) and the backtest fill model's (for `backtest --sweep fill.…`) —
+//! `--config` and `--set`) and the backtest fill model's (for `backtest --set/--sweep fill.…`) —
 //! with its type, default and meaning; `kalshi-bot config init` writes the commented example
 //! configuration for the chosen environment.
 //!
@@ -217,7 +217,8 @@ fn meaning(comment: &[String], example: Option<&str>) -> String {
     text
 }
 
-/// The backtest fill model's keys (`backtest --sweep fill.KEY=…`), defaults from the code.
+/// The backtest fill model's keys (`backtest --set fill.KEY=V`, `--sweep fill.KEY=…`),
+/// defaults from the code.
 fn fill_keys() -> anyhow::Result<Vec<KeyDoc>> {
     let defaults = serde_json::to_value(kalshi_replay::fill_sim::FillModelConfig::default())
         .context("the fill model's defaults")?;
@@ -236,7 +237,7 @@ fn fill_keys() -> anyhow::Result<Vec<KeyDoc>> {
                 _ => "integer",
             },
             default: value.to_string(),
-            meaning: format!("{meaning} (backtest fill model; `backtest --sweep`)"),
+            meaning: format!("{meaning} (backtest fill model; `backtest --set` / `--sweep`)"),
         });
     }
     Ok(keys)
@@ -277,7 +278,7 @@ fn print_keys(keys: &[KeyDoc]) {
     }
     println!(
         "{} keys. File keys go in --config FILE or --set KEY=VALUE; fill.* keys in \
-         backtest --sweep.",
+         backtest --set or --sweep (which also take the engine.* and tuning.* keys).",
         keys.len()
     );
 }
