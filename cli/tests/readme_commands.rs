@@ -6,7 +6,7 @@
 //! or a command this test does not know how to check, fails the test.
 //!
 //! Substitutions, and nothing else: the binary's path for `kalshi-bot` / `cargo run --release
-//! -p kalshi-bot --`, shorter `--duration`s, port 0 for `--port 8080` (with `--json` to read
+//! -p kalshi-bot --`, shorter `--duration`s for `record` and `sim-exchange`, port 0 for `--port 8080` (with `--json` to read
 //! the port), the run directory of step 1 for `journal/<run_id>`, a market that run quoted for
 //! `KXTICKER`, and the checkout's `fixtures/` for the fixture paths. Commands that need Kalshi
 //! credentials or run the whole test suite are skipped, listed in [`SKIPPED`].
@@ -274,7 +274,7 @@ fn every_readme_quick_start_command_runs_against_the_local_exchange() {
         let started = Instant::now();
         match args.first().map(String::as_str) {
             Some("run-strategy") => {
-                set_flag(&mut args, "--duration", "20s");
+                // The README's own 30 s: long enough for fills on the local exchange.
                 let out = run_ok(dir, &args, Duration::from_secs(180));
                 assert!(figure(&out, "orders placed") > 0, "{out}");
                 assert!(figure(&out, "fills") > 0, "{out}");

@@ -1,5 +1,8 @@
 //! `kalshi-bot sim-exchange`: runs the local exchange until Ctrl-C or `--duration`, prints
-//! how to connect to it, then a summary of what happened.
+//! how to connect to it, then a summary of what happened (with `--json`, one JSON line for
+//! each). It warms up like the in-process exchange of `--sim` (`--warmup` seconds of synthetic
+//! trading before it serves, with the `[sim]` defaults' flow), so its books and tapes are not
+//! empty and the default scanner finds markets to quote.
 
 use std::path::PathBuf;
 use std::time::Duration;
