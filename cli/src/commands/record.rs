@@ -22,13 +22,19 @@ use crate::runtime::startup::{
 /// Options of `record`.
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("venue").required(true).args(["sim", "demo", "live"])))]
-#[command(group(ArgGroup::new("which").required(true).args(["tickers", "markets", "top"])))]
+#[command(group(ArgGroup::new("which").args(["tickers", "top"])))]
 pub struct RecordArgs {
     /// Markets to record, comma-separated (T1,T2,…).
     #[arg(long, value_delimiter = ',', value_name = "TICKERS")]
     pub tickers: Vec<String>,
     /// The older spelling of --tickers (a ticker list; a count is refused: use --top N).
-    #[arg(long, value_delimiter = ',', value_name = "TICKERS", hide = true)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "TICKERS",
+        hide = true,
+        conflicts_with = "top"
+    )]
     pub markets: Vec<String>,
     /// Record the scanner's best N markets at startup.
     #[arg(long, value_name = "N")]
@@ -42,7 +48,7 @@ pub struct RecordArgs {
     /// Local exchange knobs.
     #[command(flatten)]
     pub sim: SimArgs,
-    /// The run directory (default ./journal/<run_id>/); `--journal-dir` is the older spelling.
+    /// The run directory (default ./journal/<run_id>/).
     #[arg(long = "journal", alias = "journal-dir", value_name = "RUN")]
     pub journal_dir: Option<PathBuf>,
     /// Configuration file and overrides.
@@ -80,7 +86,9 @@ fn ticker_list(tickers: &[String], legacy: &[String]) -> Result<Vec<String>, Ref
         .filter(|ticker| !ticker.is_empty())
         .collect();
     if list.is_empty() {
-        return Err(Refusal::new("--tickers needs at least one ticker"));
+        return Err(Refusal::new(
+            "name the markets to record: --tickers T1,T2 or --top N",
+        ));
     }
     Ok(list)
 }

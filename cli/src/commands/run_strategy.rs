@@ -44,7 +44,7 @@ pub struct RunStrategyArgs {
     /// Local exchange knobs.
     #[command(flatten)]
     pub sim: SimArgs,
-    /// The run directory (default ./journal/<run_id>/); `--journal-dir` is the older spelling.
+    /// The run directory (default ./journal/<run_id>/).
     #[arg(long = "journal", alias = "journal-dir", value_name = "RUN")]
     pub journal_dir: Option<PathBuf>,
     /// Configuration file and overrides.

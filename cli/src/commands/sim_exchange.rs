@@ -60,7 +60,7 @@ pub struct SimExchangeArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// Number of markets to generate.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_name = "N")]
     pub markets: usize,
     /// Seed of the catalog, the synthetic flow and fault decisions.
     #[arg(long, default_value_t = 7)]
@@ -74,7 +74,7 @@ pub struct SimExchangeArgs {
     #[arg(long, default_value_t = 0, value_name = "PPM")]
     pub quiet_share_ppm: u32,
     /// Fault configuration file (TOML, or JSON with a .json extension).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub faults: Option<PathBuf>,
     /// Rate-limit tier of every user.
     #[arg(long, value_enum, default_value_t = TierArg::Basic)]

@@ -63,8 +63,7 @@ pub struct SimArgs {
     /// Directory of the local exchange's development key (created on first use).
     #[arg(long, value_name = "DIR")]
     pub sim_key_dir: Option<PathBuf>,
-    /// Fault injection file for the local exchange (TOML or JSON); `--sim-faults` is the
-    /// older spelling.
+    /// Fault injection file for the local exchange (TOML or JSON).
     #[arg(long = "faults", alias = "sim-faults", value_name = "FILE")]
     pub sim_faults: Option<PathBuf>,
 }
