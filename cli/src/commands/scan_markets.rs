@@ -342,7 +342,7 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
                     let fees = FeeDirectory::read(&rest, &listing.markets).await;
                     let unknown = fees.apply(&mut listing.markets);
                     if unknown > 0 {
-                        crate::logging::note(&format!(
+                        crate::logging::warn(&format!(
                             "fee parameters unreadable for {unknown} markets (fee_unknown)"
                         ));
                     }
@@ -402,7 +402,7 @@ impl TradeReads {
                     reads.histories.insert(ticker, history);
                 }
                 Err(error) => {
-                    crate::logging::note(&format!("trades of {ticker} unreadable: {error:#}"));
+                    crate::logging::warn(&format!("trades of {ticker} unreadable: {error:#}"));
                     reads.unreadable.insert(ticker);
                 }
             }
@@ -494,16 +494,27 @@ fn print_report(
         }
     }
     if report.ranked.is_empty() {
+        let local = !args.sim
+            && args.api_base.as_deref().is_some_and(|url| {
+                url.contains("://127.0.0.1")
+                    || url.contains("://localhost")
+                    || url.contains("://[::1]")
+            });
         crate::logging::note(&format!(
-            "no market passed the scanner: {}",
-            top_drop_reasons(&dropped_by_reason(&report), 3)
+            "no market passed the scanner: {}{}",
+            top_drop_reasons(&dropped_by_reason(&report), 3),
+            if local {
+                "; for a local exchange add --sim (its scanner profile)"
+            } else {
+                ""
+            }
         ));
     }
     Ok(())
 }
 
-/// The `count` most frequent drop reasons, most frequent first: `spread_too_wide: 120,
-/// low_volume: 80`, or `no market listed` when nothing was dropped either.
+/// The `count` most frequent drop reasons, most frequent first (`wide_spread_ticks: 120,
+/// low_volume_24h: 80`), or `no market listed` when nothing was dropped either.
 pub fn top_drop_reasons(by_reason: &BTreeMap<&'static str, usize>, count: usize) -> String {
     let mut reasons: Vec<(&'static str, usize)> =
         by_reason.iter().map(|(reason, n)| (*reason, *n)).collect();
