@@ -38,7 +38,7 @@ pub struct ReplayArgs {
     pub journal: PathBuf,
     /// Verify that the engine reproduces every journaled output (exit 0 identical,
     /// 1 divergent, 2 unreadable).
-    #[arg(long, conflicts_with_all = ["config", "report"])]
+    #[arg(long, conflicts_with_all = ["config", "set", "report"])]
     pub verify: bool,
     /// With --verify: print one JSON document on stdout instead of the text report.
     #[arg(long, requires = "verify")]
