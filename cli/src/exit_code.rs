@@ -61,7 +61,8 @@ impl std::error::Error for Refusal {}
 
 /// Turns a command's result into the process outcome: `Ok(0)` returns normally, another code
 /// exits with it, a [`Refusal`] prints its message and exits with [`EXIT_REFUSED`], and any
-/// other error prints `error:` with its chain of causes on one line and exits with
+/// other error prints `error:` with its chain of causes on one line (one JSON line with
+/// `--log-format json`) and exits with
 /// [`EXIT_FAILURE`] (no backtrace dump, whatever `RUST_BACKTRACE` says).
 pub fn finish(result: anyhow::Result<i32>) -> anyhow::Result<()> {
     match result {
@@ -69,11 +70,11 @@ pub fn finish(result: anyhow::Result<i32>) -> anyhow::Result<()> {
         Ok(code) => std::process::exit(code),
         Err(error) => match error.downcast_ref::<Refusal>() {
             Some(refusal) => {
-                eprintln!("error: {refusal}");
+                crate::logging::error(&refusal.to_string());
                 std::process::exit(EXIT_REFUSED);
             }
             None => {
-                eprintln!("error: {error:#}");
+                crate::logging::error(&format!("{error:#}"));
                 std::process::exit(EXIT_FAILURE);
             }
         },

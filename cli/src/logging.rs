@@ -38,8 +38,96 @@ fn colors_wanted(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
     terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
+/// The format chosen at [`init`], for the lines printed outside the subscriber.
+static FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
+
+/// Whether stderr carries JSON lines (`--log-format json`).
+pub fn is_json() -> bool {
+    FORMAT.get() == Some(&LogFormat::Json)
+}
+
+/// Severity of a line printed with [`note`], [`warn`] or [`error`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Progress and information.
+    Info,
+    /// Something the reader should look at.
+    Warn,
+    /// A failure.
+    Error,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+        }
+    }
+}
+
+/// One stderr line in the shape of the subscriber's JSON lines: `timestamp`, `level`,
+/// `fields` (`message` and `extra`'s entries) and `target`.
+pub fn json_line(level: Level, message: &str, extra: serde_json::Value) -> String {
+    let mut fields = serde_json::Map::new();
+    fields.insert("message".to_string(), message.into());
+    if let serde_json::Value::Object(extra) = extra {
+        fields.extend(extra);
+    }
+    serde_json::json!({
+        "timestamp": kalshi_core::time::format_rfc3339_micros(crate::runtime::clock::now_ns()),
+        "level": level.as_str(),
+        "fields": fields,
+        "target": "kalshi_bot",
+    })
+    .to_string()
+}
+
+/// Prints `message` on stderr: as it stands, or as one JSON line with `--log-format json`.
+/// Unlike `tracing` events these lines ignore `RUST_LOG`: they are the command's own output.
+pub fn print(level: Level, message: &str) {
+    if is_json() {
+        eprintln!("{}", json_line(level, message, serde_json::Value::Null));
+    } else {
+        eprintln!("{message}");
+    }
+}
+
+/// An informational line on stderr (see [`print`]).
+pub fn note(message: &str) {
+    print(Level::Info, message);
+}
+
+/// A warning line on stderr (see [`print`]).
+pub fn warn(message: &str) {
+    print(Level::Warn, message);
+}
+
+/// An `error: …` line on stderr; the JSON form drops the `error: ` prefix (its level says it).
+pub fn error(message: &str) {
+    if is_json() {
+        eprintln!(
+            "{}",
+            json_line(Level::Error, message, serde_json::Value::Null)
+        );
+    } else {
+        eprintln!("error: {message}");
+    }
+}
+
+/// Whether a command line asks for `--log-format json` (read before the arguments parse, so
+/// a usage error can be reported in the format asked for).
+pub fn json_requested(args: &[String]) -> bool {
+    args.iter().enumerate().any(|(at, arg)| {
+        arg == "--log-format=json"
+            || (arg == "--log-format" && args.get(at + 1).is_some_and(|next| next == "json"))
+    })
+}
+
 /// Installs the global subscriber. Call once, before anything logs.
 pub fn init(format: LogFormat) {
+    let _ = FORMAT.set(format);
     let filter = level_filter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -68,6 +156,37 @@ mod tests {
         assert!(super::colors_wanted(true, Some(OsStr::new(""))));
         assert!(!super::colors_wanted(true, Some(OsStr::new("1"))));
         assert!(!super::colors_wanted(false, None));
+    }
+
+    #[test]
+    fn json_lines_carry_the_level_the_message_and_extra_fields() {
+        let line = super::json_line(
+            super::Level::Warn,
+            "disk \"full\"\nsecond line",
+            serde_json::json!({"stage": "seal"}),
+        );
+        assert!(!line.contains('\n'), "{line}");
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(value["level"], "WARN");
+        assert_eq!(value["fields"]["message"], "disk \"full\"\nsecond line");
+        assert_eq!(value["fields"]["stage"], "seal");
+        assert_eq!(value["target"], "kalshi_bot");
+        assert!(value["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn json_is_requested_either_way_the_flag_is_spelled() {
+        let args = |line: &str| -> Vec<String> { line.split(' ').map(str::to_string).collect() };
+        assert!(super::json_requested(&args(
+            "kalshi-bot --log-format json x"
+        )));
+        assert!(super::json_requested(&args(
+            "kalshi-bot x --log-format=json"
+        )));
+        assert!(!super::json_requested(&args(
+            "kalshi-bot x --log-format human"
+        )));
+        assert!(!super::json_requested(&args("kalshi-bot x --log-format")));
     }
 
     #[test]

@@ -17,7 +17,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "kalshi-bot", version, about)]
 struct Cli {
-    /// Log format on stderr (level from RUST_LOG, default info).
+    /// Format of every stderr line — logs (level from RUST_LOG, default info), notes, progress
+    /// and the `error:` line; `json`: one JSON object per line.
     #[arg(long, global = true, value_enum, default_value_t = logging::LogFormat::Human)]
     log_format: logging::LogFormat,
     /// What to do.
@@ -75,7 +76,10 @@ enum Commands {
 
 fn main() -> anyhow::Result<()> {
     exit_quietly_when_stdout_closes();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => usage_error(error),
+    };
     logging::init(cli.log_format);
     match cli.command {
         Commands::SimExchange(args) => exit_code::finish_unit(commands::sim_exchange::run(args)),
@@ -99,6 +103,24 @@ fn main() -> anyhow::Result<()> {
         Commands::Ctl(args) => exit_code::finish(commands::ctl::run(args)),
         Commands::Sweep(args) => exit_code::finish_unit(commands::sweep::run(args)),
     }
+}
+
+/// Bad arguments: clap's message and exit code 2, as one JSON line when the arguments ask for
+/// `--log-format json` (help and `--version` print as usual).
+fn usage_error(error: clap::Error) -> ! {
+    let args: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    if !error.use_stderr() || !logging::json_requested(&args) {
+        error.exit();
+    }
+    let text = error.render().to_string();
+    let message = text.trim().trim_start_matches("error: ");
+    eprintln!(
+        "{}",
+        logging::json_line(logging::Level::Error, message, serde_json::Value::Null)
+    );
+    std::process::exit(error.exit_code());
 }
 
 /// A reader that stops early (`kalshi-bot config keys | head`) closes stdout, and the next

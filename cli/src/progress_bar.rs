@@ -1,6 +1,8 @@
 //! A [`ProgressSink`] for long replays, backtests and sweeps: a bar redrawn in place on stderr
 //! when stderr is a terminal, otherwise one plain line at most every few seconds (so logs of
-//! scripted runs stay short), and always a last line at the end.
+//! scripted runs stay short), and always a last line at the end. With `--log-format json`
+//! each of those lines is a JSON event (`fields.message = "progress"`, with `stage`, `done`,
+//! `total`, `percent`, `elapsed_ms`) and no bar is drawn.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::sync::Mutex;
@@ -23,6 +25,7 @@ struct State {
 /// Draws progress on stderr. Shared by sweep threads, hence the lock.
 pub struct ProgressBar {
     terminal: bool,
+    json: bool,
     started: Instant,
     state: Mutex<State>,
 }
@@ -30,8 +33,10 @@ pub struct ProgressBar {
 impl ProgressBar {
     /// A bar on stderr (plain lines when stderr is not a terminal).
     pub fn stderr() -> ProgressBar {
+        let json = crate::logging::is_json();
         ProgressBar {
-            terminal: std::io::stderr().is_terminal(),
+            terminal: std::io::stderr().is_terminal() && !json,
+            json,
             started: Instant::now(),
             state: Mutex::new(State {
                 last_draw: None,
@@ -110,7 +115,21 @@ impl ProgressSink for ProgressBar {
         state.last_draw = Some(now);
         let elapsed_s = now.duration_since(self.started).as_secs_f64();
         let mut stderr = std::io::stderr().lock();
-        if self.terminal {
+        if self.json {
+            let fields = serde_json::json!({
+                "stage": progress.stage,
+                "done": progress.done,
+                "total": progress.total,
+                "percent": percent(&progress),
+                "elapsed_ms": u64::try_from(now.duration_since(self.started).as_millis())
+                    .unwrap_or(u64::MAX),
+            });
+            let _ = writeln!(
+                stderr,
+                "{}",
+                crate::logging::json_line(crate::logging::Level::Info, "progress", fields)
+            );
+        } else if self.terminal {
             let _ = write!(
                 stderr,
                 "\r{} {}  {elapsed_s:.1}s\x1b[K",

@@ -56,13 +56,13 @@ pub fn fetch_if_remote(path: &Path) -> Result<PathBuf, StoreError> {
             source: error,
         })?;
     let report = runtime.block_on(fetch_run(&*store, &location, &cache_root()))?;
-    eprintln!(
+    crate::logging::note(&format!(
         "fetched {location} into {} ({} segment(s) downloaded, {} cached, {} bytes)",
         report.dir.display(),
         report.downloaded,
         report.cached,
         report.bytes
-    );
+    ));
     Ok(report.dir)
 }
 
@@ -78,7 +78,7 @@ pub fn local_journal(path: &Path) -> anyhow::Result<PathBuf> {
 
 /// Prints a torn upload and exits with [`EXIT_TORN_UPLOAD`].
 pub fn exit_torn(error: &StoreError) -> ! {
-    eprintln!("error: {error}");
+    crate::logging::error(&format!("{error}"));
     std::process::exit(EXIT_TORN_UPLOAD)
 }
 

@@ -11,7 +11,7 @@ use kalshi_journal::forensics::audit_order;
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The run directory (or `s3://bucket/prefix/RUN`).
-    #[arg(long)]
+    #[arg(long, value_name = "RUN")]
     pub journal: PathBuf,
     /// The client order id to trace.
     #[arg(long)]

@@ -111,6 +111,11 @@ pub struct SimulationArgs {
     /// `[engine]` section matters here.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Overrides one key, as `run-strategy --set` and `--sweep` spell it:
+    /// `engine.strategy.fair_offset_ticks=2`, `tuning.KEY=V` or the fill model's `fill.KEY=V`
+    /// (repeatable; applied after the file; `kalshi-bot config keys` lists them).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     /// Latency of every simulated request (place, amend, cancel), milliseconds. Default 50.
     #[arg(long, value_name = "MS")]
     pub latency_ms: Option<u64>,
@@ -138,7 +143,7 @@ pub struct BacktestArgs {
     pub end: Option<i64>,
     /// A recorded journal to take market data from (repeatable): a run directory or
     /// `s3://bucket/prefix/RUN`.
-    #[arg(long = "journal", value_name = "DIR")]
+    #[arg(long = "journal", value_name = "RUN")]
     pub journals: Vec<PathBuf>,
     /// Fetch Kalshi's public history over REST (trades + 1-minute candles; lower fidelity).
     #[arg(long)]
@@ -183,6 +188,10 @@ pub struct BacktestArgs {
     /// report directories with `kalshi-bot sweep merge`.
     #[arg(long, value_name = "K/N", requires = "sweeps")]
     pub shard: Option<String>,
+    /// Print one JSON document on stdout (the metrics, the output digest and the files
+    /// written; a sweep's rows) instead of the tables; notes stay on stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Folder of the per-point result files inside a sweep's report directory.
@@ -251,7 +260,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         }
         let inputs = load_inputs(&mut source, &filter)
             .with_context(|| format!("reading journal {}", dir.display()))?;
-        eprintln!("{}: {} inputs kept", dir.display(), inputs.len());
+        crate::logging::note(&format!("{}: {} inputs kept", dir.display(), inputs.len()));
         sources.journals.push(given.display().to_string());
         streams.push(inputs);
     }
@@ -320,11 +329,11 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", args.report.display()))?;
     write_json(&args.report.join("sources.json"), &sources)?;
     for note in &sources.notes {
-        eprintln!("note: {note}");
+        crate::logging::note(&format!("note: {note}"));
     }
     let title = format!("backtest {}", describe_markets(&tickers));
     if args.sweeps.is_empty() {
-        run_one(&inputs, &config, &args.report, &title)
+        run_one(&inputs, &config, &args.report, &title, args.json)
     } else {
         sweep(&inputs, &config, &args)
     }
@@ -454,11 +463,11 @@ pub fn with_model(
             }
             Err((reason, detail)) => {
                 *counters.refused.entry(reason).or_default() += 1;
-                eprintln!(
+                crate::logging::note(&format!(
                     "model line {} refused ({}): {detail}",
                     line.line_no,
                     reason.as_str()
-                );
+                ));
             }
         }
     }
@@ -496,7 +505,13 @@ pub fn backtest_config_with(
     listings: Vec<MarketInfo>,
     profile: EngineProfile,
 ) -> anyhow::Result<BacktestConfig> {
-    let loaded = load(simulation.config.as_deref(), &[], profile)?;
+    let (fill_sets, config_sets): (Vec<&String>, Vec<&String>) = simulation
+        .set
+        .iter()
+        .partition(|assignment| assignment.trim_start().starts_with("fill."));
+    let config_sets: Vec<String> = config_sets.into_iter().cloned().collect();
+    let loaded = load(simulation.config.as_deref(), &config_sets, profile)
+        .map_err(|error| Refusal::new(error.to_string()))?;
     let mut engine = loaded.engine;
     engine.run_id = RunId::parse(BACKTEST_RUN_ID)
         .map_err(|error| anyhow::anyhow!("backtest run id: {error}"))?;
@@ -533,6 +548,19 @@ pub fn backtest_config_with(
         )
     };
     config.listings = listings;
+    let fill_point = fill_sets
+        .iter()
+        .map(|assignment| {
+            assignment
+                .split_once('=')
+                .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+                .ok_or_else(|| Refusal::new(format!("--set {assignment}: expected KEY=VALUE")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !fill_point.is_empty() {
+        config = kalshi_replay::sweep::apply_point(&config, &fill_point)
+            .map_err(|error| Refusal::new(format!("--set: {error}")))?;
+    }
     config.fill_model.validate()?;
     Ok(config)
 }
@@ -683,12 +711,14 @@ fn take_first_quote(info: &mut MarketInfo, book: &mut ObservedBook) {
     book.asks.clear();
 }
 
-/// One backtest: run, write the journal, metrics and HTML, print the summary.
+/// One backtest: run, write the journal, metrics and HTML, print the summary (one JSON
+/// document with `json`).
 pub fn run_one(
     inputs: &[Envelope],
     config: &BacktestConfig,
     report_dir: &Path,
     title: &str,
+    json: bool,
 ) -> anyhow::Result<()> {
     let progress = ProgressBar::stderr();
     let outcome = run_backtest(inputs, config, &progress);
@@ -710,17 +740,17 @@ pub fn run_one(
         created_ts_ns: inputs.first().map_or(0, |envelope| envelope.ts_ns),
     };
     let phase = std::time::Instant::now();
-    eprintln!(
+    crate::logging::note(&format!(
         "writing the journal ({} records) to {} …",
         outcome.records.len(),
         journal_dir.display()
-    );
+    ));
     write_journal(&journal_dir, run, &outcome.records)
         .with_context(|| format!("writing the journal {}", journal_dir.display()))?;
-    eprintln!(
+    crate::logging::note(&format!(
         "journal written in {:.1} s; writing the report …",
         phase.elapsed().as_secs_f64()
-    );
+    ));
     let report = BacktestReport::new(title, config, &outcome);
     let metrics_path = report_dir.join("metrics.json");
     std::fs::write(&metrics_path, to_json(&report)?)
@@ -728,6 +758,26 @@ pub fn run_one(
     let html_path = report_dir.join("report.html");
     std::fs::write(&html_path, to_html(&report, &outcome.series))
         .with_context(|| format!("writing {}", html_path.display()))?;
+    if json {
+        let metrics: serde_json::Value =
+            serde_json::from_str(&to_json(&report)?).context("decoding the metrics")?;
+        let document = serde_json::json!({
+            "title": title,
+            "orders": outcome.metrics.orders,
+            "output_digest": outcome.output_digest.to_string(),
+            "journal": journal_dir.display().to_string(),
+            "metrics_file": metrics_path.display().to_string(),
+            "report": html_path.display().to_string(),
+            "no_orders": (outcome.metrics.orders == 0)
+                .then(|| summary::why_no_orders(&outcome.records).trim().to_string()),
+            "metrics": metrics,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).context("encoding the summary")?
+        );
+        return Ok(());
+    }
     print!("{}", summary::metrics_table(&outcome.metrics));
     if outcome.metrics.orders == 0 {
         print!("{}", summary::why_no_orders(&outcome.records));
@@ -788,6 +838,20 @@ fn sweep(inputs: &[Envelope], base: &BacktestConfig, args: &BacktestArgs) -> any
     let title = format!("sweep: {}", args.sweeps.join(" × "));
     std::fs::write(&html_path, sweep_to_html(&title, &axes, &rows))
         .with_context(|| format!("writing {}", html_path.display()))?;
+    if args.json {
+        let document = serde_json::json!({
+            "sweep_id": id,
+            "points": rows.len(),
+            "sweep_file": path.display().to_string(),
+            "report": html_path.display().to_string(),
+            "rows": rows,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&document).context("encoding the sweep")?
+        );
+        return Ok(());
+    }
     print!("{}", summary::sweep_table(&axes, &rows));
     println!(
         "sweep results: {} and {}",

@@ -11,7 +11,7 @@ use kalshi_journal::forensics::{reconstruct_book, reconstruct_books};
 #[derive(Debug, Args)]
 pub struct BookArgs {
     /// The run directory (or `s3://bucket/prefix/RUN`).
-    #[arg(long)]
+    #[arg(long, value_name = "RUN")]
     pub journal: PathBuf,
     /// Only this market (default: every market in the journal).
     #[arg(long)]

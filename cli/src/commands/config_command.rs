@@ -1,5 +1,5 @@
 //! `kalshi-bot config keys` lists every settable key — the configuration file's (for
-//! `--config` and `--set`) and the backtest fill model's (for `backtest --sweep fill.…`) —
+//! `--config` and `--set`) and the backtest fill model's (for `backtest --set/--sweep fill.…`) —
 //! with its type, default and meaning; `kalshi-bot config init` writes the commented example
 //! configuration for the chosen environment.
 //!
@@ -217,7 +217,8 @@ fn meaning(comment: &[String], example: Option<&str>) -> String {
     text
 }
 
-/// The backtest fill model's keys (`backtest --sweep fill.KEY=…`), defaults from the code.
+/// The backtest fill model's keys (`backtest --set fill.KEY=V`, `--sweep fill.KEY=…`),
+/// defaults from the code.
 fn fill_keys() -> anyhow::Result<Vec<KeyDoc>> {
     let defaults = serde_json::to_value(kalshi_replay::fill_sim::FillModelConfig::default())
         .context("the fill model's defaults")?;
@@ -236,7 +237,7 @@ fn fill_keys() -> anyhow::Result<Vec<KeyDoc>> {
                 _ => "integer",
             },
             default: value.to_string(),
-            meaning: format!("{meaning} (backtest fill model; `backtest --sweep`)"),
+            meaning: format!("{meaning} (backtest fill model; `backtest --set` / `--sweep`)"),
         });
     }
     Ok(keys)
@@ -277,7 +278,7 @@ fn print_keys(keys: &[KeyDoc]) {
     }
     println!(
         "{} keys. File keys go in --config FILE or --set KEY=VALUE; fill.* keys in \
-         backtest --sweep.",
+         backtest --set or --sweep (which also take the engine.* and tuning.* keys).",
         keys.len()
     );
 }
@@ -323,6 +324,53 @@ mod tests {
             "{}",
             rungs.meaning
         );
+    }
+
+    /// Every leaf of `value` as a dotted path under `prefix`.
+    fn leaf_paths(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (name, field) in fields {
+                    leaf_paths(&format!("{prefix}.{name}"), field, out);
+                }
+            }
+            _ => out.push(prefix.to_string()),
+        }
+    }
+
+    #[test]
+    fn every_engine_and_tuning_field_is_listed() {
+        let listed: std::collections::BTreeSet<String> = file_keys(EXAMPLE_TOML)
+            .into_iter()
+            .map(|key| key.key)
+            .collect();
+        let mut fields = Vec::new();
+        let engine = EngineProfile::Exchange.defaults();
+        leaf_paths(
+            "engine",
+            &serde_json::to_value(&engine).unwrap(),
+            &mut fields,
+        );
+        let tuning = kalshi_core::tuning::Tuning::default();
+        leaf_paths(
+            "tuning",
+            &serde_json::to_value(&tuning).unwrap(),
+            &mut fields,
+        );
+        // Set by the runtime for each run, not by configuration.
+        let per_run = ["engine.run_id"];
+        let missing: Vec<&String> = fields
+            .iter()
+            .filter(|field| !per_run.contains(&field.as_str()))
+            .filter(|field| {
+                // A table-valued key (e.g. a map) is listed by its own name.
+                !listed.contains(*field)
+                    && !listed
+                        .iter()
+                        .any(|key| field.starts_with(&format!("{key}.")))
+            })
+            .collect();
+        assert!(missing.is_empty(), "not in `config keys`: {missing:?}");
     }
 
     #[test]

@@ -13,8 +13,8 @@ use crate::runtime::control::{CtlCommand, parse_setting, send};
 /// `ctl` arguments.
 #[derive(Debug, Args)]
 pub struct CtlArgs {
-    /// The running bot's run directory (its `--journal-dir`).
-    #[arg(long, value_name = "RUN_DIR")]
+    /// The running bot's run directory (its `--journal`).
+    #[arg(long, value_name = "RUN")]
     pub journal: PathBuf,
     /// What to do.
     #[command(subcommand)]
@@ -76,7 +76,7 @@ pub fn run(args: CtlArgs) -> anyhow::Result<i32> {
     let answer = send(&args.journal, command, confirm, setting)?;
     println!("{}", serde_json::to_string(&answer)?);
     if let Some(error) = &answer.error {
-        eprintln!("ctl: {error}");
+        crate::logging::note(&format!("ctl: {error}"));
     }
     Ok(if answer.ok { EXIT_OK } else { EXIT_FAILURE })
 }

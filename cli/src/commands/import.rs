@@ -22,7 +22,10 @@ use kalshi_replay::loaders::depth::{depth_inputs, parse_depth_csv};
 use kalshi_replay::loaders::parquet::{
     read_depth_parquet, read_top_of_book_parquet, read_trades_parquet,
 };
+use kalshi_replay::progress::{Progress, ProgressSink as _};
 use kalshi_replay::record::ReplayRecord;
+
+use crate::progress_bar::ProgressBar;
 
 /// `import` arguments.
 #[derive(Debug, Args)]
@@ -47,6 +50,10 @@ pub struct ImportArgs {
     /// The journal directory to create (must not exist, or be empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Print one JSON document on stdout (`inputs`, `first_ts`, `last_ts`, `journal`,
+    /// `segments`) instead of the summary line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What a file holds.
@@ -80,6 +87,19 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         );
     }
     // Quotes first, so a quote and a trade at the same time show the book before the trade.
+    let files = [&args.depth, &args.top_of_book, &args.trades]
+        .iter()
+        .filter(|file| file.is_some())
+        .count();
+    // One step per file read, and the journal written.
+    let steps = files as u64 + 1;
+    let progress = ProgressBar::stderr();
+    let mut done = 0u64;
+    progress.update(Progress {
+        stage: "import",
+        done,
+        total: steps,
+    });
     let mut streams = Vec::new();
     for (path, kind) in [
         (&args.depth, Kind::Depth),
@@ -97,23 +117,30 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             None => loaded,
         };
         if kept.len() < total {
-            eprintln!(
+            crate::logging::note(&format!(
                 "{}: skipped {} input(s) of other markets",
                 path.display(),
                 total - kept.len()
-            );
+            ));
         }
-        eprintln!(
+        crate::logging::note(&format!(
             "{}: {} input(s) of {}",
             path.display(),
             kept.len(),
             market.unwrap_or("every market")
-        );
+        ));
         streams.push(kept);
+        done += 1;
+        progress.update(Progress {
+            stage: "import",
+            done,
+            total: steps,
+        });
     }
     let inputs = merge_streams(streams);
     let label = market.unwrap_or("depth");
     if inputs.is_empty() {
+        progress.finish();
         bail!("no rows of {label} in the given files");
     }
     // Every journal starts with its run header at seq 1 (a journal without one reads as
@@ -141,16 +168,42 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     };
     let manifest = write_journal(&args.out, run, &records)
         .with_context(|| format!("writing the journal {}", args.out.display()))?;
+    progress.update(Progress {
+        stage: "import",
+        done: steps,
+        total: steps,
+    });
+    progress.finish();
     let first_ns = inputs.first().map_or(0, |envelope| envelope.ts_ns);
     let last_ns = inputs.last().map_or(0, |envelope| envelope.ts_ns);
-    println!(
-        "imported {} input(s) of {label} ({} .. {}) into {} ({} sealed segment(s))",
-        inputs.len(),
-        kalshi_io::time::format_rfc3339_micros(first_ns),
-        kalshi_io::time::format_rfc3339_micros(last_ns),
-        args.out.display(),
-        manifest.segments.len()
-    );
+    if args.json {
+        let markets: std::collections::BTreeSet<&str> = inputs
+            .iter()
+            .filter_map(|envelope| envelope.event.ticker())
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "inputs": inputs.len(),
+                "markets": markets,
+                "first_ts": kalshi_io::time::format_rfc3339_micros(first_ns),
+                "first_ts_ns": first_ns,
+                "last_ts": kalshi_io::time::format_rfc3339_micros(last_ns),
+                "last_ts_ns": last_ns,
+                "journal": args.out.display().to_string(),
+                "segments": manifest.segments.len(),
+            })
+        );
+    } else {
+        println!(
+            "imported {} input(s) of {label} ({} .. {}) into {} ({} sealed segment(s))",
+            inputs.len(),
+            kalshi_io::time::format_rfc3339_micros(first_ns),
+            kalshi_io::time::format_rfc3339_micros(last_ns),
+            args.out.display(),
+            manifest.segments.len()
+        );
+    }
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! `kalshi-bot journal verify DIR` and `kalshi-bot journal seal DIR`.
+//! `kalshi-bot journal verify --journal RUN` and `kalshi-bot journal seal --journal RUN` (the
+//! run directory as a positional argument is the older spelling, still accepted).
 //!
 //! `verify` exits 0 when the run directory is clean, 1 when it is corrupt (naming the first
 //! bad seq) or incomplete (naming the missing file or record: a lost WAL or sealed segment, no
@@ -8,6 +9,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
+use crate::exit_code::Refusal;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use kalshi_journal::{JournalWriter, Location, VerifyOutcome, WalConfig, verify_run};
@@ -28,7 +30,8 @@ pub enum JournalCommand {
     Verify {
         /// The run directory, or `s3://bucket/prefix/RUN` (exit 6 when that is a torn
         /// upload).
-        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArg,
         /// Print one JSON document on stdout (`verdict`, and the counts or the damage).
         #[arg(long)]
         json: bool,
@@ -37,15 +40,18 @@ pub enum JournalCommand {
     /// live process is still writing.
     Seal {
         /// The run directory.
-        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArg,
     },
     /// Upload a finished, sealed run to `s3://bucket/prefix` (under
     /// `prefix/date=YYYY-MM-DD/run=RUN_ID/`): its segments, then its manifest.
     Upload {
         /// The run directory.
-        dir: PathBuf,
-        /// Where to: `s3://bucket/prefix`.
-        url: String,
+        #[arg(long = "journal", value_name = "RUN")]
+        journal: Option<PathBuf>,
+        /// Where to: `s3://bucket/prefix` (older spelling: `RUN_DIR URL`).
+        #[arg(value_name = "URL", num_args = 1..=2, required = true)]
+        targets: Vec<String>,
         /// Give up after this long.
         #[arg(long, value_name = "DURATION", default_value = "10m",
               value_parser = crate::commands::sim_exchange::parse_duration)]
@@ -56,7 +62,8 @@ pub enum JournalCommand {
 /// Runs a `journal` subcommand.
 pub fn run(args: JournalArgs) -> anyhow::Result<()> {
     match args.command {
-        JournalCommand::Verify { dir, json } => {
+        JournalCommand::Verify { run, json } => {
+            let dir = run.dir()?;
             let dir = match crate::remote::fetch_if_remote(&dir) {
                 Ok(dir) => dir,
                 Err(error) if error.is_torn_upload() => crate::remote::exit_torn(&error),
@@ -79,8 +86,53 @@ pub fn run(args: JournalArgs) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        JournalCommand::Seal { dir } => seal(dir),
-        JournalCommand::Upload { dir, url, wait } => upload(dir, url, wait),
+        JournalCommand::Seal { run } => seal(run.dir()?),
+        JournalCommand::Upload {
+            journal,
+            targets,
+            wait,
+        } => {
+            let (dir, url) = upload_targets(journal, targets)?;
+            upload(dir, url, wait)
+        }
+    }
+}
+
+/// The run directory and the URL of `journal upload`: `--journal RUN URL`, or the older
+/// `RUN URL`.
+fn upload_targets(
+    journal: Option<PathBuf>,
+    mut targets: Vec<String>,
+) -> anyhow::Result<(PathBuf, String)> {
+    match (journal, targets.len()) {
+        (Some(dir), 1) => Ok((dir, targets.remove(0))),
+        (None, 2) => {
+            let url = targets.remove(1);
+            Ok((PathBuf::from(targets.remove(0)), url))
+        }
+        (Some(_), _) => Err(Refusal::new("journal upload --journal RUN takes one URL").into()),
+        (None, _) => Err(Refusal::new("journal upload needs --journal RUN and a URL").into()),
+    }
+}
+
+/// The run directory a journal-reading subcommand works on: `--journal RUN`, or (the older
+/// spelling, hidden from help) the directory as a positional argument.
+#[derive(Debug, Clone, Args)]
+pub struct RunArg {
+    /// The run directory (or `s3://bucket/prefix/RUN` where the command reads one).
+    #[arg(long = "journal", value_name = "RUN")]
+    journal: Option<PathBuf>,
+    /// The older spelling: the run directory as a positional argument.
+    #[arg(value_name = "RUN_DIR", hide = true, conflicts_with = "journal")]
+    positional: Option<PathBuf>,
+}
+
+impl RunArg {
+    /// The run directory given either way; a [`Refusal`] when neither was.
+    pub fn dir(self) -> anyhow::Result<PathBuf> {
+        self.journal
+            .or(self.positional)
+            .ok_or_else(|| Refusal::new("name the run directory with --journal RUN").into())
     }
 }
 
@@ -196,6 +248,8 @@ fn first_bad(at: &Location) -> String {
 }
 
 fn seal(dir: PathBuf) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    crate::logging::note(&format!("sealing {} …", dir.display()));
     let (writer, report) = JournalWriter::open(&dir, WalConfig::default())
         .with_context(|| format!("opening journal {}", dir.display()))?;
     if let Some(torn) = &report.torn_tail {
@@ -208,6 +262,11 @@ fn seal(dir: PathBuf) -> anyhow::Result<()> {
     let manifest = writer
         .finish_and_seal()
         .with_context(|| format!("sealing {}", dir.display()))?;
+    crate::logging::note(&format!(
+        "sealed {} segment(s) in {:.1} s",
+        manifest.segments.len(),
+        started.elapsed().as_secs_f64()
+    ));
     for segment in &manifest.segments {
         println!(
             "{} {:?} entries={} seqs={}..{} sha256={}",
@@ -224,4 +283,24 @@ fn seal(dir: PathBuf) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_takes_the_run_by_flag_or_by_its_older_position() {
+        let url = "s3://bucket/prefix".to_string();
+        assert_eq!(
+            upload_targets(Some(PathBuf::from("run")), vec![url.clone()]).unwrap(),
+            (PathBuf::from("run"), url.clone())
+        );
+        assert_eq!(
+            upload_targets(None, vec!["run".to_string(), url.clone()]).unwrap(),
+            (PathBuf::from("run"), url.clone())
+        );
+        assert!(upload_targets(None, vec![url.clone()]).is_err());
+        assert!(upload_targets(Some(PathBuf::from("run")), vec!["a".into(), url]).is_err());
+    }
 }

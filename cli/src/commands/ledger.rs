@@ -1,4 +1,4 @@
-//! `kalshi-bot ledger rebuild DIR`: rebuilds the run's SQLite ledger from its journal.
+//! `kalshi-bot ledger rebuild --journal RUN` (older spelling: `ledger rebuild DIR`): rebuilds the run's SQLite ledger from its journal.
 
 use std::path::PathBuf;
 
@@ -22,7 +22,8 @@ pub enum LedgerCommand {
     /// journal. Rebuilding twice gives identical tables.
     Rebuild {
         /// The run directory (or `s3://bucket/prefix/RUN`, rebuilt in the local cache).
-        dir: PathBuf,
+        #[command(flatten)]
+        run: super::journal::RunArg,
         /// Database file (default: DIR/ledger.sqlite).
         #[arg(long)]
         db: Option<PathBuf>,
@@ -35,8 +36,8 @@ pub enum LedgerCommand {
 /// Runs a `ledger` subcommand.
 pub fn run(args: LedgerArgs) -> anyhow::Result<()> {
     match args.command {
-        LedgerCommand::Rebuild { dir, db, json } => {
-            let dir = crate::remote::local_journal(&dir)?;
+        LedgerCommand::Rebuild { run, db, json } => {
+            let dir = crate::remote::local_journal(&run.dir()?)?;
             let db = db.unwrap_or_else(|| Ledger::path_in(&dir));
             let summary = Ledger::rebuild_into(&dir, &db)
                 .with_context(|| format!("rebuilding the ledger of {}", dir.display()))?;

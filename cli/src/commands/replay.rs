@@ -34,11 +34,11 @@ const EXIT_UNREADABLE: i32 = 2;
 pub struct ReplayArgs {
     /// The run directory to replay (or `s3://bucket/prefix/RUN`; exit 6 when that is a torn
     /// upload).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "RUN")]
     pub journal: PathBuf,
     /// Verify that the engine reproduces every journaled output (exit 0 identical,
     /// 1 divergent, 2 unreadable).
-    #[arg(long, conflicts_with_all = ["config", "report"])]
+    #[arg(long, conflicts_with_all = ["config", "set", "report"])]
     pub verify: bool,
     /// With --verify: print one JSON document on stdout instead of the text report.
     #[arg(long, requires = "verify")]
@@ -93,7 +93,7 @@ fn run_verify(args: &ReplayArgs) -> i32 {
         );
         // With --json, stdout holds the JSON document alone.
         if args.json {
-            eprintln!("{note}");
+            crate::logging::note(&note);
         } else {
             println!("{note}");
         }
@@ -212,7 +212,7 @@ fn what_if(args: &ReplayArgs) -> anyhow::Result<()> {
     let mut notes = Vec::new();
     let listings = missing_listings(&inputs, &Default::default(), &mut notes);
     for note in &notes {
-        eprintln!("note: {note}");
+        crate::logging::note(&format!("note: {note}"));
     }
     let config = backtest_config(&args.simulation, &inputs, listings)?;
     let report_dir = args.report.clone().unwrap_or_else(|| {
@@ -230,5 +230,5 @@ fn what_if(args: &ReplayArgs) -> anyhow::Result<()> {
             .as_ref()
             .map_or_else(|| "defaults".to_string(), |path| path.display().to_string())
     );
-    run_one(&inputs, &config, &report_dir, &title)
+    run_one(&inputs, &config, &report_dir, &title, false)
 }

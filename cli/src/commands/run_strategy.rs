@@ -50,7 +50,7 @@ pub struct RunStrategyArgs {
     #[command(flatten)]
     pub sim: SimArgs,
     /// The run directory (default ./journal/<run_id>/).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long = "journal", alias = "journal-dir", value_name = "RUN")]
     pub journal_dir: Option<PathBuf>,
     /// Configuration file and overrides.
     #[command(flatten)]
@@ -104,6 +104,9 @@ pub struct RunStrategyArgs {
     /// runtime.stale_after_ms) alerts once it has lasted this long; 0 alerts at once.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub alert_outage_after: u64,
+    /// Print the end-of-run summary as one JSON document on stdout (notes stay on stderr).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs the command; returns the exit code.
@@ -158,6 +161,7 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
             metrics_addr: args.metrics_addr,
             on_alert: args.on_alert,
             alert_outage_after_s: args.alert_outage_after,
+            json_summary: args.json,
         },
         journal_dir_announce: None,
     };

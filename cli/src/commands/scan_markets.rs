@@ -96,14 +96,16 @@ pub struct ScanMarketsArgs {
     /// Also list the dropped markets (JSON) or a count per reason (table).
     #[arg(long)]
     pub include_dropped: bool,
-    /// REST base URL (default Kalshi production; public endpoints only).
+    /// REST base URL (default Kalshi production; public endpoints only). With --sim: a
+    /// local exchange already serving there (`kalshi-bot sim-exchange`).
     #[arg(long, value_name = "URL")]
     pub api_base: Option<String>,
     /// Scan Kalshi's demo exchange.
     #[arg(long, conflicts_with = "sim")]
     pub demo: bool,
-    /// Start the local exchange in-process and scan it.
-    #[arg(long, conflicts_with = "api_base")]
+    /// Scan the local exchange with its scanner profile: the one at --api-base, or one
+    /// started in-process.
+    #[arg(long)]
     pub sim: bool,
     /// Local exchange knobs.
     #[command(flatten)]
@@ -283,20 +285,19 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
     } else {
         Environment::Production
     };
-    let endpoints = if args.sim {
-        None
-    } else {
-        Some(
+    let api_base = args
+        .api_base
+        .as_deref()
+        .or(loaded.runtime.api_base.as_deref());
+    let endpoints = match (args.sim, api_base) {
+        // `--sim` alone starts the local exchange in-process.
+        (true, None) => None,
+        (_, api_base) => Some(
             environment
                 .endpoints()
-                .with_overrides(
-                    args.api_base
-                        .as_deref()
-                        .or(loaded.runtime.api_base.as_deref()),
-                    None,
-                )
+                .with_overrides(api_base, None)
                 .map_err(|error| Refusal::new(error.to_string()))?,
-        )
+        ),
     };
     let status = match args.status {
         StatusArg::Open => Some(MarketStatusFilter::Open),
@@ -329,7 +330,9 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
             .context("building the REST client")?;
         let listing: anyhow::Result<Listing> =
             match fetch_listing(&rest, status, |pages, markets| {
-                eprintln!("GET /markets: page {pages} read, {markets} markets so far");
+                crate::logging::note(&format!(
+                    "GET /markets: page {pages} read, {markets} markets so far"
+                ));
             })
             .await
             {
@@ -339,7 +342,9 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
                     let fees = FeeDirectory::read(&rest, &listing.markets).await;
                     let unknown = fees.apply(&mut listing.markets);
                     if unknown > 0 {
-                        eprintln!("fee parameters unreadable for {unknown} markets (fee_unknown)");
+                        crate::logging::warn(&format!(
+                            "fee parameters unreadable for {unknown} markets (fee_unknown)"
+                        ));
                     }
                     Ok(listing)
                 }
@@ -364,7 +369,7 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
     })?;
     let trades = TradeReads::from_results(trades);
     if read_trades {
-        eprintln!(
+        crate::logging::note(&format!(
             "trades: read the trade history of {} markets ({} trades), {} unreadable",
             trades.histories.len(),
             trades
@@ -373,7 +378,7 @@ pub fn run(args: ScanMarketsArgs) -> anyhow::Result<i32> {
                 .map(|h| h.trades.len())
                 .sum::<usize>(),
             trades.unreadable.len()
-        );
+        ));
     }
     print_report(&args, &listing, &trades, &scanner, as_of_ns)?;
     Ok(EXIT_OK)
@@ -397,7 +402,7 @@ impl TradeReads {
                     reads.histories.insert(ticker, history);
                 }
                 Err(error) => {
-                    eprintln!("trades of {ticker} unreadable: {error:#}");
+                    crate::logging::warn(&format!("trades of {ticker} unreadable: {error:#}"));
                     reads.unreadable.insert(ticker);
                 }
             }
@@ -488,7 +493,41 @@ fn print_report(
             }
         }
     }
+    if report.ranked.is_empty() {
+        let local = !args.sim
+            && args.api_base.as_deref().is_some_and(|url| {
+                url.contains("://127.0.0.1")
+                    || url.contains("://localhost")
+                    || url.contains("://[::1]")
+            });
+        crate::logging::note(&format!(
+            "no market passed the scanner: {}{}",
+            top_drop_reasons(&dropped_by_reason(&report), 3),
+            if local {
+                "; for a local exchange add --sim (its scanner profile)"
+            } else {
+                ""
+            }
+        ));
+    }
     Ok(())
+}
+
+/// The `count` most frequent drop reasons, most frequent first (`wide_spread_ticks: 120,
+/// low_volume_24h: 80`), or `no market listed` when nothing was dropped either.
+pub fn top_drop_reasons(by_reason: &BTreeMap<&'static str, usize>, count: usize) -> String {
+    let mut reasons: Vec<(&'static str, usize)> =
+        by_reason.iter().map(|(reason, n)| (*reason, *n)).collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if reasons.is_empty() {
+        return "no market listed".to_string();
+    }
+    reasons
+        .iter()
+        .take(count)
+        .map(|(reason, n)| format!("{reason}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -515,6 +554,16 @@ mod tests {
             "5h12m"
         );
         assert_eq!(format_time_to_close(Some(51 * 3600 * NS_PER_S)), "2d03h");
+    }
+
+    #[test]
+    fn drop_reasons_are_listed_most_frequent_first() {
+        let mut counts = BTreeMap::new();
+        counts.insert("a_reason", 3);
+        counts.insert("b_reason", 9);
+        counts.insert("c_reason", 1);
+        assert_eq!(top_drop_reasons(&counts, 2), "b_reason: 9, a_reason: 3");
+        assert_eq!(top_drop_reasons(&BTreeMap::new(), 2), "no market listed");
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! `kalshi-bot sim-exchange`: runs the local exchange until Ctrl-C or `--duration`, prints
-//! how to connect to it, then a summary of what happened.
+//! how to connect to it, then a summary of what happened (with `--json`, one JSON line for
+//! each). It warms up like the in-process exchange of `--sim` (`--warmup` seconds of synthetic
+//! trading before it serves, with the `[sim]` defaults' flow), so its books and tapes are not
+//! empty and the default scanner finds markets to quote.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,7 +12,10 @@ use clap::{Args, ValueEnum};
 use kalshi_io::auth::KeyKind;
 use kalshi_io::ratelimit::UsageTier;
 use kalshi_sim::faults::FaultConfig;
-use kalshi_sim::{ClockMode, SimConfig};
+
+use crate::config::SimSettings;
+use crate::runtime::clock::now_ns;
+use crate::runtime::local_exchange::{LocalExchange, sim_config};
 
 /// Rate-limit tier names accepted on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,17 +60,21 @@ pub struct SimExchangeArgs {
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
     /// Number of markets to generate.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = 200, value_name = "N")]
     pub markets: usize,
     /// Seed of the catalog, the synthetic flow and fault decisions.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Synthetic trading simulated before the server accepts connections, so books and
+    /// tapes are not empty (as `--sim` runs do: `[sim] warmup_s`), seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub warmup: u64,
     /// Share of the open markets that are quiet (a book and stale volume, no recent trade,
     /// no flow), parts per million.
     #[arg(long, default_value_t = 0, value_name = "PPM")]
     pub quiet_share_ppm: u32,
     /// Fault configuration file (TOML, or JSON with a .json extension).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub faults: Option<PathBuf>,
     /// Rate-limit tier of every user.
     #[arg(long, value_enum, default_value_t = TierArg::Basic)]
@@ -81,6 +91,11 @@ pub struct SimExchangeArgs {
     /// Largest accepted clock skew of signed requests, ms.
     #[arg(long, default_value_t = 30_000)]
     pub timestamp_tolerance_ms: u64,
+    /// Print JSON lines on stdout instead of the banner: one when ready (`"event":
+    /// "ready"`, with `port`, `base_url`, `ws_url`, `key_id`, `key_path`), flushed at once, and
+    /// one when stopped (`"event": "stopped"`, with the summary's counts).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parses `500ms`, `20s`, `5m`, `1h` (a bare number is seconds).
@@ -113,24 +128,25 @@ pub fn run(args: SimExchangeArgs) -> anyhow::Result<()> {
         Some(path) => FaultConfig::from_file(path)?,
         None => FaultConfig::default(),
     };
-    let mut config = SimConfig {
-        port: args.port,
+    // The catalog and flow of `--sim` (its `[sim]` defaults), so a scan or a run against
+    // this server sees what a run against the in-process exchange sees.
+    let settings = SimSettings {
+        markets: args.markets,
         seed: args.seed,
-        clock: ClockMode::Real { tick_ms: 50 },
+        warmup_s: args.warmup,
         key_dir: args.key_dir.clone(),
-        key_kind: match args.key_kind {
-            KeyKindArg::Ed25519 => KeyKind::Ed25519,
-            KeyKindArg::Rsa => KeyKind::Rsa,
-        },
-        timestamp_tolerance_ms: Some(args.timestamp_tolerance_ms),
-        tier: args.tier.into(),
-        faults,
-        ..SimConfig::default()
+        quiet_share_ppm: args.quiet_share_ppm,
+        ..SimSettings::default()
     };
-    config.exchange.catalog.market_count = args.markets;
-    config.exchange.catalog.quiet_share_ppm = args.quiet_share_ppm;
-    config.exchange.catalog.event_count =
-        (args.markets / 5).clamp(1, config.exchange.catalog.event_count.max(1));
+    let mut config = sim_config(&settings, now_ns())?;
+    config.port = args.port;
+    config.key_kind = match args.key_kind {
+        KeyKindArg::Ed25519 => KeyKind::Ed25519,
+        KeyKindArg::Rsa => KeyKind::Rsa,
+    };
+    config.timestamp_tolerance_ms = Some(args.timestamp_tolerance_ms);
+    config.tier = args.tier.into();
+    config.faults = faults;
     if let Some(duration) = args.duration {
         let duration_ns = i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX);
         config.exchange.catalog.run_duration_ns =
@@ -142,18 +158,41 @@ pub fn run(args: SimExchangeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let handle = kalshi_sim::spawn(config)
-            .await
-            .context("starting the local exchange")?;
-        println!("kalshi-sim listening");
-        println!("  base url : {}", handle.base_url);
-        println!("  ws url   : {}", handle.ws_url);
-        println!("  key id   : {}", handle.key_id);
-        println!("  key path : {}", handle.private_key_path.display());
-        println!(
-            "  markets  : {}   seed: {}   tier: {:?}",
-            args.markets, args.seed, args.tier
-        );
+        if args.warmup > 0 {
+            crate::logging::note(&format!(
+                "simulating {} s of trading on {} markets before serving (--warmup 0 skips it) …",
+                args.warmup, args.markets
+            ));
+        }
+        let exchange = LocalExchange::start_config(config).await?;
+        let handle = exchange.handle();
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "event": "ready",
+                    "port": handle.addr.port(),
+                    "base_url": handle.base_url,
+                    "ws_url": handle.ws_url,
+                    "key_id": handle.key_id,
+                    "key_path": handle.private_key_path.display().to_string(),
+                    "markets": args.markets,
+                    "seed": args.seed,
+                    "tier": format!("{:?}", args.tier).to_ascii_lowercase(),
+                })
+            );
+        } else {
+            println!("kalshi-sim listening");
+            println!("  base url : {}", handle.base_url);
+            println!("  ws url   : {}", handle.ws_url);
+            println!("  key id   : {}", handle.key_id);
+            println!("  key path : {}", handle.private_key_path.display());
+            println!(
+                "  markets  : {}   seed: {}   tier: {:?}",
+                args.markets, args.seed, args.tier
+            );
+        }
+        std::io::Write::flush(&mut std::io::stdout()).context("writing to stdout")?;
         match args.duration {
             Some(duration) => {
                 tokio::select! {
@@ -168,7 +207,21 @@ pub fn run(args: SimExchangeArgs) -> anyhow::Result<()> {
             }
         }
         let stats = handle.stats();
-        handle.shutdown().await;
+        exchange.stop().await;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "event": "stopped",
+                    "api_orders": stats.orders,
+                    "trades": stats.trades,
+                    "websocket_messages": stats.ws_messages,
+                    "rest_requests": stats.rest_requests,
+                    "rate_limited": stats.rate_limited,
+                })
+            );
+            return anyhow::Ok(());
+        }
         println!("summary");
         println!("  api orders          : {}", stats.orders);
         println!("  trades              : {}", stats.trades);

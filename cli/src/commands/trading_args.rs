@@ -64,7 +64,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "DIR")]
     pub sim_key_dir: Option<PathBuf>,
     /// Fault injection file for the local exchange (TOML or JSON).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "faults", alias = "sim-faults", value_name = "FILE")]
     pub sim_faults: Option<PathBuf>,
 }
 

@@ -6,7 +6,7 @@
 //!    fit its young synthetic markets, see [`EngineProfile`]);
 //! 2. the file given with `--config` (every section and field is optional);
 //! 3. `--set section.field=value` overrides, in the order given;
-//! 4. the dedicated flags of each command (`--markets`, `--journal-dir`, `--api-base` …),
+//! 4. the dedicated flags of each command (`--markets`, `--journal`, `--api-base` …),
 //!    applied by the command after [`load`].
 //!
 //! Every error names the file and the field: a misspelt key is refused (`unknown field

@@ -64,7 +64,20 @@ pub fn sim_config(settings: &SimSettings, now_ns: i64) -> anyhow::Result<SimConf
 impl LocalExchange {
     /// Starts the exchange on a free loopback port and runs the warm-up.
     pub async fn start(settings: &SimSettings) -> anyhow::Result<LocalExchange> {
-        let config = sim_config(settings, now_ns())?;
+        let exchange = LocalExchange::start_config(sim_config(settings, now_ns())?).await?;
+        tracing::info!(
+            base_url = %exchange.handle.base_url,
+            markets = settings.markets,
+            seed = settings.seed,
+            warmup_s = settings.warmup_s,
+            "local exchange running"
+        );
+        Ok(exchange)
+    }
+
+    /// Starts the exchange of `config` (a [`sim_config`], adjusted), runs its warm-up from
+    /// `config.exchange.start_ns` to now, then drives its clock to wall-clock time.
+    pub async fn start_config(config: SimConfig) -> anyhow::Result<LocalExchange> {
         let handle = kalshi_sim::spawn(config)
             .await
             .context("starting the local exchange")?;
@@ -84,14 +97,12 @@ impl LocalExchange {
                 }
             }
         });
-        tracing::info!(
-            base_url = %handle.base_url,
-            markets = settings.markets,
-            seed = settings.seed,
-            warmup_s = settings.warmup_s,
-            "local exchange running"
-        );
         Ok(LocalExchange { handle, clock })
+    }
+
+    /// The running server (address, statistics).
+    pub fn handle(&self) -> &SimHandle {
+        &self.handle
     }
 
     /// REST base URL.

@@ -295,6 +295,59 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
     ));
     text
 }
+/// The end-of-run summary as one JSON document (`--json`): the same figures as
+/// [`summary_text`], money in micro-dollars, counts of contracts as decimal strings.
+pub fn summary_json(summary: &RunSummary<'_>, no_orders_why: Option<&str>) -> serde_json::Value {
+    let counters = summary.counters;
+    let figures = summary.figures;
+    let pnl = figures.pnl;
+    let account = summary.account.map(|account| {
+        serde_json::json!({
+            "resting_ours": account.resting_ours.len(),
+            "resting_others": account.resting_foreign,
+            "positions": account.positions.iter().map(|position| serde_json::json!({
+                "ticker": position.ticker,
+                "position": position.position.to_string(),
+                "cost_micros": position.cost.micros(),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    serde_json::json!({
+        "run_id": summary.run_id,
+        "stop": summary.stop,
+        "journal": summary.journal_dir.display().to_string(),
+        "journal_entries": summary.journal_entries,
+        "inputs": counters.inputs,
+        "orders_placed": counters.places,
+        "post_only_placed": counters.post_only_places,
+        "cancels": counters.cancels,
+        "amends_decreases": counters.modifies,
+        "lookups": counters.lookups,
+        "rejections": counters.rejections,
+        "refused_locally": counters.refused_locally,
+        "fills": counters.fills,
+        "filled_contracts": counters.filled.to_string(),
+        "websocket": summary.websocket.as_deref().map(|ws| ws.trim_start_matches("ws: ")),
+        "stale_episodes": summary.stale_episodes,
+        "model_inputs": summary.model.as_ref().map(|model| serde_json::json!({
+            "accepted": model.accepted,
+            "refused": model.refused_total(),
+        })),
+        "pnl_total_micros": pnl.total.micros(),
+        "pnl_realized_net_micros": pnl.realized_net.micros(),
+        "fees_micros": pnl.fees.micros(),
+        "pnl_unrealized_micros": pnl.unrealized.micros(),
+        "risk_state": figures.risk_state.as_str(),
+        "quoting_hold": figures.quoting_hold.map(|hold| hold.as_str()),
+        "account": account,
+        "no_orders": no_orders_why,
+        "replay_command": format!(
+            "kalshi-bot replay --journal {} --verify",
+            summary.journal_dir.display()
+        ),
+    })
+}
+
 /// After a run failed mid-way (e.g. the journal cannot be written): cancels every order of
 /// ours without journaling, reads the account afresh and prints how many of ours still rest.
 /// Returns the exit code: 3 if any rest or the account cannot be read, else 0.
@@ -305,11 +358,11 @@ pub async fn emergency_stop(executor: &Executor, cancel_all: bool) -> i32 {
     match confirm_account(executor).await {
         Ok(check) => {
             let resting = check.resting_ours.len();
-            eprintln!(
+            crate::logging::warn(&format!(
                 "after the emergency cancel, {resting} order(s) of ours still rest on the \
                  exchange; {} position(s) open",
                 check.positions.len()
-            );
+            ));
             if resting > 0 {
                 EXIT_RESTING_ORDERS_LEFT
             } else {
@@ -317,10 +370,10 @@ pub async fn emergency_stop(executor: &Executor, cancel_all: bool) -> i32 {
             }
         }
         Err(error) => {
-            eprintln!(
+            crate::logging::warn(&format!(
                 "cannot read the account after the emergency cancel ({error:#}): treat orders \
                  of ours as still resting"
-            );
+            ));
             EXIT_RESTING_ORDERS_LEFT
         }
     }

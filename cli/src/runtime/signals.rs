@@ -75,18 +75,18 @@ async fn watch_signals(seen: watch::Sender<u32>, account: Arc<OnceLock<Executor>
         count += 1;
         seen.send_replace(count);
         match count {
-            1 => eprintln!(
+            1 => crate::logging::warn(
                 "stopping: cancelling our orders and sealing the journal \
-                 (signal again to exit at once)"
+                 (signal again to exit at once)",
             ),
             2 => {
                 let account = account.get().cloned();
                 tokio::spawn(exit_now(account));
             }
             _ => {
-                eprintln!(
+                crate::logging::warn(
                     "exiting without confirming the account: treat orders of ours as still \
-                     resting"
+                     resting",
                 );
                 std::process::exit(EXIT_RESTING_ORDERS_LEFT);
             }
@@ -97,18 +97,20 @@ async fn watch_signals(seen: watch::Sender<u32>, account: Arc<OnceLock<Executor>
 /// The second signal: one fresh read of the account, the count printed, then exit.
 async fn exit_now(account: Option<Executor>) {
     let Some(executor) = account else {
-        eprintln!("exiting at once: this run sent no order; the journal recovers on its next open");
+        crate::logging::warn(
+            "exiting at once: this run sent no order; the journal recovers on its next open",
+        );
         std::process::exit(EXIT_OK);
     };
-    eprintln!("exiting at once: reading the account for orders of ours still resting");
+    crate::logging::warn("exiting at once: reading the account for orders of ours still resting");
     let code = match tokio::time::timeout(CONFIRM_TIMEOUT, confirm_account(&executor)).await {
         Ok(Ok(check)) => {
             let resting = check.resting_ours.len();
-            eprintln!(
+            crate::logging::warn(&format!(
                 "{resting} order(s) of ours still rest on the exchange; {} position(s) open; \
                  the journal recovers on its next open",
                 check.positions.len()
-            );
+            ));
             if resting > 0 {
                 EXIT_RESTING_ORDERS_LEFT
             } else {
@@ -116,16 +118,16 @@ async fn exit_now(account: Option<Executor>) {
             }
         }
         Ok(Err(error)) => {
-            eprintln!(
+            crate::logging::warn(&format!(
                 "could not read the account ({error:#}): treat orders of ours as still resting"
-            );
+            ));
             EXIT_RESTING_ORDERS_LEFT
         }
         Err(_) => {
-            eprintln!(
+            crate::logging::warn(&format!(
                 "the account read took over {} s: treat orders of ours as still resting",
                 CONFIRM_TIMEOUT.as_secs()
-            );
+            ));
             EXIT_RESTING_ORDERS_LEFT
         }
     };

@@ -25,6 +25,7 @@ use kalshi_replay::loaders::history::{
     HistoryCandle, HistoryTrade, MarketHistory, Ohlc, history_to_events,
 };
 use kalshi_replay::loaders::journal_filter::{InputFilter, load_inputs};
+use kalshi_replay::progress::{Progress, ProgressSink};
 use kalshi_replay::record::ReplayRecord;
 
 /// Candles asked for per request (a day of minutes).
@@ -55,11 +56,11 @@ pub fn load(
                 .with_context(|| format!("opening the REST cache {}", dir.display()))?;
             let inputs = load_inputs(&mut source, &InputFilter::default())
                 .with_context(|| format!("reading the REST cache {}", dir.display()))?;
-            eprintln!(
+            crate::logging::note(&format!(
                 "{ticker}: {} inputs from cache {}",
                 inputs.len(),
                 dir.display()
-            );
+            ));
             loaded.push((format!("{ticker} (cached {})", dir.display()), inputs));
         } else {
             to_fetch.push((ticker.clone(), dir));
@@ -79,15 +80,16 @@ pub fn load(
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let progress = crate::progress_bar::ProgressBar::stderr();
     for (ticker, dir) in to_fetch {
-        let history = runtime
-            .block_on(fetch(&rest, &ticker, start_s, end_s))
-            .with_context(|| format!("fetching the history of {ticker}"))?;
-        eprintln!(
+        let fetched = runtime.block_on(fetch(&rest, &ticker, start_s, end_s, &progress));
+        progress.finish();
+        let history = fetched.with_context(|| format!("fetching the history of {ticker}"))?;
+        crate::logging::note(&format!(
             "{ticker}: {} trades, {} candles fetched",
             history.trades.len(),
             history.candles.len()
-        );
+        ));
         let inputs = history_to_events(&history, assumed_level_size);
         cache(&dir, &ticker, &inputs)?;
         loaded.push((
@@ -138,6 +140,7 @@ async fn fetch(
     ticker: &str,
     start_s: i64,
     end_s: i64,
+    progress: &dyn ProgressSink,
 ) -> anyhow::Result<MarketHistory> {
     let market = rest.get_market(ticker).await?;
     let mut info = market_info(&market)?;
@@ -150,7 +153,18 @@ async fn fetch(
         max_ts: Some(end_s),
         limit: Some(TRADES_PAGE_LIMIT),
     };
-    let wire_trades: Vec<_> = rest.trades_stream(&query).try_collect().await?;
+    let mut wire_trades = Vec::new();
+    let mut stream = std::pin::pin!(rest.trades_stream(&query));
+    while let Some(trade) = stream.try_next().await? {
+        wire_trades.push(trade);
+        if wire_trades.len() % TRADES_PAGE_LIMIT as usize == 0 {
+            progress.update(Progress {
+                stage: "download trades",
+                done: wire_trades.len() as u64,
+                total: 0,
+            });
+        }
+    }
     let mut trades = Vec::with_capacity(wire_trades.len());
     for trade in &wire_trades {
         let trade = public_trade(trade)?;
@@ -164,6 +178,10 @@ async fn fetch(
     }
     let mut candles = Vec::new();
     let mut from_s = start_s;
+    let window_s = CANDLES_PER_REQUEST * 60;
+    let requests =
+        u64::try_from((end_s - start_s + window_s - 1).div_euclid(window_s)).unwrap_or(0);
+    let mut done = 0u64;
     while from_s < end_s {
         let to_s = (from_s + CANDLES_PER_REQUEST * 60).min(end_s);
         let response = rest
@@ -177,6 +195,12 @@ async fn fetch(
             .await?;
         candles.extend(response.candlesticks.iter().map(candle));
         from_s = to_s;
+        done += 1;
+        progress.update(Progress {
+            stage: "download candles",
+            done,
+            total: requests.max(done),
+        });
     }
     candles.sort_by_key(|candle| candle.end_period_ts_s);
     candles.dedup_by_key(|candle| candle.end_period_ts_s);

@@ -160,6 +160,8 @@ pub struct OutsideOptions {
     pub on_alert: Option<String>,
     /// A feed outage alerts once it has lasted this long, s (`--alert-outage-after`).
     pub alert_outage_after_s: u64,
+    /// The end-of-run summary as one JSON document on stdout (`--json`).
+    pub json_summary: bool,
 }
 
 impl RunOptions {
@@ -251,7 +253,7 @@ pub async fn run(mut options: RunOptions) -> anyhow::Result<i32> {
     };
     match result {
         Err(error) if error.is::<StoppedDuringStartup>() => {
-            eprintln!("stopped by a signal during startup: no order was sent");
+            crate::logging::note("stopped by a signal during startup: no order was sent");
             Ok(EXIT_OK)
         }
         other => other,
@@ -614,12 +616,12 @@ async fn run_with_journal(
                     alerter.raise(AlertKind::RunEnd, "reconcile_failed", now_ns(), detail);
                 }
                 let manifest = sequencer.finish(now_ns(), "reconcile_failed")?;
-                eprintln!(
+                crate::logging::note(&format!(
                     "reconciliation failed: {error:#}\nnothing was traded; journal sealed in {} \
                      ({} segments)",
                     journal_dir.display(),
                     manifest.segments.len()
-                );
+                ));
                 return Ok(EXIT_RECONCILE_FAILED);
             }
         }
@@ -735,11 +737,11 @@ async fn run_with_journal(
                 Some(executor) => emergency_stop(executor, runtime.shutdown_cancel_all).await,
                 None => EXIT_OK,
             };
-            eprintln!(
-                "error: the run failed: {error:#}\nthe journal in {} was not sealed; it \
+            crate::logging::error(&format!(
+                "the run failed: {error:#}\nthe journal in {} was not sealed; it \
                  recovers on its next open (`kalshi-bot journal seal`)",
                 journal_dir.display()
-            );
+            ));
             return Ok(code);
         }
     };
@@ -818,10 +820,17 @@ async fn run_with_journal(
     let no_orders_why =
         no_orders.then(|| super::shutdown::why_no_orders(&event_loop.sequencer, &final_figures));
     let run_id = options.engine.run_id.to_string();
+    tracing::info!(journal = %journal_dir.display(), "sealing and verifying the journal");
+    let seal_started = std::time::Instant::now();
     let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
         Ok(manifest) => {
-            tracing::debug!(segments = manifest.segments.len(), "journal sealed");
-            match kalshi_journal::verify_run(journal_dir) {
+            let verified = kalshi_journal::verify_run(journal_dir);
+            tracing::info!(
+                segments = manifest.segments.len(),
+                elapsed_ms = u64::try_from(seal_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "journal sealed and verified"
+            );
+            match verified {
                 kalshi_journal::VerifyOutcome::Clean { entries, .. } => Some(entries),
                 other => {
                     tracing::error!(?other, "the sealed journal does not verify");
@@ -830,11 +839,11 @@ async fn run_with_journal(
             }
         }
         Err(error) => {
-            eprintln!(
-                "error: the journal in {} could not be sealed: {error:#}; its write-ahead log \
+            crate::logging::error(&format!(
+                "the journal in {} could not be sealed: {error:#}; its write-ahead log \
                  is kept (`kalshi-bot journal seal` retries)",
                 journal_dir.display()
-            );
+            ));
             None
         }
     };
@@ -850,15 +859,21 @@ async fn run_with_journal(
         stale_episodes,
         model,
     };
-    match options.paper() {
-        Some(fill_model) => print!(
-            "{}",
-            paper::paper_summary(&summary_text(&summary), fill_model)
-        ),
-        None => print!("{}", summary_text(&summary)),
-    }
-    if let Some(why) = &no_orders_why {
-        println!("  no orders       : {why}");
+    if options.outside.json_summary {
+        let mut json = super::shutdown::summary_json(&summary, no_orders_why.as_deref());
+        json["paper"] = serde_json::Value::Bool(options.paper().is_some());
+        println!("{json}");
+    } else {
+        match options.paper() {
+            Some(fill_model) => print!(
+                "{}",
+                paper::paper_summary(&summary_text(&summary), fill_model)
+            ),
+            None => print!("{}", summary_text(&summary)),
+        }
+        if let Some(why) = &no_orders_why {
+            println!("  no orders       : {why}");
+        }
     }
     if let Some(alerter) = &alerter {
         alerter.raise(
@@ -899,7 +914,9 @@ async fn run_with_journal(
         Some(check) if require_flat && !check.positions.is_empty() => EXIT_POSITIONS_LEFT,
         Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
         Some(_) if require_orders && no_orders => {
-            eprintln!("error: the run placed no order (--require-orders); see `no orders` above");
+            crate::logging::error(
+                "the run placed no order (--require-orders); see `no orders` above",
+            );
             EXIT_FAILURE
         }
         Some(_) => EXIT_OK,
