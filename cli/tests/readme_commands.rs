@@ -23,7 +23,7 @@ use kalshi_journal::typed_reader::read_all_records;
 const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
 
 /// README commands not run here, with the reason.
-const SKIPPED: [(&str, &str); 3] = [
+const SKIPPED: [(&str, &str); 4] = [
     ("cargo test --workspace", "the whole test suite: CI runs it"),
     (
         "kalshi-bot doctor --demo",
@@ -32,6 +32,11 @@ const SKIPPED: [(&str, &str); 3] = [
     (
         "kalshi-bot run-strategy --strategy maker_ladder --demo --duration 10m",
         "trades Kalshi's demo exchange: needs a demo key and the network",
+    ),
+    (
+        "kalshi-bot run-strategy --strategy maker_ladder --live --paper --duration 10m",
+        "reads Kalshi's production market data: needs a key and the network \
+         (e2e_paper.rs runs paper mode against the local exchange)",
     ),
 ];
 
