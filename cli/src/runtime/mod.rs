@@ -37,6 +37,7 @@ pub mod model_line;
 pub mod order_group;
 pub mod resume;
 pub mod risk_file;
+pub mod run_options;
 pub mod sequencer;
 pub mod shutdown;
 pub mod signals;

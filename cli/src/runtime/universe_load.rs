@@ -16,8 +16,8 @@ use super::market_data::{
     ActivityReads, fetch_listing, fetch_market_snapshot, fetch_markets_by_ticker,
     fetch_trade_history, snapshot_reads,
 };
+use super::run_options::{MarketSelection, Purpose, RunOptions};
 use super::sequencer::Sequencer;
-use super::startup::{MarketSelection, Purpose, RunOptions};
 use crate::config::RuntimeSettings;
 
 /// Orderbook snapshots read at once at startup (the rate limiter still paces them).

@@ -25,9 +25,6 @@ use super::super::clock::now_ns;
 use super::super::sequencer::Sequencer;
 use super::super::shutdown::AccountCheck;
 
-/// Prefix of a paper run's journal environment (`paper-sim`, `paper-demo`, `paper-live`).
-pub const PAPER_ENVIRONMENT_PREFIX: &str = "paper-";
-
 /// Makes `sequencer` trade on paper with the fill model `fill_model`.
 pub(super) fn start_paper(
     sequencer: &mut Sequencer,
