@@ -8,7 +8,8 @@
 //! | 3 | `run-strategy` ended but resting orders of ours remain (or could not be confirmed gone); also after a second signal, a failed run or a failed seal when a fresh read finds any |
 //! | 4 | `run-strategy --require-flat` ended with open positions |
 //! | 5 | startup reconciliation failed: the engine never traded |
-//! | 6 | a journal read from object storage (`s3://…`) is a torn upload: its manifest names a segment the bucket lacks (every command that reads a journal) |
+//! | 6 | `run-strategy` ended HALTED by the risk gate (daily loss stop, kill switch, an operator's halt); nothing of ours rests |
+//! | 7 | a journal read from object storage (`s3://…`) is a torn upload: its manifest names a segment the bucket lacks (every command that reads a journal) |
 //!
 //! Whichever way `run-strategy` ends — `--duration`, a signal, a second signal, a journal that
 //! cannot be written (disk full), a seal that fails — the account is read afresh where the
@@ -32,8 +33,11 @@ pub const EXIT_RESTING_ORDERS_LEFT: i32 = 3;
 pub const EXIT_POSITIONS_LEFT: i32 = 4;
 /// Startup reconciliation failed; nothing was traded.
 pub const EXIT_RECONCILE_FAILED: i32 = 5;
+/// The run ended HALTED by the risk gate (daily loss stop, kill switch or an operator's halt):
+/// nothing of ours rests, but the bot stopped trading before the end and needs a look.
+pub const EXIT_HALTED: i32 = 6;
 /// A journal in object storage is a torn upload (a segment its manifest names is missing).
-pub const EXIT_TORN_UPLOAD: i32 = 6;
+pub const EXIT_TORN_UPLOAD: i32 = 7;
 
 /// A refusal to start: the settings are unsafe or contradict each other. Raised before any
 /// request leaves the process; exits with [`EXIT_REFUSED`].

@@ -475,7 +475,7 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
     assert_eq!(
         output.status.code(),
-        Some(0),
+        Some(6),
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -842,9 +842,20 @@ fn a_daily_loss_halt_needs_the_confirmation_and_alerts_with_its_reason() {
     std::thread::sleep(Duration::from_secs(1));
     signal(&child, "-TERM");
     let output = wait_with_limit(child, Duration::from_secs(60));
+    // Still HALTED (the confirmation was refused): 6, or 3 when an order of ours was left
+    // resting; lifted, the run may end ACTIVE (0) or halt again on a further loss.
+    let allowed: &[i32] = if confirmed["ok"] == true {
+        &[0, 3, 6]
+    } else {
+        &[3, 6]
+    };
     assert!(
-        matches!(output.status.code(), Some(0 | 3)),
-        "{}",
+        output
+            .status
+            .code()
+            .is_some_and(|code| allowed.contains(&code)),
+        "exit {:?}, allowed {allowed:?}: {}",
+        output.status.code(),
         String::from_utf8_lossy(&output.stderr)
     );
 

@@ -2,7 +2,7 @@
 //! `scripts/requirements-ci.txt`; `.ci/run` installs it). `record --upload` sends the sealed
 //! segments and the manifest to the bucket; `journal verify`, `replay --verify` and `backtest`
 //! read the run back from `s3://…` with results identical to the local copy; a segment missing
-//! from the bucket is reported as a torn upload (exit 6). When `moto_server` is not installed
+//! from the bucket is reported as a torn upload (exit 7). When `moto_server` is not installed
 //! the test fails naming the fix under CI (`CI` set, as `.ci/run` runs) or with
 //! `KALSHI_BOT_PY_TESTS=1`; elsewhere (the quick start's plain `cargo test`) it says loudly
 //! that it did not run. A server that is installed but cannot start always fails the test.
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
 const BUCKET: &str = "journals";
 /// Exit code of a torn upload (`cli/src/exit_code.rs`).
-const EXIT_TORN_UPLOAD: i32 = 6;
+const EXIT_TORN_UPLOAD: i32 = 7;
 
 /// A `moto_server` on 127.0.0.1, stopped when dropped.
 struct Moto {
@@ -287,7 +287,7 @@ fn a_recorded_journal_uploads_as_it_seals_and_reads_back_from_the_bucket() {
     let verify_copy = ok(run(moto.bot(&cache).args(["journal", "verify", &copy_url])));
     assert_eq!(text(&verify_copy.stdout), text(&verify_local.stdout));
 
-    // The manifest arrived but a segment did not: a torn upload, named, exit 6.
+    // The manifest arrived but a segment did not: a torn upload, named, exit 7.
     let manifest = std::fs::read(local.join("manifest.json")).unwrap();
     let (put, _) = moto.http_with_body(
         "PUT",

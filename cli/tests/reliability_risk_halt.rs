@@ -65,11 +65,15 @@ fn halt_and_restart(seed: u64) {
     std::thread::sleep(Duration::from_secs(1));
     signal(&child, "-TERM");
     let output = wait_with_limit(child, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        Some(6),
+        "a HALTED run exits 6: {stderr}"
+    );
+    assert!(
+        stderr.contains("ended HALTED") && stderr.contains("daily_loss_stop"),
+        "{stderr}"
     );
     let records = read_all_records(&run_dir).unwrap();
     let (halt_input_seq, halt_record_seq) = records
@@ -183,8 +187,8 @@ fn halt_and_restart(seed: u64) {
     let output = wait_with_limit(child, Duration::from_secs(30));
     assert_eq!(
         output.status.code(),
-        Some(0),
-        "{}",
+        Some(6),
+        "the restored HALT holds to the end: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let (code, text) = journal_verify(&restart_dir);
@@ -286,7 +290,7 @@ fn forgotten_halt_cannot_happen(
     for name in ["run-3", "run-4"] {
         let dir = root.join(name);
         let (code, stderr, places) = restart(exchange, &dir, &[]);
-        assert_eq!(code, Some(0), "{name}: {stderr}");
+        assert_eq!(code, Some(6), "{name} ends HALTED: {stderr}");
         assert_eq!(
             places,
             Some(0),

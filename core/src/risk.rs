@@ -162,6 +162,11 @@ impl Risk {
         self.record(RiskStateReason::Restored)
     }
 
+    /// Why the state is HALTED (`None` when it is not).
+    pub fn halt_reason(&self) -> Option<RiskStateReason> {
+        self.halt_reason
+    }
+
     /// The state in force now, with today's realized P&L after fees, as a record whose reason
     /// is `reason` (what a durable copy of the state needs between transitions).
     pub fn snapshot(&self, reason: RiskStateReason) -> RiskStateRecord {

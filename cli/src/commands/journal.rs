@@ -28,7 +28,7 @@ pub enum JournalCommand {
     /// Check that a run directory is complete and every digest, checksum, seq and hash-chain
     /// link (exit 0 clean, 1 corrupt or incomplete, 2 cannot open).
     Verify {
-        /// The run directory, or `s3://bucket/prefix/RUN` (exit 6 when that is a torn
+        /// The run directory, or `s3://bucket/prefix/RUN` (exit 7 when that is a torn
         /// upload).
         #[command(flatten)]
         run: RunArg,

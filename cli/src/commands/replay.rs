@@ -32,7 +32,7 @@ const EXIT_UNREADABLE: i32 = 2;
 /// `replay` arguments.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The run directory to replay (or `s3://bucket/prefix/RUN`; exit 6 when that is a torn
+    /// The run directory to replay (or `s3://bucket/prefix/RUN`; exit 7 when that is a torn
     /// upload).
     #[arg(long, value_name = "RUN")]
     pub journal: PathBuf,

@@ -163,6 +163,11 @@ impl Engine {
         self.risk.state()
     }
 
+    /// Why the risk state is HALTED (`None` when it is not).
+    pub fn halt_reason(&self) -> Option<crate::risk::RiskStateReason> {
+        self.risk.halt_reason()
+    }
+
     /// True from a [`Event::FeedReconnected`] until the next [`Event::Reconciled`]: new orders
     /// are held.
     pub fn awaiting_reconciliation(&self) -> bool {

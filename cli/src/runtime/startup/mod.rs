@@ -38,6 +38,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use kalshi_core::engine::Engine;
 use kalshi_core::events::Event;
+use kalshi_core::risk::RiskState;
 use kalshi_io::auth::ApiCredentials;
 use kalshi_io::data_rest::{RestClient, RestConfig};
 use kalshi_io::data_ws::{Channel, IoEvent, WsConfig, spawn_ws};
@@ -74,8 +75,8 @@ use super::timers::{
 use super::universe_load::{activity_reads, fetch_snapshots, load_universe};
 use crate::credentials::ConfiguredKey;
 use crate::exit_code::{
-    EXIT_FAILURE, EXIT_OK, EXIT_POSITIONS_LEFT, EXIT_RECONCILE_FAILED, EXIT_RESTING_ORDERS_LEFT,
-    Refusal,
+    EXIT_FAILURE, EXIT_HALTED, EXIT_OK, EXIT_POSITIONS_LEFT, EXIT_RECONCILE_FAILED,
+    EXIT_RESTING_ORDERS_LEFT, Refusal,
 };
 
 /// Capacity of the runtime-input channel (timers, REST results, stop requests).
@@ -686,6 +687,12 @@ async fn run_with_journal(
         }
     }
     let final_figures = figures(&event_loop.sequencer);
+    let halt_reason = event_loop
+        .sequencer
+        .engine()
+        .halt_reason()
+        .and_then(|reason| serde_json::to_value(reason).ok())
+        .and_then(|value| value.as_str().map(str::to_string));
     let counters = event_loop.sequencer.counters().clone();
     let no_orders = trading && counters.places == 0;
     let no_orders_why =
@@ -784,6 +791,15 @@ async fn run_with_journal(
         Some(check) if !check.resting_ours.is_empty() => EXIT_RESTING_ORDERS_LEFT,
         Some(check) if require_flat && !check.positions.is_empty() => EXIT_POSITIONS_LEFT,
         Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
+        Some(_) if final_figures.risk_state == RiskState::Halted => {
+            crate::logging::error(&format!(
+                "the run ended HALTED by the risk gate ({}); nothing of ours rests",
+                halt_reason
+                    .as_deref()
+                    .unwrap_or("see the journal's risk decisions")
+            ));
+            EXIT_HALTED
+        }
         Some(_) if require_orders && no_orders => {
             crate::logging::error(
                 "the run placed no order (--require-orders); see `no orders` above",
