@@ -379,11 +379,15 @@ impl Runner<'_> {
                 && action_due.is_none_or(|action| close <= action)
                 && timer_due.is_none_or(|timer| close <= timer)
             {
-                self.collector.advance(close);
-                for event in self.sim.run_closes_until(close) {
-                    self.emit(event.ts_ns, event.event)?;
+                let cancelled = self.sim.run_closes_until(close);
+                // A market closing with nothing of ours resting changes nothing to observe.
+                if !cancelled.is_empty() {
+                    self.collector.advance(close);
+                    for event in cancelled {
+                        self.emit(event.ts_ns, event.event)?;
+                    }
+                    self.collector.observe_live(close, &self.sim, None);
                 }
-                self.collector.observe_live(close, &self.sim, None);
                 continue;
             }
             match (action_due, timer_due) {

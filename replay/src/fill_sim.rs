@@ -35,9 +35,10 @@
 //! - **Fills before acknowledgements.** When an arrival takes liquidity, its fills are
 //!   reported before its `OrderAck` (whose `fill_count` already includes them).
 //! - **Order groups, trading pauses, market close.** Modelled as the local exchange does
-//!   (see [`halts`]): a group over its matched-contracts limit cancels its resting orders and
-//!   refuses new ones until reset; a pause cancels `cancel_order_on_pause` orders and refuses
-//!   places and amends; at its close time a market's resting orders are cancelled.
+//!   (rules in `fill_sim/halts.rs`): a group over its matched-contracts limit cancels its
+//!   resting orders and refuses new ones until reset; a pause cancels the orders placed with
+//!   `cancel_order_on_pause` and refuses places and amends; at its close time a market's
+//!   resting orders are cancelled (`OrderSnapshot`s with Kalshi's update reasons).
 //! - **Finished orders.** The last [`FINISHED_SNAPSHOTS_MAX`] finished orders answer lookups
 //!   with their final state; older ones keep only their client id, so a reused id is still
 //!   refused however long the run, while memory grows by an id, not an order, per order.
