@@ -247,6 +247,15 @@ impl FillSimulator {
         self.next_action += 1;
     }
 
+    /// Sends an amend at `ts_ns` (what `submit` does with an `Amend` command); it reaches the
+    /// book after the entry latency.
+    pub fn amend(&mut self, ts_ns: i64, amend: AmendOrder) {
+        let due_ns = ts_ns.saturating_add(self.config.entry_latency_ns);
+        self.pending
+            .insert((due_ns, self.next_action), Action::Amend(amend));
+        self.next_action += 1;
+    }
+
     /// When the earliest pending action takes effect.
     pub fn next_due_ns(&self) -> Option<i64> {
         self.pending.keys().next().map(|(due_ns, _)| *due_ns)

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use kalshi_core::client_order_id::ClientOrderId;
-use kalshi_core::commands::{CancelOrder, Command, PlaceOrder, TimeInForce};
+use kalshi_core::commands::{AmendOrder, CancelOrder, Command, PlaceOrder, TimeInForce};
 use kalshi_core::config::SelfTradePrevention;
 use kalshi_core::events::{Event, RequestKind};
 use kalshi_core::market_data::{
@@ -29,8 +29,8 @@ use kalshi_sim::Exchange;
 use kalshi_sim::catalog::CatalogConfig;
 use kalshi_sim::events_out::ExchangeEvent;
 use kalshi_sim::exchange::{
-    CreateOrderV2, EventSpec, ExchangeConfig, FeeType, MarketSpec, NS_PER_S, OrderStatus,
-    SeriesSpec, TimeInForce as SimTimeInForce, UserId,
+    AmendOrder as SimAmendOrder, CreateOrderV2, EventSpec, ExchangeConfig, ExpirationChange,
+    FeeType, MarketSpec, NS_PER_S, OrderStatus, SeriesSpec, TimeInForce as SimTimeInForce, UserId,
 };
 use kalshi_sim::flow::FlowConfig;
 
@@ -100,6 +100,8 @@ impl Ours {
 enum Step {
     /// We place a GTC limit order.
     Place(i64, Ours),
+    /// We amend one of our orders to this price and total count.
+    Amend(i64, Ours),
     /// We cancel one of our orders.
     Cancel(i64, u64),
     /// The other trader rests a GTC order (visible to the backtest as book changes).
@@ -158,6 +160,8 @@ struct ExchangeSide {
     order_ids: BTreeMap<u64, String>,
     fates: BTreeMap<u64, Fate>,
     fills: BTreeMap<String, Vec<(Price, Count, bool)>>,
+    /// Amends refused: (our id, error code), in order.
+    amends_refused: Vec<(u64, String)>,
 }
 
 /// The fill simulator and every event it sent.
@@ -249,6 +253,7 @@ impl ExchangeSide {
             order_ids: BTreeMap::new(),
             fates: BTreeMap::new(),
             fills: BTreeMap::new(),
+            amends_refused: Vec::new(),
         }
     }
 
@@ -304,6 +309,23 @@ impl ExchangeSide {
                         self.fates
                             .insert(order.id, Fate::Refused(error.code().to_string()));
                     }
+                }
+            }
+            Step::Amend(seconds, order) => {
+                let amend = SimAmendOrder {
+                    order_id: self.order_ids[&order.id].clone(),
+                    ticker: TICKER.to_string(),
+                    side: order.side,
+                    price: price(order.price),
+                    count: count(order.contracts),
+                    client_order_id: None,
+                    updated_client_order_id: None,
+                    expiration: ExpirationChange::Keep,
+                    subaccount: 0,
+                };
+                if let Err(error) = self.exchange.amend(self.us, amend, at(seconds)) {
+                    self.amends_refused
+                        .push((order.id, error.code().to_string()));
                 }
             }
             Step::Cancel(seconds, id) => {
@@ -499,6 +521,20 @@ impl SimSide {
                 };
                 self.place(at(seconds), place);
             }
+            Step::Amend(seconds, order) => {
+                let amend = AmendOrder {
+                    client_order_id: ClientOrderId::parse(&client_id(order.id)).unwrap(),
+                    order_id: String::new(),
+                    ticker: TICKER.to_string(),
+                    side: order.side,
+                    price: price(order.price),
+                    total_count: count(order.contracts),
+                    remaining_count: count(order.contracts),
+                };
+                self.advance(at(seconds));
+                self.sim.amend(at(seconds), amend);
+                self.advance(at(seconds));
+            }
             Step::Cancel(seconds, id) => {
                 let cancel = CancelOrder {
                     client_order_id: ClientOrderId::parse(&client_id(id)).unwrap(),
@@ -523,6 +559,25 @@ impl SimSide {
             let caused = self.sim.on_market_event(ts_ns, &event).unwrap();
             self.events.extend(caused);
         }
+    }
+
+    /// Amends refused: (our id, error code), in order.
+    fn amends_refused(&self) -> Vec<(u64, String)> {
+        self.events
+            .iter()
+            .filter_map(|sim_event| match &sim_event.event {
+                Event::OrderRejected(rejected) if rejected.request == RequestKind::Amend => {
+                    let id = rejected
+                        .client_order_id
+                        .as_str()
+                        .strip_prefix("kb-par-")?
+                        .parse()
+                        .ok()?;
+                    Some((id, rejected.code.clone()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The fate of every order we sent, read from the events the engine would have seen.
@@ -601,6 +656,11 @@ fn run(steps: &[Step]) -> (ExchangeSide, SimSide) {
     assert_eq!(
         simulated, expected,
         "the simulator (left) and the exchange (right) disagree on our orders"
+    );
+    assert_eq!(
+        sim.amends_refused(),
+        exchange.amends_refused,
+        "amends refused (simulator left, exchange right)"
     );
     let group = exchange
         .exchange
@@ -708,13 +768,16 @@ fn trading_pause_and_market_deactivation() {
         Step::Place(1, ours(2, Ask, "0.60", 10).kept_on_pause()),
         Step::TradingActive(5, false),
         Step::Place(6, ours(3, Bid, "0.41", 10)),
+        Step::Amend(6, ours(2, Ask, "0.59", 10)),
         Step::Cancel(7, 2),
         Step::Place(7, ours(4, Ask, "0.61", 10).kept_on_pause()),
         Step::TradingActive(8, true),
         Step::Place(9, ours(5, Ask, "0.62", 10).kept_on_pause()),
         Step::Take(10, Bid, "0.62", 3),
+        Step::Amend(10, ours(5, Ask, "0.63", 10)),
         Step::MarketActive(11, false),
         Step::Place(12, ours(6, Bid, "0.39", 10)),
+        Step::Amend(12, ours(5, Ask, "0.64", 10)),
         Step::Wait(20),
         // Re-activation cancels every resting order of the market, as on Kalshi.
         Step::MarketActive(21, true),
@@ -723,6 +786,13 @@ fn trading_pause_and_market_deactivation() {
     let (exchange, _) = run(&steps);
     assert_eq!(fate(&exchange, 1), canceled(vec![], Some(HALT_CANCEL)));
     assert_eq!(fate(&exchange, 2), canceled(vec![], None));
+    assert_eq!(
+        exchange.amends_refused,
+        vec![
+            (2, "trading_paused".to_string()),
+            (5, "market_not_active".to_string())
+        ]
+    );
     assert_eq!(fate(&exchange, 3), Fate::Refused("trading_paused".into()));
     assert_eq!(fate(&exchange, 4), Fate::Refused("trading_paused".into()));
     assert_eq!(
