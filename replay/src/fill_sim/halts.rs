@@ -165,11 +165,14 @@ impl FillSimulator {
     /// at the simulator's latest time if that is later).
     pub fn run_closes_until(&mut self, until_ns: i64) -> Vec<SimEvent> {
         let mut out = Vec::new();
-        while let Some((close_ns, ticker)) = self.close_schedule.first().cloned() {
-            if close_ns > until_ns {
+        while self
+            .close_schedule
+            .first()
+            .is_some_and(|(close_ns, _)| *close_ns <= until_ns)
+        {
+            let Some((close_ns, ticker)) = self.close_schedule.pop_first() else {
                 break;
-            }
-            self.close_schedule.pop_first();
+            };
             self.note_time(close_ns);
             let mut events = Vec::new();
             self.close_market(&ticker, false, &mut events);
@@ -303,6 +306,10 @@ impl FillSimulator {
     fn set_close_time(&mut self, ticker: &str, close_ns: i64) {
         let now_ns = self.now_ns;
         let market = market_entry(&mut self.markets, ticker);
+        if market.close_time_ns == Some(close_ns) {
+            // Every listing repeats it: nothing changes.
+            return;
+        }
         if let Some(old_ns) = market.close_time_ns.replace(close_ns) {
             self.close_schedule.remove(&(old_ns, ticker.to_string()));
         }
