@@ -529,8 +529,12 @@ where
     }
     if !config.listings.is_empty() {
         let listing = Event::MarketListing(config.listings.clone());
-        runner.sim.on_market_event(start_ns, &listing)?;
+        // Nothing rests yet, so a listed market already past its close cancels nothing.
+        let caused = runner.sim.on_market_event(start_ns, &listing)?;
         runner.emit(start_ns, listing)?;
+        for event in caused {
+            runner.emit(event.ts_ns, event.event)?;
+        }
     }
     let mut next_timer_ns = config
         .timer_tick_ns
