@@ -31,9 +31,24 @@
 //! their commands were sent. A market event is applied to the simulator (which may fill us)
 //! before the engine sees it, and the fills follow it into the engine. After the last input,
 //! the actions still pending run at their due times.
+//!
+//! Market closes are time-driven (Kalshi sends nothing at a scheduled close): a close falls
+//! due at the close time the data's listings and lifecycle changes gave, runs before an
+//! action or timer due at the same time, and only within the data's time (a close after the
+//! last input does not run).
+//!
+//! # Order groups
+//!
+//! When the engine configuration asks for an order group (`orders.order_group_contracts_limit`
+//! without `orders.order_group_id`), the backtest does what a live run does: it creates one
+//! (id [`BACKTEST_ORDER_GROUP_ID`]) before journaling the configuration, so the journaled
+//! configuration and every place carry its id, and the simulator applies its limit. A group
+//! named in the configuration is modelled with the configured limit (none: it never
+//! triggers).
 
 use serde::{Deserialize, Serialize};
 
+use kalshi_core::Count;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{Envelope, Event, TimerKind};
@@ -48,6 +63,20 @@ use crate::sim_loop::{self, SimHost};
 use kalshi_journal::OutputRef;
 
 use crate::record::{OutputDigest, OutputKind, ReplayRecord, encode_output};
+
+/// The id of the order group a backtest creates when its configuration asks for one.
+pub const BACKTEST_ORDER_GROUP_ID: &str = "sim-order-group-1";
+
+/// The order group a simulated run trades in, if any: sets `orders.order_group_id` when the
+/// configuration asks for a group without naming one (as a live run's startup does), and
+/// returns the group's id and limit.
+pub fn backtest_order_group(engine: &mut EngineConfig) -> Option<(String, Option<Count>)> {
+    let limit = engine.orders.order_group_contracts_limit;
+    if engine.orders.order_group_id.is_none() && limit.is_some() {
+        engine.orders.order_group_id = Some(BACKTEST_ORDER_GROUP_ID.to_string());
+    }
+    engine.orders.order_group_id.clone().map(|id| (id, limit))
+}
 
 /// Everything a backtest run needs besides its input data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -332,10 +361,12 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Runs simulated actions and synthesized timers due at or before `until_ns`.
+    /// Runs simulated actions and synthesized timers due at or before `until_ns`, and market
+    /// closes due at or before `closes_until_ns` (closes first at equal times).
     fn run_until(
         &mut self,
         until_ns: i64,
+        closes_until_ns: i64,
         next_timer_ns: &mut Option<(i64, i64)>,
     ) -> Result<(), ReplayError> {
         loop {
@@ -343,6 +374,28 @@ impl Runner<'_> {
             let timer_due = next_timer_ns
                 .map(|(due, _)| due)
                 .filter(|due| *due <= until_ns);
+            let close_due = if self.recorded {
+                None
+            } else {
+                self.sim
+                    .next_close_due_ns()
+                    .filter(|due| *due <= until_ns.min(closes_until_ns))
+            };
+            if let Some(close) = close_due
+                && action_due.is_none_or(|action| close <= action)
+                && timer_due.is_none_or(|timer| close <= timer)
+            {
+                let cancelled = self.sim.run_closes_until(close);
+                // A market closing with nothing of ours resting changes nothing to observe.
+                if !cancelled.is_empty() {
+                    self.collector.advance(close);
+                    for event in cancelled {
+                        self.emit(event.ts_ns, event.event)?;
+                    }
+                    self.collector.observe_live(close, &self.sim, None);
+                }
+                continue;
+            }
             match (action_due, timer_due) {
                 (Some(action), timer) if timer.is_none_or(|timer| action <= timer) => {
                     self.collector.advance(action);
@@ -457,15 +510,21 @@ where
         scratch: Vec::new(),
         seq: 1,
     };
+    let mut engine_config = config.engine.clone();
+    let order_group = if recorded {
+        None
+    } else {
+        backtest_order_group(&mut engine_config)
+    };
     runner.push(ReplayRecord::RunStarted {
-        config: Box::new(config.engine.clone()),
+        config: Box::new(engine_config.clone()),
     })?;
     let first = kept.next();
     let start_ns = first.as_ref().map_or(0, |envelope| envelope.ts_ns);
     let mut clock_ns = start_ns;
     runner.collector.advance(start_ns);
     if !recorded {
-        runner.emit(start_ns, Event::Config(Box::new(config.engine.clone())))?;
+        runner.emit(start_ns, Event::Config(Box::new(engine_config)))?;
         if let Some(tuning) = &config.tuning {
             runner.emit(start_ns, Event::TuningSettings(tuning.settings()))?;
         }
@@ -477,10 +536,21 @@ where
             },
         )?;
     }
+    if let Some((id, limit)) = &order_group {
+        // Nothing rests yet, so creating the group cancels nothing; its events are fed all
+        // the same.
+        for event in runner.sim.create_order_group(start_ns, id, *limit) {
+            runner.emit(event.ts_ns, event.event)?;
+        }
+    }
     if !config.listings.is_empty() {
         let listing = Event::MarketListing(config.listings.clone());
-        runner.sim.on_market_event(start_ns, &listing)?;
+        // Nothing rests yet, so a listed market already past its close cancels nothing.
+        let caused = runner.sim.on_market_event(start_ns, &listing)?;
         runner.emit(start_ns, listing)?;
+        for event in caused {
+            runner.emit(event.ts_ns, event.event)?;
+        }
     }
     let mut next_timer_ns = config
         .timer_tick_ns
@@ -491,7 +561,7 @@ where
     for envelope in first.into_iter().chain(kept) {
         fidelity.observe(&envelope.event);
         clock_ns = clock_ns.max(envelope.ts_ns);
-        runner.run_until(clock_ns, &mut next_timer_ns)?;
+        runner.run_until(clock_ns, clock_ns, &mut next_timer_ns)?;
         runner.collector.advance(clock_ns);
         ticker.clear();
         let has_ticker = match envelope.event.ticker() {
@@ -519,7 +589,7 @@ where
         }
     }
     let mut no_timer = None;
-    runner.run_until(i64::MAX, &mut no_timer)?;
+    runner.run_until(i64::MAX, clock_ns, &mut no_timer)?;
     runner.push(ReplayRecord::RunEnded {
         reason: "end_of_input".to_string(),
     })?;

@@ -34,11 +34,18 @@
 //!   balance rounding and per-order rebates ([`FeeRounding`]).
 //! - **Fills before acknowledgements.** When an arrival takes liquidity, its fills are
 //!   reported before its `OrderAck` (whose `fill_count` already includes them).
+//! - **Order groups, trading pauses, market close.** Modelled as the local exchange does
+//!   (rules in `fill_sim/halts.rs`): a group over its matched-contracts limit cancels its
+//!   resting orders and refuses new ones until reset; a pause cancels the orders placed with
+//!   `cancel_order_on_pause` and refuses places and amends; at its close time a market's
+//!   resting orders are cancelled (`OrderSnapshot`s with Kalshi's update reasons).
 //! - **Finished orders.** The last [`FINISHED_SNAPSHOTS_MAX`] finished orders answer lookups
 //!   with their final state; older ones keep only their client id, so a reused id is still
 //!   refused however long the run, while memory grows by an id, not an order, per order.
 
-use std::collections::{BTreeMap, VecDeque};
+mod halts;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +66,7 @@ use crate::error::ReplayError;
 pub use crate::fill_model::{FeeRounding, FillModelConfig};
 pub use crate::sim_book::CancelPosition;
 use crate::sim_book::{VisibleBook, queue_after_cancels};
+pub use halts::{CLOSE_CANCEL, HALT_CANCEL, ORDER_GROUP_WINDOW_NS, OrderGroupState};
 
 /// An event the simulated exchange produced, and when.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +99,10 @@ pub struct LiveOrder {
     post_only: bool,
     priority: u64,
     rounding: RoundingAccumulator,
+    #[serde(default)]
+    order_group_id: Option<String>,
+    #[serde(default)]
+    cancel_order_on_pause: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +121,14 @@ struct SimMarket {
     fee: Option<FeeParams>,
     position: SignedCount,
     last_trade: Option<Price>,
+    /// When the market closes, Unix ns, as the data last said.
+    close_time_ns: Option<i64>,
+    /// Past its close: resting orders were cancelled, places are refused.
+    closed: bool,
+    /// Its result is known: a later close time does not re-open it.
+    determined: bool,
+    /// Paused by its lifecycle (`deactivated`): places and amends are refused.
+    deactivated: bool,
 }
 
 /// The simulated market `ticker`, created empty on first sight (no key copy when it exists).
@@ -146,6 +166,14 @@ pub struct FillSimulator {
     next_order: u64,
     next_fill: u64,
     next_priority: u64,
+    /// Order groups by id.
+    groups: BTreeMap<String, halts::SimGroup>,
+    /// A trading pause is in force.
+    trading_paused: bool,
+    /// Close times of markets not closed yet: (close ns, ticker).
+    close_schedule: BTreeSet<(i64, String)>,
+    /// The latest time the simulator has seen, Unix ns.
+    now_ns: i64,
 }
 
 impl FillSimulator {
@@ -172,6 +200,10 @@ impl FillSimulator {
             next_order: 0,
             next_fill: 0,
             next_priority: 0,
+            groups: BTreeMap::new(),
+            trading_paused: false,
+            close_schedule: BTreeSet::new(),
+            now_ns: i64::MIN,
         })
     }
 
@@ -215,6 +247,15 @@ impl FillSimulator {
         self.next_action += 1;
     }
 
+    /// Sends an amend at `ts_ns` (what `submit` does with an `Amend` command); it reaches the
+    /// book after the entry latency.
+    pub fn amend(&mut self, ts_ns: i64, amend: AmendOrder) {
+        let due_ns = ts_ns.saturating_add(self.config.entry_latency_ns);
+        self.pending
+            .insert((due_ns, self.next_action), Action::Amend(amend));
+        self.next_action += 1;
+    }
+
     /// When the earliest pending action takes effect.
     pub fn next_due_ns(&self) -> Option<i64> {
         self.pending.keys().next().map(|(due_ns, _)| *due_ns)
@@ -225,6 +266,9 @@ impl FillSimulator {
         let Some(((ts_ns, _), action)) = self.pending.pop_first() else {
             return Ok(Vec::new());
         };
+        // Closes due by the time the action arrives happen first, as on the exchange.
+        let mut out = self.run_closes_until(ts_ns);
+        self.note_time(ts_ns);
         let mut events = Vec::new();
         match action {
             Action::Place(order) => self.arrive_place(ts_ns, order, &mut events)?,
@@ -247,18 +291,19 @@ impl FillSimulator {
                 self.arrive_lookup(ts_ns, &client_order_id, &mut events)
             }
         }
-        Ok(events
-            .into_iter()
-            .map(|event| SimEvent { ts_ns, event })
-            .collect())
+        out.extend(events.into_iter().map(|event| SimEvent { ts_ns, event }));
+        Ok(out)
     }
 
-    /// Applies one market-data event at `ts_ns` and returns the fills it caused.
+    /// Applies one market-data event at `ts_ns` and returns what it caused: fills, and the
+    /// cancellations of closes, pauses and group triggers (closes due by `ts_ns` first).
     pub fn on_market_event(
         &mut self,
         ts_ns: i64,
         event: &Event,
     ) -> Result<Vec<SimEvent>, ReplayError> {
+        let mut out = self.run_closes_until(ts_ns);
+        self.note_time(ts_ns);
         let mut events = Vec::new();
         match event {
             Event::MarketListing(listings) => {
@@ -267,7 +312,12 @@ impl FillSimulator {
                     if info.fee.is_some() {
                         market.fee = info.fee.clone();
                     }
+                    self.on_listing(info, &mut events);
                 }
+            }
+            Event::Lifecycle(change) => self.on_lifecycle(change, &mut events),
+            Event::ExchangeStatus { trading_active } => {
+                self.on_exchange_status(*trading_active, &mut events);
             }
             Event::BookSnapshot(snapshot) => {
                 let market = market_entry(&mut self.markets, &snapshot.ticker);
@@ -303,10 +353,10 @@ impl FillSimulator {
             Event::PublicTrade(trade) => self.on_trade(ts_ns, trade, &mut events)?,
             _ => {}
         }
-        Ok(events
-            .into_iter()
-            .map(|event| SimEvent { ts_ns, event })
-            .collect())
+        out.extend(events.into_iter().map(|event| SimEvent { ts_ns, event }));
+        // A listing or lifecycle change may have moved a close time to now or before.
+        out.extend(self.run_closes_until(ts_ns));
+        Ok(out)
     }
 
     fn on_trade(
@@ -418,15 +468,28 @@ impl FillSimulator {
             post_position: Some(market.position),
             ts_ns,
         }));
+        let group_id = order.order_group_id.clone();
         if order.remaining.is_zero() {
             self.retire(key, ExchangeOrderStatus::Executed, ts_ns);
+        }
+        if let Some(group_id) = group_id {
+            // An arriving order's own taking fills do not cancel it: it is not resting yet.
+            let arriving = (liquidity == Liquidity::Taker).then_some(key);
+            self.record_group_fill(ts_ns, &group_id, count, arriving, events);
         }
         Ok(())
     }
 
     fn retire(&mut self, key: &str, status: ExchangeOrderStatus, ts_ns: i64) {
-        if let Some(order) = self.live.remove(key) {
-            let snapshot = snapshot_of(&order, status, ts_ns);
+        if let Some(order) = self.live.get(key) {
+            let snapshot = snapshot_of(order, status, ts_ns);
+            self.retire_with(key, snapshot);
+        }
+    }
+
+    /// Moves the live order `key` to the finished orders with its final state `snapshot`.
+    fn retire_with(&mut self, key: &str, snapshot: OrderSnapshot) {
+        if self.live.remove(key).is_some() {
             if self.done.insert(key, snapshot).is_none() {
                 self.done_order.push_back(key.to_string());
             }
@@ -455,6 +518,10 @@ impl FillSimulator {
                 message: message.to_string(),
             })
         };
+        if let Some((code, message)) = self.refusal(&order.ticker) {
+            events.push(reject(code, message));
+            return Ok(());
+        }
         if self.live.contains_key(&key)
             || self.done.get(&key).is_some()
             || self.done_ids.get(&key).is_some()
@@ -464,6 +531,13 @@ impl FillSimulator {
                 "an order with this client id exists",
             ));
             return Ok(());
+        }
+        if let Some(group_id) = order.order_group_id.as_deref() {
+            self.ensure_group(group_id);
+            if self.group_triggered(Some(group_id)) {
+                events.push(reject("order_group_triggered", "order group triggered"));
+                return Ok(());
+            }
         }
         let market = market_entry(&mut self.markets, &order.ticker);
         let mut count = order.count;
@@ -507,6 +581,8 @@ impl FillSimulator {
             post_only: order.post_only,
             priority: self.next_priority,
             rounding: RoundingAccumulator::new(),
+            order_group_id: order.order_group_id.clone(),
+            cancel_order_on_pause: order.cancel_order_on_pause,
         };
         let order_id = live.order_id.clone();
         self.live.insert(key.clone(), live);
@@ -515,7 +591,7 @@ impl FillSimulator {
         if !fill_or_kill_short {
             let mut left = count;
             for (price, size) in crossing {
-                if left.is_zero() {
+                if left.is_zero() || self.group_triggered(order.order_group_id.as_deref()) {
                     break;
                 }
                 let taken = size.min(left);
@@ -530,7 +606,9 @@ impl FillSimulator {
             Some(live) => (live.filled, live.remaining),
             None => (count, Count::ZERO),
         };
-        let rests = order.time_in_force == TimeInForce::GoodTillCanceled;
+        // An order whose own fills triggered its group does not rest.
+        let rests = order.time_in_force == TimeInForce::GoodTillCanceled
+            && !self.group_triggered(order.order_group_id.as_deref());
         if !rests && !remaining.is_zero() {
             self.retire(&key, ExchangeOrderStatus::Canceled, ts_ns);
         } else if let Some(live) = self.live.get_mut(&key) {
@@ -577,6 +655,15 @@ impl FillSimulator {
             events.push(not_found(&amend.client_order_id, RequestKind::Amend));
             return;
         };
+        if let Some((code, message)) = self.refusal(&order.ticker) {
+            events.push(Event::OrderRejected(OrderRejected {
+                client_order_id: amend.client_order_id.clone(),
+                request: RequestKind::Amend,
+                code: code.to_string(),
+                message: message.to_string(),
+            }));
+            return;
+        }
         let Some(remaining) = amend
             .total_count
             .checked_sub(order.filled)
