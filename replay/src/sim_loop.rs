@@ -1,8 +1,9 @@
 //! The interleaving rule of simulated execution, shared by the backtest driver and paper
 //! trading (`run-strategy --paper`), so the two cannot drift apart:
 //!
-//! 1. before an input at time `t`, every simulated action due at or before `t` runs (in due
-//!    order, ties in submission order), each of its answers stepped at the action's due time;
+//! 1. before an input at time `t`, every market close and simulated action due at or before
+//!    `t` runs (in due order; a close before an action due at the same time, actions tied in
+//!    submission order), each of its answers stepped at its due time;
 //! 2. the simulator sees the input first (a trade may fill our resting orders);
 //! 3. the engine steps the input at `t`;
 //! 4. the fills the input caused are stepped, at `t`.
@@ -57,13 +58,37 @@ pub fn feed_input<H: SimHost>(host: &mut H, ts_ns: i64, event: Event) -> Result<
     Ok(())
 }
 
-/// [`run_due`] up to `ts_ns`, then [`feed_input`]: one input of a paper run.
+/// Rule 1 with market closes: every close and action due at or before `until_ns`, in due
+/// order, a close first when both fall due at the same time (as the backtest driver orders
+/// them). Closes are time-driven: Kalshi sends nothing at a scheduled close.
+pub fn run_due_with_closes<H: SimHost>(host: &mut H, until_ns: i64) -> Result<(), H::Error> {
+    loop {
+        let close_due = host
+            .sim()
+            .next_close_due_ns()
+            .filter(|due| *due <= until_ns);
+        let action_due = host.sim().next_due_ns().filter(|due| *due <= until_ns);
+        match (close_due, action_due) {
+            (Some(close), action) if action.is_none_or(|action| close <= action) => {
+                for answer in host.sim().run_closes_until(close) {
+                    host.step(answer.ts_ns, answer.event)?;
+                }
+            }
+            (_, Some(_)) => {
+                run_next_due(host, until_ns)?;
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
+/// [`run_due_with_closes`] up to `ts_ns`, then [`feed_input`]: one input of a paper run.
 pub fn run_due_then_feed<H: SimHost>(
     host: &mut H,
     ts_ns: i64,
     event: Event,
 ) -> Result<(), H::Error> {
-    run_due(host, ts_ns)?;
+    run_due_with_closes(host, ts_ns)?;
     feed_input(host, ts_ns, event)
 }
 

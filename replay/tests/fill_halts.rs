@@ -269,3 +269,60 @@ fn a_group_never_declared_has_no_limit_and_a_lowered_limit_triggers_at_once() {
         None
     );
 }
+
+/// Records what a paper run's engine would be stepped with, and when.
+struct SteppedEvents {
+    sim: FillSimulator,
+    steps: Vec<(i64, Event)>,
+}
+
+impl kalshi_replay::sim_loop::SimHost for SteppedEvents {
+    type Error = kalshi_replay::error::ReplayError;
+
+    fn sim(&mut self) -> &mut FillSimulator {
+        &mut self.sim
+    }
+
+    fn step(&mut self, ts_ns: i64, event: Event) -> Result<(), Self::Error> {
+        self.steps.push((ts_ns, event));
+        Ok(())
+    }
+}
+
+#[test]
+fn a_paper_run_steps_a_due_close_before_the_next_input_as_the_backtest_driver_does() {
+    let mut host = SteppedEvents {
+        sim: sim(),
+        steps: Vec::new(),
+    };
+    place(&mut host.sim, S, order(1, "0.40", None));
+    let trade_ns = CLOSE_NS + 5 * S;
+    kalshi_replay::sim_loop::run_due_then_feed(
+        &mut host,
+        trade_ns,
+        sell_trade(trade_ns, "0.39", 50),
+    )
+    .unwrap();
+    let order: Vec<(i64, &str)> = host
+        .steps
+        .iter()
+        .map(|(ts_ns, event)| {
+            let kind = match event {
+                Event::OrderSnapshot(snapshot)
+                    if snapshot.last_update_reason.as_deref() == Some(CLOSE_CANCEL) =>
+                {
+                    "close cancel"
+                }
+                Event::PublicTrade(_) => "trade",
+                Event::OwnFill(_) => "fill",
+                _ => "other",
+            };
+            (*ts_ns, kind)
+        })
+        .collect();
+    assert_eq!(
+        order,
+        vec![(CLOSE_NS, "close cancel"), (trade_ns, "trade")],
+        "the close is stepped at its own time, before the input that follows it"
+    );
+}

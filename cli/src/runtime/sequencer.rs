@@ -376,7 +376,7 @@ impl Sequencer {
             durable: durable_commands,
             main: None,
         };
-        let result = sim_loop::run_due(&mut host, ts_ns).and_then(|()| {
+        let result = sim_loop::run_due_with_closes(&mut host, ts_ns).and_then(|()| {
             host.main = Some(MainInput { raw, stepped: None });
             sim_loop::feed_input(&mut host, ts_ns, event)
         });
