@@ -125,7 +125,8 @@ fn usage_error(error: clap::Error) -> ! {
 
 /// A reader that stops early (`kalshi-bot config keys | head`) closes stdout, and the next
 /// `println!` panics on the broken pipe. Exit quietly instead, with the status a shell gives
-/// a command ended by SIGPIPE (128 + 13).
+/// a command ended by SIGPIPE (128 + 13). Under `--log-format json` any other panic is
+/// reported as one JSON line too.
 fn exit_quietly_when_stdout_closes() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -137,6 +138,22 @@ fn exit_quietly_when_stdout_closes() {
             .unwrap_or("");
         if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
             std::process::exit(141);
+        }
+        if logging::is_json() {
+            // A panic is a bug, but under `--log-format json` it is still one JSON line.
+            let location = info
+                .location()
+                .map(|at| format!("{}:{}", at.file(), at.line()))
+                .unwrap_or_default();
+            eprintln!(
+                "{}",
+                logging::json_line(
+                    logging::Level::Error,
+                    &format!("panic: {message}"),
+                    serde_json::json!({ "location": location }),
+                )
+            );
+            return;
         }
         default_hook(info);
     }));
