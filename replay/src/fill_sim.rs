@@ -17,7 +17,8 @@
 //!   (`post_only_cross`). Other crossing orders take the visible opposite levels, best first,
 //!   as a taker (taker fee); IOC remainders are cancelled, FOK orders that cannot fill
 //!   completely are cancelled whole, GTC remainders rest. A resting order joins the back of
-//!   its level: `queue_ahead` = the visible size there on arrival.
+//!   its level: `queue_ahead` = the visible size there on arrival (`queue_position = back`,
+//!   the default; `front` assumes nothing ahead).
 //! - **Trades at our price.** A trade against our side at our price first consumes the
 //!   visible queue ahead of us; only the excess fills us (100 ahead: 99 traded → no fill,
 //!   101 traded → 1 filled). Several of our orders at one level share the volume in arrival
@@ -56,7 +57,7 @@ use kalshi_core::ticker_map::TickerMap;
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
 
 use crate::error::ReplayError;
-pub use crate::fill_model::{FeeRounding, FillModelConfig};
+pub use crate::fill_model::{FeeRounding, FillModelConfig, QueuePosition};
 pub use crate::sim_book::CancelPosition;
 use crate::sim_book::{VisibleBook, queue_after_cancels};
 
@@ -503,7 +504,10 @@ impl FillSimulator {
             price: order.price,
             remaining: count,
             filled: Count::ZERO,
-            queue_ahead: market.book.size_at(order.side, order.price),
+            queue_ahead: joining_queue(
+                self.config.queue_position,
+                market.book.size_at(order.side, order.price),
+            ),
             post_only: order.post_only,
             priority: self.next_priority,
             rounding: RoundingAccumulator::new(),
@@ -536,10 +540,12 @@ impl FillSimulator {
         } else if let Some(live) = self.live.get_mut(&key) {
             // Whatever crossed is gone, so the order now leads its level only behind the
             // visible size that was there.
-            live.queue_ahead = self
-                .markets
-                .get(&order.ticker)
-                .map_or(Count::ZERO, |m| m.book.size_at(order.side, order.price));
+            live.queue_ahead = joining_queue(
+                self.config.queue_position,
+                self.markets
+                    .get(&order.ticker)
+                    .map_or(Count::ZERO, |m| m.book.size_at(order.side, order.price)),
+            );
         }
         events.push(Event::OrderAck(OrderAck {
             client_order_id: order.client_order_id.clone(),
@@ -607,7 +613,10 @@ impl FillSimulator {
             }));
             return;
         }
-        let queue_ahead = market.book.size_at(order.side, amend.price);
+        let queue_ahead = joining_queue(
+            self.config.queue_position,
+            market.book.size_at(order.side, amend.price),
+        );
         self.next_priority += 1;
         let priority = self.next_priority;
         if let Some(order) = self.live.get_mut(&key) {
@@ -710,6 +719,14 @@ impl FillSimulator {
     /// Markets the simulator has seen, by ticker.
     pub fn tickers(&self) -> impl Iterator<Item = &str> {
         self.markets.keys().map(String::as_str)
+    }
+}
+
+/// The queue ahead of an order joining a level that shows `visible` contracts.
+fn joining_queue(position: QueuePosition, visible: Count) -> Count {
+    match position {
+        QueuePosition::Back => visible,
+        QueuePosition::Front => Count::ZERO,
     }
 }
 

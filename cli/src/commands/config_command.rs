@@ -257,6 +257,10 @@ fn fill_meaning(name: &str) -> Option<&'static str> {
             "Fee rounding: \"balance2026\" (trade fee to $0.0001, balance rounding, per-order \
              rebates) or \"classic\" (each fill rounded up to the cent)."
         }
+        "queue_position" => {
+            "Where our order joins its price level: \"back\" (behind the visible size, \
+             price-time priority) or \"front\" (nothing ahead: optimistic)."
+        }
         "fee_target_precision_micros" => {
             "Balance precision of 2026 fee rounding, micro-dollars: 10000 or 100."
         }
