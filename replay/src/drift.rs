@@ -113,6 +113,8 @@ pub struct OrderDrift {
     pub real_filled: Count,
     /// Contracts the shadow filled.
     pub shadow_filled: Count,
+    /// The shadow's first fill of the order minus the real first fill, ms (both filled).
+    pub fill_time_error_ms: Option<i64>,
 }
 
 /// Drift figures so far.
@@ -152,6 +154,9 @@ pub struct DriftReport {
     pub queue_abs_error_p90: Count,
     /// Mean modelled − exchange (positive: the model puts us further back than we are).
     pub queue_bias: SignedCount,
+    /// Book deltas the feed tagged as our own orders' (left out of the shadow's book).
+    #[serde(default)]
+    pub own_deltas: u64,
     /// Per-order figures: orders with queue reads or fills, largest queue error first, at
     /// most [`REPORT_ORDERS_MAX`].
     pub per_order: Vec<OrderDrift>,
@@ -203,6 +208,10 @@ pub struct DriftMonitor {
     /// Signed queue errors (modelled − exchange), centi-contracts.
     queue_errors_centi: Vec<i64>,
     queue_unmodelled: u64,
+    own_deltas: u64,
+    /// Market, side and last price of finished orders that had fills or queue reads (for
+    /// the per-order rows).
+    finished: BTreeMap<String, (String, BookSide, Price)>,
 }
 
 impl DriftMonitor {
@@ -227,12 +236,25 @@ impl DriftMonitor {
             queues: BTreeMap::new(),
             queue_errors_centi: Vec::new(),
             queue_unmodelled: 0,
+            own_deltas: 0,
+            finished: BTreeMap::new(),
         })
     }
 
     /// The settings in force.
     pub fn settings(&self) -> &DriftSettings {
         &self.settings
+    }
+
+    /// Markets where we have orders resting as far as the journal says, sorted.
+    pub fn resting_tickers(&self) -> Vec<String> {
+        let tickers: BTreeSet<&String> = self
+            .orders
+            .values()
+            .filter(|order| !order.resting.is_zero())
+            .map(|order| &order.ticker)
+            .collect();
+        tickers.into_iter().cloned().collect()
     }
 
     /// Feeds one journal record (inputs and commands; everything else is ignored).
@@ -253,7 +275,10 @@ impl DriftMonitor {
         self.run_due(ts_ns)?;
         self.now_ns = ts_ns;
         match &envelope.event {
-            Event::BookDelta(delta) if delta.client_order_id.is_some() => {}
+            Event::BookDelta(delta) if delta.client_order_id.is_some() => {
+                self.own_deltas += 1;
+                self.shadow.on_own_delta(delta);
+            }
             Event::BookSnapshot(snapshot) => {
                 let others = self.others_book(snapshot);
                 let events = self
@@ -277,6 +302,7 @@ impl DriftMonitor {
                 if rejected.request == RequestKind::Place
                     && let Some(order) = self.orders.remove(&key)
                 {
+                    self.fills.remove(&key);
                     // The exchange never had it: the shadow must not keep it either.
                     self.shadow.submit(
                         ts_ns,
@@ -288,9 +314,7 @@ impl DriftMonitor {
                     );
                 }
             }
-            Event::CancelAck(ack) => {
-                self.orders.remove(&ack.client_order_id.to_string());
-            }
+            Event::CancelAck(ack) => self.finish(&ack.client_order_id.to_string()),
             Event::OwnFill(fill) => self.on_real_fill(ts_ns, fill),
             Event::QueuePositions(read) => self.on_queue_read(read),
             _ => {}
@@ -360,14 +384,31 @@ impl DriftMonitor {
         let Some(key) = key else {
             return;
         };
-        if let Some(order) = self.orders.get_mut(&key) {
+        // A fill before the order's ack leaves it to the ack to say what rests.
+        let done = self.orders.get_mut(&key).is_some_and(|order| {
+            let acked = !order.resting.is_zero();
             order.resting = order.resting.saturating_sub(fill.count);
-        }
+            acked && order.resting.is_zero()
+        });
         self.fills
-            .entry(key)
+            .entry(key.clone())
             .or_default()
             .real
             .push((ts_ns, fill.count));
+        if done {
+            self.finish(&key);
+        }
+    }
+
+    /// Forgets a finished real order, keeping what its per-order row needs when it had fills
+    /// or queue reads.
+    fn finish(&mut self, key: &str) {
+        if let Some(order) = self.orders.remove(key)
+            && (self.fills.contains_key(key) || self.queues.contains_key(key))
+        {
+            self.finished
+                .insert(key.to_string(), (order.ticker, order.side, order.price));
+        }
     }
 
     fn on_queue_read(&mut self, read: &QueuePositions) {
@@ -484,6 +525,7 @@ impl DriftMonitor {
             queue_abs_error_p50: centi_count(percentile(&abs_errors, 50)),
             queue_abs_error_p90: centi_count(percentile(&abs_errors, 90)),
             queue_bias: SignedCount::from_centi(bias_centi),
+            own_deltas: self.own_deltas,
             per_order: self.per_order(),
         }
     }
@@ -500,11 +542,7 @@ impl DriftMonitor {
                     .orders
                     .get(key)
                     .map(|o| (o.ticker.clone(), o.side, o.price))
-                    .or_else(|| {
-                        self.shadow
-                            .live_order(key)
-                            .map(|o| (o.ticker.clone(), o.side, o.price))
-                    })
+                    .or_else(|| self.finished.get(key).cloned())
                     .unwrap_or_else(|| (String::new(), BookSide::Bid, Price::ZERO));
                 let reads = i64::try_from(queue.reads).unwrap_or(i64::MAX).max(1);
                 OrderDrift {
@@ -519,6 +557,9 @@ impl DriftMonitor {
                     last_exchange_ahead: queue.last_exchange,
                     real_filled: fills.map_or(Count::ZERO, |f| total(&f.real)),
                     shadow_filled: fills.map_or(Count::ZERO, |f| total(&f.shadow)),
+                    fill_time_error_ms: fills.and_then(|f| {
+                        Some(f.shadow.first()?.0.saturating_sub(f.real.first()?.0) / NS_PER_MS)
+                    }),
                 }
             })
             .collect();
@@ -713,4 +754,36 @@ fn enum_name<T: Serialize>(value: &T) -> String {
         Ok(other) => other.to_string(),
         Err(error) => format!("<{error}>"),
     }
+}
+
+/// Sets one fill-model key (`queue_position`, `cancel_position`, `entry_latency_ns`, …; a
+/// leading `fill.` is accepted) from its text, as `--set fill.KEY=VALUE` gives it.
+pub fn apply_fill_setting(
+    model: &mut FillModelConfig,
+    key: &str,
+    value: &str,
+) -> Result<(), ReplayError> {
+    let key = key.trim();
+    let name = key.strip_prefix("fill.").unwrap_or(key);
+    let bad = |reason: String| ReplayError::InvalidConfig {
+        field: "fill",
+        reason: format!("fill.{name}={value}: {reason}"),
+    };
+    let mut fields = match serde_json::to_value(&*model) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        Ok(_) => return Err(bad("the fill model is not a table".to_string())),
+        Err(error) => return Err(bad(error.to_string())),
+    };
+    if !fields.contains_key(name) {
+        let known: Vec<&str> = fields.keys().map(String::as_str).collect();
+        return Err(bad(format!("no such key (known: {})", known.join(", "))));
+    }
+    let parsed = serde_json::from_str::<serde_json::Value>(value.trim())
+        .unwrap_or_else(|_| serde_json::Value::String(value.trim().to_string()));
+    fields.insert(name.to_string(), parsed);
+    let updated: FillModelConfig = serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|error| bad(error.to_string()))?;
+    updated.validate()?;
+    *model = updated;
+    Ok(())
 }

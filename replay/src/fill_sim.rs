@@ -27,6 +27,8 @@
 //!   strictly beyond ours (a sell-taker trade below our bid, a buy-taker trade above our ask)
 //!   means our level was exhausted: we fill at our price for `min(remaining, traded size)`,
 //!   orders with better prices first. Trades whose taker is on our own side never fill us.
+//! - **Amends.** An amend that keeps the price and does not add contracts keeps the order's
+//!   place in the queue; any other amend rejoins the level at the back.
 //! - **Cancels by others.** A decrease at our level that is not explained by trades already
 //!   seen there moves us up according to [`CancelPosition`].
 //! - A crossed visible book without a trade does not fill us: fills come from the tape only.
@@ -51,7 +53,7 @@ use kalshi_core::ev_gate::fallback_fee_schedule;
 use kalshi_core::events::{CancelAck, Event, OrderAck, OrderRejected, RequestKind};
 use kalshi_core::fees::{FeeSchedule, FillTerms, Liquidity, RoundingAccumulator, TargetPrecision};
 use kalshi_core::market_data::{
-    ExchangeOrderStatus, FeeParams, OrderSnapshot, OwnFill, PublicTrade,
+    BookDelta, ExchangeOrderStatus, FeeParams, OrderSnapshot, OwnFill, PublicTrade,
 };
 use kalshi_core::ticker_map::TickerMap;
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
@@ -308,6 +310,20 @@ impl FillSimulator {
             .into_iter()
             .map(|event| SimEvent { ts_ns, event })
             .collect())
+    }
+
+    /// A book delta the feed tagged as caused by a real order of ours, for a shadow whose
+    /// book leaves our orders out: the delta is not applied, but a decrease uses up the
+    /// traded size noted at its level (it was our order's share of the trade).
+    pub fn on_own_delta(&mut self, delta: &BookDelta) {
+        if delta.delta.centi() >= 0 {
+            return;
+        }
+        if let Some(market) = self.markets.get_mut(&delta.ticker) {
+            market
+                .book
+                .forget_traded(delta.side, delta.price, delta.delta.abs());
+        }
     }
 
     fn on_trade(
@@ -613,12 +629,21 @@ impl FillSimulator {
             }));
             return;
         }
-        let queue_ahead = joining_queue(
-            self.config.queue_position,
-            market.book.size_at(order.side, amend.price),
-        );
-        self.next_priority += 1;
-        let priority = self.next_priority;
+        // Same price and no more contracts keeps the order's place in the queue, as on the
+        // exchange; anything else rejoins the level at the back.
+        let keeps_priority = amend.price == order.price && remaining <= order.remaining;
+        let (queue_ahead, priority) = if keeps_priority {
+            (order.queue_ahead, order.priority)
+        } else {
+            self.next_priority += 1;
+            (
+                joining_queue(
+                    self.config.queue_position,
+                    market.book.size_at(order.side, amend.price),
+                ),
+                self.next_priority,
+            )
+        };
         if let Some(order) = self.live.get_mut(&key) {
             order.price = amend.price;
             order.remaining = remaining;

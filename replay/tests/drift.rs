@@ -237,3 +237,28 @@ fn a_negative_tolerance_is_refused() {
     };
     assert!(DriftMonitor::new(settings).is_err());
 }
+
+#[test]
+fn fill_settings_are_set_from_text_and_bad_ones_refused() {
+    use kalshi_replay::drift::apply_fill_setting;
+    use kalshi_replay::fill_sim::CancelPosition;
+    let mut model = FillModelConfig::default();
+    apply_fill_setting(&mut model, "fill.queue_position", "front").unwrap();
+    apply_fill_setting(&mut model, "cancel_position", "pro_rata").unwrap();
+    apply_fill_setting(&mut model, "fill.entry_latency_ns", "7").unwrap();
+    assert_eq!(model.queue_position, QueuePosition::Front);
+    assert_eq!(model.cancel_position, CancelPosition::ProRata);
+    assert_eq!(model.entry_latency_ns, 7);
+    for (key, value) in [
+        ("fill.queue_position", "middle"),
+        ("fill.no_such_key", "1"),
+        ("fill.entry_latency_ns", "-5"),
+    ] {
+        let before = model.clone();
+        assert!(
+            apply_fill_setting(&mut model, key, value).is_err(),
+            "{key}={value}"
+        );
+        assert_eq!(model, before, "a refused setting changes nothing");
+    }
+}

@@ -17,6 +17,7 @@
 //! K-th of N deterministic slices of the grid runs (grid point `i` when `i % N == K - 1`) and
 //! only the point files are written; `kalshi-bot sweep merge` puts shards back together.
 
+mod calibrate;
 mod coverage;
 mod rest_history;
 pub(crate) mod summary;
@@ -120,6 +121,10 @@ pub struct SimulationArgs {
     /// 1000 when the data carries no timers of its own, else none.
     #[arg(long, value_name = "MS")]
     pub tick_ms: Option<u64>,
+    /// A fill-model setting, `fill.KEY=VALUE` (repeatable; applied after --latency-ms and
+    /// --cancel-position), e.g. the lines `backtest --calibrate` prints.
+    #[arg(long = "set", value_name = "fill.KEY=VALUE")]
+    pub fill_sets: Vec<String>,
 }
 
 /// `backtest` arguments.
@@ -181,6 +186,11 @@ pub struct BacktestArgs {
     /// report directories with `kalshi-bot sweep merge`.
     #[arg(long, value_name = "K/N", requires = "sweeps")]
     pub shard: Option<String>,
+    /// Fit the fill model to a trading run's journal (one --journal): run the drift monitor's
+    /// shadow over it for a grid of fill-model settings and print the best fit as
+    /// `--set fill.KEY=VALUE` lines with its figures; nothing is backtested.
+    #[arg(long, conflicts_with_all = ["sweeps", "from_rest", "shard"])]
+    pub calibrate: bool,
 }
 
 /// Folder of the per-point result files inside a sweep's report directory.
@@ -216,6 +226,9 @@ pub struct DataSources {
 
 /// Runs `backtest`.
 pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
+    if args.calibrate {
+        return calibrate::run(&args);
+    }
     if args.journals.is_empty() && !args.from_rest {
         bail!("no data: give --journal DIR (repeatable) and/or --from-rest");
     }
@@ -475,6 +488,15 @@ pub fn backtest_config(
     }
     if let Some(position) = simulation.cancel_position {
         config.fill_model.cancel_position = position.into();
+    }
+    for set in &simulation.fill_sets {
+        let Some((key, value)) = set.split_once('=') else {
+            bail!("--set {set}: expected fill.KEY=VALUE");
+        };
+        if !key.trim().starts_with("fill.") {
+            bail!("--set {set}: only fill.* keys apply here (engine keys go in --config)");
+        }
+        kalshi_replay::drift::apply_fill_setting(&mut config.fill_model, key, value)?;
     }
     let has_timers = inputs
         .iter()

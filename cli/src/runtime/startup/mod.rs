@@ -128,6 +128,8 @@ pub struct RunOptions {
     pub runtime: RuntimeSettings,
     /// Local exchange settings.
     pub sim: SimSettings,
+    /// The drift monitor (trading runs).
+    pub drift: crate::config::DriftConfig,
     /// Stop after this long.
     pub duration: Option<Duration>,
     /// The run directory (default `<runtime.journal_dir>/<run_id>`).
@@ -386,6 +388,9 @@ async fn run_journaled(
         Box::new(NoCommands),
         runtime.capture_raw_frames,
     );
+    if options.is_trading() {
+        start_drift_monitor(options, &mut sequencer);
+    }
     let alerts = options
         .outside
         .on_alert
@@ -622,6 +627,19 @@ async fn run_with_journal(
         tracing::info!(file = %model_file.display(), "following the model file");
         tasks.push(spawn_follow(model_file.clone(), inputs_tx.clone()));
     }
+    let drift_markets = (trading && options.drift.queue_read_interval_s > 0).then(|| {
+        let (markets_tx, markets_rx) = watch::channel(Vec::new());
+        tasks.push(super::drift::spawn_queue_reads(
+            rest.clone(),
+            super::drift::QueueReadSettings {
+                interval: seconds(options.drift.queue_read_interval_s),
+                reserve_percent: options.drift.read_budget_reserve_percent,
+            },
+            markets_rx,
+            inputs_tx.clone(),
+        ));
+        markets_tx
+    });
     let reconciler_inputs = inputs_tx.clone();
     drop(inputs_tx);
     let mut event_loop = EventLoop::new(
@@ -638,6 +656,9 @@ async fn run_with_journal(
         runtime.stale_after_ms,
     );
     event_loop.set_ws_generation(ws_generation);
+    if let Some(markets) = drift_markets {
+        event_loop.set_drift_markets(markets);
+    }
     event_loop.set_model_age_max_ns(options.engine.signals.model_age_max_ns);
     if trading {
         let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
@@ -777,6 +798,11 @@ async fn run_with_journal(
     let no_orders_why =
         no_orders.then(|| super::shutdown::why_no_orders(&event_loop.sequencer, &final_figures));
     let run_id = options.engine.run_id.to_string();
+    event_loop.sequencer.settle_drift();
+    let drift = event_loop.sequencer.drift_report();
+    if let Some(report) = &drift {
+        write_drift_file(journal_dir, report);
+    }
     let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
         Ok(manifest) => {
             tracing::debug!(segments = manifest.segments.len(), "journal sealed");
@@ -812,6 +838,9 @@ async fn run_with_journal(
     print!("{}", summary_text(&summary));
     if let Some(why) = &no_orders_why {
         println!("  no orders       : {why}");
+    }
+    if let Some(report) = &drift {
+        println!("  {}", report.line());
     }
     if let Some(alerter) = &alerter {
         alerter.raise(
@@ -857,6 +886,33 @@ async fn run_with_journal(
         }
         Some(_) => EXIT_OK,
     })
+}
+
+/// Gives a trading run's sequencer its drift monitor, with the `[drift]` fill model at the
+/// engine's fee precision. A refused setting only leaves the run without a monitor.
+fn start_drift_monitor(options: &RunOptions, sequencer: &mut Sequencer) {
+    let mut fill_model = options.drift.fill.clone();
+    fill_model.fee_target_precision_micros = options.engine.fee_target_precision_micros;
+    let settings = kalshi_replay::drift::DriftSettings {
+        fill_model,
+        fill_tolerance_ms: options.drift.fill_tolerance_ms,
+    };
+    match kalshi_replay::drift::DriftMonitor::new(settings) {
+        Ok(monitor) => sequencer.set_drift_monitor(monitor),
+        Err(error) => tracing::warn!(error = %error, "no drift monitor for this run"),
+    }
+}
+
+/// Writes the run's final drift report to `<run>/drift.json` (`kalshi-bot drift --journal`
+/// takes its settings from there and recomputes the same figures).
+fn write_drift_file(journal_dir: &Path, report: &kalshi_replay::drift::DriftReport) {
+    let path = journal_dir.join(crate::commands::drift::DRIFT_FILE);
+    let written = serde_json::to_vec_pretty(report)
+        .map_err(anyhow::Error::from)
+        .and_then(|bytes| std::fs::write(&path, bytes).map_err(anyhow::Error::from));
+    if let Err(error) = written {
+        tracing::warn!(path = %path.display(), error = %format!("{error:#}"), "drift report not written");
+    }
 }
 
 #[cfg(test)]
