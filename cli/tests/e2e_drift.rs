@@ -1,0 +1,186 @@
+//! End-to-end: the drift monitor against the local exchange, whose matching is the truth.
+//!
+//! A short `run-strategy --sim` run reads its resting orders' queue positions every 2 s
+//! (journaled as `QueuePositions` inputs), prints the drift figures in its summary and writes
+//! `drift.json`; `kalshi-bot drift --journal` recomputes exactly the same report from the
+//! journal; a deliberately wrong fill model (`fill.queue_position=front`) shows in the queue
+//! error; and `backtest --calibrate` recovers the exchange's own queue rule.
+
+use std::io::Read as _;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use kalshi_core::events::Event;
+use kalshi_journal::JournalRecord;
+use kalshi_journal::typed_reader::read_all_records;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
+
+/// Lively synthetic flow, so a short run rests orders behind others and gets filled.
+const LIVELY_SIM: [&str; 14] = [
+    "--sim-markets",
+    "8",
+    "--set",
+    "sim.noise_orders_per_hour=14400",
+    "--set",
+    "sim.noise_cancels_per_hour=12000",
+    "--set",
+    "sim.informed_checks_per_hour=3600",
+    "--set",
+    "sim.drift_sigma_per_sqrt_hour=6",
+    "--set",
+    "sim.noise_offset_max=0.03",
+    "--sim-warmup",
+    "600",
+];
+
+fn spawn(command: &mut Command) -> Child {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("KALSHI_API_KEY_ID")
+        .env_remove("KALSHI_PRIVATE_KEY_PATH")
+        .env_remove("KALSHI_PRIVATE_KEY_PEM")
+        .env_remove("KALSHI_KEY_ENVIRONMENT")
+        .spawn()
+        .unwrap()
+}
+
+/// Runs the binary with a hard time limit; returns its output.
+fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
+    let mut child = spawn(command);
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        stdout.read_to_end(&mut text).unwrap();
+        text
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        stderr.read_to_end(&mut text).unwrap();
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!(
+                "kalshi-bot did not finish within {limit:?}; stderr:\n{}",
+                String::from_utf8_lossy(&err_reader.join().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+fn ok(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn drift_json(run_dir: &std::path::Path, sets: &[&str]) -> serde_json::Value {
+    let mut command = Command::new(BIN);
+    command.args(["drift", "--json", "--journal"]).arg(run_dir);
+    for set in sets {
+        command.args(["--set", set]);
+    }
+    serde_json::from_str(&ok(&command.output().unwrap())).unwrap()
+}
+
+fn centi(value: &serde_json::Value) -> i64 {
+    let text = value
+        .as_str()
+        .unwrap_or_else(|| panic!("{value} is not a count"));
+    let (whole, frac) = text.split_once('.').unwrap_or((text, "00"));
+    let sign = if whole.starts_with('-') { -1 } else { 1 };
+    let whole: i64 = whole.trim_start_matches('-').parse().unwrap();
+    sign * (whole * 100 + frac.parse::<i64>().unwrap())
+}
+
+#[test]
+fn sim_run_reports_drift_and_the_journal_reproduces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("journal").join("run-1");
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args(["--duration", "30s", "--seed", "3", "--journal-dir"])
+            .arg(&run_dir)
+            .args(["--set", "drift.queue_read_interval_s=2"])
+            .args(LIVELY_SIM),
+        Duration::from_secs(180),
+    );
+    let stdout = ok(&output);
+    assert!(stdout.contains("drift: precision="), "{stdout}");
+
+    // The reads are journaled inputs, with rows for our resting orders.
+    let records = read_all_records(&run_dir).unwrap();
+    let reads: Vec<_> = records
+        .iter()
+        .filter_map(|record| match &record.record {
+            JournalRecord::Input(envelope) => match &envelope.event {
+                Event::QueuePositions(read) => Some(read),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert!(reads.len() >= 3, "{} queue-position reads", reads.len());
+    assert!(reads.iter().any(|read| !read.orders.is_empty()));
+
+    // Live and offline figures are the same numbers.
+    let live: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("drift.json")).unwrap()).unwrap();
+    let offline = drift_json(&run_dir, &[]);
+    assert_eq!(live, offline);
+    assert!(offline["queue_samples"].as_u64().unwrap() > 0, "{offline}");
+    assert!(
+        offline["per_order"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| { row["queue_reads"].as_u64().unwrap() > 0 })
+    );
+
+    // A wrong queue rule puts every order too far forward: the bias drops, the error grows.
+    let front = drift_json(&run_dir, &["fill.queue_position=front"]);
+    assert!(
+        centi(&front["queue_bias"]) < centi(&offline["queue_bias"]),
+        "front {front}\nback {offline}"
+    );
+    assert!(
+        centi(&front["queue_abs_error_p90"]) > centi(&offline["queue_abs_error_p90"]),
+        "front {front}\nback {offline}"
+    );
+
+    // The calibration recovers the exchange's rule: orders join at the back of their level.
+    let report = dir.path().join("calibration");
+    let calibrate = ok(&Command::new(BIN)
+        .args(["backtest", "--calibrate", "--journal"])
+        .arg(&run_dir)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap());
+    assert!(
+        calibrate.contains("--set fill.queue_position=back\n"),
+        "{calibrate}"
+    );
+    assert!(report.join("calibration.json").exists());
+}
