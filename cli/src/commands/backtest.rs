@@ -705,7 +705,17 @@ pub fn run_one(
         "journal written in {:.1} s; writing the report …",
         phase.elapsed().as_secs_f64()
     );
-    let report = BacktestReport::new(title, config, &outcome);
+    let mut report = BacktestReport::new(title, config, &outcome);
+    if config.fills == FillSource::Recorded {
+        // The recorded run's inputs and the commands they reproduce: its drift.
+        let settings = kalshi_replay::drift::DriftSettings {
+            fill_model: config.fill_model.clone(),
+            ..kalshi_replay::drift::DriftSettings::default()
+        };
+        let drift = kalshi_replay::drift::drift_of(&outcome.records, settings)?;
+        println!("{}", drift.line());
+        report.drift = Some(drift);
+    }
     let metrics_path = report_dir.join("metrics.json");
     std::fs::write(&metrics_path, to_json(&report)?)
         .with_context(|| format!("writing {}", metrics_path.display()))?;
