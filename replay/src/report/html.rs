@@ -366,22 +366,6 @@ figure{{margin:16px 0}}figcaption{{font-weight:bold;margin-bottom:4px}}.note{{co
     html
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentages_and_drawdowns() {
-        assert_eq!(percent(123_456), "12.34%");
-        assert_eq!(percent(1_000_000), "100.00%");
-        assert_eq!(percent(0), "0.00%");
-        assert_eq!(
-            drawdown(&[(0, 5), (1, 9), (2, 4), (3, 12)]),
-            vec![(0, 0), (1, 0), (2, -5), (3, 0)]
-        );
-    }
-}
-
 /// The drift section: the fill model's shadow against the run's real fills and queue reads.
 fn drift_section(html: &mut String, drift: &crate::drift::DriftReport) {
     use crate::drift::ratio_text;
@@ -457,4 +441,20 @@ fn drift_section(html: &mut String, drift: &crate::drift::DriftReport) {
         );
     }
     html.push_str("</table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_and_drawdowns() {
+        assert_eq!(percent(123_456), "12.34%");
+        assert_eq!(percent(1_000_000), "100.00%");
+        assert_eq!(percent(0), "0.00%");
+        assert_eq!(
+            drawdown(&[(0, 5), (1, 9), (2, 4), (3, 12)]),
+            vec![(0, 0), (1, 0), (2, -5), (3, 0)]
+        );
+    }
 }
