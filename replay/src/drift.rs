@@ -43,6 +43,20 @@ pub const REPORT_ORDERS_MAX: usize = 200;
 const NS_PER_MS: i64 = 1_000_000;
 const PPM: i64 = 1_000_000;
 
+/// When our orders reach the shadow's book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShadowTiming {
+    /// When the exchange acknowledged them: a placement, amend or decrease at its ack, a
+    /// cancel at its cancel ack (the model's latencies are not used). Measures the queue and
+    /// fill rules alone (the default).
+    #[default]
+    Acked,
+    /// When the engine issued them, plus the model's latencies, as a backtest does. Measures
+    /// the latencies too (the calibration's mode).
+    Commanded,
+}
+
 /// Settings of a drift monitor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DriftSettings {
@@ -50,6 +64,9 @@ pub struct DriftSettings {
     pub fill_model: FillModelConfig,
     /// Largest time between a shadow fill and the real fill it matches, ms.
     pub fill_tolerance_ms: i64,
+    /// When our orders reach the shadow.
+    #[serde(default)]
+    pub timing: ShadowTiming,
 }
 
 impl Default for DriftSettings {
@@ -57,6 +74,7 @@ impl Default for DriftSettings {
         DriftSettings {
             fill_model: FillModelConfig::default(),
             fill_tolerance_ms: DEFAULT_FILL_TOLERANCE_MS,
+            timing: ShadowTiming::Acked,
         }
     }
 }
@@ -157,6 +175,15 @@ pub struct DriftReport {
     /// Book deltas the feed tagged as our own orders' (left out of the shadow's book).
     #[serde(default)]
     pub own_deltas: u64,
+    /// When our orders reached the shadow.
+    #[serde(default)]
+    pub timing: ShadowTiming,
+    /// Median time from a placement to its ack, ns (the measured round trip).
+    #[serde(default)]
+    pub place_ack_p50_ns: Option<i64>,
+    /// Median time from a cancel to its ack, ns.
+    #[serde(default)]
+    pub cancel_ack_p50_ns: Option<i64>,
     /// Per-order figures: orders with queue reads or fills, largest queue error first, at
     /// most [`REPORT_ORDERS_MAX`].
     pub per_order: Vec<OrderDrift>,
@@ -209,6 +236,11 @@ pub struct DriftMonitor {
     queue_errors_centi: Vec<i64>,
     queue_unmodelled: u64,
     own_deltas: u64,
+    /// Commands not yet answered, per client id: when they were issued and what they were.
+    sent: BTreeMap<String, Vec<(i64, Command)>>,
+    /// Issue → acknowledgement of placements, and of cancels, ns.
+    place_ack_ns: Vec<i64>,
+    cancel_ack_ns: Vec<i64>,
     /// Market, side and last price of finished orders that had fills or queue reads (for
     /// the per-order rows).
     finished: BTreeMap<String, (String, BookSide, Price)>,
@@ -223,7 +255,13 @@ impl DriftMonitor {
                 reason: format!("{} is negative", settings.fill_tolerance_ms),
             });
         }
-        let shadow = FillSimulator::new(settings.fill_model.clone())?;
+        let mut shadow_model = settings.fill_model.clone();
+        shadow_model.validate()?;
+        if settings.timing == ShadowTiming::Acked {
+            shadow_model.entry_latency_ns = 0;
+            shadow_model.cancel_latency_ns = 0;
+        }
+        let shadow = FillSimulator::new(shadow_model)?;
         Ok(DriftMonitor {
             settings,
             shadow,
@@ -237,6 +275,9 @@ impl DriftMonitor {
             queue_errors_centi: Vec::new(),
             queue_unmodelled: 0,
             own_deltas: 0,
+            sent: BTreeMap::new(),
+            place_ack_ns: Vec::new(),
+            cancel_ack_ns: Vec::new(),
             finished: BTreeMap::new(),
         })
     }
@@ -296,11 +337,21 @@ impl DriftMonitor {
                 if let Some(order) = self.orders.get_mut(&key) {
                     order.resting = ack.remaining_count;
                 }
+                if let Some((sent_ns, command)) = self.answered(&key, ack.request) {
+                    if ack.request == RequestKind::Place {
+                        self.place_ack_ns.push(ts_ns.saturating_sub(sent_ns));
+                    }
+                    if self.settings.timing == ShadowTiming::Acked {
+                        self.shadow.submit(ts_ns, &command);
+                    }
+                }
             }
             Event::OrderRejected(rejected) => {
                 let key = rejected.client_order_id.to_string();
+                self.answered(&key, rejected.request);
                 if rejected.request == RequestKind::Place
                     && let Some(order) = self.orders.remove(&key)
+                    && self.settings.timing == ShadowTiming::Commanded
                 {
                     self.fills.remove(&key);
                     // The exchange never had it: the shadow must not keep it either.
@@ -314,7 +365,27 @@ impl DriftMonitor {
                     );
                 }
             }
-            Event::CancelAck(ack) => self.finish(&ack.client_order_id.to_string()),
+            Event::CancelAck(ack) => {
+                let key = ack.client_order_id.to_string();
+                if let Some((sent_ns, _)) = self.answered(&key, RequestKind::Cancel) {
+                    self.cancel_ack_ns.push(ts_ns.saturating_sub(sent_ns));
+                }
+                if self.settings.timing == ShadowTiming::Acked {
+                    self.shadow.submit(
+                        ts_ns,
+                        &Command::Cancel(CancelOrder {
+                            client_order_id: ack.client_order_id.clone(),
+                            order_id: None,
+                            ticker: self
+                                .orders
+                                .get(&key)
+                                .map(|order| order.ticker.clone())
+                                .unwrap_or_default(),
+                        }),
+                    );
+                }
+                self.finish(&key);
+            }
             Event::OwnFill(fill) => self.on_real_fill(ts_ns, fill),
             Event::QueuePositions(read) => self.on_queue_read(read),
             _ => {}
@@ -344,7 +415,41 @@ impl DriftMonitor {
             }
             _ => {}
         }
-        self.shadow.submit(self.now_ns, command);
+        let key = match command {
+            Command::Place(order) => Some(order.client_order_id.to_string()),
+            Command::Amend(amend) => Some(amend.client_order_id.to_string()),
+            Command::Decrease(decrease) => Some(decrease.client_order_id.to_string()),
+            Command::Cancel(cancel) => Some(cancel.client_order_id.to_string()),
+            Command::CancelAll | Command::LookupOrder { .. } => None,
+        };
+        if let Some(key) = key {
+            self.sent
+                .entry(key)
+                .or_default()
+                .push((self.now_ns, command.clone()));
+        }
+        if self.settings.timing == ShadowTiming::Commanded {
+            self.shadow.submit(self.now_ns, command);
+        }
+    }
+
+    /// Takes the oldest unanswered command of `kind` sent for `key`.
+    fn answered(&mut self, key: &str, kind: RequestKind) -> Option<(i64, Command)> {
+        let list = self.sent.get_mut(key)?;
+        let index = list.iter().position(|(_, command)| {
+            matches!(
+                (kind, command),
+                (RequestKind::Place, Command::Place(_))
+                    | (RequestKind::Amend, Command::Amend(_))
+                    | (RequestKind::Decrease, Command::Decrease(_))
+                    | (RequestKind::Cancel, Command::Cancel(_))
+            )
+        })?;
+        let taken = list.remove(index);
+        if list.is_empty() {
+            self.sent.remove(key);
+        }
+        Some(taken)
     }
 
     /// Runs the shadow's actions due by `ts_ns` (call at the end of a journal).
@@ -526,6 +631,9 @@ impl DriftMonitor {
             queue_abs_error_p90: centi_count(percentile(&abs_errors, 90)),
             queue_bias: SignedCount::from_centi(bias_centi),
             own_deltas: self.own_deltas,
+            timing: self.settings.timing,
+            place_ack_p50_ns: median(&self.place_ack_ns),
+            cancel_ack_p50_ns: median(&self.cancel_ack_ns),
             per_order: self.per_order(),
         }
     }
@@ -622,6 +730,12 @@ fn percentile(sorted: &[i64], pct: usize) -> Option<i64> {
     sorted.get(rank - 1).copied()
 }
 
+fn median(values: &[i64]) -> Option<i64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    percentile(&sorted, 50)
+}
+
 fn centi_count(centi: Option<i64>) -> Count {
     centi
         .and_then(|centi| Count::from_centi(centi).ok())
@@ -657,9 +771,20 @@ pub struct CalibrationPoint {
 /// Entry latencies a calibration tries, ms (cancel latency follows the entry latency).
 pub const CALIBRATION_LATENCIES_MS: [i64; 5] = [0, 10, 50, 200, 1_000];
 
-/// The calibration grid: queue position × cancel position × latency, around `base` (fee
-/// settings kept). The default model comes first so it wins ties.
-pub fn calibration_grid(base: &FillModelConfig) -> Vec<FillModelConfig> {
+/// The calibration grid: queue position × cancel position × latency (the fixed
+/// [`CALIBRATION_LATENCIES_MS`] and, when known, the run's measured command-to-ack time),
+/// around `base` (fee settings kept). The default model comes first so it wins ties.
+pub fn calibration_grid(
+    base: &FillModelConfig,
+    measured_latency_ns: Option<i64>,
+) -> Vec<FillModelConfig> {
+    let mut latencies_ns: Vec<i64> = CALIBRATION_LATENCIES_MS
+        .iter()
+        .map(|ms| ms * NS_PER_MS)
+        .collect();
+    if let Some(measured) = measured_latency_ns.filter(|ns| *ns >= 0) {
+        latencies_ns.insert(0, measured);
+    }
     use crate::fill_model::QueuePosition;
     let mut grid = vec![FillModelConfig {
         fee_rounding: base.fee_rounding,
@@ -672,10 +797,10 @@ pub fn calibration_grid(base: &FillModelConfig) -> Vec<FillModelConfig> {
             CancelPosition::ProRata,
             CancelPosition::Front,
         ] {
-            for latency_ms in CALIBRATION_LATENCIES_MS {
+            for &latency_ns in &latencies_ns {
                 let point = FillModelConfig {
-                    entry_latency_ns: latency_ms * NS_PER_MS,
-                    cancel_latency_ns: latency_ms * NS_PER_MS,
+                    entry_latency_ns: latency_ns,
+                    cancel_latency_ns: latency_ns,
                     cancel_position,
                     queue_position,
                     ..grid[0].clone()
@@ -689,7 +814,8 @@ pub fn calibration_grid(base: &FillModelConfig) -> Vec<FillModelConfig> {
     grid
 }
 
-/// Runs the drift monitor over `records` for every model of `grid` and returns the points
+/// Runs the drift monitor (orders at their command time plus each model's latencies, as a
+/// backtest sends them) over `records` for every model of `grid` and returns the points
 /// best fit first: highest fill F1, then smallest median queue error, then smallest 90th
 /// percentile queue error, then grid order.
 pub fn calibrate(
@@ -704,6 +830,7 @@ pub fn calibrate(
             DriftSettings {
                 fill_model: fill_model.clone(),
                 fill_tolerance_ms,
+                timing: ShadowTiming::Commanded,
             },
         )?;
         points.push(CalibrationPoint {

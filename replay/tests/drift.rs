@@ -212,7 +212,7 @@ fn fed_record_by_record_the_monitor_gives_the_same_figures() {
 #[test]
 fn calibration_ranks_the_exchange_s_own_rule_first() {
     let records = run();
-    let grid = calibration_grid(&FillModelConfig::default());
+    let grid = calibration_grid(&FillModelConfig::default(), Some(2 * MS));
     assert_eq!(grid[0], FillModelConfig::default());
     let points = calibrate(&records, &grid, 1_000).unwrap();
     assert_eq!(points.len(), grid.len());
@@ -261,4 +261,73 @@ fn fill_settings_are_set_from_text_and_bad_ones_refused() {
         );
         assert_eq!(model, before, "a refused setting changes nothing");
     }
+}
+
+/// The run with the exchange refusing our placement instead of acking it.
+fn refused_run() -> Vec<ReplayRecord> {
+    use kalshi_core::events::OrderRejected;
+    run()
+        .into_iter()
+        .filter(|record| {
+            !matches!(
+                record,
+                ReplayRecord::Input(Envelope {
+                    event: Event::OwnFill(_),
+                    ..
+                })
+            )
+        })
+        .map(|record| match record {
+            ReplayRecord::Input(Envelope {
+                seq,
+                ts_ns,
+                event: Event::OrderAck(ack),
+            }) => input(
+                seq,
+                ts_ns,
+                Event::OrderRejected(OrderRejected {
+                    client_order_id: ack.client_order_id,
+                    request: RequestKind::Place,
+                    code: "post_only_cross".to_string(),
+                    message: "would cross".to_string(),
+                }),
+            ),
+            other => other,
+        })
+        .collect()
+}
+
+#[test]
+fn a_refused_order_never_fills_in_the_shadow_whatever_the_timing() {
+    use kalshi_replay::drift::ShadowTiming;
+    for timing in [ShadowTiming::Acked, ShadowTiming::Commanded] {
+        let report = drift_of(
+            &refused_run(),
+            DriftSettings {
+                timing,
+                ..DriftSettings::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(report.shadow_fill_contracts, Count::ZERO, "{timing:?}");
+        assert_eq!(report.real_fill_contracts, Count::ZERO, "{timing:?}");
+        assert_eq!(report.precision_ppm, None);
+    }
+}
+
+#[test]
+fn acked_and_commanded_timing_agree_when_the_ack_is_prompt() {
+    use kalshi_replay::drift::ShadowTiming;
+    let acked = drift_of(&run(), settings(QueuePosition::Back)).unwrap();
+    let commanded = drift_of(
+        &run(),
+        DriftSettings {
+            timing: ShadowTiming::Commanded,
+            ..settings(QueuePosition::Back)
+        },
+    )
+    .unwrap();
+    assert_eq!(acked.place_ack_p50_ns, Some(3 * MS));
+    assert_eq!(acked.matched_contracts, commanded.matched_contracts);
+    assert_eq!(acked.queue_abs_error_p90, commanded.queue_abs_error_p90);
 }

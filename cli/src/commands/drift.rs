@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 
 use kalshi_replay::drift::{
-    DriftMonitor, DriftReport, DriftSettings, apply_fill_setting, ratio_text,
+    DriftMonitor, DriftReport, DriftSettings, ShadowTiming, apply_fill_setting, ratio_text,
 };
 use kalshi_replay::journal_source::JournalSource;
 use kalshi_replay::record::{RecordSource, ReplayRecord};
@@ -34,15 +34,35 @@ pub struct DriftArgs {
     /// run's, else 1000).
     #[arg(long, value_name = "MS")]
     pub tolerance_ms: Option<i64>,
+    /// When our orders reach the shadow: `acked` (at the exchange's acks; the default) or
+    /// `commanded` (at the engine's commands plus the model's latencies, as in a backtest).
+    /// Default: the run's.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub timing: Option<TimingArg>,
     /// Print the report as one JSON document.
     #[arg(long)]
     pub json: bool,
 }
 
+/// `--timing` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimingArg {
+    /// At the exchange's acknowledgements.
+    Acked,
+    /// At the engine's commands plus the model's latencies.
+    Commanded,
+}
+
 /// Runs `drift`.
 pub fn run(args: DriftArgs) -> anyhow::Result<()> {
     let journal = crate::remote::fetch_if_remote(&args.journal)?;
-    let settings = settings_for(&journal, &args.sets, args.tolerance_ms)?;
+    let mut settings = settings_for(&journal, &args.sets, args.tolerance_ms)?;
+    if let Some(timing) = args.timing {
+        settings.timing = match timing {
+            TimingArg::Acked => ShadowTiming::Acked,
+            TimingArg::Commanded => ShadowTiming::Commanded,
+        };
+    }
     let report = drift_of_journal(&journal, settings)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -57,6 +77,8 @@ pub fn run(args: DriftArgs) -> anyhow::Result<()> {
 struct SettingsUsed {
     fill_model: kalshi_replay::fill_sim::FillModelConfig,
     fill_tolerance_ms: i64,
+    #[serde(default)]
+    timing: ShadowTiming,
 }
 
 /// The settings a run monitored with (its `drift.json`), else the defaults, with `sets`
@@ -73,6 +95,7 @@ pub fn settings_for(
             DriftSettings {
                 fill_model: used.fill_model,
                 fill_tolerance_ms: used.fill_tolerance_ms,
+                timing: used.timing,
             }
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => DriftSettings::default(),
@@ -139,6 +162,7 @@ pub fn drift_of_journal(dir: &Path, settings: DriftSettings) -> anyhow::Result<D
 pub fn report_text(report: &DriftReport) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
+    let ms = |value: Option<i64>| value.map_or_else(|| "-".to_string(), |ms| ms.to_string());
     let model = &report.fill_model;
     let _ = writeln!(
         out,
@@ -149,6 +173,13 @@ pub fn report_text(report: &DriftReport) -> String {
         model.entry_latency_ns,
         model.cancel_latency_ns,
         report.fill_tolerance_ms
+    );
+    let _ = writeln!(
+        out,
+        "orders reach shadow:  {:?} (measured place → ack p50 {} ms, cancel → ack p50 {} ms)",
+        report.timing,
+        ms(report.place_ack_p50_ns.map(|ns| ns / 1_000_000)),
+        ms(report.cancel_ack_p50_ns.map(|ns| ns / 1_000_000))
     );
     let _ = writeln!(out, "orders placed:        {}", report.orders);
     let _ = writeln!(
@@ -167,7 +198,6 @@ pub fn report_text(report: &DriftReport) -> String {
         ratio_text(report.recall_ppm)
     );
     let _ = writeln!(out, "fill F1:              {}", ratio_text(report.f1_ppm));
-    let ms = |value: Option<i64>| value.map_or_else(|| "-".to_string(), |ms| ms.to_string());
     let _ = writeln!(
         out,
         "time-to-fill error:   p50 {} ms, p90 {} ms over {} orders",

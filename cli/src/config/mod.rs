@@ -266,6 +266,9 @@ pub struct DriftConfig {
     pub read_budget_reserve_percent: u8,
     /// Largest time between a shadow fill and the real fill it matches, ms. Default 1000.
     pub fill_tolerance_ms: i64,
+    /// When our orders reach the shadow: `acked` (at the exchange's acks) or `commanded` (at
+    /// the engine's commands plus the fill model's latencies). Default `acked`.
+    pub shadow_timing: kalshi_replay::drift::ShadowTiming,
     /// The shadow's fill model (`[drift.fill]`, the `fill.*` keys of `backtest`; the fee
     /// precision follows the engine's).
     pub fill: kalshi_replay::fill_sim::FillModelConfig,
@@ -277,6 +280,7 @@ impl Default for DriftConfig {
             queue_read_interval_s: 5,
             read_budget_reserve_percent: 50,
             fill_tolerance_ms: kalshi_replay::drift::DEFAULT_FILL_TOLERANCE_MS,
+            shadow_timing: kalshi_replay::drift::ShadowTiming::Acked,
             fill: kalshi_replay::fill_sim::FillModelConfig::default(),
         }
     }

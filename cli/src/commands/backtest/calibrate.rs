@@ -1,7 +1,9 @@
 //! `backtest --calibrate --journal RUN`: fits the fill model to a trading run.
 //!
 //! The drift monitor's shadow ([`kalshi_replay::drift`]) runs over the run's journal once per
-//! point of [`calibration_grid`] (queue position × cancel position × latency); points are
+//! point of [`calibration_grid`] (queue position × cancel position × latency, the latencies
+//! including the run's measured median place → ack time), with our orders sent at their
+//! command time plus the point's latency as a backtest sends them; points are
 //! ranked by fill F1, then median and 90th-percentile queue error. The best point is printed
 //! as `--set fill.KEY=VALUE` lines for `backtest`.
 //!
@@ -16,7 +18,8 @@ use anyhow::bail;
 use serde::Serialize;
 
 use kalshi_replay::drift::{
-    CalibrationPoint, DEFAULT_FILL_TOLERANCE_MS, calibrate, calibration_grid, ratio_text, set_lines,
+    CalibrationPoint, DEFAULT_FILL_TOLERANCE_MS, DriftSettings, calibrate, calibration_grid,
+    drift_of, ratio_text, set_lines,
 };
 use kalshi_replay::fill_sim::FillModelConfig;
 
@@ -46,7 +49,12 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
     let local = crate::remote::local_journal(journal)?;
     let records = journal_records(&local)?;
     let base = FillModelConfig::default();
-    let grid = calibration_grid(&base);
+    // The run's own command-to-ack time joins the latencies tried.
+    let measured = drift_of(&records, DriftSettings::default())?.place_ack_p50_ns;
+    let grid = calibration_grid(&base, measured);
+    if let Some(ns) = measured {
+        eprintln!("measured place → ack median: {} ms", ns / 1_000_000);
+    }
     eprintln!(
         "{}: {} records; fitting {} fill-model settings",
         local.display(),

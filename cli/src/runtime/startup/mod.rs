@@ -896,6 +896,7 @@ fn start_drift_monitor(options: &RunOptions, sequencer: &mut Sequencer) {
     let settings = kalshi_replay::drift::DriftSettings {
         fill_model,
         fill_tolerance_ms: options.drift.fill_tolerance_ms,
+        timing: options.drift.shadow_timing,
     };
     match kalshi_replay::drift::DriftMonitor::new(settings) {
         Ok(monitor) => sequencer.set_drift_monitor(monitor),
