@@ -184,3 +184,43 @@ fn sim_run_reports_drift_and_the_journal_reproduces_it() {
     );
     assert!(report.join("calibration.json").exists());
 }
+
+/// The acceptance run: 10 minutes on the local exchange with default settings. The shadow's
+/// fill precision and recall must be above 0.9; a wrong queue rule must show; the calibration
+/// must recover the exchange's. Run by hand (`cargo test -p kalshi-bot --test e2e_drift --
+/// --ignored`); figures in RELIABILITY.md.
+#[test]
+#[ignore = "ten minutes of real time; run by hand"]
+fn ten_minute_default_run_fills_as_the_model_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("journal").join("run-10m");
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args(["--duration", "600s", "--seed", "11", "--journal-dir"])
+            .arg(&run_dir),
+        Duration::from_secs(900),
+    );
+    let stdout = ok(&output);
+    let drift = drift_json(&run_dir, &[]);
+    println!("{stdout}\n{drift}");
+    let ppm = |name: &str| drift[name].as_i64().unwrap_or(0);
+    assert!(ppm("precision_ppm") > 900_000, "{drift}");
+    assert!(ppm("recall_ppm") > 900_000, "{drift}");
+    let front = drift_json(&run_dir, &["fill.queue_position=front"]);
+    println!("front: {front}");
+    assert!(front["precision_ppm"].as_i64().unwrap() < ppm("precision_ppm") - 100_000);
+    let calibrate = ok(&Command::new(BIN)
+        .args(["backtest", "--calibrate", "--journal"])
+        .arg(&run_dir)
+        .arg("--report")
+        .arg(dir.path().join("calibration"))
+        .output()
+        .unwrap());
+    println!("{calibrate}");
+    assert!(
+        calibrate.contains("--set fill.queue_position=back\n"),
+        "{calibrate}"
+    );
+}

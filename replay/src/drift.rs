@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use kalshi_core::commands::{CancelOrder, Command};
 use kalshi_core::events::{Envelope, Event, QueuePositions, RequestKind};
-use kalshi_core::market_data::{BookLevel, BookSnapshot, OwnFill};
+use kalshi_core::market_data::{BookLevel, BookSnapshot, ExchangeOrderStatus, OwnFill};
 use kalshi_core::{BookSide, Count, Price, SignedCount};
 
 use crate::error::ReplayError;
@@ -387,6 +387,23 @@ impl DriftMonitor {
                 self.finish(&key);
             }
             Event::OwnFill(fill) => self.on_real_fill(ts_ns, fill),
+            // An order the exchange reports cancelled, with or without a cancel ack of ours
+            // (a cancel-all, an expiry, the order group's limit): it leaves the shadow too.
+            Event::OrderSnapshot(snapshot) if snapshot.status == ExchangeOrderStatus::Canceled => {
+                if let Some(key) = snapshot.client_order_id.clone() {
+                    if self.settings.timing == ShadowTiming::Acked
+                        && let Some(live) = self.shadow.live_order(&key)
+                    {
+                        let cancel = Command::Cancel(CancelOrder {
+                            client_order_id: live.client_order_id.clone(),
+                            order_id: None,
+                            ticker: live.ticker.clone(),
+                        });
+                        self.shadow.submit(ts_ns, &cancel);
+                    }
+                    self.finish(&key);
+                }
+            }
             Event::QueuePositions(read) => self.on_queue_read(read),
             _ => {}
         }
