@@ -144,6 +144,14 @@ fn sim_run_reports_drift_and_the_journal_reproduces_it() {
     assert!(reads.len() >= 3, "{} queue-position reads", reads.len());
     assert!(reads.iter().any(|read| !read.orders.is_empty()));
 
+    // The reads are inputs the engine ignores: the journal still replays identically.
+    let verify = ok(&Command::new(BIN)
+        .args(["replay", "--verify", "--journal"])
+        .arg(&run_dir)
+        .output()
+        .unwrap());
+    assert!(verify.contains("identical"), "{verify}");
+
     // Live and offline figures are the same numbers.
     let live: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run_dir.join("drift.json")).unwrap()).unwrap();
