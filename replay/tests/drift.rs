@@ -331,3 +331,38 @@ fn acked_and_commanded_timing_agree_when_the_ack_is_prompt() {
     assert_eq!(acked.matched_contracts, commanded.matched_contracts);
     assert_eq!(acked.queue_abs_error_p90, commanded.queue_abs_error_p90);
 }
+
+#[test]
+fn a_snapshot_that_shows_our_order_is_read_without_it() {
+    // After our ack a resubscription's snapshot shows 15 at 0.40: the others' 10 and our 5.
+    // Then 5 of the others' cancel: nobody is behind us, so they were ahead, as the read says.
+    let mut records = run();
+    let after_ack = records
+        .iter()
+        .position(|record| {
+            matches!(
+                record,
+                ReplayRecord::Input(Envelope {
+                    event: Event::OrderAck(_),
+                    ..
+                })
+            )
+        })
+        .unwrap();
+    records.truncate(after_ack + 1);
+    let resync = Event::BookSnapshot(BookSnapshot {
+        ticker: TICKER.to_string(),
+        bids: vec![BookLevel {
+            price: price_cents(40),
+            size: contracts(15),
+        }],
+        asks: vec![],
+        clock: None,
+    });
+    records.push(input(100, T0 + S + 4 * MS, resync));
+    records.push(input(101, T0 + S + 5 * MS, level_delta(-5, false)));
+    records.push(input(102, T0 + 2 * S, queue_read(5)));
+    let report = drift_of(&records, settings(QueuePosition::Back)).unwrap();
+    assert_eq!(report.queue_samples, 1);
+    assert_eq!(report.queue_abs_error_p90, Count::ZERO, "{report:?}");
+}
