@@ -1,7 +1,8 @@
 //! End-to-end: the drift monitor against the local exchange, whose matching is the truth.
 //!
 //! A short `run-strategy --sim` run reads its resting orders' queue positions every 2 s
-//! (journaled as `QueuePositions` inputs), prints the drift figures in its summary and writes
+//! (journaled as `QueuePositions` inputs), serves the drift figures on `/metrics`, prints them
+//! in its summary and writes
 //! `drift.json`; `kalshi-bot drift --journal` recomputes exactly the same report from the
 //! journal; a deliberately wrong fill model (`fill.queue_position=front`) shows in the queue
 //! error; and `backtest --calibrate` recovers the exchange's own queue rule.
@@ -48,7 +49,11 @@ fn spawn(command: &mut Command) -> Child {
 
 /// Runs the binary with a hard time limit; returns its output.
 fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
-    let mut child = spawn(command);
+    wait_with_limit(spawn(command), limit)
+}
+
+/// Waits for the child with a hard time limit; returns its output.
+fn wait_with_limit(mut child: Child, limit: Duration) -> Output {
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
     let out_reader = std::thread::spawn(move || {
@@ -93,6 +98,24 @@ fn ok(output: &Output) -> String {
     stdout
 }
 
+/// `GET /metrics` on the loopback port, or "" while nothing answers.
+fn scrape(port: u16) -> String {
+    use std::io::Write as _;
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    if stream
+        .write_all(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return String::new();
+    }
+    let mut text = String::new();
+    let _ = stream.read_to_string(&mut text);
+    text
+}
+
 fn drift_json(run_dir: &std::path::Path, sets: &[&str]) -> serde_json::Value {
     let mut command = Command::new(BIN);
     command.args(["drift", "--json", "--journal"]).arg(run_dir);
@@ -116,16 +139,41 @@ fn centi(value: &serde_json::Value) -> i64 {
 fn sim_run_reports_drift_and_the_journal_reproduces_it() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("journal").join("run-1");
-    let output = run_with_limit(
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = spawn(
         Command::new(BIN)
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "30s", "--seed", "3", "--journal-dir"])
             .arg(&run_dir)
             .args(["--set", "drift.queue_read_interval_s=2"])
+            .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
             .args(LIVELY_SIM),
-        Duration::from_secs(180),
     );
+    // While it trades, /metrics carries the drift figures.
+    let started = Instant::now();
+    let metrics = loop {
+        std::thread::sleep(Duration::from_secs(1));
+        let text = scrape(port);
+        if text.contains("kalshi_bot_drift_queue_reads_total")
+            || started.elapsed() > Duration::from_secs(120)
+        {
+            break text;
+        }
+    };
+    for name in [
+        "kalshi_bot_drift_fill_precision_ppm",
+        "kalshi_bot_drift_fill_recall_ppm",
+        "kalshi_bot_drift_queue_error_p90_centi",
+        "kalshi_bot_drift_queue_reads_total",
+    ] {
+        assert!(metrics.contains(name), "{name} missing:\n{metrics}");
+    }
+    let output = wait_with_limit(child, Duration::from_secs(180));
     let stdout = ok(&output);
     assert!(stdout.contains("drift: precision="), "{stdout}");
 
