@@ -95,6 +95,61 @@ pub fn spawn_queue_reads(
     })
 }
 
+/// Starts the queue-position reads of `[drift]` (none when `queue_read_interval_s` is 0):
+/// the task, and where the event loop publishes the markets to read.
+pub fn start_reads(
+    config: &crate::config::DriftConfig,
+    rest: &RestClient,
+    inputs: &mpsc::Sender<Input>,
+) -> Option<(JoinHandle<()>, watch::Sender<Vec<String>>)> {
+    if config.queue_read_interval_s == 0 {
+        return None;
+    }
+    let (markets_tx, markets_rx) = watch::channel(Vec::new());
+    let task = spawn_queue_reads(
+        rest.clone(),
+        QueueReadSettings {
+            interval: super::timers::seconds(config.queue_read_interval_s),
+            reserve_percent: config.read_budget_reserve_percent,
+        },
+        markets_rx,
+        inputs.clone(),
+    );
+    Some((task, markets_tx))
+}
+
+/// Gives a trading run's sequencer its drift monitor, with the `[drift]` fill model at the
+/// engine's fee precision. A refused setting only leaves the run without a monitor.
+pub fn start_monitor(
+    config: &crate::config::DriftConfig,
+    fee_target_precision_micros: i64,
+    sequencer: &mut super::sequencer::Sequencer,
+) {
+    let mut fill_model = config.fill.clone();
+    fill_model.fee_target_precision_micros = fee_target_precision_micros;
+    let settings = kalshi_replay::drift::DriftSettings {
+        fill_model,
+        fill_tolerance_ms: config.fill_tolerance_ms,
+        timing: config.shadow_timing,
+    };
+    match kalshi_replay::drift::DriftMonitor::new(settings) {
+        Ok(monitor) => sequencer.set_drift_monitor(monitor),
+        Err(error) => tracing::warn!(error = %error, "no drift monitor for this run"),
+    }
+}
+
+/// Writes the run's final drift report to `<run>/drift.json` (`kalshi-bot drift --journal`
+/// takes its settings from there and recomputes the same figures).
+pub fn write_report(journal_dir: &std::path::Path, report: &kalshi_replay::drift::DriftReport) {
+    let path = journal_dir.join(crate::commands::drift::DRIFT_FILE);
+    let written = serde_json::to_vec_pretty(report)
+        .map_err(anyhow::Error::from)
+        .and_then(|bytes| std::fs::write(&path, bytes).map_err(anyhow::Error::from));
+    if let Err(error) = written {
+        tracing::warn!(path = %path.display(), error = %format!("{error:#}"), "drift report not written");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::budget_short;

@@ -389,7 +389,11 @@ async fn run_journaled(
         runtime.capture_raw_frames,
     );
     if options.is_trading() {
-        start_drift_monitor(options, &mut sequencer);
+        super::drift::start_monitor(
+            &options.drift,
+            options.engine.fee_target_precision_micros,
+            &mut sequencer,
+        );
     }
     let alerts = options
         .outside
@@ -627,18 +631,12 @@ async fn run_with_journal(
         tracing::info!(file = %model_file.display(), "following the model file");
         tasks.push(spawn_follow(model_file.clone(), inputs_tx.clone()));
     }
-    let drift_markets = (trading && options.drift.queue_read_interval_s > 0).then(|| {
-        let (markets_tx, markets_rx) = watch::channel(Vec::new());
-        tasks.push(super::drift::spawn_queue_reads(
-            rest.clone(),
-            super::drift::QueueReadSettings {
-                interval: seconds(options.drift.queue_read_interval_s),
-                reserve_percent: options.drift.read_budget_reserve_percent,
-            },
-            markets_rx,
-            inputs_tx.clone(),
-        ));
-        markets_tx
+    let drift_reads = trading
+        .then(|| super::drift::start_reads(&options.drift, rest, &inputs_tx))
+        .flatten();
+    let drift_markets = drift_reads.map(|(task, markets)| {
+        tasks.push(task);
+        markets
     });
     let reconciler_inputs = inputs_tx.clone();
     drop(inputs_tx);
@@ -801,7 +799,7 @@ async fn run_with_journal(
     event_loop.sequencer.settle_drift();
     let drift = event_loop.sequencer.drift_report();
     if let Some(report) = &drift {
-        write_drift_file(journal_dir, report);
+        super::drift::write_report(journal_dir, report);
     }
     let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
         Ok(manifest) => {
@@ -886,34 +884,6 @@ async fn run_with_journal(
         }
         Some(_) => EXIT_OK,
     })
-}
-
-/// Gives a trading run's sequencer its drift monitor, with the `[drift]` fill model at the
-/// engine's fee precision. A refused setting only leaves the run without a monitor.
-fn start_drift_monitor(options: &RunOptions, sequencer: &mut Sequencer) {
-    let mut fill_model = options.drift.fill.clone();
-    fill_model.fee_target_precision_micros = options.engine.fee_target_precision_micros;
-    let settings = kalshi_replay::drift::DriftSettings {
-        fill_model,
-        fill_tolerance_ms: options.drift.fill_tolerance_ms,
-        timing: options.drift.shadow_timing,
-    };
-    match kalshi_replay::drift::DriftMonitor::new(settings) {
-        Ok(monitor) => sequencer.set_drift_monitor(monitor),
-        Err(error) => tracing::warn!(error = %error, "no drift monitor for this run"),
-    }
-}
-
-/// Writes the run's final drift report to `<run>/drift.json` (`kalshi-bot drift --journal`
-/// takes its settings from there and recomputes the same figures).
-fn write_drift_file(journal_dir: &Path, report: &kalshi_replay::drift::DriftReport) {
-    let path = journal_dir.join(crate::commands::drift::DRIFT_FILE);
-    let written = serde_json::to_vec_pretty(report)
-        .map_err(anyhow::Error::from)
-        .and_then(|bytes| std::fs::write(&path, bytes).map_err(anyhow::Error::from));
-    if let Err(error) = written {
-        tracing::warn!(path = %path.display(), error = %format!("{error:#}"), "drift report not written");
-    }
 }
 
 #[cfg(test)]
