@@ -7,9 +7,11 @@
 //! - the shadow sees the run's market data. Book deltas our own orders caused (the feed tags
 //!   them with our client id) are left out, and a book snapshot has our known resting size
 //!   taken off, so the shadow's book is the other participants' book, as in a backtest;
-//! - the shadow receives our real commands at the time the engine issued them, and applies
-//!   them after the model's latencies. A placement the exchange refused is cancelled in the
-//!   shadow when the refusal arrives;
+//! - the shadow receives our real orders ([`ShadowTiming`]): by default when the exchange
+//!   acknowledged them (a placement, amend or decrease at its ack, a cancel at its cancel ack
+//!   or at the exchange's report of the order cancelled; a refused command never reaches
+//!   it), or at the engine's command time plus the model's latencies, as a backtest sends
+//!   them (a placement the exchange refused is then cancelled when the refusal arrives);
 //! - every [`Event::QueuePositions`] read is compared with the shadow's modelled queue ahead
 //!   of the same order: queue error = modelled − exchange, per order per read;
 //! - the shadow's fills are matched with the real ones ([`Event::OwnFill`]), per order,
