@@ -72,6 +72,9 @@ enum Commands {
     Ctl(commands::ctl::CtlArgs),
     /// Combine the outputs of a sharded sweep (`backtest --sweep … --shard K/N`).
     Sweep(commands::sweep::SweepArgs),
+    /// How far the fill model was from the exchange in a trading run: shadow fill precision
+    /// and recall, time-to-fill and queue-position error, recomputed from its journal.
+    Drift(commands::drift::DriftArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -102,6 +105,7 @@ fn main() -> anyhow::Result<()> {
         }
         Commands::Ctl(args) => exit_code::finish(commands::ctl::run(args)),
         Commands::Sweep(args) => exit_code::finish_unit(commands::sweep::run(args)),
+        Commands::Drift(args) => exit_code::finish_unit(commands::drift::run(args)),
     }
 }
 

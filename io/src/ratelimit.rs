@@ -396,6 +396,13 @@ impl RateLimiter {
             .await
     }
 
+    /// Tokens available now in the `kind` bucket, and its capacity.
+    pub async fn available(&self, kind: BucketKind) -> (u32, u32) {
+        let now_ns = self.now_ns();
+        let mut bucket = self.bucket(kind).lock().await;
+        (bucket.available_tokens(now_ns), bucket.capacity_tokens())
+    }
+
     /// Takes the tokens now if available, without waiting.
     pub async fn try_acquire(&self, kind: BucketKind, cost: u32) -> bool {
         let now_ns = self.now_ns();

@@ -229,3 +229,20 @@ async fn concurrent_waiters_are_served_within_budget() {
     }
     assert_eq!(*grant_times.last().unwrap(), Duration::from_secs(4));
 }
+
+#[tokio::test(start_paused = true)]
+async fn available_reports_the_bucket_without_taking_from_it() {
+    let limiter = RateLimiter::new(UsageTier::Basic.limits(), 100);
+    let (available, capacity) = limiter.available(BucketKind::Read).await;
+    assert_eq!(available, capacity, "a new bucket is full");
+    assert_eq!(
+        limiter.available(BucketKind::Read).await,
+        (capacity, capacity),
+        "asking takes nothing"
+    );
+    limiter.acquire(BucketKind::Read, 10).await.unwrap();
+    assert_eq!(
+        limiter.available(BucketKind::Read).await,
+        (capacity - 10, capacity)
+    );
+}

@@ -138,6 +138,7 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::Operator(_) => "operator",
         Event::OperatorSet(_) => "operator_set",
         Event::TradeHistory(_) => "trade_history",
+        Event::QueuePositions(_) => "queue_positions",
     }
 }
 

@@ -240,7 +240,8 @@ pub fn is_market_data(event: &Event) -> bool {
         | Event::Reconciled { .. }
         | Event::RiskStateRestored(_)
         | Event::FeedReconnected
-        | Event::FeedLag { .. } => false,
+        | Event::FeedLag { .. }
+        | Event::QueuePositions(_) => false,
     }
 }
 

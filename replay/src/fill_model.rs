@@ -21,6 +21,17 @@ pub enum FeeRounding {
     Balance2026,
 }
 
+/// Where our order joins its price level when it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueuePosition {
+    /// Behind every visible contract at the level (price-time priority; the default).
+    #[default]
+    Back,
+    /// Ahead of everything at the level: nothing ahead of us (optimistic).
+    Front,
+}
+
 /// Fill-model settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -35,6 +46,8 @@ pub struct FillModelConfig {
     pub fee_rounding: FeeRounding,
     /// Account balance precision for 2026 rounding, micro-dollars (10 000 or 100).
     pub fee_target_precision_micros: i64,
+    /// Where our order joins its level on arrival. Default `back`.
+    pub queue_position: QueuePosition,
 }
 
 impl Default for FillModelConfig {
@@ -45,6 +58,7 @@ impl Default for FillModelConfig {
             cancel_position: CancelPosition::Back,
             fee_rounding: FeeRounding::Balance2026,
             fee_target_precision_micros: 10_000,
+            queue_position: QueuePosition::Back,
         }
     }
 }

@@ -17,7 +17,8 @@
 //!   (`post_only_cross`). Other crossing orders take the visible opposite levels, best first,
 //!   as a taker (taker fee); IOC remainders are cancelled, FOK orders that cannot fill
 //!   completely are cancelled whole, GTC remainders rest. A resting order joins the back of
-//!   its level: `queue_ahead` = the visible size there on arrival.
+//!   its level: `queue_ahead` = the visible size there on arrival (`queue_position = back`,
+//!   the default; `front` assumes nothing ahead).
 //! - **Trades at our price.** A trade against our side at our price first consumes the
 //!   visible queue ahead of us; only the excess fills us (100 ahead: 99 traded → no fill,
 //!   101 traded → 1 filled). Several of our orders at one level share the volume in arrival
@@ -26,6 +27,8 @@
 //!   strictly beyond ours (a sell-taker trade below our bid, a buy-taker trade above our ask)
 //!   means our level was exhausted: we fill at our price for `min(remaining, traded size)`,
 //!   orders with better prices first. Trades whose taker is on our own side never fill us.
+//! - **Amends.** An amend that keeps the price and does not add contracts keeps the order's
+//!   place in the queue; any other amend rejoins the level at the back.
 //! - **Cancels by others.** A decrease at our level that is not explained by trades already
 //!   seen there moves us up according to [`CancelPosition`].
 //! - A crossed visible book without a trade does not fill us: fills come from the tape only.
@@ -57,13 +60,13 @@ use kalshi_core::ev_gate::fallback_fee_schedule;
 use kalshi_core::events::{CancelAck, Event, OrderAck, OrderRejected, RequestKind};
 use kalshi_core::fees::{FeeSchedule, FillTerms, Liquidity, RoundingAccumulator, TargetPrecision};
 use kalshi_core::market_data::{
-    ExchangeOrderStatus, FeeParams, OrderSnapshot, OwnFill, PublicTrade,
+    BookDelta, ExchangeOrderStatus, FeeParams, OrderSnapshot, OwnFill, PublicTrade,
 };
 use kalshi_core::ticker_map::TickerMap;
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
 
 use crate::error::ReplayError;
-pub use crate::fill_model::{FeeRounding, FillModelConfig};
+pub use crate::fill_model::{FeeRounding, FillModelConfig, QueuePosition};
 pub use crate::sim_book::CancelPosition;
 use crate::sim_book::{VisibleBook, queue_after_cancels};
 pub use halts::{CLOSE_CANCEL, HALT_CANCEL, ORDER_GROUP_WINDOW_NS, OrderGroupState};
@@ -359,6 +362,20 @@ impl FillSimulator {
         Ok(out)
     }
 
+    /// A book delta the feed tagged as caused by a real order of ours, for a shadow whose
+    /// book leaves our orders out: the delta is not applied, but a decrease uses up the
+    /// traded size noted at its level (it was our order's share of the trade).
+    pub fn on_own_delta(&mut self, delta: &BookDelta) {
+        if delta.delta.centi() >= 0 {
+            return;
+        }
+        if let Some(market) = self.markets.get_mut(&delta.ticker) {
+            market
+                .book
+                .forget_traded(delta.side, delta.price, delta.delta.abs());
+        }
+    }
+
     fn on_trade(
         &mut self,
         ts_ns: i64,
@@ -577,7 +594,10 @@ impl FillSimulator {
             price: order.price,
             remaining: count,
             filled: Count::ZERO,
-            queue_ahead: market.book.size_at(order.side, order.price),
+            queue_ahead: joining_queue(
+                self.config.queue_position,
+                market.book.size_at(order.side, order.price),
+            ),
             post_only: order.post_only,
             priority: self.next_priority,
             rounding: RoundingAccumulator::new(),
@@ -614,10 +634,12 @@ impl FillSimulator {
         } else if let Some(live) = self.live.get_mut(&key) {
             // Whatever crossed is gone, so the order now leads its level only behind the
             // visible size that was there.
-            live.queue_ahead = self
-                .markets
-                .get(&order.ticker)
-                .map_or(Count::ZERO, |m| m.book.size_at(order.side, order.price));
+            live.queue_ahead = joining_queue(
+                self.config.queue_position,
+                self.markets
+                    .get(&order.ticker)
+                    .map_or(Count::ZERO, |m| m.book.size_at(order.side, order.price)),
+            );
         }
         events.push(Event::OrderAck(OrderAck {
             client_order_id: order.client_order_id.clone(),
@@ -694,9 +716,21 @@ impl FillSimulator {
             }));
             return;
         }
-        let queue_ahead = market.book.size_at(order.side, amend.price);
-        self.next_priority += 1;
-        let priority = self.next_priority;
+        // Same price and no more contracts keeps the order's place in the queue, as on the
+        // exchange; anything else rejoins the level at the back.
+        let keeps_priority = amend.price == order.price && remaining <= order.remaining;
+        let (queue_ahead, priority) = if keeps_priority {
+            (order.queue_ahead, order.priority)
+        } else {
+            self.next_priority += 1;
+            (
+                joining_queue(
+                    self.config.queue_position,
+                    market.book.size_at(order.side, amend.price),
+                ),
+                self.next_priority,
+            )
+        };
         if let Some(order) = self.live.get_mut(&key) {
             order.price = amend.price;
             order.remaining = remaining;
@@ -797,6 +831,14 @@ impl FillSimulator {
     /// Markets the simulator has seen, by ticker.
     pub fn tickers(&self) -> impl Iterator<Item = &str> {
         self.markets.keys().map(String::as_str)
+    }
+}
+
+/// The queue ahead of an order joining a level that shows `visible` contracts.
+fn joining_queue(position: QueuePosition, visible: Count) -> Count {
+    match position {
+        QueuePosition::Back => visible,
+        QueuePosition::Front => Count::ZERO,
     }
 }
 

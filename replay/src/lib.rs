@@ -4,6 +4,8 @@
 //!   output byte for byte with what was journaled.
 //! - [`backtest`] runs market data (a journal's, or imported history) through an `Engine`
 //!   with [`fill_sim`] standing in for the exchange, writing its own replayable journal.
+//! - [`drift`] compares the fill model with the exchange a live run traded on (shadow fills,
+//!   queue positions) and calibrates it.
 //! - [`metrics`] and [`report`] summarize a backtest; [`sweep`] runs a parameter grid across
 //!   threads; [`loaders`] turn journals, CSV files and REST history into input events.
 //!
@@ -11,6 +13,7 @@
 //! with results ordered by the sweep grid, never by completion.
 
 pub mod backtest;
+pub mod drift;
 pub mod error;
 pub mod fill_model;
 pub mod fill_sim;

@@ -124,6 +124,24 @@ impl VisibleBook {
         *entry = *entry + count;
     }
 
+    /// Notes that `count` left a level without being others' size (a real order of ours, in
+    /// a drift shadow's book that leaves our orders out): traded size noted there is used up
+    /// first, so it cannot later excuse others' cancels.
+    pub fn forget_traded(&mut self, side: BookSide, price: Price, count: Count) {
+        let key = (side, price);
+        let left = self
+            .traded_unseen
+            .get(&key)
+            .copied()
+            .unwrap_or(Count::ZERO)
+            .saturating_sub(count);
+        if left.is_zero() {
+            self.traded_unseen.remove(&key);
+        } else {
+            self.traded_unseen.insert(key, left);
+        }
+    }
+
     /// Removes size we took as a taker (the data will not show our hypothetical trade).
     pub fn take(&mut self, side: BookSide, price: Price, count: Count) {
         let after = self.size_at(side, price).saturating_sub(count);

@@ -9,7 +9,9 @@ use kalshi_core::market_data::{
     BookDelta, BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, OwnFill, PublicTrade,
 };
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
-use kalshi_replay::fill_sim::{CancelPosition, FeeRounding, FillModelConfig, FillSimulator};
+use kalshi_replay::fill_sim::{
+    CancelPosition, FeeRounding, FillModelConfig, FillSimulator, QueuePosition,
+};
 
 const MS: i64 = 1_000_000;
 const T: &str = "KXTEST-1";
@@ -59,6 +61,7 @@ fn model(
         cancel_position,
         fee_rounding,
         fee_target_precision_micros: precision,
+        queue_position: QueuePosition::Back,
     }
 }
 
@@ -427,6 +430,24 @@ fn a_snapshot_caps_the_queue_at_the_new_visible_size() {
     )
     .unwrap();
     assert_eq!(queue_ahead(&sim, 1), c(30));
+}
+
+#[test]
+fn queue_position_front_joins_ahead_of_the_visible_size() {
+    let mut sim = sim_with(FillModelConfig {
+        queue_position: QueuePosition::Front,
+        ..model(CancelPosition::Back, FeeRounding::Classic, 10_000)
+    });
+    sim.place(0, order(1, BookSide::Bid, "0.44", 10));
+    advance(&mut sim, 10 * MS);
+    assert_eq!(queue_ahead(&sim, 1), Count::ZERO);
+    let filled = trade(&mut sim, 20 * MS, "0.44", 4, BookSide::Ask);
+    assert_eq!(filled.len(), 1);
+    assert_eq!(
+        filled[0].count,
+        c(4),
+        "nothing ahead: the first trade fills us"
+    );
 }
 
 #[test]

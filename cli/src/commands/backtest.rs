@@ -17,6 +17,7 @@
 //! K-th of N deterministic slices of the grid runs (grid point `i` when `i % N == K - 1`) and
 //! only the point files are written; `kalshi-bot sweep merge` puts shards back together.
 
+mod calibrate;
 mod coverage;
 mod rest_history;
 pub(crate) mod summary;
@@ -192,6 +193,11 @@ pub struct BacktestArgs {
     /// written; a sweep's rows) instead of the tables; notes stay on stderr.
     #[arg(long)]
     pub json: bool,
+    /// Fit the fill model to a trading run's journal (one --journal): run the drift monitor's
+    /// shadow over it for a grid of fill-model settings and print the best fit as
+    /// `--set fill.KEY=VALUE` lines with its figures; nothing is backtested.
+    #[arg(long, conflicts_with_all = ["sweeps", "from_rest", "shard"])]
+    pub calibrate: bool,
 }
 
 /// Folder of the per-point result files inside a sweep's report directory.
@@ -227,6 +233,9 @@ pub struct DataSources {
 
 /// Runs `backtest`.
 pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
+    if args.calibrate {
+        return calibrate::run(&args);
+    }
     if args.journals.is_empty() && !args.from_rest {
         bail!("no data: give --journal DIR (repeatable) and/or --from-rest");
     }
@@ -751,7 +760,17 @@ pub fn run_one(
         "journal written in {:.1} s; writing the report …",
         phase.elapsed().as_secs_f64()
     ));
-    let report = BacktestReport::new(title, config, &outcome);
+    let mut report = BacktestReport::new(title, config, &outcome);
+    if config.fills == FillSource::Recorded {
+        // The recorded run's inputs and the commands they reproduce: its drift.
+        let settings = kalshi_replay::drift::DriftSettings {
+            fill_model: config.fill_model.clone(),
+            ..kalshi_replay::drift::DriftSettings::default()
+        };
+        let drift = kalshi_replay::drift::drift_of(&outcome.records, settings)?;
+        crate::logging::note(&drift.line());
+        report.drift = Some(drift);
+    }
     let metrics_path = report_dir.join("metrics.json");
     std::fs::write(&metrics_path, to_json(&report)?)
         .with_context(|| format!("writing {}", metrics_path.display()))?;

@@ -252,11 +252,15 @@ fn fill_meaning(name: &str) -> Option<&'static str> {
         "cancel_latency_ns" => "Delay from a cancel or decrease to its effect, ns.",
         "cancel_position" => {
             "Where other traders' cancels sit relative to our resting order: \"back\" (behind \
-             us: our queue position does not improve), \"front\" or \"proportional\"."
+             us: our queue position does not improve), \"front\" or \"pro_rata\"."
         }
         "fee_rounding" => {
             "Fee rounding: \"balance2026\" (trade fee to $0.0001, balance rounding, per-order \
              rebates) or \"classic\" (each fill rounded up to the cent)."
+        }
+        "queue_position" => {
+            "Where our order joins its price level: \"back\" (behind the visible size, \
+             price-time priority) or \"front\" (nothing ahead: optimistic)."
         }
         "fee_target_precision_micros" => {
             "Balance precision of 2026 fee rounding, micro-dollars: 10000 or 100."
@@ -387,7 +391,7 @@ mod tests {
     #[test]
     fn every_fill_key_is_described() {
         let keys = fill_keys().unwrap();
-        assert_eq!(keys.len(), 5, "{keys:?}");
+        assert_eq!(keys.len(), 6, "{keys:?}");
         assert!(keys.iter().all(|key| key.key.starts_with("fill.")));
     }
 

@@ -6,6 +6,7 @@ pub mod book;
 pub mod config_command;
 pub mod ctl;
 pub mod doctor;
+pub mod drift;
 pub mod import;
 pub mod journal;
 pub mod ledger;

@@ -116,6 +116,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<i32> {
         tuning: loaded.tuning,
         runtime: loaded.runtime,
         sim: loaded.sim,
+        drift: loaded.drift,
         duration: args.duration,
         journal_dir,
         outside: OutsideOptions {

@@ -154,6 +154,7 @@ pub fn run(args: RunStrategyArgs) -> anyhow::Result<i32> {
         tuning: loaded.tuning,
         runtime: loaded.runtime,
         sim: loaded.sim,
+        drift: loaded.drift,
         duration: args.duration,
         journal_dir,
         outside: OutsideOptions {

@@ -29,7 +29,7 @@ mod toml_paths;
 use toml_paths::{deep_merge, get_path, has_path, leaf_paths, parse_override_value, set_path};
 
 /// The sections a file may contain.
-const SECTIONS: [&str; 5] = ["engine", "tuning", "runtime", "sim", "credentials"];
+const SECTIONS: [&str; 6] = ["engine", "tuning", "runtime", "sim", "credentials", "drift"];
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +253,39 @@ impl Default for RuntimeSettings {
     }
 }
 
+/// `[drift]`: the drift monitor of trading runs — the fill model its shadow runs and the
+/// queue-position reads (not engine config; none of it changes a decision).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DriftConfig {
+    /// Period of the queue-position reads of markets where we rest orders, s; 0 = no reads.
+    /// Default 5.
+    pub queue_read_interval_s: u64,
+    /// A queue-position read is skipped when less than this share of the read budget is
+    /// available, percent (0..=100). Default 50.
+    pub read_budget_reserve_percent: u8,
+    /// Largest time between a shadow fill and the real fill it matches, ms. Default 1000.
+    pub fill_tolerance_ms: i64,
+    /// When our orders reach the shadow: `acked` (at the exchange's acks) or `commanded` (at
+    /// the engine's commands plus the fill model's latencies). Default `acked`.
+    pub shadow_timing: kalshi_replay::drift::ShadowTiming,
+    /// The shadow's fill model (`[drift.fill]`, the `fill.*` keys of `backtest`; the fee
+    /// precision follows the engine's).
+    pub fill: kalshi_replay::fill_sim::FillModelConfig,
+}
+
+impl Default for DriftConfig {
+    fn default() -> DriftConfig {
+        DriftConfig {
+            queue_read_interval_s: 5,
+            read_budget_reserve_percent: 50,
+            fill_tolerance_ms: kalshi_replay::drift::DEFAULT_FILL_TOLERANCE_MS,
+            shadow_timing: kalshi_replay::drift::ShadowTiming::Acked,
+            fill: kalshi_replay::fill_sim::FillModelConfig::default(),
+        }
+    }
+}
+
 /// `[sim]`: the in-process local exchange of `--sim`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -346,6 +379,8 @@ pub struct LoadedConfig {
     pub sim: SimSettings,
     /// Credential locations.
     pub credentials: CredentialSettings,
+    /// `[drift]`.
+    pub drift: DriftConfig,
     /// The file read, if any.
     pub source: Option<PathBuf>,
 }
@@ -412,7 +447,9 @@ fn from_table(
     let runtime: RuntimeSettings = section(&mut table, "runtime", origin)?;
     let sim: SimSettings = section(&mut table, "sim", origin)?;
     let credentials: CredentialSettings = section(&mut table, "credentials", origin)?;
+    let drift: DriftConfig = section(&mut table, "drift", origin)?;
     check_runtime(&runtime)?;
+    check_drift(&drift)?;
     check_sim(&sim)?;
     Ok(LoadedConfig {
         engine,
@@ -420,8 +457,25 @@ fn from_table(
         runtime,
         sim,
         credentials,
+        drift,
         source,
     })
+}
+
+fn check_drift(drift: &DriftConfig) -> Result<(), ConfigFileError> {
+    if drift.read_budget_reserve_percent > 100 {
+        return Err(invalid(
+            "drift.read_budget_reserve_percent",
+            "expected 0..=100",
+        ));
+    }
+    if drift.fill_tolerance_ms < 0 {
+        return Err(invalid("drift.fill_tolerance_ms", "expected at least 0"));
+    }
+    drift
+        .fill
+        .validate()
+        .map_err(|error| invalid("drift.fill", &error.to_string()))
 }
 
 fn take_section(table: &mut Table, name: &str, origin: &str) -> Result<Table, ConfigFileError> {
@@ -819,5 +873,6 @@ mod tests {
         assert_eq!(loaded.runtime, RuntimeSettings::default());
         assert_eq!(loaded.sim, SimSettings::default());
         assert_eq!(loaded.credentials, CredentialSettings::default());
+        assert_eq!(loaded.drift, DriftConfig::default());
     }
 }

@@ -12,6 +12,7 @@
 //! - [`shutdown`] — the cancel backstop, the final account check, the summary;
 //! - [`signals`] — Ctrl-C and SIGTERM: stop, exit now with a confirmed count, exit at once;
 //! - [`lag_guard`] — the staleness guard: no decision on inputs older than the bound;
+//! - [`drift`] — the drift monitor's queue-position reads;
 //! - [`status`] — the status line;
 //! - [`control`] — the operator's control channel (`kalshi-bot ctl`);
 //! - [`metrics`] — the Prometheus endpoint (`--metrics-addr`);
@@ -25,6 +26,7 @@
 pub mod alerts;
 pub mod clock;
 pub mod control;
+pub mod drift;
 pub mod event_loop;
 pub mod exec_task;
 pub mod fees;

@@ -68,6 +68,8 @@ pub struct RunOptions {
     pub runtime: RuntimeSettings,
     /// Local exchange settings.
     pub sim: SimSettings,
+    /// The drift monitor (trading runs).
+    pub drift: crate::config::DriftConfig,
     /// Stop after this long.
     pub duration: Option<Duration>,
     /// The run directory (default `<runtime.journal_dir>/<run_id>`).

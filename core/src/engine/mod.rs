@@ -445,6 +445,8 @@ impl Engine {
                     }
                 }
             }
+            // Read for the drift monitor only: nothing the engine decides depends on it.
+            Event::QueuePositions(_) => {}
             Event::TradeHistory(history) => {
                 // Sent before the listing that chooses the universe, so the market may be new.
                 let index = self.universe.ensure_ticker(&history.ticker);

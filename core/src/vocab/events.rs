@@ -245,6 +245,11 @@ pub enum Event {
     /// listing that the universe is chosen from. Appended last so journals written before it
     /// still decode.
     TradeHistory(TradeHistory),
+    /// Where our resting orders stand in the exchange's queues, read over REST on the drift
+    /// monitor's budgeted schedule. Informational: the engine ignores it; the drift monitor
+    /// compares it with its fill model's queue. Appended last so journals written before it
+    /// still decode.
+    QueuePositions(QueuePositions),
 }
 
 /// An operator's live change of one setting.
@@ -309,6 +314,26 @@ pub struct TradeHistory {
     pub covered_from_ns: i64,
     /// The trades, oldest first.
     pub trades: Vec<PublicTrade>,
+}
+
+/// One read of our resting orders' queue positions (see [`Event::QueuePositions`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePositions {
+    /// The markets the read asked about.
+    pub tickers: Vec<String>,
+    /// One row per resting order the exchange reported.
+    pub orders: Vec<OrderQueuePosition>,
+}
+
+/// Contracts ahead of one of our resting orders at its price, as the exchange reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderQueuePosition {
+    /// Exchange order id.
+    pub order_id: String,
+    /// Market ticker.
+    pub ticker: String,
+    /// Contracts that match before this order does (price-time priority).
+    pub ahead: Count,
 }
 
 /// The fee parameters of one market from now on.
@@ -506,6 +531,13 @@ impl fmt::Display for Event {
                 history.trades.len(),
                 history.covered_from_ns
             ),
+            Event::QueuePositions(read) => {
+                write!(f, "QUEUE_POSITIONS markets={}", read.tickers.len())?;
+                for row in &read.orders {
+                    write!(f, " {}={}", row.order_id, row.ahead)?;
+                }
+                Ok(())
+            }
         }
     }
 }

@@ -348,7 +348,11 @@ figure{{margin:16px 0}}figcaption{{font-weight:bold;margin-bottom:4px}}.note{{co
             percent(quoted_ppm)
         );
     }
-    html.push_str("</table><h2>Charts</h2>");
+    html.push_str("</table>");
+    if let Some(drift) = &report.drift {
+        drift_section(&mut html, drift);
+    }
+    html.push_str("<h2>Charts</h2>");
     if m.orders == 0 {
         html.push_str(
             "<p class=\"empty-run\">No trades: the engine placed no orders over this data, so \
@@ -360,6 +364,83 @@ figure{{margin:16px 0}}figcaption{{font-weight:bold;margin-bottom:4px}}.note{{co
     }
     html.push_str("</body></html>\n");
     html
+}
+
+/// The drift section: the fill model's shadow against the run's real fills and queue reads.
+fn drift_section(html: &mut String, drift: &crate::drift::DriftReport) {
+    use crate::drift::ratio_text;
+    let ms = |value: Option<i64>| value.map_or_else(|| "-".to_string(), |ms| ms.to_string());
+    html.push_str(
+        "<h2>Drift</h2><p class=\"note\">The fill model run as a shadow of the recorded run \
+         (its orders at their real times, the market data without our own orders) against the \
+         exchange's real fills and queue positions.</p><table><tr><th>figure</th><th>value</th></tr>",
+    );
+    let rows = [
+        ("fill precision", ratio_text(drift.precision_ppm)),
+        ("fill recall", ratio_text(drift.recall_ppm)),
+        ("fill F1", ratio_text(drift.f1_ppm)),
+        (
+            "fills real / shadow / matched (contracts)",
+            format!(
+                "{} / {} / {}",
+                drift.real_fill_contracts, drift.shadow_fill_contracts, drift.matched_contracts
+            ),
+        ),
+        (
+            "time-to-fill error p50 / p90 (ms)",
+            format!(
+                "{} / {}",
+                ms(drift.fill_time_abs_error_p50_ms),
+                ms(drift.fill_time_abs_error_p90_ms)
+            ),
+        ),
+        (
+            "queue error p50 / p90 (contracts)",
+            format!(
+                "{} / {}",
+                drift.queue_abs_error_p50, drift.queue_abs_error_p90
+            ),
+        ),
+        (
+            "queue bias (modelled - exchange)",
+            drift.queue_bias.to_string(),
+        ),
+        ("queue reads compared", drift.queue_samples.to_string()),
+    ];
+    for (name, value) in rows {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            escape(name),
+            escape(&value)
+        );
+    }
+    html.push_str("</table>");
+    if drift.per_order.is_empty() {
+        return;
+    }
+    html.push_str(
+        "<table><tr><th>order</th><th>market</th><th>price</th><th>queue reads</th>\
+         <th>queue error max</th><th>queue error mean</th><th>real filled</th>\
+         <th>shadow filled</th><th>fill time error (ms)</th></tr>",
+    );
+    for row in drift.per_order.iter().take(50) {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td></tr>",
+            escape(&row.client_order_id),
+            escape(&row.ticker),
+            row.price,
+            row.queue_reads,
+            row.queue_abs_error_max,
+            row.queue_abs_error_mean,
+            row.real_filled,
+            row.shadow_filled,
+            ms(row.fill_time_error_ms)
+        );
+    }
+    html.push_str("</table>");
 }
 
 #[cfg(test)]

@@ -30,6 +30,10 @@ pub struct BacktestReport {
     pub fill_model: FillModelConfig,
     /// The engine configuration under test.
     pub engine: EngineConfig,
+    /// The fill model's drift from the exchange (`--fills recorded` runs of a trading journal:
+    /// the run's real fills and queue positions against the model's shadow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<crate::drift::DriftReport>,
 }
 
 impl BacktestReport {
@@ -42,6 +46,7 @@ impl BacktestReport {
             metrics: outcome.metrics.clone(),
             fill_model: config.fill_model.clone(),
             engine: config.engine.clone(),
+            drift: None,
         }
     }
 }

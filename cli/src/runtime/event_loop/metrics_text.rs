@@ -222,6 +222,48 @@ impl EventLoop {
             "Time of one sequencer step: journal the input, process it, journal the outputs.",
             self.sequencer.step_time(),
         );
+        if let Some(drift) = self.sequencer.drift_report() {
+            drift_metrics(&mut m, &drift);
+        }
         m.finish()
     }
+}
+
+/// The drift monitor's figures (`kalshi_bot_drift_*`); ratios in ppm, -1 while undefined.
+fn drift_metrics(m: &mut Exposition, drift: &kalshi_replay::drift::DriftReport) {
+    for (name, help, value) in [
+        (
+            "drift_fill_precision_ppm",
+            "Shadow fills matched by a real fill / shadow fills, ppm (-1: no shadow fill yet).",
+            drift.precision_ppm.unwrap_or(-1),
+        ),
+        (
+            "drift_fill_recall_ppm",
+            "Real fills the shadow also produced / real fills, ppm (-1: no real fill yet).",
+            drift.recall_ppm.unwrap_or(-1),
+        ),
+        (
+            "drift_fill_time_error_p50_ms",
+            "Median |shadow first fill - real first fill| of an order, ms (-1: none yet).",
+            drift.fill_time_abs_error_p50_ms.unwrap_or(-1),
+        ),
+        (
+            "drift_queue_error_p50_centi",
+            "Median |modelled - exchange| queue ahead, centi-contracts.",
+            drift.queue_abs_error_p50.centi(),
+        ),
+        (
+            "drift_queue_error_p90_centi",
+            "90th percentile |modelled - exchange| queue ahead, centi-contracts.",
+            drift.queue_abs_error_p90.centi(),
+        ),
+    ] {
+        m.single(name, "gauge", help, value);
+    }
+    m.single(
+        "drift_queue_reads_total",
+        "counter",
+        "Queue-position rows compared with the shadow.",
+        drift.queue_samples,
+    );
 }

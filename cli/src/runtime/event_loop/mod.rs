@@ -110,6 +110,8 @@ pub struct EventLoop {
     decision_to_request: Histogram,
     /// Requests sent → the exchange's answer read.
     request_to_answer: Histogram,
+    /// Markets the drift monitor's queue reads cover (trading runs with reads on).
+    drift_markets: Option<watch::Sender<Vec<String>>>,
 }
 
 /// What arrived next.
@@ -201,7 +203,14 @@ impl EventLoop {
             input_age: Histogram::default(),
             decision_to_request: Histogram::default(),
             request_to_answer: Histogram::default(),
+            drift_markets: None,
         }
+    }
+
+    /// From now on the markets where we rest orders are published to `markets` after every
+    /// batch, for the drift monitor's queue-position reads ([`super::drift`]).
+    pub fn set_drift_markets(&mut self, markets: watch::Sender<Vec<String>>) {
+        self.drift_markets = Some(markets);
     }
 
     /// Hands over the metrics endpoint's scrapes: the loop answers each between batches.
@@ -293,9 +302,14 @@ impl EventLoop {
         } else {
             ""
         };
+        let drift = self
+            .sequencer
+            .drift_report()
+            .map(|report| format!(" {}", report.line()))
+            .unwrap_or_default();
         tracing::info!(
             target: "kalshi_bot::status",
-            "{paper}{} lag_ms_max={lag_ms} {ws}",
+            "{paper}{} lag_ms_max={lag_ms} {ws}{drift}",
             status_line(&figures, tokens, budget)
         );
     }
@@ -483,6 +497,16 @@ impl EventLoop {
         let now = now_ns();
         self.sequencer.drain_local(now)?;
         self.sequencer.flush_if_due(now)?;
+        if let Some(markets) = &self.drift_markets {
+            let resting = self.sequencer.drift_markets();
+            markets.send_if_modified(|current| {
+                let changed = *current != resting;
+                if changed {
+                    *current = resting;
+                }
+                changed
+            });
+        }
         let change = self.sequencer.take_universe_change();
         if running && self.follow_universe {
             if !change.removed.is_empty() {

@@ -285,6 +285,13 @@ async fn run_journaled(
         Box::new(NoCommands),
         runtime.capture_raw_frames,
     );
+    if options.is_trading() {
+        super::drift::start_monitor(
+            &options.drift,
+            options.engine.fee_target_precision_micros,
+            &mut sequencer,
+        );
+    }
     let alerts = options
         .outside
         .on_alert
@@ -534,6 +541,13 @@ async fn run_with_journal(
         tracing::info!(file = %model_file.display(), "following the model file");
         tasks.push(spawn_follow(model_file.clone(), inputs_tx.clone()));
     }
+    let drift_reads = trading
+        .then(|| super::drift::start_reads(&options.drift, rest, &inputs_tx))
+        .flatten();
+    let drift_markets = drift_reads.map(|(task, markets)| {
+        tasks.push(task);
+        markets
+    });
     let reconciler_inputs = inputs_tx.clone();
     drop(inputs_tx);
     let mut event_loop = EventLoop::new(
@@ -550,6 +564,9 @@ async fn run_with_journal(
         runtime.stale_after_ms,
     );
     event_loop.set_ws_generation(ws_generation);
+    if let Some(markets) = drift_markets {
+        event_loop.set_drift_markets(markets);
+    }
     event_loop.set_model_age_max_ns(options.engine.signals.model_age_max_ns);
     if sends_orders {
         let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
@@ -698,6 +715,11 @@ async fn run_with_journal(
     let no_orders_why =
         no_orders.then(|| super::shutdown::why_no_orders(&event_loop.sequencer, &final_figures));
     let run_id = options.engine.run_id.to_string();
+    event_loop.sequencer.settle_drift();
+    let drift = event_loop.sequencer.drift_report();
+    if let Some(report) = &drift {
+        super::drift::write_report(journal_dir, report);
+    }
     tracing::info!(journal = %journal_dir.display(), "sealing and verifying the journal");
     let seal_started = std::time::Instant::now();
     let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
@@ -752,6 +774,9 @@ async fn run_with_journal(
         if let Some(why) = &no_orders_why {
             println!("  no orders       : {why}");
         }
+    }
+    if let Some(report) = &drift {
+        println!("  {}", report.line());
     }
     if let Some(alerter) = &alerter {
         alerter.raise(
