@@ -54,7 +54,7 @@ impl VerifyOutcome {
 /// segment's digest, sequence order and the hash chain across all segments. Read-only. Reads on the calling thread: the checks are all the work here, so a
 /// read-ahead thread would only add a hand-off.
 ///
-/// A sealed segment whose file digest matches the manifest is trusted row by row (its chain
+/// A sealed segment whose file digest matches the manifest is not re-hashed row by row (its chain
 /// is checked where it meets its neighbours; see [`crate::reader`]); [`verify_run_paranoid`]
 /// re-hashes every link.
 pub fn verify_run(dir: &Path) -> VerifyOutcome {
