@@ -37,7 +37,7 @@ compiles_start=$(concurrent_compiles)
 log "building benches and examples"
 cargo bench --no-run -p kalshi-core --bench book --bench engine >&2 || exit 1
 cargo bench --no-run -p kalshi-io --bench ws_normalize --bench signing >&2 || exit 1
-cargo bench --no-run -p kalshi-journal --bench append >&2 || exit 1
+cargo bench --no-run -p kalshi-journal --bench append --bench payload_codec >&2 || exit 1
 cargo bench --no-run -p kalshi-sim --bench scan_markets >&2 || exit 1
 cargo build --profile bench -p kalshi-replay --example backtest_throughput --example replay_memory --example replay_split >&2 || exit 1
 
@@ -59,6 +59,7 @@ cargo bench -p kalshi-io --bench ws_normalize >&2
 cargo bench -p kalshi-io --bench signing >&2
 log "criterion: journal"
 cargo bench -p kalshi-journal --bench append >&2
+cargo bench -p kalshi-journal --bench payload_codec >&2
 log "criterion: scan over the local exchange"
 cargo bench -p kalshi-sim --bench scan_markets >&2
 
@@ -132,6 +133,14 @@ if "$ROOT/target/release/examples/replay_memory" write "$JOURNAL" "$REPLAY_MEMOR
   log "replay split: the same journal read at each layer (decode only, engine, verify)"
   "$ROOT/target/release/examples/replay_split" "$JOURNAL" >"$OUT/replay_split.json.tmp" \
     && mv "$OUT/replay_split.json.tmp" "$OUT/replay_split.json"
+  log "replay-verify of the same journal sealed to Parquet (as a finished live run is)"
+  if "$ROOT/target/release/examples/replay_memory" seal "$JOURNAL" >"$OUT/replay_memory_seal.json.tmp"; then
+    mv "$OUT/replay_memory_seal.json.tmp" "$OUT/replay_memory_seal.json"
+    "$ROOT/target/release/examples/replay_memory" verify "$JOURNAL" >"$OUT/replay_memory_verify_sealed.json.tmp" \
+      && mv "$OUT/replay_memory_verify_sealed.json.tmp" "$OUT/replay_memory_verify_sealed.json"
+    "$ROOT/target/release/examples/replay_split" "$JOURNAL" >"$OUT/replay_split_sealed.json.tmp" \
+      && mv "$OUT/replay_split_sealed.json.tmp" "$OUT/replay_split_sealed.json"
+  fi
 else
   echo '{"error": "writing the replay journal failed"}' >"$OUT/replay_memory_error.json"
 fi

@@ -226,6 +226,22 @@ row(
     f"{fmt_spread(read_peer)} = {fmt_rate(1e9 / read_peer['median'] if read_peer else None, 'records')}",
     r, "(no bar; the ratio is the cost of IO, CRC and chain checks)", INFO if read else None,
 )
+for label, group in [("decode", "payload_decode"), ("encode", "payload_encode")]:
+    ours = per_element(criterion(group, "bincode_real"))
+    mirror = per_element(criterion(group, "bincode_mirror"))
+    rkyv_name = "rkyv_mirror_unaligned_owned" if group == "payload_decode" else "rkyv_mirror"
+    rkyv = per_element(criterion(group, rkyv_name))
+    row(
+        f"Record payload {label} (book-delta input), bincode, per record "
+        f"(bincode of the rkyv mirror: {fmt_ns(mirror and mirror['median'])})",
+        fmt_spread(ours),
+        "rkyv, mirror of the same record" + (
+            " (owned value, from the payload copied to an aligned buffer)"
+            if group == "payload_decode" else ""
+        ),
+        fmt_spread(rkyv), ratio(ours and ours["median"], rkyv and rkyv["median"]),
+        "(adopt rkyv only for a real gain)", INFO if ours else None,
+    )
 seal = criterion("journal_seal", "seal_50k")
 seal_peer = criterion("journal_seal", "peer_copy_fsync")
 seal_per_record = per_element(seal)
@@ -354,6 +370,28 @@ if split and "verify_s" in split:
 else:
     row("Replay-verify vs decoding the same journal", "not measured", "—", "—", None, "≥ 0.5× decode", None)
 
+sealed = load_json(BENCH / "replay_memory_verify_sealed.json")
+sealed_split = load_json(BENCH / "replay_split_sealed.json")
+if sealed and "inputs_per_s" in sealed:
+    row(
+        "Replay-verify of the same journal sealed to Parquet (a finished run), default mode "
+        "(sealed segments trusted by their file digest, read column-wise)",
+        f"{sealed['verify_s']:.1f} s = {fmt_rate(sealed['inputs_per_s'], 'inputs')} "
+        f"({fmt_rate(sealed['records_per_s'], 'records')})",
+        "—", "—", None, "≥ 5 M events/s", sealed["inputs_per_s"] >= 5e6,
+    )
+if sealed_split and "verify_s" in sealed_split:
+    verify_rate = sealed_split["records"] / sealed_split["verify_s"]
+    decode_rate = sealed_split["source_records_per_s"]
+    row(
+        "Replay-verify vs decoding the same sealed journal (`replay_split`), records/s "
+        "(ratio = ours / peer, higher is better)",
+        fmt_rate(verify_rate, "records"),
+        "`JournalSource` decode only (digest, column read, entry + record decode)",
+        fmt_rate(decode_rate, "records"), ratio(verify_rate, decode_rate), "≥ 0.5× decode",
+        verify_rate >= 0.5 * decode_rate,
+    )
+
 lines = [
     "# Benchmarks",
     "",
@@ -421,6 +459,8 @@ if memory_write:
     )
 if memory:
     details.append(f"- Replay-verify: `{json.dumps(memory)}`")
+if sealed:
+    details.append(f"- Replay-verify, sealed: `{json.dumps(sealed)}`")
 if openssl:
     details.append(f"- openssl speed: `{json.dumps(openssl)}`")
 if details:

@@ -57,6 +57,12 @@ pub fn parent_dir(path: &Path) -> &Path {
 /// SHA-256 of a whole file, streamed in fixed-size chunks, as lower-case hex.
 pub fn file_sha256(path: &Path) -> Result<String> {
     let mut file = File::open(path).map_err(|e| JournalError::io(path, e))?;
+    read_sha256(&mut file, path)
+}
+
+/// SHA-256 of everything left to read in `file` (opened from `path`), lower-case hex; one
+/// streaming pass, 64 KiB at a time. Leaves the file at its end.
+pub fn read_sha256(file: &mut File, path: &Path) -> Result<String> {
     let mut hasher = Sha256::new();
     let mut chunk = vec![0u8; 1 << 16];
     loop {

@@ -49,6 +49,6 @@ pub use recovery::RecoveryReport;
 pub use seal::ParquetSegmentWriter;
 pub use typed_reader::{LazyRecord, RecordReader};
 pub use typed_writer::{OutputSeqs, TypedJournalWriter};
-pub use verify::{VerifyOutcome, verify_run};
+pub use verify::{VerifyOutcome, verify_run, verify_run_paranoid};
 pub use wal::TornTail;
 pub use writer::{JournalWriter, WalConfig};

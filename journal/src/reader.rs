@@ -1,9 +1,18 @@
 //! Streaming a run back in seq order: sealed Parquet segments, then the WAL segments.
 //!
-//! Memory is bounded independently of the journal's length: a sealed segment is read one
-//! row group at a time, a WAL segment one frame at a time. The reader only opens Parquet
-//! files the manifest lists as sealed, and (by default) only after their SHA-256 matches the
-//! manifest, so it never parses a half-written or foreign file. It never modifies the run
+//! Memory is bounded independently of the journal's length: a sealed segment is read
+//! column-wise, one arrow `RecordBatch` of at most [`SEALED_BATCH_ROWS`] rows at a time, a WAL
+//! segment one frame at a time. The reader only opens Parquet files the manifest lists as
+//! sealed, and (by default) only after their SHA-256 matches the manifest, so it never parses
+//! a half-written or foreign file.
+//!
+//! Trust: a sealed segment whose whole-file SHA-256 equals the manifest's is exactly the file
+//! the sealer wrote after checking every CRC and chain link of its WAL segment, so by default
+//! its rows' chain hashes are taken as stored instead of being recomputed one by one. The
+//! chain is still checked where segments meet (the segment must start from the hash the
+//! previous one ended at and end at the hash its manifest record names), so a swapped,
+//! reordered or substituted segment is caught. [`ReadOptions::paranoid`] recomputes every
+//! link anyway; WAL segments are always checked frame by frame. It never modifies the run
 //! directory: a torn tail at the end of the last WAL segment simply ends the stream and is
 //! reported by [`JournalReader::torn_tail`].
 //!
@@ -17,33 +26,38 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use parquet::column::reader::get_typed_column_reader;
-use parquet::data_type::{ByteArray, ByteArrayType, DataType, FixedLenByteArrayType, Int64Type};
-use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
+use arrow_array::{Array, BinaryArray, FixedSizeBinaryArray, Int64Array, RecordBatch, StringArray};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
 
 use crate::chain::ChainHash;
 use crate::complete::{check_files, check_run_started};
 use crate::entry::JournalEntry;
 use crate::error::{JournalError, Location, Result};
-use crate::fsio::file_sha256;
+use crate::fsio::read_sha256;
 use crate::layout::list_run_dir;
 use crate::manifest::{Manifest, SegmentRecord, SegmentState};
 use crate::recovery::check_closed_wal;
-use crate::seal::COLUMN_NAMES;
+use crate::seal::{COLUMN_NAMES, META_PREV_CHAIN_HASH, META_SEGMENT_INDEX};
 use crate::wal::{ScanMode, SegmentScanner, TornTail};
 
 /// What the reader checks while streaming.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// Recompute every chain hash (`SHA-256(prev || encoding)`) and compare. WAL frames are
-    /// always checked (the scanner needs it to tell torn tails from corruption); this switch
-    /// governs sealed segments.
+    /// Recompute the chain hash (`SHA-256(prev || encoding)`) of every row of a sealed segment
+    /// that is not trusted (see `trust_sealed_digests`) and compare. WAL frames are always
+    /// checked (the scanner needs it to tell torn tails from corruption); this switch governs
+    /// sealed segments.
     pub verify_chain: bool,
     /// Check each sealed file's SHA-256 against the manifest before parsing it, and each
     /// closed WAL segment's digest after scanning it. With this off, a damaged Parquet file is
     /// handed to the Parquet library, which is not hardened against arbitrary input.
     pub verify_digests: bool,
+    /// Take the stored chain hashes of a sealed segment whose whole-file SHA-256 matched the
+    /// manifest (so needs `verify_digests`) instead of recomputing them row by row; the links
+    /// where segments meet are checked either way. Off in [`ReadOptions::paranoid`].
+    pub trust_sealed_digests: bool,
 }
 
 impl Default for ReadOptions {
@@ -51,9 +65,25 @@ impl Default for ReadOptions {
         Self {
             verify_chain: true,
             verify_digests: true,
+            trust_sealed_digests: true,
         }
     }
 }
+
+impl ReadOptions {
+    /// Every check, every row: digests, and the chain re-hashed per row in sealed segments too
+    /// (`--paranoid`).
+    pub fn paranoid() -> Self {
+        Self {
+            trust_sealed_digests: false,
+            ..Self::default()
+        }
+    }
+}
+
+/// Rows per arrow batch when reading a sealed segment (bounds the reader's memory together
+/// with the segment's row-group caps).
+pub const SEALED_BATCH_ROWS: usize = 8_192;
 
 /// An entry with the chain hash that commits to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +105,7 @@ enum Source {
 }
 
 enum Cursor {
-    Parquet(ParquetCursor),
+    Parquet(Box<ParquetCursor>),
     Wal {
         scanner: Box<SegmentScanner>,
         record: Option<SegmentRecord>,
@@ -204,7 +234,9 @@ impl JournalReader {
                 "sequence number not above the previous entry's",
             ));
         }
-        if self.options.verify_chain {
+        // A trusted segment still has its first link re-hashed: that row must continue from the
+        // hash the previous segment ended at.
+        if parquet.rehash_chain || (self.options.verify_chain && parquet.rows_read == 1) {
             let expected = self.head_hash.next(&entry.encode()?);
             if expected != chain_hash {
                 return Err(JournalError::corrupt(at(), "chain hash mismatch"));
@@ -224,13 +256,23 @@ impl JournalReader {
                         "sealed segment does not continue the hash chain",
                     ));
                 }
-                if self.options.verify_digests && file_sha256(&path)? != record.sha256 {
+                let mut file = File::open(&path).map_err(|e| JournalError::io(&path, e))?;
+                if self.options.verify_digests && read_sha256(&mut file, &path)? != record.sha256 {
                     return Err(JournalError::corrupt(
                         at(),
                         "sealed segment's digest differs from the manifest",
                     ));
                 }
-                Ok(Cursor::Parquet(ParquetCursor::open(path, record)?))
+                // The digest matched (or digest checks are off): re-hash row by row unless the
+                // matched digest is trusted.
+                let trusted = self.options.verify_digests && self.options.trust_sealed_digests;
+                Ok(Cursor::Parquet(Box::new(ParquetCursor::open(
+                    path,
+                    file,
+                    record,
+                    self.options.verify_chain,
+                    trusted,
+                )?)))
             }
             Source::Wal {
                 index,
@@ -321,55 +363,185 @@ impl Iterator for JournalReader {
     }
 }
 
-/// Reads one sealed Parquet segment a row group at a time.
+/// Reads one sealed Parquet segment column-wise, one arrow batch at a time.
 struct ParquetCursor {
     path: PathBuf,
     record: SegmentRecord,
-    reader: SerializedFileReader<File>,
-    next_group: usize,
-    rows: std::vec::IntoIter<(JournalEntry, ChainHash)>,
+    /// Recompute each row's chain link (the segment is not trusted by its digest).
+    rehash_chain: bool,
+    batches: ParquetRecordBatchReader,
+    batch: Option<SealedBatch>,
     rows_read: u64,
 }
 
 impl ParquetCursor {
-    fn open(path: PathBuf, record: SegmentRecord) -> Result<Self> {
-        let file = File::open(&path).map_err(|e| JournalError::io(&path, e))?;
-        let reader =
-            SerializedFileReader::new(file).map_err(|e| JournalError::parquet(&path, e))?;
-        let columns = reader
-            .metadata()
-            .file_metadata()
-            .schema_descr()
-            .columns()
-            .to_vec();
-        check_schema(&path, &columns)?;
+    fn open(
+        path: PathBuf,
+        file: File,
+        record: SegmentRecord,
+        verify_chain: bool,
+        trusted: bool,
+    ) -> Result<Self> {
+        let pq = |e| JournalError::parquet(&path, e);
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
+        let metadata = builder.metadata().file_metadata();
+        check_schema(&path, metadata.schema_descr().columns())?;
+        let value = |key: &str| {
+            metadata
+                .key_value_metadata()
+                .and_then(|pairs| pairs.iter().find(|pair| pair.key == key))
+                .and_then(|pair| pair.value.as_deref())
+        };
+        let rehash_chain = match (value(META_SEGMENT_INDEX), value(META_PREV_CHAIN_HASH)) {
+            (Some(index), Some(prev)) => {
+                if index != record.index.to_string() || prev != record.prev_chain_hash.to_hex() {
+                    return Err(JournalError::corrupt(
+                        Location::file(&path),
+                        format!(
+                            "sealed file says it is segment {index} continuing from {prev}, the \
+                             manifest lists it as segment {} continuing from {}",
+                            record.index,
+                            record.prev_chain_hash.to_hex()
+                        ),
+                    ));
+                }
+                verify_chain && !trusted
+            }
+            // A file that does not say where it sits in the chain is checked row by row.
+            _ => verify_chain,
+        };
+        let batches = builder
+            .with_batch_size(SEALED_BATCH_ROWS)
+            .build()
+            .map_err(pq)?;
         Ok(Self {
             path,
             record,
-            reader,
-            next_group: 0,
-            rows: Vec::new().into_iter(),
+            rehash_chain,
+            batches,
+            batch: None,
             rows_read: 0,
         })
     }
 
     fn next_row(&mut self) -> Result<Option<(JournalEntry, ChainHash)>> {
         loop {
-            if let Some(row) = self.rows.next() {
-                self.rows_read += 1;
-                return Ok(Some(row));
+            if let Some(batch) = self.batch.as_mut() {
+                if let Some(row) = batch.next_row(&self.path)? {
+                    self.rows_read += 1;
+                    return Ok(Some(row));
+                }
+                self.batch = None;
             }
-            if self.next_group >= self.reader.num_row_groups() {
-                return Ok(None);
+            match self.batches.next() {
+                None => return Ok(None),
+                Some(Err(e)) => {
+                    return Err(JournalError::parquet(&self.path, ParquetError::from(e)));
+                }
+                Some(Ok(batch)) => self.batch = Some(SealedBatch::new(&self.path, &batch)?),
             }
-            let group = self
-                .reader
-                .get_row_group(self.next_group)
-                .map_err(|e| JournalError::parquet(&self.path, e))?;
-            let rows = read_row_group(&self.path, group.as_ref())?;
-            self.next_group += 1;
-            self.rows = rows.into_iter();
         }
+    }
+}
+
+/// One arrow batch of a sealed segment, its columns typed, and the next row to hand out.
+struct SealedBatch {
+    seq: Int64Array,
+    ts_ns: Int64Array,
+    kind: StringArray,
+    market: StringArray,
+    side: StringArray,
+    price_micros: Int64Array,
+    count_centi: Int64Array,
+    order_id: StringArray,
+    client_order_id: StringArray,
+    payload: BinaryArray,
+    chain_hash: FixedSizeBinaryArray,
+    next: usize,
+}
+
+/// Column `index` of `batch` as the arrow array type `A`; a corrupt-segment error when the
+/// column is missing, of another type, or (for a required column) holds a null.
+fn column<A: Array + Clone + 'static>(
+    path: &Path,
+    batch: &RecordBatch,
+    index: usize,
+    required: bool,
+) -> Result<A> {
+    let bad = |what: &str| {
+        JournalError::corrupt(
+            Location::file(path),
+            format!("column {} {what}", COLUMN_NAMES[index]),
+        )
+    };
+    let array = batch
+        .columns()
+        .get(index)
+        .ok_or_else(|| bad("is missing"))?
+        .as_any()
+        .downcast_ref::<A>()
+        .ok_or_else(|| bad("is not of the journal schema's type"))?
+        .clone();
+    if required && array.null_count() > 0 {
+        return Err(bad("holds a null in a required column"));
+    }
+    Ok(array)
+}
+
+/// The value of an optional text column at `row`.
+fn optional_text(column: &StringArray, row: usize) -> Option<String> {
+    (!column.is_null(row)).then(|| column.value(row).to_owned())
+}
+
+/// The value of an optional integer column at `row`.
+fn optional_i64(column: &Int64Array, row: usize) -> Option<i64> {
+    (!column.is_null(row)).then(|| column.value(row))
+}
+
+impl SealedBatch {
+    fn new(path: &Path, batch: &RecordBatch) -> Result<Self> {
+        let sealed = Self {
+            seq: column(path, batch, 0, true)?,
+            ts_ns: column(path, batch, 1, true)?,
+            kind: column(path, batch, 2, true)?,
+            market: column(path, batch, 3, false)?,
+            side: column(path, batch, 4, false)?,
+            price_micros: column(path, batch, 5, false)?,
+            count_centi: column(path, batch, 6, false)?,
+            order_id: column(path, batch, 7, false)?,
+            client_order_id: column(path, batch, 8, false)?,
+            payload: column(path, batch, 9, true)?,
+            chain_hash: column(path, batch, 10, true)?,
+            next: 0,
+        };
+        Ok(sealed)
+    }
+
+    fn next_row(&mut self, path: &Path) -> Result<Option<(JournalEntry, ChainHash)>> {
+        let row = self.next;
+        if row >= self.seq.len() {
+            return Ok(None);
+        }
+        self.next += 1;
+        let seq = u64::try_from(self.seq.value(row)).map_err(|_| {
+            JournalError::corrupt(Location::file(path), "negative seq in a sealed segment")
+        })?;
+        let chain_hash = ChainHash::from_slice(self.chain_hash.value(row)).ok_or_else(|| {
+            JournalError::corrupt(Location::file(path).seq(seq), "chain hash is not 32 bytes")
+        })?;
+        let entry = JournalEntry {
+            seq,
+            ts_ns: self.ts_ns.value(row),
+            kind: self.kind.value(row).to_owned(),
+            market: optional_text(&self.market, row),
+            side: optional_text(&self.side, row),
+            price_micros: optional_i64(&self.price_micros, row),
+            count_centi: optional_i64(&self.count_centi, row),
+            order_id: optional_text(&self.order_id, row),
+            client_order_id: optional_text(&self.client_order_id, row),
+            payload: self.payload.value(row).to_vec(),
+        };
+        Ok(Some((entry, chain_hash)))
     }
 }
 
@@ -405,120 +577,6 @@ fn check_schema(path: &Path, columns: &[ColumnDescPtr]) -> Result<()> {
             "Parquet schema is not the journal schema",
         ))
     }
-}
-
-/// Reads column `index` of a row group: its non-null values and, if `optional`, the
-/// definition levels (one per row).
-fn read_column<T: DataType>(
-    path: &Path,
-    group: &dyn RowGroupReader,
-    index: usize,
-    rows: usize,
-    optional: bool,
-) -> Result<(Vec<T::T>, Vec<i16>)> {
-    let pq = |e| JournalError::parquet(path, e);
-    let mut reader = get_typed_column_reader::<T>(group.get_column_reader(index).map_err(pq)?);
-    let mut values = Vec::with_capacity(rows);
-    let mut levels = Vec::new();
-    let mut read = 0usize;
-    while read < rows {
-        let def_levels = if optional { Some(&mut levels) } else { None };
-        let (records, _, _) = reader
-            .read_records(rows - read, def_levels, None, &mut values)
-            .map_err(pq)?;
-        if records == 0 {
-            break;
-        }
-        read += records;
-    }
-    let present = if optional {
-        levels.iter().filter(|level| **level == 1).count()
-    } else {
-        rows
-    };
-    if read != rows || values.len() != present || (optional && levels.len() != rows) {
-        return Err(JournalError::corrupt(
-            Location::file(path),
-            format!(
-                "column {} has the wrong number of values",
-                COLUMN_NAMES[index]
-            ),
-        ));
-    }
-    Ok((values, levels))
-}
-
-/// Spreads an optional column's non-null values over the rows.
-fn spread<V>(values: Vec<V>, levels: &[i16]) -> Vec<Option<V>> {
-    let mut values = values.into_iter();
-    levels
-        .iter()
-        .map(|level| if *level == 1 { values.next() } else { None })
-        .collect()
-}
-
-fn utf8(path: &Path, column: usize, value: ByteArray) -> Result<String> {
-    String::from_utf8(value.data().to_vec()).map_err(|_| {
-        JournalError::corrupt(
-            Location::file(path),
-            format!("column {} holds invalid UTF-8", COLUMN_NAMES[column]),
-        )
-    })
-}
-
-fn optional_utf8(path: &Path, column: usize, value: Option<ByteArray>) -> Result<Option<String>> {
-    value.map(|v| utf8(path, column, v)).transpose()
-}
-
-fn read_row_group(
-    path: &Path,
-    group: &dyn RowGroupReader,
-) -> Result<Vec<(JournalEntry, ChainHash)>> {
-    let rows = usize::try_from(group.metadata().num_rows()).map_err(|_| {
-        JournalError::corrupt(Location::file(path), "negative row count in a row group")
-    })?;
-    let (seq, _) = read_column::<Int64Type>(path, group, 0, rows, false)?;
-    let (ts, _) = read_column::<Int64Type>(path, group, 1, rows, false)?;
-    let (kind, _) = read_column::<ByteArrayType>(path, group, 2, rows, false)?;
-    let (market, market_levels) = read_column::<ByteArrayType>(path, group, 3, rows, true)?;
-    let (side, side_levels) = read_column::<ByteArrayType>(path, group, 4, rows, true)?;
-    let (price, price_levels) = read_column::<Int64Type>(path, group, 5, rows, true)?;
-    let (count, count_levels) = read_column::<Int64Type>(path, group, 6, rows, true)?;
-    let (order, order_levels) = read_column::<ByteArrayType>(path, group, 7, rows, true)?;
-    let (client, client_levels) = read_column::<ByteArrayType>(path, group, 8, rows, true)?;
-    let (payload, _) = read_column::<ByteArrayType>(path, group, 9, rows, false)?;
-    let (hashes, _) = read_column::<FixedLenByteArrayType>(path, group, 10, rows, false)?;
-
-    let mut market = spread(market, &market_levels).into_iter();
-    let mut side = spread(side, &side_levels).into_iter();
-    let mut price = spread(price, &price_levels).into_iter();
-    let mut count = spread(count, &count_levels).into_iter();
-    let mut order = spread(order, &order_levels).into_iter();
-    let mut client = spread(client, &client_levels).into_iter();
-    let mut out = Vec::with_capacity(rows);
-    let columns = seq.into_iter().zip(ts).zip(kind).zip(payload).zip(hashes);
-    for ((((seq, ts_ns), kind), payload), hash) in columns {
-        let seq = u64::try_from(seq).map_err(|_| {
-            JournalError::corrupt(Location::file(path), "negative seq in a sealed segment")
-        })?;
-        let at = || Location::file(path).seq(seq);
-        let chain_hash = ChainHash::from_slice(hash.data())
-            .ok_or_else(|| JournalError::corrupt(at(), "chain hash is not 32 bytes"))?;
-        let entry = JournalEntry {
-            seq,
-            ts_ns,
-            kind: utf8(path, 2, kind)?,
-            market: optional_utf8(path, 3, market.next().flatten())?,
-            side: optional_utf8(path, 4, side.next().flatten())?,
-            price_micros: price.next().flatten(),
-            count_centi: count.next().flatten(),
-            order_id: optional_utf8(path, 7, order.next().flatten())?,
-            client_order_id: optional_utf8(path, 8, client.next().flatten())?,
-            payload: payload.data().to_vec(),
-        };
-        out.push((entry, chain_hash));
-    }
-    Ok(out)
 }
 
 /// Checks all the rules of [`crate::complete`] on `dir`: the manifest against the files,

@@ -1,5 +1,5 @@
 //! Reading typed records back in seq order, with the memory bound of [`JournalReader`]
-//! (one Parquet row group or one WAL frame at a time), on the calling thread or with the
+//! (one arrow batch of a sealed segment or one WAL frame at a time), on the calling thread or with the
 //! storage checks on a read-ahead thread ([`RecordReader::open_read_ahead`]).
 
 use std::path::Path;

@@ -6,7 +6,11 @@
 //! inputs and outputs appended with `TypedJournalWriter`, group-committed by count and size,
 //! commands durably; default 10,000,000 events).
 //!
-//! `cargo run -p kalshi-replay --release --example replay_memory -- verify <dir>` streams
+//! `cargo run -p kalshi-replay --release --example replay_memory -- seal <dir>` seals every
+//! WAL segment of that journal to Parquet, as a live run's shutdown does
+//! (`finish_and_seal`), and prints the time taken.
+//!
+//! `cargo run -p kalshi-replay --release --example replay_memory -- verify <dir> [--paranoid]` streams
 //! the journal back through `verify` (a fresh engine, every output compared) and prints one
 //! JSON line with the time taken and the process's peak resident set (`VmHWM` from
 //! `/proc/self/status`), which is what the 256 MB bar is about. The two modes run as separate
@@ -122,13 +126,33 @@ fn write(dir: &Path, event_count: usize) {
     println!("{report}");
 }
 
-fn verify_run(dir: &Path) {
+fn seal(dir: &Path) {
     let start = Instant::now();
-    let mut source = JournalSource::open(dir).unwrap_or_else(|e| fail("open journal", e));
+    let (writer, _) =
+        TypedJournalWriter::open(dir, WalConfig::default()).unwrap_or_else(|e| fail("open", e));
+    let manifest = writer
+        .finish_and_seal()
+        .unwrap_or_else(|e| fail("seal journal", e));
+    let report = serde_json::json!({
+        "mode": "seal",
+        "sealed_segments": manifest.segments.len(),
+        "seal_s": start.elapsed().as_secs_f64(),
+    });
+    println!("{report}");
+}
+
+fn verify_run(dir: &Path, paranoid: bool) {
+    let start = Instant::now();
+    let opened = if paranoid {
+        JournalSource::open_paranoid(dir)
+    } else {
+        JournalSource::open(dir)
+    };
+    let mut source = opened.unwrap_or_else(|e| fail("open journal", e));
     let report = verify(&mut source, &NoProgress).unwrap_or_else(|e| fail("verify", e));
     let verify_s = start.elapsed().as_secs_f64();
     let json = serde_json::json!({
-        "mode": "verify",
+        "mode": if paranoid { "verify --paranoid" } else { "verify" },
         "records_read": report.records_read,
         "inputs_replayed": report.inputs_replayed,
         "outputs_matched": report.outputs_matched,
@@ -158,10 +182,12 @@ fn main() {
             Ok(count) => write(Path::new(dir), count),
             Err(e) => fail("event count", e),
         },
-        ["verify", dir] => verify_run(Path::new(dir)),
+        ["seal", dir] => seal(Path::new(dir)),
+        ["verify", dir] => verify_run(Path::new(dir), false),
+        ["verify", dir, "--paranoid"] => verify_run(Path::new(dir), true),
         _ => fail(
             "usage",
-            "replay_memory write <dir> [events] | replay_memory verify <dir>",
+            "replay_memory write <dir> [events] | replay_memory seal <dir> | replay_memory verify <dir> [--paranoid]",
         ),
     }
 }

@@ -1,12 +1,14 @@
 //! Where replay-verify spends its time: the same journal read at each layer of the stack.
 //!
 //! `cargo run -p kalshi-replay --release --example replay_split -- <dir>` over a journal
-//! written by `replay_memory write`. Each pass re-reads the whole journal (page cache warm
+//! written by `replay_memory write` (and possibly sealed by `replay_memory seal`). Each pass re-reads the whole journal (page cache warm
 //! after the first) and times one layer more than the pass before:
 //!
-//! 1. `read`: the WAL files' bytes, 1 MiB at a time (file IO alone);
-//! 2. `frames`: CRC32C and one SHA-256 over every frame in memory, the per-frame work the
-//!    WAL scanner adds to IO (its chain link and its segment digest each hash the frame once);
+//! 1. `read`: the segment files' bytes (sealed Parquet and WAL), 1 MiB at a time (file IO
+//!    alone);
+//! 2. `frames`: CRC32C and one SHA-256 over every frame of the first WAL file in memory, the
+//!    per-frame work the WAL scanner adds to IO (its chain link and its segment digest each
+//!    hash the frame once); zero for a fully sealed journal;
 //! 3. `entries`: `JournalReader` (IO, CRC, chain and segment digest, entry decode);
 //! 4. `records`: `RecordReader` (plus the bincode record decode and the index check);
 //! 5. `source`: `JournalSource` (what `verify` reads, the decode-only rate);
@@ -34,11 +36,12 @@ fn fail(what: &str, error: impl std::fmt::Display) -> ! {
     std::process::exit(1);
 }
 
-fn wal_files(dir: &Path) -> Vec<PathBuf> {
+/// The journal's segment files with extension `ext` (`log` for WAL, `parquet` for sealed).
+fn segment_files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| fail("list journal", e))
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "log"))
+        .filter(|path| path.extension().is_some_and(|e| e == ext))
         .collect();
     files.sort();
     files
@@ -107,14 +110,17 @@ fn main() {
         fail("usage", "replay_split <journal dir>");
     };
     let dir = Path::new(&dir);
-    let files = wal_files(dir);
+    let wal = segment_files(dir, "log");
+    let mut files = segment_files(dir, "parquet");
+    let sealed_files = files.len();
+    files.extend(wal.iter().cloned());
     read_pass(&files);
 
     let start = Instant::now();
     let bytes = read_pass(&files);
     let read_s = start.elapsed().as_secs_f64();
 
-    let (frames, crc_s, sha_s) = frame_pass(&files);
+    let (frames, crc_s, sha_s) = frame_pass(&wal);
 
     let start = Instant::now();
     let mut entries = 0u64;
@@ -184,7 +190,9 @@ fn main() {
     let json = serde_json::json!({
         "records": entries,
         "inputs": inputs,
-        "wal_bytes": bytes,
+        "sealed_segments": sealed_files,
+        "wal_segments": wal.len(),
+        "segment_bytes": bytes,
         "read_s": read_s,
         "read_ns_per_record": per_record_ns(read_s),
         "crc32c_ns_per_frame": per_frame_ns(crc_s),

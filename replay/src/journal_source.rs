@@ -6,8 +6,8 @@ use std::path::Path;
 
 use kalshi_core::engine::Output;
 use kalshi_journal::{
-    JournalRecord, LazyRecord, Manifest, RecordReader, RunInfo, RunStarted, SequencedRecord,
-    TornTail, TypedJournalWriter, WalConfig,
+    JournalRecord, LazyRecord, Manifest, ReadOptions, RecordReader, RunInfo, RunStarted,
+    SequencedRecord, TornTail, TypedJournalWriter, WalConfig,
 };
 
 use crate::backtest::RecordSink;
@@ -20,11 +20,20 @@ pub struct JournalSource {
 }
 
 impl JournalSource {
-    /// Opens `dir` (verifying chain and digests as the journal reader does by default),
+    /// Opens `dir` (verifying chain and digests as the journal reader does by default: a
+    /// sealed segment whose file digest matches the manifest is not re-hashed row by row),
     /// reading and checking on the calling thread.
     pub fn open(dir: &Path) -> Result<JournalSource, ReplayError> {
         Ok(JournalSource {
             reader: RecordReader::open(dir)?,
+        })
+    }
+
+    /// Opens `dir` like [`Self::open`] but re-hashes every chain link of sealed segments too
+    /// (`replay --verify --paranoid`).
+    pub fn open_paranoid(dir: &Path) -> Result<JournalSource, ReplayError> {
+        Ok(JournalSource {
+            reader: RecordReader::open_with(dir, ReadOptions::paranoid())?,
         })
     }
 

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use crate::exit_code::Refusal;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use kalshi_journal::{JournalWriter, Location, VerifyOutcome, WalConfig, verify_run};
+use kalshi_journal::{
+    JournalWriter, Location, VerifyOutcome, WalConfig, verify_run, verify_run_paranoid,
+};
 
 /// `journal` arguments.
 #[derive(Debug, Args)]
@@ -35,6 +37,10 @@ pub enum JournalCommand {
         /// Print one JSON document on stdout (`verdict`, and the counts or the damage).
         #[arg(long)]
         json: bool,
+        /// Re-hash every chain link of sealed segments too, instead of trusting a sealed
+        /// segment whose whole-file SHA-256 matches the manifest.
+        #[arg(long)]
+        paranoid: bool,
     },
     /// Seal every WAL segment of a finished run to Parquet. Never run it on a directory a
     /// live process is still writing.
@@ -62,7 +68,11 @@ pub enum JournalCommand {
 /// Runs a `journal` subcommand.
 pub fn run(args: JournalArgs) -> anyhow::Result<()> {
     match args.command {
-        JournalCommand::Verify { run, json } => {
+        JournalCommand::Verify {
+            run,
+            json,
+            paranoid,
+        } => {
             let dir = run.dir()?;
             let dir = match crate::remote::fetch_if_remote(&dir) {
                 Ok(dir) => dir,
@@ -73,7 +83,11 @@ pub fn run(args: JournalArgs) -> anyhow::Result<()> {
                     std::process::exit(2);
                 }
             };
-            let outcome = verify_run(&dir);
+            let outcome = if paranoid {
+                verify_run_paranoid(&dir)
+            } else {
+                verify_run(&dir)
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&outcome_json(&outcome))?);
             } else {

@@ -43,6 +43,10 @@ pub struct ReplayArgs {
     /// With --verify: print one JSON document on stdout instead of the text report.
     #[arg(long, requires = "verify")]
     pub json: bool,
+    /// With --verify: re-hash every chain link of sealed segments too, instead of trusting a
+    /// sealed segment whose whole-file SHA-256 matches the manifest.
+    #[arg(long, requires = "verify")]
+    pub paranoid: bool,
     /// Engine configuration (`--config`) and fill model of a what-if run.
     #[command(flatten)]
     pub simulation: SimulationArgs,
@@ -78,7 +82,12 @@ pub fn run(mut args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 fn run_verify(args: &ReplayArgs) -> i32 {
-    let mut source = match JournalSource::open(&args.journal) {
+    let opened = if args.paranoid {
+        JournalSource::open_paranoid(&args.journal)
+    } else {
+        JournalSource::open(&args.journal)
+    };
+    let mut source = match opened {
         Ok(source) => source,
         Err(error) => {
             unreadable(args, &error.to_string());
