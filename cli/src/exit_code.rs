@@ -89,3 +89,101 @@ pub fn finish(result: anyhow::Result<i32>) -> anyhow::Result<()> {
 pub fn finish_unit(result: anyhow::Result<()>) -> anyhow::Result<()> {
     finish(result.map(|()| EXIT_OK))
 }
+
+/// How a trading run ended, as far as its exit code cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TradingRunEnd {
+    /// Orders of ours the closing read found resting (`None`: the account could not be read).
+    pub resting_ours: Option<usize>,
+    /// Positions the closing read found open.
+    pub open_positions: usize,
+    /// `--require-flat` was given.
+    pub require_flat: bool,
+    /// The live feed was lost for good.
+    pub feed_lost: bool,
+    /// The risk state at the end was HALTED.
+    pub halted: bool,
+    /// `--require-orders` was given and the run placed none.
+    pub no_orders_required: bool,
+}
+
+impl TradingRunEnd {
+    /// The exit code, first match wins: orders left resting or unconfirmed (3), positions
+    /// under `--require-flat` (4), the feed lost (1), HALTED (6), no order under
+    /// `--require-orders` (1), else 0.
+    pub fn exit_code(self) -> i32 {
+        match self.resting_ours {
+            None => EXIT_RESTING_ORDERS_LEFT,
+            Some(resting) if resting > 0 => EXIT_RESTING_ORDERS_LEFT,
+            Some(_) if self.require_flat && self.open_positions > 0 => EXIT_POSITIONS_LEFT,
+            Some(_) if self.feed_lost => EXIT_FAILURE,
+            Some(_) if self.halted => EXIT_HALTED,
+            Some(_) if self.no_orders_required => EXIT_FAILURE,
+            Some(_) => EXIT_OK,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean() -> TradingRunEnd {
+        TradingRunEnd {
+            resting_ours: Some(0),
+            open_positions: 0,
+            require_flat: false,
+            feed_lost: false,
+            halted: false,
+            no_orders_required: false,
+        }
+    }
+
+    #[test]
+    fn a_trading_run_exits_by_the_first_thing_that_needs_a_look() {
+        assert_eq!(clean().exit_code(), EXIT_OK);
+        let halted = TradingRunEnd {
+            halted: true,
+            ..clean()
+        };
+        assert_eq!(halted.exit_code(), EXIT_HALTED);
+        // Orders left on the exchange outrank everything, an unread account included.
+        for resting_ours in [None, Some(2)] {
+            let run = TradingRunEnd {
+                resting_ours,
+                ..halted
+            };
+            assert_eq!(run.exit_code(), EXIT_RESTING_ORDERS_LEFT);
+        }
+        let not_flat = TradingRunEnd {
+            open_positions: 1,
+            require_flat: true,
+            ..halted
+        };
+        assert_eq!(not_flat.exit_code(), EXIT_POSITIONS_LEFT);
+        // Open positions matter only under --require-flat.
+        let held = TradingRunEnd {
+            open_positions: 1,
+            ..clean()
+        };
+        assert_eq!(held.exit_code(), EXIT_OK);
+        let lost = TradingRunEnd {
+            feed_lost: true,
+            ..halted
+        };
+        assert_eq!(lost.exit_code(), EXIT_FAILURE);
+        let idle = TradingRunEnd {
+            no_orders_required: true,
+            ..clean()
+        };
+        assert_eq!(idle.exit_code(), EXIT_FAILURE);
+        assert_eq!(
+            TradingRunEnd {
+                no_orders_required: true,
+                ..halted
+            }
+            .exit_code(),
+            EXIT_HALTED
+        );
+    }
+}

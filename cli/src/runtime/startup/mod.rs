@@ -75,8 +75,7 @@ use super::timers::{
 use super::universe_load::{activity_reads, fetch_snapshots, load_universe};
 use crate::credentials::ConfiguredKey;
 use crate::exit_code::{
-    EXIT_FAILURE, EXIT_HALTED, EXIT_OK, EXIT_POSITIONS_LEFT, EXIT_RECONCILE_FAILED,
-    EXIT_RESTING_ORDERS_LEFT, Refusal,
+    EXIT_FAILURE, EXIT_HALTED, EXIT_OK, EXIT_RECONCILE_FAILED, Refusal, TradingRunEnd,
 };
 
 /// Capacity of the runtime-input channel (timers, REST results, stop requests).
@@ -285,7 +284,9 @@ async fn run_journaled(
         Box::new(NoCommands),
         runtime.capture_raw_frames,
     );
-    if options.is_trading() {
+    // The drift monitor compares the fill model with an exchange's matching: a paper run has
+    // no orders at the exchange to compare with.
+    if options.sends_orders() {
         super::drift::start_monitor(
             &options.drift,
             options.engine.fee_target_precision_micros,
@@ -541,7 +542,8 @@ async fn run_with_journal(
         tracing::info!(file = %model_file.display(), "following the model file");
         tasks.push(spawn_follow(model_file.clone(), inputs_tx.clone()));
     }
-    let drift_reads = trading
+    let drift_reads = options
+        .sends_orders()
         .then(|| super::drift::start_reads(&options.drift, rest, &inputs_tx))
         .flatten();
     let drift_markets = drift_reads.map(|(task, markets)| {
@@ -762,6 +764,9 @@ async fn run_with_journal(
     if options.outside.json_summary {
         let mut json = super::shutdown::summary_json(&summary, no_orders_why.as_deref());
         json["paper"] = serde_json::Value::Bool(options.paper().is_some());
+        if let Some(report) = &drift {
+            json["drift"] = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+        }
         println!("{json}");
     } else {
         match options.paper() {
@@ -774,9 +779,9 @@ async fn run_with_journal(
         if let Some(why) = &no_orders_why {
             println!("  no orders       : {why}");
         }
-    }
-    if let Some(report) = &drift {
-        println!("  {}", report.line());
+        if let Some(report) = &drift {
+            println!("  {}", report.line());
+        }
     }
     if let Some(alerter) = &alerter {
         alerter.raise(
@@ -811,28 +816,26 @@ async fn run_with_journal(
             ..
         }
     );
-    Ok(match &account {
-        None => EXIT_RESTING_ORDERS_LEFT,
-        Some(check) if !check.resting_ours.is_empty() => EXIT_RESTING_ORDERS_LEFT,
-        Some(check) if require_flat && !check.positions.is_empty() => EXIT_POSITIONS_LEFT,
-        Some(_) if stop == StopReason::FeedLost => EXIT_FAILURE,
-        Some(_) if final_figures.risk_state == RiskState::Halted => {
-            crate::logging::error(&format!(
-                "the run ended HALTED by the risk gate ({}); nothing of ours rests",
-                halt_reason
-                    .as_deref()
-                    .unwrap_or("see the journal's risk decisions")
-            ));
-            EXIT_HALTED
-        }
-        Some(_) if require_orders && no_orders => {
-            crate::logging::error(
-                "the run placed no order (--require-orders); see `no orders` above",
-            );
-            EXIT_FAILURE
-        }
-        Some(_) => EXIT_OK,
-    })
+    let end = TradingRunEnd {
+        resting_ours: account.as_ref().map(|check| check.resting_ours.len()),
+        open_positions: account.as_ref().map_or(0, |check| check.positions.len()),
+        require_flat,
+        feed_lost: stop == StopReason::FeedLost,
+        halted: final_figures.risk_state == RiskState::Halted,
+        no_orders_required: require_orders && no_orders,
+    };
+    let code = end.exit_code();
+    if code == EXIT_HALTED {
+        crate::logging::error(&format!(
+            "the run ended HALTED by the risk gate ({}); nothing of ours rests",
+            halt_reason
+                .as_deref()
+                .unwrap_or("see the journal's risk decisions")
+        ));
+    } else if end.no_orders_required && code == EXIT_FAILURE && !end.feed_lost {
+        crate::logging::error("the run placed no order (--require-orders); see `no orders` above");
+    }
+    Ok(code)
 }
 
 #[cfg(test)]
