@@ -5,7 +5,7 @@
 //!   never overtake the create it cancels; markets are served in parallel across workers.
 //! - Queues are bounded. A full queue is never waited on (the sequencer must not block on exec
 //!   while exec waits on the sequencer): [`ExecPool::try_submit`] hands the command back and
-//!   the sequencer journals a local refusal instead (see `sequencer.rs`).
+//!   the sequencer journals a local refusal instead (see `sequencer/mod.rs`).
 //! - Outcomes (`OrderAck`, `OrderRejected`, `OrderUnknown`, `CancelAck`, `OrderSnapshot`,
 //!   `OrderNotFound`) travel in an [`ExecReport`] stamped with the time the answer arrived.
 //! - Writes are sent once, never retried here. A lookup (a read) whose answer could not be had
