@@ -802,3 +802,38 @@ fn a_run_that_places_no_order_says_why_and_require_orders_fails_it() {
     assert_eq!(required.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("--require-orders"), "{stderr}");
 }
+
+#[test]
+fn a_run_that_cannot_read_the_account_at_startup_trades_nothing_and_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = dir.path().join("faults.toml");
+    // Market data and writes work; every portfolio read answers 503.
+    std::fs::write(&faults, "[rest]\nportfolio_reads_down = true\n").unwrap();
+    let run_dir = dir.path().join("journal").join("run-1");
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args(["--duration", "20s", "--seed", "3", "--journal"])
+            .arg(&run_dir)
+            .arg("--faults")
+            .arg(&faults)
+            .args(LIVELY_SIM),
+        Duration::from_secs(150),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(stderr.contains("reconciliation failed"), "{stderr}");
+    let records = read_all_records(&run_dir).unwrap();
+    assert!(
+        commands(&records)
+            .iter()
+            .all(|command| !matches!(command, EngineCommand::Place(_))),
+        "placed an order without knowing the account"
+    );
+}

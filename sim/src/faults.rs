@@ -131,6 +131,9 @@ pub struct RestFaults {
     pub storm_429_duration_ms: u64,
     /// Portfolio GET answers are served from a per-user view up to this old, ms (0 = off).
     pub portfolio_read_lag_ms: u64,
+    /// Every `GET /portfolio/…` answers 503 without being processed, while market data and
+    /// order writes work: the account side of the exchange down (a client cannot reconcile).
+    pub portfolio_reads_down: bool,
     /// The exchange's clock reads this many ms ahead of the machine's (negative: behind):
     /// the `Date` header of every answer and the check of signed requests' timestamps use
     /// the skewed clock, as with a client whose clock drifted. 0 = off.
@@ -260,9 +263,13 @@ impl RestFaultSource {
         }
     }
 
-    /// Decides whether a request fails before processing.
-    pub fn before(&mut self) -> RestFaultBefore {
+    /// Decides whether a request (`method`, `path` relative to the API root) fails before
+    /// processing.
+    pub fn before(&mut self, method: &str, path: &str) -> RestFaultBefore {
         let rest = &self.config;
+        if rest.portfolio_reads_down && method == "GET" && path.starts_with("/portfolio/") {
+            return RestFaultBefore::ServerError(503);
+        }
         if rest.error_5xx_probability > 0.0 && self.rng.gen_bool(rest.error_5xx_probability) {
             let status = if self.rng.gen_bool(0.5) { 500 } else { 503 };
             return RestFaultBefore::ServerError(status);
@@ -376,12 +383,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn portfolio_reads_down_fails_only_the_account_reads() {
+        let mut config = FaultConfig::default();
+        config.rest.portfolio_reads_down = true;
+        let mut rest = RestFaultSource::new(&config, 7);
+        assert_eq!(
+            rest.before("GET", "/portfolio/orders"),
+            RestFaultBefore::ServerError(503)
+        );
+        assert_eq!(rest.before("GET", "/markets"), RestFaultBefore::None);
+        assert_eq!(
+            rest.before("POST", "/portfolio/events/orders"),
+            RestFaultBefore::None
+        );
+    }
+
+    #[test]
     fn default_config_injects_nothing() {
         let config = FaultConfig::default();
         let mut rest = RestFaultSource::new(&config, 7);
         let mut ws = WsFaultSource::new(&config, 7, 0);
         for _ in 0..1000 {
-            assert_eq!(rest.before(), RestFaultBefore::None);
+            assert_eq!(rest.before("GET", "/markets"), RestFaultBefore::None);
             assert_eq!(rest.lose_response(), None);
             assert_eq!(ws.message(), WsMessageFault::Send);
             assert_eq!(ws.connection(), WsConnectionFault::None);

@@ -138,7 +138,7 @@ pub(crate) async fn rest_gate(
         return too_many_requests();
     }
 
-    let before = lock(&state.rest_faults).before();
+    let before = lock(&state.rest_faults).before(method.as_str(), &relative);
     match before {
         RestFaultBefore::None => {}
         RestFaultBefore::ServerError(status) => {
