@@ -458,6 +458,7 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
         "no resting order after kill",
         || exchange.resting_orders(user).is_empty(),
     );
+    // The answer leaves only once the kill and its cancel-all are on disk.
     let records = read_all_records(&run_dir).unwrap();
     assert!(
         commands(&records)

@@ -315,6 +315,19 @@ fn every_readme_quick_start_command_runs_against_the_local_exchange() {
                 assert!(figure(&out, "inputs") > 0, "{out}");
                 assert_eq!(figure(&out, "orders placed"), 0, "{out}");
             }
+            Some("backtest") if args.iter().any(|arg| arg == "--calibrate") => {
+                let out = run_ok(dir, &args, Duration::from_secs(300));
+                assert!(out.contains("best fit over "), "{out}");
+                assert!(
+                    out.lines().any(|line| line.starts_with("--set fill.")),
+                    "{out}"
+                );
+            }
+            Some("drift") => {
+                let out = run_ok(dir, &args, Duration::from_secs(120));
+                assert!(out.contains("fill model: queue_position="), "{out}");
+                assert!(figure(&out, "orders placed") > 0, "{out}");
+            }
             Some("backtest") => {
                 let out = run_ok(dir, &args, Duration::from_secs(180));
                 let report = args

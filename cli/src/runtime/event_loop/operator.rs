@@ -108,6 +108,7 @@ impl EventLoop {
             let seq = self
                 .sequencer
                 .step_batched(now_ns(), Event::Operator(control), None)?;
+            self.sequencer.end_batch_durably()?;
             tracing::warn!(
                 command = ?command,
                 peer_uid = request.peer_uid,

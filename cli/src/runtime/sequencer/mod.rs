@@ -364,6 +364,19 @@ impl Sequencer {
         Ok(())
     }
 
+    /// Ends the open batch and makes everything journaled so far durable, whether or not it
+    /// produced commands: an operator's answer names the seq of its control, so that record is
+    /// on disk before the answer leaves.
+    pub fn end_batch_durably(&mut self) -> anyhow::Result<()> {
+        if !self.batch_commands.is_empty() {
+            return self.end_batch();
+        }
+        self.journal
+            .commit()
+            .context("committing the journal before answering")?;
+        self.after_commit()
+    }
+
     fn process(
         &mut self,
         recv_ts_ns: i64,
