@@ -59,6 +59,11 @@ const EXCLUDED: &[(&str, &str)] = &[
         "depth/two_markets_head.parquet",
         "the same rows as Parquet; read by cli/tests/import_depth.rs",
     ),
+    (
+        "trades/kxdepth_a_trades.csv",
+        "a synthetic trade file for the README's `import --trades`; read by \
+         cli/tests/readme_commands.rs",
+    ),
 ];
 
 const OBSTACLE: &str = "rest/The-Obstacle-Is-The-Way-kalshi-starter-code-python/golden/";
