@@ -7,86 +7,16 @@
 //! journal; a deliberately wrong fill model (`fill.queue_position=front`) shows in the queue
 //! error; and `backtest --calibrate` recovers the exchange's own queue rule.
 
+mod reliability_support;
+
 use std::io::Read as _;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use kalshi_core::events::Event;
 use kalshi_journal::JournalRecord;
 use kalshi_journal::typed_reader::read_all_records;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
-
-/// Lively synthetic flow, so a short run rests orders behind others and gets filled.
-const LIVELY_SIM: [&str; 14] = [
-    "--sim-markets",
-    "8",
-    "--set",
-    "sim.noise_orders_per_hour=14400",
-    "--set",
-    "sim.noise_cancels_per_hour=12000",
-    "--set",
-    "sim.informed_checks_per_hour=3600",
-    "--set",
-    "sim.drift_sigma_per_sqrt_hour=6",
-    "--set",
-    "sim.noise_offset_max=0.03",
-    "--sim-warmup",
-    "600",
-];
-
-fn spawn(command: &mut Command) -> Child {
-    command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("KALSHI_API_KEY_ID")
-        .env_remove("KALSHI_PRIVATE_KEY_PATH")
-        .env_remove("KALSHI_PRIVATE_KEY_PEM")
-        .env_remove("KALSHI_KEY_ENVIRONMENT")
-        .spawn()
-        .unwrap()
-}
-
-/// Runs the binary with a hard time limit; returns its output.
-fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
-    wait_with_limit(spawn(command), limit)
-}
-
-/// Waits for the child with a hard time limit; returns its output.
-fn wait_with_limit(mut child: Child, limit: Duration) -> Output {
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        stdout.read_to_end(&mut text).unwrap();
-        text
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        stderr.read_to_end(&mut text).unwrap();
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            child.kill().unwrap();
-            let _ = child.wait();
-            panic!(
-                "kalshi-bot did not finish within {limit:?}; stderr:\n{}",
-                String::from_utf8_lossy(&err_reader.join().unwrap())
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
-}
+use reliability_support::{BIN, LIVELY_SIM, run_with_limit, spawn, wait_with_limit};
 
 fn ok(output: &Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();

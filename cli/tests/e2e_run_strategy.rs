@@ -5,9 +5,10 @@
 //! leave a journal that `kalshi-bot journal verify` accepts and that replays to the identical
 //! output stream. The safety refusals must happen before any network traffic.
 
-use std::io::Read as _;
+mod reliability_support;
+
 use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,82 +20,7 @@ use kalshi_core::events::Event;
 use kalshi_core::side::BookSide;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_journal::{JournalRecord, SequencedRecord};
-
-const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
-
-/// Lively synthetic flow for a short run: few markets, frequent orders, a fast-moving hidden
-/// probability, so resting quotes get traded through within seconds.
-const LIVELY_SIM: [&str; 14] = [
-    "--sim-markets",
-    "8",
-    "--set",
-    "sim.noise_orders_per_hour=14400",
-    "--set",
-    "sim.noise_cancels_per_hour=12000",
-    "--set",
-    "sim.informed_checks_per_hour=3600",
-    "--set",
-    "sim.drift_sigma_per_sqrt_hour=6",
-    "--set",
-    "sim.noise_offset_max=0.03",
-    "--sim-warmup",
-    "600",
-];
-
-/// Starts the binary without any Kalshi credentials in its environment.
-fn spawn(command: &mut Command) -> Child {
-    command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("KALSHI_API_KEY_ID")
-        .env_remove("KALSHI_PRIVATE_KEY_PATH")
-        .env_remove("KALSHI_PRIVATE_KEY_PEM")
-        .env_remove("KALSHI_KEY_ENVIRONMENT")
-        .spawn()
-        .unwrap()
-}
-
-/// Waits for the child with a hard time limit; returns its output.
-fn wait_with_limit(mut child: Child, limit: Duration) -> Output {
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        stdout.read_to_end(&mut text).unwrap();
-        text
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        stderr.read_to_end(&mut text).unwrap();
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > limit {
-            child.kill().unwrap();
-            let _ = child.wait();
-            let err = err_reader.join().unwrap();
-            panic!(
-                "kalshi-bot did not finish within {limit:?}; stderr:\n{}",
-                String::from_utf8_lossy(&err)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-    }
-}
-
-/// Runs the binary with a hard time limit; returns its output.
-fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
-    wait_with_limit(spawn(command), limit)
-}
+use reliability_support::{BIN, LIVELY_SIM, run_with_limit, spawn, wait_with_limit};
 
 fn inputs(records: &[SequencedRecord]) -> impl Iterator<Item = &Event> {
     records.iter().filter_map(|record| match &record.record {

@@ -199,6 +199,30 @@ impl TestExchange {
     }
 }
 
+/// Lively synthetic flow for the in-process local exchange (`--sim`), so a short run rests
+/// orders behind others and gets filled.
+pub const LIVELY_SIM: [&str; 14] = [
+    "--sim-markets",
+    "8",
+    "--set",
+    "sim.noise_orders_per_hour=14400",
+    "--set",
+    "sim.noise_cancels_per_hour=12000",
+    "--set",
+    "sim.informed_checks_per_hour=3600",
+    "--set",
+    "sim.drift_sigma_per_sqrt_hour=6",
+    "--set",
+    "sim.noise_offset_max=0.03",
+    "--sim-warmup",
+    "600",
+];
+
+/// Runs the binary with a hard time limit; returns its output.
+pub fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
+    wait_with_limit(spawn(command), limit)
+}
+
 /// Starts the binary without any Kalshi credentials in its environment.
 pub fn spawn(command: &mut Command) -> Child {
     command
