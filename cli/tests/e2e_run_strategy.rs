@@ -763,3 +763,39 @@ fn a_run_that_cannot_read_the_account_at_startup_trades_nothing_and_exits_5() {
         "placed an order without knowing the account"
     );
 }
+
+#[test]
+fn require_flat_exits_4_exactly_when_positions_remain_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let run_dir = dir.path().join("journal").join("run-1");
+    let output = run_with_limit(
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
+            .args([
+                "--duration",
+                "20s",
+                "--seed",
+                "3",
+                "--require-flat",
+                "--journal",
+            ])
+            .arg(&run_dir)
+            .args(LIVELY_SIM),
+        Duration::from_secs(150),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let flat = stdout.contains("positions       : flat");
+    let held = stdout.contains("positions       : ") && !flat;
+    assert!(flat || held, "no positions line:\n{stdout}");
+    if held {
+        assert_eq!(output.status.code(), Some(4), "{stdout}\n{stderr}");
+        assert!(
+            stderr.contains("positions remain") && stderr.contains("--require-flat"),
+            "{stderr}"
+        );
+    } else {
+        assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    }
+}

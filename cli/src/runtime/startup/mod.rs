@@ -825,7 +825,13 @@ async fn run_with_journal(
         no_orders_required: require_orders && no_orders,
     };
     let code = end.exit_code();
-    if code == EXIT_HALTED {
+    if code == crate::exit_code::EXIT_POSITIONS_LEFT {
+        crate::logging::error(&format!(
+            "positions remain in {} market(s) at the end and --require-flat was given (see \
+             `positions` above); no order of ours rests",
+            end.open_positions
+        ));
+    } else if code == EXIT_HALTED {
         crate::logging::error(&format!(
             "the run ended HALTED by the risk gate ({}); nothing of ours rests",
             halt_reason
