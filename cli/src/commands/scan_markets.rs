@@ -26,9 +26,8 @@ use crate::exit_code::{EXIT_OK, Refusal};
 use crate::runtime::clock::{NS_PER_S, now_ns};
 use crate::runtime::fees::FeeDirectory;
 use crate::runtime::local_exchange::LocalExchange;
-use crate::runtime::market_data::{
-    Listing, TRADE_HISTORY_PAGES_MAX, fetch_listing, read_trade_histories,
-};
+use crate::runtime::market_data::{Listing, fetch_listing};
+use crate::runtime::trade_history::{TRADE_HISTORY_PAGES_MAX, read_trade_histories};
 
 /// Ranking keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,5 @@
 //! REST reads the runtime turns into engine inputs: the market listing sweep, per-market
-//! book snapshots and recent trades, and the account reconciliation (resting orders,
+//! book snapshots (trade histories are `super::trade_history`'s), and the account reconciliation (resting orders,
 //! positions and, after an outage, the fills the socket missed). Also the background tasks that serve these reads while the sequencer runs: the
 //! feed task (trades, rescans) and the reconciler (account reads after a reconnect, retried
 //! until they succeed).
@@ -9,13 +9,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures_util::StreamExt as _;
-use kalshi_core::events::{Event, TradeHistory};
+use kalshi_core::events::Event;
 use kalshi_core::market_data::{MarketInfo, OrderSnapshot, OwnFill, PositionSnapshot};
-use kalshi_core::market_scanner::{ScannerConfig, activity_candidates};
 use kalshi_io::data_rest::RestClient;
 use kalshi_io::data_rest::queries::{
     FillsQuery, MarketStatusFilter, MarketsQuery, OrderStatusFilter, OrdersQuery, PositionsQuery,
-    TradesQuery,
 };
 use kalshi_io::normalize;
 use kalshi_io::wire::market::Market;
@@ -25,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use super::clock::now_ns;
 use super::timers::Input;
+use super::trade_history::{ActivityReads, fetch_recent_trades, read_trade_histories};
 
 /// Page size of listing sweeps (Kalshi's maximum).
 pub const LISTING_PAGE_SIZE: u32 = 1000;
@@ -120,206 +119,6 @@ pub async fn fetch_market_snapshot(
     let mut events = vec![Event::BookSnapshot(book)];
     events.extend(fetch_recent_trades(rest, ticker, recent_trades).await?);
     Ok(events)
-}
-
-/// Startup's snapshot reads: `read(ticker)` for every market, `in_flight` at a time (the
-/// rate limiter behind `read` still paces them), each given at most `timeout`; results come
-/// out in `markets` order, so the journal's order does not depend on which answer was first.
-/// A read that hangs costs its market `timeout`, never the markets after it.
-pub fn snapshot_reads<'a, F, Fut>(
-    markets: &'a [String],
-    read: F,
-    in_flight: usize,
-    timeout: Duration,
-) -> impl futures_util::Stream<Item = (&'a str, anyhow::Result<Vec<Event>>)> + 'a
-where
-    F: Fn(&'a str) -> Fut + 'a,
-    Fut: Future<Output = anyhow::Result<Vec<Event>>> + 'a,
-{
-    futures_util::stream::iter(markets.iter().map(move |ticker| {
-        let reading = read(ticker.as_str());
-        async move {
-            let result = match tokio::time::timeout(timeout, reading).await {
-                Ok(result) => result,
-                Err(_) => Err(anyhow::anyhow!("no answer within {} s", timeout.as_secs())),
-            };
-            (ticker.as_str(), result)
-        }
-    }))
-    .buffered(in_flight.max(1))
-}
-
-/// A market's most recent public trades (at most `count`), oldest first.
-pub async fn fetch_recent_trades(
-    rest: &RestClient,
-    ticker: &str,
-    count: u32,
-) -> anyhow::Result<Vec<Event>> {
-    if count == 0 {
-        return Ok(Vec::new());
-    }
-    let query = TradesQuery {
-        ticker: Some(ticker.to_string()),
-        limit: Some(count),
-        ..TradesQuery::default()
-    };
-    let page = rest
-        .get_trades(&query, None)
-        .await
-        .with_context(|| format!("reading recent trades of {ticker}"))?;
-    let mut trades = Vec::with_capacity(page.trades.len());
-    for trade in &page.trades {
-        match normalize::public_trade(trade) {
-            Ok(trade) => trades.push(trade),
-            Err(error) => tracing::warn!(%error, "trade left out"),
-        }
-    }
-    trades.sort_by(|a, b| {
-        a.ts_ns
-            .cmp(&b.ts_ns)
-            .then_with(|| a.trade_id.cmp(&b.trade_id))
-    });
-    Ok(trades.into_iter().map(Event::PublicTrade).collect())
-}
-
-/// Most pages of one market's trade history read for the recently-active filter.
-pub const TRADE_HISTORY_PAGES_MAX: usize = 2;
-/// Trades per page of those reads (the endpoint's largest page).
-const TRADE_HISTORY_PAGE_SIZE: u32 = 1000;
-/// Trade-history reads in flight at once (the rate limiter still paces them).
-pub const TRADE_HISTORY_READS_IN_FLIGHT: usize = 8;
-/// Longest one market's trade-history read may take.
-pub const TRADE_HISTORY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Nanoseconds per second.
-use kalshi_core::time::NS_PER_S;
-
-/// A market's public trades from `from_ns` (to `until_ns` when given, else to now), at most
-/// [`TRADE_HISTORY_PAGES_MAX`] pages, oldest first. When the pages run out before reaching
-/// `from_ns` the history covers only from its oldest trade.
-pub async fn fetch_trade_history(
-    rest: &RestClient,
-    ticker: &str,
-    from_ns: i64,
-    until_ns: Option<i64>,
-) -> anyhow::Result<TradeHistory> {
-    let query = TradesQuery {
-        ticker: Some(ticker.to_string()),
-        min_ts: Some(from_ns.div_euclid(NS_PER_S)),
-        max_ts: until_ns.map(|until| until.div_euclid(NS_PER_S)),
-        limit: Some(TRADE_HISTORY_PAGE_SIZE),
-    };
-    let mut trades = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut truncated = false;
-    for page_number in 0..TRADE_HISTORY_PAGES_MAX {
-        let page = rest
-            .get_trades(&query, cursor.as_deref())
-            .await
-            .with_context(|| format!("reading the trade history of {ticker}"))?;
-        for trade in &page.trades {
-            match normalize::public_trade(trade) {
-                Ok(trade) => trades.push(trade),
-                Err(error) => tracing::warn!(%error, "trade left out"),
-            }
-        }
-        cursor = page.cursor.filter(|next| !next.is_empty());
-        if cursor.is_none() || page.trades.is_empty() {
-            break;
-        }
-        truncated = page_number + 1 == TRADE_HISTORY_PAGES_MAX;
-    }
-    trades.sort_by(|a, b| {
-        a.ts_ns
-            .cmp(&b.ts_ns)
-            .then_with(|| a.trade_id.cmp(&b.trade_id))
-    });
-    let covered_from_ns = match trades.first() {
-        Some(oldest) if truncated => oldest.ts_ns.max(from_ns),
-        _ => from_ns,
-    };
-    Ok(TradeHistory {
-        ticker: ticker.to_string(),
-        covered_from_ns,
-        trades,
-    })
-}
-
-/// The trade histories of `tickers` from `from_ns` to `until_ns` (now when `None`), read
-/// [`TRADE_HISTORY_READS_IN_FLIGHT`] at a time, in `tickers` order. Returns each market's
-/// history or the error of its read.
-pub async fn read_trade_histories(
-    rest: &RestClient,
-    tickers: &[String],
-    from_ns: i64,
-    until_ns: Option<i64>,
-) -> Vec<(String, anyhow::Result<TradeHistory>)> {
-    let reads = snapshot_reads(
-        tickers,
-        |ticker| async move {
-            let history = fetch_trade_history(rest, ticker, from_ns, until_ns).await?;
-            Ok(vec![Event::TradeHistory(history)])
-        },
-        TRADE_HISTORY_READS_IN_FLIGHT,
-        TRADE_HISTORY_TIMEOUT,
-    );
-    futures_util::pin_mut!(reads);
-    let mut out = Vec::with_capacity(tickers.len());
-    while let Some((ticker, result)) = reads.next().await {
-        let history = result.and_then(|events| {
-            events
-                .into_iter()
-                .find_map(|event| match event {
-                    Event::TradeHistory(history) => Some(history),
-                    _ => None,
-                })
-                .ok_or_else(|| anyhow::anyhow!("no trade history of {ticker}"))
-        });
-        out.push((ticker.to_string(), history));
-    }
-    out
-}
-
-/// What a run reads for the recently-active filter before choosing its universe.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ActivityReads {
-    /// The scanner settings (its recent window and every other filter).
-    pub scanner: ScannerConfig,
-    /// Most markets whose trades are read: the best of the listing by every other filter.
-    pub candidates_max: usize,
-}
-
-impl ActivityReads {
-    /// The candidate markets' trade histories as `Event::TradeHistory` inputs, to be
-    /// journaled before the listing they judge. A market whose read fails is logged and
-    /// left without a history.
-    pub async fn histories(&self, rest: &RestClient, listings: &[MarketInfo]) -> Vec<Event> {
-        let candidates =
-            activity_candidates(listings, &self.scanner, now_ns(), self.candidates_max);
-        let from_ns = now_ns().saturating_sub(self.scanner.recent_window_ns);
-        let results = read_trade_histories(rest, &candidates, from_ns, None).await;
-        let mut events = Vec::with_capacity(results.len());
-        let mut failed = 0usize;
-        let mut trades = 0usize;
-        for (ticker, result) in results {
-            match result {
-                Ok(history) => {
-                    trades += history.trades.len();
-                    events.push(Event::TradeHistory(history));
-                }
-                Err(error) => {
-                    failed += 1;
-                    tracing::warn!(%ticker, error = %format!("{error:#}"), "trade history unreadable; the market is judged without trade data");
-                }
-            }
-        }
-        tracing::info!(
-            markets = events.len(),
-            failed,
-            trades,
-            "read the trade history of the candidate markets"
-        );
-        events
-    }
 }
 
 /// Every resting order of the account (all pages), normalized.
@@ -773,41 +572,5 @@ mod tests {
                 .is_err()
         );
         task.abort();
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn hanging_snapshot_reads_cost_their_own_markets_only_and_keep_their_order() {
-        let markets: Vec<String> = (0..8).map(|n| format!("KXM-{n}")).collect();
-        let started = tokio::time::Instant::now();
-        let reads = snapshot_reads(
-            &markets,
-            |ticker| async move {
-                if ticker.ends_with('3') || ticker.ends_with('5') {
-                    std::future::pending::<()>().await;
-                }
-                Ok(vec![Event::Timer {
-                    kind: kalshi_core::events::TimerKind::Tick,
-                }])
-            },
-            4,
-            std::time::Duration::from_secs(5),
-        );
-        futures_util::pin_mut!(reads);
-        let mut seen = Vec::new();
-        while let Some((ticker, result)) = reads.next().await {
-            seen.push((ticker.to_string(), result.is_ok()));
-        }
-        let expected: Vec<(String, bool)> = markets
-            .iter()
-            .map(|ticker| {
-                (
-                    ticker.clone(),
-                    !(ticker.ends_with('3') || ticker.ends_with('5')),
-                )
-            })
-            .collect();
-        assert_eq!(seen, expected);
-        // Two hangs read side by side: one timeout's worth, not one per market.
-        assert_eq!(started.elapsed(), std::time::Duration::from_secs(5));
     }
 }

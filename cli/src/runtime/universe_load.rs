@@ -12,12 +12,11 @@ use kalshi_io::data_rest::queries::MarketStatusFilter;
 
 use super::clock::now_ns;
 use super::fees::FeeDirectory;
-use super::market_data::{
-    ActivityReads, fetch_listing, fetch_market_snapshot, fetch_markets_by_ticker,
-    fetch_trade_history, snapshot_reads,
-};
+use super::market_data::{fetch_listing, fetch_market_snapshot, fetch_markets_by_ticker};
+use super::per_market_reads::snapshot_reads;
 use super::run_options::{MarketSelection, Purpose, RunOptions};
 use super::sequencer::Sequencer;
+use super::trade_history::{ActivityReads, fetch_trade_history};
 use crate::config::RuntimeSettings;
 
 /// Orderbook snapshots read at once at startup (the rate limiter still paces them).
