@@ -20,6 +20,7 @@
 //! their orders go to the in-process fill simulator.
 
 mod connection;
+mod finish;
 mod interrupt;
 mod paper;
 
@@ -65,7 +66,7 @@ use super::model_feed::spawn_follow;
 use super::order_group;
 use super::resume::restore_risk_state;
 use super::sequencer::{CommandSink, NoCommands, Sequencer};
-use super::shutdown::{AccountCheck, RunSummary, closing_check, emergency_stop, summary_text};
+use super::shutdown::{AccountCheck, RunSummary, closing_check, emergency_stop};
 use super::signals::SignalWatch;
 use super::status::figures;
 use super::target::TargetKind;
@@ -706,12 +707,7 @@ async fn run_with_journal(
         }
     }
     let final_figures = figures(&event_loop.sequencer);
-    let halt_reason = event_loop
-        .sequencer
-        .engine()
-        .halt_reason()
-        .and_then(|reason| serde_json::to_value(reason).ok())
-        .and_then(|value| value.as_str().map(str::to_string));
+    let halt_reason = finish::halt_reason_name(event_loop.sequencer.engine());
     let counters = event_loop.sequencer.counters().clone();
     let no_orders = trading && counters.places == 0;
     let no_orders_why =
@@ -722,33 +718,7 @@ async fn run_with_journal(
     if let Some(report) = &drift {
         super::drift::write_report(journal_dir, report);
     }
-    tracing::info!(journal = %journal_dir.display(), "sealing and verifying the journal");
-    let seal_started = std::time::Instant::now();
-    let journal_entries = match event_loop.sequencer.finish(now_ns(), stop.as_str()) {
-        Ok(manifest) => {
-            let verified = kalshi_journal::verify_run(journal_dir);
-            tracing::info!(
-                segments = manifest.segments.len(),
-                elapsed_ms = u64::try_from(seal_started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                "journal sealed and verified"
-            );
-            match verified {
-                kalshi_journal::VerifyOutcome::Clean { entries, .. } => Some(entries),
-                other => {
-                    tracing::error!(?other, "the sealed journal does not verify");
-                    None
-                }
-            }
-        }
-        Err(error) => {
-            crate::logging::error(&format!(
-                "the journal in {} could not be sealed: {error:#}; its write-ahead log \
-                 is kept (`kalshi-bot journal seal` retries)",
-                journal_dir.display()
-            ));
-            None
-        }
-    };
+    let journal_entries = finish::seal_and_verify(event_loop.sequencer, journal_dir, stop.as_str());
     let summary = RunSummary {
         run_id: &run_id,
         journal_dir,
@@ -761,28 +731,7 @@ async fn run_with_journal(
         stale_episodes,
         model,
     };
-    if options.outside.json_summary {
-        let mut json = super::shutdown::summary_json(&summary, no_orders_why.as_deref());
-        json["paper"] = serde_json::Value::Bool(options.paper().is_some());
-        if let Some(report) = &drift {
-            json["drift"] = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
-        }
-        println!("{json}");
-    } else {
-        match options.paper() {
-            Some(fill_model) => print!(
-                "{}",
-                paper::paper_summary(&summary_text(&summary), fill_model)
-            ),
-            None => print!("{}", summary_text(&summary)),
-        }
-        if let Some(why) = &no_orders_why {
-            println!("  no orders       : {why}");
-        }
-        if let Some(report) = &drift {
-            println!("  {}", report.line());
-        }
-    }
+    finish::print_summary(options, &summary, no_orders_why.as_deref(), drift.as_ref());
     if let Some(alerter) = &alerter {
         alerter.raise(
             AlertKind::RunEnd,
