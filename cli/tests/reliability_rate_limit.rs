@@ -31,8 +31,9 @@ const STORMS: [StormWindow; 2] = [
         duration_ms: 3_000,
     },
 ];
-/// How long after the last storm every refused cancel must have landed.
-const LANDED_WITHIN: Duration = Duration::from_secs(12);
+/// How long after the last storm every refused cancel must have landed (generous: on a loaded
+/// 2-core CI host the bot's startup, and so its view of the storms, can lag by seconds).
+const LANDED_WITHIN: Duration = Duration::from_secs(25);
 
 #[test]
 fn a_429_storm_retries_no_write_and_every_refused_cancel_lands_afterwards() {
