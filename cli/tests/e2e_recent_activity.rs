@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 mod reliability_support;
 
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use kalshi_core::commands::Command as EngineCommand;
@@ -20,10 +20,8 @@ use kalshi_core::events::Event;
 use kalshi_core::market_scanner::ScanReason;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_journal::{JournalRecord, SequencedRecord};
-use reliability_support::wait_with_limit;
+use reliability_support::{BIN, run_with_limit};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
 
 /// A lively local exchange of 8 markets, a quarter of them quiet.
 const QUIET_SIM: [&str; 16] = [
@@ -44,20 +42,6 @@ const QUIET_SIM: [&str; 16] = [
     "--sim-warmup",
     "600",
 ];
-
-/// Runs the binary without Kalshi credentials, with a hard time limit.
-fn run_with_limit(command: &mut Command, limit: Duration) -> Output {
-    let child: Child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("KALSHI_API_KEY_ID")
-        .env_remove("KALSHI_PRIVATE_KEY_PATH")
-        .env_remove("KALSHI_PRIVATE_KEY_PEM")
-        .env_remove("KALSHI_KEY_ENVIRONMENT")
-        .spawn()
-        .unwrap();
-    wait_with_limit(child, limit)
-}
 
 #[test]
 fn scan_drops_a_quiet_market_and_ranks_active_ones_with_their_trade_count() {
