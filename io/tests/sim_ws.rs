@@ -570,6 +570,18 @@ async fn a_burst_of_subscription_changes_ends_on_the_last_wish() {
             .books
             .insert(ticker.clone(), rig.empty_book(ticker));
     }
+    // Once the first subscription is confirmed (its snapshots arrived): a wish made while the
+    // first subscribe is still unanswered is a separate case (see the session's notes).
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let mirror = feed.lock();
+            [&first, &second]
+                .iter()
+                .all(|ticker| mirror.books[ticker.as_str()].is_valid())
+        })
+        .await,
+        "the first markets were subscribed and snapshotted"
+    );
     // Ten thousand wishes in a row: the task sees the latest, however slowly it reads them,
     // and nothing queues up behind it.
     for _ in 0..5_000 {
