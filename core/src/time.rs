@@ -3,9 +3,14 @@
 //! Kalshi sends object times as RFC 3339 strings (`"2026-05-13T01:51:41.778164Z"`, sometimes
 //! with an offset or no fraction). Everything downstream works in Unix nanoseconds (`i64`),
 //! which covers the years 1677 ..= 2262; anything outside is refused with a typed error.
-//! The `NS_PER_*` constants are the one set of unit conversions every crate uses.
+//! The `NS_PER_*` constants are the one set of unit conversions every crate uses, and
+//! [`UnixNanos`] is the instant type for code that reads the wall clock or does arithmetic
+//! on instants.
 
 use thiserror::Error;
+
+mod unix_nanos;
+pub use unix_nanos::UnixNanos;
 
 /// Nanoseconds in a microsecond.
 pub const NS_PER_US: i64 = 1_000;

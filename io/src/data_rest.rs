@@ -23,7 +23,7 @@ pub mod pagination;
 pub mod queries;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode, Url};
@@ -325,11 +325,7 @@ impl RestClient {
 
 /// Current Unix time in milliseconds (the auth timestamp).
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-        })
+    crate::clock::wall_clock_now().as_ms()
 }
 
 /// The auth header names in the lowercase form `HeaderName::from_static` requires.

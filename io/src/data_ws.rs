@@ -24,7 +24,7 @@ pub mod session;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use kalshi_core::events::Event;
@@ -253,11 +253,7 @@ enum Ended {
 }
 
 fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
-        })
+    crate::clock::wall_clock_now().as_ns()
 }
 
 async fn run(

@@ -3,6 +3,7 @@
 //! clients, execution and rate limits. The only crate that reads clocks, sockets and keys.
 pub mod auth;
 pub mod backoff;
+pub mod clock;
 pub mod data_rest;
 pub mod data_ws;
 pub mod env;

@@ -1,18 +1,13 @@
 //! The runtime's wall clock. Only the runtime reads it; the engine sees time solely as the
 //! `ts_ns` the sequencer stamps on each envelope.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 /// Nanoseconds per second.
 pub use kalshi_core::time::NS_PER_S;
 
-/// Current Unix time in nanoseconds (0 if the system clock is before 1970).
+/// Current Unix time in nanoseconds (0 if the system clock is before 1970), read through
+/// io's one wall-clock read.
 pub fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
-        })
+    kalshi_io::clock::wall_clock_now().as_ns()
 }
 
 /// The next UTC midnight strictly after `ts_ns`.

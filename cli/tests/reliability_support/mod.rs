@@ -26,12 +26,9 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
 /// Markets the exchange lists.
 pub const SIM_MARKETS: usize = 16;
 
-/// Wall-clock Unix ns.
+/// Wall-clock Unix ns, read the way the binary reads it.
 pub fn wall_ns() -> i64 {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    i64::try_from(since.as_nanos()).unwrap()
+    kalshi_io::clock::wall_clock_now().as_ns()
 }
 
 /// A local exchange owned by the test: virtual clock started ten minutes in the past (so the

@@ -428,10 +428,7 @@ fn current_uid() -> Result<u32, AuthError> {
     if let Ok(meta) = fs::metadata("/proc/self") {
         return Ok(meta.uid());
     }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = crate::clock::wall_clock_now().as_ns();
     let probe = std::env::temp_dir().join(format!(
         ".kalshi-auth-uid-probe-{}-{nanos}",
         std::process::id()

@@ -3,8 +3,6 @@
 //! refuses timestamps too far from its own, so a drifted clock shows up as 401s on every
 //! portfolio call; this reads the drift before that happens.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
 use reqwest::Method;
 
 use super::{RestClient, RestRequest, transport_error};
@@ -54,14 +52,14 @@ impl RestClient {
                     source,
                 })?;
         }
-        let sent_ms = unix_ms(SystemTime::now());
+        let sent_ms = crate::clock::wall_clock_now().as_ms();
         let response = self
             .http
             .get(url)
             .send()
             .await
             .map_err(|error| transport_error(&endpoint, &error))?;
-        let received_ms = unix_ms(SystemTime::now());
+        let received_ms = crate::clock::wall_clock_now().as_ms();
         let date = response
             .headers()
             .get(reqwest::header::DATE)
@@ -76,19 +74,11 @@ impl RestClient {
                 reason: format!("the Date header {date:?} is not an HTTP date"),
             })?;
         Ok(ClockProbe {
-            exchange_date_ms: unix_ms(exchange_date),
+            exchange_date_ms: crate::clock::unix_nanos_of(exchange_date).as_ms(),
             sent_ms,
             received_ms,
         })
     }
-}
-
-fn unix_ms(at: SystemTime) -> i64 {
-    at.duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_millis()
-        .try_into()
-        .unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
