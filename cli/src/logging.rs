@@ -76,7 +76,7 @@ pub fn json_line(level: Level, message: &str, extra: serde_json::Value) -> Strin
         fields.extend(extra);
     }
     serde_json::json!({
-        "timestamp": kalshi_core::time::format_rfc3339_micros(crate::runtime::clock::now_ns()),
+        "timestamp": kalshi_io::clock::wall_clock_now().to_rfc3339_micros(),
         "level": level.as_str(),
         "fields": fields,
         "target": "kalshi_bot",

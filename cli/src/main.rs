@@ -5,6 +5,7 @@ mod config;
 mod credentials;
 #[cfg(test)]
 mod dst;
+mod duration_flag;
 mod exit_code;
 mod logging;
 mod progress_bar;

@@ -19,7 +19,7 @@ use kalshi_store::{
     open_bucket, spawn_uploader,
 };
 
-use crate::commands::sim_exchange::parse_duration;
+use crate::duration_flag::parse_duration;
 use crate::exit_code::{EXIT_TORN_UPLOAD, Refusal};
 
 /// The cache root for fetched runs.

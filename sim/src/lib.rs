@@ -3,7 +3,6 @@
 //! exposes over the real REST and WebSocket API.
 
 pub mod clock;
-pub mod events_out;
 pub mod exchange;
 pub mod faults;
 pub mod keys;
@@ -11,6 +10,8 @@ pub mod server;
 
 /// The seeded market catalog the exchange lists at start (part of [`exchange`]).
 pub use exchange::catalog;
+/// What the exchange emits for its feeds (part of [`exchange`]).
+pub use exchange::events_out;
 /// The exchange's synthetic traders (part of [`exchange`]).
 pub use exchange::flow;
 

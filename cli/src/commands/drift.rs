@@ -17,8 +17,7 @@ use kalshi_replay::drift::{
 use kalshi_replay::journal_source::JournalSource;
 use kalshi_replay::record::{RecordSource, ReplayRecord};
 
-/// File of a trading run's directory holding its final drift report.
-pub const DRIFT_FILE: &str = "drift.json";
+pub use crate::runtime::drift::DRIFT_FILE;
 
 /// `drift` arguments.
 #[derive(Debug, Args)]

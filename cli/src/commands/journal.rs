@@ -60,7 +60,7 @@ pub enum JournalCommand {
         targets: Vec<String>,
         /// Give up after this long.
         #[arg(long, value_name = "DURATION", default_value = "10m",
-              value_parser = crate::commands::sim_exchange::parse_duration)]
+              value_parser = crate::duration_flag::parse_duration)]
         wait: std::time::Duration,
     },
 }

@@ -11,11 +11,11 @@ use std::time::Duration;
 use clap::{ArgGroup, Args, ValueEnum};
 
 use super::backtest::CancelPositionArg;
-use super::sim_exchange::parse_duration;
 use super::trading_args::{
     ConfigArgs, ExchangeArgs, SimArgs, apply_journal_dir, prepare, tokio_runtime,
 };
 use crate::config::validate_engine;
+use crate::duration_flag::parse_duration;
 use crate::exit_code::Refusal;
 use crate::runtime::resume::ResumeFrom;
 use crate::runtime::startup::{OutsideOptions, Purpose, RunOptions, run as run_session};

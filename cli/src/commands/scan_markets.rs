@@ -19,9 +19,9 @@ use kalshi_io::env::{Endpoints, Environment};
 use kalshi_io::ratelimit::RateLimiter;
 use serde::Serialize;
 
-use super::sim_exchange::parse_duration;
 use super::trading_args::{ConfigArgs, SimArgs, tokio_runtime};
 use crate::config::{self, EngineProfile};
+use crate::duration_flag::parse_duration;
 use crate::exit_code::{EXIT_OK, Refusal};
 use crate::runtime::clock::{NS_PER_S, now_ns};
 use crate::runtime::fees::FeeDirectory;

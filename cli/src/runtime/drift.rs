@@ -138,10 +138,13 @@ pub fn start_monitor(
     }
 }
 
+/// File of a trading run's directory holding its final drift report.
+pub const DRIFT_FILE: &str = "drift.json";
+
 /// Writes the run's final drift report to `<run>/drift.json` (`kalshi-bot drift --journal`
 /// takes its settings from there and recomputes the same figures).
 pub fn write_report(journal_dir: &std::path::Path, report: &kalshi_replay::drift::DriftReport) {
-    let path = journal_dir.join(crate::commands::drift::DRIFT_FILE);
+    let path = journal_dir.join(DRIFT_FILE);
     let written = serde_json::to_vec_pretty(report)
         .map_err(anyhow::Error::from)
         .and_then(|bytes| std::fs::write(&path, bytes).map_err(anyhow::Error::from));

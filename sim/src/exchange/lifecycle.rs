@@ -13,9 +13,9 @@ use rand::Rng;
 
 use super::account::SettlementRecord;
 use super::error::ExchangeError;
+use super::events_out::{ExchangeEvent, LifecycleEvent};
 use super::order::{OrderIdx, UpdateReason};
 use super::{Exchange, NS_PER_S};
-use crate::events_out::{ExchangeEvent, LifecycleEvent};
 
 /// A scheduled lifecycle step of one market.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,12 +6,12 @@ use kalshi_core::side::BookSide;
 use kalshi_core::{Count, Money, Price, SignedCount};
 
 use super::account::{AccountKey, FillRecord, fill_effect};
+use super::events_out::{ExchangeEvent, FillEvent, TradeEvent};
 use super::fees::{charge_fill, fee_reserve, trade_fee};
 use super::ids::format_uuid;
 use super::market::TapeTrade;
 use super::order::{OrderIdx, OrderStatus, SelfTradePrevention, UpdateReason, outcome_price};
 use super::{Exchange, TRADES_PER_MARKET_MAX};
-use crate::events_out::{ExchangeEvent, FillEvent, TradeEvent};
 
 /// What matching an incoming order did.
 #[derive(Debug, Clone, Copy, Default)]

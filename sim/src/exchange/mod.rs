@@ -25,6 +25,7 @@ mod book;
 pub mod candles;
 pub mod catalog;
 pub mod error;
+pub mod events_out;
 mod fee_changes;
 pub mod fees;
 pub mod flow;
@@ -52,7 +53,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::events_out::{
+use self::events_out::{
     BookDeltaEvent, ExchangeEvent, LifecycleEvent, OrderUpdateEvent, PositionEvent, TickerEvent,
 };
 

@@ -85,7 +85,7 @@ pub struct OrderGroupView {
 use super::Exchange;
 use super::account::UserId;
 use super::error::ExchangeError;
-use crate::events_out::{ExchangeEvent, OrderGroupChange, OrderGroupEvent};
+use super::events_out::{ExchangeEvent, OrderGroupChange, OrderGroupEvent};
 
 /// Largest contracts limit a group may have.
 const CONTRACTS_LIMIT_MAX: i64 = 1_000_000;

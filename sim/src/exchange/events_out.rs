@@ -10,8 +10,8 @@ use kalshi_core::side::{BookSide, OutcomeSide};
 use kalshi_core::{Count, Money, Price, SignedCount};
 use serde::Serialize;
 
-use crate::exchange::account::{FillRecord, UserId};
-use crate::exchange::order::Order;
+use super::account::{FillRecord, UserId};
+use super::order::Order;
 
 /// One emitted event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
