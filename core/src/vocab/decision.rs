@@ -55,7 +55,7 @@ pub struct QuoteDecision {
     pub best_bid: Option<Price>,
     /// Best ask when decided.
     pub best_ask: Option<Price>,
-    /// Our position.
+    /// Our net position when decided: + YES contracts, − NO contracts.
     pub position: SignedCount,
     /// The quotes that passed the EV gate.
     pub quotes: Vec<DesiredQuote>,
@@ -66,7 +66,7 @@ pub struct QuoteDecision {
 pub enum Ignored {
     /// A market the engine does not know.
     UnknownMarket {
-        /// Its ticker.
+        /// The ticker the input named.
         ticker: String,
     },
     /// The book refused a snapshot or delta.

@@ -163,7 +163,7 @@ pub enum Event {
     OrderUnknown {
         /// Our client id.
         client_order_id: ClientOrderId,
-        /// Which request.
+        /// Which request's outcome was lost (place, amend, decrease, cancel).
         request: RequestKind,
     },
     /// The exchange's view of one of our orders (`user_order` stream or a lookup).
