@@ -611,7 +611,7 @@ pub struct EventLifecycleMsg {
     /// `MECNET`, `DIRECNET` or empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collateral_return_type: Option<String>,
-    /// Series.
+    /// Ticker of the event's series.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series_ticker: Option<String>,
     /// Strike date, Unix seconds.
