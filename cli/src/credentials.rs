@@ -38,7 +38,7 @@ pub enum CredentialError {
     UnknownKeyEnvironment {
         /// Where the value came from.
         origin: &'static str,
-        /// The value.
+        /// The text found there (an environment name, never key material).
         value: String,
     },
     /// The key could not be loaded (missing file, loose permissions, bad PEM …).

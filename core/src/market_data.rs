@@ -254,7 +254,7 @@ pub struct OrderSnapshot {
     pub side: BookSide,
     /// Limit YES price.
     pub yes_price: Price,
-    /// Status.
+    /// Resting, canceled, executed or unknown, as the exchange reports it.
     pub status: ExchangeOrderStatus,
     /// Contracts filled so far.
     pub fill_count: Count,

@@ -85,7 +85,7 @@ pub struct TradeWindowStats {
 pub struct MarketCounters {
     /// Snapshots applied successfully.
     pub snapshots: u64,
-    /// Deltas applied.
+    /// Deltas that changed the live book.
     pub deltas_applied: u64,
     /// Deltas dropped because the snapshot already included them.
     pub deltas_stale: u64,
@@ -232,7 +232,7 @@ impl MarketState {
         &mut self.signal_state
     }
 
-    /// Counters.
+    /// How many snapshots, deltas, trades and listings this market has seen.
     pub fn counters(&self) -> &MarketCounters {
         &self.counters
     }

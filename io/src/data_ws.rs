@@ -67,7 +67,7 @@ pub struct IoEvent {
     pub recv_ts_ns: i64,
     /// Connection generation the frame came from (1 for the first socket).
     pub generation: u64,
-    /// The event.
+    /// The frame turned into the engine's input (a book change, a trade, a fill, …).
     pub event: Event,
     /// The frame text, when raw capture is enabled (frames producing several events repeat
     /// it on the first only).

@@ -29,7 +29,7 @@ use crate::wal::{
 /// What recovery found and did when a run directory was opened for writing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveryReport {
-    /// WAL segments scanned.
+    /// Unsealed WAL segments read back (sealed segments are not re-read).
     pub wal_segments_scanned: usize,
     /// Valid entries found in WAL segments (sealed segments are not re-read).
     pub wal_entries: u64,

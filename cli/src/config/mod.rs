@@ -130,7 +130,7 @@ pub struct LoadedConfig {
     pub sim: SimSettings,
     /// Credential locations.
     pub credentials: CredentialSettings,
-    /// `[drift]`.
+    /// Drift monitor settings (`[drift]`): queue-position reads and the shadow fill model.
     pub drift: DriftConfig,
     /// The file read, if any.
     pub source: Option<PathBuf>,

@@ -40,11 +40,11 @@ pub struct View<'a> {
     pub step: u64,
     /// The risk limits the engine runs with.
     pub limits: &'a RiskLimits,
-    /// The exchange.
+    /// The local exchange the bot trades against, read as the ground truth.
     pub exchange: &'a DetachedExchange,
     /// The bot's account.
     pub user: UserId,
-    /// The engine.
+    /// The bot's engine after the step, checked against the exchange.
     pub engine: &'a Engine,
     /// What was observed on the exchange so far.
     pub ledger: &'a Ledger,

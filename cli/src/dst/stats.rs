@@ -66,7 +66,7 @@ impl FaultCounts {
 /// Figures of one run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunStats {
-    /// The seed.
+    /// The seed that drove every random choice; rerunning it reproduces the run.
     pub seed: u64,
     /// Steps run.
     pub steps: u64,

@@ -65,7 +65,7 @@ pub enum CtlCommand {
 pub struct CtlRequest {
     /// The run's token.
     pub token: String,
-    /// The command.
+    /// What the operator asks for; `set` and `model` also need `setting`.
     pub command: CtlCommand,
     /// Confirms lifting a HALT the daily loss stop caused.
     #[serde(default)]
@@ -108,7 +108,7 @@ impl CtlAnswer {
 pub struct ControlRequest {
     /// Unix uid of the peer.
     pub peer_uid: u32,
-    /// The command.
+    /// What the operator asked for, already checked against the run's token.
     pub command: CtlCommand,
     /// Confirms lifting a daily-loss HALT.
     pub confirm_daily_loss: bool,

@@ -120,13 +120,13 @@ pub async fn confirm_account(executor: &Executor) -> anyhow::Result<AccountCheck
 /// Everything the end-of-run summary prints.
 #[derive(Debug, Clone)]
 pub struct RunSummary<'a> {
-    /// Run id.
+    /// The run's id, the stem of its client order ids.
     pub run_id: &'a str,
     /// Journal directory.
     pub journal_dir: &'a Path,
     /// Why the run stopped.
     pub stop: &'a str,
-    /// Counters.
+    /// Inputs, commands, fills and rejections the sequencer counted.
     pub counters: &'a RunCounters,
     /// Final figures.
     pub figures: &'a StatusFigures,

@@ -28,7 +28,7 @@ pub struct StatusFigures {
     pub pnl: PnlBreakdown,
     /// Markets with a non-zero position.
     pub positions: usize,
-    /// Risk state.
+    /// What the risk gate lets through now: everything, only reductions, or only cancels.
     pub risk_state: RiskState,
     /// Why quoting is held while risk is otherwise active, if it is.
     pub quoting_hold: Option<QuotingHold>,

@@ -31,13 +31,13 @@ impl TargetKind {
 /// What the command line asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TargetRequest {
-    /// `--sim`.
+    /// `--sim`: trade against the local exchange (in-process unless both URLs are given).
     pub sim: bool,
-    /// `--demo`.
+    /// `--demo`: trade on Kalshi's demo exchange (no real money).
     pub demo: bool,
-    /// `--live`.
+    /// `--live`: trade real money on Kalshi production; needs `i_understand_risk`.
     pub live: bool,
-    /// `--i-understand-risk`.
+    /// `--i-understand-risk`: the confirmation without which `--live` is refused.
     pub i_understand_risk: bool,
     /// REST base override (flag, else config file).
     pub api_base: Option<String>,
@@ -48,7 +48,7 @@ pub struct TargetRequest {
 /// The checked target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    /// Which exchange.
+    /// Which exchange the orders go to: local, demo or production.
     pub kind: TargetKind,
     /// Endpoints; `None` means "start the local exchange in-process and use its URLs".
     pub endpoints: Option<Endpoints>,

@@ -14,7 +14,7 @@ use super::clock::{next_utc_midnight_ns, now_ns};
 /// Why the run is stopping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
-    /// `--duration` elapsed.
+    /// The run lasted the `--duration` it was given.
     DurationElapsed,
     /// Ctrl-C or SIGTERM.
     Signal,

@@ -403,7 +403,7 @@ pub struct RecordedRequest {
     pub method: String,
     /// Path and query as sent.
     pub target: String,
-    /// The body.
+    /// Request body as sent, raw bytes (empty when there was none).
     pub body: Vec<u8>,
 }
 

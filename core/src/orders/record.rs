@@ -26,7 +26,7 @@ pub enum InFlight {
         /// Remaining count asked for.
         reduce_to: Count,
     },
-    /// A cancel.
+    /// A cancel of the remaining count.
     Cancel,
     /// A lookup after an unknown outcome.
     Lookup,

@@ -26,9 +26,9 @@ pub struct RiskDecision {
     pub client_order_id: ClientOrderId,
     /// Market ticker.
     pub ticker: String,
-    /// Which request.
+    /// Which request the intent would send (place, amend, decrease, cancel).
     pub request: RequestKind,
-    /// Side.
+    /// Bid buys YES, ask sells YES.
     pub side: BookSide,
     /// YES price.
     pub price: Price,
@@ -49,13 +49,13 @@ pub struct QuoteDecision {
     pub reason: RequoteReason,
     /// Fair YES probability, ppm.
     pub fair_ppm: u32,
-    /// Its source.
+    /// Where the fair value came from: an external model or the book.
     pub fair_source: FairSource,
     /// Best bid when decided.
     pub best_bid: Option<Price>,
     /// Best ask when decided.
     pub best_ask: Option<Price>,
-    /// Our position.
+    /// Our net position when decided: + YES contracts, − NO contracts.
     pub position: SignedCount,
     /// The quotes that passed the EV gate.
     pub quotes: Vec<DesiredQuote>,
@@ -66,7 +66,7 @@ pub struct QuoteDecision {
 pub enum Ignored {
     /// A market the engine does not know.
     UnknownMarket {
-        /// Its ticker.
+        /// The ticker the input named.
         ticker: String,
     },
     /// The book refused a snapshot or delta.
@@ -80,12 +80,12 @@ pub enum Ignored {
     BadModelProbability {
         /// Market ticker.
         ticker: String,
-        /// The value.
+        /// The probability received, ppm (above 1 000 000).
         probability_ppm: u32,
     },
     /// A fill already applied.
     DuplicateFill {
-        /// Its id.
+        /// The exchange fill id seen again.
         fill_id: String,
     },
     /// A configuration that failed validation.
@@ -116,7 +116,7 @@ impl fmt::Display for DroppedMarket {
 pub enum Decision {
     /// A configuration took effect.
     ConfigAccepted {
-        /// The run id.
+        /// The accepted configuration's run id, the stem of this run's client order ids.
         run_id: String,
     },
     /// The quotable universe changed (or the reasons markets were left out did).
@@ -158,9 +158,9 @@ pub enum Decision {
     PositionDrift {
         /// Market ticker.
         ticker: String,
-        /// Ours.
+        /// Net position in our books: + YES contracts, − NO contracts.
         ours: SignedCount,
-        /// The exchange's.
+        /// Net position the exchange reports, same sign.
         exchange: SignedCount,
     },
     /// An input that could not be used.

@@ -24,7 +24,7 @@ pub struct Envelope {
     pub seq: u64,
     /// Receive time, Unix ns. The engine's only notion of time.
     pub ts_ns: i64,
-    /// The event.
+    /// What arrived: market data, an exchange answer, a timer or an operator control.
     pub event: Event,
 }
 
@@ -57,11 +57,11 @@ impl BookInvalidation {
 pub enum RequestKind {
     /// A create.
     Place,
-    /// An amend.
+    /// An amend of a resting order's price or total count.
     Amend,
-    /// A decrease.
+    /// A decrease of a resting order's remaining count.
     Decrease,
-    /// A cancel.
+    /// A cancel of a resting order's remaining count.
     Cancel,
 }
 
@@ -151,7 +151,7 @@ pub enum Event {
         /// Why.
         reason: BookInvalidation,
     },
-    /// A public trade.
+    /// A trade on the public tape (anyone's, ours included).
     PublicTrade(PublicTrade),
     /// One of our fills.
     OwnFill(OwnFill),
@@ -163,7 +163,7 @@ pub enum Event {
     OrderUnknown {
         /// Our client id.
         client_order_id: ClientOrderId,
-        /// Which request.
+        /// Which request's outcome was lost (place, amend, decrease, cancel).
         request: RequestKind,
     },
     /// The exchange's view of one of our orders (`user_order` stream or a lookup).

@@ -114,11 +114,11 @@ pub enum TransitionCause {
     OutcomeUnknown,
     /// An order snapshot (stream or lookup).
     Snapshot,
-    /// A lookup found nothing.
+    /// A lookup after an unknown outcome found no such order on the exchange.
     LookupFoundNothing,
     /// A cancel was acknowledged.
     CancelAcked,
-    /// A fill.
+    /// One of our fills was applied to the order.
     Fill,
     /// Reconciliation adopted an order the engine did not know.
     ReconcileAdopted,

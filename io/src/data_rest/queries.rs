@@ -6,9 +6,9 @@
 pub enum MarketStatusFilter {
     /// Not yet open.
     Unopened,
-    /// Trading.
+    /// Trading (market status `active`).
     Open,
-    /// Paused.
+    /// Paused by the exchange (market status `inactive`).
     Paused,
     /// Past close, not finalized.
     Closed,
@@ -169,11 +169,11 @@ impl CandlePeriod {
 pub enum EventStatusFilter {
     /// Not yet open.
     Unopened,
-    /// Open.
+    /// Open: at least one market trades or will.
     Open,
-    /// Closed.
+    /// Past close, not yet settled.
     Closed,
-    /// Settled.
+    /// Settled: the result is paid out.
     Settled,
 }
 
@@ -252,7 +252,7 @@ pub struct OrdersQuery {
     pub ticker: Option<String>,
     /// One event.
     pub event_ticker: Option<String>,
-    /// Status.
+    /// Only orders in this status; `None` returns every status.
     pub status: Option<OrderStatusFilter>,
     /// From (Unix s).
     pub min_ts: Option<i64>,
@@ -384,7 +384,7 @@ pub struct SettlementsQuery {
     pub min_ts: Option<i64>,
     /// To (Unix s).
     pub max_ts: Option<i64>,
-    /// Subaccount.
+    /// Only this subaccount (0 = primary); `None` means every subaccount.
     pub subaccount: Option<u32>,
     /// Page size.
     pub limit: Option<u32>,

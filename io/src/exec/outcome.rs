@@ -13,7 +13,7 @@ pub enum WriteOutcome<T> {
         status: u16,
         /// Kalshi error code (may be empty).
         code: String,
-        /// Message.
+        /// Kalshi's human-readable error message (may be empty).
         message: String,
     },
     /// HTTP 429: refused by the rate limit; it had no effect. Not retried automatically.

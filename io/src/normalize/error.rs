@@ -16,7 +16,7 @@ pub enum NormalizeError {
     /// A field is present but its value is not usable.
     #[error("{ticker}: invalid {field}: {reason}")]
     Invalid {
-        /// The field.
+        /// Name of the wire field, as spelled in the payload.
         field: &'static str,
         /// Market ticker (or order id).
         ticker: String,
@@ -26,7 +26,7 @@ pub enum NormalizeError {
     /// An enumerated field holds a value this code does not know.
     #[error("{ticker}: unknown {field} {value:?}")]
     UnknownValue {
-        /// The field.
+        /// Name of the wire field, as spelled in the payload.
         field: &'static str,
         /// Market ticker (or order id).
         ticker: String,

@@ -176,7 +176,7 @@ pub struct CandlesticksResponse {
 /// One market's candles in the batch response.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MarketCandlesticks {
-    /// Market ticker.
+    /// Ticker of the market these candles belong to.
     pub market_ticker: String,
     /// The candles.
     #[serde(default)]

@@ -12,15 +12,15 @@ use super::numbers::{WireTime, opt};
 /// One event (`EventData`), optionally with its markets nested.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Event {
-    /// Event ticker.
+    /// Event ticker, e.g. `KXHIGHNY-26NOV30`; market tickers start with it.
     pub event_ticker: String,
     /// Parent series ticker.
     #[serde(default)]
     pub series_ticker: String,
-    /// Title.
+    /// Human title shown in listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Subtitle.
+    /// Short subtitle under the title (often a date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_title: Option<String>,
     /// Category (deprecated).
@@ -72,7 +72,7 @@ pub struct SettlementSource {
 /// A `GET /events` page.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventsPage {
-    /// The events.
+    /// Events of this page; follow `cursor` for more.
     #[serde(default)]
     pub events: Vec<Event>,
     /// Cursor of the next page.
@@ -83,7 +83,7 @@ pub struct EventsPage {
 /// `GET /events/{event_ticker}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventResponse {
-    /// The event.
+    /// The event, with its markets nested when asked for.
     pub event: Event,
     /// Its markets (deprecated top-level list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,16 +95,16 @@ pub struct EventResponse {
 pub struct Series {
     /// Series ticker.
     pub ticker: String,
-    /// Title.
+    /// Human title shown in listings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Category.
+    /// Kalshi's category (`Economics`, `Crypto`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// Free-text frequency (`daily`, `hourly`, `custom`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency: Option<String>,
-    /// Tags.
+    /// Free-text tags Kalshi attaches for discovery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// `quadratic`, `quadratic_with_maker_fees`, `quadratic_with_combo_maker_fees` or `flat`.
@@ -146,14 +146,14 @@ pub struct Series {
 /// `GET /series/{series_ticker}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesResponse {
-    /// The series.
+    /// The series, with its fee type and settlement sources.
     pub series: Series,
 }
 
 /// `GET /series`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SeriesList {
-    /// The series.
+    /// Every series matching the filters (not paginated).
     #[serde(default)]
     pub series: Vec<Series>,
 }
@@ -164,7 +164,7 @@ pub struct SeriesFeeChange {
     /// Change id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Series ticker.
+    /// Ticker of the series whose fees change.
     #[serde(default)]
     pub series_ticker: String,
     /// New fee type.

@@ -301,7 +301,7 @@ impl<'de> Deserialize<'de> for MarketsPage {
 /// `GET /markets/{ticker}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MarketResponse {
-    /// The market.
+    /// The market's listing, status and prices.
     pub market: Market,
 }
 

@@ -81,7 +81,7 @@ pub struct CreateOrderRequest {
     /// Cancel if trading pauses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_order_on_pause: Option<bool>,
-    /// Subaccount.
+    /// Subaccount to trade in (0 = primary); omitted means 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subaccount: Option<u32>,
     /// Shard.
@@ -143,7 +143,7 @@ pub struct DecreaseOrderRequest {
 /// `POST /portfolio/orders/batched` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchCreateOrdersRequest {
-    /// The orders.
+    /// The orders to create; each succeeds or fails on its own.
     pub orders: Vec<CreateOrderRequest>,
 }
 

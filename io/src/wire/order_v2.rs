@@ -45,7 +45,7 @@ pub struct CreateOrderV2Request {
     pub count: Count,
     /// YES limit price; must lie on the market's tick grid.
     pub price: Price,
-    /// Time in force.
+    /// How long it may rest: `good_till_canceled`, `immediate_or_cancel` or `fill_or_kill`.
     pub time_in_force: TimeInForce,
     /// Self-trade prevention.
     pub self_trade_prevention_type: SelfTradePrevention,
@@ -226,7 +226,7 @@ pub struct DecreaseOrderV2Response {
 /// `POST /portfolio/events/orders/batched` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchCreateOrdersV2Request {
-    /// The orders.
+    /// The orders to create; each succeeds or fails on its own (per-item `error`).
     pub orders: Vec<CreateOrderV2Request>,
 }
 
@@ -288,7 +288,7 @@ pub struct BatchCreateOrdersV2Response {
 pub struct BatchCancelOrderV2Item {
     /// Exchange order id.
     pub order_id: String,
-    /// Subaccount.
+    /// Subaccount holding the order (0 = primary); omitted means 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subaccount: Option<u32>,
     /// Shard.

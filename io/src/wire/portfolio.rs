@@ -163,7 +163,7 @@ pub struct Order {
 /// `GET /portfolio/orders`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OrdersPage {
-    /// The orders.
+    /// Orders of this page; follow `cursor` for more.
     #[serde(default)]
     pub orders: Vec<Order>,
     /// Cursor of the next page.
@@ -174,7 +174,7 @@ pub struct OrdersPage {
 /// `{"order": Order}`: `GET /portfolio/orders/{id}`, legacy create and decrease.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OrderResponse {
-    /// The order.
+    /// The order as the exchange now holds it.
     pub order: Order,
 }
 
@@ -282,7 +282,7 @@ pub struct Fill {
 /// `GET /portfolio/fills`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FillsPage {
-    /// The fills.
+    /// Fills of this page; follow `cursor` for more.
     #[serde(default)]
     pub fills: Vec<Fill>,
     /// Cursor of the next page.
@@ -359,7 +359,7 @@ pub struct MarketPosition {
 /// Our exposure in one event (`EventPosition`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventPosition {
-    /// Event ticker.
+    /// Ticker of the event these figures sum over.
     pub event_ticker: String,
     /// Total cost.
     #[serde(
@@ -471,7 +471,7 @@ pub struct Balance {
 pub struct Settlement {
     /// Market ticker.
     pub ticker: String,
-    /// Event ticker.
+    /// Ticker of the market's event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_ticker: Option<String>,
     /// `yes`, `no` or `scalar`.
@@ -541,7 +541,7 @@ pub struct Settlement {
 /// `GET /portfolio/settlements`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SettlementsPage {
-    /// The settlements.
+    /// Settlements of this page; follow `cursor` for more.
     #[serde(default)]
     pub settlements: Vec<Settlement>,
     /// Cursor of the next page.

@@ -73,7 +73,7 @@ pub struct UpdateSubscriptionParams {
     /// Markets to add, delete or snapshot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market_tickers: Option<Vec<String>>,
-    /// The action.
+    /// Add markets, delete markets, or ask for fresh snapshots of `market_tickers`.
     pub action: UpdateAction,
 }
 

@@ -11,7 +11,7 @@ use super::orderbook::{CentsLevel, PriceLevel};
 /// `orderbook_snapshot`: a full book (bids only); a side with no orders is absent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OrderbookSnapshotMsg {
-    /// Market ticker.
+    /// Ticker of the market whose book this is.
     pub market_ticker: String,
     /// Market UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,7 +42,7 @@ pub struct OrderbookSnapshotMsg {
 /// `orderbook_delta`: a change of resting size at one level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderbookDeltaMsg {
-    /// Market ticker.
+    /// Ticker of the market whose book changed.
     pub market_ticker: String,
     /// Market UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,7 +89,7 @@ pub struct OrderbookDeltaMsg {
 /// `ticker`: top of book and volume for one market (sent on change).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TickerMsg {
-    /// Market ticker.
+    /// Ticker of the market these figures describe.
     pub market_ticker: String,
     /// Market UUID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,7 +188,7 @@ pub struct TradeMsg {
     /// Exchange trade id.
     #[serde(default)]
     pub trade_id: String,
-    /// Market ticker.
+    /// Ticker of the market traded.
     pub market_ticker: String,
     /// YES price.
     #[serde(
@@ -252,7 +252,7 @@ pub struct FillMsg {
     /// Our client id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_order_id: Option<String>,
-    /// Market ticker.
+    /// Ticker of the market the fill happened in.
     pub market_ticker: String,
     /// Shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -315,7 +315,7 @@ pub struct FillMsg {
     /// Legacy whole-contract position after the fill.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_position: Option<i64>,
-    /// Subaccount.
+    /// Subaccount the fill belongs to (0 = primary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subaccount: Option<u32>,
     /// Deprecated Unix seconds.
@@ -332,7 +332,7 @@ pub struct MarketPositionMsg {
     /// Owner.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// Market ticker.
+    /// Ticker of the market the position is in.
     pub market_ticker: String,
     /// Signed position.
     #[serde(
@@ -388,7 +388,7 @@ pub struct MarketPositionMsg {
     /// Legacy fees in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fees_paid: Option<i64>,
-    /// Subaccount.
+    /// Subaccount holding the position (0 = primary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subaccount: Option<u32>,
 }
@@ -518,7 +518,7 @@ pub struct LifecycleMetadata {
     /// Market name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Title.
+    /// The question the market asks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// YES label.
@@ -542,7 +542,7 @@ pub struct LifecycleMetadata {
     /// Expected expiry, Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_expiration_ts: Option<i64>,
-    /// Strike type.
+    /// How the strike is evaluated: `greater`, `less`, `between`, `custom`, …
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strike_type: Option<String>,
 }
@@ -550,7 +550,7 @@ pub struct LifecycleMetadata {
 /// `market_lifecycle_v2`: a market state change.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MarketLifecycleMsg {
-    /// Market ticker.
+    /// Ticker of the market that changed state.
     pub market_ticker: String,
     /// `created`, `activated`, `deactivated`, `close_date_updated`, `determined`, `settled`, `price_level_structure_updated`, `metadata_updated`.
     #[serde(default)]
@@ -597,27 +597,27 @@ pub struct MarketLifecycleMsg {
 /// `event_lifecycle`: a new event.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventLifecycleMsg {
-    /// Event ticker.
+    /// Ticker of the new event.
     pub event_ticker: String,
     /// Shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange_index: Option<i32>,
-    /// Title.
+    /// Human title of the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// Subtitle.
+    /// Short subtitle under the title (often a date).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtitle: Option<String>,
     /// `MECNET`, `DIRECNET` or empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collateral_return_type: Option<String>,
-    /// Series.
+    /// Ticker of the event's series.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series_ticker: Option<String>,
     /// Strike date, Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strike_date: Option<i64>,
-    /// Strike period.
+    /// Free-text period the strike covers, when the event has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strike_period: Option<String>,
 }
@@ -645,7 +645,7 @@ pub struct OrderGroupUpdateMsg {
 /// `subscribed` acknowledgement body.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SubscribedMsg {
-    /// The channel.
+    /// Name of the channel now subscribed (`orderbook_delta`, `trade`, `fill`, …).
     pub channel: String,
     /// Its subscription id.
     pub sid: u64,
@@ -665,7 +665,7 @@ pub struct OkMarketsMsg {
 /// One entry of the `list_subscriptions` answer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SubscriptionInfo {
-    /// The channel.
+    /// Name of the subscribed channel (`orderbook_delta`, `trade`, `fill`, …).
     pub channel: String,
     /// Its subscription id.
     pub sid: u64,

@@ -42,7 +42,7 @@ pub struct AuditEntry {
     pub seq: u64,
     /// Journal time, Unix ns.
     pub ts_ns: i64,
-    /// Stage.
+    /// Which part of the chain: the cause, a command sent or an exchange answer.
     pub stage: AuditStage,
     /// Index kind (`input.order_ack`, `output.place`, `output.decision.ev_gate`, …).
     pub kind: String,

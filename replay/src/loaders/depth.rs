@@ -32,7 +32,7 @@ use crate::error::ReplayError;
 pub enum DepthKind {
     /// The absolute size of one level.
     Book,
-    /// A trade.
+    /// A trade of `size` contracts at `price`; `side` is the taker's.
     Trade,
 }
 

@@ -53,9 +53,9 @@ pub struct HistoryCandle {
 pub struct HistoryTrade {
     /// Exchange trade id.
     pub trade_id: String,
-    /// YES price.
+    /// Execution YES price.
     pub yes_price: Price,
-    /// Contracts.
+    /// Contracts traded.
     pub count: Count,
     /// `Bid`: the taker bought YES.
     pub taker_side: BookSide,

@@ -24,7 +24,7 @@ pub struct BacktestReport {
     pub output_digest: String,
     /// Outputs (commands and decisions) produced.
     pub outputs: u64,
-    /// The metrics.
+    /// P&L, fees, order and fill counts, fill ratios and positions of the whole run.
     pub metrics: Metrics,
     /// The fill model used.
     pub fill_model: FillModelConfig,

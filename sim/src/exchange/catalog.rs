@@ -82,11 +82,11 @@ impl Default for CatalogConfig {
 /// A generated catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Catalog {
-    /// Series.
+    /// Every series the catalog's events belong to.
     pub series: Vec<SeriesSpec>,
-    /// Events.
+    /// Every event; each names its series by ticker.
     pub events: Vec<EventSpec>,
-    /// Markets.
+    /// Every market; each names its event by ticker.
     pub markets: Vec<MarketSpec>,
 }
 

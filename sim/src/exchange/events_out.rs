@@ -83,7 +83,7 @@ pub struct BookDeltaEvent {
 /// A public trade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TradeEvent {
-    /// Trade id.
+    /// Exchange trade id, a UUID drawn from the exchange's seeded generator.
     pub trade_id: String,
     /// Market ticker.
     pub ticker: String,
@@ -91,7 +91,7 @@ pub struct TradeEvent {
     pub yes_price: Price,
     /// Execution NO price (`1 − yes_price`).
     pub no_price: Price,
-    /// Contracts.
+    /// Contracts traded.
     pub count: Count,
     /// Outcome the taker became long.
     pub taker_outcome_side: OutcomeSide,
@@ -196,13 +196,13 @@ impl LifecycleEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderGroupChange {
-    /// Created.
+    /// Created with its contracts limit.
     Created,
     /// Triggered: its orders were cancelled and new ones are refused.
     Triggered,
     /// Reset: window cleared, orders allowed again.
     Reset,
-    /// Deleted.
+    /// Deleted; its resting orders were cancelled first.
     Deleted,
     /// Contracts limit changed.
     LimitUpdated,

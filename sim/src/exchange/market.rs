@@ -21,9 +21,9 @@ pub use kalshi_core::fees::FeeType;
 pub struct SeriesSpec {
     /// Series ticker, e.g. `KXHIGHNY`.
     pub ticker: String,
-    /// Title.
+    /// Human title shown in listings, e.g. "Highest temperature in NYC".
     pub title: String,
-    /// Category.
+    /// Kalshi category it is listed under, e.g. "Crypto".
     pub category: String,
     /// Free-text frequency (`daily`, `weekly`, …).
     pub frequency: String,
@@ -40,9 +40,9 @@ pub struct EventSpec {
     pub ticker: String,
     /// Parent series ticker.
     pub series_ticker: String,
-    /// Title.
+    /// Human title, the series' title plus the date code.
     pub title: String,
-    /// Subtitle.
+    /// Short subtitle (`sub_title` on the wire); the date code in generated catalogs.
     pub sub_title: String,
     /// Whether its markets are mutually exclusive.
     pub mutually_exclusive: bool,
@@ -56,7 +56,7 @@ pub struct EventSpec {
 /// the exchange start. Markets of events that override a parameter keep the override.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SeriesFeeChangeSpec {
-    /// Series ticker.
+    /// Ticker of the series whose fees change.
     pub series_ticker: String,
     /// When the change takes effect, ns after the exchange start.
     pub after_start_ns: i64,
@@ -71,7 +71,7 @@ pub struct SeriesFeeChangeSpec {
 pub struct SeriesFeeChangeView {
     /// Change id.
     pub id: String,
-    /// Series ticker.
+    /// Ticker of the series whose fees change.
     pub series_ticker: String,
     /// The series' new fee type.
     pub fee_type: FeeType,
@@ -88,7 +88,7 @@ pub struct MarketSpec {
     pub ticker: String,
     /// Parent event ticker (must exist).
     pub event_ticker: String,
-    /// Title.
+    /// The question the market asks, shown in listings.
     pub title: String,
     /// Short YES label.
     pub yes_sub_title: String,
@@ -167,7 +167,7 @@ pub(crate) struct TapeTrade {
     pub(crate) trade_id: RawId,
     /// Execution YES price.
     pub(crate) yes_price: Price,
-    /// Contracts.
+    /// Contracts traded.
     pub(crate) count: Count,
     /// The taker's side of the YES book.
     pub(crate) taker_side: BookSide,
@@ -216,9 +216,9 @@ impl Market {
 pub struct MarketView {
     /// The definition.
     pub spec: MarketSpec,
-    /// Series ticker.
+    /// Ticker of the series its event belongs to.
     pub series_ticker: String,
-    /// Status.
+    /// Trading status now (initialized, active, closed, determined, finalized, …).
     pub status: MarketStatus,
     /// Best YES bid and size.
     pub yes_bid: Option<(Price, Count)>,
