@@ -141,9 +141,9 @@ pub fn fair_value(
     } else {
         *config
     };
-    let signals = Signals::compute(market, now_ns, &base_config);
-    let base_ppm = signals.fair_value.and_then(probability_ppm)?;
-    let source = if signals.model_probability.is_some() {
+    let (fair, model) = Signals::fair_value_and_model(market, now_ns, &base_config);
+    let base_ppm = fair.and_then(probability_ppm)?;
+    let source = if model.is_some() {
         FairSource::Model
     } else {
         FairSource::Book

@@ -9,6 +9,8 @@ use crate::fixed::Money;
 use crate::orders::DesiredQuote;
 use crate::universe::MarketIndex;
 
+use super::requote_key::QuoteKey;
+
 /// The engine's facts about one market.
 #[derive(Debug, Clone, Default)]
 pub(super) struct MarketSlot {
@@ -27,6 +29,9 @@ pub(super) struct MarketSlot {
     pub flattening: bool,
     /// Quoted, but the live book fails the spread or near-resolved filter.
     pub live_failing: bool,
+    /// The key of the last requote here that emitted nothing and left its inputs as it
+    /// found them: a requote with the same key is skipped (see `requote_key`).
+    pub clean_key: Option<QuoteKey>,
 }
 
 /// One [`MarketSlot`] per market index.

@@ -85,6 +85,7 @@ impl Engine {
 
     pub(super) fn check_loss(&mut self, out: &mut Output) {
         if let Some(record) = self.risk.check_loss(self.unrealized_pnl()) {
+            self.bump_requote_epoch();
             out.decide(Decision::RiskState(record));
             if record.state == RiskState::Halted {
                 self.markets.clear_desired();

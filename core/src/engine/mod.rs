@@ -15,6 +15,7 @@ mod markets;
 mod marks;
 mod operator;
 mod quoting;
+mod requote_key;
 mod submit;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,6 +108,10 @@ pub struct Engine {
     data_stale: bool,
     /// Settings from the `Tuning` input ([`Tuning::before_tuning`] until one arrives).
     tuning: Tuning,
+    /// Bumped by every input the per-market quote keys do not cover (see `requote_key`).
+    requote_epoch: u64,
+    /// Requotes run in full (the skipped ones not counted).
+    requotes_run: u64,
 }
 
 impl Default for Engine {
@@ -140,6 +145,8 @@ impl Engine {
             flatten_active: false,
             data_stale: false,
             tuning: Tuning::before_tuning(),
+            requote_epoch: 0,
+            requotes_run: 0,
         }
     }
 
@@ -207,8 +214,40 @@ impl Engine {
         &self.universe
     }
 
+    /// How many market requotes ran in full so far; a requote whose inputs equal those of the
+    /// market's last requote that did nothing is skipped and not counted (for tests and
+    /// benchmarks: outputs never depend on it).
+    pub fn requotes_run(&self) -> u64 {
+        self.requotes_run
+    }
+
     /// Applies one envelope.
     pub fn process(&mut self, envelope: &Envelope) -> Output {
+        // Book changes, trades and ticks are covered by the quote keys; anything else may
+        // change what a requote reads outside them.
+        let keyed = matches!(
+            envelope.event,
+            Event::BookSnapshot(_)
+                | Event::BookDelta(_)
+                | Event::PublicTrade(_)
+                | Event::Timer {
+                    kind: TimerKind::Tick
+                }
+                | Event::QueuePositions(_)
+                | Event::PositionSnapshot(_)
+        );
+        if !keyed {
+            self.bump_requote_epoch();
+        }
+        let out = self.apply(envelope);
+        if !keyed {
+            self.bump_requote_epoch();
+        }
+        out
+    }
+
+    /// Applies one envelope's event and requotes the markets it concerns.
+    fn apply(&mut self, envelope: &Envelope) -> Output {
         let mut out = Output::default();
         let ts_ns = envelope.ts_ns;
         match &envelope.event {
@@ -229,6 +268,7 @@ impl Engine {
                     if let Some(state) = self.universe.get_mut(index)
                         && let Err(error) = state.on_snapshot(snapshot, ts_ns)
                     {
+                        self.requote_epoch = self.requote_epoch.wrapping_add(1);
                         out.decide(Decision::Ignored(Ignored::BookError {
                             ticker: snapshot.ticker.clone(),
                             error: error.to_string(),
@@ -243,6 +283,7 @@ impl Engine {
                     if let Some(state) = self.universe.get_mut(index)
                         && let Err(error) = state.on_delta(delta, ts_ns)
                     {
+                        self.requote_epoch = self.requote_epoch.wrapping_add(1);
                         out.decide(Decision::Ignored(Ignored::BookError {
                             ticker: delta.ticker.clone(),
                             error: error.to_string(),
@@ -386,6 +427,7 @@ impl Engine {
                         self.remark_all();
                         self.check_loss(&mut out);
                         if let Some(record) = self.fill_burst.on_tick(self.risk.limits(), ts_ns) {
+                            self.bump_requote_epoch();
                             out.decide(Decision::FillBurst(record));
                         }
                     }

@@ -3,6 +3,7 @@
 //! wind-down exits when it may not.
 
 use super::*;
+use crate::vocab::ev::FairValue;
 
 impl Engine {
     pub(super) fn requote_ticker(&mut self, ticker: &str, ts_ns: i64, out: &mut Output) {
@@ -81,11 +82,15 @@ impl Engine {
         }
     }
 
-    /// Brings one market's working quotes in line with what the strategy wants now.
-    pub(super) fn requote(&mut self, index: MarketIndex, ts_ns: i64, out: &mut Output) {
-        if self.config.is_none() || !self.reconciled {
-            return;
-        }
+    /// Brings one market's working quotes in line with what the strategy wants now; `fair` is
+    /// the market's fair value at `ts_ns` ([`Engine::fair_now`]).
+    pub(super) fn requote_now(
+        &mut self,
+        index: MarketIndex,
+        ts_ns: i64,
+        fair: Option<FairValue>,
+        out: &mut Output,
+    ) {
         let Some(ticker) = self.universe.shared_ticker(index) else {
             return;
         };
@@ -115,7 +120,7 @@ impl Engine {
             // still be allowed, but nothing here needs one).
             return;
         }
-        let plan = self.plan(index, &ticker, ts_ns, out);
+        let plan = self.plan(index, &ticker, ts_ns, fair, out);
         match plan {
             None => {}
             Some(QuotePlan::Keep) => {}
@@ -147,19 +152,21 @@ impl Engine {
         self.apply_diff(&ticker, diff, ts_ns, out);
     }
 
-    /// Runs the strategy for one market, gating new quotes through the EV gate.
+    /// Runs the strategy for one market at fair value `fair`, gating new quotes through the EV
+    /// gate.
     pub(super) fn plan(
         &mut self,
         index: MarketIndex,
         ticker: &str,
         ts_ns: i64,
+        fair: Option<FairValue>,
         out: &mut Output,
     ) -> Option<QuotePlan> {
         let config = self.config.as_ref()?;
         let state = self.universe.get(index)?;
         let grid = state.tick_grid().ok()?;
         let blend = self.tuning.blend();
-        let Some(fair) = fair_value(state, ts_ns, &config.signals, &blend) else {
+        let Some(fair) = fair else {
             return Some(QuotePlan::Withdraw {
                 reason: WithdrawReason::NoTouch,
                 exits: Vec::new(),

@@ -94,7 +94,7 @@ pub(super) fn set_status(
 
 impl OrderManager {
     /// Drops the terminal records retired longest ago beyond the archive bound.
-    pub(super) fn evict_archived(&mut self) {
+    pub(crate) fn evict_archived(&mut self) {
         while self.index.retired.len() > self.archive_max {
             let Some((_, key)) = self.index.retired.pop_first() else {
                 break;

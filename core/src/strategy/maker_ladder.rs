@@ -36,8 +36,8 @@ use crate::fixed::{CENTI_PER_CONTRACT, Count, MICROS_PER_DOLLAR, Price};
 use crate::orders::DesiredQuote;
 use crate::side::BookSide;
 use crate::strategy::{
-    ExitOrder, HeldSide, QuoteContext, QuotePlan, RequoteReason, SideHeldReason, Strategy,
-    WithdrawReason,
+    ExitOrder, HeldSide, PlanKey, PlanKeyContext, QuoteContext, QuotePlan, RequoteReason,
+    SideHeldReason, Strategy, WithdrawReason,
 };
 use crate::tick_grid::TickGrid;
 use crate::universe::MarketIndex;
@@ -440,6 +440,40 @@ impl Strategy for MakerLadder {
     fn forget(&mut self, market: MarketIndex) {
         self.anchors.remove(&market);
         self.last_edge.remove(&market);
+    }
+
+    /// The touch (prices and sizes: the wind-down exit is sized from the touch), the depth the
+    /// rungs are sized from, and four clock facts: inside the wind-down window, an anchor held,
+    /// the anchor aged past `rung_age_max_ns`, a wind-down exit due. The fair value, the
+    /// position and the working orders the plan also reads come from the engine's side of the
+    /// key; the edge-decay memo only caches answers and is not part of it.
+    fn plan_key(&self, context: &PlanKeyContext<'_>) -> Option<PlanKey> {
+        let book = context.book;
+        let levels = usize::try_from(self.config.depth_levels).unwrap_or(usize::MAX);
+        let anchor = self.anchors.get(&context.market);
+        let wind_down = context
+            .time_to_close_ns
+            .is_some_and(|left| left <= self.config.wind_down_before_close_ns);
+        let aged = anchor.is_some_and(|anchor| {
+            context.ts_ns.saturating_sub(anchor.ts_ns) >= self.config.rung_age_max_ns
+        });
+        let exit_due = self
+            .last_exit_ts_ns
+            .get(&context.market)
+            .is_none_or(|ts| context.ts_ns.saturating_sub(*ts) >= self.config.rung_age_max_ns);
+        let clock_bits = u8::from(wind_down)
+            | u8::from(anchor.is_some()) << 1
+            | u8::from(aged) << 2
+            | u8::from(exit_due) << 3;
+        Some(PlanKey {
+            best_bid: book.best_bid().map(|level| (level.price, level.size)),
+            best_ask: book.best_ask().map(|level| (level.price, level.size)),
+            depth_centi: (
+                book.depth(BookSide::Bid, levels).centi(),
+                book.depth(BookSide::Ask, levels).centi(),
+            ),
+            clock_bits,
+        })
     }
 }
 

@@ -49,6 +49,34 @@ pub struct QuoteContext<'a> {
     pub fees: Option<&'a FeeSchedule>,
 }
 
+/// What a strategy's key for one market is computed from: the same book, instant and close
+/// time its [`Strategy::plan`] would be given.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanKeyContext<'a> {
+    /// Dense index of the market.
+    pub market: MarketIndex,
+    /// Envelope time, Unix ns.
+    pub ts_ns: i64,
+    /// The live book.
+    pub book: &'a OrderBook,
+    /// Nanoseconds until close, when known.
+    pub time_to_close_ns: Option<i64>,
+}
+
+/// The book and clock facts one market's plan reads, as a strategy sees them: when two keys of
+/// a market are equal (and every other input of the plan is too), the plan is the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanKey {
+    /// Best bid: price and size.
+    pub best_bid: Option<(Price, Count)>,
+    /// Best ask: price and size.
+    pub best_ask: Option<(Price, Count)>,
+    /// Visible size per side (bid, ask) over the levels the strategy sizes from, centi.
+    pub depth_centi: (i64, i64),
+    /// Clock-driven facts of the strategy (thresholds crossed, memory held), as bits.
+    pub clock_bits: u8,
+}
+
 /// An immediate-or-cancel, reduce-only order that flattens part of a position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExitOrder {
@@ -104,4 +132,13 @@ pub trait Strategy {
     /// Forgets what the strategy remembered about a market (after a withdrawal), so the next
     /// plan starts afresh.
     fn forget(&mut self, market: MarketIndex);
+
+    /// The key of everything `plan` reads for one market from the book, the clock and the
+    /// strategy's own memory (the engine adds the rest: fair value, position, orders, limits).
+    /// `None` (the default) means the strategy cannot tell, and is asked to plan at every
+    /// chance.
+    fn plan_key(&self, context: &PlanKeyContext<'_>) -> Option<PlanKey> {
+        let _ = context;
+        None
+    }
 }
