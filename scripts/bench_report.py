@@ -477,8 +477,10 @@ for markets in [1, 50]:
         rows_count = ours["csv_rows"] if ours else None
         row(
             f"Whole `kalshi-bot backtest --json` command over a journal imported from the same "
-            f"CSV ({stream}): reading the journal + the backtest (import, and the journal and "
-            f"report the command always writes, excluded; wall with them: {cli['wall_s']:.2f} s)",
+            f"CSV ({stream}): reading the journal + the backtest, the command's own timings "
+            f"(import excluded; the command always writes a journal and report after the "
+            f"backtest, excluded: bench.sh stops it there; process wall to that point "
+            f"{cli['wall_s']:.2f} s)",
             f"{cli['command_s']:.2f} s"
             + (f" = {fmt_rate(rows_count / cli['command_s'], 'events')}" if rows_count else ""),
             peer_name, peer_text, r, target, None if r is None else r >= 2.0, key="peers_roivector",
