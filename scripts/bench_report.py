@@ -149,7 +149,7 @@ row(
 )
 if latency:
     row(
-        "`Engine::process` per call, p50 / p99 / p99.9 (each call timed alone)",
+        "`Engine::process` per call, 200 quoted markets, p50 / p99 / p99.9 (each call timed alone)",
         f"{fmt_ns(latency['p50_ns'])} / {fmt_ns(latency['p99_ns'])} / {fmt_ns(latency['p999_ns'])}",
         "—", "—", None, "p99 ≤ 5 µs", latency["p99_ns"] <= 5_000, key="engine_p99",
     )
@@ -583,10 +583,12 @@ if tried_path.exists():
         elif key is not None:
             tried[key].append(text_line)
 profiles = {
-    "market_day": ("backtest_peers", "`perf` of one engine-only backtest of the 50-market stream "
-                   "(`backtest_peers 50 … 1`; the engine and simulator path the market-day runs)"),
-    "peers_roivector": ("backtest_peers", "`perf` of one engine-only backtest of the 50-market "
-                        "stream (`backtest_peers 50 … 1`)"),
+    "market_day": ("backtest_peers", "`perf` of three engine-only backtests of the 50-market "
+                   "stream (`backtest_peers 50 … 3`, writing and loading its CSV included; the "
+                   "engine and simulator path the market-day runs)"),
+    "peers_roivector": ("backtest_peers", "`perf` of three engine-only backtests of the "
+                        "50-market stream (`backtest_peers 50 … 3`, writing and loading its CSV "
+                        "included)"),
     "replay_verify": ("replay_verify_sealed", "`perf` of replay-verify over the shorter sealed "
                       "journal (`replay_memory verify`)"),
     "replay_verify_sealed": ("replay_verify_sealed", "`perf` of replay-verify over the shorter "
