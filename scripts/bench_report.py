@@ -7,7 +7,11 @@ examples, the peer backtesters, the engine's per-event latency). Every figure is
 its peer from the same run, the ratio ours/peer, the target and whether it is met. A figure
 whose input is missing is reported as not measured, with the reason bench.sh recorded.
 
-Usage: bench_report.py <workspace root> <output markdown path>
+Where a target is missed, the section after the table prints the profile that shows why (a
+perf report or a per-phase split bench.sh left) and the "what was tried" paragraph of that
+target from scripts/bench_tried.md (hand-edited; one `## key` section per target).
+
+Usage: bench_report.py <workspace root> <output markdown path> [<cargo target dir>]
 """
 
 import json
@@ -16,8 +20,9 @@ from pathlib import Path
 
 ROOT = Path(sys.argv[1])
 OUT = Path(sys.argv[2])
-CRITERION = ROOT / "target" / "criterion"
-BENCH = ROOT / "target" / "bench"
+TARGET = Path(sys.argv[3]) if len(sys.argv) > 3 else ROOT / "target"
+CRITERION = TARGET / "criterion"
+BENCH = TARGET / "bench"
 
 
 def load_json(path):
@@ -110,10 +115,14 @@ def verdict(met):
 
 rows = []
 notes = []
+# (key in scripts/bench_tried.md, figure) of every target missed, in table order.
+missed = []
 
 
-def row(figure, ours, peer_name, peer, ratio_value, target, met):
+def row(figure, ours, peer_name, peer, ratio_value, target, met, key=None):
     rows.append((figure, ours, peer_name, peer, fmt_ratio(ratio_value), target, verdict(met)))
+    if met is False and key is not None:
+        missed.append((key, figure))
 
 
 machine = load_json(BENCH / "machine.json") or {}
@@ -140,9 +149,9 @@ row(
 )
 if latency:
     row(
-        "`Engine::process` per call, p50 / p99 / p99.9 (each call timed alone)",
+        "`Engine::process` per call, 200 quoted markets, p50 / p99 / p99.9 (each call timed alone)",
         f"{fmt_ns(latency['p50_ns'])} / {fmt_ns(latency['p99_ns'])} / {fmt_ns(latency['p999_ns'])}",
-        "—", "—", None, "p99 ≤ 5 µs", latency["p99_ns"] <= 5_000,
+        "—", "—", None, "p99 ≤ 5 µs", latency["p99_ns"] <= 5_000, key="engine_p99",
     )
 else:
     row("`Engine::process` per call p99", "not measured", "—", "—", None, "p99 ≤ 5 µs", None)
@@ -294,7 +303,7 @@ if day:
         f"{day['median_s']:.2f} s [{min(runs):.2f} s – {max(runs):.2f} s] = "
         f"{fmt_rate(day['events_per_s'], 'events')}",
         "—", "—", None, f"≤ {day.get('target_s', 1.0):g} s",
-        day["median_s"] <= day.get("target_s", 1.0),
+        day["median_s"] <= day.get("target_s", 1.0), key="market_day",
     )
     if backtest.get("peak_rss_kb"):
         row(
@@ -342,7 +351,7 @@ if memory and memory.get("peak_rss_kb"):
         "Replay-verify through the full engine, single thread (read + decode + engine + compare)",
         f"{memory['verify_s']:.1f} s = {fmt_rate(memory['inputs_per_s'], 'inputs')} "
         f"({fmt_rate(memory['records_per_s'], 'records')})",
-        "—", "—", None, "≥ 5 M events/s", memory["inputs_per_s"] >= 5e6,
+        "—", "—", None, "≥ 5 M events/s", memory["inputs_per_s"] >= 5e6, key="replay_verify",
     )
 else:
     reason = (load_json(BENCH / "replay_memory_error.json") or {}).get("error", "did not run")
@@ -356,7 +365,7 @@ if split and "verify_s" in split:
         fmt_rate(verify_rate, "records"),
         "`JournalSource` decode only (IO, CRC32C, SHA-256 chain, entry + record decode)",
         fmt_rate(decode_rate, "records"), ratio(verify_rate, decode_rate), "≥ 0.5× decode",
-        verify_rate >= 0.5 * decode_rate,
+        verify_rate >= 0.5 * decode_rate, key="replay_decode_ratio",
     )
     row(
         "Replay split, per record: file read / CRC32C / SHA-256 (one pass; the WAL scanner "
@@ -379,6 +388,7 @@ if sealed and "inputs_per_s" in sealed:
         f"{sealed['verify_s']:.1f} s = {fmt_rate(sealed['inputs_per_s'], 'inputs')} "
         f"({fmt_rate(sealed['records_per_s'], 'records')})",
         "—", "—", None, "≥ 5 M events/s", sealed["inputs_per_s"] >= 5e6,
+        key="replay_verify_sealed",
     )
 if sealed_split and "verify_s" in sealed_split:
     verify_rate = sealed_split["records"] / sealed_split["verify_s"]
@@ -389,8 +399,96 @@ if sealed_split and "verify_s" in sealed_split:
         fmt_rate(verify_rate, "records"),
         "`JournalSource` decode only (digest, column read, entry + record decode)",
         fmt_rate(decode_rate, "records"), ratio(verify_rate, decode_rate), "≥ 0.5× decode",
-        verify_rate >= 0.5 * decode_rate,
+        verify_rate >= 0.5 * decode_rate, key="replay_decode_ratio",
     )
+    row(
+        "Replay split of the sealed journal, per record: file read / CRC32C / SHA-256 / "
+        "`JournalReader` / `RecordReader` / engine pass",
+        f"{sealed_split['read_ns_per_record']:.0f} / {sealed_split['crc32c_ns_per_frame']:.0f} / "
+        f"{sealed_split['sha256_ns_per_frame']:.0f} / {sealed_split['entries_ns_per_record']:.0f} / "
+        f"{sealed_split['records_ns_per_record']:.0f} / "
+        f"{sealed_split['engine_s'] * 1e9 / max(sealed_split['records'], 1):.0f} ns",
+        "—", "—", None, "(where the time goes)", INFO,
+    )
+elif sealed is not None or memory is not None:
+    row("Replay-verify vs decoding the same sealed journal", "not measured", "—", "—", None,
+        "≥ 0.5× decode", None)
+
+# 9. Peak memory flat in journal length: the same verify over a journal a tenth as long.
+short = load_json(BENCH / "replay_memory_verify_short.json")
+sealed_short = load_json(BENCH / "replay_memory_verify_sealed_short.json")
+for label, long_run, short_run in [
+    ("WAL", memory, short),
+    ("sealed", sealed, sealed_short),
+]:
+    if long_run and short_run and long_run.get("peak_rss_kb") and short_run.get("peak_rss_kb"):
+        growth = long_run["peak_rss_kb"] / short_run["peak_rss_kb"]
+        length = long_run["inputs_replayed"] / max(short_run["inputs_replayed"], 1)
+        row(
+            f"Replay-verify peak RSS (VmHWM) flat in journal length, {label}: "
+            f"{long_run['inputs_replayed']:,} inputs vs {short_run['inputs_replayed']:,} "
+            f"({length:.0f}× longer; ratio = long ÷ short)",
+            f"{long_run['peak_rss_kb'] / 1024:.1f} MB",
+            f"the same verify, journal {length:.0f}× shorter",
+            f"{short_run['peak_rss_kb'] / 1024:.1f} MB",
+            growth, "≤ 1.25× (flat)", growth <= 1.25, key="memory_flat",
+        )
+    else:
+        row(f"Replay-verify peak RSS flat in journal length, {label}", "not measured", "—", "—",
+            None, "≤ 1.25× (flat)", None)
+
+# 10. hftbacktest in its fastest configuration, same stream, 1 and 50 markets.
+peer_runs = {}
+for markets in [1, 50]:
+    tag = f"peers_{markets}m"
+    ours = load_json(BENCH / f"{tag}_ours.json")
+    hft = load_json(BENCH / f"{tag}_hftbacktest.json")
+    cli = load_json(BENCH / f"{tag}_cli.json")
+    peer_runs[markets] = (ours, hft, cli)
+    plural = "market" if markets == 1 else "markets"
+    stream = (
+        f"{ours['csv_rows']:,}-row depth CSV, {markets} {plural}" if ours
+        else f"{markets} {plural}"
+    )
+    if hft and "wall_s" in hft:
+        peer_text = f"{hft['wall_s']:.2f} s = {fmt_rate(hft['events_per_s'], 'events')}" + (
+            f" ({hft['cpu_s']:.2f} s CPU)" if hft.get("cpu_s") is not None else ""
+        )
+    else:
+        peer_text = f"not measured ({(hft or {}).get('error', 'peer did not run')})"
+    peer_name = "hftbacktest `ROIVectorMarketDepthBacktest`, one asset per market"
+    target = "≥ 2× hftbacktest (ROIVector); ratio = their time ÷ ours, higher is better"
+    peer_s = hft.get("wall_s") if hft else None
+    if ours:
+        r = ratio(peer_s, ours["median_s"])
+        row(
+            f"Backtest engine-only (`run_backtest_streaming`: engine + fill simulator + metrics), "
+            f"{stream}, median of {len(ours['runs_s'])}",
+            f"{ours['median_s']:.2f} s = {fmt_rate(ours['rows_per_s'], 'events')}" + (
+                f" ({ours['cpu_s']:.2f} s CPU)" if ours.get("cpu_s") is not None else ""
+            ),
+            peer_name, peer_text, r, target, None if r is None else r >= 2.0, key="peers_roivector",
+        )
+    else:
+        row(f"Backtest engine-only, {markets} {plural}", "not measured", peer_name, peer_text,
+            None, target, None)
+    if cli and "command_s" in cli:
+        r = ratio(peer_s, cli["command_s"])
+        rows_count = ours["csv_rows"] if ours else None
+        row(
+            f"Whole `kalshi-bot backtest --json` command over a journal imported from the same "
+            f"CSV ({stream}): reading the journal + the backtest, the command's own timings "
+            f"(import excluded; the command always writes a journal and report after the "
+            f"backtest, excluded: bench.sh stops it there; process wall to that point "
+            f"{cli['wall_s']:.2f} s)",
+            f"{cli['command_s']:.2f} s"
+            + (f" = {fmt_rate(rows_count / cli['command_s'], 'events')}" if rows_count else ""),
+            peer_name, peer_text, r, target, None if r is None else r >= 2.0, key="peers_roivector",
+        )
+    else:
+        reason = (cli or {}).get("error", "did not run")
+        row(f"Whole `kalshi-bot backtest` command, {markets} {plural}", f"not measured ({reason})",
+            peer_name, peer_text, None, target, None)
 
 lines = [
     "# Benchmarks",
@@ -451,6 +549,13 @@ for name in ["hftbacktest", "nautilus"]:
     peer = peers[name]
     if peer:
         details.append(f"- {name}: `{json.dumps(peer)}`")
+for markets, (ours, hft, cli) in peer_runs.items():
+    if ours:
+        details.append(f"- Ours, {markets} market(s), engine-only: `{json.dumps(ours)}`")
+    if cli:
+        details.append(f"- Ours, {markets} market(s), `kalshi-bot backtest`: `{json.dumps(cli)}`")
+    if hft:
+        details.append(f"- hftbacktest ROIVector, {markets} market(s): `{json.dumps(hft)}`")
 if memory_write:
     details.append(
         f"- Replay journal written by the live path (engine + `TypedJournalWriter`): "
@@ -465,6 +570,80 @@ if openssl:
     details.append(f"- openssl speed: `{json.dumps(openssl)}`")
 if details:
     lines += ["", "### Run details", ""] + details
+
+# The missed targets: the profile that shows why, and what was tried (hand-written).
+tried_path = ROOT / "scripts" / "bench_tried.md"
+tried = {}
+if tried_path.exists():
+    key = None
+    for text_line in tried_path.read_text().splitlines():
+        if text_line.startswith("## "):
+            key = text_line[3:].strip()
+            tried[key] = []
+        elif key is not None:
+            tried[key].append(text_line)
+profiles = {
+    "market_day": ("backtest_peers", "`perf` of three engine-only backtests of the 50-market "
+                   "stream (`backtest_peers 50 … 3`, writing and loading its CSV included; the "
+                   "engine and simulator path the market-day runs)"),
+    "peers_roivector": ("backtest_peers", "`perf` of three engine-only backtests of the "
+                        "50-market stream (`backtest_peers 50 … 3`, writing and loading its CSV "
+                        "included)"),
+    "replay_verify": ("replay_verify_sealed", "`perf` of replay-verify over the shorter sealed "
+                      "journal (`replay_memory verify`)"),
+    "replay_verify_sealed": ("replay_verify_sealed", "`perf` of replay-verify over the shorter "
+                             "sealed journal (`replay_memory verify`)"),
+    "replay_decode_ratio": ("replay_verify_sealed", "`perf` of replay-verify over the shorter "
+                            "sealed journal (`replay_memory verify`)"),
+}
+TITLES = {
+    "market_day": "One market-day backtest ≤ 1 s",
+    "peers_roivector": "Backtest ≥ 2× hftbacktest (ROIVector), at 1 and at 50 markets",
+    "replay_verify": "Replay-verify ≥ 5 M inputs/s (WAL journal)",
+    "replay_verify_sealed": "Replay-verify ≥ 5 M inputs/s on a sealed journal",
+    "replay_decode_ratio": "Replay-verify ≥ 0.5× the decode rate of the same journal",
+    "memory_flat": "Peak memory flat in journal length",
+    "engine_p99": "`Engine::process` p99 ≤ 5 µs at 200 markets",
+}
+splits = {
+    "replay_verify": "replay_split.json",
+    "replay_verify_sealed": "replay_split_sealed.json",
+    "replay_decode_ratio": "replay_split_sealed.json",
+}
+if missed:
+    lines += ["", "### Missed targets: where the time goes and what was tried", ""]
+    shown = set()
+    for key, figure in missed:
+        if key in shown:
+            continue
+        shown.add(key)
+        figures = [f for k, f in missed if k == key]
+        lines += [f"#### {TITLES.get(key, key)}", ""]
+        if len(figures) > 1:
+            lines += [f"Missed in {len(figures)} rows above.", ""]
+        split_name = splits.get(key)
+        split_data = load_json(BENCH / split_name) if split_name else None
+        if split_data and "verify_s" in split_data:
+            per = lambda name: split_data.get(name, 0.0)
+            lines += [
+                f"Per-phase split (`replay_split`, {split_data['records']:,} records), ns per "
+                f"record: file read {per('read_ns_per_record'):.0f} · CRC32C "
+                f"{per('crc32c_ns_per_frame'):.0f} · SHA-256 {per('sha256_ns_per_frame'):.0f} · "
+                f"`JournalReader` {per('entries_ns_per_record'):.0f} · `RecordReader` "
+                f"{per('records_ns_per_record'):.0f} · engine pass "
+                f"{split_data['engine_s'] * 1e9 / max(split_data['records'], 1):.0f}.",
+                "",
+            ]
+        profile = profiles.get(key)
+        text = (BENCH / f"profile_{profile[0]}.txt") if profile else None
+        if text and text.exists() and text.read_text().strip():
+            lines += [f"Profile: {profile[1]}, self time by symbol:", "", "```",
+                      text.read_text().rstrip(), "```", ""]
+        elif profile:
+            lines += ["Profile: not taken (`perf` missing or not permitted on this host).", ""]
+        paragraph = "\n".join(tried.get(key, [])).strip()
+        lines += [f"What was tried: {paragraph}" if paragraph
+                  else f"What was tried: (no `## {key}` section in scripts/bench_tried.md)", ""]
 
 notes_path = ROOT / "scripts" / "bench_notes.md"
 if notes_path.exists():

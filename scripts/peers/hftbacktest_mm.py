@@ -2,6 +2,9 @@
 
 Usage: python hftbacktest_mm.py <stream.csv>
 
+This is the `HashMapMarketDepthBacktest` peer of the 50,000-event stream; the issue-18 comparison
+in hftbacktest's fastest configuration (ROIVector, 1 and 50 markets) is hftbacktest_roivector.py.
+
 Reads the stream written by `cargo run -p kalshi-replay --release --example
 backtest_throughput -- <events> <stream.csv>` (rows `ts_ns,kind,side,price_micros,size_centi`;
 `kind` is `snap`, `delta` or `trade`; a trade's side is the taker's), converts it to

@@ -234,6 +234,7 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
     if args.calibrate {
         return calibrate::run(&args);
     }
+    let started = std::time::Instant::now();
     if args.journals.is_empty() && !args.from_rest {
         bail!("no data: give --journal DIR (repeatable) and/or --from-rest");
     }
@@ -339,6 +340,12 @@ pub fn run(args: BacktestArgs) -> anyhow::Result<()> {
         crate::logging::note(&format!("note: {note}"));
     }
     let title = format!("backtest {}", describe_markets(&tickers));
+    // Timings on stderr, for scripts/bench.sh (the command's own time without the report).
+    crate::logging::note(&format!(
+        "{} inputs read and configured in {:.3} s",
+        inputs.len(),
+        started.elapsed().as_secs_f64()
+    ));
     if args.sweeps.is_empty() {
         run_one(&inputs, &config, &args.report, &title, args.json)
     } else {
@@ -582,9 +589,15 @@ pub fn run_one(
     json: bool,
 ) -> anyhow::Result<()> {
     let progress = ProgressBar::stderr();
+    let started = std::time::Instant::now();
     let outcome = run_backtest(inputs, config, &progress);
     progress.finish();
     let outcome = outcome.context("running the backtest")?;
+    crate::logging::note(&format!(
+        "backtest of {} inputs ran in {:.3} s",
+        inputs.len(),
+        started.elapsed().as_secs_f64()
+    ));
     std::fs::create_dir_all(report_dir)
         .with_context(|| format!("creating {}", report_dir.display()))?;
     let journal_dir = report_dir.join("journal");

@@ -4,6 +4,10 @@
 //! changes on the four levels nearest the touch (emptying the best level moves the touch),
 //! 10 % trades at the touch, each followed by the delta that removes the traded size.
 //! Produced lazily, so ten million events never sit in memory at once.
+//!
+//! [`MultiL2`] interleaves several such markets (each its own seed and ticker; market 0 is
+//! the one-market stream itself) into one time-ordered stream, and [`DepthCsv`] writes a
+//! stream as the absolute-level CSV that `kalshi-bot import --depth` and the peers read.
 
 use kalshi_core::events::{Envelope, Event};
 use kalshi_core::market_data::{
@@ -13,12 +17,14 @@ use kalshi_core::market_data::{
 use kalshi_core::{BookSide, Count, Price, SignedCount};
 
 /// The market's ticker.
+#[allow(dead_code)] // not every example names the one-market ticker
 pub const TICKER: &str = "KXBENCH-L2-M00";
 const SLOT_COUNT: usize = 101;
 const BID_SLOTS: std::ops::RangeInclusive<usize> = 35..=49;
 const ASK_SLOTS: std::ops::RangeInclusive<usize> = 51..=65;
 /// Data time of the first event.
 pub const START_TS_NS: i64 = 1_800_000_000_000_000_000;
+#[allow(dead_code)] // not every example uses the default spacing
 const EVENT_SPACING_NS: i64 = 10_000_000;
 
 /// Events in one market-day of L2 data for the busiest market we have captured: the
@@ -62,6 +68,7 @@ fn side_of(index: usize) -> BookSide {
 
 /// The stream: a snapshot, then deltas and trades; seqs start at `first_seq`.
 pub struct SyntheticL2 {
+    ticker: String,
     rng: SplitMix,
     sizes_centi: [[i64; SLOT_COUNT]; 2],
     next_seq: u64,
@@ -72,6 +79,7 @@ pub struct SyntheticL2 {
     spacing_ns: i64,
 }
 
+#[allow(dead_code)] // not every example builds the one-market stream
 impl SyntheticL2 {
     /// A fresh stream (always the same one), one event every 10 ms.
     pub fn new(first_seq: u64) -> SyntheticL2 {
@@ -80,7 +88,14 @@ impl SyntheticL2 {
 
     /// The same stream with `spacing_ns` of data time between events.
     pub fn with_spacing(first_seq: u64, spacing_ns: i64) -> SyntheticL2 {
-        let mut rng = SplitMix(2026);
+        Self::market(0, first_seq, START_TS_NS, spacing_ns)
+    }
+
+    /// Market `index` of a multi-market stream ([`ticker_of`] names it; its own seed, market
+    /// 0 being the one-market stream): first event at `start_ts_ns`, then one every
+    /// `spacing_ns`.
+    pub fn market(index: usize, first_seq: u64, start_ts_ns: i64, spacing_ns: i64) -> SyntheticL2 {
+        let mut rng = SplitMix(2026 + index as u64);
         let mut sizes_centi = [[0i64; SLOT_COUNT]; 2];
         for slot in BID_SLOTS {
             sizes_centi[0][slot] = (1 + rng.below(200) as i64) * 100;
@@ -89,10 +104,11 @@ impl SyntheticL2 {
             sizes_centi[1][slot] = (1 + rng.below(200) as i64) * 100;
         }
         SyntheticL2 {
+            ticker: ticker_of(index),
             rng,
             sizes_centi,
             next_seq: first_seq,
-            ts_ns: START_TS_NS,
+            ts_ns: start_ts_ns,
             trades: 0,
             follow_up: None,
             started: false,
@@ -128,7 +144,7 @@ impl Iterator for SyntheticL2 {
         if !self.started {
             self.started = true;
             let snapshot = Event::BookSnapshot(BookSnapshot {
-                ticker: TICKER.to_string(),
+                ticker: self.ticker.clone(),
                 bids: self.levels(0),
                 asks: self.levels(1),
                 clock: None,
@@ -154,7 +170,7 @@ impl Iterator for SyntheticL2 {
                 self.follow_up = Some((side, slot, -count_centi));
                 let trade = Event::PublicTrade(PublicTrade {
                     trade_id: format!("t{}", self.trades),
-                    ticker: TICKER.to_string(),
+                    ticker: self.ticker.clone(),
                     yes_price: cent(slot),
                     count: Count::from_centi(count_centi).unwrap_or(Count::ZERO),
                     taker_side: side_of(1 - side),
@@ -180,7 +196,7 @@ impl Iterator for SyntheticL2 {
         };
         self.sizes_centi[side][slot] += change_centi;
         let delta = Event::BookDelta(BookDelta {
-            ticker: TICKER.to_string(),
+            ticker: self.ticker.clone(),
             side: side_of(side),
             price: cent(slot),
             delta: SignedCount::from_centi(change_centi),
@@ -191,12 +207,31 @@ impl Iterator for SyntheticL2 {
     }
 }
 
+/// The ticker of market `index` (market 0 is [`TICKER`]).
+pub fn ticker_of(index: usize) -> String {
+    format!("KXBENCH-L2-M{index:02}")
+}
+
 /// The market's listing (the stream carries none).
+#[allow(dead_code)] // not every example runs the one-market stream
 pub fn listing() -> MarketInfo {
+    listing_of(0)
+}
+
+/// The listing of market `index`: market 0 is in event `KXBENCH-L2` (as it always was),
+/// every other market is its own event, as the listings `backtest` assumes for imported
+/// data are.
+#[allow(dead_code)] // not every example runs several markets
+pub fn listing_of(index: usize) -> MarketInfo {
     let contracts = |n: i64| Count::from_contracts(n).unwrap_or(Count::ZERO);
+    let ticker = ticker_of(index);
     MarketInfo {
-        ticker: TICKER.to_string(),
-        event_ticker: "KXBENCH-L2".to_string(),
+        event_ticker: if index == 0 {
+            "KXBENCH-L2".to_string()
+        } else {
+            ticker.clone()
+        },
+        ticker,
         title: "synthetic L2 benchmark market".to_string(),
         status: MarketStatus::Active,
         open_time_ns: Some(0),
@@ -221,5 +256,181 @@ pub fn listing() -> MarketInfo {
         fractional_trading: false,
         result: None,
         settlement_value: None,
+    }
+}
+
+/// Several synthetic markets in one time-ordered stream: round robin, market `k`'s `n`-th
+/// event at `START_TS_NS + n × spacing + k × spacing / markets`, so each market keeps the
+/// one-market stream's pace and the whole stream carries `markets` times as many events.
+/// Seqs are the whole stream's, from 1.
+#[allow(dead_code)] // not every example runs several markets
+pub struct MultiL2 {
+    markets: Vec<SyntheticL2>,
+    next_market: usize,
+    next_seq: u64,
+}
+
+#[allow(dead_code)] // not every example runs several markets
+impl MultiL2 {
+    /// `markets` markets (at least one), each with an event every `spacing_ns`.
+    pub fn new(markets: usize, spacing_ns: i64) -> MultiL2 {
+        let markets = markets.max(1);
+        let offset_ns = spacing_ns / markets as i64;
+        MultiL2 {
+            markets: (0..markets)
+                .map(|index| {
+                    SyntheticL2::market(
+                        index,
+                        1,
+                        START_TS_NS + index as i64 * offset_ns,
+                        spacing_ns,
+                    )
+                })
+                .collect(),
+            next_market: 0,
+            next_seq: 1,
+        }
+    }
+}
+
+impl Iterator for MultiL2 {
+    type Item = Envelope;
+
+    fn next(&mut self) -> Option<Envelope> {
+        let count = self.markets.len();
+        let market = self.markets.get_mut(self.next_market)?;
+        let mut envelope = market.next()?;
+        self.next_market = (self.next_market + 1) % count;
+        envelope.seq = self.next_seq;
+        self.next_seq += 1;
+        Some(envelope)
+    }
+}
+
+/// Writes a stream as the L2 depth CSV of `kalshi-bot import --depth`
+/// (`ts_ns,ticker,kind,side,price,size`): a snapshot becomes one `book` row per level, a
+/// delta the `book` row of the level's new absolute size, a trade a `trade` row with the
+/// taker's side. Prices in dollars, sizes in contracts, both exact decimals.
+#[allow(dead_code)] // not every example writes the CSV
+pub struct DepthCsv<W: std::io::Write> {
+    out: W,
+    /// Level sizes per ticker, side and cent slot, to turn deltas into absolute sizes.
+    sizes_centi: std::collections::BTreeMap<String, [[i64; SLOT_COUNT]; 2]>,
+    /// Rows written, header excluded.
+    pub rows: u64,
+}
+
+#[allow(dead_code)] // not every example writes the CSV
+impl<W: std::io::Write> DepthCsv<W> {
+    /// Writes the header.
+    pub fn new(mut out: W) -> std::io::Result<DepthCsv<W>> {
+        writeln!(out, "ts_ns,ticker,kind,side,price,size")?;
+        Ok(DepthCsv {
+            out,
+            sizes_centi: std::collections::BTreeMap::new(),
+            rows: 0,
+        })
+    }
+
+    fn row(
+        &mut self,
+        ts_ns: i64,
+        ticker: &str,
+        kind: &str,
+        side: BookSide,
+        price: Price,
+        size_centi: i64,
+    ) -> std::io::Result<()> {
+        let side = match side {
+            BookSide::Bid => "bid",
+            BookSide::Ask => "ask",
+        };
+        let micros = price.micros();
+        self.rows += 1;
+        writeln!(
+            self.out,
+            "{ts_ns},{ticker},{kind},{side},{}.{:06},{}.{:02}",
+            micros / 1_000_000,
+            micros % 1_000_000,
+            size_centi / 100,
+            size_centi % 100
+        )
+    }
+
+    fn level(&mut self, ticker: &str, side: BookSide, price: Price) -> Option<&mut i64> {
+        let slot = usize::try_from(price.micros() / 10_000).ok()?;
+        let sides = self
+            .sizes_centi
+            .entry(ticker.to_string())
+            .or_insert([[0; SLOT_COUNT]; 2]);
+        let index = match side {
+            BookSide::Bid => 0,
+            BookSide::Ask => 1,
+        };
+        sides[index].get_mut(slot)
+    }
+
+    /// Writes the rows of one event (events other than snapshots, deltas and trades write
+    /// none).
+    pub fn write(&mut self, envelope: &Envelope) -> std::io::Result<()> {
+        let ts_ns = envelope.ts_ns;
+        match &envelope.event {
+            Event::BookSnapshot(snapshot) => {
+                for (side, levels) in [
+                    (BookSide::Bid, &snapshot.bids),
+                    (BookSide::Ask, &snapshot.asks),
+                ] {
+                    for level in levels {
+                        let size_centi = level.size.centi();
+                        if let Some(slot) = self.level(&snapshot.ticker, side, level.price) {
+                            *slot = size_centi;
+                        }
+                        self.row(
+                            ts_ns,
+                            &snapshot.ticker,
+                            "book",
+                            side,
+                            level.price,
+                            size_centi,
+                        )?;
+                    }
+                }
+            }
+            Event::BookDelta(delta) => {
+                let size_centi = match self.level(&delta.ticker, delta.side, delta.price) {
+                    Some(slot) => {
+                        *slot += delta.delta.centi();
+                        *slot
+                    }
+                    None => delta.delta.centi(),
+                };
+                self.row(
+                    ts_ns,
+                    &delta.ticker,
+                    "book",
+                    delta.side,
+                    delta.price,
+                    size_centi,
+                )?;
+            }
+            Event::PublicTrade(trade) => {
+                self.row(
+                    ts_ns,
+                    &trade.ticker,
+                    "trade",
+                    trade.taker_side,
+                    trade.yes_price,
+                    trade.count.centi(),
+                )?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Flushes and hands the writer back.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
