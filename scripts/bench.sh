@@ -38,7 +38,7 @@ log "building benches and examples"
 cargo bench --no-run -p kalshi-core --bench book --bench engine >&2 || exit 1
 cargo bench --no-run -p kalshi-io --bench ws_normalize --bench signing >&2 || exit 1
 cargo bench --no-run -p kalshi-journal --bench append --bench payload_codec >&2 || exit 1
-cargo bench --no-run -p kalshi-sim --bench scan_markets >&2 || exit 1
+cargo bench --no-run -p kalshi-e2e --bench scan_markets >&2 || exit 1
 cargo build --profile bench -p kalshi-replay --example backtest_throughput --example replay_memory --example replay_split >&2 || exit 1
 
 compiles_after_build=$(concurrent_compiles)
@@ -61,7 +61,7 @@ log "criterion: journal"
 cargo bench -p kalshi-journal --bench append >&2
 cargo bench -p kalshi-journal --bench payload_codec >&2
 log "criterion: scan over the local exchange"
-cargo bench -p kalshi-sim --bench scan_markets >&2
+cargo bench -p kalshi-e2e --bench scan_markets >&2
 
 log "openssl speed (peer for signing)"
 if ! command -v openssl >/dev/null 2>&1; then
