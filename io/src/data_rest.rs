@@ -33,7 +33,7 @@ use crate::auth::{ApiCredentials, sign_request};
 use crate::backoff::{Backoff, BackoffPolicy};
 use crate::env::Endpoints;
 use crate::error::{AuthFailure, RestError, TransientKind};
-use crate::ratelimit::{RateLimiter, bucket_of, cost_of};
+use crate::ratelimit::{CostTable, RateLimiter};
 use crate::wire::error::{ApiErrorBody, ApiErrorPayload};
 
 pub use pagination::Page;
@@ -288,9 +288,8 @@ impl RestClient {
         let outcome = classify(&endpoint, status, location, body);
         if let (Err(error), Some(limiter)) = (&outcome, &self.limiter) {
             if error.is_rate_limited() {
-                limiter
-                    .note_rate_limited(bucket_of(request.method.as_str(), url.path()))
-                    .await;
+                let kind = (limiter.costs().bucket)(request.method.as_str(), url.path());
+                limiter.note_rate_limited(kind).await;
             }
         }
         outcome
@@ -315,7 +314,11 @@ impl RestClient {
 
     /// The token cost of a request, as the limiter will charge it.
     pub fn cost_of(&self, request: &RestRequest) -> u32 {
-        cost_of(
+        let costs = self
+            .limiter
+            .as_ref()
+            .map_or(CostTable::CLIENT, |limiter| limiter.costs());
+        (costs.cost)(
             request.method.as_str(),
             &self.config.endpoints.signed_rest_path(&request.path),
             request.batch_len,

@@ -11,11 +11,11 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use kalshi_core::market_data::PriceRange;
 use kalshi_core::side::BookSide;
 use kalshi_core::{Count, Money, Price};
-use kalshi_io::auth::{ApiCredentials, sign_request};
 use kalshi_sim::catalog::CatalogConfig;
 use kalshi_sim::exchange::{CreateOrderV2, EventSpec, FeeType, MarketSpec, NS_PER_S, SeriesSpec};
 use kalshi_sim::flow::FlowConfig;
 use kalshi_sim::{ClockMode, SimConfig, SimHandle};
+use kalshi_wire::auth::{AuthHeaders, PrivateKey, signing_message};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
@@ -103,9 +103,38 @@ async fn start(dir: &std::path::Path) -> SimHandle {
     handle
 }
 
+/// The development key (Ed25519) and its id: the bench signs like a client would, without
+/// the io client (the local exchange does not depend on it).
+struct Creds {
+    key_id: String,
+    key: ed25519_dalek::SigningKey,
+}
+
+impl Creds {
+    fn load(handle: &SimHandle) -> Creds {
+        match PrivateKey::from_pem_file(&handle.private_key_path).expect("dev key") {
+            PrivateKey::Ed25519(key) => Creds {
+                key_id: handle.key_id.clone(),
+                key: *key,
+            },
+            PrivateKey::Rsa(_) => panic!("the bench expects the default Ed25519 dev key"),
+        }
+    }
+}
+
+fn sign_request(creds: &Creds, timestamp_ms: i64, method: &str, path: &str) -> Option<AuthHeaders> {
+    let message = signing_message(timestamp_ms, method, path).ok()?;
+    let signature = ed25519_dalek::Signer::sign(&creds.key, message.as_bytes());
+    Some(AuthHeaders::from_signature(
+        &creds.key_id,
+        timestamp_ms,
+        &signature.to_bytes(),
+    ))
+}
+
 async fn signed_post(
     http: &reqwest::Client,
-    creds: &ApiCredentials,
+    creds: &Creds,
     origin: &str,
     body: &serde_json::Value,
 ) {
@@ -128,8 +157,7 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let handle = runtime.block_on(start(dir.path()));
     let origin = format!("http://{}", handle.addr);
-    let creds = ApiCredentials::from_pem_file(handle.key_id.clone(), &handle.private_key_path)
-        .expect("dev key");
+    let creds = Creds::load(&handle);
     let http = reqwest::Client::new();
 
     let mut group = c.benchmark_group("sim_loopback");

@@ -11,7 +11,7 @@ use std::fs;
 use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Path, PathBuf};
 
-use kalshi_io::auth::{AuthError, KeyKind, SigningKey, VerifyingKey, generate_dev_keypair};
+use kalshi_wire::auth::{AuthError, KeyKind, PrivateKey, VerifyingKey, generate_dev_keypair};
 use thiserror::Error;
 
 use crate::exchange::UserId;
@@ -84,11 +84,11 @@ pub fn load_or_create_dev_key(dir: &Path, kind: KeyKind) -> Result<DevKey, KeyEr
     }
     existing.sort();
     if let Some(path) = existing.into_iter().next() {
-        let signing = SigningKey::from_pem_file(&path).map_err(|source| KeyError::Auth {
+        let private = PrivateKey::from_pem_file(&path).map_err(|source| KeyError::Auth {
             what: "load",
             source,
         })?;
-        let verifying = signing.verifying_key();
+        let verifying = private.verifying_key();
         let key_id = verifying
             .derived_key_id()
             .map_err(|source| KeyError::Auth {

@@ -5,8 +5,8 @@ mod server_support;
 
 use std::os::unix::fs::PermissionsExt as _;
 
-use kalshi_io::auth::{AuthHeaders, sign_request};
 use kalshi_sim::exchange::FeeType;
+use kalshi_wire::auth::AuthHeaders;
 use serde_json::json;
 use server_support::*;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -164,14 +164,15 @@ async fn dev_key_is_private_and_reused_and_extra_keys_register() {
 
     // A second key, registered at runtime, authenticates as its own user.
     let other_dir = tempfile::tempdir().unwrap();
-    let pair =
-        kalshi_io::auth::generate_dev_keypair(kalshi_io::auth::KeyKind::Ed25519, other_dir.path())
-            .unwrap();
+    let pair = kalshi_wire::auth::generate_dev_keypair(
+        kalshi_wire::auth::KeyKind::Ed25519,
+        other_dir.path(),
+    )
+    .unwrap();
     let id = second.register_public_key(&pair.public_key_pem).unwrap();
     assert_eq!(id, pair.key_id);
     let mut client = Client::new(&second);
-    client.creds =
-        kalshi_io::auth::ApiCredentials::from_pem_file(id, &pair.private_key_path).unwrap();
+    client.creds = TestCredentials::from_pem_file(id, &pair.private_key_path).unwrap();
     assert_eq!(client.get("/portfolio/balance").await.status, 200);
     assert!(
         second.register_public_key(&pair.public_key_pem).is_err(),

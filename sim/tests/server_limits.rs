@@ -153,7 +153,7 @@ async fn every_refusal_is_a_kalshi_json_error() {
         .unwrap();
     assert_kalshi_error(&reply, 400);
     let mut signed = Vec::new();
-    let headers = kalshi_io::auth::sign_request(
+    let headers = sign_request(
         &client.creds,
         now_ms(),
         "POST",

@@ -3,7 +3,7 @@
 //! timestamp tolerance.
 
 use axum::http::HeaderMap;
-use kalshi_io::auth::{
+use kalshi_wire::auth::{
     HEADER_ACCESS_KEY, HEADER_ACCESS_SIGNATURE, HEADER_ACCESS_TIMESTAMP, check_timestamp_skew,
     parse_timestamp_header,
 };

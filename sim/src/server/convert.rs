@@ -4,18 +4,16 @@
 use kalshi_core::market_data::{LifecycleKind, MarketResult};
 use kalshi_core::side::{BookSide, LegacyAction, OutcomeSide};
 use kalshi_core::{Count, Price};
-use kalshi_io::time::{format_rfc3339_micros, format_rfc3339_seconds};
-use kalshi_io::wire::candlestick::{Candlestick as WireCandle, QuoteOhlc, TradePriceOhlc};
-use kalshi_io::wire::event::{
+use kalshi_wire::candlestick::{Candlestick as WireCandle, QuoteOhlc, TradePriceOhlc};
+use kalshi_wire::event::{
     Event as WireEvent, FeeMultiplier, Series as WireSeries, SeriesFeeChange, SettlementSource,
 };
-use kalshi_io::wire::market::{Market as WireMarket, WirePriceRange};
-use kalshi_io::wire::orderbook::{OrderbookFp, PriceLevel};
-use kalshi_io::wire::portfolio::{
-    Fill as WireFill, MarketPosition, Order as WireOrder, Settlement,
-};
-use kalshi_io::wire::trade::Trade as WireTrade;
-use kalshi_io::wire::ws_msg::{
+use kalshi_wire::market::{Market as WireMarket, WirePriceRange};
+use kalshi_wire::orderbook::{OrderbookFp, PriceLevel};
+use kalshi_wire::portfolio::{Fill as WireFill, MarketPosition, Order as WireOrder, Settlement};
+use kalshi_wire::time::{format_rfc3339_micros, format_rfc3339_seconds};
+use kalshi_wire::trade::Trade as WireTrade;
+use kalshi_wire::ws_msg::{
     FillMsg, LifecycleMetadata, MarketLifecycleMsg, MarketPositionMsg, OrderGroupUpdateMsg,
     TickerMsg, TradeMsg, UserOrderMsg,
 };
@@ -194,7 +192,7 @@ pub(crate) fn fill_msg(fill: &FillRecord) -> FillMsg {
         fee_cost: Some(fill.fee_cost),
         post_position_fp: Some(fill.post_position),
         subaccount: Some(fill.subaccount),
-        ts: Some(kalshi_io::wire::numbers::WireTime::UnixSeconds(secs(
+        ts: Some(kalshi_wire::numbers::WireTime::UnixSeconds(secs(
             fill.ts_ns,
         ))),
         ts_ms: Some(ms(fill.ts_ns)),
@@ -232,7 +230,7 @@ pub(crate) fn trade_msg(trade: &TradeEvent) -> TradeMsg {
         taker_outcome_side: Some(trade.taker_outcome_side),
         taker_side: Some(trade.taker_outcome_side),
         is_block_trade: Some(false),
-        ts: Some(kalshi_io::wire::numbers::WireTime::UnixSeconds(secs(
+        ts: Some(kalshi_wire::numbers::WireTime::UnixSeconds(secs(
             trade.ts_ns,
         ))),
         ts_ms: Some(ms(trade.ts_ns)),
@@ -291,7 +289,7 @@ pub(crate) fn ticker_msg(event: &TickerEvent) -> TickerMsg {
         last_trade_size_fp: Some(event.last_trade_size),
         volume_fp: Some(event.volume),
         open_interest_fp: Some(event.open_interest),
-        ts: Some(kalshi_io::wire::numbers::WireTime::UnixSeconds(secs(
+        ts: Some(kalshi_wire::numbers::WireTime::UnixSeconds(secs(
             event.ts_ns,
         ))),
         ts_ms: Some(ms(event.ts_ns)),

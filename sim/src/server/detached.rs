@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 use kalshi_core::Money;
-use kalshi_io::wire::market::Market as WireMarket;
-use kalshi_io::wire::portfolio::{MarketPosition, Order as WireOrder};
+use kalshi_wire::market::Market as WireMarket;
+use kalshi_wire::portfolio::{MarketPosition, Order as WireOrder};
 use tokio::sync::broadcast::Receiver;
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::watch;

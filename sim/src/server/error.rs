@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kalshi_io::wire::{ApiErrorBody, ApiErrorDetail};
+use kalshi_wire::{ApiErrorBody, ApiErrorDetail};
 
 use crate::exchange::ExchangeError;
 
@@ -130,7 +130,7 @@ impl From<ExchangeError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ApiErrorBody {
-            error: kalshi_io::wire::ApiErrorPayload::Detail(self.detail()),
+            error: kalshi_wire::ApiErrorPayload::Detail(self.detail()),
         };
         (self.status, Json(body)).into_response()
     }

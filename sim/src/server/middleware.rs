@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kalshi_io::ratelimit::{bucket_of, cost_of};
+use kalshi_wire::ratelimit::{bucket_of, cost_of};
 
 use super::REST_PREFIX;
 use super::auth::{authenticate, has_auth_headers};

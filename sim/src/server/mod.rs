@@ -29,8 +29,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kalshi_core::Money;
-use kalshi_io::auth::{DEFAULT_TIMESTAMP_TOLERANCE_MS, KeyKind};
-use kalshi_io::ratelimit::UsageTier;
+use kalshi_wire::auth::{DEFAULT_TIMESTAMP_TOLERANCE_MS, KeyKind};
+use kalshi_wire::ratelimit::UsageTier;
 use thiserror::Error;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;

@@ -9,7 +9,7 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use kalshi_core::Money;
-use kalshi_io::ratelimit::{BucketKind, TierLimits, TokenBucket, UsageTier};
+use kalshi_wire::ratelimit::{BucketKind, TierLimits, TokenBucket, UsageTier};
 use tokio::sync::{broadcast, watch};
 
 use super::{ClockMode, SimConfig};

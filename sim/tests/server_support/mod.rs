@@ -1,6 +1,7 @@
 //! Shared helpers for the server tests: a simulator on loopback with a virtual clock, a
-//! signing HTTP client and a WebSocket client built from reqwest / tokio-tungstenite and
-//! `kalshi_io::auth` (not the io REST client).
+//! signing HTTP client and a WebSocket client built from reqwest / tokio-tungstenite, and a
+//! signer of their own over `kalshi_wire::auth` (the local exchange does not depend on the io
+//! client, so its signatures are checked against an independent signer).
 
 #![allow(dead_code)]
 
@@ -10,13 +11,13 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use kalshi_core::market_data::PriceRange;
 use kalshi_core::side::BookSide;
 use kalshi_core::{Count, Money, Price};
-use kalshi_io::auth::{ApiCredentials, sign_request};
 use kalshi_sim::catalog::CatalogConfig;
 use kalshi_sim::exchange::{
     CreateOrderV2, EventSpec, FeeType, MarketSpec, NS_PER_S, SeriesSpec, UserId,
 };
 use kalshi_sim::flow::FlowConfig;
 use kalshi_sim::{ClockMode, SimConfig, SimHandle};
+use kalshi_wire::auth::{AuthError, AuthHeaders, PrivateKey, signing_message};
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -162,12 +163,58 @@ impl Reply {
     }
 }
 
+/// An API key id and its private key, as the tests sign with them.
+pub struct TestCredentials {
+    key_id: String,
+    key: PrivateKey,
+}
+
+impl TestCredentials {
+    /// Loads the key from a permission-checked PEM file.
+    pub fn from_pem_file(
+        key_id: impl Into<String>,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<TestCredentials, AuthError> {
+        Ok(TestCredentials {
+            key_id: key_id.into(),
+            key: PrivateKey::from_pem_file(path)?,
+        })
+    }
+}
+
+/// Signs one request the way Kalshi specifies: Ed25519 over the message, or RSASSA-PSS
+/// (SHA-256, MGF1-SHA-256, salt 32) for RSA keys.
+pub fn sign_request(
+    creds: &TestCredentials,
+    timestamp_ms: i64,
+    method: &str,
+    path: &str,
+) -> Result<AuthHeaders, AuthError> {
+    let message = signing_message(timestamp_ms, method, path)?;
+    let signature = match &creds.key {
+        PrivateKey::Ed25519(key) => ed25519_dalek::Signer::sign(key.as_ref(), message.as_bytes())
+            .to_bytes()
+            .to_vec(),
+        PrivateKey::Rsa(key) => {
+            use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
+            rsa::pss::BlindedSigningKey::<sha2::Sha256>::new(key.as_ref().clone())
+                .sign_with_rng(&mut rand::rngs::OsRng, message.as_bytes())
+                .to_vec()
+        }
+    };
+    Ok(AuthHeaders::from_signature(
+        &creds.key_id,
+        timestamp_ms,
+        &signature,
+    ))
+}
+
 /// A client signing every request with the simulator's development key.
 pub struct Client {
     pub http: reqwest::Client,
     pub origin: String,
     pub ws_url: String,
-    pub creds: ApiCredentials,
+    pub creds: TestCredentials,
 }
 
 pub fn now_ms() -> i64 {
@@ -186,7 +233,7 @@ impl Client {
             http: reqwest::Client::new(),
             origin: format!("http://{}", handle.addr),
             ws_url: handle.ws_url.clone(),
-            creds: ApiCredentials::from_pem_file(handle.key_id.clone(), &handle.private_key_path)
+            creds: TestCredentials::from_pem_file(handle.key_id.clone(), &handle.private_key_path)
                 .unwrap(),
         }
     }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use kalshi_io::ratelimit::{
+use kalshi_wire::ratelimit::{
     BATCH_CANCEL_COST_PER_ORDER, BATCH_CREATE_COST_PER_ORDER, CHEAP_COST, DEFAULT_COST, UsageTier,
 };
 use serde_json::json as json_value;

@@ -4,17 +4,17 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
-use kalshi_io::time::format_rfc3339_micros;
-use kalshi_io::wire::candlestick::{
+use kalshi_wire::candlestick::{
     BatchCandlesticksResponse, CandlesticksResponse, MarketCandlesticks,
 };
-use kalshi_io::wire::event::{
+use kalshi_wire::event::{
     EventResponse, EventsPage, SeriesFeeChangesResponse, SeriesList, SeriesResponse,
 };
-use kalshi_io::wire::exchange::{ExchangeIndexStatus, ExchangeStatus, UserDataTimestamp};
-use kalshi_io::wire::market::{MarketResponse, MarketsPage};
-use kalshi_io::wire::orderbook::{OrderbookResponse, OrderbooksResponse, TickerOrderbook};
-use kalshi_io::wire::trade::TradesPage;
+use kalshi_wire::exchange::{ExchangeIndexStatus, ExchangeStatus, UserDataTimestamp};
+use kalshi_wire::market::{MarketResponse, MarketsPage};
+use kalshi_wire::orderbook::{OrderbookResponse, OrderbooksResponse, TickerOrderbook};
+use kalshi_wire::time::format_rfc3339_micros;
+use kalshi_wire::trade::TradesPage;
 
 use super::{AppState, json, query};
 use crate::exchange::queries::{EventsQuery, MarketStatusFilter, MarketsQuery, TradesQuery};

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use kalshi_core::Count;
-use kalshi_io::wire::order_group::{
+use kalshi_wire::order_group::{
     CreateOrderGroupRequest, CreateOrderGroupResponse, EmptyResponse, OrderGroupResponse,
     OrderGroupSummary, OrderGroupsList, UpdateOrderGroupLimitRequest,
 };

@@ -7,19 +7,19 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use kalshi_core::side::{BookSide, LegacyAction, OutcomeSide};
 use kalshi_core::{Count, Price};
-use kalshi_io::wire::order_legacy::{
+use kalshi_wire::order_legacy::{
     AmendOrderResponse, BatchCancelOrderResult, BatchCancelOrdersResponse, BatchCreateOrderResult,
     BatchCreateOrdersRequest, BatchCreateOrdersResponse, CancelOrderResponse, CreateOrderRequest,
     DecreaseOrderRequest,
 };
-use kalshi_io::wire::order_v2::{
+use kalshi_wire::order_v2::{
     AmendOrderV2Request, AmendOrderV2Response, BatchCancelOrderV2Result,
     BatchCancelOrdersV2Request, BatchCancelOrdersV2Response, BatchCreateOrderV2Result,
     BatchCreateOrdersV2Request, BatchCreateOrdersV2Response, CancelOrderV2Response,
     CreateOrderV2Request, CreateOrderV2Response, DecreaseOrderV2Request, DecreaseOrderV2Response,
     SelfTradePrevention as WireStp, TimeInForce as WireTif,
 };
-use kalshi_io::wire::portfolio::OrderResponse;
+use kalshi_wire::portfolio::OrderResponse;
 use serde::Deserialize;
 
 use super::{AppState, json, parse_body, query, ts_ms};

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use kalshi_core::{Count, Money};
-use kalshi_io::wire::portfolio::{
+use kalshi_wire::portfolio::{
     Balance, BalanceBreakdown, EventPosition, FillsPage, OrderResponse, OrdersPage, PositionsPage,
     QueuePosition, QueuePositionResponse, QueuePositionsResponse, SettlementsPage,
 };

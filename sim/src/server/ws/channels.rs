@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kalshi_core::OutcomeSide;
-use kalshi_io::time::format_rfc3339_micros;
-use kalshi_io::wire::numbers::WireTime;
-use kalshi_io::wire::orderbook::PriceLevel;
-use kalshi_io::wire::ws::{WsFrame, WsServerMessage};
-use kalshi_io::wire::ws_msg::WsErrorMsg;
-use kalshi_io::wire::ws_msg::{OrderbookDeltaMsg, OrderbookSnapshotMsg, TickerMsg};
+use kalshi_wire::numbers::WireTime;
+use kalshi_wire::orderbook::PriceLevel;
+use kalshi_wire::time::format_rfc3339_micros;
+use kalshi_wire::ws::{WsFrame, WsServerMessage};
+use kalshi_wire::ws_msg::WsErrorMsg;
+use kalshi_wire::ws_msg::{OrderbookDeltaMsg, OrderbookSnapshotMsg, TickerMsg};
 
 use crate::events_out::{BookDeltaEvent, ExchangeEvent};
 use crate::exchange::UserId;

@@ -15,10 +15,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kalshi_io::wire::ws::{
+use kalshi_wire::ws::{
     OkBody, SubscribeParams, UnsubscribeParams, UnsubscribedFrame, WsFrame, WsServerMessage,
 };
-use kalshi_io::wire::ws_msg::{OkMarketsMsg, SubscribedMsg, SubscriptionInfo};
+use kalshi_wire::ws_msg::{OkMarketsMsg, SubscribedMsg, SubscriptionInfo};
 use serde_json::Value;
 
 use super::channels::{Channel, Subscription, error_frame};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
-use kalshi_io::wire::ws::WsServerMessage;
+use kalshi_wire::ws::WsServerMessage;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::channels::Subscription;

@@ -8,13 +8,14 @@
 //! filter applied is the io crate's `LOG_DIRECTIVE_HIDE_HANDSHAKE` (tungstenite logs the
 //! signed handshake request at TRACE).
 
-mod sim_support;
+mod io_support;
 
 use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use io_support::*;
 use kalshi_io::auth::{ApiCredentials, KeyKind, generate_dev_keypair};
 use kalshi_io::backoff::BackoffPolicy;
 use kalshi_io::data_rest::queries::MarketsQuery;
@@ -24,7 +25,6 @@ use kalshi_io::env::Endpoints;
 use kalshi_io::exec::{ExecConfig, Executor, WriteOutcome};
 use kalshi_io::ratelimit::{RateLimiter, UsageTier};
 use kalshi_sim::faults::{LostResponseMode, StormWindow};
-use sim_support::*;
 
 /// Length of the fragments searched for.
 const WINDOW: usize = 16;

@@ -1,11 +1,11 @@
-//! Signature verification and timestamp checks (used by the local exchange simulator).
+//! Signature verification and timestamp checks (the local exchange's side).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use rsa::signature::Verifier as _;
 
 use super::keys::VerifyingKeyInner;
-use super::sign::{message_from_parts, parse_timestamp_header};
+use super::message::{message_from_parts, parse_timestamp_header};
 use super::{AuthError, AuthHeaders, VerifyingKey};
 
 /// Suggested maximum clock skew between a request timestamp and server time (Kalshi does

@@ -5,11 +5,12 @@
 //!
 //! The run lasts 12 s; set `KALSHI_BUDGET_SECONDS` for a longer (or shorter) one.
 
-mod sim_support;
+mod io_support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use io_support::*;
 use kalshi_core::commands::AmendOrder;
 use kalshi_core::{Count, Price};
 use kalshi_io::data_rest::{AuthMode, RestClient, RestRequest};
@@ -22,7 +23,6 @@ use kalshi_io::wire::market::MarketsPage;
 use kalshi_io::wire::orderbook::OrderbookResponse;
 use kalshi_io::wire::portfolio::Balance;
 use reqwest::Method;
-use sim_support::*;
 
 /// Default length of the sustained run.
 const DEFAULT_RUN_SECONDS: u64 = 12;

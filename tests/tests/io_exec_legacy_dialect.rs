@@ -5,11 +5,13 @@
 //! amend / decrease / cancel run through the legacy executor and through the V2 executor
 //! against two identical local exchanges gives the same outcomes, fills and positions.
 
-mod sim_support;
+mod io_support;
+#[path = "../../io/tests/spec_support/mod.rs"]
 mod spec_support;
 
 use std::sync::Arc;
 
+use io_support::{Relay, Rig, quiet_config};
 use kalshi_core::client_order_id::ClientOrderId;
 use kalshi_core::commands::{AmendOrder, DecreaseOrder, PlaceOrder, TimeInForce};
 use kalshi_core::config::SelfTradePrevention;
@@ -30,7 +32,6 @@ use kalshi_io::normalize;
 use kalshi_io::ratelimit::{RateLimiter, UsageTier};
 use kalshi_sim::exchange::CreateOrderV2;
 use serde_json::{Value, json};
-use sim_support::{Relay, Rig, quiet_config};
 use spec_support::{openapi, schema_violations, violations};
 
 fn price(text: &str) -> Price {

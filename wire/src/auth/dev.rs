@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rsa::pkcs8::EncodePrivateKey as _;
 use rsa::pkcs8::LineEnding;
 
-use super::{AuthError, KeyKind, SigningKey};
+use super::{AuthError, KeyKind, PrivateKey};
 
 /// Modulus size of generated RSA development keys.
 const DEV_RSA_BITS: usize = 2048;
@@ -32,7 +32,7 @@ pub struct DevKeypair {
 /// readers never see a partial file.
 pub fn generate_dev_keypair(kind: KeyKind, dir: &Path) -> Result<DevKeypair, AuthError> {
     let mut rng = rand::rngs::OsRng;
-    let (private_pem, signing_key) = match kind {
+    let (private_pem, private_key) = match kind {
         KeyKind::Ed25519 => {
             let key = ed25519_dalek::SigningKey::generate(&mut rng);
             let pem = key
@@ -41,7 +41,7 @@ pub fn generate_dev_keypair(kind: KeyKind, dir: &Path) -> Result<DevKeypair, Aut
                     kind,
                     stage: "PKCS#8 encoding",
                 })?;
-            (pem, SigningKey::from_ed25519(key))
+            (pem, PrivateKey::Ed25519(Box::new(key)))
         }
         KeyKind::Rsa => {
             let key = rsa::RsaPrivateKey::new(&mut rng, DEV_RSA_BITS).map_err(|_| {
@@ -56,10 +56,10 @@ pub fn generate_dev_keypair(kind: KeyKind, dir: &Path) -> Result<DevKeypair, Aut
                     kind,
                     stage: "PKCS#8 encoding",
                 })?;
-            (pem, SigningKey::from_rsa(key)?)
+            (pem, PrivateKey::from_rsa(key)?)
         }
     };
-    let verifying_key = signing_key.verifying_key();
+    let verifying_key = private_key.verifying_key();
     let key_id = verifying_key.derived_key_id()?;
     let public_key_pem = verifying_key.to_public_key_pem()?;
 

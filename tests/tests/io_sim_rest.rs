@@ -3,19 +3,19 @@
 //! order, and a 429 storm during which no request outruns the token bucket and no write is
 //! retried.
 
-mod sim_support;
+mod io_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use io_support::*;
 use kalshi_io::data_rest::queries::MarketsQuery;
 use kalshi_io::data_rest::{RestClient, RestConfig};
 use kalshi_io::env::Endpoints;
 use kalshi_io::exec::{ExecConfig, Executor, Resolution, WriteOutcome};
 use kalshi_io::ratelimit::{RateLimiter, TokenBucket, UsageTier, bucket_of, cost_of};
 use kalshi_sim::faults::{LostResponseMode, StormWindow};
-use sim_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_scan_of_ten_thousand_markets_sees_each_once() {

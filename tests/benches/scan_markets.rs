@@ -10,7 +10,8 @@
 //! limits off (the peer has no limiter and would be answered with 429s). Each sample is one whole sweep (flat
 //! sampling), so criterion's per-iteration time is the sweep's wall time.
 //!
-//! Run: `cargo bench -p kalshi-sim --bench scan_markets`.
+//! Run: `cargo bench -p kalshi-e2e --bench scan_markets` (it lives in the tests crate because it
+//! drives the io client against the local exchange, and sim does not depend on io).
 
 use std::sync::Arc;
 use std::time::Duration;

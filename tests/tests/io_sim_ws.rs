@@ -11,12 +11,13 @@
 //! - ten thousand subscription changes in a row end on the last wish (the task's control is
 //!   one value, not a queue).
 
-mod sim_support;
+mod io_support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use io_support::*;
 use kalshi_core::book::{InvalidReason, OrderBook};
 use kalshi_core::events::{BookInvalidation, Event};
 use kalshi_core::side::BookSide;
@@ -28,7 +29,6 @@ use kalshi_io::env::Endpoints;
 use kalshi_io::error::WsError;
 use kalshi_sim::exchange::{CreateOrderV2, UserId};
 use rand::{Rng as _, SeedableRng as _};
-use sim_support::*;
 
 /// The engine-side view built from the event stream.
 #[derive(Default)]
