@@ -49,15 +49,10 @@ log "building benches and examples"
 cargo bench --no-run -p kalshi-core --bench book --bench engine >&2 || exit 1
 cargo bench --no-run -p kalshi-io --bench ws_normalize --bench signing >&2 || exit 1
 cargo bench --no-run -p kalshi-journal --bench append --bench payload_codec >&2 || exit 1
-<<<<<<< HEAD
-cargo bench --no-run -p kalshi-sim --bench scan_markets >&2 || exit 1
+cargo bench --no-run -p kalshi-e2e --bench scan_markets >&2 || exit 1
 cargo build --profile bench -p kalshi-replay --example backtest_throughput --example backtest_peers \
   --example replay_memory --example replay_split >&2 || exit 1
 cargo build --profile bench -p kalshi-bot >&2 || exit 1
-=======
-cargo bench --no-run -p kalshi-e2e --bench scan_markets >&2 || exit 1
-cargo build --profile bench -p kalshi-replay --example backtest_throughput --example replay_memory --example replay_split >&2 || exit 1
->>>>>>> s7-wire
 
 compiles_after_build=$(concurrent_compiles)
 run_start=$(date -u +%Y-%m-%dT%H:%M:%SZ)

@@ -408,12 +408,10 @@ fn current_uid() -> Result<u32, AuthError> {
     if let Ok(meta) = fs::metadata("/proc/self") {
         return Ok(meta.uid());
     }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    static PROBES_MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let probe_number = PROBES_MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let probe = std::env::temp_dir().join(format!(
-        ".kalshi-auth-uid-probe-{}-{nanos}",
+        ".kalshi-auth-uid-probe-{}-{probe_number}",
         std::process::id()
     ));
     let file = fs::OpenOptions::new()
