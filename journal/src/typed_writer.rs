@@ -16,6 +16,7 @@ use crate::record::{
     JournalRecord, OutputRef, RawFrame, RecordError, RunStarted, input_entry, output_entry,
 };
 use crate::recovery::RecoveryReport;
+use crate::stepper::step_index;
 use crate::writer::{JournalWriter, WalConfig};
 
 /// Seqs given to one step's output records.
@@ -237,10 +238,4 @@ impl TypedJournalWriter {
     pub fn inner_mut(&mut self) -> &mut JournalWriter {
         &mut self.inner
     }
-}
-
-/// Position inside a step; a step never holds four billion records, and saturating keeps the
-/// conversion total.
-fn step_index(index: usize) -> u32 {
-    u32::try_from(index).unwrap_or(u32::MAX)
 }

@@ -34,6 +34,7 @@ use kalshi_core::config::EngineConfig;
 use kalshi_core::decision::Decision;
 use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{Envelope, Event};
+use kalshi_journal::stepper::step_index;
 use kalshi_journal::{
     EncodedOutput, JournalRecord, OutputRef, RecordRef, StepSink, Stepper, Unjournaled,
 };
@@ -212,7 +213,7 @@ impl Comparer {
         ];
         for (kind, journaled, actual) in lists {
             for position in 0..journaled.len().max(actual.len()) {
-                let index = u32::try_from(position).unwrap_or(u32::MAX);
+                let index = step_index(position);
                 let same = match (journaled.get(position), actual.get(position)) {
                     (Some(expected), Some(got)) => {
                         expected.matches(input_seq, index, *got, &mut self.scratch)?

@@ -137,6 +137,55 @@ fn a_journal_cut_mid_step_verifies_with_an_unjournaled_tail() {
 }
 
 #[test]
+fn an_output_of_no_input_being_stepped_is_the_divergence() {
+    let records = backtest(&config()).records;
+    // The first output after the third input, re-labelled as produced by an input the
+    // journal never held.
+    let third_input = records
+        .iter()
+        .enumerate()
+        .filter(|(_, record)| matches!(record, JournalRecord::Input(_)))
+        .map(|(position, _)| position)
+        .nth(2)
+        .unwrap();
+    let mut altered = records[..third_input + 2].to_vec();
+    let (orphan_seq, orphan_index) = match altered.last_mut().unwrap() {
+        JournalRecord::OutputDecision {
+            input_seq, index, ..
+        }
+        | JournalRecord::OutputCommand {
+            input_seq, index, ..
+        } => {
+            *input_seq += 1_000_000;
+            (*input_seq, *index)
+        }
+        other => panic!("the third input has no output: {other:?}"),
+    };
+    let report = verify(&mut VecSource::new(altered), &NoProgress).unwrap();
+    let divergence = report.divergence.clone().unwrap();
+    assert_eq!(
+        (divergence.input_seq, divergence.index),
+        (orphan_seq, orphan_index)
+    );
+    assert!(divergence.expected.is_some());
+    assert_eq!(divergence.actual, None);
+    // The third input was replayed, but its outputs were never compared.
+    assert_eq!(report.inputs_replayed, 3);
+    let outputs_before: u64 = records[..third_input]
+        .iter()
+        .filter(|record| {
+            matches!(
+                record,
+                JournalRecord::OutputDecision { .. } | JournalRecord::OutputCommand { .. }
+            )
+        })
+        .count()
+        .try_into()
+        .unwrap();
+    assert_eq!(report.outputs_matched, outputs_before);
+}
+
+#[test]
 fn a_backtest_written_as_a_journal_reads_back_and_verifies() {
     let outcome = backtest(&config());
     let dir = tempfile::tempdir().unwrap();
