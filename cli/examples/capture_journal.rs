@@ -18,14 +18,14 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 
+use kalshi_core::config::EngineConfig;
 use kalshi_core::events::{Envelope, Event};
 use kalshi_core::market_data::{BookSnapshot, FeeParams, MarketInfo, MarketStatus, PriceRange};
 use kalshi_core::{Count, Price};
 use kalshi_io::normalize::{NormalizedWs, normalize_ws};
 use kalshi_io::wire::ws::decode_ws_frame;
-use kalshi_journal::RunInfo;
-use kalshi_replay::journal_source::write_journal;
-use kalshi_replay::record::ReplayRecord;
+use kalshi_journal::{JournalRecord, RunInfo};
+use kalshi_replay::journal_source::{run_header, write_journal};
 
 /// Close time of the stand-in listings: far beyond any capture.
 const CLOSE_TIME_NS: i64 = 4_000_000_000_000_000_000;
@@ -133,13 +133,13 @@ fn main() -> anyhow::Result<()> {
             first_books.insert(snapshot.ticker.clone(), listing(snapshot)?);
         }
     }
-    let mut records = vec![ReplayRecord::RunStarted {
-        config: Box::default(),
-    }];
+    let mut records = vec![JournalRecord::RunStarted(Box::new(run_header(
+        EngineConfig::default(),
+    )))];
     let mut seq = 1;
-    let mut push = |ts_ns: i64, event: Event, records: &mut Vec<ReplayRecord>| {
+    let mut push = |ts_ns: i64, event: Event, records: &mut Vec<JournalRecord>| {
         seq += 1;
-        records.push(ReplayRecord::Input(Envelope { seq, ts_ns, event }));
+        records.push(JournalRecord::Input(Envelope { seq, ts_ns, event }));
     };
     push(
         first_ts_ns,
@@ -153,7 +153,7 @@ fn main() -> anyhow::Result<()> {
         push(last_ts_ns, event, &mut records);
     }
     let inputs = records.len() - 1;
-    records.push(ReplayRecord::RunEnded {
+    records.push(JournalRecord::RunEnded {
         reason: "capture import".to_string(),
     });
     let run = RunInfo {

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use backtest_support::{TICKER, bot, field, imported_journal, path, stderr, stdout, write_config};
 use kalshi_core::commands::Command;
-use kalshi_journal::RunInfo;
+use kalshi_journal::{JournalRecord, RunInfo};
 use kalshi_replay::journal_source::{JournalSource, write_journal};
-use kalshi_replay::record::{RecordSource, ReplayRecord};
+use kalshi_replay::record::RecordSource;
 
 /// Backtests the imported CSV market; returns the report directory and the printed digest.
 fn backtest(dir: &Path) -> (PathBuf, String) {
@@ -33,7 +33,7 @@ fn backtest(dir: &Path) -> (PathBuf, String) {
     (report, field(&output, "output digest:"))
 }
 
-fn read_records(dir: &Path) -> Vec<ReplayRecord> {
+fn read_records(dir: &Path) -> Vec<JournalRecord> {
     let mut source = JournalSource::open(dir).unwrap();
     let mut records = Vec::new();
     while let Some(record) = source.next_record().unwrap() {
@@ -107,7 +107,7 @@ fn an_altered_command_diverges_at_its_input_seq() {
         .iter()
         .enumerate()
         .find_map(|(position, record)| match record {
-            ReplayRecord::OutputCommand {
+            JournalRecord::OutputCommand {
                 input_seq,
                 command: Command::Place(_),
                 ..
@@ -115,7 +115,7 @@ fn an_altered_command_diverges_at_its_input_seq() {
             _ => None,
         })
         .expect("the backtest placed an order");
-    let ReplayRecord::OutputCommand { command, .. } = &mut records[position] else {
+    let JournalRecord::OutputCommand { command, .. } = &mut records[position] else {
         unreachable!()
     };
     let mut json = serde_json::to_value(&*command).unwrap();

@@ -7,7 +7,8 @@
 //! [`complete`] for what a run directory must still hold, and [`verify`] for checking one. Entries are stored as opaque encoded records plus a few typed
 //! fields ([`JournalEntry`]). What the runtime writes is the typed [`record::JournalRecord`]
 //! (config, every input envelope, every command and decision) through
-//! [`typed_writer::TypedJournalWriter`]; the SQLite [`ledger`] and the [`forensics`] views are
+//! [`typed_writer::TypedJournalWriter`], one engine step at a time through the one
+//! [`stepper::Stepper`] (live, backtest and verify alike); the SQLite [`ledger`] and the [`forensics`] views are
 //! projections of those records.
 //!
 //! This crate reads no clock and no environment: every time it needs comes from the caller.
@@ -27,6 +28,7 @@ pub mod record;
 mod record_index;
 pub mod recovery;
 pub mod seal;
+pub mod stepper;
 pub mod typed_reader;
 pub mod typed_writer;
 pub mod verify;
@@ -43,10 +45,11 @@ pub use reader::check_complete;
 pub use reader::{ChainedEntry, JournalReader, ReadOptions};
 pub use record::{
     EncodedOutput, JournalRecord, OutputRef, RECORD_FORMAT_VERSION, RawFrame, RawSource,
-    RecordError, RunStarted, SequencedRecord, encode_output_payload,
+    RecordError, RecordRef, RunStarted, SequencedRecord, encode_output_payload,
 };
 pub use recovery::RecoveryReport;
 pub use seal::ParquetSegmentWriter;
+pub use stepper::{Step, StepSink, Stepper, Unjournaled};
 pub use typed_reader::{LazyRecord, RecordReader};
 pub use typed_writer::{OutputSeqs, TypedJournalWriter};
 pub use verify::{VerifyOutcome, verify_run, verify_run_paranoid};

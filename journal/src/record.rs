@@ -231,23 +231,89 @@ impl<'a> OutputRef<'a> {
     }
 }
 
-/// [`JournalRecord`] with borrowed contents: its serde form (variant order and fields) is
-/// the same, so bincode writes the same bytes (a unit test holds them equal).
-#[derive(Serialize)]
-enum RecordRef<'a> {
-    #[allow(dead_code)] // keeps the variant indices aligned with `JournalRecord`
+/// A [`JournalRecord`] borrowed: what a sink is handed without a clone. Its serde form
+/// (variant order and fields) is the record's, so bincode writes the same bytes (a unit test
+/// holds them equal); [`RecordRef::to_record`] makes the owned record.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub enum RecordRef<'a> {
+    /// The run header.
     RunStarted(&'a RunStarted),
+    /// An input the engine processed.
     Input(&'a Envelope),
+    /// One command the engine produced for input `input_seq`.
     OutputCommand {
+        /// Seq of the input that produced it.
         input_seq: u64,
+        /// Position in the step's command list.
         index: u32,
+        /// The command.
         command: &'a Command,
     },
+    /// One decision the engine recorded for input `input_seq`.
     OutputDecision {
+        /// Seq of the input that produced it.
         input_seq: u64,
+        /// Position in the step's decision list.
         index: u32,
+        /// The decision.
         decision: &'a Decision,
     },
+    /// A raw wire frame.
+    RawFrame(&'a RawFrame),
+    /// The run ended.
+    RunEnded {
+        /// Why the run ended.
+        reason: &'a str,
+    },
+}
+
+impl<'a> RecordRef<'a> {
+    /// The output record of `output`, produced for input `input_seq` at position `index` of
+    /// its step's list.
+    pub fn output(input_seq: u64, index: u32, output: OutputRef<'a>) -> RecordRef<'a> {
+        match output {
+            OutputRef::Command(command) => RecordRef::OutputCommand {
+                input_seq,
+                index,
+                command,
+            },
+            OutputRef::Decision(decision) => RecordRef::OutputDecision {
+                input_seq,
+                index,
+                decision,
+            },
+        }
+    }
+
+    /// The owned record (clones the contents).
+    pub fn to_record(self) -> JournalRecord {
+        match self {
+            RecordRef::RunStarted(started) => JournalRecord::RunStarted(Box::new(started.clone())),
+            RecordRef::Input(envelope) => JournalRecord::Input(envelope.clone()),
+            RecordRef::OutputCommand {
+                input_seq,
+                index,
+                command,
+            } => JournalRecord::OutputCommand {
+                input_seq,
+                index,
+                command: command.clone(),
+            },
+            RecordRef::OutputDecision {
+                input_seq,
+                index,
+                decision,
+            } => JournalRecord::OutputDecision {
+                input_seq,
+                index,
+                decision: decision.clone(),
+            },
+            RecordRef::RawFrame(frame) => JournalRecord::RawFrame(frame.clone()),
+            RecordRef::RunEnded { reason } => JournalRecord::RunEnded {
+                reason: reason.to_string(),
+            },
+        }
+    }
 }
 
 fn encode_ref_into(record: &RecordRef<'_>, out: &mut Vec<u8>) -> Result<(), String> {
@@ -265,18 +331,7 @@ pub fn encode_output_payload(
     output: OutputRef<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), RecordError> {
-    let record = match output {
-        OutputRef::Command(command) => RecordRef::OutputCommand {
-            input_seq,
-            index,
-            command,
-        },
-        OutputRef::Decision(decision) => RecordRef::OutputDecision {
-            input_seq,
-            index,
-            decision,
-        },
-    };
+    let record = RecordRef::output(input_seq, index, output);
     encode_ref_into(&record, out).map_err(|reason| RecordError::Encode {
         kind: output.index_view().kind_string(),
         reason,
@@ -440,6 +495,34 @@ const OUTPUT_COMMAND_VARIANT: u32 = 2;
 const OUTPUT_DECISION_VARIANT: u32 = 3;
 
 impl JournalRecord {
+    /// The record borrowed (see [`RecordRef`]).
+    pub fn borrowed(&self) -> RecordRef<'_> {
+        match self {
+            JournalRecord::RunStarted(started) => RecordRef::RunStarted(started),
+            JournalRecord::Input(envelope) => RecordRef::Input(envelope),
+            JournalRecord::OutputCommand {
+                input_seq,
+                index,
+                command,
+            } => RecordRef::OutputCommand {
+                input_seq: *input_seq,
+                index: *index,
+                command,
+            },
+            JournalRecord::OutputDecision {
+                input_seq,
+                index,
+                decision,
+            } => RecordRef::OutputDecision {
+                input_seq: *input_seq,
+                index: *index,
+                decision,
+            },
+            JournalRecord::RawFrame(frame) => RecordRef::RawFrame(frame),
+            JournalRecord::RunEnded { reason } => RecordRef::RunEnded { reason },
+        }
+    }
+
     /// The index columns this record is stored with.
     pub fn index(&self) -> RecordIndex {
         self.index_view().to_owned_index()
@@ -621,6 +704,38 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_borrowed_record_encodes_to_the_owned_records_bytes() {
+        let records = [
+            JournalRecord::Input(Envelope {
+                seq: 5,
+                ts_ns: 1,
+                event: Event::Timer {
+                    kind: kalshi_core::events::TimerKind::Tick,
+                },
+            }),
+            JournalRecord::OutputCommand {
+                input_seq: 5,
+                index: 1,
+                command: Command::CancelAll,
+            },
+            JournalRecord::RawFrame(RawFrame {
+                source: RawSource::Ws,
+                recv_ts_ns: 9,
+                body: b"{}".to_vec(),
+            }),
+            JournalRecord::RunEnded {
+                reason: "shutdown".into(),
+            },
+        ];
+        for record in records {
+            let mut borrowed = Vec::new();
+            encode_ref_into(&record.borrowed(), &mut borrowed).unwrap();
+            assert_eq!(borrowed, record.encode_payload().unwrap(), "{record:?}");
+            assert_eq!(record.borrowed().to_record(), record);
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::record::{
     JournalRecord, OutputRef, RawFrame, RecordError, RunStarted, input_entry, output_entry,
 };
 use crate::recovery::RecoveryReport;
+use crate::stepper::step_index;
 use crate::writer::{JournalWriter, WalConfig};
 
 /// Seqs given to one step's output records.
@@ -135,18 +136,37 @@ impl TypedJournalWriter {
             total - 1
         };
         for (position, (index, record)) in decisions.chain(commands).enumerate() {
-            let seq = self.next_seq();
-            let entry = output_entry(seq, input_ts_ns, input_seq, step_index(index), record)?;
-            if position >= durable_from {
-                self.inner.append_durable(&entry)?;
-                seqs.durable = true;
-            } else {
-                self.inner.append(&entry, input_ts_ns)?;
-            }
+            let durable = position >= durable_from;
+            let seq =
+                self.append_output(input_seq, input_ts_ns, step_index(index), record, durable)?;
+            seqs.durable |= durable;
             seqs.first_seq.get_or_insert(seq);
             seqs.last_seq = Some(seq);
         }
         Ok(seqs)
+    }
+
+    /// Appends one output record (`index` in its step's command or decision list, stamped
+    /// with the input's time) under the next seq and returns that seq: durably when
+    /// `durable`, else group-committed. [`Self::append_outputs`] is this for a whole step;
+    /// a caller appending a step record by record must commit before any of its commands
+    /// leaves the process.
+    pub fn append_output(
+        &mut self,
+        input_seq: u64,
+        input_ts_ns: i64,
+        index: u32,
+        output: OutputRef<'_>,
+        durable: bool,
+    ) -> Result<u64, RecordError> {
+        let seq = self.next_seq();
+        let entry = output_entry(seq, input_ts_ns, input_seq, index, output)?;
+        if durable {
+            self.inner.append_durable(&entry)?;
+        } else {
+            self.inner.append(&entry, input_ts_ns)?;
+        }
+        Ok(seq)
     }
 
     /// Appends a raw wire frame under the next seq, stamped with its receive time.
@@ -218,10 +238,4 @@ impl TypedJournalWriter {
     pub fn inner_mut(&mut self) -> &mut JournalWriter {
         &mut self.inner
     }
-}
-
-/// Position inside a step; a step never holds four billion records, and saturating keeps the
-/// conversion total.
-fn step_index(index: usize) -> u32 {
-    u32::try_from(index).unwrap_or(u32::MAX)
 }

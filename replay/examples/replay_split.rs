@@ -25,10 +25,10 @@ use std::time::Instant;
 use kalshi_core::engine::Engine;
 use kalshi_core::events::{Envelope, Event};
 use kalshi_journal::wal::FRAME_HEADER_LEN_BYTES;
-use kalshi_journal::{ChainHash, JournalReader, ReadOptions, RecordReader};
+use kalshi_journal::{ChainHash, JournalReader, JournalRecord, ReadOptions, RecordReader};
 use kalshi_replay::journal_source::JournalSource;
 use kalshi_replay::progress::NoProgress;
-use kalshi_replay::record::{RecordSource, ReplayRecord};
+use kalshi_replay::record::RecordSource;
 use kalshi_replay::verify::verify;
 
 fn fail(what: &str, error: impl std::fmt::Display) -> ! {
@@ -156,8 +156,8 @@ fn main() {
     let mut inputs = 0u64;
     while let Some(record) = source.next_record().unwrap_or_else(|e| fail("source", e)) {
         match record {
-            ReplayRecord::RunStarted { config } => run_config = Some(config),
-            ReplayRecord::Input(envelope) => {
+            JournalRecord::RunStarted(started) => run_config = Some(Box::new(started.config)),
+            JournalRecord::Input(envelope) => {
                 if !primed
                     && !matches!(envelope.event, Event::Config(_))
                     && let Some(config) = run_config.take()

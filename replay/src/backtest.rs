@@ -5,7 +5,7 @@
 //! model probabilities, exchange status, timers, operator controls) and drops everything the
 //! live exchange said about our own account (acks, fills, order and position snapshots,
 //! reconciliation) and the live configuration: those are replaced by the simulator's events
-//! and the backtest's configuration. It then writes its own journal ([`ReplayRecord`]s):
+//! and the backtest's configuration. It then writes its own journal ([`JournalRecord`]s):
 //! `RunStarted`, every input it fed the engine (a `Config`, an empty `Reconciled`, any injected
 //! listings, the market data and the simulated exchange events, each with a fresh seq), every
 //! output, and `RunEnded` — so a backtest is replayable like a live run, and
@@ -17,8 +17,9 @@
 //!
 //! # Streaming
 //!
-//! [`run_backtest_streaming`] takes its inputs from any iterator and hands every record to a
-//! [`RecordSink`] as it is produced (a vector, a journal writer, or [`DiscardRecords`] when
+//! [`run_backtest_streaming`] takes its inputs from any iterator, steps each through the one
+//! [`Stepper`] (as a live run and `verify` do) and hands every record to a [`RecordSink`] as
+//! it is produced (a vector, a journal writer, or [`DiscardRecords`] when
 //! only the summary is wanted), so the driver itself holds one step at a time however long
 //! the data is. [`run_backtest`] is the in-memory form: a slice in, every record out.
 //!
@@ -54,15 +55,17 @@ use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{Envelope, Event, TimerKind};
 use kalshi_core::market_data::MarketInfo;
 use kalshi_core::tuning::Tuning;
+use kalshi_journal::stepper::step_index;
+use kalshi_journal::{JournalRecord, OutputRef, RecordRef, StepSink, Stepper};
 
 use crate::error::ReplayError;
 use crate::fill_sim::{FillModelConfig, FillSimulator};
+use crate::journal_source::run_header;
 use crate::metrics::{DataFidelity, Metrics, MetricsCollector, Series};
 use crate::progress::{PROGRESS_EVERY, Progress, ProgressSink};
 use crate::sim_loop::{self, SimHost};
-use kalshi_journal::OutputRef;
 
-use crate::record::{OutputDigest, OutputKind, ReplayRecord, encode_output};
+use crate::record::{OutputDigest, OutputKind, encode_output};
 
 /// The id of the order group a backtest creates when its configuration asks for one.
 pub const BACKTEST_ORDER_GROUP_ID: &str = "sim-order-group-1";
@@ -156,8 +159,9 @@ impl BacktestConfig {
 /// What a backtest produced.
 #[derive(Debug, Clone)]
 pub struct BacktestOutcome {
-    /// The backtest's own journal.
-    pub records: Vec<ReplayRecord>,
+    /// The backtest's own journal (its `RunStarted` carries the configuration; the run's
+    /// identity is the journal sink's, see [`crate::journal_source::JournalSink`]).
+    pub records: Vec<JournalRecord>,
     /// Summary metrics.
     pub metrics: Metrics,
     /// Chart series.
@@ -185,15 +189,16 @@ pub struct BacktestSummary {
     pub data_events: u64,
 }
 
-/// Receives a backtest's records in journal order, as they are produced.
+/// Receives a backtest's records in journal order, as they are produced, borrowed (a sink
+/// that keeps them clones what it keeps).
 pub trait RecordSink {
     /// Takes the next record.
-    fn record(&mut self, record: ReplayRecord) -> Result<(), ReplayError>;
+    fn record(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError>;
 }
 
-impl RecordSink for Vec<ReplayRecord> {
-    fn record(&mut self, record: ReplayRecord) -> Result<(), ReplayError> {
-        self.push(record);
+impl RecordSink for Vec<JournalRecord> {
+    fn record(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError> {
+        self.push(record.to_record());
         Ok(())
     }
 }
@@ -203,7 +208,7 @@ impl RecordSink for Vec<ReplayRecord> {
 pub struct DiscardRecords;
 
 impl RecordSink for DiscardRecords {
-    fn record(&mut self, _record: ReplayRecord) -> Result<(), ReplayError> {
+    fn record(&mut self, _record: RecordRef<'_>) -> Result<(), ReplayError> {
         Ok(())
     }
 }
@@ -281,8 +286,16 @@ impl FidelitySeen {
     }
 }
 
+/// A backtest: the stepper and where its steps go.
 struct Runner<'s> {
-    engine: Engine,
+    stepper: Stepper,
+    out: Simulated<'s>,
+}
+
+/// The backtest's [`StepSink`]: numbers the records as a journal would, feeds the metrics,
+/// submits each command to the fill simulator when it is issued, hashes the outputs and hands
+/// every record on to the caller's [`RecordSink`].
+struct Simulated<'s> {
     /// Feeding a recorded run's own exchange events: nothing goes to the simulator.
     recorded: bool,
     sim: FillSimulator,
@@ -291,74 +304,77 @@ struct Runner<'s> {
     records: u64,
     digest: OutputDigest,
     scratch: Vec<u8>,
+    /// The seq of the last record (the run header is 1).
     seq: u64,
 }
 
-impl Runner<'_> {
-    fn push(&mut self, record: ReplayRecord) -> Result<(), ReplayError> {
+impl Simulated<'_> {
+    fn push(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError> {
         self.records += 1;
         self.sink.record(record)
     }
 
-    fn emit(&mut self, ts_ns: i64, event: Event) -> Result<(), ReplayError> {
-        self.seq += 1;
-        let input_seq = self.seq;
-        let envelope = Envelope {
-            seq: input_seq,
-            ts_ns,
-            event,
+    fn hash(
+        &mut self,
+        input_seq: u64,
+        index: usize,
+        output: OutputRef<'_>,
+    ) -> Result<(), ReplayError> {
+        self.scratch.clear();
+        encode_output(input_seq, step_index(index), output, &mut self.scratch)?;
+        let kind = match output {
+            OutputRef::Command(_) => OutputKind::Command,
+            OutputRef::Decision(_) => OutputKind::Decision,
         };
-        self.collector.on_input(&envelope.event);
-        if let Event::OwnFill(fill) = &envelope.event {
-            self.collector.on_fill(fill);
-        }
-        let Output {
-            commands,
-            decisions,
-        } = self.engine.process(&envelope);
-        self.push(ReplayRecord::Input(envelope))?;
-        // Journal order of a step: decisions, then commands (as the live writer does); the
-        // digest hashes commands, then decisions, as `verify` does.
-        for (index, command) in commands.iter().enumerate() {
-            self.scratch.clear();
-            encode_output(
-                input_seq,
-                index_u32(index),
-                OutputRef::Command(command),
-                &mut self.scratch,
-            )?;
-            self.digest
-                .update(input_seq, OutputKind::Command, &self.scratch);
-        }
-        for (index, decision) in decisions.into_iter().enumerate() {
-            self.seq += 1;
-            self.scratch.clear();
-            encode_output(
-                input_seq,
-                index_u32(index),
-                OutputRef::Decision(&decision),
-                &mut self.scratch,
-            )?;
-            self.digest
-                .update(input_seq, OutputKind::Decision, &self.scratch);
-            self.push(ReplayRecord::OutputDecision {
-                input_seq,
-                index: index_u32(index),
-                decision,
-            })?;
-        }
-        for (index, command) in commands.into_iter().enumerate() {
-            self.seq += 1;
-            self.collector.on_command(&command);
-            if !self.recorded {
-                self.sim.submit(ts_ns, &command);
+        self.digest.update(input_seq, kind, &self.scratch);
+        Ok(())
+    }
+}
+
+impl StepSink for Simulated<'_> {
+    type Error = ReplayError;
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn record(&mut self, ts_ns: i64, record: RecordRef<'_>) -> Result<(), ReplayError> {
+        match record {
+            RecordRef::Input(envelope) => {
+                self.collector.on_input(&envelope.event);
+                if let Event::OwnFill(fill) = &envelope.event {
+                    self.collector.on_fill(fill);
+                }
             }
-            self.push(ReplayRecord::OutputCommand {
-                input_seq,
-                index: index_u32(index),
-                command,
-            })?;
+            RecordRef::OutputDecision { .. } => self.seq += 1,
+            RecordRef::OutputCommand { command, .. } => {
+                self.seq += 1;
+                self.collector.on_command(command);
+                if !self.recorded {
+                    self.sim.submit(ts_ns, command);
+                }
+            }
+            RecordRef::RunStarted(_) | RecordRef::RawFrame(_) | RecordRef::RunEnded { .. } => {}
         }
+        self.push(record)
+    }
+
+    /// The digest hashes a step's commands, then its decisions, as `verify` does.
+    fn end_step(&mut self, input: &Envelope, output: &Output) -> Result<(), ReplayError> {
+        for (index, command) in output.commands.iter().enumerate() {
+            self.hash(input.seq, index, OutputRef::Command(command))?;
+        }
+        for (index, decision) in output.decisions.iter().enumerate() {
+            self.hash(input.seq, index, OutputRef::Decision(decision))?;
+        }
+        Ok(())
+    }
+}
+
+impl Runner<'_> {
+    fn emit(&mut self, ts_ns: i64, event: Event) -> Result<(), ReplayError> {
+        self.stepper.step(&mut self.out, ts_ns, event)?;
         Ok(())
     }
 
@@ -371,14 +387,15 @@ impl Runner<'_> {
         next_timer_ns: &mut Option<(i64, i64)>,
     ) -> Result<(), ReplayError> {
         loop {
-            let action_due = self.sim.next_due_ns().filter(|due| *due <= until_ns);
+            let action_due = self.out.sim.next_due_ns().filter(|due| *due <= until_ns);
             let timer_due = next_timer_ns
                 .map(|(due, _)| due)
                 .filter(|due| *due <= until_ns);
-            let close_due = if self.recorded {
+            let close_due = if self.out.recorded {
                 None
             } else {
-                self.sim
+                self.out
+                    .sim
                     .next_close_due_ns()
                     .filter(|due| *due <= until_ns.min(closes_until_ns))
             };
@@ -386,25 +403,25 @@ impl Runner<'_> {
                 && action_due.is_none_or(|action| close <= action)
                 && timer_due.is_none_or(|timer| close <= timer)
             {
-                let cancelled = self.sim.run_closes_until(close);
+                let cancelled = self.out.sim.run_closes_until(close);
                 // A market closing with nothing of ours resting changes nothing to observe.
                 if !cancelled.is_empty() {
-                    self.collector.advance(close);
+                    self.out.collector.advance(close);
                     for event in cancelled {
                         self.emit(event.ts_ns, event.event)?;
                     }
-                    self.collector.observe_live(close, &self.sim, None);
+                    self.out.collector.observe_live(close, &self.out.sim, None);
                 }
                 continue;
             }
             match (action_due, timer_due) {
                 (Some(action), timer) if timer.is_none_or(|timer| action <= timer) => {
-                    self.collector.advance(action);
+                    self.out.collector.advance(action);
                     sim_loop::run_next_due(self, action)?;
-                    self.collector.observe_live(action, &self.sim, None);
+                    self.out.collector.observe_live(action, &self.out.sim, None);
                 }
                 (_, Some(timer)) => {
-                    self.collector.advance(timer);
+                    self.out.collector.advance(timer);
                     self.emit(
                         timer,
                         Event::Timer {
@@ -425,16 +442,12 @@ impl SimHost for Runner<'_> {
     type Error = ReplayError;
 
     fn sim(&mut self) -> &mut FillSimulator {
-        &mut self.sim
+        &mut self.out.sim
     }
 
     fn step(&mut self, ts_ns: i64, event: Event) -> Result<(), ReplayError> {
         self.emit(ts_ns, event)
     }
-}
-
-fn index_u32(index: usize) -> u32 {
-    u32::try_from(index).unwrap_or(u32::MAX)
 }
 
 /// Runs one backtest over `inputs` (in journal order), holding every record in memory. See
@@ -501,15 +514,17 @@ where
     let mut kept = inputs.filter(|envelope| config.fills.keeps(&envelope.event));
     let mut fidelity = FidelitySeen::default();
     let mut runner = Runner {
-        engine: Engine::new(),
-        recorded,
-        sim: FillSimulator::new(config.fill_model.clone())?,
-        collector: MetricsCollector::new(),
-        sink,
-        records: 0,
-        digest: OutputDigest::new(),
-        scratch: Vec::new(),
-        seq: 1,
+        stepper: Stepper::new(Engine::new()),
+        out: Simulated {
+            recorded,
+            sim: FillSimulator::new(config.fill_model.clone())?,
+            collector: MetricsCollector::new(),
+            sink,
+            records: 0,
+            digest: OutputDigest::new(),
+            scratch: Vec::new(),
+            seq: 1,
+        },
     };
     let mut engine_config = config.engine.clone();
     let order_group = if recorded {
@@ -517,13 +532,13 @@ where
     } else {
         backtest_order_group(&mut engine_config)
     };
-    runner.push(ReplayRecord::RunStarted {
-        config: Box::new(engine_config.clone()),
-    })?;
+    runner
+        .out
+        .push(RecordRef::RunStarted(&run_header(engine_config.clone())))?;
     let first = kept.next();
     let start_ns = first.as_ref().map_or(0, |envelope| envelope.ts_ns);
     let mut clock_ns = start_ns;
-    runner.collector.advance(start_ns);
+    runner.out.collector.advance(start_ns);
     if !recorded {
         runner.emit(start_ns, Event::Config(Box::new(engine_config)))?;
         if let Some(tuning) = &config.tuning {
@@ -540,14 +555,14 @@ where
     if let Some((id, limit)) = &order_group {
         // Nothing rests yet, so creating the group cancels nothing; its events are fed all
         // the same.
-        for event in runner.sim.create_order_group(start_ns, id, *limit) {
+        for event in runner.out.sim.create_order_group(start_ns, id, *limit) {
             runner.emit(event.ts_ns, event.event)?;
         }
     }
     if !config.listings.is_empty() {
         let listing = Event::MarketListing(config.listings.clone());
         // Nothing rests yet, so a listed market already past its close cancels nothing.
-        let caused = runner.sim.on_market_event(start_ns, &listing)?;
+        let caused = runner.out.sim.on_market_event(start_ns, &listing)?;
         runner.emit(start_ns, listing)?;
         for event in caused {
             runner.emit(event.ts_ns, event.event)?;
@@ -563,7 +578,7 @@ where
         fidelity.observe(&envelope.event);
         clock_ns = clock_ns.max(envelope.ts_ns);
         runner.run_until(clock_ns, clock_ns, &mut next_timer_ns)?;
-        runner.collector.advance(clock_ns);
+        runner.out.collector.advance(clock_ns);
         ticker.clear();
         let has_ticker = match envelope.event.ticker() {
             Some(name) => {
@@ -577,9 +592,11 @@ where
         } else {
             sim_loop::feed_input(&mut runner, clock_ns, envelope.event)?;
         }
-        runner
-            .collector
-            .observe_live(clock_ns, &runner.sim, has_ticker.then_some(ticker.as_str()));
+        runner.out.collector.observe_live(
+            clock_ns,
+            &runner.out.sim,
+            has_ticker.then_some(ticker.as_str()),
+        );
         done += 1;
         if done % PROGRESS_EVERY == 0 {
             progress.update(Progress {
@@ -591,8 +608,8 @@ where
     }
     let mut no_timer = None;
     runner.run_until(i64::MAX, clock_ns, &mut no_timer)?;
-    runner.push(ReplayRecord::RunEnded {
-        reason: "end_of_input".to_string(),
+    runner.out.push(RecordRef::RunEnded {
+        reason: "end_of_input",
     })?;
     progress.update(Progress {
         stage: "backtest",
@@ -600,12 +617,16 @@ where
         total: done,
     });
     let Runner {
-        engine,
-        collector,
-        records,
-        digest,
-        ..
+        stepper,
+        out:
+            Simulated {
+                collector,
+                records,
+                digest,
+                ..
+            },
     } = runner;
+    let engine = stepper.into_engine();
     let (metrics, series) =
         collector.finish(config.fidelity.unwrap_or(fidelity.fidelity()), &engine);
     Ok(BacktestSummary {

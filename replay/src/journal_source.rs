@@ -4,17 +4,17 @@
 
 use std::path::Path;
 
-use kalshi_core::engine::Output;
+use kalshi_core::config::EngineConfig;
 use kalshi_journal::{
-    JournalRecord, LazyRecord, Manifest, ReadOptions, RecordReader, RunInfo, RunStarted,
+    JournalRecord, LazyRecord, Manifest, ReadOptions, RecordReader, RecordRef, RunInfo, RunStarted,
     SequencedRecord, TornTail, TypedJournalWriter, WalConfig,
 };
 
 use crate::backtest::RecordSink;
 use crate::error::ReplayError;
-use crate::record::{RecordSource, ReplayRecord, VerifyItem};
+use crate::record::{RecordSource, VerifyItem};
 
-/// A journal run directory read as replay records (raw wire frames are skipped).
+/// A journal run directory read as records (raw wire frames are skipped).
 pub struct JournalSource {
     reader: RecordReader,
 }
@@ -59,38 +59,16 @@ impl JournalSource {
     }
 }
 
-/// The replay form of a decoded journal record; `None` for a raw wire frame.
-fn replay_record(sequenced: SequencedRecord) -> Option<ReplayRecord> {
-    Some(match sequenced.record {
-        JournalRecord::RunStarted(started) => ReplayRecord::RunStarted {
-            config: Box::new(started.config),
-        },
-        JournalRecord::Input(envelope) => ReplayRecord::Input(envelope),
-        JournalRecord::OutputCommand {
-            input_seq,
-            index,
-            command,
-        } => ReplayRecord::OutputCommand {
-            input_seq,
-            index,
-            command,
-        },
-        JournalRecord::OutputDecision {
-            input_seq,
-            index,
-            decision,
-        } => ReplayRecord::OutputDecision {
-            input_seq,
-            index,
-            decision,
-        },
-        JournalRecord::RunEnded { reason } => ReplayRecord::RunEnded { reason },
-        JournalRecord::RawFrame(_) => return None,
-    })
+/// The record replay reads from a decoded journal record; `None` for a raw wire frame.
+fn replay_record(sequenced: SequencedRecord) -> Option<JournalRecord> {
+    match sequenced.record {
+        JournalRecord::RawFrame(_) => None,
+        record => Some(record),
+    }
 }
 
 impl RecordSource for JournalSource {
-    fn next_record(&mut self) -> Result<Option<ReplayRecord>, ReplayError> {
+    fn next_record(&mut self) -> Result<Option<JournalRecord>, ReplayError> {
         while let Some(sequenced) = self.reader.next_record()? {
             if let Some(record) = replay_record(sequenced) {
                 return Ok(Some(record));
@@ -118,11 +96,15 @@ impl RecordSource for JournalSource {
 /// A [`RecordSink`] that journals a backtest's records as they are produced: a run directory
 /// replayable like a live run. Input envelopes keep their seqs, which must be increasing and
 /// leave room for the outputs between them (a backtest numbers records consecutively, so
-/// they do); each step's outputs are appended once the next record shows the step is over.
+/// they do). The run header is journaled with this journal's identity ([`RunInfo`]) and the
+/// record's configuration. Outputs are group-committed as they come; a step that produced a
+/// command is made durable before the next record is appended (as
+/// [`TypedJournalWriter::append_outputs`] does for a whole step).
 pub struct JournalSink {
     writer: TypedJournalWriter,
     run: RunInfo,
-    step: Option<(u64, i64, Output)>,
+    /// The current step produced a command not yet made durable.
+    command_pending: bool,
     last_ts_ns: i64,
 }
 
@@ -134,60 +116,97 @@ impl JournalSink {
         Ok(JournalSink {
             writer,
             run,
-            step: None,
+            command_pending: false,
             last_ts_ns,
         })
     }
 
-    fn flush_step(&mut self) -> Result<(), ReplayError> {
-        if let Some((input_seq, ts_ns, output)) = self.step.take() {
-            self.writer.append_outputs(input_seq, ts_ns, &output)?;
+    /// Makes the last step durable if it produced a command.
+    fn end_step(&mut self) -> Result<(), ReplayError> {
+        if std::mem::take(&mut self.command_pending) {
+            self.writer.commit()?;
         }
         Ok(())
     }
 
-    /// Appends the last step's outputs, closes the active segment and seals the journal.
+    /// Commits the last step, closes the active segment and seals the journal.
     pub fn finish_and_seal(mut self) -> Result<Manifest, ReplayError> {
-        self.flush_step()?;
+        self.end_step()?;
         Ok(self.writer.finish_and_seal()?)
     }
 }
 
 impl RecordSink for JournalSink {
-    fn record(&mut self, record: ReplayRecord) -> Result<(), ReplayError> {
+    fn record(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError> {
         match record {
-            ReplayRecord::RunStarted { config } => {
+            RecordRef::OutputCommand {
+                input_seq,
+                index,
+                command,
+            } => {
+                self.writer.append_output(
+                    input_seq,
+                    self.last_ts_ns,
+                    index,
+                    kalshi_journal::OutputRef::Command(command),
+                    false,
+                )?;
+                self.command_pending = true;
+                return Ok(());
+            }
+            RecordRef::OutputDecision {
+                input_seq,
+                index,
+                decision,
+            } => {
+                self.writer.append_output(
+                    input_seq,
+                    self.last_ts_ns,
+                    index,
+                    kalshi_journal::OutputRef::Decision(decision),
+                    false,
+                )?;
+                return Ok(());
+            }
+            _ => self.end_step()?,
+        }
+        match record {
+            RecordRef::RunStarted(started) => {
                 self.writer.append_run_started(RunStarted {
                     run_id: self.run.run_id.clone(),
                     build_id: self.run.build_id.clone(),
-                    config: *config,
+                    config: started.config.clone(),
                     environment: self.run.environment.clone(),
                     seed: self.run.seed,
                     started_ts_ns: self.run.created_ts_ns,
                 })?;
             }
-            ReplayRecord::Input(envelope) => {
-                self.flush_step()?;
-                self.writer.append_input(&envelope)?;
+            RecordRef::Input(envelope) => {
+                self.writer.append_input(envelope)?;
                 self.last_ts_ns = envelope.ts_ns;
-                self.step = Some((envelope.seq, envelope.ts_ns, Output::default()));
             }
-            ReplayRecord::OutputCommand { command, .. } => {
-                if let Some((_, _, output)) = self.step.as_mut() {
-                    output.commands.push(command);
-                }
+            RecordRef::RawFrame(frame) => {
+                self.writer.append_raw(frame.clone())?;
             }
-            ReplayRecord::OutputDecision { decision, .. } => {
-                if let Some((_, _, output)) = self.step.as_mut() {
-                    output.decisions.push(decision);
-                }
-            }
-            ReplayRecord::RunEnded { reason } => {
-                self.flush_step()?;
+            RecordRef::RunEnded { reason } => {
                 self.writer.append_run_ended(self.last_ts_ns, reason)?;
             }
+            RecordRef::OutputCommand { .. } | RecordRef::OutputDecision { .. } => {}
         }
         Ok(())
+    }
+}
+
+/// The run header of records meant for a [`JournalSink`]: it carries `config`; the run's
+/// identity (id, build, environment, seed, start) is left empty, as the sink journals its own.
+pub fn run_header(config: EngineConfig) -> RunStarted {
+    RunStarted {
+        run_id: String::new(),
+        build_id: String::new(),
+        config,
+        environment: String::new(),
+        seed: 0,
+        started_ts_ns: 0,
     }
 }
 
@@ -196,11 +215,11 @@ impl RecordSink for JournalSink {
 pub fn write_journal(
     dir: &Path,
     run: RunInfo,
-    records: &[ReplayRecord],
+    records: &[JournalRecord],
 ) -> Result<Manifest, ReplayError> {
     let mut sink = JournalSink::create(dir, run)?;
     for record in records {
-        sink.record(record.clone())?;
+        sink.record(record.borrowed())?;
     }
     sink.finish_and_seal()
 }

@@ -1,10 +1,10 @@
 //! The records replay consumes and produces, and the one output encoding used everywhere.
 //!
-//! [`ReplayRecord`] mirrors what a run journals: the run's start (with its configuration),
-//! every input envelope, every output (command or decision) and the run's end. Replay reads
-//! them through [`RecordSource`], so a journal reader, an in-memory vector or a backtest's
-//! own output all feed the same drivers; adapting the journal's typed record reader is a thin
-//! `impl RecordSource`.
+//! Replay reads and writes the journal's own record type, [`JournalRecord`]: the run's start
+//! (with its configuration), every input envelope, every output (command or decision) and the
+//! run's end. Replay reads them through [`RecordSource`], so a journal reader, an in-memory
+//! vector or a backtest's own output all feed the same drivers; adapting the journal's typed
+//! record reader is a thin `impl RecordSource`.
 //!
 //! Outputs are compared and hashed in one canonical encoding, [`encode_output`]: the journal's
 //! own payload encoding of the output record (`OutputCommand` / `OutputDecision` with its
@@ -16,53 +16,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use kalshi_core::commands::Command;
-use kalshi_core::config::EngineConfig;
 use kalshi_core::decision::Decision;
-use kalshi_core::events::Envelope;
-use kalshi_journal::{EncodedOutput, OutputRef, encode_output_payload};
+use kalshi_journal::{EncodedOutput, JournalRecord, OutputRef, encode_output_payload};
 
 use crate::error::ReplayError;
-
-/// One journaled record as replay sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum ReplayRecord {
-    /// A run began with this effective configuration.
-    RunStarted {
-        /// The configuration the engine ran with.
-        config: Box<EngineConfig>,
-    },
-    /// One input, in processing order.
-    Input(Envelope),
-    /// A command the engine emitted for input `input_seq`.
-    OutputCommand {
-        /// Seq of the input that produced it.
-        input_seq: u64,
-        /// Position in the step's command list.
-        index: u32,
-        /// The command.
-        command: Command,
-    },
-    /// A decision the engine recorded for input `input_seq`.
-    OutputDecision {
-        /// Seq of the input that produced it.
-        input_seq: u64,
-        /// Position in the step's decision list.
-        index: u32,
-        /// The decision.
-        decision: Decision,
-    },
-    /// The run ended cleanly.
-    RunEnded {
-        /// Why (`end_of_input`, `shutdown`, …).
-        reason: String,
-    },
-}
 
 /// A record as `verify` reads it: outputs may arrive still encoded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VerifyItem {
     /// A decoded record.
-    Record(ReplayRecord),
+    Record(JournalRecord),
     /// A journaled output, still in its payload encoding.
     EncodedOutput(EncodedOutput),
 }
@@ -70,7 +33,7 @@ pub enum VerifyItem {
 /// Anything that yields journal records in sequence order.
 pub trait RecordSource {
     /// The next record, or `None` at the end.
-    fn next_record(&mut self) -> Result<Option<ReplayRecord>, ReplayError>;
+    fn next_record(&mut self) -> Result<Option<JournalRecord>, ReplayError>;
 
     /// The next record for `verify`, which compares outputs by their encoding: a source that
     /// holds outputs encoded may hand them over undecoded. The default decodes everything.
@@ -82,12 +45,12 @@ pub trait RecordSource {
 /// A source over records held in memory.
 #[derive(Debug, Clone)]
 pub struct VecSource {
-    records: std::vec::IntoIter<ReplayRecord>,
+    records: std::vec::IntoIter<JournalRecord>,
 }
 
 impl VecSource {
     /// A source yielding `records` in order.
-    pub fn new(records: Vec<ReplayRecord>) -> VecSource {
+    pub fn new(records: Vec<JournalRecord>) -> VecSource {
         VecSource {
             records: records.into_iter(),
         }
@@ -95,7 +58,7 @@ impl VecSource {
 }
 
 impl RecordSource for VecSource {
-    fn next_record(&mut self) -> Result<Option<ReplayRecord>, ReplayError> {
+    fn next_record(&mut self) -> Result<Option<JournalRecord>, ReplayError> {
         Ok(self.records.next())
     }
 }

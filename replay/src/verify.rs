@@ -1,6 +1,10 @@
 //! Replay-verify: rebuild the engine from a journal, feed it the journaled inputs in seq
 //! order, and compare every output with the journaled one byte for byte.
 //!
+//! Each input is stepped through the one [`Stepper`] (as a live run and a backtest step theirs)
+//! once its journaled outputs are read, into a comparing sink ([`Comparer`]) that holds them
+//! and compares the step's outputs with them when the step ends.
+//!
 //! Outputs are compared in the canonical encoding of [`crate::record`] (the journal's payload
 //! encoding, the same for both sides), commands and decisions each in their journaled order: a
 //! replayed output is encoded once and compared with the journaled bytes, which are never
@@ -26,16 +30,20 @@
 use serde::{Deserialize, Serialize};
 
 use kalshi_core::commands::Command;
+use kalshi_core::config::EngineConfig;
 use kalshi_core::decision::Decision;
 use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{Envelope, Event};
-use kalshi_journal::{EncodedOutput, JournalRecord, OutputRef};
+use kalshi_journal::stepper::step_index;
+use kalshi_journal::{
+    EncodedOutput, JournalRecord, OutputRef, RecordRef, StepSink, Stepper, Unjournaled,
+};
 
 use crate::error::ReplayError;
 use crate::progress::{PROGRESS_EVERY, Progress, ProgressSink};
 use crate::record::{
-    OutputDigest, OutputKind, RecordSource, ReplayRecord, VerifyItem, encode_command,
-    encode_decision, encode_output,
+    OutputDigest, OutputKind, RecordSource, VerifyItem, encode_command, encode_decision,
+    encode_output,
 };
 
 /// The first output that differs.
@@ -147,60 +155,82 @@ fn actual_json(actual: OutputRef<'_>) -> Result<String, ReplayError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-struct Step {
-    input_seq: u64,
-    actual: Output,
-    journaled_commands: Vec<Journaled>,
-    journaled_decisions: Vec<Journaled>,
-}
-
-struct Verifier {
-    engine: Engine,
+/// The comparing [`StepSink`]: holds the journaled outputs of the input being stepped and,
+/// when the step ends, compares the engine's outputs with them (commands, then decisions,
+/// each in list order), hashing every output that matches.
+struct Comparer {
     digest: OutputDigest,
     report: VerifyReport,
     scratch: Vec<u8>,
+    journaled_commands: Vec<Journaled>,
+    journaled_decisions: Vec<Journaled>,
+    /// Whether the journaled outputs may be a strict prefix (the last step of a journal that
+    /// ends mid-step).
+    tail: bool,
+    /// Compare the step's outputs (false for a step whose comparison never comes).
+    compare: bool,
 }
 
-impl Verifier {
-    /// Compares one finished step; `tail` allows journaled outputs to be a strict prefix.
-    fn finish(&mut self, step: Step, tail: bool) -> Result<(), ReplayError> {
+impl StepSink for Comparer {
+    type Error = ReplayError;
+
+    /// Verify steps journaled inputs, which carry their seqs.
+    fn next_seq(&mut self) -> u64 {
+        0
+    }
+
+    fn record(&mut self, _ts_ns: i64, _record: RecordRef<'_>) -> Result<(), ReplayError> {
+        Ok(())
+    }
+
+    fn end_step(&mut self, input: &Envelope, output: &Output) -> Result<(), ReplayError> {
+        self.report.inputs_replayed += 1;
+        if !self.compare {
+            return Ok(());
+        }
+        let journaled_commands = std::mem::take(&mut self.journaled_commands);
+        let journaled_decisions = std::mem::take(&mut self.journaled_decisions);
+        self.finish(input.seq, output, &journaled_commands, &journaled_decisions)
+    }
+}
+
+impl Comparer {
+    /// Compares one step's outputs with the journaled ones.
+    fn finish(
+        &mut self,
+        input_seq: u64,
+        actual: &Output,
+        journaled_commands: &[Journaled],
+        journaled_decisions: &[Journaled],
+    ) -> Result<(), ReplayError> {
         let mut missing = 0u64;
-        let commands: Vec<OutputRef<'_>> = step
-            .actual
-            .commands
-            .iter()
-            .map(OutputRef::Command)
-            .collect();
-        let decisions: Vec<OutputRef<'_>> = step
-            .actual
-            .decisions
-            .iter()
-            .map(OutputRef::Decision)
-            .collect();
+        let commands: Vec<OutputRef<'_>> = actual.commands.iter().map(OutputRef::Command).collect();
+        let decisions: Vec<OutputRef<'_>> =
+            actual.decisions.iter().map(OutputRef::Decision).collect();
         let lists = [
-            (OutputKind::Command, &step.journaled_commands, commands),
-            (OutputKind::Decision, &step.journaled_decisions, decisions),
+            (OutputKind::Command, journaled_commands, commands),
+            (OutputKind::Decision, journaled_decisions, decisions),
         ];
         for (kind, journaled, actual) in lists {
             for position in 0..journaled.len().max(actual.len()) {
-                let index = u32::try_from(position).unwrap_or(u32::MAX);
+                let index = step_index(position);
                 let same = match (journaled.get(position), actual.get(position)) {
                     (Some(expected), Some(got)) => {
-                        expected.matches(step.input_seq, index, *got, &mut self.scratch)?
+                        expected.matches(input_seq, index, *got, &mut self.scratch)?
                     }
                     _ => false,
                 };
                 if same {
-                    self.digest.update(step.input_seq, kind, &self.scratch);
+                    self.digest.update(input_seq, kind, &self.scratch);
                     self.report.outputs_matched += 1;
                     continue;
                 }
-                if tail && position >= journaled.len() {
+                if self.tail && position >= journaled.len() {
                     missing += 1;
                     continue;
                 }
                 self.report.divergence = Some(Divergence {
-                    input_seq: step.input_seq,
+                    input_seq,
                     kind,
                     index,
                     expected: journaled
@@ -214,22 +244,59 @@ impl Verifier {
         }
         if missing > 0 {
             self.report.unjournaled_tail = Some(UnjournaledTail {
-                input_seq: step.input_seq,
+                input_seq,
                 missing_outputs: missing,
             });
         }
         Ok(())
     }
+}
 
-    fn run(&mut self, envelope: &Envelope) -> Step {
-        let actual = self.engine.process(envelope);
-        self.report.inputs_replayed += 1;
-        Step {
-            input_seq: envelope.seq,
-            actual,
-            journaled_commands: Vec::new(),
-            journaled_decisions: Vec::new(),
+/// An input read and not yet stepped: its journaled outputs are still being read.
+struct Pending {
+    input: Envelope,
+    /// The run's configuration to prime the engine with first (the first input of a journal
+    /// whose first input is not a `Config`).
+    prime: Option<Box<EngineConfig>>,
+}
+
+/// The verification in progress: the stepper and its comparing sink.
+struct Verifier<'p> {
+    stepper: Stepper,
+    comparer: Comparer,
+    progress: &'p dyn ProgressSink,
+}
+
+impl Verifier<'_> {
+    /// Steps `pending` and compares its outputs with the journaled ones collected so far
+    /// (`tail`: they may be a strict prefix; `compare` false: the step is only run).
+    fn step(&mut self, pending: Pending, tail: bool, compare: bool) -> Result<(), ReplayError> {
+        if let Some(config) = pending.prime {
+            // Never journaled, so nothing to compare.
+            let priming = Envelope {
+                seq: 0,
+                ts_ns: pending.input.ts_ns,
+                event: Event::Config(config),
+            };
+            match self.stepper.step_stamped(&mut Unjournaled, priming) {
+                Ok(_) => {}
+                Err(never) => match never {},
+            }
         }
+        self.comparer.tail = tail;
+        self.comparer.compare = compare;
+        self.stepper
+            .step_stamped(&mut self.comparer, pending.input)?;
+        self.comparer.journaled_commands.clear();
+        self.comparer.journaled_decisions.clear();
+        if self.comparer.report.inputs_replayed % PROGRESS_EVERY == 0 {
+            self.progress.update(Progress {
+                stage: "verify",
+                done: self.comparer.report.inputs_replayed,
+                total: 0,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -244,7 +311,7 @@ struct JournaledOutput {
 /// A record read for verification, outputs set apart.
 enum Item {
     Output(JournaledOutput),
-    Other(ReplayRecord),
+    Other(JournalRecord),
 }
 
 fn classify(item: VerifyItem) -> Result<Item, ReplayError> {
@@ -259,7 +326,7 @@ fn classify(item: VerifyItem) -> Result<Item, ReplayError> {
             },
             journaled: Journaled::Encoded(encoded),
         },
-        VerifyItem::Record(ReplayRecord::OutputCommand {
+        VerifyItem::Record(JournalRecord::OutputCommand {
             input_seq,
             index,
             command,
@@ -273,7 +340,7 @@ fn classify(item: VerifyItem) -> Result<Item, ReplayError> {
                 journaled: Journaled::Command(bytes, command),
             }
         }
-        VerifyItem::Record(ReplayRecord::OutputDecision {
+        VerifyItem::Record(JournalRecord::OutputDecision {
             input_seq,
             index,
             decision,
@@ -298,99 +365,106 @@ pub fn verify(
     progress: &dyn ProgressSink,
 ) -> Result<VerifyReport, ReplayError> {
     let mut verifier = Verifier {
-        engine: Engine::new(),
-        digest: OutputDigest::new(),
-        report: VerifyReport {
-            records_read: 0,
-            inputs_replayed: 0,
-            outputs_matched: 0,
-            output_digest: String::new(),
-            run_ended: false,
-            divergence: None,
-            unjournaled_tail: None,
+        stepper: Stepper::new(Engine::new()),
+        comparer: Comparer {
+            digest: OutputDigest::new(),
+            report: VerifyReport {
+                records_read: 0,
+                inputs_replayed: 0,
+                outputs_matched: 0,
+                output_digest: String::new(),
+                run_ended: false,
+                divergence: None,
+                unjournaled_tail: None,
+            },
+            scratch: Vec::new(),
+            journaled_commands: Vec::new(),
+            journaled_decisions: Vec::new(),
+            tail: false,
+            compare: true,
         },
-        scratch: Vec::new(),
+        progress,
     };
     let mut run_config = None;
-    let mut step: Option<Step> = None;
+    let mut pending: Option<Pending> = None;
     while let Some(item) = source.next_verify_item()? {
-        verifier.report.records_read += 1;
+        verifier.comparer.report.records_read += 1;
         let record = match classify(item)? {
             Item::Other(record) => record,
             Item::Output(output) => {
-                match step
-                    .as_mut()
-                    .filter(|step| step.input_seq == output.input_seq)
+                if pending
+                    .as_ref()
+                    .is_some_and(|pending| pending.input.seq == output.input_seq)
                 {
-                    Some(step) => match output.kind {
-                        OutputKind::Command => step.journaled_commands.push(output.journaled),
-                        OutputKind::Decision => step.journaled_decisions.push(output.journaled),
-                    },
-                    None => {
-                        verifier.report.divergence = Some(Divergence {
-                            input_seq: output.input_seq,
-                            kind: output.kind,
-                            index: output.index,
-                            expected: Some(output.journaled.to_json()?),
-                            actual: None,
-                        });
-                        break;
+                    let comparer = &mut verifier.comparer;
+                    match output.kind {
+                        OutputKind::Command => comparer.journaled_commands.push(output.journaled),
+                        OutputKind::Decision => comparer.journaled_decisions.push(output.journaled),
                     }
+                    continue;
                 }
-                continue;
+                // An output of no input being stepped: the input before it is replayed, and
+                // the output is the divergence.
+                if let Some(open) = pending.take() {
+                    verifier.step(open, false, false)?;
+                }
+                verifier.comparer.report.divergence = Some(Divergence {
+                    input_seq: output.input_seq,
+                    kind: output.kind,
+                    index: output.index,
+                    expected: Some(output.journaled.to_json()?),
+                    actual: None,
+                });
+                break;
             }
         };
         match record {
-            ReplayRecord::RunStarted { config } => run_config = Some(config),
-            ReplayRecord::Input(envelope) => {
-                if let Some(done) = step.take() {
-                    verifier.finish(done, false)?;
+            JournalRecord::RunStarted(started) => run_config = Some(Box::new(started.config)),
+            JournalRecord::Input(envelope) => {
+                if let Some(done) = pending.take() {
+                    verifier.step(done, false, true)?;
                 }
-                if verifier.report.divergence.is_some() {
+                if verifier.comparer.report.divergence.is_some() {
                     break;
                 }
-                if verifier.report.inputs_replayed == 0
+                let prime = if verifier.comparer.report.inputs_replayed == 0
                     && !matches!(envelope.event, Event::Config(_))
-                    && let Some(config) = run_config.take()
                 {
-                    verifier.engine.process(&Envelope {
-                        seq: 0,
-                        ts_ns: envelope.ts_ns,
-                        event: Event::Config(config),
-                    });
-                }
-                step = Some(verifier.run(&envelope));
-                if verifier.report.inputs_replayed % PROGRESS_EVERY == 0 {
-                    progress.update(Progress {
-                        stage: "verify",
-                        done: verifier.report.inputs_replayed,
-                        total: 0,
-                    });
-                }
+                    run_config.take()
+                } else {
+                    None
+                };
+                pending = Some(Pending {
+                    input: envelope,
+                    prime,
+                });
             }
-            ReplayRecord::OutputCommand { .. } | ReplayRecord::OutputDecision { .. } => {}
-            ReplayRecord::RunEnded { .. } => {
-                verifier.report.run_ended = true;
-                if let Some(done) = step.take() {
-                    verifier.finish(done, false)?;
+            JournalRecord::OutputCommand { .. }
+            | JournalRecord::OutputDecision { .. }
+            | JournalRecord::RawFrame(_) => {}
+            JournalRecord::RunEnded { .. } => {
+                verifier.comparer.report.run_ended = true;
+                if let Some(done) = pending.take() {
+                    verifier.step(done, false, true)?;
                 }
-                if verifier.report.divergence.is_some() {
+                if verifier.comparer.report.divergence.is_some() {
                     break;
                 }
             }
         }
     }
-    if let Some(done) = step.take()
-        && verifier.report.divergence.is_none()
+    if let Some(done) = pending.take()
+        && verifier.comparer.report.divergence.is_none()
     {
-        let tail = !verifier.report.run_ended;
-        verifier.finish(done, tail)?;
+        let tail = !verifier.comparer.report.run_ended;
+        verifier.step(done, tail, true)?;
     }
-    verifier.report.output_digest = verifier.digest.hex();
+    let mut report = verifier.comparer.report;
+    report.output_digest = verifier.comparer.digest.hex();
     progress.update(Progress {
         stage: "verify",
-        done: verifier.report.inputs_replayed,
-        total: verifier.report.inputs_replayed,
+        done: report.inputs_replayed,
+        total: report.inputs_replayed,
     });
-    Ok(verifier.report)
+    Ok(report)
 }

@@ -4,12 +4,12 @@
 mod support;
 
 use kalshi_core::commands::Command;
-use kalshi_journal::RunInfo;
+use kalshi_journal::{JournalRecord, RunInfo};
 use kalshi_replay::backtest::{BacktestConfig, BacktestOutcome, run_backtest};
 use kalshi_replay::journal_source::{JournalSource, write_journal};
 use kalshi_replay::metrics::DataFidelity;
 use kalshi_replay::progress::NoProgress;
-use kalshi_replay::record::{ReplayRecord, VecSource};
+use kalshi_replay::record::VecSource;
 use kalshi_replay::verify::verify;
 use support::{engine_config, listing, market_data};
 
@@ -83,7 +83,7 @@ fn verify_names_the_first_divergent_seq() {
         .iter()
         .enumerate()
         .find_map(|(position, record)| match record {
-            ReplayRecord::OutputCommand {
+            JournalRecord::OutputCommand {
                 input_seq,
                 command: Command::Place(_),
                 ..
@@ -92,7 +92,7 @@ fn verify_names_the_first_divergent_seq() {
         })
         .unwrap();
     // Replace the journaled place with a cancel-all: the replayed place no longer matches.
-    if let ReplayRecord::OutputCommand { command, .. } = &mut records[position] {
+    if let JournalRecord::OutputCommand { command, .. } = &mut records[position] {
         *command = Command::CancelAll;
     }
     let report = verify(&mut VecSource::new(records), &NoProgress).unwrap();
@@ -110,10 +110,10 @@ fn a_journal_cut_mid_step_verifies_with_an_unjournaled_tail() {
         .iter()
         .enumerate()
         .filter(|(position, record)| {
-            matches!(record, ReplayRecord::Input(_))
+            matches!(record, JournalRecord::Input(_))
                 && records[position + 1..]
                     .iter()
-                    .take_while(|r| !matches!(r, ReplayRecord::Input(_)))
+                    .take_while(|r| !matches!(r, JournalRecord::Input(_)))
                     .count()
                     >= 3
         })
@@ -129,11 +129,60 @@ fn a_journal_cut_mid_step_verifies_with_an_unjournaled_tail() {
 
     // The same gap followed by RunEnded is a divergence.
     let mut ended = cut;
-    ended.push(ReplayRecord::RunEnded {
+    ended.push(JournalRecord::RunEnded {
         reason: "end_of_input".to_string(),
     });
     let report = verify(&mut VecSource::new(ended), &NoProgress).unwrap();
     assert!(report.divergence.is_some());
+}
+
+#[test]
+fn an_output_of_no_input_being_stepped_is_the_divergence() {
+    let records = backtest(&config()).records;
+    // The first output after the third input, re-labelled as produced by an input the
+    // journal never held.
+    let third_input = records
+        .iter()
+        .enumerate()
+        .filter(|(_, record)| matches!(record, JournalRecord::Input(_)))
+        .map(|(position, _)| position)
+        .nth(2)
+        .unwrap();
+    let mut altered = records[..third_input + 2].to_vec();
+    let (orphan_seq, orphan_index) = match altered.last_mut().unwrap() {
+        JournalRecord::OutputDecision {
+            input_seq, index, ..
+        }
+        | JournalRecord::OutputCommand {
+            input_seq, index, ..
+        } => {
+            *input_seq += 1_000_000;
+            (*input_seq, *index)
+        }
+        other => panic!("the third input has no output: {other:?}"),
+    };
+    let report = verify(&mut VecSource::new(altered), &NoProgress).unwrap();
+    let divergence = report.divergence.clone().unwrap();
+    assert_eq!(
+        (divergence.input_seq, divergence.index),
+        (orphan_seq, orphan_index)
+    );
+    assert!(divergence.expected.is_some());
+    assert_eq!(divergence.actual, None);
+    // The third input was replayed, but its outputs were never compared.
+    assert_eq!(report.inputs_replayed, 3);
+    let outputs_before: u64 = records[..third_input]
+        .iter()
+        .filter(|record| {
+            matches!(
+                record,
+                JournalRecord::OutputDecision { .. } | JournalRecord::OutputCommand { .. }
+            )
+        })
+        .count()
+        .try_into()
+        .unwrap();
+    assert_eq!(report.outputs_matched, outputs_before);
 }
 
 #[test]

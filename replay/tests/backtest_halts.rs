@@ -8,12 +8,13 @@ mod support;
 use kalshi_core::commands::Command;
 use kalshi_core::events::{Envelope, Event, RequestKind};
 use kalshi_core::market_data::ExchangeOrderStatus;
+use kalshi_journal::JournalRecord;
 use kalshi_replay::backtest::{
     BACKTEST_ORDER_GROUP_ID, BacktestConfig, BacktestOutcome, run_backtest,
 };
 use kalshi_replay::fill_sim::{CLOSE_CANCEL, HALT_CANCEL};
 use kalshi_replay::progress::NoProgress;
-use kalshi_replay::record::{ReplayRecord, VecSource};
+use kalshi_replay::record::VecSource;
 use kalshi_replay::verify::verify;
 use support::{START_NS, contracts, engine_config, listing, market_data};
 
@@ -47,7 +48,7 @@ fn run(data: &[Envelope], config: &BacktestConfig) -> BacktestOutcome {
 
 fn inputs(outcome: &BacktestOutcome) -> impl Iterator<Item = &Envelope> {
     outcome.records.iter().filter_map(|record| match record {
-        ReplayRecord::Input(envelope) => Some(envelope),
+        JournalRecord::Input(envelope) => Some(envelope),
         _ => None,
     })
 }
@@ -170,18 +171,18 @@ fn a_configured_order_group_limit_is_created_and_named_by_every_place() {
     config.engine.orders.order_group_contracts_limit =
         Some(risk.fill_burst_contracts_max + risk.order_contracts_max);
     let outcome = run(&market_data(STEPS, 7), &config);
-    let ReplayRecord::RunStarted { config: started } = &outcome.records[0] else {
+    let JournalRecord::RunStarted(started) = &outcome.records[0] else {
         panic!("a backtest journal starts with RunStarted");
     };
     assert_eq!(
-        started.orders.order_group_id.as_deref(),
+        started.config.orders.order_group_id.as_deref(),
         Some(BACKTEST_ORDER_GROUP_ID)
     );
     let places: Vec<&Command> = outcome
         .records
         .iter()
         .filter_map(|record| match record {
-            ReplayRecord::OutputCommand { command, .. } => Some(command),
+            JournalRecord::OutputCommand { command, .. } => Some(command),
             _ => None,
         })
         .filter(|command| matches!(command, Command::Place(_)))

@@ -10,9 +10,9 @@ mod support;
 
 use kalshi_core::decision::Decision;
 use kalshi_core::{Count, SignedCount};
+use kalshi_journal::JournalRecord;
 use kalshi_replay::backtest::{BacktestConfig, run_backtest};
 use kalshi_replay::progress::NoProgress;
-use kalshi_replay::record::ReplayRecord;
 use support::{engine_config, listing, market_data};
 
 #[test]
@@ -51,8 +51,8 @@ fn a_held_position_keeps_being_worked_and_every_empty_ladder_is_explained() {
     let mut steps: Vec<Vec<&Decision>> = Vec::new();
     for record in &outcome.records {
         match record {
-            ReplayRecord::Input(_) => steps.push(Vec::new()),
-            ReplayRecord::OutputDecision { decision, .. } => {
+            JournalRecord::Input(_) => steps.push(Vec::new()),
+            JournalRecord::OutputDecision { decision, .. } => {
                 if let Some(step) = steps.last_mut() {
                     step.push(decision);
                 }

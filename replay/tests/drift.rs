@@ -13,19 +13,19 @@ use kalshi_core::events::{
 };
 use kalshi_core::market_data::{BookDelta, BookLevel, BookSnapshot, OwnFill, PublicTrade};
 use kalshi_core::{BookSide, Count, Money, SignedCount};
+use kalshi_journal::JournalRecord;
 use kalshi_replay::drift::{
     DriftMonitor, DriftSettings, calibrate, calibration_grid, drift_of, set_lines,
 };
 use kalshi_replay::fill_sim::{FillModelConfig, QueuePosition};
-use kalshi_replay::record::ReplayRecord;
 use support::{TICKER, contracts, listing, price_cents};
 
 const MS: i64 = 1_000_000;
 const S: i64 = 1_000_000_000;
 const T0: i64 = support::START_NS;
 
-fn input(seq: u64, ts_ns: i64, event: Event) -> ReplayRecord {
-    ReplayRecord::Input(Envelope { seq, ts_ns, event })
+fn input(seq: u64, ts_ns: i64, event: Event) -> JournalRecord {
+    JournalRecord::Input(Envelope { seq, ts_ns, event })
 }
 
 fn place() -> PlaceOrder {
@@ -86,7 +86,7 @@ fn queue_read(ahead: i64) -> Event {
 
 /// A run: 10 others at 0.40; our 5 join behind them; a read says 10 ahead; 10 trade (the
 /// others), a read says 0 ahead; 5 more trade 3 s later and fill us.
-fn run() -> Vec<ReplayRecord> {
+fn run() -> Vec<JournalRecord> {
     let snapshot = Event::BookSnapshot(BookSnapshot {
         ticker: TICKER.to_string(),
         bids: vec![BookLevel {
@@ -109,7 +109,7 @@ fn run() -> Vec<ReplayRecord> {
                 kind: kalshi_core::events::TimerKind::Tick,
             },
         ),
-        ReplayRecord::OutputCommand {
+        JournalRecord::OutputCommand {
             input_seq: 3,
             index: 0,
             command: place_command(),
@@ -264,21 +264,21 @@ fn fill_settings_are_set_from_text_and_bad_ones_refused() {
 }
 
 /// The run with the exchange refusing our placement instead of acking it.
-fn refused_run() -> Vec<ReplayRecord> {
+fn refused_run() -> Vec<JournalRecord> {
     use kalshi_core::events::OrderRejected;
     run()
         .into_iter()
         .filter(|record| {
             !matches!(
                 record,
-                ReplayRecord::Input(Envelope {
+                JournalRecord::Input(Envelope {
                     event: Event::OwnFill(_),
                     ..
                 })
             )
         })
         .map(|record| match record {
-            ReplayRecord::Input(Envelope {
+            JournalRecord::Input(Envelope {
                 seq,
                 ts_ns,
                 event: Event::OrderAck(ack),
@@ -342,7 +342,7 @@ fn a_snapshot_that_shows_our_order_is_read_without_it() {
         .position(|record| {
             matches!(
                 record,
-                ReplayRecord::Input(Envelope {
+                JournalRecord::Input(Envelope {
                     event: Event::OrderAck(_),
                     ..
                 })

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use kalshi_core::BookSide;
 use kalshi_core::events::{Envelope, Event};
 use kalshi_core::market_data::{LifecycleKind, MarketResult};
+use kalshi_journal::JournalRecord;
 use kalshi_replay::backtest::{BacktestConfig, run_backtest};
 use kalshi_replay::loaders::csv::{merge_streams, parse_top_of_book_csv, parse_trades_csv};
 use kalshi_replay::loaders::history::{
@@ -16,7 +17,7 @@ use kalshi_replay::loaders::history::{
 use kalshi_replay::loaders::journal_filter::{InputFilter, load_inputs};
 use kalshi_replay::metrics::{DataFidelity, Valuation};
 use kalshi_replay::progress::NoProgress;
-use kalshi_replay::record::{ReplayRecord, VecSource};
+use kalshi_replay::record::VecSource;
 use support::{TICKER, contracts, engine_config, listing, price_cents};
 
 #[test]
@@ -199,7 +200,7 @@ fn a_history_backtest_settles_at_the_result() {
 fn journal_inputs_filter_by_market_and_time() {
     let mut other = listing();
     other.ticker = "OTHER".to_string();
-    let envelope = |seq, ts_ns, event| ReplayRecord::Input(Envelope { seq, ts_ns, event });
+    let envelope = |seq, ts_ns, event| JournalRecord::Input(Envelope { seq, ts_ns, event });
     let records = vec![
         envelope(1, 5, Event::MarketListing(vec![listing(), other])),
         envelope(2, 10, support::market_data(1, 1).remove(0).event),

@@ -5,14 +5,14 @@
 mod support;
 
 use kalshi_core::commands::Command;
-use kalshi_journal::RunInfo;
+use kalshi_journal::{JournalRecord, RunInfo};
 use kalshi_replay::backtest::{
     BacktestConfig, DiscardRecords, run_backtest, run_backtest_streaming,
 };
 use kalshi_replay::journal_source::{JournalSink, JournalSource, write_journal};
 use kalshi_replay::metrics::DataFidelity;
 use kalshi_replay::progress::NoProgress;
-use kalshi_replay::record::{ReplayRecord, VecSource};
+use kalshi_replay::record::VecSource;
 use kalshi_replay::verify::verify;
 use support::{engine_config, listing, market_data};
 
@@ -87,7 +87,7 @@ fn verify_over_a_journal_shows_the_divergent_output_as_json() {
         .iter()
         .enumerate()
         .find_map(|(position, record)| match record {
-            ReplayRecord::OutputCommand {
+            JournalRecord::OutputCommand {
                 input_seq,
                 command: Command::Place(_),
                 ..
@@ -95,7 +95,7 @@ fn verify_over_a_journal_shows_the_divergent_output_as_json() {
             _ => None,
         })
         .unwrap();
-    if let ReplayRecord::OutputCommand { command, .. } = &mut records[position] {
+    if let JournalRecord::OutputCommand { command, .. } = &mut records[position] {
         *command = Command::CancelAll;
     }
     let dir = tempfile::tempdir().unwrap();

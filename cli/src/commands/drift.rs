@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use clap::Args;
 
+use kalshi_journal::JournalRecord;
 use kalshi_replay::drift::{
     DriftMonitor, DriftReport, DriftSettings, ShadowTiming, apply_fill_setting, ratio_text,
 };
 use kalshi_replay::journal_source::JournalSource;
-use kalshi_replay::record::{RecordSource, ReplayRecord};
+use kalshi_replay::record::RecordSource;
 
 pub use crate::runtime::drift::DRIFT_FILE;
 
@@ -125,14 +126,14 @@ pub fn apply_sets(settings: &mut DriftSettings, sets: &[String]) -> anyhow::Resu
 }
 
 /// Every input and command of a run's journal, in journal order.
-pub fn journal_records(dir: &Path) -> anyhow::Result<Vec<ReplayRecord>> {
+pub fn journal_records(dir: &Path) -> anyhow::Result<Vec<JournalRecord>> {
     let mut source =
         JournalSource::open(dir).with_context(|| format!("opening {}", dir.display()))?;
     let mut records = Vec::new();
     while let Some(record) = source.next_record()? {
         if matches!(
             record,
-            ReplayRecord::Input(_) | ReplayRecord::OutputCommand { .. }
+            JournalRecord::Input(_) | JournalRecord::OutputCommand { .. }
         ) {
             records.push(record);
         }
@@ -147,7 +148,7 @@ pub fn drift_of_journal(dir: &Path, settings: DriftSettings) -> anyhow::Result<D
     let mut monitor = DriftMonitor::new(settings)?;
     let mut last_ns = i64::MIN;
     while let Some(record) = source.next_record()? {
-        if let ReplayRecord::Input(envelope) = &record {
+        if let JournalRecord::Input(envelope) = &record {
             last_ns = last_ns.max(envelope.ts_ns);
         }
         monitor.on_record(&record)?;

@@ -14,16 +14,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use clap::Args;
 
+use kalshi_core::config::EngineConfig;
 use kalshi_core::events::Envelope;
-use kalshi_journal::RunInfo;
-use kalshi_replay::journal_source::write_journal;
+use kalshi_journal::{JournalRecord, RunInfo};
+use kalshi_replay::journal_source::{run_header, write_journal};
 use kalshi_replay::loaders::csv::{merge_streams, parse_top_of_book_csv, parse_trades_csv};
 use kalshi_replay::loaders::depth::{depth_inputs, parse_depth_csv};
 use kalshi_replay::loaders::parquet::{
     read_depth_parquet, read_top_of_book_parquet, read_trades_parquet,
 };
 use kalshi_replay::progress::{Progress, ProgressSink as _};
-use kalshi_replay::record::ReplayRecord;
 
 use crate::progress_bar::ProgressBar;
 
@@ -146,16 +146,16 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     // Every journal starts with its run header at seq 1 (a journal without one reads as
     // incomplete), so the inputs follow it one seq later; market data ran through no engine,
     // so the header holds the default configuration.
-    let mut records = vec![ReplayRecord::RunStarted {
-        config: Box::default(),
-    }];
+    let mut records = vec![JournalRecord::RunStarted(Box::new(run_header(
+        EngineConfig::default(),
+    )))];
     records.extend(inputs.iter().map(|envelope| {
-        ReplayRecord::Input(Envelope {
+        JournalRecord::Input(Envelope {
             seq: envelope.seq.saturating_add(1),
             ..envelope.clone()
         })
     }));
-    records.push(ReplayRecord::RunEnded {
+    records.push(JournalRecord::RunEnded {
         reason: "import".to_string(),
     });
     let run = RunInfo {

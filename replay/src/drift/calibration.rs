@@ -3,10 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use kalshi_journal::JournalRecord;
+
 use super::{DriftReport, DriftSettings, NS_PER_MS, ShadowTiming, drift_of};
 use crate::error::ReplayError;
 use crate::fill_sim::FillModelConfig;
-use crate::record::ReplayRecord;
 use crate::sim_book::CancelPosition;
 
 /// One grid point of a calibration and its fit.
@@ -69,7 +70,7 @@ pub fn calibration_grid(
 /// best fit first: highest fill F1, then smallest median queue error, then smallest 90th
 /// percentile queue error, then grid order.
 pub fn calibrate(
-    records: &[ReplayRecord],
+    records: &[JournalRecord],
     grid: &[FillModelConfig],
     fill_tolerance_ms: i64,
 ) -> Result<Vec<CalibrationPoint>, ReplayError> {

@@ -38,10 +38,10 @@ use kalshi_core::commands::{CancelOrder, Command};
 use kalshi_core::events::{Envelope, Event, QueuePositions, RequestKind};
 use kalshi_core::market_data::{BookLevel, BookSnapshot, ExchangeOrderStatus, OwnFill};
 use kalshi_core::{BookSide, Count, Price, SignedCount};
+use kalshi_journal::JournalRecord;
 
 use crate::error::ReplayError;
 use crate::fill_sim::{FillModelConfig, FillSimulator, SimEvent};
-use crate::record::ReplayRecord;
 
 /// Default tolerance between a shadow fill and the real fill it matches, ms.
 pub const DEFAULT_FILL_TOLERANCE_MS: i64 = 1_000;
@@ -307,10 +307,10 @@ impl DriftMonitor {
     }
 
     /// Feeds one journal record (inputs and commands; everything else is ignored).
-    pub fn on_record(&mut self, record: &ReplayRecord) -> Result<(), ReplayError> {
+    pub fn on_record(&mut self, record: &JournalRecord) -> Result<(), ReplayError> {
         match record {
-            ReplayRecord::Input(envelope) => self.on_input(envelope),
-            ReplayRecord::OutputCommand { command, .. } => {
+            JournalRecord::Input(envelope) => self.on_input(envelope),
+            JournalRecord::OutputCommand { command, .. } => {
                 self.on_command(command);
                 Ok(())
             }
@@ -769,13 +769,13 @@ fn centi_count(centi: Option<i64>) -> Count {
 
 /// Runs a monitor with `settings` over `records` and returns its final report.
 pub fn drift_of(
-    records: &[ReplayRecord],
+    records: &[JournalRecord],
     settings: DriftSettings,
 ) -> Result<DriftReport, ReplayError> {
     let mut monitor = DriftMonitor::new(settings)?;
     let mut last_ns = i64::MIN;
     for record in records {
-        if let ReplayRecord::Input(envelope) = record {
+        if let JournalRecord::Input(envelope) = record {
             last_ns = last_ns.max(envelope.ts_ns);
         }
         monitor.on_record(record)?;

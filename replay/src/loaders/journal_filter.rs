@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 
 use kalshi_core::events::{Envelope, Event};
+use kalshi_journal::JournalRecord;
 
 use crate::error::ReplayError;
-use crate::record::{RecordSource, ReplayRecord};
+use crate::record::RecordSource;
 
 /// Which inputs to keep.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,7 +58,7 @@ pub fn load_inputs(
 ) -> Result<Vec<Envelope>, ReplayError> {
     let mut inputs = Vec::new();
     while let Some(record) = source.next_record()? {
-        if let ReplayRecord::Input(envelope) = record
+        if let JournalRecord::Input(envelope) = record
             && let Some(kept) = filter.apply(envelope)
         {
             inputs.push(kept);

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use futures_util::TryStreamExt as _;
 
 use kalshi_core::Count;
+use kalshi_core::config::EngineConfig;
 use kalshi_core::events::Envelope;
 use kalshi_core::fixed::Price;
 use kalshi_io::data_rest::queries::{CandlePeriod, TradesQuery};
@@ -19,14 +20,13 @@ use kalshi_io::env::Environment;
 use kalshi_io::normalize::{event_fee_params, market_info, public_trade};
 use kalshi_io::ratelimit::{RateLimiter, UsageTier};
 use kalshi_io::wire::candlestick::{Candlestick, QuoteOhlc};
-use kalshi_journal::RunInfo;
-use kalshi_replay::journal_source::{JournalSource, write_journal};
+use kalshi_journal::{JournalRecord, RunInfo};
+use kalshi_replay::journal_source::{JournalSource, run_header, write_journal};
 use kalshi_replay::loaders::history::{
     HistoryCandle, HistoryTrade, MarketHistory, Ohlc, history_to_events,
 };
 use kalshi_replay::loaders::journal_filter::{InputFilter, load_inputs};
 use kalshi_replay::progress::{Progress, ProgressSink};
-use kalshi_replay::record::ReplayRecord;
 
 /// Candles asked for per request (a day of minutes).
 const CANDLES_PER_REQUEST: i64 = 1_440;
@@ -109,16 +109,16 @@ fn cache(dir: &PathBuf, ticker: &str, inputs: &[Envelope]) -> anyhow::Result<()>
     // Every journal starts with its run header at seq 1 (a journal without one reads as
     // incomplete), so the inputs follow it one seq later; market data ran through no engine,
     // so the header holds the default configuration.
-    let mut records = vec![ReplayRecord::RunStarted {
-        config: Box::default(),
-    }];
+    let mut records = vec![JournalRecord::RunStarted(Box::new(run_header(
+        EngineConfig::default(),
+    )))];
     records.extend(inputs.iter().map(|envelope| {
-        ReplayRecord::Input(Envelope {
+        JournalRecord::Input(Envelope {
             seq: envelope.seq.saturating_add(1),
             ..envelope.clone()
         })
     }));
-    records.push(ReplayRecord::RunEnded {
+    records.push(JournalRecord::RunEnded {
         reason: "rest_history".to_string(),
     });
     let run = RunInfo {

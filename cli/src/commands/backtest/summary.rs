@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use kalshi_core::decision::Decision;
+use kalshi_journal::JournalRecord;
 use kalshi_replay::metrics::Metrics;
-use kalshi_replay::record::ReplayRecord;
 use kalshi_replay::sweep::{SweepAxis, SweepRow};
 
 /// `12.34%` from parts per million (truncated to hundredths of a percent).
@@ -121,11 +121,11 @@ pub fn metrics_table(metrics: &Metrics) -> String {
 
 /// When a run placed nothing: the last universe selection (with the scanner's reasons for
 /// every dropped market) and the last withdrawal, so the user sees why.
-pub fn why_no_orders(records: &[ReplayRecord]) -> String {
+pub fn why_no_orders(records: &[JournalRecord]) -> String {
     let mut universe = None;
     let mut withdraw = None;
     for record in records {
-        if let ReplayRecord::OutputDecision { decision, .. } = record {
+        if let JournalRecord::OutputDecision { decision, .. } = record {
             match decision {
                 Decision::UniverseSelected { .. } => universe = Some(decision.to_string()),
                 Decision::Withdraw { .. } => withdraw = Some(decision.to_string()),

@@ -28,7 +28,7 @@ impl Sequencer {
     /// Runs the shadow's actions due by the last input's time (at the end of the run, so its final figures
     /// are the ones `kalshi-bot drift --journal` computes).
     pub fn settle_drift(&mut self) {
-        let ts_ns = self.last_ts_ns;
+        let ts_ns = self.stepper.last_ts_ns();
         if let Some(monitor) = self.drift.as_mut()
             && let Err(error) = monitor.run_due(ts_ns)
         {

@@ -1,9 +1,12 @@
 //! The sequencer (DESIGN.md §1): the single writer that owns the engine and the journal.
 //!
-//! For every input, in the order it is handed over:
+//! For every input, in the order it is handed over, it journals the raw frame (when captured)
+//! and then steps the input through the one [`Stepper`] (`kalshi_journal::stepper`, the loop a
+//! backtest and `replay --verify` step theirs through), whose sink here is the journal
+//! ([`JournalSteps`]):
 //! 1. stamp it with the next journal seq and a receive time (never earlier than the previous
 //!    input's, so the engine's clock only moves forward);
-//! 2. journal the raw frame (when captured), then the input envelope;
+//! 2. journal the input envelope;
 //! 3. run `Engine::process`;
 //! 4. journal every decision and command — the step is durable before this returns whenever it
 //!    produced a command, so no request can leave before it is on disk;
@@ -32,10 +35,14 @@ use anyhow::Context as _;
 use kalshi_core::commands::Command;
 use kalshi_core::decision::{Decision, Ignored};
 use kalshi_core::engine::{Engine, Output};
+use kalshi_core::events::Envelope;
 use kalshi_core::events::{Event, OrderRejected, RequestKind};
 use kalshi_core::fixed::Count;
 use kalshi_core::risk::{RiskState, RiskStateReason};
-use kalshi_journal::{Manifest, RawFrame, RawSource, TypedJournalWriter};
+use kalshi_journal::{
+    Manifest, OutputRef, RawFrame, RawSource, RecordRef, Step, StepSink, Stepper,
+    TypedJournalWriter,
+};
 use kalshi_replay::fill_sim::FillSimulator;
 use kalshi_replay::sim_loop::{self, SimHost};
 
@@ -93,10 +100,10 @@ pub struct RunCounters {
 
 /// The single writer. See the module documentation.
 pub struct Sequencer {
-    engine: Engine,
+    /// The engine, stepped forward-only in time.
+    stepper: Stepper,
     journal: TypedJournalWriter,
     sink: Box<dyn CommandSink>,
-    last_ts_ns: i64,
     counters: RunCounters,
     quoted: BTreeSet<String>,
     pending_change: UniverseChange,
@@ -138,10 +145,9 @@ impl Sequencer {
         capture_raw: bool,
     ) -> Sequencer {
         Sequencer {
-            engine,
+            stepper: Stepper::forward_only(engine),
             journal,
             sink,
-            last_ts_ns: i64::MIN,
             counters: RunCounters::default(),
             quoted: BTreeSet::new(),
             pending_change: UniverseChange::default(),
@@ -286,7 +292,7 @@ impl Sequencer {
     /// commands are handed over); the state in force now is written at once, at `ts_ns`.
     pub fn keep_risk_state_in(&mut self, file: RiskStateFile, ts_ns: i64) -> anyhow::Result<()> {
         let reason = RiskStateReason::Restored;
-        file.store(self.engine.risk_snapshot(reason), ts_ns)?;
+        file.store(self.stepper.engine().risk_snapshot(reason), ts_ns)?;
         self.risk_file = Some((file, reason));
         Ok(())
     }
@@ -387,7 +393,7 @@ impl Sequencer {
         let Some(sim) = self.paper.take() else {
             return self.process_one(recv_ts_ns, event, raw, durable_commands);
         };
-        let ts_ns = recv_ts_ns.max(self.last_ts_ns);
+        let ts_ns = self.stepper.stamp_time(recv_ts_ns);
         let mut host = PaperHost {
             sequencer: self,
             sim,
@@ -413,8 +419,7 @@ impl Sequencer {
         durable_commands: bool,
     ) -> anyhow::Result<(u64, Output)> {
         let started = std::time::Instant::now();
-        let ts_ns = recv_ts_ns.max(self.last_ts_ns);
-        self.last_ts_ns = ts_ns;
+        let ts_ns = self.stepper.stamp_time(recv_ts_ns);
         if let (true, Some(body)) = (self.capture_raw, raw) {
             self.journal
                 .append_raw(RawFrame {
@@ -424,19 +429,16 @@ impl Sequencer {
                 })
                 .context("journaling a raw frame")?;
         }
-        let envelope = self.journal.stamp(ts_ns, event);
-        self.journal
-            .append_input(&envelope)
-            .context("journaling an input")?;
-        let output = self.engine.process(&envelope);
-        let seqs = if durable_commands {
-            self.journal.append_outputs(envelope.seq, ts_ns, &output)
-        } else {
-            self.journal
-                .append_outputs_buffered(envelope.seq, ts_ns, &output)
-        }
-        .context("journaling the engine's outputs")?;
-        if seqs.durable {
+        let mut journal = JournalSteps {
+            journal: &mut self.journal,
+            durable_commands,
+            committed: false,
+        };
+        let Step {
+            input: envelope,
+            output,
+        } = self.stepper.step(&mut journal, ts_ns, event)?;
+        if journal.committed {
             self.after_commit()?;
         }
         self.observe_drift(&envelope, &output.commands);
@@ -536,7 +538,7 @@ impl Sequencer {
 
     /// The engine (read-only: state for status lines and shutdown checks).
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        self.stepper.engine()
     }
 
     /// Counters so far.
@@ -546,7 +548,8 @@ impl Sequencer {
 
     /// Orders of ours the engine believes may rest on the exchange.
     pub fn open_orders(&self) -> usize {
-        self.engine
+        self.stepper
+            .engine()
             .orders()
             .orders()
             .filter(|record| record.managed && record.status.may_rest())
@@ -557,7 +560,7 @@ impl Sequencer {
     /// committed but never handed over.
     pub fn finish(mut self, ts_ns: i64, reason: &str) -> anyhow::Result<Manifest> {
         self.batch_commands.clear();
-        let ts_ns = ts_ns.max(self.last_ts_ns);
+        let ts_ns = ts_ns.max(self.stepper.last_ts_ns());
         self.journal
             .append_run_ended(ts_ns, reason)
             .context("journaling the end of the run")?;
@@ -652,7 +655,7 @@ impl Sequencer {
             }
         }
         if changed {
-            file.store(self.engine.risk_snapshot(*reason), ts_ns)?;
+            file.store(self.stepper.engine().risk_snapshot(*reason), ts_ns)?;
         }
         Ok(())
     }
@@ -695,6 +698,63 @@ impl Sequencer {
                 }
             }
         }
+    }
+}
+
+/// The live run's [`StepSink`]: the journal. Inputs and outputs are group-committed as they
+/// come; a step that produced a command is committed before the step ends when
+/// `durable_commands` (a single step), or by the batch's [`Sequencer::end_batch`] (a batched
+/// step), so no command leaves the process before it is on disk.
+struct JournalSteps<'a> {
+    journal: &'a mut TypedJournalWriter,
+    durable_commands: bool,
+    /// Whether the step ended with a commit.
+    committed: bool,
+}
+
+impl StepSink for JournalSteps<'_> {
+    type Error = anyhow::Error;
+
+    fn next_seq(&mut self) -> u64 {
+        self.journal.next_seq()
+    }
+
+    fn record(&mut self, ts_ns: i64, record: RecordRef<'_>) -> anyhow::Result<()> {
+        let (input_seq, index, output) = match record {
+            RecordRef::Input(envelope) => {
+                return self
+                    .journal
+                    .append_input(envelope)
+                    .context("journaling an input");
+            }
+            RecordRef::OutputCommand {
+                input_seq,
+                index,
+                command,
+            } => (input_seq, index, OutputRef::Command(command)),
+            RecordRef::OutputDecision {
+                input_seq,
+                index,
+                decision,
+            } => (input_seq, index, OutputRef::Decision(decision)),
+            RecordRef::RunStarted(_) | RecordRef::RawFrame(_) | RecordRef::RunEnded { .. } => {
+                anyhow::bail!("a step handed the journal a record that is no input or output")
+            }
+        };
+        self.journal
+            .append_output(input_seq, ts_ns, index, output, false)
+            .context("journaling the engine's outputs")?;
+        Ok(())
+    }
+
+    fn end_step(&mut self, _input: &Envelope, output: &Output) -> anyhow::Result<()> {
+        if self.durable_commands && !output.commands.is_empty() {
+            self.journal
+                .commit()
+                .context("journaling the engine's outputs")?;
+            self.committed = true;
+        }
+        Ok(())
     }
 }
 

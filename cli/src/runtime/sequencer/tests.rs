@@ -326,7 +326,7 @@ fn a_paper_run_steps_simulated_answers_as_a_backtest_of_its_journal_does() {
         .records
         .iter()
         .filter_map(|record| match record {
-            kalshi_replay::record::ReplayRecord::Input(envelope) => Some(envelope.clone()),
+            kalshi_journal::JournalRecord::Input(envelope) => Some(envelope.clone()),
             _ => None,
         })
         .collect();
