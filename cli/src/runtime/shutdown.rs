@@ -13,7 +13,6 @@ use kalshi_io::exec::{Executor, WriteOutcome};
 use crate::exit_code::{EXIT_OK, EXIT_RESTING_ORDERS_LEFT};
 
 use super::clock::now_ns;
-use super::exec_task::{WriteUsage, cancel_in_batches};
 use super::market_data::{fetch_positions, fetch_resting_orders};
 use super::sequencer::{RunCounters, Sequencer};
 use super::status::StatusFigures;
@@ -78,7 +77,8 @@ pub async fn cancel_resting(
             })
         })
         .collect();
-    let events = cancel_in_batches(executor, &WriteUsage::default(), &cancels).await;
+    // The backstop's spending is not shown anywhere: the status line is gone by now.
+    let events = executor.cancel_in_batches(&cancels, &mut |_| {}).await;
     Ok(events
         .into_iter()
         .filter(|event| match event {
