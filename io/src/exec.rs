@@ -617,8 +617,8 @@ impl Executor {
                     .resolve_unknown(cancel.client_order_id.as_str(), &cancel.ticker)
                     .await;
                 match events::cancel_lookup(cancel, answer) {
-                    Ok(order_id) => order_id,
-                    Err(event) => return vec![event],
+                    events::CancelTarget::Send(order_id) => order_id,
+                    events::CancelTarget::Answered(event) => return vec![event],
                 }
             }
         };

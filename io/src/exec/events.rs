@@ -79,20 +79,26 @@ pub fn lookup_events(
     }
 }
 
-/// What the lookup before a cancel without an exchange id decided: the order id to cancel, or
-/// the cancel's outcome already (the order does not exist, or the read failed).
-pub fn cancel_lookup(
-    cancel: &CancelOrder,
-    answer: Result<Resolution, RestError>,
-) -> Result<String, Event> {
+/// What the lookup before a cancel without an exchange id decided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CancelTarget {
+    /// Cancel the order with this exchange id.
+    Send(String),
+    /// Nothing to send: the cancel's outcome is already known (the order does not exist, or
+    /// the read failed and the outcome is unknown).
+    Answered(Event),
+}
+
+/// The lookup before a cancel without an exchange id, turned into what to do next.
+pub fn cancel_lookup(cancel: &CancelOrder, answer: Result<Resolution, RestError>) -> CancelTarget {
     match answer {
-        Ok(Resolution::Found(snapshot)) => Ok(snapshot.order_id),
-        Ok(Resolution::NotFound) => Err(Event::OrderNotFound {
+        Ok(Resolution::Found(snapshot)) => CancelTarget::Send(snapshot.order_id),
+        Ok(Resolution::NotFound) => CancelTarget::Answered(Event::OrderNotFound {
             client_order_id: cancel.client_order_id.clone(),
         }),
         Err(error) => {
             tracing::warn!(%error, "lookup before cancel failed");
-            Err(Event::OrderUnknown {
+            CancelTarget::Answered(Event::OrderUnknown {
                 client_order_id: cancel.client_order_id.clone(),
                 request: RequestKind::Cancel,
             })
