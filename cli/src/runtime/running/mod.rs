@@ -1,4 +1,6 @@
-//! The running phase: every input source feeds the one sequencer, in arrival order.
+//! The running phase: every input source feeds the one sequencer, in arrival order, and
+//! every input goes through one `EventLoop::handle` (while running and while draining at
+//! shutdown). [`start`] starts the tasks that feed it.
 //!
 //! Sources, each a bounded channel: WebSocket events, exec outcomes, and the runtime's own
 //! inputs (timers, rescans, background REST reads, stop requests), plus the signal counter.
@@ -29,6 +31,7 @@
 
 mod metrics_text;
 mod operator;
+pub mod start;
 
 use std::sync::Arc;
 use std::time::Duration;
