@@ -83,9 +83,14 @@ struct Queued {
     queued_at: Instant,
 }
 
+/// Requests remembered by [`WriteUsage`]: 100,000, far more than any tier's write bucket
+/// allows in the 10 s the status line looks back over; the oldest go first.
+pub const WRITE_USAGE_ENTRIES_MAX: usize = 100_000;
+
 /// Write-bucket tokens spent recently, for the status line.
 #[derive(Debug, Default)]
 pub struct WriteUsage {
+    /// When each request went and its cost (at most [`WRITE_USAGE_ENTRIES_MAX`]).
     spent: Mutex<VecDeque<(Instant, u32)>>,
 }
 
@@ -97,7 +102,7 @@ impl WriteUsage {
         }
         if let Ok(mut spent) = self.spent.lock() {
             spent.push_back((Instant::now(), tokens));
-            while spent.len() > 100_000 {
+            while spent.len() > WRITE_USAGE_ENTRIES_MAX {
                 spent.pop_front();
             }
         }
