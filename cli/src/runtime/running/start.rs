@@ -166,18 +166,8 @@ pub async fn start(
     }
     event_loop.set_model_age_max_ns(options.engine.signals.model_age_max_ns);
     if options.sends_orders() {
-        let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
-        let reader = context.rest.clone();
-        tasks.push(spawn_reconciler(
-            move |fills_min_ts_s| {
-                let reader = reader.clone();
-                async move { reconcile_after_outage(&reader, fills_min_ts_s).await }
-            },
-            RECONCILE_RETRY_INTERVAL,
-            wanted_rx,
-            reconciler_inputs.clone(),
-        ));
-        event_loop.set_reconciler(wanted_tx);
+        let wanted = start_reconciler(context.rest, &reconciler_inputs, &mut tasks);
+        event_loop.set_reconciler(wanted);
     }
     drop(reconciler_inputs);
     let control = if trading {
@@ -236,6 +226,27 @@ fn spawn_inputs(
         tracing::info!(file = %model_file.display(), "following the model file");
         tasks.push(spawn_follow(model_file.clone(), inputs.clone()));
     }
+}
+
+/// Starts the reconciler that reads the account over REST after a lost socket; returns where
+/// its tickets go.
+fn start_reconciler(
+    rest: &RestClient,
+    inputs: &mpsc::Sender<Input>,
+    tasks: &mut Tasks,
+) -> watch::Sender<ReconcileRequest> {
+    let (wanted_tx, wanted_rx) = watch::channel(ReconcileRequest::default());
+    let reader = rest.clone();
+    tasks.push(spawn_reconciler(
+        move |fills_min_ts_s| {
+            let reader = reader.clone();
+            async move { reconcile_after_outage(&reader, fills_min_ts_s).await }
+        },
+        RECONCILE_RETRY_INTERVAL,
+        wanted_rx,
+        inputs.clone(),
+    ));
+    wanted_tx
 }
 
 /// Opens the operator's control channel in the run directory and connects it to the loop; a

@@ -126,6 +126,16 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
     if let Some(model) = &summary.model {
         line(format!("  model inputs    : {}", model.line()));
     }
+    outcome_lines(summary, &mut line);
+    line(format!(
+        "replay it with: kalshi-bot replay --journal {} --verify",
+        summary.journal_dir.display()
+    ));
+    text
+}
+
+/// The summary's lines on what the run came to: P&L, risk state, and the account at the end.
+fn outcome_lines(summary: &RunSummary<'_>, line: &mut impl FnMut(String)) {
     let figures = summary.figures;
     let pnl = figures.pnl;
     line(format!(
@@ -176,12 +186,8 @@ pub fn summary_text(summary: &RunSummary<'_>) -> String {
         }
         None => line("  resting orders  : not confirmed".to_string()),
     }
-    line(format!(
-        "replay it with: kalshi-bot replay --journal {} --verify",
-        summary.journal_dir.display()
-    ));
-    text
 }
+
 /// The end-of-run summary as one JSON document (`--json`): the same figures as
 /// [`summary_text`], money in micro-dollars, counts of contracts as decimal strings.
 pub fn summary_json(summary: &RunSummary<'_>, no_orders_why: Option<&str>) -> serde_json::Value {
