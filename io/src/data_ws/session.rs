@@ -202,9 +202,13 @@ pub struct Session {
     /// Subscribe requests awaiting their answer, by command id (at most
     /// [`PENDING_SUBSCRIBES_MAX`]).
     pending: BTreeMap<u64, Channel>,
+    /// Live subscriptions by sid: at most one per channel in `channels`.
     sids: BTreeMap<u64, SidState>,
+    /// Book state per market: at most one per market subscribed, forgotten with it in
+    /// [`Session::remove_markets`].
     books: BTreeMap<String, BookState>,
-    /// Markets whose next snapshot answers a liveness probe.
+    /// Markets whose next snapshot answers a liveness probe (at most the markets subscribed;
+    /// replaced by each probe).
     probed: BTreeSet<String>,
     /// Sids given up on this connection; their frames are dropped (at most
     /// [`RETIRED_SIDS_MAX`], the most recent).
@@ -213,7 +217,8 @@ pub struct Session {
     resync_attempts_max: u32,
     /// Counters of the current connection (`abandoned_markets` is filled in by `stats`).
     stats: WsStats,
-    /// Markets given up on (mirrors `BookState::abandoned`).
+    /// Markets given up on (mirrors `BookState::abandoned`; at most the markets subscribed,
+    /// forgotten with them).
     abandoned: BTreeSet<String>,
 }
 
