@@ -380,7 +380,7 @@ impl Executor {
         self.write::<BatchCreateOrdersV2Response>(
             RestRequest::new(
                 Method::POST,
-                "/portfolio/events/orders/batched",
+                OrderDialect::V2.batch_place_route().template,
                 AuthMode::Signed,
             )
             .with_batch_len(orders.len())
@@ -422,7 +422,7 @@ impl Executor {
         self.write::<BatchCancelOrdersV2Response>(
             RestRequest::new(
                 Method::DELETE,
-                "/portfolio/events/orders/batched",
+                OrderDialect::V2.batch_cancel_route().template,
                 AuthMode::Signed,
             )
             .with_batch_len(orders.len())

@@ -84,6 +84,18 @@ impl OrderDialect {
         Route::new(Method::DELETE, "/portfolio/events/orders")
     }
 
+    /// Creating several orders in one request: one V2 endpoint, whatever the dialect (the
+    /// legacy dialect's batches are not used).
+    pub fn batch_place_route(self) -> Route {
+        Route::new(Method::POST, "/portfolio/events/orders/batched")
+    }
+
+    /// Cancelling several orders in one request: one V2 endpoint, whatever the dialect (the
+    /// legacy dialect's batches are not used).
+    pub fn batch_cancel_route(self) -> Route {
+        Route::new(Method::DELETE, "/portfolio/events/orders/batched")
+    }
+
     /// The endpoint that carries `command` (`None` for a lookup, which is a paged read).
     pub fn route_of(self, command: &Command) -> Option<Route> {
         match command {
@@ -129,6 +141,20 @@ mod tests {
         };
         assert_eq!(write_cost(OrderDialect::V2, &lookup), 0);
         assert_eq!(write_cost(OrderDialect::Legacy, &lookup), 0);
+    }
+
+    #[test]
+    fn batches_go_to_the_v2_batch_endpoint_whatever_the_dialect() {
+        for dialect in [OrderDialect::V2, OrderDialect::Legacy] {
+            assert_eq!(
+                dialect.batch_place_route().label(),
+                "POST /portfolio/events/orders/batched"
+            );
+            assert_eq!(
+                dialect.batch_cancel_route().label(),
+                "DELETE /portfolio/events/orders/batched"
+            );
+        }
     }
 
     #[test]
