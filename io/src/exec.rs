@@ -17,13 +17,14 @@
 //! without one). Orders go to the V2 endpoints (`/portfolio/events/orders`) by default; the
 //! deprecated `/portfolio/orders` dialect is selectable (see [`legacy`]).
 
+pub mod events;
 pub mod legacy;
 mod outcome;
+pub mod routes;
 
-use kalshi_core::client_order_id::ClientOrderId;
 use kalshi_core::commands::{AmendOrder, CancelOrder, Command, DecreaseOrder, PlaceOrder};
 use kalshi_core::config::SelfTradePrevention as CoreStp;
-use kalshi_core::events::{CancelAck, Event, OrderAck, OrderRejected, RequestKind};
+use kalshi_core::events::{Event, RequestKind};
 use kalshi_core::fixed::Count;
 use kalshi_core::market_data::OrderSnapshot;
 use reqwest::Method;
@@ -35,6 +36,7 @@ use crate::data_rest::queries::OrdersQuery;
 use crate::data_rest::{AuthMode, RestClient, RestRequest, decode_json};
 use crate::error::RestError;
 use crate::normalize;
+use crate::ratelimit::BATCH_CANCEL_COST_PER_ORDER;
 use crate::wire::error::ApiErrorDetail;
 use crate::wire::order_group::{
     CreateOrderGroupRequest, CreateOrderGroupResponse, UpdateOrderGroupLimitRequest,
@@ -46,7 +48,13 @@ use crate::wire::order_v2::{
     DecreaseOrderV2Response, SelfTradePrevention, TimeInForce,
 };
 
+pub use events::{batch_cancel_events, modified_event, not_sent_refusal, placed_event};
 pub use outcome::{WriteOutcome, classify_write_error};
+pub use routes::Route;
+
+/// Cancels per V2 batch when cancelling many orders at once (the older documented batch
+/// limit; 40 write tokens, within even the Basic tier's bucket).
+pub const CANCEL_BATCH_MAX: usize = 20;
 
 /// Which order endpoints to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -259,8 +267,12 @@ impl Executor {
         match self.config.dialect {
             OrderDialect::V2 => self
                 .write::<CreateOrderV2Response>(
-                    RestRequest::new(Method::POST, "/portfolio/events/orders", AuthMode::Signed)
-                        .with_json(&self.v2_request(order)),
+                    RestRequest::new(
+                        Method::POST,
+                        OrderDialect::V2.place_route().template,
+                        AuthMode::Signed,
+                    )
+                    .with_json(&self.v2_request(order)),
                 )
                 .await
                 .map(|response| Placed {
@@ -278,18 +290,14 @@ impl Executor {
         if self.config.dialect == OrderDialect::Legacy {
             return legacy::cancel(self, order_id).await;
         }
-        let order_id = match path_segment("DELETE /portfolio/events/orders/{id}", order_id) {
-            Ok(order_id) => order_id,
+        let route = OrderDialect::V2.cancel_route();
+        let path = match route.path_for(order_id) {
+            Ok(path) => path,
             Err(error) => return classify_write_error(&error),
         };
         let mut query = self.subaccount_query();
         query.push(("market_ticker", ticker.to_string()));
-        let request = RestRequest::new(
-            Method::DELETE,
-            format!("/portfolio/events/orders/{order_id}"),
-            AuthMode::Signed,
-        )
-        .with_query(query);
+        let request = RestRequest::new(route.method, path, AuthMode::Signed).with_query(query);
         self.write::<CancelOrderV2Response>(Ok(request))
             .await
             .map(|response| Canceled {
@@ -304,11 +312,11 @@ impl Executor {
         if self.config.dialect == OrderDialect::Legacy {
             return legacy::amend(self, amend).await;
         }
-        let order_id =
-            match path_segment("POST /portfolio/events/orders/{id}/amend", &amend.order_id) {
-                Ok(order_id) => order_id,
-                Err(error) => return classify_write_error(&error),
-            };
+        let route = OrderDialect::V2.amend_route();
+        let path = match route.path_for(&amend.order_id) {
+            Ok(path) => path,
+            Err(error) => return classify_write_error(&error),
+        };
         let body = AmendOrderV2Request {
             ticker: amend.ticker.clone(),
             side: amend.side,
@@ -320,13 +328,9 @@ impl Executor {
             exchange_index: None,
         };
         self.write::<AmendOrderV2Response>(
-            RestRequest::new(
-                Method::POST,
-                format!("/portfolio/events/orders/{order_id}/amend"),
-                AuthMode::Signed,
-            )
-            .with_query(self.subaccount_query())
-            .with_json(&body),
+            RestRequest::new(route.method, path, AuthMode::Signed)
+                .with_query(self.subaccount_query())
+                .with_json(&body),
         )
         .await
         .map(|response| Modified {
@@ -342,11 +346,9 @@ impl Executor {
         if self.config.dialect == OrderDialect::Legacy {
             return legacy::decrease(self, decrease).await;
         }
-        let order_id = match path_segment(
-            "POST /portfolio/events/orders/{id}/decrease",
-            &decrease.order_id,
-        ) {
-            Ok(order_id) => order_id,
+        let route = OrderDialect::V2.decrease_route();
+        let path = match route.path_for(&decrease.order_id) {
+            Ok(path) => path,
             Err(error) => return classify_write_error(&error),
         };
         let body = DecreaseOrderV2Request {
@@ -356,13 +358,9 @@ impl Executor {
             market_ticker: Some(decrease.ticker.clone()),
         };
         self.write::<DecreaseOrderV2Response>(
-            RestRequest::new(
-                Method::POST,
-                format!("/portfolio/events/orders/{order_id}/decrease"),
-                AuthMode::Signed,
-            )
-            .with_query(self.subaccount_query())
-            .with_json(&body),
+            RestRequest::new(route.method, path, AuthMode::Signed)
+                .with_query(self.subaccount_query())
+                .with_json(&body),
         )
         .await
         .map(|response| Modified {
@@ -382,7 +380,7 @@ impl Executor {
         self.write::<BatchCreateOrdersV2Response>(
             RestRequest::new(
                 Method::POST,
-                "/portfolio/events/orders/batched",
+                OrderDialect::V2.batch_place_route().template,
                 AuthMode::Signed,
             )
             .with_batch_len(orders.len())
@@ -424,7 +422,7 @@ impl Executor {
         self.write::<BatchCancelOrdersV2Response>(
             RestRequest::new(
                 Method::DELETE,
-                "/portfolio/events/orders/batched",
+                OrderDialect::V2.batch_cancel_route().template,
                 AuthMode::Signed,
             )
             .with_batch_len(orders.len())
@@ -448,9 +446,9 @@ impl Executor {
 
     /// Cancels every resting order of the account (`DELETE /portfolio/events/orders`, 204).
     pub async fn cancel_all(&self) -> WriteOutcome<()> {
-        let request =
-            RestRequest::new(Method::DELETE, "/portfolio/events/orders", AuthMode::Signed)
-                .with_query(self.subaccount_query());
+        let route = self.config.dialect.cancel_all_route();
+        let request = RestRequest::new(route.method, route.template, AuthMode::Signed)
+            .with_query(self.subaccount_query());
         self.write_empty(Ok(request)).await
     }
 
@@ -575,8 +573,8 @@ impl Executor {
     }
 
     /// Executes one engine command and reports its outcome as engine events (to be journaled
-    /// and fed back): acks, rejections, unknown outcomes, lookups. A `Cancel` without an
-    /// exchange order id is looked up by client id first.
+    /// and fed back; the mapping is [`events`]): acks, rejections, unknown outcomes, lookups.
+    /// A `Cancel` without an exchange order id is looked up by client id first.
     pub async fn execute(&self, command: &Command) -> Vec<Event> {
         match command {
             Command::Place(order) => {
@@ -600,29 +598,13 @@ impl Executor {
                 )]
             }
             Command::Cancel(cancel) => self.execute_cancel(cancel).await,
-            Command::CancelAll => match self.cancel_all().await {
-                WriteOutcome::Accepted(()) => Vec::new(),
-                other => {
-                    tracing::warn!(outcome = other.kind_name(), "cancel-all did not succeed");
-                    Vec::new()
-                }
-            },
+            Command::CancelAll => events::cancel_all_events(self.cancel_all().await),
             Command::LookupOrder {
                 client_order_id,
                 ticker,
-            } => self.lookup_events(client_order_id, ticker).await,
-        }
-    }
-
-    async fn lookup_events(&self, client_order_id: &ClientOrderId, ticker: &str) -> Vec<Event> {
-        match self.resolve_unknown(client_order_id.as_str(), ticker).await {
-            Ok(Resolution::Found(snapshot)) => vec![Event::OrderSnapshot(snapshot)],
-            Ok(Resolution::NotFound) => vec![Event::OrderNotFound {
-                client_order_id: client_order_id.clone(),
-            }],
-            Err(error) => {
-                tracing::warn!(%error, "order lookup failed; the outcome stays unknown");
-                Vec::new()
+            } => {
+                let answer = self.resolve_unknown(client_order_id.as_str(), ticker).await;
+                events::lookup_events(client_order_id, answer)
             }
         }
     }
@@ -630,111 +612,77 @@ impl Executor {
     async fn execute_cancel(&self, cancel: &CancelOrder) -> Vec<Event> {
         let order_id = match &cancel.order_id {
             Some(order_id) => order_id.clone(),
-            None => match self
-                .resolve_unknown(cancel.client_order_id.as_str(), &cancel.ticker)
-                .await
-            {
-                Ok(Resolution::Found(snapshot)) => snapshot.order_id,
-                Ok(Resolution::NotFound) => {
-                    return vec![Event::OrderNotFound {
-                        client_order_id: cancel.client_order_id.clone(),
-                    }];
+            None => {
+                let answer = self
+                    .resolve_unknown(cancel.client_order_id.as_str(), &cancel.ticker)
+                    .await;
+                match events::cancel_lookup(cancel, answer) {
+                    events::CancelTarget::Send(order_id) => order_id,
+                    events::CancelTarget::Answered(event) => return vec![event],
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "lookup before cancel failed");
-                    return vec![Event::OrderUnknown {
-                        client_order_id: cancel.client_order_id.clone(),
-                        request: RequestKind::Cancel,
-                    }];
+            }
+        };
+        let outcome = self.cancel(&order_id, &cancel.ticker).await;
+        vec![events::canceled_event(&cancel.client_order_id, outcome)]
+    }
+
+    /// Write-bucket tokens `command` costs at this executor's endpoints (lookups cost none
+    /// here: they are reads).
+    pub fn write_cost(&self, command: &Command) -> u32 {
+        routes::write_cost(self.config.dialect, command)
+    }
+
+    /// Cancels `cancels` (all with exchange ids) in V2 batches of at most
+    /// [`CANCEL_BATCH_MAX`]; a batch the exchange refuses as a whole (or the legacy dialect,
+    /// which has no such endpoint here) falls back to one request per order. `spent` is told
+    /// the write tokens of every request sent. Returns one event per cancel.
+    pub async fn cancel_in_batches(
+        &self,
+        cancels: &[CancelOrder],
+        spent: &mut (dyn FnMut(u32) + Send),
+    ) -> Vec<Event> {
+        let mut out = Vec::new();
+        for chunk in cancels.chunks(CANCEL_BATCH_MAX) {
+            if self.config.dialect != OrderDialect::V2 || chunk.len() <= 1 {
+                out.extend(self.cancel_one_by_one(chunk, spent).await);
+                continue;
+            }
+            let pairs: Vec<(String, String)> = chunk
+                .iter()
+                .map(|cancel| {
+                    (
+                        cancel.order_id.clone().unwrap_or_default(),
+                        cancel.ticker.clone(),
+                    )
+                })
+                .collect();
+            spent(
+                u32::try_from(chunk.len())
+                    .unwrap_or(u32::MAX)
+                    .saturating_mul(BATCH_CANCEL_COST_PER_ORDER),
+            );
+            match self.batch_cancel(&pairs).await {
+                WriteOutcome::Rejected { status, code, .. } => {
+                    tracing::warn!(status, %code, "batch cancel refused; cancelling one by one");
+                    out.extend(self.cancel_one_by_one(chunk, spent).await);
                 }
-            },
-        };
-        let event = match self.cancel(&order_id, &cancel.ticker).await {
-            WriteOutcome::Accepted(canceled) => Event::CancelAck(CancelAck {
-                client_order_id: cancel.client_order_id.clone(),
-                order_id: canceled.order_id,
-                reduced_by: canceled.reduced_by,
-            }),
-            other => non_accepted_event(&cancel.client_order_id, RequestKind::Cancel, other),
-        };
-        vec![event]
-    }
-}
-
-/// The event for a create's outcome.
-pub fn placed_event(client_order_id: &ClientOrderId, outcome: WriteOutcome<Placed>) -> Event {
-    match outcome {
-        WriteOutcome::Accepted(placed) => Event::OrderAck(OrderAck {
-            client_order_id: client_order_id.clone(),
-            order_id: placed.order_id,
-            request: RequestKind::Place,
-            fill_count: placed.fill_count,
-            remaining_count: placed.remaining_count,
-        }),
-        other => non_accepted_event(client_order_id, RequestKind::Place, other),
-    }
-}
-
-/// The event for an amend's or decrease's outcome. Fields the exchange did not report are
-/// zero in the ack; the `user_orders` stream carries the full state.
-pub fn modified_event(
-    client_order_id: &ClientOrderId,
-    request: RequestKind,
-    outcome: WriteOutcome<Modified>,
-) -> Event {
-    match outcome {
-        WriteOutcome::Accepted(modified) => Event::OrderAck(OrderAck {
-            client_order_id: client_order_id.clone(),
-            order_id: modified.order_id,
-            request,
-            fill_count: modified.fill_count.unwrap_or_default(),
-            remaining_count: modified.remaining_count.unwrap_or_default(),
-        }),
-        other => non_accepted_event(client_order_id, request, other),
-    }
-}
-
-/// The event for any outcome other than `Accepted`.
-fn non_accepted_event<T>(
-    client_order_id: &ClientOrderId,
-    request: RequestKind,
-    outcome: WriteOutcome<T>,
-) -> Event {
-    let rejected = |code: String, message: String| {
-        Event::OrderRejected(OrderRejected {
-            client_order_id: client_order_id.clone(),
-            request,
-            code,
-            message,
-        })
-    };
-    match outcome {
-        WriteOutcome::Rejected {
-            status,
-            code,
-            message,
-        } => {
-            let code = if code.is_empty() {
-                format!("http_{status}")
-            } else {
-                code
-            };
-            rejected(code, message)
-        }
-        WriteOutcome::RateLimited => {
-            rejected("rate_limited".to_string(), "too many requests".to_string())
-        }
-        WriteOutcome::NotSent { reason } => rejected("not_sent".to_string(), reason),
-        WriteOutcome::Unknown { reason } => {
-            tracing::warn!(%client_order_id, ?request, %reason, "write outcome unknown");
-            Event::OrderUnknown {
-                client_order_id: client_order_id.clone(),
-                request,
+                other => out.extend(events::batch_cancel_events(chunk, other)),
             }
         }
-        WriteOutcome::Accepted(_) => Event::OrderUnknown {
-            client_order_id: client_order_id.clone(),
-            request,
-        },
+        out
+    }
+
+    async fn cancel_one_by_one(
+        &self,
+        cancels: &[CancelOrder],
+        spent: &mut (dyn FnMut(u32) + Send),
+    ) -> Vec<Event> {
+        let mut out = Vec::new();
+        for cancel in cancels {
+            let command = Command::Cancel(cancel.clone());
+            spent(self.write_cost(&command));
+            out.extend(self.execute(&command).await);
+        }
+        out
     }
 }

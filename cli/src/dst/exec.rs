@@ -1,7 +1,7 @@
 //! The deterministic stand-in for the exec workers: each command is applied to the local
 //! exchange's matching engine directly, with seeded faults, and its outcome becomes engine
 //! events through the same functions the real executor uses (`placed_event`,
-//! `modified_event`) and the same outcome classes (`WriteOutcome`).
+//! `modified_event`, `canceled_event`) and the same outcome classes (`WriteOutcome`).
 //!
 //! Faults on writes: 429 and 5xx/408 *before* the matching engine sees the request (no
 //! effect; 429 is a certain refusal, 5xx/408 an unknown outcome), and a lost answer *after*
@@ -14,8 +14,9 @@ use kalshi_core::commands::{
     AmendOrder, CancelOrder, Command, DecreaseOrder, PlaceOrder, TimeInForce as CoreTif,
 };
 use kalshi_core::config::SelfTradePrevention as CoreStp;
-use kalshi_core::events::{CancelAck, Event, RequestKind};
-use kalshi_io::exec::{Modified, Placed, WriteOutcome, modified_event, placed_event};
+use kalshi_core::events::{Event, RequestKind};
+use kalshi_io::exec::events::canceled_event;
+use kalshi_io::exec::{Canceled, Modified, Placed, WriteOutcome, modified_event, placed_event};
 use kalshi_io::normalize;
 use kalshi_sim::exchange::{
     AmendOrder as SimAmend, CreateOrderV2, Decrease, ExchangeError, ExpirationChange,
@@ -353,25 +354,12 @@ impl ExecStandIn {
                 Self::answered(fault, applied)
             }
         };
-        match outcome {
-            WriteOutcome::Accepted(canceled) => vec![Event::CancelAck(CancelAck {
-                client_order_id: cancel.client_order_id.clone(),
-                order_id: canceled.order.order_id.clone(),
-                reduced_by: canceled.reduced_by,
-            })],
-            // The executor's mapping of a non-accepted outcome, reached through the public
-            // function that shares it (a cancel's `Modified` value is never read).
-            other => vec![modified_event(
-                &cancel.client_order_id,
-                RequestKind::Cancel,
-                other.map(|canceled| Modified {
-                    order_id: canceled.order.order_id.clone(),
-                    client_order_id: canceled.order.client_order_id.clone(),
-                    fill_count: None,
-                    remaining_count: None,
-                }),
-            )],
-        }
+        let outcome = outcome.map(|canceled| Canceled {
+            order_id: canceled.order.order_id.clone(),
+            client_order_id: canceled.order.client_order_id.clone(),
+            reduced_by: canceled.reduced_by,
+        });
+        vec![canceled_event(&cancel.client_order_id, outcome)]
     }
 
     /// `LookupOrder`: the snapshot when found, `OrderNotFound` when not; `None` when the read

@@ -17,6 +17,9 @@
 //! - At shutdown ([`ExecPool::begin_shutdown`]) cancels come first: every worker takes all it
 //!   has queued at once, reports each place, amend and decrease as `not_sent` without sending
 //!   it, and sends the cancels of known orders in V2 batches.
+//! - Turning an outcome into events is io's job ([`kalshi_io::exec::events`]), and so is what
+//!   a command costs at the dialect's endpoints ([`Executor::write_cost`]); the workers only
+//!   carry commands out and outcomes back.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,19 +27,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kalshi_core::client_order_id::ClientOrderId;
-use kalshi_core::commands::{CancelOrder, Command};
-use kalshi_core::events::{CancelAck, Event, OrderRejected, RequestKind};
-use kalshi_io::exec::{BatchItem, Canceled, ExecConfig, Executor, OrderDialect, WriteOutcome};
-use kalshi_io::ratelimit::{BATCH_CANCEL_COST_PER_ORDER, cost_of};
+use kalshi_core::commands::Command;
+use kalshi_core::events::Event;
+use kalshi_io::exec::{Executor, not_sent_refusal};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::clock::now_ns;
-use super::sequencer::not_sent_refusal;
 
-/// Cancels per V2 batch at shutdown (the older documented batch limit; 40 write tokens, within
-/// even the Basic tier's bucket).
-pub const SHUTDOWN_CANCEL_BATCH_MAX: usize = 20;
 /// Pause between attempts of a lookup whose read failed.
 pub const LOOKUP_RETRY_INTERVAL: Duration = Duration::from_secs(1);
 /// Attempts of one lookup at [`LOOKUP_RETRY_INTERVAL`] before it slows down.
@@ -85,9 +83,14 @@ struct Queued {
     queued_at: Instant,
 }
 
+/// Requests remembered by [`WriteUsage`]: 100,000, far more than any tier's write bucket
+/// allows in the 10 s the status line looks back over; the oldest go first.
+pub const WRITE_USAGE_ENTRIES_MAX: usize = 100_000;
+
 /// Write-bucket tokens spent recently, for the status line.
 #[derive(Debug, Default)]
 pub struct WriteUsage {
+    /// When each request went and its cost (at most [`WRITE_USAGE_ENTRIES_MAX`]).
     spent: Mutex<VecDeque<(Instant, u32)>>,
 }
 
@@ -99,7 +102,7 @@ impl WriteUsage {
         }
         if let Ok(mut spent) = self.spent.lock() {
             spent.push_back((Instant::now(), tokens));
-            while spent.len() > 100_000 {
+            while spent.len() > WRITE_USAGE_ENTRIES_MAX {
                 spent.pop_front();
             }
         }
@@ -118,18 +121,6 @@ impl WriteUsage {
             spent.pop_front();
         }
         spent.iter().map(|(_, tokens)| u64::from(*tokens)).sum()
-    }
-}
-
-/// Write-bucket tokens a command costs (lookups are reads and cost none here).
-pub fn write_tokens(command: &Command) -> u32 {
-    match command {
-        Command::Place(_) => cost_of("POST", "/portfolio/events/orders", 0),
-        Command::Amend(_) => cost_of("POST", "/portfolio/events/orders/id/amend", 0),
-        Command::Decrease(_) => cost_of("POST", "/portfolio/events/orders/id/decrease", 0),
-        Command::Cancel(_) => cost_of("DELETE", "/portfolio/events/orders/id", 0),
-        Command::CancelAll => cost_of("DELETE", "/portfolio/events/orders", 0),
-        Command::LookupOrder { .. } => 0,
     }
 }
 
@@ -306,7 +297,7 @@ async fn report_with(
 /// background (see [`retry_lookup`]).
 async fn serve_one(context: &WorkerContext, queued: Queued) -> bool {
     let Queued { command, queued_at } = queued;
-    context.usage.record(write_tokens(&command));
+    context.usage.record(context.executor.write_cost(&command));
     tracing::debug!(worker = context.index, command = %command, "sending");
     let sent_at = Instant::now();
     let events = context.executor.execute(&command).await;
@@ -399,7 +390,11 @@ async fn serve_shutdown(context: &WorkerContext, pending: Vec<Command>) -> bool 
             orders = batchable.len(),
             "cancelling in batches"
         );
-        let batches = cancel_in_batches(&context.executor, &context.usage, &batchable).await;
+        let usage = Arc::clone(&context.usage);
+        let batches = context
+            .executor
+            .cancel_in_batches(&batchable, &mut |tokens| usage.record(tokens))
+            .await;
         if !report(context, batches).await {
             return false;
         }
@@ -414,146 +409,6 @@ async fn serve_shutdown(context: &WorkerContext, pending: Vec<Command>) -> bool 
         }
     }
     true
-}
-
-/// Cancels `cancels` (all with exchange ids) in V2 batches of at most
-/// [`SHUTDOWN_CANCEL_BATCH_MAX`]; a batch the exchange refuses as a whole (or the legacy
-/// dialect, which has no such endpoint here) falls back to one request per order.
-pub async fn cancel_in_batches(
-    executor: &Executor,
-    usage: &WriteUsage,
-    cancels: &[CancelOrder],
-) -> Vec<Event> {
-    let mut events = Vec::new();
-    for chunk in cancels.chunks(SHUTDOWN_CANCEL_BATCH_MAX) {
-        if !batch_usable(executor.config(), chunk.len()) {
-            for cancel in chunk {
-                let command = Command::Cancel(cancel.clone());
-                usage.record(write_tokens(&command));
-                events.extend(executor.execute(&command).await);
-            }
-            continue;
-        }
-        let pairs: Vec<(String, String)> = chunk
-            .iter()
-            .map(|cancel| {
-                (
-                    cancel.order_id.clone().unwrap_or_default(),
-                    cancel.ticker.clone(),
-                )
-            })
-            .collect();
-        let tokens = u32::try_from(chunk.len())
-            .unwrap_or(u32::MAX)
-            .saturating_mul(BATCH_CANCEL_COST_PER_ORDER);
-        usage.record(tokens);
-        let outcome = executor.batch_cancel(&pairs).await;
-        match outcome {
-            WriteOutcome::Rejected { status, code, .. } => {
-                tracing::warn!(status, %code, "batch cancel refused; cancelling one by one");
-                for cancel in chunk {
-                    let command = Command::Cancel(cancel.clone());
-                    usage.record(write_tokens(&command));
-                    events.extend(executor.execute(&command).await);
-                }
-            }
-            other => events.extend(batch_cancel_events(chunk, other)),
-        }
-    }
-    events
-}
-
-/// Whether a V2 batch cancel of `len` orders may be tried.
-fn batch_usable(config: ExecConfig, len: usize) -> bool {
-    config.dialect == OrderDialect::V2 && len > 1
-}
-
-/// The engine events for a batch cancel's outcome, one per requested cancel. Items are
-/// answered in request order; an accepted item naming another order id is matched by that id,
-/// and a requested cancel the answer does not cover is `OrderUnknown` (the engine looks it up).
-pub fn batch_cancel_events(
-    cancels: &[CancelOrder],
-    outcome: WriteOutcome<Vec<BatchItem<Canceled>>>,
-) -> Vec<Event> {
-    let unknown = |cancel: &CancelOrder| Event::OrderUnknown {
-        client_order_id: cancel.client_order_id.clone(),
-        request: RequestKind::Cancel,
-    };
-    let rejected = |cancel: &CancelOrder, code: &str, message: &str| {
-        Event::OrderRejected(OrderRejected {
-            client_order_id: cancel.client_order_id.clone(),
-            request: RequestKind::Cancel,
-            code: code.to_string(),
-            message: message.to_string(),
-        })
-    };
-    match outcome {
-        WriteOutcome::Accepted(items) => {
-            let mut answered = vec![false; cancels.len()];
-            let mut events = Vec::with_capacity(cancels.len());
-            for (position, item) in items.into_iter().enumerate() {
-                match item {
-                    BatchItem::Accepted(canceled) => {
-                        let index = cancels
-                            .iter()
-                            .position(|cancel| {
-                                cancel.order_id.as_deref() == Some(canceled.order_id.as_str())
-                            })
-                            .filter(|index| !answered[*index])
-                            .or_else(|| (position < cancels.len()).then_some(position));
-                        let Some(index) = index.filter(|index| !answered[*index]) else {
-                            continue;
-                        };
-                        answered[index] = true;
-                        events.push(Event::CancelAck(CancelAck {
-                            client_order_id: cancels[index].client_order_id.clone(),
-                            order_id: canceled.order_id,
-                            reduced_by: canceled.reduced_by,
-                        }));
-                    }
-                    BatchItem::Rejected { code, message } => {
-                        if position < cancels.len() && !answered[position] {
-                            answered[position] = true;
-                            events.push(rejected(&cancels[position], &code, &message));
-                        }
-                    }
-                }
-            }
-            for (cancel, done) in cancels.iter().zip(&answered) {
-                if !done {
-                    events.push(unknown(cancel));
-                }
-            }
-            events
-        }
-        WriteOutcome::RateLimited => cancels
-            .iter()
-            .map(|cancel| rejected(cancel, "rate_limited", "too many requests"))
-            .collect(),
-        WriteOutcome::NotSent { reason } => cancels
-            .iter()
-            .map(|cancel| rejected(cancel, "not_sent", &reason))
-            .collect(),
-        WriteOutcome::Rejected {
-            status,
-            code,
-            message,
-        } => {
-            let code = if code.is_empty() {
-                format!("http_{status}")
-            } else {
-                code
-            };
-            cancels
-                .iter()
-                .map(|cancel| rejected(cancel, &code, &message))
-                .collect()
-        }
-        WriteOutcome::Unknown { reason } => {
-            tracing::warn!(%reason, orders = cancels.len(), "batch cancel outcome unknown");
-            cancels.iter().map(unknown).collect()
-        }
-    }
 }
 
 #[cfg(test)]
@@ -634,94 +489,6 @@ mod tests {
             .map(|n| worker_for(Some(&format!("M-{n}")), 4))
             .collect();
         assert_eq!(spread.len(), 4, "tickers should spread over every worker");
-    }
-
-    #[test]
-    fn write_costs_follow_the_exchange_table() {
-        assert_eq!(write_tokens(&Command::CancelAll), 2);
-        assert_eq!(
-            write_tokens(&Command::LookupOrder {
-                client_order_id: kalshi_core::client_order_id::ClientOrderId::parse("kb-r-1")
-                    .unwrap(),
-                ticker: "M".to_string()
-            }),
-            0
-        );
-    }
-
-    fn cancel(n: u32) -> CancelOrder {
-        CancelOrder {
-            client_order_id: ClientOrderId::parse(&format!("kb-r-{n}")).unwrap(),
-            order_id: Some(format!("order-{n}")),
-            ticker: "M".to_string(),
-        }
-    }
-
-    fn canceled(n: u32) -> BatchItem<Canceled> {
-        BatchItem::Accepted(Canceled {
-            order_id: format!("order-{n}"),
-            client_order_id: None,
-            reduced_by: kalshi_core::fixed::Count::from_contracts(5).unwrap(),
-        })
-    }
-
-    #[test]
-    fn every_cancel_of_a_batch_gets_exactly_one_outcome() {
-        let cancels = [cancel(1), cancel(2), cancel(3)];
-        // Item 2 refused, item 3 missing from the answer, and the accepted items in another
-        // order than asked: matched by order id, the missing one is unknown.
-        let answer = WriteOutcome::Accepted(vec![
-            canceled(1),
-            BatchItem::Rejected {
-                code: "not_found".to_string(),
-                message: "gone".to_string(),
-            },
-        ]);
-        let events = batch_cancel_events(&cancels, answer);
-        assert_eq!(events.len(), 3);
-        assert!(
-            matches!(&events[0], Event::CancelAck(ack) if ack.client_order_id.as_str() == "kb-r-1")
-        );
-        assert!(matches!(&events[1], Event::OrderRejected(r)
-            if r.client_order_id.as_str() == "kb-r-2" && r.code == "not_found" && r.request == RequestKind::Cancel));
-        assert!(
-            matches!(&events[2], Event::OrderUnknown { client_order_id, request: RequestKind::Cancel }
-            if client_order_id.as_str() == "kb-r-3")
-        );
-
-        let swapped = batch_cancel_events(
-            &cancels[..2],
-            WriteOutcome::Accepted(vec![canceled(2), canceled(1)]),
-        );
-        let acked: Vec<&str> = swapped
-            .iter()
-            .map(|event| match event {
-                Event::CancelAck(ack) => ack.client_order_id.as_str(),
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        assert_eq!(acked, vec!["kb-r-2", "kb-r-1"]);
-
-        // A 429 on the whole batch: each cancel is refused as rate-limited (no resend here;
-        // the engine re-decides), never silently dropped.
-        let limited = batch_cancel_events(&cancels, WriteOutcome::RateLimited);
-        assert_eq!(limited.len(), 3);
-        assert!(
-            limited
-                .iter()
-                .all(|event| matches!(event, Event::OrderRejected(r) if r.code == "rate_limited"))
-        );
-        let unknown = batch_cancel_events(
-            &cancels,
-            WriteOutcome::Unknown {
-                reason: "timeout".to_string(),
-            },
-        );
-        assert!(
-            unknown
-                .iter()
-                .all(|event| matches!(event, Event::OrderUnknown { .. }))
-        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ use tokio::task::JoinHandle;
 const HEAD_BYTES_MAX: usize = 8192;
 /// How long a client may take to send its request, and the loop to render.
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Scrapes waiting for the loop to answer: 8; a scraper beyond that waits for a free place.
+const SCRAPE_QUEUE: usize = 8;
 
 /// A scrape waiting for the event loop's text.
 pub type ScrapeRequest = oneshot::Sender<String>;
@@ -142,7 +144,7 @@ impl MetricsServer {
             .await
             .with_context(|| format!("binding the metrics endpoint {addr}"))?;
         let local_addr = listener.local_addr()?;
-        let (scrapes_tx, scrapes) = mpsc::channel(8);
+        let (scrapes_tx, scrapes) = mpsc::channel(SCRAPE_QUEUE);
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {

@@ -2,14 +2,15 @@
 //!
 //! - [`sequencer`] — the single writer: stamp, journal, `Engine::process`, journal outputs,
 //!   hand commands to exec;
-//! - [`startup`] — the ordered startup and shutdown of a run ([`startup::run`]);
-//! - [`event_loop`] — the running phase, merging every input channel;
+//! - the three phases of a run: [`startup`] (subscribe, snapshots, exec, reconcile; the entry
+//!   is [`startup::run`]), [`running`] (the event loop merging every input channel, one
+//!   `handle` per input) and [`shutdown`] (drain, cancel, the closing check, seal, summary,
+//!   exit code);
 //! - [`exec_task`] — the order workers;
 //! - [`market_data`] — REST listing, snapshots, reconciliation, and the background reader;
 //! - [`universe_load`] — what a run reads before trading: listing with fees, universe, books;
 //! - [`fees`] — the fee directory: every listed market's fee parameters and scheduled changes;
 //! - [`timers`] — ticks, daily resets, rescans, deadlines;
-//! - [`shutdown`] — the cancel backstop, the final account check, the summary;
 //! - [`signals`] — Ctrl-C and SIGTERM: stop, exit now with a confirmed count, exit at once;
 //! - [`lag_guard`] — the staleness guard: no decision on inputs older than the bound;
 //! - [`drift`] — the drift monitor's queue-position reads;
@@ -27,7 +28,6 @@ pub mod alerts;
 pub mod clock;
 pub mod control;
 pub mod drift;
-pub mod event_loop;
 pub mod exec_task;
 pub mod fees;
 pub mod lag_guard;
@@ -41,6 +41,7 @@ pub mod per_market_reads;
 pub mod resume;
 pub mod risk_file;
 pub mod run_options;
+pub mod running;
 pub mod sequencer;
 pub mod shutdown;
 pub mod signals;

@@ -116,6 +116,13 @@ pub const SEQ_REORDER_WINDOW_DEFAULT: u64 = 64;
 
 /// Default number of failed resyncs in a row after which a market is abandoned.
 pub const RESYNC_ATTEMPTS_MAX_DEFAULT: u32 = 3;
+/// Subscribe requests of one connection kept awaiting their answer: the answer names its
+/// channel anyway, so the oldest request beyond 64 is forgotten (a connection whose answers
+/// never come does not grow the map).
+pub const PENDING_SUBSCRIBES_MAX: usize = 64;
+/// Retired orderbook sids remembered on one connection (their late frames are dropped): the 64
+/// most recent. Sids grow on a connection, so the oldest retired one goes first.
+pub const RETIRED_SIDS_MAX: usize = 64;
 
 /// A market whose book could not be resynced: it stays invalid and is no longer asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -192,18 +199,26 @@ pub struct Session {
     use_yes_price: bool,
     generation: u64,
     next_command_id: u64,
+    /// Subscribe requests awaiting their answer, by command id (at most
+    /// [`PENDING_SUBSCRIBES_MAX`]).
     pending: BTreeMap<u64, Channel>,
+    /// Live subscriptions by sid: at most one per channel in `channels`.
     sids: BTreeMap<u64, SidState>,
+    /// Book state per market: at most one per market subscribed, forgotten with it in
+    /// [`Session::remove_markets`].
     books: BTreeMap<String, BookState>,
-    /// Markets whose next snapshot answers a liveness probe.
+    /// Markets whose next snapshot answers a liveness probe (at most the markets subscribed;
+    /// replaced by each probe).
     probed: BTreeSet<String>,
-    /// Sids given up on this connection; their frames are dropped.
+    /// Sids given up on this connection; their frames are dropped (at most
+    /// [`RETIRED_SIDS_MAX`], the most recent).
     retired: BTreeSet<u64>,
     seq_reorder_window: u64,
     resync_attempts_max: u32,
     /// Counters of the current connection (`abandoned_markets` is filled in by `stats`).
     stats: WsStats,
-    /// Markets given up on (mirrors `BookState::abandoned`).
+    /// Markets given up on (mirrors `BookState::abandoned`; at most the markets subscribed,
+    /// forgotten with them).
     abandoned: BTreeSet<String>,
 }
 
@@ -287,6 +302,9 @@ impl Session {
         }
         let id = self.command_id();
         self.pending.insert(id, channel);
+        while self.pending.len() > PENDING_SUBSCRIBES_MAX {
+            self.pending.pop_first();
+        }
         let markets: Vec<&str> = self.markets.iter().map(String::as_str).collect();
         let scoped: &[&str] = if channel.is_market_scoped() {
             &markets
@@ -660,6 +678,9 @@ impl Session {
         if let Some(sid) = sid {
             self.sids.remove(&sid);
             self.retired.insert(sid);
+            while self.retired.len() > RETIRED_SIDS_MAX {
+                self.retired.pop_first();
+            }
             let id = self.command_id();
             step.commands.push(WsCommand::unsubscribe(id, &[sid]));
         }

@@ -14,9 +14,9 @@ use reqwest::Method;
 use serde::Serialize;
 
 use super::{
-    Canceled, Executor, Modified, Placed, WriteOutcome, classify_write_error, stp, time_in_force,
+    Canceled, Executor, Modified, OrderDialect, Placed, WriteOutcome, classify_write_error, stp,
+    time_in_force,
 };
-use crate::data_rest::endpoints::path_segment;
 use crate::data_rest::{AuthMode, RestRequest};
 use crate::normalize;
 use crate::wire::order_legacy::{
@@ -136,9 +136,10 @@ fn signed_json<U>(
 
 /// `POST /portfolio/orders`.
 pub(super) async fn place(executor: &Executor, order: &PlaceOrder) -> WriteOutcome<Placed> {
+    let route = OrderDialect::Legacy.place_route();
     let request = match signed_json(
-        Method::POST,
-        "/portfolio/orders".to_string(),
+        route.method,
+        route.template.to_string(),
         Vec::new(),
         &legacy_request(executor, order),
     ) {
@@ -157,16 +158,13 @@ pub(super) async fn place(executor: &Executor, order: &PlaceOrder) -> WriteOutco
 
 /// `DELETE /portfolio/orders/{order_id}`.
 pub(super) async fn cancel(executor: &Executor, order_id: &str) -> WriteOutcome<Canceled> {
-    let order_id = match path_segment("DELETE /portfolio/orders/{id}", order_id) {
-        Ok(order_id) => order_id,
+    let route = OrderDialect::Legacy.cancel_route();
+    let path = match route.path_for(order_id) {
+        Ok(path) => path,
         Err(error) => return classify_write_error(&error),
     };
-    let request = RestRequest::new(
-        Method::DELETE,
-        format!("/portfolio/orders/{order_id}"),
-        AuthMode::Signed,
-    )
-    .with_query(executor.subaccount_query());
+    let request = RestRequest::new(route.method, path, AuthMode::Signed)
+        .with_query(executor.subaccount_query());
     match executor
         .write::<CancelOrderResponse>(Ok(request))
         .await
@@ -241,13 +239,14 @@ pub fn legacy_decrease_request(decrease: &DecreaseOrder) -> DecreaseOrderRequest
 
 /// `POST /portfolio/orders/{order_id}/amend`.
 pub(super) async fn amend(executor: &Executor, amend: &AmendOrder) -> WriteOutcome<Modified> {
-    let order_id = match path_segment("POST /portfolio/orders/{id}/amend", &amend.order_id) {
-        Ok(order_id) => order_id,
+    let route = OrderDialect::Legacy.amend_route();
+    let path = match route.path_for(&amend.order_id) {
+        Ok(path) => path,
         Err(error) => return classify_write_error(&error),
     };
     let request = match signed_json(
-        Method::POST,
-        format!("/portfolio/orders/{order_id}/amend"),
+        route.method,
+        path,
         Vec::new(),
         &legacy_amend_request(executor, amend),
     ) {
@@ -269,13 +268,14 @@ pub(super) async fn decrease(
     executor: &Executor,
     decrease: &DecreaseOrder,
 ) -> WriteOutcome<Modified> {
-    let order_id = match path_segment("POST /portfolio/orders/{id}/decrease", &decrease.order_id) {
-        Ok(order_id) => order_id,
+    let route = OrderDialect::Legacy.decrease_route();
+    let path = match route.path_for(&decrease.order_id) {
+        Ok(path) => path,
         Err(error) => return classify_write_error(&error),
     };
     let request = match signed_json(
-        Method::POST,
-        format!("/portfolio/orders/{order_id}/decrease"),
+        route.method,
+        path,
         executor.subaccount_query(),
         &legacy_decrease_request(decrease),
     ) {

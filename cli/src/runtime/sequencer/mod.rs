@@ -36,7 +36,7 @@ use kalshi_core::commands::Command;
 use kalshi_core::decision::{Decision, Ignored};
 use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::Envelope;
-use kalshi_core::events::{Event, OrderRejected, RequestKind};
+use kalshi_core::events::Event;
 use kalshi_core::fixed::Count;
 use kalshi_core::risk::{RiskState, RiskStateReason};
 use kalshi_journal::{
@@ -832,23 +832,7 @@ pub fn local_refusal(command: &Command) -> Option<Event> {
     )
 }
 
-/// A `not_sent` rejection of `command` explained by `message` (the request never left the
-/// process). Lookups and cancel-all have no per-order outcome and get none.
-pub fn not_sent_refusal(command: &Command, message: &str) -> Option<Event> {
-    let (client_order_id, request) = match command {
-        Command::Place(order) => (order.client_order_id.clone(), RequestKind::Place),
-        Command::Amend(amend) => (amend.client_order_id.clone(), RequestKind::Amend),
-        Command::Decrease(decrease) => (decrease.client_order_id.clone(), RequestKind::Decrease),
-        Command::Cancel(cancel) => (cancel.client_order_id.clone(), RequestKind::Cancel),
-        Command::CancelAll | Command::LookupOrder { .. } => return None,
-    };
-    Some(Event::OrderRejected(OrderRejected {
-        client_order_id,
-        request,
-        code: "not_sent".to_string(),
-        message: message.to_string(),
-    }))
-}
+pub use kalshi_io::exec::not_sent_refusal;
 
 #[cfg(test)]
 mod tests;

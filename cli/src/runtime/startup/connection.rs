@@ -1,6 +1,5 @@
 //! Where a run talks to: the target's endpoints with the loaded key (starting the local
-//! exchange in-process when asked), the exec pool as the sequencer's command sink, and the
-//! background tasks stopped at the end.
+//! exchange in-process when asked), and the exec pool as the sequencer's command sink.
 
 use super::*;
 
@@ -90,22 +89,5 @@ impl CommandSink for PoolSink {
         command: kalshi_core::commands::Command,
     ) -> Result<(), kalshi_core::commands::Command> {
         self.0.try_submit(command)
-    }
-}
-
-/// Background tasks to stop at the end.
-#[derive(Default)]
-pub(super) struct Tasks(Vec<JoinHandle<()>>);
-
-impl Tasks {
-    pub(super) fn push(&mut self, task: JoinHandle<()>) {
-        self.0.push(task);
-    }
-
-    pub(super) async fn stop(self) {
-        for task in self.0 {
-            task.abort();
-            let _ = task.await;
-        }
     }
 }

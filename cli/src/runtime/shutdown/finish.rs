@@ -9,8 +9,8 @@ use kalshi_replay::drift::DriftReport;
 use super::super::clock::now_ns;
 use super::super::run_options::RunOptions;
 use super::super::sequencer::Sequencer;
-use super::super::shutdown::{RunSummary, summary_json, summary_text};
 use super::paper;
+use super::summary::{RunSummary, summary_json, summary_text};
 
 /// Seals the run's journal and verifies the sealed copy; the entries it holds, or `None`
 /// (said on stderr) when it could not be sealed or does not verify. The write-ahead log is

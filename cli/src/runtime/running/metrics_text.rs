@@ -1,5 +1,6 @@
 //! The run's Prometheus exposition, built from the loop's counters between batches.
 
+use super::super::status::StatusFigures;
 use super::*;
 
 impl EventLoop {
@@ -7,8 +8,35 @@ impl EventLoop {
     pub fn metrics_text(&mut self) -> String {
         let figures = figures(&self.sequencer);
         let (tokens, budget) = self.write_tokens();
-        let counters = self.sequencer.counters().clone();
         let mut m = Exposition::default();
+        self.run_counters(&mut m);
+        self.labelled_counters(&mut m);
+        figure_gauges(&mut m, &figures);
+        m.single(
+            "write_tokens_10s",
+            "gauge",
+            "Write tokens spent in the last 10 s.",
+            tokens,
+        );
+        m.single(
+            "write_budget_10s",
+            "gauge",
+            "Write tokens the budget allows per 10 s.",
+            budget,
+        );
+        m.single(
+            "input_lag_ms_max",
+            "gauge",
+            "Oldest input age seen since the last status line, ms.",
+            self.lag.peek_lag_ms_max(),
+        );
+        self.latency_histograms(&mut m);
+        m.finish()
+    }
+
+    /// The run's counters: inputs, commands, fills, alerts.
+    fn run_counters(&self, m: &mut Exposition) {
+        let counters = self.sequencer.counters().clone();
         for (name, help, value) in [
             (
                 "inputs_total",
@@ -75,6 +103,10 @@ impl EventLoop {
             "Contracts filled.",
             counters.filled,
         );
+    }
+
+    /// Counters by label (model refusals, operator controls) and the WebSocket's.
+    fn labelled_counters(&mut self, m: &mut Exposition) {
         m.family(
             "model_refused_total",
             "counter",
@@ -121,86 +153,10 @@ impl EventLoop {
         ] {
             m.single(name, "counter", help, value);
         }
-        for (name, help, value) in [
-            (
-                "universe_markets",
-                "Markets in the quoted universe.",
-                figures.universe,
-            ),
-            (
-                "quoting_markets",
-                "Markets with an order of ours that may rest.",
-                figures.markets_quoted,
-            ),
-            (
-                "open_orders",
-                "Orders of ours that may rest.",
-                figures.open_orders,
-            ),
-            (
-                "positions",
-                "Markets with a non-zero position.",
-                figures.positions,
-            ),
-        ] {
-            m.single(name, "gauge", help, value);
-        }
-        for (name, help, money) in [
-            (
-                "pnl_realized_net_micros",
-                "Realized P&L net of fees, micro-dollars.",
-                figures.pnl.realized_net,
-            ),
-            (
-                "pnl_unrealized_micros",
-                "Unrealized P&L at the engine's marks, micro-dollars.",
-                figures.pnl.unrealized,
-            ),
-            ("fees_micros", "Fees paid, micro-dollars.", figures.pnl.fees),
-            (
-                "pnl_total_micros",
-                "Total P&L, micro-dollars.",
-                figures.pnl.total,
-            ),
-        ] {
-            m.single(name, "gauge", help, money.micros());
-        }
-        m.family("risk_state", "gauge", "1 for the risk state in force.");
-        for state in [RiskState::Active, RiskState::Reducing, RiskState::Halted] {
-            let value = u8::from(figures.risk_state == state);
-            m.sample("risk_state", &[("state", state.as_str())], value);
-        }
-        m.family(
-            "quoting_hold",
-            "gauge",
-            "1 for the hold on quoting in force (none: 0 everywhere).",
-        );
-        for hold in [
-            QuotingHold::FillBurst,
-            QuotingHold::AwaitingReconciliation,
-            QuotingHold::StaleData,
-        ] {
-            let value = u8::from(figures.quoting_hold == Some(hold));
-            m.sample("quoting_hold", &[("hold", hold.as_str())], value);
-        }
-        m.single(
-            "write_tokens_10s",
-            "gauge",
-            "Write tokens spent in the last 10 s.",
-            tokens,
-        );
-        m.single(
-            "write_budget_10s",
-            "gauge",
-            "Write tokens the budget allows per 10 s.",
-            budget,
-        );
-        m.single(
-            "input_lag_ms_max",
-            "gauge",
-            "Oldest input age seen since the last status line, ms.",
-            self.lag.peek_lag_ms_max(),
-        );
+    }
+
+    /// The latency histograms, and the drift monitor's figures when it runs.
+    fn latency_histograms(&self, m: &mut Exposition) {
         m.histogram(
             "input_age_seconds",
             "Age of an input when the engine takes it up: arrival to decision.",
@@ -223,9 +179,74 @@ impl EventLoop {
             self.sequencer.step_time(),
         );
         if let Some(drift) = self.sequencer.drift_report() {
-            drift_metrics(&mut m, &drift);
+            drift_metrics(m, &drift);
         }
-        m.finish()
+    }
+}
+
+/// The engine's state as gauges: universe, orders, positions, P&L, risk state, quoting hold.
+fn figure_gauges(m: &mut Exposition, figures: &StatusFigures) {
+    for (name, help, value) in [
+        (
+            "universe_markets",
+            "Markets in the quoted universe.",
+            figures.universe,
+        ),
+        (
+            "quoting_markets",
+            "Markets with an order of ours that may rest.",
+            figures.markets_quoted,
+        ),
+        (
+            "open_orders",
+            "Orders of ours that may rest.",
+            figures.open_orders,
+        ),
+        (
+            "positions",
+            "Markets with a non-zero position.",
+            figures.positions,
+        ),
+    ] {
+        m.single(name, "gauge", help, value);
+    }
+    for (name, help, money) in [
+        (
+            "pnl_realized_net_micros",
+            "Realized P&L net of fees, micro-dollars.",
+            figures.pnl.realized_net,
+        ),
+        (
+            "pnl_unrealized_micros",
+            "Unrealized P&L at the engine's marks, micro-dollars.",
+            figures.pnl.unrealized,
+        ),
+        ("fees_micros", "Fees paid, micro-dollars.", figures.pnl.fees),
+        (
+            "pnl_total_micros",
+            "Total P&L, micro-dollars.",
+            figures.pnl.total,
+        ),
+    ] {
+        m.single(name, "gauge", help, money.micros());
+    }
+    m.family("risk_state", "gauge", "1 for the risk state in force.");
+    for state in [RiskState::Active, RiskState::Reducing, RiskState::Halted] {
+        let value = u8::from(figures.risk_state == state);
+        m.sample("risk_state", &[("state", state.as_str())], value);
+    }
+    m.family(
+        "quoting_hold",
+        "gauge",
+        "1 for the hold on quoting in force (none: 0 everywhere).",
+    );
+    for hold in [
+        QuotingHold::FillBurst,
+        QuotingHold::AwaitingReconciliation,
+        QuotingHold::StaleData,
+    ] {
+        let value = u8::from(figures.quoting_hold == Some(hold));
+        m.sample("quoting_hold", &[("hold", hold.as_str())], value);
     }
 }
 
