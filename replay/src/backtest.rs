@@ -65,6 +65,7 @@ use crate::metrics::{DataFidelity, Metrics, MetricsCollector, Series};
 use crate::progress::{PROGRESS_EVERY, Progress, ProgressSink};
 use crate::sim_loop::{self, SimHost};
 
+pub use crate::record::{DiscardRecords, RecordSink};
 use crate::record::{OutputDigest, OutputKind, encode_output};
 
 /// The id of the order group a backtest creates when its configuration asks for one.
@@ -187,30 +188,6 @@ pub struct BacktestSummary {
     pub records: u64,
     /// Market-data events of the input fed to the engine.
     pub data_events: u64,
-}
-
-/// Receives a backtest's records in journal order, as they are produced, borrowed (a sink
-/// that keeps them clones what it keeps).
-pub trait RecordSink {
-    /// Takes the next record.
-    fn record(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError>;
-}
-
-impl RecordSink for Vec<JournalRecord> {
-    fn record(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError> {
-        self.push(record.to_record());
-        Ok(())
-    }
-}
-
-/// A sink that drops every record: the summary (metrics, series, digest) is still computed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DiscardRecords;
-
-impl RecordSink for DiscardRecords {
-    fn record(&mut self, _record: RecordRef<'_>) -> Result<(), ReplayError> {
-        Ok(())
-    }
 }
 
 /// True for the events a backtest keeps from its input: market data and run controls, not

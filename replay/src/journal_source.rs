@@ -10,8 +10,8 @@ use kalshi_journal::{
     SequencedRecord, TornTail, TypedJournalWriter, WalConfig,
 };
 
-use crate::backtest::RecordSink;
 use crate::error::ReplayError;
+use crate::record::RecordSink;
 use crate::record::{RecordSource, VerifyItem};
 
 /// A journal run directory read as records (raw wire frames are skipped).

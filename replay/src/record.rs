@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use kalshi_core::commands::Command;
 use kalshi_core::decision::Decision;
-use kalshi_journal::{EncodedOutput, JournalRecord, OutputRef, encode_output_payload};
+use kalshi_journal::{EncodedOutput, JournalRecord, OutputRef, RecordRef, encode_output_payload};
 
 use crate::error::ReplayError;
 
@@ -148,5 +148,29 @@ impl std::fmt::Debug for OutputDigest {
             .field("outputs", &self.outputs)
             .field("hex", &self.hex())
             .finish()
+    }
+}
+
+/// Receives a backtest's (or import's) records in journal order, as they are produced, borrowed (a sink
+/// that keeps them clones what it keeps).
+pub trait RecordSink {
+    /// Takes the next record.
+    fn record(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError>;
+}
+
+impl RecordSink for Vec<JournalRecord> {
+    fn record(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError> {
+        self.push(record.to_record());
+        Ok(())
+    }
+}
+
+/// A sink that drops every record: the summary (metrics, series, digest) is still computed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscardRecords;
+
+impl RecordSink for DiscardRecords {
+    fn record(&mut self, _record: RecordRef<'_>) -> Result<(), ReplayError> {
+        Ok(())
     }
 }

@@ -27,7 +27,9 @@
 //! rule of `kalshi_replay::sim_loop`, which the backtest driver follows too, so a backtest
 //! over a paper journal steps the same answers at the same times.
 
+mod alerting;
 mod drift;
+mod paper;
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -44,7 +46,6 @@ use kalshi_journal::{
     TypedJournalWriter,
 };
 use kalshi_replay::fill_sim::FillSimulator;
-use kalshi_replay::sim_loop::{self, SimHost};
 
 use super::risk_file::RiskStateFile;
 
@@ -168,43 +169,6 @@ impl Sequencer {
         }
     }
 
-    /// Makes this a paper run: from now on every command goes to `sim` (sent at its step's
-    /// time), never to the sink, and the simulator's answers are stepped as inputs in the
-    /// order the backtest driver would step them ([`kalshi_replay::sim_loop`]).
-    pub fn trade_on_paper(&mut self, sim: FillSimulator) {
-        self.paper = Some(sim);
-        self.paper_mode = true;
-    }
-
-    /// Whether this is a paper run.
-    pub fn is_paper(&self) -> bool {
-        self.paper_mode
-    }
-
-    /// The paper run's simulated exchange (`None` for runs that are not paper runs).
-    pub fn paper_exchange(&self) -> Option<&FillSimulator> {
-        self.paper.as_ref()
-    }
-
-    /// Paper runs: runs every simulated action still pending, at its due time (what a
-    /// backtest does after its last input), so cancels sent at shutdown take effect. Does
-    /// nothing for other runs.
-    pub fn run_paper_actions(&mut self) -> anyhow::Result<()> {
-        let Some(sim) = self.paper.take() else {
-            return Ok(());
-        };
-        let mut host = PaperHost {
-            sequencer: self,
-            sim,
-            durable: true,
-            main: None,
-        };
-        let result = sim_loop::run_due(&mut host, i64::MAX);
-        let PaperHost { sim, .. } = host;
-        self.paper = Some(sim);
-        result
-    }
-
     /// Alerts raised and dropped so far (zeros without an alert hook).
     pub fn alert_counts(&self) -> (u64, u64) {
         self.alerter
@@ -215,77 +179,6 @@ impl Sequencer {
     /// How long steps took so far.
     pub fn step_time(&self) -> &super::metrics::Histogram {
         &self.step_time
-    }
-
-    /// From now on HALTs, fill-burst trips and feed outages raise alerts through `alerter`;
-    /// a feed outage (a lost socket awaiting reconciliation, or stale inputs) only once it has
-    /// lasted `outage_alert_after` (0: at once).
-    pub fn set_alerter(
-        &mut self,
-        alerter: super::alerts::Alerter,
-        outage_alert_after: std::time::Duration,
-    ) {
-        self.alerter = Some(alerter);
-        self.outages = super::alerts::OutageWatch::new(outage_alert_after);
-    }
-
-    /// Raises a feed-outage alert when [`super::alerts::OutageWatch`] says one is due.
-    fn alert_input(&mut self, event: &Event, seq: u64, ts_ns: i64) {
-        let Some(alerter) = &self.alerter else {
-            return;
-        };
-        if let Some((reason, lasted_ns)) = self.outages.observe(event, ts_ns) {
-            alerter.raise(
-                super::alerts::AlertKind::FeedOutage,
-                reason,
-                ts_ns,
-                serde_json::json!({
-                    "seq": seq,
-                    "lasted_ms": lasted_ns / 1_000_000,
-                    "input": event.to_string(),
-                }),
-            );
-        }
-    }
-
-    /// Raises the alerts a decision calls for (HALT, fill-burst trip).
-    fn alert_decision(&self, decision: &Decision, ts_ns: i64) {
-        let Some(alerter) = &self.alerter else {
-            return;
-        };
-        match decision {
-            Decision::RiskState(record) if record.state == RiskState::Halted => {
-                let reason = serde_json::to_value(record.reason)
-                    .ok()
-                    .and_then(|value| value.as_str().map(str::to_string))
-                    .unwrap_or_else(|| format!("{:?}", record.reason));
-                alerter.raise(
-                    super::alerts::AlertKind::Halt,
-                    reason,
-                    ts_ns,
-                    serde_json::json!({
-                        "state": record.state.as_str(),
-                        "day_realized_net_micros": record.day_realized_net.micros(),
-                    }),
-                );
-            }
-            Decision::FillBurst(record)
-                if record.state == kalshi_core::fill_burst::FillBurstState::Tripped =>
-            {
-                alerter.raise(
-                    super::alerts::AlertKind::FillBurst,
-                    "fill_burst",
-                    ts_ns,
-                    serde_json::json!({
-                        "window_contracts": record.window_contracts.to_string(),
-                        "threshold": record.threshold.to_string(),
-                        "window_ms": record.window_ms,
-                        "cooldown_until_ts_ns": record.cooldown_until_ts_ns,
-                    }),
-                );
-            }
-            _ => {}
-        }
     }
 
     /// From now on every risk-state change and every fill rewrites `file` (before the step's
@@ -390,25 +283,10 @@ impl Sequencer {
         raw: Option<String>,
         durable_commands: bool,
     ) -> anyhow::Result<(u64, Output)> {
-        let Some(sim) = self.paper.take() else {
-            return self.process_one(recv_ts_ns, event, raw, durable_commands);
-        };
-        let ts_ns = self.stepper.stamp_time(recv_ts_ns);
-        let mut host = PaperHost {
-            sequencer: self,
-            sim,
-            durable: durable_commands,
-            main: None,
-        };
-        let result = sim_loop::run_due_with_closes(&mut host, ts_ns).and_then(|()| {
-            host.main = Some(MainInput { raw, stepped: None });
-            sim_loop::feed_input(&mut host, ts_ns, event)
-        });
-        let PaperHost { sim, main, .. } = host;
-        self.paper = Some(sim);
-        result?;
-        main.and_then(|main| main.stepped)
-            .context("the paper step lost its input")
+        match self.paper.take() {
+            Some(sim) => self.process_on_paper(sim, recv_ts_ns, event, raw, durable_commands),
+            None => self.process_one(recv_ts_ns, event, raw, durable_commands),
+        }
     }
 
     fn process_one(
@@ -753,53 +631,6 @@ impl StepSink for JournalSteps<'_> {
                 .commit()
                 .context("journaling the engine's outputs")?;
             self.committed = true;
-        }
-        Ok(())
-    }
-}
-
-/// The input a paper step was asked to process: its raw frame until it is stepped, then its
-/// seq and outputs.
-struct MainInput {
-    raw: Option<String>,
-    stepped: Option<(u64, Output)>,
-}
-
-/// A paper step in progress: the sequencer with its simulated exchange taken out, so the
-/// shared interleaving rule can drive both.
-struct PaperHost<'a> {
-    sequencer: &'a mut Sequencer,
-    sim: FillSimulator,
-    durable: bool,
-    /// Set once the simulator's due answers ran: the next event stepped is the input itself.
-    main: Option<MainInput>,
-}
-
-impl SimHost for PaperHost<'_> {
-    type Error = anyhow::Error;
-
-    fn sim(&mut self) -> &mut FillSimulator {
-        &mut self.sim
-    }
-
-    fn step(&mut self, ts_ns: i64, event: Event) -> anyhow::Result<()> {
-        let main = self.main.as_mut().filter(|main| main.stepped.is_none());
-        let is_main = main.is_some();
-        let raw = main.and_then(|main| main.raw.take());
-        let (seq, output) = self
-            .sequencer
-            .process_one(ts_ns, event, raw, self.durable)?;
-        for command in &output.commands {
-            self.sim.submit(ts_ns, command);
-        }
-        if is_main {
-            if let Some(main) = self.main.as_mut() {
-                main.stepped = Some((seq, output));
-            }
-        } else {
-            // The simulator's answers are inputs of their own: their commands are counted
-            // here, as the input's are when the caller hands them over.
-            self.sequencer.dispatch(output.commands);
         }
         Ok(())
     }
