@@ -2,15 +2,18 @@
 //!
 //! `env!("CARGO_BIN_EXE_kalshi-bot")` only exists in the tests of the package that owns the
 //! binary, and Cargo builds a package's `[[bin]]` only for that package's own integration tests.
-//! So the first call builds the binary with `cargo build -p kalshi-bot` into the target
-//! directory and profile this test executable was built into (a no-op when it is up to date,
-//! and never a stale binary after an edit under `cli/src`), then returns its path.
-//! `KALSHI_BOT_BIN` names a prebuilt binary instead and skips the build.
+//! So the first call looks for `kalshi-bot` in the target directory and profile this test
+//! executable was built into. It is used as it is when it is newer than every source of the
+//! workspace (`src/` trees, manifests, `Cargo.lock`; `cargo test --workspace` has just built it);
+//! otherwise — missing, or older than an edit — it is built with `cargo build -p kalshi-bot`
+//! into that directory and profile, so a test never runs a stale binary. `KALSHI_BOT_BIN` names
+//! a prebuilt binary instead and skips both.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+use std::time::SystemTime;
 
 /// Environment variable naming a prebuilt binary to test instead of building one.
 pub const BIN_OVERRIDE_VAR: &str = "KALSHI_BOT_BIN";
@@ -72,6 +75,58 @@ fn workspace_manifest() -> PathBuf {
         .join("Cargo.toml")
 }
 
+/// The newest modification time of the files the binary is built from: every file under a
+/// `src/` directory, every `Cargo.toml` and `build.rs`, and `Cargo.lock`, below `root` (build
+/// output, version control, test, bench and example trees left out).
+fn newest_source_mtime(root: &Path, skip: &Path) -> Result<SystemTime, String> {
+    let mut newest = SystemTime::UNIX_EPOCH;
+    let mut pending = vec![(root.to_path_buf(), false)];
+    while let Some((dir, in_src)) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let kind = entry
+                .file_type()
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            if kind.is_dir() {
+                let skipped = [
+                    "target",
+                    "tests",
+                    "benches",
+                    "examples",
+                    "fuzz",
+                    "node_modules",
+                ]
+                .contains(&name.as_ref())
+                    || name.starts_with('.')
+                    || path == skip;
+                if !skipped || in_src {
+                    pending.push((path, in_src || name == "src"));
+                }
+            } else if in_src || name == "Cargo.toml" || name == "Cargo.lock" || name == "build.rs" {
+                let modified = entry
+                    .metadata()
+                    .and_then(|meta| meta.modified())
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                newest = newest.max(modified);
+            }
+        }
+    }
+    Ok(newest)
+}
+
+/// The binary at `binary` when it exists and is newer than every source under `root`.
+fn up_to_date(binary: &Path, root: &Path, target_dir: &Path) -> Result<bool, String> {
+    let Ok(built) = binary.metadata().and_then(|meta| meta.modified()) else {
+        return Ok(false);
+    };
+    Ok(built >= newest_source_mtime(root, target_dir)?)
+}
+
 /// The cargo that runs these tests (`CARGO` at run time, else at build time, else `cargo`).
 fn cargo() -> OsString {
     std::env::var_os("CARGO")
@@ -92,6 +147,12 @@ fn build_binary() -> Result<PathBuf, String> {
         };
     }
     let layout = BuildLayout::of_current_exe()?;
+    let binary = layout.binary();
+    let root = std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .map_err(|e| format!("cannot find the workspace directory: {e}"))?;
+    if up_to_date(&binary, &root, &layout.target_dir)? {
+        return Ok(binary);
+    }
     let status = Command::new(cargo())
         .arg("build")
         .args(["--quiet", "-p", "kalshi-bot", "--bin", "kalshi-bot"])
@@ -107,7 +168,6 @@ fn build_binary() -> Result<PathBuf, String> {
             layout.target_dir.display()
         ));
     }
-    let binary = layout.binary();
     if binary.is_file() {
         Ok(binary)
     } else {
