@@ -17,7 +17,7 @@ if ! [[ "$seeds" =~ ^[1-9][0-9]*$ ]]; then
     exit 2
 fi
 started=$(date +%s)
-KALSHI_SOAK_SEEDS="$seeds" cargo test -p kalshi-bot \
+KALSHI_SOAK_SEEDS="$seeds" cargo test -p kalshi-e2e \
     --test reliability_crash_restart \
     --test reliability_shutdown \
     --test reliability_risk_halt \

@@ -13,7 +13,7 @@ use kalshi_core::ev_gate::FairSource;
 use kalshi_core::events::Event;
 use kalshi_core::fair_value::{BlendInputs, BlendSettings, blend, fair_value};
 use kalshi_core::fixed::MICROS_PER_DOLLAR;
-use kalshi_core::market_data::{BookLevel, BookSnapshot, MarketInfo, MarketStatus, PublicTrade};
+use kalshi_core::market_data::{BookLevel, BookSnapshot, MarketInfo, PublicTrade};
 use kalshi_core::market_state::{MarketState, MarketStateConfig};
 use kalshi_core::signals::{SignalConfig, Signals};
 use kalshi_core::tuning::Tuning;
@@ -24,25 +24,9 @@ const TICKER: &str = "KXFAIR-1";
 
 fn info() -> MarketInfo {
     MarketInfo {
-        ticker: TICKER.into(),
-        event_ticker: "KXFAIR".into(),
-        title: String::new(),
-        status: MarketStatus::Active,
         open_time_ns: Some(0),
         close_time_ns: Some(10_000 * SECOND_NS),
-        yes_bid: None,
-        yes_bid_size: None,
-        yes_ask: None,
-        yes_ask_size: None,
-        last_price: None,
-        volume: Count::ZERO,
-        volume_24h: Count::ZERO,
-        open_interest: Count::ZERO,
-        price_ranges: vec![],
-        fee: None,
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
+        ..support::bare_listing(TICKER, "KXFAIR")
     }
 }
 

@@ -1,6 +1,8 @@
 //! Market scanner: every filter, the keep set, ranking, live-state use, and a property test
 //! that ranked rows pass every filter and dropped rows name why.
 
+mod support;
+
 use std::collections::BTreeSet;
 
 use kalshi_core::liquidity::{
@@ -32,29 +34,15 @@ fn contracts(n: i64) -> Count {
 /// on the cent grid, closing in two days.
 fn good(ticker: &str) -> MarketInfo {
     MarketInfo {
-        ticker: ticker.into(),
-        event_ticker: "KX".into(),
-        title: format!("Title {ticker}"),
-        status: MarketStatus::Active,
-        open_time_ns: Some(0),
         close_time_ns: Some(NOW_NS + 2 * 24 * 60 * MINUTE_NS),
-        yes_bid: Some(price("0.40")),
         yes_bid_size: Some(contracts(50)),
         yes_ask: Some(price("0.42")),
         yes_ask_size: Some(contracts(60)),
         last_price: Some(price("0.41")),
         volume: contracts(10_000),
         volume_24h: contracts(5_000),
-        open_interest: contracts(2_000),
-        price_ranges: vec![PriceRange {
-            start: Price::ZERO,
-            end: Price::ONE,
-            step: price("0.01"),
-        }],
         fee: None,
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
+        ..support::listing(ticker, "KX", &format!("Title {ticker}"))
     }
 }
 

@@ -1,5 +1,7 @@
 //! Market state, universe and signals: trades window, lifecycle, grids, indices, signal math.
 
+mod support;
+
 use kalshi_core::book::{DeltaOutcome, InvalidReason};
 use kalshi_core::market_data::{
     BookDelta, BookLevel, BookSnapshot, LifecycleChange, LifecycleKind, MarketInfo, MarketResult,
@@ -23,25 +25,10 @@ fn contracts(n: i64) -> Count {
 
 fn info(ticker: &str) -> MarketInfo {
     MarketInfo {
-        ticker: ticker.into(),
-        event_ticker: "KX".into(),
         title: format!("title {ticker}"),
-        status: MarketStatus::Active,
         open_time_ns: Some(0),
         close_time_ns: Some(10_000 * SECOND_NS),
-        yes_bid: None,
-        yes_bid_size: None,
-        yes_ask: None,
-        yes_ask_size: None,
-        last_price: None,
-        volume: Count::ZERO,
-        volume_24h: Count::ZERO,
-        open_interest: Count::ZERO,
-        price_ranges: vec![],
-        fee: None,
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
+        ..support::bare_listing(ticker, "KX")
     }
 }
 

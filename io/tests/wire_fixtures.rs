@@ -3,36 +3,27 @@
 //! reason; any other file without a handler fails the test, so new captures cannot be
 //! skipped silently.
 
+mod wire_fixtures_golden;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use kalshi_core::Price;
 use kalshi_core::market_data::{BookSnapshot, MarketStatus};
 use kalshi_core::side::BookSide;
-use kalshi_core::{Count, Price};
 use kalshi_io::normalize::{self, NormalizedWs};
-use kalshi_io::wire::candlestick::{BatchCandlesticksResponse, Candlestick, CandlesticksResponse};
-use kalshi_io::wire::event::{
-    EventResponse, EventsPage, SeriesFeeChangesResponse, SeriesList, SeriesResponse,
-};
-use kalshi_io::wire::exchange::{ExchangeStatus, UserDataTimestamp};
+use kalshi_io::wire::candlestick::{Candlestick, CandlesticksResponse};
+use kalshi_io::wire::event::{EventsPage, SeriesResponse};
 use kalshi_io::wire::market::{Market, MarketResponse, MarketsPage, WirePriceRange};
-use kalshi_io::wire::order_group::{
-    CreateOrderGroupResponse, EmptyResponse, OrderGroupResponse, OrderGroupsList,
-};
-use kalshi_io::wire::order_legacy::{
-    AmendOrderResponse, BatchCancelOrdersResponse, BatchCreateOrdersResponse, CancelOrderResponse,
-    CreateOrderRequest,
-};
+use kalshi_io::wire::order_legacy::CreateOrderRequest;
 use kalshi_io::wire::orderbook::{OrderbookResponse, TickerOrderbook};
-use kalshi_io::wire::portfolio::{
-    Balance, FillsPage, OrderResponse, OrdersPage, PositionsPage, QueuePositionResponse,
-    QueuePositionsResponse, SettlementsPage,
-};
-use kalshi_io::wire::trade::{Trade, TradesPage};
+use kalshi_io::wire::portfolio::{FillsPage, OrderResponse, PositionsPage, SettlementsPage};
+use kalshi_io::wire::trade::Trade;
 use kalshi_io::wire::ws_msg::TickerMsg;
 use kalshi_io::wire::{ApiErrorBody, WsServerMessage, decode_ws_frame};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use wire_fixtures_golden::*;
 
 type Outcome = Result<usize, String>;
 type Handler = fn(&str) -> Outcome;
@@ -53,16 +44,16 @@ const EXCLUDED: &[(&str, &str)] = &[
     ),
     (
         "depth/two_markets.csv",
-        "a synthetic third-party L2 stream for `import --depth`; read by cli/tests/import_depth.rs",
+        "a synthetic third-party L2 stream for `import --depth`; read by tests/tests/import_depth.rs",
     ),
     (
         "depth/two_markets_head.parquet",
-        "the same rows as Parquet; read by cli/tests/import_depth.rs",
+        "the same rows as Parquet; read by tests/tests/import_depth.rs",
     ),
     (
         "trades/kxdepth_a_trades.csv",
         "a synthetic trade file for the README's `import --trades`; read by \
-         cli/tests/readme_commands.rs",
+         tests/tests/readme_commands.rs",
     ),
 ];
 
@@ -766,210 +757,3 @@ fn tydog_order_exchange(text: &str) -> Outcome {
 }
 
 // ---------------------------------------------------------------- The-Obstacle golden files
-
-fn golden<T: DeserializeOwned>(text: &str) -> Result<T, String> {
-    parse(at(&json(text)?, "/response")?, "response")
-}
-
-fn g_order(text: &str) -> Outcome {
-    let response: OrderResponse = golden(text)?;
-    norm(normalize::order_snapshot(&response.order), "order")?;
-    Ok(1)
-}
-
-fn g_amend(text: &str) -> Outcome {
-    let response: AmendOrderResponse = golden(text)?;
-    let old = norm(normalize::order_snapshot(&response.old_order), "old order")?;
-    let new = norm(normalize::order_snapshot(&response.order), "order")?;
-    if old.order_id != new.order_id {
-        return Err("amend changed the order id".into());
-    }
-    Ok(2)
-}
-
-fn g_cancel(text: &str) -> Outcome {
-    let response: CancelOrderResponse = golden(text)?;
-    norm(normalize::order_snapshot(&response.order), "order")?;
-    if response.reduced_by.is_none() && response.reduced_by_fp.is_none() {
-        return Err("cancel without reduced_by".into());
-    }
-    Ok(1)
-}
-
-fn g_batch_create(text: &str) -> Outcome {
-    let response: BatchCreateOrdersResponse = golden(text)?;
-    for item in &response.orders {
-        let order = item.order.as_ref().ok_or("batch item without order")?;
-        norm(normalize::order_snapshot(order), "order")?;
-    }
-    Ok(response.orders.len())
-}
-
-fn g_batch_cancel(text: &str) -> Outcome {
-    let response: BatchCancelOrdersResponse = golden(text)?;
-    for item in &response.orders {
-        let order = item.order.as_ref().ok_or("batch item without order")?;
-        norm(normalize::order_snapshot(order), "order")?;
-    }
-    Ok(response.orders.len())
-}
-
-fn g_candles_batch(text: &str) -> Outcome {
-    let response: BatchCandlesticksResponse = golden(text)?;
-    let mut count = 0;
-    for market in &response.markets {
-        count += candles(&market.candlesticks, &market.market_ticker)?;
-    }
-    Ok(count)
-}
-
-fn g_event_single(text: &str) -> Outcome {
-    let response: EventResponse = golden(text)?;
-    Ok(1 + markets(response.markets.as_deref().unwrap_or(&[]))?)
-}
-
-fn g_events(text: &str) -> Outcome {
-    let page: EventsPage = golden(text)?;
-    if page
-        .events
-        .iter()
-        .any(|e| e.event_ticker.is_empty() || e.series_ticker.is_empty())
-    {
-        return Err("event without ticker".into());
-    }
-    Ok(page.events.len())
-}
-
-fn g_exchange_status(text: &str) -> Outcome {
-    let status: ExchangeStatus = golden(text)?;
-    if !status.exchange_active {
-        return Err("recorded status should be active".into());
-    }
-    Ok(1)
-}
-
-fn g_market_single(text: &str) -> Outcome {
-    markets(&[golden::<MarketResponse>(text)?.market])
-}
-
-fn g_markets(text: &str) -> Outcome {
-    markets(&golden::<MarketsPage>(text)?.markets)
-}
-
-fn g_order_group_create(text: &str) -> Outcome {
-    let response: CreateOrderGroupResponse = golden(text)?;
-    Ok(usize::from(!response.order_group_id.is_empty()))
-}
-
-fn g_empty(text: &str) -> Outcome {
-    let _: EmptyResponse = golden(text)?;
-    Ok(1)
-}
-
-fn g_order_group_single(text: &str) -> Outcome {
-    let _: OrderGroupResponse = golden(text)?;
-    Ok(1)
-}
-
-fn g_order_groups(text: &str) -> Outcome {
-    Ok(golden::<OrderGroupsList>(text)?.order_groups.len())
-}
-
-fn g_queue_position(text: &str) -> Outcome {
-    let response: QueuePositionResponse = golden(text)?;
-    Ok(usize::from(
-        response.queue_position.is_some() || response.queue_position_fp.is_some(),
-    ))
-}
-
-fn g_queue_positions(text: &str) -> Outcome {
-    Ok(golden::<QueuePositionsResponse>(text)?
-        .queue_positions
-        .len())
-}
-
-fn g_orderbook_null_sides(text: &str) -> Outcome {
-    let response: OrderbookResponse = golden(text)?;
-    let book = norm(normalize::book_from_rest("empty", &response), "orderbook")?;
-    if !book.bids.is_empty() || !book.asks.is_empty() {
-        return Err("null sides must give an empty book".into());
-    }
-    Ok(1)
-}
-
-fn g_balance(text: &str) -> Outcome {
-    let balance: Balance = golden(text)?;
-    Ok(usize::from(balance.balance.is_some()))
-}
-
-fn g_fills(text: &str) -> Outcome {
-    let page: FillsPage = golden(text)?;
-    for fill in &page.fills {
-        let own = norm(normalize::own_fill(fill), &fill.order_id)?;
-        if own.count == Count::ZERO {
-            return Err("empty fill".into());
-        }
-    }
-    Ok(page.fills.len())
-}
-
-fn g_orders(text: &str) -> Outcome {
-    let page: OrdersPage = golden(text)?;
-    for order in &page.orders {
-        norm(normalize::order_snapshot(order), &order.order_id)?;
-    }
-    Ok(page.orders.len())
-}
-
-fn g_positions(text: &str) -> Outcome {
-    let page: PositionsPage = golden(text)?;
-    for position in &page.market_positions {
-        norm(normalize::position(position), &position.ticker)?;
-    }
-    Ok(page.market_positions.len() + page.event_positions.len())
-}
-
-fn g_settlements(text: &str) -> Outcome {
-    Ok(golden::<SettlementsPage>(text)?.settlements.len())
-}
-
-fn g_series_fee_changes(text: &str) -> Outcome {
-    let _: SeriesFeeChangesResponse = golden(text)?;
-    Ok(1)
-}
-
-fn g_series_list(text: &str) -> Outcome {
-    let list: SeriesList = golden(text)?;
-    let with_fees = list
-        .series
-        .iter()
-        .filter(|s| normalize::fee_params(s).is_some())
-        .count();
-    if with_fees * 2 < list.series.len() {
-        return Err(format!(
-            "only {with_fees} of {} series have fee parameters",
-            list.series.len()
-        ));
-    }
-    Ok(list.series.len())
-}
-
-fn g_series_single(text: &str) -> Outcome {
-    let response: SeriesResponse = golden(text)?;
-    normalize::fee_params(&response.series).ok_or("no fee params")?;
-    Ok(1)
-}
-
-fn g_trades(text: &str) -> Outcome {
-    let page: TradesPage = golden(text)?;
-    for trade in &page.trades {
-        norm(normalize::public_trade(trade), &trade.trade_id)?;
-    }
-    Ok(page.trades.len())
-}
-
-fn g_user_data_timestamp(text: &str) -> Outcome {
-    let response: UserDataTimestamp = golden(text)?;
-    kalshi_io::time::parse_rfc3339_ns(&response.as_of_time).map_err(|e| e.to_string())?;
-    Ok(1)
-}

@@ -3,6 +3,8 @@
 //! status or a `determined` change, lookups after a close, groups named but never declared,
 //! a lowered limit, and what leaves the close schedule.
 
+mod support;
+
 use kalshi_core::client_order_id::ClientOrderId;
 use kalshi_core::commands::{Command, PlaceOrder, TimeInForce};
 use kalshi_core::config::SelfTradePrevention;
@@ -24,28 +26,14 @@ fn c(contracts: i64) -> Count {
 
 fn listing(status: MarketStatus) -> Event {
     Event::MarketListing(vec![MarketInfo {
-        ticker: T.to_string(),
-        event_ticker: "KXHALT".to_string(),
-        title: String::new(),
         status,
         open_time_ns: Some(0),
         close_time_ns: Some(CLOSE_NS),
-        yes_bid: None,
-        yes_bid_size: None,
-        yes_ask: None,
-        yes_ask_size: None,
-        last_price: None,
-        volume: Count::ZERO,
-        volume_24h: Count::ZERO,
-        open_interest: Count::ZERO,
-        price_ranges: vec![],
         fee: Some(FeeParams {
             fee_type: "quadratic".to_string(),
             multiplier_ppm: 1_000_000,
         }),
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
+        ..support::bare_listing(T, "KXHALT")
     }])
 }
 

@@ -1,12 +1,14 @@
 //! Fill-model behaviour with hand-built books: queue position, trade-through, latency,
 //! post-only rejection, cancels by others and exact fees.
 
+mod support;
+
 use kalshi_core::client_order_id::ClientOrderId;
 use kalshi_core::commands::{PlaceOrder, TimeInForce};
 use kalshi_core::config::SelfTradePrevention;
 use kalshi_core::events::{Event, RequestKind};
 use kalshi_core::market_data::{
-    BookDelta, BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, OwnFill, PublicTrade,
+    BookDelta, BookLevel, BookSnapshot, FeeParams, MarketInfo, OwnFill, PublicTrade,
 };
 use kalshi_core::{BookSide, Count, Money, Price, SignedCount};
 use kalshi_replay::fill_sim::{
@@ -25,28 +27,11 @@ fn c(contracts: i64) -> Count {
 
 fn listing(fee_type: &str) -> Event {
     Event::MarketListing(vec![MarketInfo {
-        ticker: T.to_string(),
-        event_ticker: "KXTEST".to_string(),
-        title: String::new(),
-        status: MarketStatus::Active,
-        open_time_ns: None,
-        close_time_ns: None,
-        yes_bid: None,
-        yes_bid_size: None,
-        yes_ask: None,
-        yes_ask_size: None,
-        last_price: None,
-        volume: Count::ZERO,
-        volume_24h: Count::ZERO,
-        open_interest: Count::ZERO,
-        price_ranges: vec![],
         fee: Some(FeeParams {
             fee_type: fee_type.to_string(),
             multiplier_ppm: 1_000_000,
         }),
-        fractional_trading: false,
-        result: None,
-        settlement_value: None,
+        ..support::bare_listing(T, "KXTEST")
     }])
 }
 

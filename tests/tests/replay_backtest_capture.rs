@@ -8,8 +8,8 @@
 use kalshi_core::client_order_id::RunId;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::events::{Envelope, Event};
-use kalshi_core::market_data::{BookSnapshot, FeeParams, MarketInfo, MarketStatus, PriceRange};
-use kalshi_core::{Count, Price};
+use kalshi_core::market_data::{BookSnapshot, MarketInfo};
+use kalshi_e2e::markets;
 use kalshi_io::normalize::{NormalizedWs, normalize_ws};
 use kalshi_io::wire::ws::decode_ws_frame;
 use kalshi_replay::backtest::{BacktestConfig, BacktestOutcome, run_backtest};
@@ -60,38 +60,11 @@ fn capture_inputs() -> Vec<Envelope> {
 
 /// Listings the capture does not carry: active, far from close, liquid enough for the scanner.
 fn listing(snapshot: &BookSnapshot) -> MarketInfo {
-    let contracts = |n: i64| Count::from_contracts(n).unwrap();
     MarketInfo {
-        ticker: snapshot.ticker.clone(),
-        event_ticker: snapshot
-            .ticker
-            .rsplit_once('-')
-            .map_or("", |(event, _)| event)
-            .to_string(),
-        title: String::new(),
-        status: MarketStatus::Active,
-        open_time_ns: Some(0),
         close_time_ns: Some(CLOSE_TIME_NS),
         yes_bid: snapshot.bids.iter().map(|l| l.price).max(),
-        yes_bid_size: None,
         yes_ask: snapshot.asks.iter().map(|l| l.price).min(),
-        yes_ask_size: None,
-        last_price: None,
-        volume: contracts(100_000),
-        volume_24h: contracts(10_000),
-        open_interest: contracts(10_000),
-        price_ranges: vec![PriceRange {
-            start: Price::ZERO,
-            end: Price::ONE,
-            step: Price::parse("0.01").unwrap(),
-        }],
-        fee: Some(FeeParams {
-            fee_type: "quadratic_with_maker_fees".to_string(),
-            multiplier_ppm: 1_000_000,
-        }),
-        fractional_trading: true,
-        result: None,
-        settlement_value: None,
+        ..markets::listing(&snapshot.ticker)
     }
 }
 

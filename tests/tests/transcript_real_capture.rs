@@ -10,15 +10,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use kalshi_core::Count;
 use kalshi_core::client_order_id::RunId;
 use kalshi_core::commands::Command;
 use kalshi_core::config::EngineConfig;
 use kalshi_core::engine::{Engine, Output};
 use kalshi_core::events::{CancelAck, Envelope, Event, OrderAck, RequestKind};
-use kalshi_core::market_data::{
-    BookLevel, BookSnapshot, FeeParams, MarketInfo, MarketStatus, PriceRange,
-};
-use kalshi_core::{Count, Price};
+use kalshi_core::market_data::{BookLevel, BookSnapshot, MarketInfo};
+use kalshi_e2e::markets;
 use kalshi_io::normalize::{NormalizedWs, normalize_ws};
 use kalshi_io::wire::ws::decode_ws_frame;
 
@@ -45,37 +44,13 @@ fn listing(ticker: &str, first_book: Option<&BookSnapshot>) -> MarketInfo {
     };
     let bid = first_book.and_then(|book| best(&book.bids, true));
     let ask = first_book.and_then(|book| best(&book.asks, false));
-    let contracts = |n: i64| Count::from_contracts(n).expect("static count");
     MarketInfo {
-        ticker: ticker.to_string(),
-        event_ticker: ticker
-            .rsplit_once('-')
-            .map_or(ticker, |(event, _)| event)
-            .to_string(),
-        title: String::new(),
-        status: MarketStatus::Active,
-        open_time_ns: Some(0),
         close_time_ns: Some(CLOSE_TIME_NS),
         yes_bid: bid.map(|l| l.price),
         yes_bid_size: bid.map(|l| l.size),
         yes_ask: ask.map(|l| l.price),
         yes_ask_size: ask.map(|l| l.size),
-        last_price: None,
-        volume: contracts(100_000),
-        volume_24h: contracts(10_000),
-        open_interest: contracts(10_000),
-        price_ranges: vec![PriceRange {
-            start: Price::ZERO,
-            end: Price::ONE,
-            step: Price::parse("0.01").expect("static price"),
-        }],
-        fee: Some(FeeParams {
-            fee_type: "quadratic_with_maker_fees".to_string(),
-            multiplier_ppm: 1_000_000,
-        }),
-        fractional_trading: true,
-        result: None,
-        settlement_value: None,
+        ..markets::listing(ticker)
     }
 }
 

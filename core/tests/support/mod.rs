@@ -1,5 +1,6 @@
-//! Shared fixtures of the engine scenario tests: exact-number helpers, a quotable listing, a
-//! one-level book, a harness that numbers and times envelopes, and command filters.
+//! Shared fixtures of the core tests: exact-number helpers, the market listings (a quotable one
+//! and a bare one, changed per test with struct update syntax), a one-level book, a harness
+//! that numbers and times envelopes, and command filters.
 #![allow(dead_code)]
 
 use kalshi_core::client_order_id::{ClientOrderId, RunId};
@@ -60,6 +61,31 @@ pub fn listing(ticker: &str, event_ticker: &str, title: &str) -> MarketInfo {
             fee_type: "quadratic".to_string(),
             multiplier_ppm: 1_000_000,
         }),
+        fractional_trading: false,
+        result: None,
+        settlement_value: None,
+    }
+}
+
+/// An active market with only its names: no times, quotes, volume, tick grid or fee.
+pub fn bare_listing(ticker: &str, event_ticker: &str) -> MarketInfo {
+    MarketInfo {
+        ticker: ticker.to_string(),
+        event_ticker: event_ticker.to_string(),
+        title: String::new(),
+        status: MarketStatus::Active,
+        open_time_ns: None,
+        close_time_ns: None,
+        yes_bid: None,
+        yes_bid_size: None,
+        yes_ask: None,
+        yes_ask_size: None,
+        last_price: None,
+        volume: Count::ZERO,
+        volume_24h: Count::ZERO,
+        open_interest: Count::ZERO,
+        price_ranges: Vec::new(),
+        fee: None,
         fractional_trading: false,
         result: None,
         settlement_value: None,

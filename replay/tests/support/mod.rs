@@ -55,6 +55,31 @@ pub fn listing() -> MarketInfo {
     }
 }
 
+/// An active market with only its names: no times, quotes, volume, tick grid or fee.
+pub fn bare_listing(ticker: &str, event_ticker: &str) -> MarketInfo {
+    MarketInfo {
+        ticker: ticker.to_string(),
+        event_ticker: event_ticker.to_string(),
+        title: String::new(),
+        status: MarketStatus::Active,
+        open_time_ns: None,
+        close_time_ns: None,
+        yes_bid: None,
+        yes_bid_size: None,
+        yes_ask: None,
+        yes_ask_size: None,
+        last_price: None,
+        volume: Count::ZERO,
+        volume_24h: Count::ZERO,
+        open_interest: Count::ZERO,
+        price_ranges: Vec::new(),
+        fee: None,
+        fractional_trading: false,
+        result: None,
+        settlement_value: None,
+    }
+}
+
 pub fn engine_config() -> EngineConfig {
     let mut config = EngineConfig {
         run_id: RunId::parse("bt1").unwrap(),

@@ -9,6 +9,8 @@ mod backtest_support;
 use std::path::Path;
 use std::process::Command;
 
+use kalshi_e2e::binary::kalshi_bot;
+
 use backtest_support::{bot, imported_journal, path, stderr, stdout, write_config};
 
 /// The lines of a sweep's stdout before `sweep results:`.
@@ -64,7 +66,7 @@ fn a_two_shard_sweep_on_local_ray_merges_into_the_unsharded_table() {
     let out = dir.path().join("ray");
     let ray = Command::new("python3")
         .arg(&script)
-        .args(["--bin", env!("CARGO_BIN_EXE_kalshi-bot")])
+        .args(["--bin", kalshi_bot()])
         .args(["--shards", "2", "--workers", "2", "--out", path(&out), "--"])
         .args(sweep_args)
         .env("RUST_LOG", "error")

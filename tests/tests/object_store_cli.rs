@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
+use kalshi_e2e::binary::kalshi_bot;
 const BUCKET: &str = "journals";
 /// Exit code of a torn upload (`cli/src/exit_code.rs`).
 const EXIT_TORN_UPLOAD: i32 = 7;
@@ -117,7 +117,7 @@ impl Moto {
 
     /// The binary with the `AWS_*` settings of this server and its own fetch cache.
     fn bot(&self, cache: &Path) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(kalshi_bot());
         command
             .env(
                 "AWS_ENDPOINT_URL",

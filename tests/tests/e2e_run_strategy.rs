@@ -20,7 +20,7 @@ use kalshi_core::events::Event;
 use kalshi_core::side::BookSide;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_journal::{JournalRecord, SequencedRecord};
-use reliability_support::{BIN, LIVELY_SIM, run_with_limit, spawn, wait_with_limit};
+use reliability_support::{LIVELY_SIM, kalshi_bot, run_with_limit, spawn, wait_with_limit};
 
 fn inputs(records: &[SequencedRecord]) -> impl Iterator<Item = &Event> {
     records.iter().filter_map(|record| match &record.record {
@@ -51,7 +51,7 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("journal").join("run-1");
     let output = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "20s", "--seed", "3", "--journal-dir"])
@@ -80,7 +80,7 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
     );
 
     // The journal verifies with the CLI's own verifier.
-    let verify = Command::new(BIN)
+    let verify = Command::new(kalshi_bot())
         .args(["journal", "verify"])
         .arg(&run_dir)
         .output()
@@ -231,7 +231,7 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
     assert_eq!(replayed, journaled);
 
     // The CLI's replay says the same, and the same journal backtests into a report.
-    let replay = Command::new(BIN)
+    let replay = Command::new(kalshi_bot())
         .args(["replay", "--journal"])
         .arg(&run_dir)
         .arg("--verify")
@@ -244,7 +244,7 @@ fn sim_run_quotes_ladders_gets_fills_leaves_no_orders_and_replays() {
     let last_s = records.last().unwrap().ts_ns / 1_000_000_000 + 1;
     let report_dir = dir.path().join("report");
     let backtest = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .args(["backtest", "--market", &universe[0]])
             .args([
                 "--start",
@@ -277,7 +277,7 @@ fn record_journals_market_data_and_never_an_order() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("rec");
     let output = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["record", "--sim", "--top", "3", "--duration", "6s"])
             .args(["--sim-warmup", "300", "--journal-dir"])
@@ -321,7 +321,7 @@ fn websocket_disconnects_are_followed_by_rest_reconciliation() {
     let faults = dir.path().join("faults.toml");
     std::fs::write(&faults, "[ws]\ndisconnect_after_messages = 400\n").unwrap();
     let output = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "12s", "--seed", "9", "--sim-faults"])
@@ -370,7 +370,7 @@ fn sigterm_cancels_our_orders_and_seals_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("run-term");
     let child = spawn(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--seed", "5", "--journal-dir"])
@@ -435,7 +435,7 @@ fn counting_listener() -> (String, Arc<AtomicUsize>) {
 }
 
 fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(kalshi_bot());
     command.args(args);
     for name in [
         "KALSHI_API_KEY_ID",
@@ -564,7 +564,7 @@ fn pnl_agrees_across_the_run_summary_the_ledger_and_a_recorded_backtest() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("journal").join("run-pnl");
     let output = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "20s", "--seed", "5", "--journal-dir"])
@@ -624,7 +624,7 @@ fn pnl_agrees_across_the_run_summary_the_ledger_and_a_recorded_backtest() {
     );
 
     // The ledger rebuilt from the journal (its totals are the `pnl_total` view).
-    let ledger = Command::new(BIN)
+    let ledger = Command::new(kalshi_bot())
         .args(["ledger", "rebuild"])
         .arg(&run_dir)
         .arg("--json")
@@ -647,7 +647,7 @@ fn pnl_agrees_across_the_run_summary_the_ledger_and_a_recorded_backtest() {
     // A backtest replaying the run's own fills.
     let report_dir = dir.path().join("report");
     let backtest = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .args(["backtest", "--fills", "recorded", "--journal"])
             .arg(&run_dir)
             .arg("--report")
@@ -679,7 +679,7 @@ fn pnl_agrees_across_the_run_summary_the_ledger_and_a_recorded_backtest() {
     );
 
     // `audit` of a filled order states its fills' realized P&L in the same terms.
-    let audit = Command::new(BIN)
+    let audit = Command::new(kalshi_bot())
         .args(["audit", "--journal"])
         .arg(&run_dir)
         .args(["--order", &filled_order])
@@ -691,111 +691,4 @@ fn pnl_agrees_across_the_run_summary_the_ledger_and_a_recorded_backtest() {
         audit_text.contains(" fill(s): realized ") && audit_text.contains(" fees)"),
         "{audit_text}"
     );
-}
-
-#[test]
-fn a_run_that_places_no_order_says_why_and_require_orders_fails_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = |extra: &[&str]| {
-        run_with_limit(
-            Command::new(BIN)
-                .current_dir(dir.path())
-                .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
-                .args(["--duration", "4s", "--seed", "5", "--fresh-risk-state"])
-                // No local-exchange market has this much volume: every one is dropped.
-                .args(["--set", "engine.scanner.volume_24h_min=1000000000"])
-                .args(extra),
-            Duration::from_secs(120),
-        )
-    };
-    let plain = run(&[]);
-    let stdout = String::from_utf8_lossy(&plain.stdout);
-    assert_eq!(
-        plain.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&plain.stderr)
-    );
-    assert!(stdout.contains("orders placed   : 0"), "{stdout}");
-    assert!(
-        stdout.contains("no orders       : no market passed the scanner"),
-        "{stdout}"
-    );
-    assert!(stdout.contains("low_volume_24h"), "{stdout}");
-
-    let required = run(&["--require-orders"]);
-    let stderr = String::from_utf8_lossy(&required.stderr);
-    assert_eq!(required.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("--require-orders"), "{stderr}");
-}
-
-#[test]
-fn a_run_that_cannot_read_the_account_at_startup_trades_nothing_and_exits_5() {
-    let dir = tempfile::tempdir().unwrap();
-    let faults = dir.path().join("faults.toml");
-    // Market data and writes work; every portfolio read answers 503.
-    std::fs::write(&faults, "[rest]\nportfolio_reads_down = true\n").unwrap();
-    let run_dir = dir.path().join("journal").join("run-1");
-    let output = run_with_limit(
-        Command::new(BIN)
-            .current_dir(dir.path())
-            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
-            .args(["--duration", "20s", "--seed", "3", "--journal"])
-            .arg(&run_dir)
-            .arg("--faults")
-            .arg(&faults)
-            .args(LIVELY_SIM),
-        Duration::from_secs(150),
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(5),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    assert!(stderr.contains("reconciliation failed"), "{stderr}");
-    let records = read_all_records(&run_dir).unwrap();
-    assert!(
-        commands(&records)
-            .iter()
-            .all(|command| !matches!(command, EngineCommand::Place(_))),
-        "placed an order without knowing the account"
-    );
-}
-
-#[test]
-fn require_flat_exits_4_exactly_when_positions_remain_and_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let run_dir = dir.path().join("journal").join("run-1");
-    let output = run_with_limit(
-        Command::new(BIN)
-            .current_dir(dir.path())
-            .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
-            .args([
-                "--duration",
-                "20s",
-                "--seed",
-                "3",
-                "--require-flat",
-                "--journal",
-            ])
-            .arg(&run_dir)
-            .args(LIVELY_SIM),
-        Duration::from_secs(150),
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let flat = stdout.contains("positions       : flat");
-    let held = stdout.contains("positions       : ") && !flat;
-    assert!(flat || held, "no positions line:\n{stdout}");
-    if held {
-        assert_eq!(output.status.code(), Some(4), "{stdout}\n{stderr}");
-        assert!(
-            stderr.contains("positions remain") && stderr.contains("--require-flat"),
-            "{stderr}"
-        );
-    } else {
-        assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    }
 }

@@ -21,7 +21,7 @@ use kalshi_sim::faults::FaultConfig;
 use kalshi_sim::{ClockMode, SimConfig, SimHandle};
 
 /// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
+pub use kalshi_e2e::binary::kalshi_bot;
 
 /// Markets the exchange lists.
 pub const SIM_MARKETS: usize = 16;
@@ -245,7 +245,7 @@ pub fn spawn_bot_via(
     run_dir: &Path,
     extra: &[&str],
 ) -> Child {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(kalshi_bot());
     command
         .current_dir(run_dir.parent().unwrap())
         .args(["run-strategy", "--strategy", "maker_ladder"])
@@ -370,7 +370,7 @@ pub fn first_reconciled_seq(records: &[SequencedRecord]) -> Option<u64> {
 
 /// `kalshi-bot journal verify DIR` exit code and output.
 pub fn journal_verify(run_dir: &Path) -> (Option<i32>, String) {
-    let output = Command::new(BIN)
+    let output = Command::new(kalshi_bot())
         .args(["journal", "verify"])
         .arg(run_dir)
         .output()

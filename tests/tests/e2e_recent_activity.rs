@@ -20,7 +20,7 @@ use kalshi_core::events::Event;
 use kalshi_core::market_scanner::ScanReason;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_journal::{JournalRecord, SequencedRecord};
-use reliability_support::{BIN, run_with_limit};
+use reliability_support::{kalshi_bot, run_with_limit};
 use serde_json::Value;
 
 /// A lively local exchange of 8 markets, a quarter of them quiet.
@@ -47,7 +47,7 @@ const QUIET_SIM: [&str; 16] = [
 fn scan_drops_a_quiet_market_and_ranks_active_ones_with_their_trade_count() {
     let dir = tempfile::tempdir().unwrap();
     let output = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["scan-markets", "--sim", "--json", "--include-dropped"])
             .args(QUIET_SIM),
@@ -104,7 +104,7 @@ fn a_run_does_not_quote_quiet_markets_but_quotes_active_ones() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("journal").join("run-quiet");
     let output = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "12s", "--seed", "3", "--journal-dir"])
@@ -192,7 +192,7 @@ fn a_run_does_not_quote_quiet_markets_but_quotes_active_ones() {
     assert!(!placed.is_empty(), "nothing quoted");
 
     // The new input replays to the identical output.
-    let replay = Command::new(BIN)
+    let replay = Command::new(kalshi_bot())
         .args(["replay", "--journal"])
         .arg(&run_dir)
         .arg("--verify")

@@ -5,11 +5,15 @@
 
 use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
+use kalshi_e2e::binary::kalshi_bot;
 
 /// `kalshi-bot ARGS --help`.
 fn help(args: &[&str]) -> String {
-    let output = Command::new(BIN).args(args).arg("--help").output().unwrap();
+    let output = Command::new(kalshi_bot())
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{args:?} --help failed");
     String::from_utf8(output.stdout).unwrap()
 }
@@ -79,7 +83,7 @@ fn the_older_spellings_still_parse() {
         &["ledger", "rebuild", "no-such-run"],
         &["journal", "upload", "no-such-run", "s3://bucket/prefix"],
     ] {
-        let output = Command::new(BIN)
+        let output = Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(args)
             .output()
@@ -88,7 +92,7 @@ fn the_older_spellings_still_parse() {
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains("no-such-run"), "{args:?}: {stderr}");
     }
-    let refused = Command::new(BIN)
+    let refused = Command::new(kalshi_bot())
         .current_dir(dir.path())
         .args([
             "record",

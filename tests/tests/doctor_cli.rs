@@ -5,10 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use kalshi_e2e::binary::kalshi_bot;
+
 use serde_json::Value;
 
 fn doctor(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"));
+    let mut command = Command::new(kalshi_bot());
     command
         .current_dir(dir)
         .arg("doctor")

@@ -7,11 +7,11 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
+use kalshi_e2e::binary::kalshi_bot;
 
 /// Runs the binary in `dir` without Kalshi credentials.
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(kalshi_bot())
         .current_dir(dir)
         .args(args)
         .env_remove("KALSHI_API_KEY_ID")

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use kalshi_e2e::binary::kalshi_bot;
+
 use kalshi_core::commands::Command as EngineCommand;
 use kalshi_core::engine::Output as EngineOutput;
 use kalshi_core::events::{Event, OrderAck, RequestKind};
@@ -15,7 +17,7 @@ const TICKER: &str = "KXCLI-1";
 const ORDER: &str = "kb-cli-1";
 
 fn bot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+    Command::new(kalshi_bot())
         .args(args)
         .env("RUST_LOG", "error")
         .output()

@@ -8,14 +8,12 @@
 //!   identical.
 //! - `/metrics` parses as Prometheus text and its counters match the run summary; the alert
 //!   hook fires once per HALT with the reason in its payload, and once at the run's end.
-//! - A model file: a value of 0.9 moves the fair value and skews the quotes to buying YES,
-//!   refused lines are counted by reason, the journal replays identical with the model inputs
-//!   in it, and `backtest --model` feeds the same file at its own timestamps.
+//!
+//! The model file's test is in `e2e_model_file.rs`.
 
+mod operator_support;
 mod reliability_support;
 
-use std::collections::BTreeMap;
-use std::io::{BufRead as _, Write as _};
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::process::Command;
@@ -23,240 +21,17 @@ use std::time::{Duration, Instant};
 
 use kalshi_core::commands::Command as EngineCommand;
 use kalshi_core::decision::Decision;
-use kalshi_core::ev_gate::FairSource;
 use kalshi_core::events::{ControlCommand, Event};
 use kalshi_core::risk::{RiskState, RiskStateReason};
-use kalshi_core::side::BookSide;
 use kalshi_journal::typed_reader::read_all_records;
-use kalshi_journal::{JournalRecord, SequencedRecord};
-use reliability_support::{
-    BIN, TestExchange, decisions, inputs, signal, spawn_bot, wait_for_journal, wait_with_limit,
-    wall_ns,
+use operator_support::{
+    commands, ctl, free_port, operator_inputs, parse_prometheus, raw_request, replay_identical,
+    scrape, summary_figure, wait_until,
 };
-
-/// Journaled commands with the seq of the input that produced them.
-fn commands(records: &[SequencedRecord]) -> Vec<(u64, &EngineCommand)> {
-    records
-        .iter()
-        .filter_map(|record| match &record.record {
-            JournalRecord::OutputCommand {
-                command, input_seq, ..
-            } => Some((*input_seq, command)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Runs `kalshi-bot ctl --journal RUN_DIR ARGS…`; returns the exit code and the answer.
-fn ctl(run_dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let output = Command::new(BIN)
-        .arg("ctl")
-        .arg("--journal")
-        .arg(run_dir)
-        .args(args)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let answer = serde_json::from_str(stdout.trim()).unwrap_or_else(|error| {
-        panic!(
-            "ctl {args:?} printed no JSON ({error}): {stdout}{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code(), answer)
-}
-
-/// Sends one raw request line to the control socket and returns the answer.
-fn raw_request(run_dir: &Path, line: &str) -> serde_json::Value {
-    let mut stream = std::os::unix::net::UnixStream::connect(run_dir.join("ctl.sock")).unwrap();
-    stream.write_all(line.as_bytes()).unwrap();
-    stream.write_all(b"\n").unwrap();
-    let mut answer = String::new();
-    std::io::BufReader::new(stream)
-        .read_line(&mut answer)
-        .unwrap();
-    serde_json::from_str(&answer).unwrap()
-}
-
-fn wait_until(limit: Duration, what: &str, mut ready: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !ready() {
-        assert!(started.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A free loopback port.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// `GET /metrics` over plain HTTP/1.1; the body.
-fn scrape(port: u16) -> String {
-    use std::io::Read as _;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.contains("text/plain; version=0.0.4"), "{head}");
-    body.to_string()
-}
-
-/// A strict reader of the Prometheus text format (0.0.4): every family declares its HELP
-/// and TYPE before its samples, names and labels are well formed, values are numbers,
-/// histogram buckets are cumulative and end with `+Inf` equal to `_count`. Returns every
-/// sample as `name{labels}` → value.
-fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
-    fn valid_name(name: &str) -> bool {
-        let mut chars = name.chars();
-        chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-    }
-    let mut types: BTreeMap<String, String> = BTreeMap::new();
-    let mut helped: Vec<String> = Vec::new();
-    let mut samples = BTreeMap::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("# HELP ") {
-            let (name, _) = rest.split_once(' ').unwrap();
-            assert!(valid_name(name), "{line}");
-            helped.push(name.to_string());
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
-            let (name, kind) = rest.split_once(' ').unwrap();
-            assert!(valid_name(name), "{line}");
-            assert!(
-                ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
-                "{line}"
-            );
-            assert!(
-                types.insert(name.to_string(), kind.to_string()).is_none(),
-                "{line}"
-            );
-            continue;
-        }
-        assert!(
-            !line.starts_with('#') && !line.is_empty(),
-            "stray line {line:?}"
-        );
-        let (series, value) = line.rsplit_once(' ').unwrap();
-        let value: f64 = match value {
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            other => other
-                .parse()
-                .unwrap_or_else(|_| panic!("bad value in {line:?}")),
-        };
-        let name = series.split('{').next().unwrap();
-        assert!(valid_name(name), "{line}");
-        if let Some(labels) = series.strip_prefix(name).filter(|rest| !rest.is_empty()) {
-            let inner = labels
-                .strip_prefix('{')
-                .and_then(|rest| rest.strip_suffix('}'))
-                .unwrap_or_else(|| panic!("bad labels in {line:?}"));
-            for pair in inner.split(',') {
-                let (key, quoted) = pair.split_once('=').unwrap();
-                assert!(valid_name(key), "{line}");
-                assert!(
-                    quoted.len() >= 2 && quoted.starts_with('"') && quoted.ends_with('"'),
-                    "{line}"
-                );
-            }
-        }
-        let family = ["_bucket", "_sum", "_count"]
-            .iter()
-            .find_map(|suffix| {
-                name.strip_suffix(suffix)
-                    .filter(|base| types.get(*base).is_some_and(|kind| kind == "histogram"))
-            })
-            .unwrap_or(name);
-        assert!(types.contains_key(family), "sample before its TYPE: {line}");
-        assert!(
-            helped.iter().any(|helped| helped == family),
-            "no HELP: {line}"
-        );
-        assert!(
-            samples.insert(series.to_string(), value).is_none(),
-            "duplicate {line}"
-        );
-    }
-    for (family, kind) in &types {
-        if kind != "histogram" {
-            continue;
-        }
-        let mut last = 0.0;
-        let mut inf = None;
-        for (series, value) in &samples {
-            if let Some(labels) = series.strip_prefix(&format!("{family}_bucket")) {
-                if labels.contains("+Inf") {
-                    inf = Some(*value);
-                }
-                let _ = labels;
-            }
-        }
-        for (series, value) in samples.range(format!("{family}_bucket")..) {
-            if !series.starts_with(&format!("{family}_bucket")) {
-                break;
-            }
-            if !series.contains("+Inf") {
-                last = f64::max(last, *value);
-            }
-        }
-        let count = samples[&format!("{family}_count")];
-        assert_eq!(inf, Some(count), "{family}: +Inf bucket is not the count");
-        assert!(last <= count, "{family}: buckets above the count");
-    }
-    samples
-}
-
-/// The number after `label` on the summary line that starts with it.
-fn summary_figure(stdout: &str, label: &str) -> u64 {
-    let line = stdout
-        .lines()
-        .find(|line| line.trim_start().starts_with(label))
-        .unwrap_or_else(|| panic!("no {label:?} line in:\n{stdout}"));
-    line.split(':')
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-fn operator_inputs(
-    records: &[SequencedRecord],
-) -> Vec<(u64, kalshi_core::events::OperatorControl)> {
-    inputs(records)
-        .filter_map(|(seq, event)| match event {
-            Event::Operator(control) => Some((seq, *control)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn replay_identical(run_dir: &Path) {
-    let replay = Command::new(BIN)
-        .args(["replay", "--journal"])
-        .arg(run_dir)
-        .arg("--verify")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&replay.stdout);
-    assert_eq!(replay.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("identical"), "{stdout}");
-}
+use reliability_support::{
+    TestExchange, decisions, inputs, kalshi_bot, signal, spawn_bot, wait_for_journal,
+    wait_with_limit, wall_ns,
+};
 
 #[test]
 fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
@@ -315,7 +90,12 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     let setpriv = Path::new("/usr/bin/setpriv");
     if as_root && setpriv.exists() {
         let other = Command::new(setpriv)
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                kalshi_bot(),
+            ])
             .arg("ctl")
             .arg("--journal")
             .arg(&run_dir)
@@ -377,7 +157,7 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
             _ => None,
         })
         .unwrap();
-    let audit = Command::new(BIN)
+    let audit = Command::new(kalshi_bot())
         .args(["audit", "--journal"])
         .arg(&run_dir)
         .args(["--order", &cancelled_id])
@@ -421,7 +201,7 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     let (code, loosened) = ctl(&run_dir, &["set", "engine.risk.order_contracts_max=100000"]);
     assert_eq!(code, Some(1), "{loosened}");
     assert!(loosened["error"].as_str().unwrap().contains("only tighten"));
-    let refused_key = Command::new(BIN)
+    let refused_key = Command::new(kalshi_bot())
         .arg("ctl")
         .arg("--journal")
         .arg(&run_dir)
@@ -572,201 +352,6 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     assert_eq!(ends.len(), 1, "{payloads:?}");
     assert_eq!(ends[0]["reason"], "signal");
     assert_eq!(ends[0]["detail"]["orders_placed"], placed);
-}
-
-#[test]
-fn a_model_file_moves_quotes_and_backtests_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("journal");
-    std::fs::create_dir_all(&root).unwrap();
-    let exchange = TestExchange::start(43, &dir.path().join("keys"));
-    let run_dir = root.join("run-model");
-    let model = dir.path().join("model.csv");
-    std::fs::write(&model, "ts,ticker,probability\n").unwrap();
-    let model_text = model.display().to_string();
-    let child = spawn_bot(
-        &exchange,
-        &run_dir,
-        // The fair value is the model's alone (no taker-flow shift on top), so it can be
-        // read exactly below.
-        &[
-            "--seed",
-            "43",
-            "--model-file",
-            &model_text,
-            "--set",
-            "tuning.fair_flow_weight_ppm=0",
-        ],
-    );
-    wait_for_journal(&run_dir, Duration::from_secs(90), "a quote", |records| {
-        decisions(records).iter().any(
-            |(_, decision)| matches!(decision, Decision::Quote(quote) if !quote.quotes.is_empty()),
-        )
-    });
-    let records = read_all_records(&run_dir).unwrap();
-    let ticker = decisions(&records)
-        .iter()
-        .find_map(|(_, decision)| match decision {
-            Decision::Quote(quote) if !quote.quotes.is_empty() => Some(quote.ticker.clone()),
-            _ => None,
-        })
-        .unwrap();
-
-    // One good value, four refused lines.
-    let now_s = wall_ns() / 1_000_000_000;
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&model)
-        .unwrap();
-    writeln!(file, "{now_s},{ticker},0.9").unwrap();
-    writeln!(file, "{now_s},KXNOSUCH-1,0.5").unwrap();
-    writeln!(file, "{now_s},{ticker},1.7").unwrap();
-    writeln!(file, "not a model line").unwrap();
-    writeln!(file, "1000,{ticker},0.5").unwrap();
-    drop(file);
-    wait_for_journal(
-        &run_dir,
-        Duration::from_secs(30),
-        "the model input",
-        |records| inputs(records).any(|(_, event)| matches!(event, Event::ModelProbability { .. })),
-    );
-    std::thread::sleep(Duration::from_secs(2));
-    signal(&child, "-TERM");
-    let output = wait_with_limit(child, Duration::from_secs(60));
-    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains(
-            "model inputs    : 1 accepted, 4 refused (malformed=1 out_of_range=1 \
-             unknown_ticker=1 stale=1)"
-        ),
-        "{stdout}"
-    );
-
-    // The value is journaled, and the quotes after it follow the model: fair value 0.9, bids
-    // only (nobody sells YES far below its fair value).
-    let records = read_all_records(&run_dir).unwrap();
-    let model_inputs: Vec<(u64, &Event)> = inputs(&records)
-        .filter(|(_, event)| matches!(event, Event::ModelProbability { .. }))
-        .collect();
-    assert_eq!(model_inputs.len(), 1);
-    let (model_seq, event) = model_inputs[0];
-    assert_eq!(
-        *event,
-        Event::ModelProbability {
-            ticker: ticker.clone(),
-            probability_ppm: 900_000
-        }
-    );
-    let quote = decisions(&records)
-        .into_iter()
-        .find_map(|(seq, decision)| match decision {
-            Decision::Quote(quote) if seq == model_seq && quote.ticker == ticker => {
-                Some(quote.clone())
-            }
-            _ => None,
-        })
-        .expect("the model input requotes its market");
-    assert_eq!(quote.fair_source, FairSource::Model);
-    assert_eq!(quote.fair_ppm, 900_000);
-    // Skewed to buying YES: bids at the market, asks only at or above the model's 0.90 —
-    // where before the model the ladder offered YES near the market.
-    let lowest_ask = |quote: &kalshi_core::decision::QuoteDecision| {
-        quote
-            .quotes
-            .iter()
-            .filter(|desired| desired.side == BookSide::Ask)
-            .map(|desired| desired.price.micros())
-            .min()
-    };
-    assert!(
-        quote
-            .quotes
-            .iter()
-            .any(|desired| desired.side == BookSide::Bid),
-        "{quote:?}"
-    );
-    assert!(
-        lowest_ask(&quote).is_none_or(|ask| ask >= 900_000),
-        "{quote:?}"
-    );
-    let before = decisions(&records)
-        .into_iter()
-        .filter_map(|(seq, decision)| match decision {
-            Decision::Quote(quote) if seq < model_seq && quote.ticker == ticker => Some(quote),
-            _ => None,
-        })
-        .next_back()
-        .unwrap();
-    assert_eq!(before.fair_source, FairSource::Book);
-    assert!(
-        lowest_ask(before).is_some_and(|ask| ask < 900_000),
-        "{before:?}"
-    );
-    replay_identical(&run_dir);
-
-    // The backtest feeds the file at its own timestamps: the same value, the same skew.
-    let report = dir.path().join("report");
-    let no_flow = dir.path().join("no-flow.toml");
-    std::fs::write(&no_flow, "[tuning]\nfair_flow_weight_ppm = 0\n").unwrap();
-    let backtest = Command::new(BIN)
-        .args(["backtest", "--market", &ticker, "--journal"])
-        .arg(&run_dir)
-        .arg("--config")
-        .arg(&no_flow)
-        .arg("--model")
-        .arg(&model)
-        .arg("--report")
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert_eq!(
-        backtest.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&backtest.stdout),
-        String::from_utf8_lossy(&backtest.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&backtest.stderr);
-    assert!(stderr.contains("1 accepted, 4 refused"), "{stderr}");
-    let tested = read_all_records(&report.join("journal")).unwrap();
-    let tested_model: Vec<(u64, i64)> = tested
-        .iter()
-        .filter_map(|record| match &record.record {
-            JournalRecord::Input(envelope) => match &envelope.event {
-                Event::ModelProbability {
-                    ticker: model_ticker,
-                    probability_ppm: 900_000,
-                } if *model_ticker == ticker => Some((envelope.seq, envelope.ts_ns)),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    assert_eq!(tested_model.len(), 1, "one model input in the backtest");
-    assert_eq!(tested_model[0].1, now_s * 1_000_000_000);
-    // The first quote of the market from the model's input on (the value may precede the
-    // market's first book, which then quotes with it).
-    let tested_quote = decisions(&tested)
-        .into_iter()
-        .find_map(|(seq, decision)| match decision {
-            Decision::Quote(quote) if seq >= tested_model[0].0 && quote.ticker == ticker => {
-                Some(quote.clone())
-            }
-            _ => None,
-        })
-        .expect("the backtest quotes after the model input");
-    assert_eq!(tested_quote.fair_source, FairSource::Model);
-    assert_eq!(tested_quote.fair_ppm, 900_000);
-    assert!(
-        lowest_ask(&tested_quote).is_none_or(|ask| ask >= 900_000),
-        "{tested_quote:?}"
-    );
 }
 
 #[test]

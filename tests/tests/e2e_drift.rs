@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use kalshi_core::events::Event;
 use kalshi_journal::JournalRecord;
 use kalshi_journal::typed_reader::read_all_records;
-use reliability_support::{BIN, LIVELY_SIM, run_with_limit, spawn, wait_with_limit};
+use reliability_support::{LIVELY_SIM, kalshi_bot, run_with_limit, spawn, wait_with_limit};
 
 fn ok(output: &Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).to_string();
@@ -47,7 +47,7 @@ fn scrape(port: u16) -> String {
 }
 
 fn drift_json(run_dir: &std::path::Path, sets: &[&str]) -> serde_json::Value {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(kalshi_bot());
     command.args(["drift", "--json", "--journal"]).arg(run_dir);
     for set in sets {
         command.args(["--set", set]);
@@ -75,7 +75,7 @@ fn sim_run_reports_drift_and_the_journal_reproduces_it() {
         .unwrap()
         .port();
     let child = spawn(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "30s", "--seed", "3", "--journal-dir"])
@@ -123,7 +123,7 @@ fn sim_run_reports_drift_and_the_journal_reproduces_it() {
     assert!(reads.iter().any(|read| !read.orders.is_empty()));
 
     // The reads are inputs the engine ignores: the journal still replays identically.
-    let verify = ok(&Command::new(BIN)
+    let verify = ok(&Command::new(kalshi_bot())
         .args(["replay", "--verify", "--journal"])
         .arg(&run_dir)
         .output()
@@ -157,7 +157,7 @@ fn sim_run_reports_drift_and_the_journal_reproduces_it() {
 
     // The calibration recovers the exchange's rule: orders join at the back of their level.
     let report = dir.path().join("calibration");
-    let calibrate = ok(&Command::new(BIN)
+    let calibrate = ok(&Command::new(kalshi_bot())
         .args(["backtest", "--calibrate", "--journal"])
         .arg(&run_dir)
         .arg("--report")
@@ -173,7 +173,7 @@ fn sim_run_reports_drift_and_the_journal_reproduces_it() {
 
 /// The acceptance run: 10 minutes on the local exchange with default settings. The shadow's
 /// fill precision and recall must be above 0.9; a wrong queue rule must show; the calibration
-/// must recover the exchange's. Run by hand (`cargo test -p kalshi-bot --test e2e_drift --
+/// must recover the exchange's. Run by hand (`cargo test -p kalshi-e2e --test e2e_drift --
 /// --ignored`); figures in RELIABILITY.md.
 #[test]
 #[ignore = "ten minutes of real time; run by hand"]
@@ -181,7 +181,7 @@ fn ten_minute_default_run_fills_as_the_model_says() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("journal").join("run-10m");
     let output = run_with_limit(
-        Command::new(BIN)
+        Command::new(kalshi_bot())
             .current_dir(dir.path())
             .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])
             .args(["--duration", "600s", "--seed", "11", "--journal-dir"])
@@ -197,7 +197,7 @@ fn ten_minute_default_run_fills_as_the_model_says() {
     let front = drift_json(&run_dir, &["fill.queue_position=front"]);
     println!("front: {front}");
     assert!(front["precision_ppm"].as_i64().unwrap() < ppm("precision_ppm") - 100_000);
-    let calibrate = ok(&Command::new(BIN)
+    let calibrate = ok(&Command::new(kalshi_bot())
         .args(["backtest", "--calibrate", "--journal"])
         .arg(&run_dir)
         .arg("--report")

@@ -17,7 +17,9 @@ use kalshi_core::commands::Command as EngineCommand;
 use kalshi_core::events::Event;
 use kalshi_journal::typed_reader::read_all_records;
 use kalshi_journal::{JournalRecord, SequencedRecord};
-use reliability_support::{BIN, RecordingProxy, TestExchange, spawn_bot_via, wait_with_limit};
+use reliability_support::{
+    RecordingProxy, TestExchange, kalshi_bot, spawn_bot_via, wait_with_limit,
+};
 
 /// The engine settings both the paper run and its backtest use (the backtest reads only the
 /// `[engine]` section, over the local exchange's engine defaults for a `paper-sim` journal, as
@@ -87,7 +89,7 @@ fn places(records: &[SequencedRecord]) -> usize {
 }
 
 fn run_bin(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
-    let output = Command::new(BIN)
+    let output = Command::new(kalshi_bot())
         .current_dir(cwd)
         .args(args)
         .env_remove("KALSHI_API_KEY_ID")
@@ -233,7 +235,7 @@ fn a_demo_paper_run_with_a_key_only_reads() {
     let config = dir.path().join("paper.toml");
     std::fs::write(&config, DEMO_CONFIG).unwrap();
     let run_dir = dir.path().join("demo-paper");
-    let output = Command::new(BIN)
+    let output = Command::new(kalshi_bot())
         .current_dir(dir.path())
         .args([
             "run-strategy",

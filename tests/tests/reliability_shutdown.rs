@@ -192,7 +192,7 @@ fn a_signal_during_startup_stops_the_run_with_a_message_before_any_order() {
     let dir = tempfile::tempdir().unwrap();
     let run_dir = dir.path().join("journal").join("run-hung");
     std::fs::create_dir_all(run_dir.parent().unwrap()).unwrap();
-    let mut command = std::process::Command::new(reliability_support::BIN);
+    let mut command = std::process::Command::new(reliability_support::kalshi_bot());
     command
         .current_dir(dir.path())
         .args(["run-strategy", "--strategy", "maker_ladder", "--sim"])

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use kalshi_e2e::binary::kalshi_bot;
+
 use serde_json::Value;
 
 /// 2025-03-22T06:00:00Z, the capture day.
@@ -216,7 +218,7 @@ fn scan(series: &str, as_of: &str, extra: &[&str]) -> (Value, Vec<String>, Vec<V
         "engine.scanner.require_recent_trades=false",
     ];
     args.extend_from_slice(extra);
-    let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+    let output = Command::new(kalshi_bot())
         .args(&args)
         .env_remove("KALSHI_API_KEY_ID")
         .env_remove("KALSHI_PRIVATE_KEY_PATH")
@@ -344,7 +346,7 @@ fn serve_movie_pages(fee_type: &str) -> String {
 #[test]
 fn the_table_is_the_default_output() {
     let base = serve_movie_pages("quadratic_with_maker_fees");
-    let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+    let output = Command::new(kalshi_bot())
         .args([
             "scan-markets",
             "--top",
@@ -381,7 +383,7 @@ fn the_table_is_the_default_output() {
 fn markets_whose_fees_cannot_be_priced_are_dropped_as_fee_unknown() {
     // `flat` fees follow a table this build does not have: never priced with a guess.
     let base = serve_movie_pages("flat");
-    let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+    let output = Command::new(kalshi_bot())
         .args([
             "scan-markets",
             "--json",
@@ -403,7 +405,7 @@ fn markets_whose_fees_cannot_be_priced_are_dropped_as_fee_unknown() {
 #[test]
 fn scans_the_in_process_local_exchange() {
     let dir = std::env::temp_dir().join(format!("kalshi-scan-sim-{}", std::process::id()));
-    let output = Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+    let output = Command::new(kalshi_bot())
         .args([
             "scan-markets",
             "--sim",

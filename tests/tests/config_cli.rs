@@ -2,8 +2,10 @@
 
 use std::process::{Command, Stdio};
 
+use kalshi_e2e::binary::kalshi_bot;
+
 fn bot() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+    Command::new(kalshi_bot())
 }
 
 #[test]

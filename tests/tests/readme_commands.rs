@@ -20,7 +20,7 @@ use kalshi_core::commands::Command as EngineCommand;
 use kalshi_journal::JournalRecord;
 use kalshi_journal::typed_reader::read_all_records;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kalshi-bot");
+use kalshi_e2e::binary::kalshi_bot;
 
 /// README commands not run here, with the reason.
 const SKIPPED: [(&str, &str); 4] = [
@@ -87,7 +87,7 @@ fn quick_start_commands(readme: &str) -> Vec<Vec<String>> {
 
 /// Starts the binary in `dir` without any Kalshi credentials in its environment.
 fn spawn(dir: &Path, args: &[String]) -> Child {
-    Command::new(BIN)
+    Command::new(kalshi_bot())
         .current_dir(dir)
         .args(args)
         .stdout(Stdio::piped())

@@ -29,7 +29,7 @@ use kalshi_core::side::BookSide;
 use kalshi_journal::SequencedRecord;
 use kalshi_journal::typed_reader::read_all_records;
 use reliability_support::{
-    BIN, RecordedRequest, RecordingProxy, TestExchange, commands, inputs, spawn_bot_via,
+    RecordedRequest, RecordingProxy, TestExchange, commands, inputs, kalshi_bot, spawn_bot_via,
     wait_with_limit,
 };
 use serde_json::{Value, json};
@@ -257,7 +257,7 @@ fn first_listing(records: &[SequencedRecord]) -> Vec<String> {
 }
 
 fn replays_identical(run_dir: &Path) {
-    let replay = Command::new(BIN)
+    let replay = Command::new(kalshi_bot())
         .args(["replay", "--journal"])
         .arg(run_dir)
         .arg("--verify")

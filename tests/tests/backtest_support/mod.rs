@@ -6,13 +6,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use kalshi_e2e::binary::kalshi_bot;
+
 pub const TICKER: &str = "KXCSV-1";
 /// 2023-11-14T22:13:20Z.
 pub const START_S: i64 = 1_700_000_000;
 const NS_PER_S: i64 = 1_000_000_000;
 
 pub fn bot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kalshi-bot"))
+    Command::new(kalshi_bot())
         .args(args)
         .env("RUST_LOG", "error")
         .output()
