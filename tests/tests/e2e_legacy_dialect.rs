@@ -11,7 +11,7 @@
 //! write is accepted (or lost a race with a fill), every fill of ours is on its order's side
 //! within its limits and as maker, and both journals replay identical.
 //! The exact V2-vs-legacy comparison of outcomes and fills on one script is
-//! `io/tests/exec_legacy_dialect.rs`.
+//! `tests/tests/io_exec_legacy_dialect.rs`.
 
 mod reliability_support;
 #[path = "../../io/tests/spec_support/mod.rs"]
