@@ -11,6 +11,7 @@
 //! exchange trading active, and a risk state that is not HALTED. When any of them stops
 //! holding for a market, its quotes are cancelled in the same step.
 
+mod configured;
 mod markets;
 mod marks;
 mod operator;
@@ -51,6 +52,7 @@ use crate::strategy::{
 };
 use crate::tuning::Tuning;
 use crate::universe::{MarketIndex, Universe};
+use configured::Configured;
 use markets::MarketTable;
 
 /// What one step produced.
@@ -76,7 +78,8 @@ impl Output {
 
 /// The trading engine.
 pub struct Engine {
-    config: Option<EngineConfig>,
+    /// Everything the first accepted [`Event::Config`] sets up (`None` before it).
+    configured: Option<Configured>,
     universe: Universe,
     /// Per-market facts: quoted, desired quotes, fair value, marks, flatten, live filters.
     markets: MarketTable,
@@ -89,10 +92,8 @@ pub struct Engine {
     marked_pnl_total: Money,
     risk: Risk,
     fill_burst: FillBurstBreaker,
-    ev_gate: Option<EvGate>,
-    strategy: Option<Box<dyn Strategy + Send>>,
-    custom_strategy: bool,
-    ids: Option<ClientOrderIdGenerator>,
+    /// A strategy given to [`Engine::with_strategy`], waiting for the first configuration.
+    custom_strategy_waiting: Option<Box<dyn Strategy + Send>>,
     reconciled: bool,
     /// A feed reconnected and the reconciliation that follows has not landed: new orders and
     /// size-increasing amends are held, cancels and decreases flow.
@@ -125,7 +126,7 @@ impl Engine {
     pub fn new() -> Engine {
         let defaults = EngineConfig::default();
         Engine {
-            config: None,
+            configured: None,
             universe: Universe::new(MarketStateConfig::default()),
             markets: MarketTable::default(),
             dropped: Vec::new(),
@@ -134,10 +135,7 @@ impl Engine {
             marked_pnl_total: Money::ZERO,
             risk: Risk::new(defaults.risk),
             fill_burst: FillBurstBreaker::new(),
-            ev_gate: None,
-            strategy: None,
-            custom_strategy: false,
-            ids: None,
+            custom_strategy_waiting: None,
             reconciled: false,
             awaiting_reconciliation: false,
             trading_active: true,
@@ -153,8 +151,7 @@ impl Engine {
     /// An engine that runs `strategy` instead of the maker ladder.
     pub fn with_strategy(strategy: Box<dyn Strategy + Send>) -> Engine {
         Engine {
-            strategy: Some(strategy),
-            custom_strategy: true,
+            custom_strategy_waiting: Some(strategy),
             ..Engine::new()
         }
     }
@@ -511,37 +508,6 @@ impl Engine {
         out
     }
 
-    fn on_config(&mut self, config: &EngineConfig, out: &mut Output) {
-        if let Err(error) = config.validate() {
-            out.decide(Decision::Ignored(Ignored::ConfigRejected {
-                error: error.to_string(),
-            }));
-            return;
-        }
-        let same_run = self
-            .config
-            .as_ref()
-            .is_some_and(|previous| previous.run_id == config.run_id);
-        if !same_run {
-            self.ids = Some(ClientOrderIdGenerator::new(config.run_id.clone()));
-        }
-        self.risk.set_limits(config.risk.clone());
-        self.ev_gate = Some(EvGate::new(
-            config.ev_gate.clone(),
-            config.fee_target_precision_micros,
-        ));
-        if !self.custom_strategy {
-            self.strategy = Some(Box::new(MakerLadder::new(config.strategy.clone())));
-        }
-        if self.universe.is_empty() {
-            self.universe = Universe::new(config.market_state);
-        }
-        self.config = Some(config.clone());
-        out.decide(Decision::ConfigAccepted {
-            run_id: config.run_id.to_string(),
-        });
-    }
-
     fn known_market(&self, ticker: &str, out: &mut Output) -> Option<MarketIndex> {
         let index = self.universe.index_of(ticker);
         if index.is_none() {
@@ -573,7 +539,13 @@ impl Engine {
     /// position or orders. With [`Tuning::recent_activity`] the scanner sees each market's
     /// live state (its trade tape and, when valid, its book); without it, the listings alone.
     fn select_universe(&mut self, ts_ns: i64, out: &mut Output) {
-        let Some(config) = &self.config else { return };
+        let Some(config) = self
+            .configured
+            .as_ref()
+            .map(|configured| &configured.config)
+        else {
+            return;
+        };
         let mut keep: BTreeSet<String> = self
             .orders
             .positions()
@@ -665,7 +637,9 @@ impl Engine {
     }
 
     fn next_id(&mut self) -> Option<ClientOrderId> {
-        self.ids.as_mut().map(ClientOrderIdGenerator::next_id)
+        self.configured
+            .as_mut()
+            .map(|configured| configured.ids.next_id())
     }
 }
 

@@ -15,7 +15,7 @@ impl Engine {
                 reason,
             });
         };
-        let Some(mut config) = self.config.clone() else {
+        let Some(mut config) = self.config().cloned() else {
             refuse(out, "no configuration yet".to_string());
             return;
         };
@@ -69,15 +69,15 @@ impl Engine {
             setting,
             LiveSetting::RungBaseSize(_) | LiveSetting::RungSizeCap(_)
         );
-        if strategy_changed && !self.custom_strategy {
-            // The ladder takes its settings when built; a new one re-lays every market.
-            self.strategy = Some(Box::new(MakerLadder::new(config.strategy.clone())));
+        if let Some(configured) = self.configured.as_mut() {
+            if strategy_changed && !configured.custom_strategy {
+                // The ladder takes its settings when built; a new one re-lays every market.
+                configured.strategy = Box::new(MakerLadder::new(config.strategy.clone()));
+            }
+            configured.ev_gate =
+                EvGate::new(config.ev_gate.clone(), config.fee_target_precision_micros);
+            configured.config = config;
         }
-        self.ev_gate = Some(EvGate::new(
-            config.ev_gate.clone(),
-            config.fee_target_precision_micros,
-        ));
-        self.config = Some(config);
         out.decide(Decision::OperatorSetting {
             setting,
             applied: true,
@@ -201,7 +201,11 @@ impl Engine {
             return;
         };
         let mut wanted = (position.abs() - already).min(level.size.centi());
-        if let Some(config) = &self.config {
+        if let Some(config) = self
+            .configured
+            .as_ref()
+            .map(|configured| &configured.config)
+        {
             // One exit at most what a single order may be, in contracts and in notional
             // (the rest goes out as this one reports back).
             wanted = wanted.min(config.risk.order_contracts_max.centi());

@@ -66,7 +66,7 @@ impl Engine {
         if !self.tuning.live_filters {
             return;
         }
-        let (Some(config), Some(state)) = (self.config.as_ref(), self.universe.get(index)) else {
+        let (Some(config), Some(state)) = (self.config(), self.universe.get(index)) else {
             return;
         };
         let was_failing = self.markets.is_live_failing(index);
@@ -162,7 +162,8 @@ impl Engine {
         fair: Option<FairValue>,
         out: &mut Output,
     ) -> Option<QuotePlan> {
-        let config = self.config.as_ref()?;
+        let configured = self.configured.as_mut()?;
+        let config = &configured.config;
         let state = self.universe.get(index)?;
         let grid = state.tick_grid().ok()?;
         let blend = self.tuning.blend();
@@ -176,7 +177,7 @@ impl Engine {
         let fair_source = fair.source;
         self.markets.slot(index).fair_ppm = Some(fair_ppm);
         let fees = fee_schedule_for(state.info().fee.as_ref());
-        let ev_gate = self.ev_gate.as_ref()?;
+        let ev_gate = &configured.ev_gate;
         let book = state.book();
         let best_bid = book.best_bid().map(|level| level.price);
         let best_ask = book.best_ask().map(|level| level.price);
@@ -208,8 +209,7 @@ impl Engine {
         };
         let inventory_skew =
             inventory_skew_micros(position, config.strategy.inventory_skew_micros_per_contract);
-        let strategy = self.strategy.as_mut()?;
-        let plan = strategy.plan(&context);
+        let plan = configured.strategy.plan(&context);
         if let QuotePlan::Quote {
             reason,
             quotes,
@@ -249,7 +249,7 @@ impl Engine {
             }
             out.decide(Decision::Quote(QuoteDecision {
                 ticker: ticker.to_string(),
-                strategy: strategy.name().to_string(),
+                strategy: configured.strategy.name().to_string(),
                 reason: *reason,
                 fair_ppm,
                 fair_source,
@@ -289,7 +289,7 @@ impl Engine {
         reason: WithdrawReason,
         out: &mut Output,
     ) {
-        if let Some(strategy) = self.strategy.as_mut() {
+        if let Some(strategy) = self.strategy_mut() {
             strategy.forget(index);
         }
         let had_desired = self

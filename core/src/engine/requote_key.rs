@@ -52,7 +52,7 @@ impl Engine {
 
     /// The fair value market `index`'s plan would decide with at `ts_ns`.
     pub(super) fn fair_now(&self, index: MarketIndex, ts_ns: i64) -> Option<FairValue> {
-        let config = self.config.as_ref()?;
+        let config = self.config()?;
         let state = self.universe.get(index)?;
         fair_value(state, ts_ns, &config.signals, &self.tuning.blend())
     }
@@ -65,11 +65,11 @@ impl Engine {
         ts_ns: i64,
         fair: Option<FairValue>,
     ) -> Option<QuoteKey> {
-        if self.custom_strategy || self.flatten_active || self.markets.is_flattening(index) {
+        if self.has_custom_strategy() || self.flatten_active || self.markets.is_flattening(index) {
             return None;
         }
         let state = self.universe.get(index)?;
-        let strategy = self.strategy.as_ref()?;
+        let strategy = &self.configured.as_ref()?.strategy;
         let plan = strategy.plan_key(&PlanKeyContext {
             market: index,
             ts_ns,
@@ -102,7 +102,7 @@ impl Engine {
 
     /// Requotes market `index` unless its inputs are those of its last no-op requote.
     pub(super) fn requote(&mut self, index: MarketIndex, ts_ns: i64, out: &mut Output) {
-        if self.config.is_none() || !self.reconciled {
+        if self.configured.is_none() || !self.reconciled {
             return;
         }
         let fair = self.fair_now(index, ts_ns);

@@ -177,8 +177,7 @@ impl Engine {
         exit: bool,
     ) -> PlaceOrder {
         let defaults = self
-            .config
-            .as_ref()
+            .config()
             .map(|config| config.orders.clone())
             .unwrap_or_default();
         PlaceOrder {
@@ -238,12 +237,11 @@ impl Engine {
         let Some(client_order_id) = self.next_id() else {
             return;
         };
-        if let (Some(gate), Some(state)) = (self.ev_gate.as_ref(), self.universe.by_ticker(ticker))
+        if let (Some(configured), Some(state)) =
+            (self.configured.as_ref(), self.universe.by_ticker(ticker))
         {
-            let fair_ppm = self
-                .config
-                .as_ref()
-                .and_then(|config| fair_value(state, ts_ns, &config.signals, &self.tuning.blend()))
+            let config = &configured.config;
+            let fair_ppm = fair_value(state, ts_ns, &config.signals, &self.tuning.blend())
                 .map_or(0, |fair| fair.fair_ppm);
             let inputs = EvInputs {
                 ticker: ticker.to_string(),
@@ -255,13 +253,11 @@ impl Engine {
                 fair_source: FairSource::Book,
                 inventory_skew_micros: inventory_skew_micros(
                     self.orders.positions().get(ticker).position,
-                    self.config.as_ref().map_or(0, |config| {
-                        config.strategy.inventory_skew_micros_per_contract
-                    }),
+                    config.strategy.inventory_skew_micros_per_contract,
                 ),
             };
             let fees = fee_schedule_for(state.info().fee.as_ref());
-            out.decide(Decision::Ev(gate.evaluate_taker(
+            out.decide(Decision::Ev(configured.ev_gate.evaluate_taker(
                 inputs,
                 state.book(),
                 fees.as_ref(),
