@@ -26,8 +26,6 @@ from hftbacktest import (
     BUY_EVENT,
     DEPTH_EVENT,
     EXCH_EVENT,
-    GTX,
-    LIMIT,
     LOCAL_EVENT,
     SELL_EVENT,
     TRADE_EVENT,
@@ -35,6 +33,8 @@ from hftbacktest import (
     HashMapMarketDepthBacktest,
     event_dtype,
 )
+
+from hft_ladder import quote_asset
 
 TICK = 0.01
 LOT = 0.01
@@ -68,38 +68,10 @@ def load_events(path):
 
 @njit
 def market_maker(hbt):
-    asset_no = 0
-    rung_qty = 5.0
-    position_max = 100.0
     steps = 0
     while hbt.elapse(10_000_000) == 0:
         steps += 1
-        hbt.clear_inactive_orders(asset_no)
-        depth = hbt.depth(asset_no)
-        best_bid_tick = depth.best_bid_tick
-        best_ask_tick = depth.best_ask_tick
-        if best_bid_tick <= 0 or best_ask_tick >= 100 or best_bid_tick >= best_ask_tick:
-            continue
-        position = hbt.position(asset_no)
-        orders = hbt.orders(asset_no)
-        # Cancel rungs that drifted away from the three levels at and behind the touch.
-        values = orders.values()
-        while values.has_next():
-            order = values.get()
-            if order.cancellable:
-                if order.side == 1:
-                    if order.price_tick > best_bid_tick or order.price_tick < best_bid_tick - 2:
-                        hbt.cancel(asset_no, order.order_id, False)
-                else:
-                    if order.price_tick < best_ask_tick or order.price_tick > best_ask_tick + 2:
-                        hbt.cancel(asset_no, order.order_id, False)
-        for i in range(3):
-            bid_tick = best_bid_tick - i
-            ask_tick = best_ask_tick + i
-            if position < position_max and bid_tick > 0 and not orders.__contains__(bid_tick):
-                hbt.submit_buy_order(asset_no, bid_tick, bid_tick * 0.01, rung_qty, GTX, LIMIT, False)
-            if position > -position_max and ask_tick < 100 and not orders.__contains__(ask_tick):
-                hbt.submit_sell_order(asset_no, ask_tick, ask_tick * 0.01, rung_qty, GTX, LIMIT, False)
+        quote_asset(hbt, 0, 5.0, 100.0)
     return steps
 
 
