@@ -19,6 +19,8 @@
 use std::io::BufWriter;
 use std::time::Instant;
 
+#[path = "common/metrics_digest.rs"]
+mod metrics_digest;
 #[path = "common/synthetic_l2.rs"]
 mod synthetic_l2;
 
@@ -164,6 +166,7 @@ fn main() {
         "fills": summary.metrics.fills,
         "net_pnl": summary.metrics.net_pnl.to_wire(),
         "output_digest": summary.output_digest,
+        "metrics_digest": metrics_digest::metrics_digest(&summary),
         "peak_rss_kb": peak_rss_kb(),
     });
     println!("{report}");

@@ -24,6 +24,8 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+#[path = "common/metrics_digest.rs"]
+mod metrics_digest;
 #[path = "common/synthetic_l2.rs"]
 mod synthetic_l2;
 
@@ -155,6 +157,7 @@ fn summary_json(events: usize, seconds: &[f64], summary: &BacktestSummary) -> se
         "fills": summary.metrics.fills,
         "net_pnl": summary.metrics.net_pnl.to_wire(),
         "output_digest": summary.output_digest,
+        "metrics_digest": metrics_digest::metrics_digest(summary),
     })
 }
 

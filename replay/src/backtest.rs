@@ -286,6 +286,13 @@ struct Simulated<'s> {
 }
 
 impl Simulated<'_> {
+    /// Lets the metrics see the simulator after a change at `ts_ns` (`touched`: the market
+    /// of the input just fed), then starts the next round of changed markets.
+    fn observe_live(&mut self, ts_ns: i64, touched: Option<&str>) {
+        self.collector.observe_live(ts_ns, &self.sim, touched);
+        self.sim.clear_changed();
+    }
+
     fn push(&mut self, record: RecordRef<'_>) -> Result<(), ReplayError> {
         self.records += 1;
         self.sink.record(record)
@@ -387,7 +394,7 @@ impl Runner<'_> {
                     for event in cancelled {
                         self.emit(event.ts_ns, event.event)?;
                     }
-                    self.out.collector.observe_live(close, &self.out.sim, None);
+                    self.out.observe_live(close, None);
                 }
                 continue;
             }
@@ -395,7 +402,7 @@ impl Runner<'_> {
                 (Some(action), timer) if timer.is_none_or(|timer| action <= timer) => {
                     self.out.collector.advance(action);
                     sim_loop::run_next_due(self, action)?;
-                    self.out.collector.observe_live(action, &self.out.sim, None);
+                    self.out.observe_live(action, None);
                 }
                 (_, Some(timer)) => {
                     self.out.collector.advance(timer);
@@ -569,11 +576,9 @@ where
         } else {
             sim_loop::feed_input(&mut runner, clock_ns, envelope.event)?;
         }
-        runner.out.collector.observe_live(
-            clock_ns,
-            &runner.out.sim,
-            has_ticker.then_some(ticker.as_str()),
-        );
+        runner
+            .out
+            .observe_live(clock_ns, has_ticker.then_some(ticker.as_str()));
         done += 1;
         if done % PROGRESS_EVERY == 0 {
             progress.update(Progress {

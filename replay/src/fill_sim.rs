@@ -47,6 +47,7 @@
 //!   refused however long the run, while memory grows by an id, not an order, per order.
 
 mod arrival;
+mod changes;
 mod halts;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -133,6 +134,10 @@ struct SimMarket {
     determined: bool,
     /// Paused by its lifecycle (`deactivated`): places and amends are refused.
     deactivated: bool,
+    /// Client ids of our orders resting here.
+    resting: Vec<String>,
+    /// Listed in the simulator's changed markets.
+    changed: bool,
 }
 
 /// The simulated market `ticker`, created empty on first sight (no key copy when it exists).
@@ -178,6 +183,9 @@ pub struct FillSimulator {
     close_schedule: BTreeSet<(i64, String)>,
     /// The latest time the simulator has seen, Unix ns.
     now_ns: i64,
+    /// Markets changed since the last `clear_changed` (first `changed_len` entries valid).
+    changed: Vec<String>,
+    changed_len: usize,
 }
 
 impl FillSimulator {
@@ -208,6 +216,8 @@ impl FillSimulator {
             trading_paused: false,
             close_schedule: BTreeSet::new(),
             now_ns: i64::MIN,
+            changed: Vec::new(),
+            changed_len: 0,
         })
     }
 
@@ -326,33 +336,34 @@ impl FillSimulator {
             Event::BookSnapshot(snapshot) => {
                 let market = market_entry(&mut self.markets, &snapshot.ticker);
                 market.book.apply_snapshot(snapshot);
-                for order in self
-                    .live
-                    .values_mut()
-                    .filter(|order| order.ticker == snapshot.ticker)
-                {
-                    order.queue_ahead = order
-                        .queue_ahead
-                        .min(market.book.size_at(order.side, order.price));
+                for key in &market.resting {
+                    if let Some(order) = self.live.get_mut(key) {
+                        order.queue_ahead = order
+                            .queue_ahead
+                            .min(market.book.size_at(order.side, order.price));
+                    }
                 }
+                self.note_changed(&snapshot.ticker);
             }
             Event::BookDelta(delta) => {
                 let market = market_entry(&mut self.markets, &delta.ticker);
                 if let Some(decrease) = market.book.apply_delta(delta) {
                     let size_now = market.book.size_at(delta.side, delta.price);
-                    for order in self.live.values_mut().filter(|order| {
-                        order.ticker == delta.ticker
-                            && order.side == delta.side
-                            && order.price == delta.price
-                    }) {
-                        order.queue_ahead = queue_after_cancels(
-                            order.queue_ahead,
-                            decrease,
-                            self.config.cancel_position,
-                        )
-                        .min(size_now);
+                    for key in &market.resting {
+                        let Some(order) = self.live.get_mut(key) else {
+                            continue;
+                        };
+                        if order.side == delta.side && order.price == delta.price {
+                            order.queue_ahead = queue_after_cancels(
+                                order.queue_ahead,
+                                decrease,
+                                self.config.cancel_position,
+                            )
+                            .min(size_now);
+                        }
                     }
                 }
+                self.note_changed(&delta.ticker);
             }
             Event::PublicTrade(trade) => self.on_trade(ts_ns, trade, &mut events)?,
             _ => {}
@@ -375,6 +386,7 @@ impl FillSimulator {
                 .book
                 .forget_traded(delta.side, delta.price, delta.delta.abs());
         }
+        self.note_changed(&delta.ticker);
     }
 
     fn on_trade(
@@ -391,10 +403,11 @@ impl FillSimulator {
             BookSide::Bid => price > trade.yes_price,
             BookSide::Ask => price < trade.yes_price,
         };
-        let mut candidates: Vec<(i64, u64, String)> = self
-            .live
+        let mut candidates: Vec<(i64, u64, String)> = market
+            .resting
             .iter()
-            .filter(|(_, order)| order.ticker == trade.ticker && order.side == hit)
+            .filter_map(|key| self.live.get(key).map(|order| (key, order)))
+            .filter(|(_, order)| order.side == hit)
             .filter(|(_, order)| order.price == trade.yes_price || through(order.price))
             .map(|(key, order)| {
                 let rank = match hit {
@@ -405,6 +418,7 @@ impl FillSimulator {
             })
             .collect();
         candidates.sort();
+        self.note_changed(&trade.ticker);
         let mut volume = trade.count;
         let mut visible_consumed = Count::ZERO;
         for (_, _, key) in candidates {
@@ -507,7 +521,7 @@ impl FillSimulator {
 
     /// Moves the live order `key` to the finished orders with its final state `snapshot`.
     fn retire_with(&mut self, key: &str, snapshot: OrderSnapshot) {
-        if self.live.remove(key).is_some() {
+        if self.remove_live(key).is_some() {
             if self.done.insert(key, snapshot).is_none() {
                 self.done_order.push_back(key.to_string());
             }
@@ -524,14 +538,6 @@ impl FillSimulator {
     /// Our resting orders, by client id.
     pub fn live_orders(&self) -> impl Iterator<Item = &LiveOrder> {
         self.live.values()
-    }
-
-    /// Our resting orders in `ticker`.
-    pub fn live_count(&self, ticker: &str) -> usize {
-        self.live
-            .values()
-            .filter(|order| order.ticker == ticker)
-            .count()
     }
 
     /// A resting order by client id.

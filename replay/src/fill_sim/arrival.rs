@@ -90,7 +90,7 @@ impl FillSimulator {
             cancel_order_on_pause: order.cancel_order_on_pause,
         };
         let order_id = live.order_id.clone();
-        self.live.insert(key.clone(), live);
+        self.insert_live(key.clone(), live);
         let fill_or_kill_short =
             order.time_in_force == TimeInForce::FillOrKill && available < count;
         if !fill_or_kill_short {
@@ -103,6 +103,7 @@ impl FillSimulator {
                 if let Some(market) = self.markets.get_mut(&order.ticker) {
                     market.book.take(opposite(order.side), price, taken);
                 }
+                self.note_changed(&order.ticker);
                 self.fill(ts_ns, &key, price, taken, Liquidity::Taker, events)?;
                 left = left.saturating_sub(taken);
             }
@@ -216,6 +217,10 @@ impl FillSimulator {
                 self.next_priority,
             )
         };
+        if amend.price != order.price {
+            let ticker = order.ticker.clone();
+            self.note_changed(&ticker);
+        }
         if let Some(order) = self.live.get_mut(&key) {
             order.price = amend.price;
             order.remaining = remaining;

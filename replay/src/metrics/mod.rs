@@ -69,6 +69,8 @@ struct MarketAccumulator {
     markout_centi: [i128; 2],
     markout_count: [u64; 2],
     time_quoted_ns: i64,
+    /// This market's share of the collector's running equity, as last computed.
+    equity_micros: i128,
 }
 
 impl MarketAccumulator {
@@ -84,8 +86,12 @@ impl MarketAccumulator {
 
     fn resolve_due(&mut self, before_ns: i64, inclusive: bool) {
         let Some(mark) = self.mark_micros else { return };
-        let mut kept = VecDeque::new();
-        while let Some(pending) = self.pending.pop_front() {
+        let (sum, centi, count) = (
+            &mut self.markout_sum,
+            &mut self.markout_centi,
+            &mut self.markout_count,
+        );
+        self.pending.retain(|pending| {
             let due = if inclusive {
                 pending.due_ns <= before_ns
             } else {
@@ -94,38 +100,13 @@ impl MarketAccumulator {
             if due {
                 let per_contract =
                     i128::from(pending.sign) * i128::from(mark - pending.price_micros);
-                self.markout_sum[pending.horizon] += per_contract * i128::from(pending.count_centi);
-                self.markout_centi[pending.horizon] += i128::from(pending.count_centi);
-                self.markout_count[pending.horizon] += 1;
-            } else {
-                kept.push_back(pending);
+                sum[pending.horizon] += per_contract * i128::from(pending.count_centi);
+                centi[pending.horizon] += i128::from(pending.count_centi);
+                count[pending.horizon] += 1;
             }
-        }
-        self.pending = kept;
+            !due
+        });
     }
-}
-
-/// Writes the distinct tickers of `sim`'s resting orders, sorted, into the first entries of
-/// `out` (reusing its strings' buffers) and returns how many there are.
-fn distinct_live_tickers(sim: &FillSimulator, out: &mut Vec<String>) -> usize {
-    let mut count = 0;
-    for order in sim.live_orders() {
-        if count < out.len() {
-            out[count].clone_from(&order.ticker);
-        } else {
-            out.push(order.ticker.clone());
-        }
-        count += 1;
-    }
-    out[..count].sort_unstable();
-    let mut unique = 0;
-    for index in 0..count {
-        if unique == 0 || out[index] != out[unique - 1] {
-            out.swap(unique, index);
-            unique += 1;
-        }
-    }
-    unique
 }
 
 /// Accumulates metrics while a backtest runs. The driver calls [`advance`](Self::advance)
@@ -134,9 +115,15 @@ fn distinct_live_tickers(sim: &FillSimulator, out: &mut Vec<String>) -> usize {
 pub struct MetricsCollector {
     horizons_ns: [i64; 2],
     markets: BTreeMap<String, MarketAccumulator>,
+    /// Markets with a resting order of ours at the last `observe_live`.
     live_markets: BTreeSet<String>,
-    /// Reused by `observe_live`: distinct tickers with resting orders (first entries valid).
-    scratch_live: Vec<String>,
+    /// Markets of `live_markets` whose last quote sample offered was not kept (thinned away,
+    /// or dropped when its line was halved): they offer it again at every `observe_live`.
+    unsettled: BTreeSet<String>,
+    /// Reused by `observe_live`: the markets to visit.
+    scratch_visit: Vec<String>,
+    /// Σ over markets of cash − fees + position × mark, kept as each market changes.
+    equity_micros: i128,
     /// Reused by `observe_live`: one market's resting bid prices.
     scratch_bids: Vec<Price>,
     /// Reused by `observe_live`: one market's resting ask prices.
@@ -171,7 +158,9 @@ impl MetricsCollector {
             horizons_ns: [MINUTE_NS, 5 * MINUTE_NS],
             markets: BTreeMap::new(),
             live_markets: BTreeSet::new(),
-            scratch_live: Vec::new(),
+            unsettled: BTreeSet::new(),
+            scratch_visit: Vec::new(),
+            equity_micros: 0,
             scratch_bids: Vec::new(),
             scratch_asks: Vec::new(),
             start_ts_ns: None,
@@ -212,42 +201,48 @@ impl MetricsCollector {
 
     /// Records the simulator's resting orders, touch and marks after a change at `ts_ns`.
     ///
-    /// Visits every market with a resting order now or at the last call, plus `touched`.
-    /// Each visit touches only that market's state, so the visiting order does not matter.
-    /// Scratch buffers are reused between calls: nothing is allocated unless a market is
-    /// seen for the first time, a quote sample is recorded or the set of live markets changes.
+    /// Looks at every market with a resting order now or at the last call, plus `touched`,
+    /// but visits only those of them that can record something: `touched`, the markets `sim`
+    /// names as changed since the caller last cleared them, and the unsettled ones (a market
+    /// that is neither records nothing, so skipping it changes no output). Each visit touches
+    /// only that market's state, so the visiting order does not matter.
     pub fn observe_live(&mut self, ts_ns: i64, sim: &FillSimulator, touched: Option<&str>) {
-        let mut live_now = std::mem::take(&mut self.scratch_live);
-        let live_count = distinct_live_tickers(sim, &mut live_now);
-        let live_now_sorted = &live_now[..live_count];
-        let live_before = std::mem::take(&mut self.live_markets);
-        let mut before = live_before.iter().map(String::as_str).peekable();
-        let mut now = live_now_sorted.iter().map(String::as_str).peekable();
-        let mut touched_seen = touched.is_none();
-        loop {
-            let ticker = match (now.peek(), before.peek()) {
-                (None, None) => break,
-                (Some(a), Some(b)) if a == b => {
-                    before.next();
-                    now.next()
+        let mut visit = std::mem::take(&mut self.scratch_visit);
+        let mut count = 0;
+        let changed = sim.changed_markets();
+        let candidates = touched
+            .into_iter()
+            .chain(changed.iter().map(String::as_str))
+            .chain(self.unsettled.iter().map(String::as_str));
+        for ticker in candidates {
+            let looked_at = touched == Some(ticker)
+                || self.live_markets.contains(ticker)
+                || sim.live_count(ticker) > 0;
+            if looked_at && !visit[..count].iter().any(|seen| seen == ticker) {
+                match visit.get_mut(count) {
+                    Some(slot) => {
+                        slot.clear();
+                        slot.push_str(ticker);
+                    }
+                    None => visit.push(ticker.to_owned()),
                 }
-                (Some(a), Some(b)) if a < b => now.next(),
-                (Some(_), None) => now.next(),
-                _ => before.next(),
-            };
-            let Some(ticker) = ticker else { break };
-            touched_seen |= touched == Some(ticker);
+                count += 1;
+            }
+        }
+        // A market joins or leaves the live set only by an order coming or going: it is changed.
+        for ticker in changed {
+            if sim.live_count(ticker) > 0 {
+                if !self.live_markets.contains(ticker) {
+                    self.live_markets.insert(ticker.clone());
+                }
+            } else {
+                self.live_markets.remove(ticker);
+            }
+        }
+        for ticker in &visit[..count] {
             self.visit_market(ts_ns, sim, ticker);
         }
-        if let (false, Some(ticker)) = (touched_seen, touched) {
-            self.visit_market(ts_ns, sim, ticker);
-        }
-        self.live_markets = if live_before.iter().eq(live_now_sorted.iter()) {
-            live_before
-        } else {
-            live_now_sorted.iter().cloned().collect()
-        };
-        self.scratch_live = live_now;
+        self.scratch_visit = visit;
         self.record_equity(ts_ns);
     }
 
@@ -255,7 +250,7 @@ impl MetricsCollector {
     fn visit_market(&mut self, ts_ns: i64, sim: &FillSimulator, ticker: &str) {
         self.scratch_bids.clear();
         self.scratch_asks.clear();
-        for order in sim.live_orders().filter(|order| order.ticker == ticker) {
+        for order in sim.live_orders_in(ticker) {
             match order.side {
                 BookSide::Bid => self.scratch_bids.push(order.price),
                 BookSide::Ask => self.scratch_asks.push(order.price),
@@ -273,13 +268,15 @@ impl MetricsCollector {
             self.series.quotes.get_mut(ticker),
             self.quote_thinning.get_mut(ticker),
         ) {
-            let same = samples.last().is_some_and(|last| {
-                last.best_bid == best_bid
-                    && last.best_ask == best_ask
-                    && last.our_bids == self.scratch_bids
-                    && last.our_asks == self.scratch_asks
-            });
-            if !same {
+            let is_last = |samples: &[QuoteSample]| {
+                samples.last().is_some_and(|last| {
+                    last.best_bid == best_bid
+                        && last.best_ask == best_ask
+                        && last.our_bids == self.scratch_bids
+                        && last.our_asks == self.scratch_asks
+                })
+            };
+            if !is_last(samples) {
                 thinning.push(
                     samples,
                     QuoteSample {
@@ -290,6 +287,12 @@ impl MetricsCollector {
                         our_asks: self.scratch_asks.clone(),
                     },
                 );
+            }
+            // Only a live market is looked at again without a change of its own.
+            if is_last(samples) || sim.live_count(ticker) == 0 {
+                self.unsettled.remove(ticker);
+            } else if !self.unsettled.contains(ticker) {
+                self.unsettled.insert(ticker.to_owned());
             }
         }
         let mark = sim.mark_micros(ticker);
@@ -303,9 +306,25 @@ impl MetricsCollector {
         {
             market.resolve_due(ts_ns, false);
             market.mark_micros = mark;
-            if market.position.centi() != 0 {
+            self.revalue(ticker);
+            if self
+                .markets
+                .get(ticker)
+                .is_some_and(|market| market.position.centi() != 0)
+            {
                 self.record_market(ts_ns, ticker);
             }
+        }
+    }
+
+    /// Brings market `ticker`'s share of the running equity up to date after its cash, fees,
+    /// position or marks changed.
+    fn revalue(&mut self, ticker: &str) {
+        if let Some(market) = self.markets.get_mut(ticker) {
+            let equity = i128::from(market.cash.micros()) - i128::from(market.fees.micros())
+                + market.value_micros();
+            self.equity_micros += equity - market.equity_micros;
+            market.equity_micros = equity;
         }
     }
 
@@ -360,6 +379,7 @@ impl MetricsCollector {
                             .entry(info.ticker.clone())
                             .or_default()
                             .settlement = Some(price);
+                        self.revalue(&info.ticker);
                     }
                 }
             }
@@ -374,6 +394,7 @@ impl MetricsCollector {
                         .entry(change.ticker.clone())
                         .or_default()
                         .settlement = Some(price);
+                    self.revalue(&change.ticker);
                 }
             }
             _ => {}
@@ -432,6 +453,7 @@ impl MetricsCollector {
                 count: fill.count,
             });
         }
+        self.revalue(&fill.ticker);
         self.record_market(fill.ts_ns, &fill.ticker);
         let total: i64 = self
             .markets
@@ -450,18 +472,9 @@ impl MetricsCollector {
         self.record_equity(fill.ts_ns);
     }
 
-    fn equity_micros(&self) -> i128 {
-        self.markets
-            .values()
-            .map(|market| {
-                i128::from(market.cash.micros()) - i128::from(market.fees.micros())
-                    + market.value_micros()
-            })
-            .sum()
-    }
-
     fn record_equity(&mut self, ts_ns: i64) {
-        let equity = self.equity_micros();
+        let equity = self.equity_micros;
+        debug_assert_eq!(equity, self.equity_micros_summed());
         self.peak_micros = self.peak_micros.max(equity);
         self.max_drawdown_micros = self.max_drawdown_micros.max(self.peak_micros - equity);
         let equity = i64::try_from(equity).unwrap_or(if equity < 0 { i64::MIN } else { i64::MAX });
@@ -474,6 +487,17 @@ impl MetricsCollector {
             self.equity_thinning
                 .push(&mut self.series.equity, (ts_ns, equity));
         }
+    }
+
+    /// The running equity summed market by market (what `equity_micros` must equal).
+    fn equity_micros_summed(&self) -> i128 {
+        self.markets
+            .values()
+            .map(|market| {
+                i128::from(market.cash.micros()) - i128::from(market.fees.micros())
+                    + market.value_micros()
+            })
+            .sum()
     }
 
     /// Settles or marks every market and returns the metrics and chart series.
