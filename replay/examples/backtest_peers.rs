@@ -132,12 +132,7 @@ fn main() {
         let run_inputs = inputs.clone();
         let cpu_start = cpu_s();
         let start = Instant::now();
-        match run_backtest_streaming(
-            run_inputs,
-            &config,
-            &mut DiscardRecords,
-            &NoProgress,
-        ) {
+        match run_backtest_streaming(run_inputs, &config, &mut DiscardRecords, &NoProgress) {
             Ok(summary) => last = Some(summary),
             Err(error) => fail(format!("backtest failed: {error}")),
         }

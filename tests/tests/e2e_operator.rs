@@ -115,6 +115,7 @@ fn ctl_halts_resumes_and_kills_a_running_bot_with_metrics_and_alerts() {
     let (code, status) = ctl(&run_dir, &["status"]);
     assert_eq!(code, Some(0), "{status}");
     assert_eq!(status["status"]["risk"], "ACTIVE", "{status}");
+    assert_eq!(status["status"]["paper"], false, "{status}");
     assert!(
         status["status"]["line"]
             .as_str()

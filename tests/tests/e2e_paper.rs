@@ -88,6 +88,36 @@ fn places(records: &[SequencedRecord]) -> usize {
         .count()
 }
 
+/// `kalshi-bot ctl status` of the run in `run_dir`, asked until it answers (the control
+/// socket opens once the run has started; at most 60 s).
+fn paper_run_status(run_dir: &Path) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if run_dir.join("ctl.sock").exists() {
+            let output = Command::new(kalshi_bot())
+                .arg("ctl")
+                .arg("--journal")
+                .arg(run_dir)
+                .arg("status")
+                .output()
+                .unwrap();
+            if output.status.success() {
+                return serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+                    panic!(
+                        "ctl status printed no JSON ({error}): {}",
+                        String::from_utf8_lossy(&output.stdout)
+                    )
+                });
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the paper run's control socket never answered"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn run_bin(args: &[&str], cwd: &Path) -> (Option<i32>, String, String) {
     let output = Command::new(kalshi_bot())
         .current_dir(cwd)
@@ -124,6 +154,9 @@ fn a_paper_run_sends_no_write_fills_replays_identical_and_backtests_to_the_same_
         ]
         .concat(),
     );
+    // While it runs, the operator's `ctl status` says it is a paper run.
+    let status = paper_run_status(&run_dir);
+    assert_eq!(status["status"]["paper"], true, "{status}");
     let output = wait_with_limit(child, Duration::from_secs(120));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -32,6 +32,8 @@ pub struct StatusFigures {
     pub risk_state: RiskState,
     /// Why quoting is held while risk is otherwise active, if it is.
     pub quoting_hold: Option<QuotingHold>,
+    /// A paper run: its orders and fills are simulated, nothing reaches the exchange.
+    pub paper: bool,
 }
 
 /// A stop on quoting that is not a risk state: it lifts by itself.
@@ -98,6 +100,7 @@ pub fn figures(sequencer: &Sequencer) -> StatusFigures {
         positions,
         risk_state: engine.risk_state(),
         quoting_hold: QuotingHold::of(engine),
+        paper: sequencer.is_paper(),
     }
 }
 
@@ -145,6 +148,7 @@ pub fn status_json(
         })
     };
     serde_json::json!({
+        "paper": figures.paper,
         "risk": figures.risk_state.as_str(),
         "hold": figures.quoting_hold.map_or("none", QuotingHold::as_str),
         "universe": figures.universe,
@@ -277,6 +281,7 @@ mod tests {
             positions: 1,
             risk_state: RiskState::Active,
             quoting_hold: None,
+            paper: false,
         };
         let line = status_line(&figures, 250, 1000);
         assert!(line.contains("risk=ACTIVE hold=none"), "{line}");
@@ -296,6 +301,14 @@ mod tests {
             ..figures
         };
         assert!(status_line(&held, 0, 0).contains("risk=ACTIVE hold=fill_burst"));
+        assert_eq!(status_json(&figures, 0, 0)["paper"], false);
+        let paper = StatusFigures {
+            paper: true,
+            ..figures
+        };
+        let json = status_json(&paper, 0, 0);
+        assert_eq!(json["paper"], true, "{json}");
+        assert_eq!(json["pnl_total"]["micros"], 950_000, "{json}");
     }
 
     #[test]
