@@ -285,3 +285,63 @@ fn markets_are_added_and_removed_without_reconnecting() {
     }
     assert_eq!(session.markets().collect::<Vec<_>>(), vec!["B"]);
 }
+
+#[test]
+fn markets_changed_before_the_first_subscribe_is_answered_are_caught_up_on_its_answer() {
+    let mut session = Session::new(&[Channel::OrderbookDelta, Channel::Trade], &[], false);
+    let opening = session.on_connected();
+    assert_eq!(opening.len(), 1, "the trade channel only: {opening:?}");
+    let first = session.add_markets(&["A".to_string(), "C".to_string()]);
+    assert_eq!(first.len(), 1, "the first orderbook subscribe: {first:?}");
+    // Before either subscribe is answered: one market more, one less. There is no sid to
+    // update yet, so nothing goes out now.
+    assert!(session.add_markets(&["B".to_string()]).is_empty());
+    assert!(session.remove_markets(&["C".to_string()]).is_empty());
+
+    let update_of = |commands: &[WsCommand]| -> Vec<(UpdateAction, u64, Vec<String>)> {
+        commands
+            .iter()
+            .map(|command| match &command.body {
+                WsCommandBody::UpdateSubscription(params) => (
+                    params.action,
+                    params.sids.as_ref().map_or(0, |sids| sids[0]),
+                    params.market_tickers.clone().unwrap_or_default(),
+                ),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    // The trade subscribe went out before any market was added: A and B are added to it on
+    // its answer (C came and went meanwhile).
+    let trade = session.on_frame(&frame(
+        r#"{"type":"subscribed","id":1,"msg":{"channel":"trade","sid":7}}"#,
+    ));
+    assert_eq!(
+        update_of(&trade.commands),
+        vec![(
+            UpdateAction::AddMarkets,
+            7,
+            vec!["A".to_string(), "B".to_string()]
+        )]
+    );
+    // The orderbook subscribe named A and C: B is added, C deleted.
+    let book = session.on_frame(&frame(
+        r#"{"type":"subscribed","id":2,"msg":{"channel":"orderbook_delta","sid":5}}"#,
+    ));
+    assert_eq!(
+        update_of(&book.commands),
+        vec![
+            (UpdateAction::AddMarkets, 5, vec!["B".to_string()]),
+            (UpdateAction::DeleteMarkets, 5, vec!["C".to_string()]),
+        ]
+    );
+    // An answer with nothing to catch up sends nothing, and later changes update the sid.
+    let more = session.add_markets(&["D".to_string()]);
+    assert_eq!(
+        update_of(&more),
+        vec![
+            (UpdateAction::AddMarkets, 5, vec!["D".to_string()]),
+            (UpdateAction::AddMarkets, 7, vec!["D".to_string()]),
+        ]
+    );
+}

@@ -30,6 +30,9 @@
 //!   [`ResyncAbandoned`] is reported in [`Step::abandoned`] and logged. Any snapshot of it that
 //!   does arrive later (e.g. after a reconnect) revives it; removing and re-adding the market
 //!   resets it.
+//! - Markets added or removed while a market-scoped subscribe is unanswered (no sid to update
+//!   yet) are added to or deleted from the subscription as soon as its answer arrives, so a
+//!   market wished for early is never left unsubscribed until a reconnect.
 //! - A snapshot of a market not in the session's list is dropped (counted in `dropped`), so
 //!   it never makes a book look trustworthy.
 //! - Error codes 10 (channel error) and 25 (buffer overflow) end a subscription: its books are
@@ -42,69 +45,18 @@
 //!   unsubscribed and subscribed again. Frames of the retired sid are dropped. A quiet market
 //!   answers with its current clock and nothing happens.
 
+mod channel;
+mod pending;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use kalshi_core::events::{BookInvalidation, Event};
 
+pub use channel::Channel;
+use pending::{PendingSubscribe, PendingSubscribes};
+
 use crate::normalize::{self, NormalizedWs};
 use crate::wire::ws::{UpdateAction, WsCommand, WsServerMessage};
-
-/// WebSocket channels this client subscribes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Channel {
-    /// Books: snapshots and deltas (needs a market list).
-    OrderbookDelta,
-    /// Public trades.
-    Trade,
-    /// Top-of-book ticker.
-    Ticker,
-    /// Market lifecycle (all markets).
-    MarketLifecycleV2,
-    /// Our fills.
-    Fill,
-    /// Our order updates.
-    UserOrders,
-    /// Our positions.
-    MarketPositions,
-}
-
-impl Channel {
-    /// Kalshi's channel name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Channel::OrderbookDelta => "orderbook_delta",
-            Channel::Trade => "trade",
-            Channel::Ticker => "ticker",
-            Channel::MarketLifecycleV2 => "market_lifecycle_v2",
-            Channel::Fill => "fill",
-            Channel::UserOrders => "user_orders",
-            Channel::MarketPositions => "market_positions",
-        }
-    }
-
-    /// Parses a channel name.
-    pub fn from_wire(name: &str) -> Option<Channel> {
-        Some(match name {
-            "orderbook_delta" => Channel::OrderbookDelta,
-            "trade" => Channel::Trade,
-            "ticker" => Channel::Ticker,
-            "market_lifecycle_v2" => Channel::MarketLifecycleV2,
-            "fill" => Channel::Fill,
-            "user_orders" => Channel::UserOrders,
-            "market_positions" => Channel::MarketPositions,
-            _ => return None,
-        })
-    }
-
-    /// Whether the subscription is scoped to our market list (the private channels and the
-    /// lifecycle channel cover every market).
-    pub const fn is_market_scoped(self) -> bool {
-        matches!(
-            self,
-            Channel::OrderbookDelta | Channel::Trade | Channel::Ticker
-        )
-    }
-}
 
 /// Error code: channel error; the subscription is gone.
 pub const WS_ERROR_CHANNEL: u32 = 10;
@@ -116,9 +68,9 @@ pub const SEQ_REORDER_WINDOW_DEFAULT: u64 = 64;
 
 /// Default number of failed resyncs in a row after which a market is abandoned.
 pub const RESYNC_ATTEMPTS_MAX_DEFAULT: u32 = 3;
-/// Subscribe requests of one connection kept awaiting their answer: the answer names its
-/// channel anyway, so the oldest request beyond 64 is forgotten (a connection whose answers
-/// never come does not grow the map).
+/// Subscribe requests of one connection kept awaiting their answer: the oldest request beyond
+/// 64 is forgotten, so a connection whose answers never come does not grow the map (its answer
+/// still names its channel, but the markets changed meanwhile are not caught up).
 pub const PENDING_SUBSCRIBES_MAX: usize = 64;
 /// Retired orderbook sids remembered on one connection (their late frames are dropped): the 64
 /// most recent. Sids grow on a connection, so the oldest retired one goes first.
@@ -201,7 +153,7 @@ pub struct Session {
     next_command_id: u64,
     /// Subscribe requests awaiting their answer, by command id (at most
     /// [`PENDING_SUBSCRIBES_MAX`]).
-    pending: BTreeMap<u64, Channel>,
+    pending: PendingSubscribes,
     /// Live subscriptions by sid: at most one per channel in `channels`.
     sids: BTreeMap<u64, SidState>,
     /// Book state per market: at most one per market subscribed, forgotten with it in
@@ -231,7 +183,7 @@ impl Session {
             use_yes_price,
             generation: 0,
             next_command_id: 1,
-            pending: BTreeMap::new(),
+            pending: PendingSubscribes::default(),
             sids: BTreeMap::new(),
             books: BTreeMap::new(),
             probed: BTreeSet::new(),
@@ -301,17 +253,19 @@ impl Session {
             return None;
         }
         let id = self.command_id();
-        self.pending.insert(id, channel);
-        while self.pending.len() > PENDING_SUBSCRIBES_MAX {
-            self.pending.pop_first();
-        }
-        let markets: Vec<&str> = self.markets.iter().map(String::as_str).collect();
-        let scoped: &[&str] = if channel.is_market_scoped() {
-            &markets
+        let markets: Vec<&str> = if channel.is_market_scoped() {
+            self.markets.iter().map(String::as_str).collect()
         } else {
-            &[]
+            Vec::new()
         };
-        let mut command = WsCommand::subscribe(id, &[channel.as_str()], scoped);
+        let mut command = WsCommand::subscribe(id, &[channel.as_str()], &markets);
+        self.pending.insert(
+            id,
+            PendingSubscribe {
+                channel,
+                markets: markets.iter().map(|ticker| ticker.to_string()).collect(),
+            },
+        );
         if channel == Channel::OrderbookDelta && self.use_yes_price {
             if let crate::wire::ws::WsCommandBody::Subscribe(params) = &mut command.body {
                 params.use_yes_price = Some(true);
@@ -414,8 +368,10 @@ impl Session {
                         &refs,
                     ));
                 }
+                // A subscribe still unanswered is brought up to date when its answer comes
+                // (`on_frame`, `subscribed`).
                 None => {
-                    let already_pending = self.pending.values().any(|pending| *pending == channel);
+                    let already_pending = self.pending.has_channel(channel);
                     if channel == Channel::OrderbookDelta && had_none && !already_pending {
                         commands.extend(self.subscribe_command(channel));
                     }
@@ -469,8 +425,9 @@ impl Session {
         match message {
             WsServerMessage::Subscribed(frame) => {
                 // The channel named in the reply wins over our id bookkeeping.
-                let pending = frame.id.and_then(|id| self.pending.remove(&id));
-                let channel = Channel::from_wire(&frame.msg.channel).or(pending);
+                let pending = frame.id.and_then(|id| self.pending.take(id));
+                let channel =
+                    Channel::from_wire(&frame.msg.channel).or(pending.as_ref().map(|p| p.channel));
                 if let Some(channel) = channel {
                     self.sids.insert(
                         frame.msg.sid,
@@ -479,6 +436,11 @@ impl Session {
                             last_seq: None,
                         },
                     );
+                }
+                if let Some(request) = pending.filter(|request| {
+                    Some(request.channel) == channel && request.channel.is_market_scoped()
+                }) {
+                    self.catch_up_subscription(frame.msg.sid, &request, &mut step);
                 }
                 return step;
             }
@@ -747,6 +709,23 @@ impl Session {
         ));
     }
 
+    /// The subscription `sid` was answered for `request`: the markets added or removed since
+    /// it went out are added to or deleted from it now.
+    fn catch_up_subscription(&mut self, sid: u64, request: &PendingSubscribe, step: &mut Step) {
+        let (missing, extra) = request.differences(&self.markets);
+        for (action, tickers) in [
+            (UpdateAction::AddMarkets, missing),
+            (UpdateAction::DeleteMarkets, extra),
+        ] {
+            if !tickers.is_empty() {
+                let id = self.command_id();
+                let refs: Vec<&str> = tickers.iter().map(String::as_str).collect();
+                step.commands
+                    .push(WsCommand::update_subscription(id, sid, action, &refs));
+            }
+        }
+    }
+
     fn on_error(
         &mut self,
         id: Option<u64>,
@@ -755,7 +734,9 @@ impl Session {
         text: &str,
         step: &mut Step,
     ) {
-        let failed_subscribe = id.and_then(|id| self.pending.remove(&id));
+        let failed_subscribe = id
+            .and_then(|id| self.pending.take(id))
+            .map(|request| request.channel);
         tracing::warn!(code, message = text, ?sid, "WebSocket error frame");
         if code != WS_ERROR_CHANNEL && code != WS_ERROR_BUFFER_OVERFLOW {
             return;
@@ -772,7 +753,7 @@ impl Session {
                 .iter()
                 .copied()
                 .filter(|channel| {
-                    self.sid_of(*channel).is_none() && !self.pending.values().any(|p| p == channel)
+                    self.sid_of(*channel).is_none() && !self.pending.has_channel(*channel)
                 })
                 .collect(),
         };
