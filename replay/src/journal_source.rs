@@ -97,41 +97,55 @@ impl RecordSource for JournalSource {
 /// replayable like a live run. Input envelopes keep their seqs, which must be increasing and
 /// leave room for the outputs between them (a backtest numbers records consecutively, so
 /// they do). The run header is journaled with this journal's identity ([`RunInfo`]) and the
-/// record's configuration. Outputs are group-committed as they come; a step that produced a
-/// command is made durable before the next record is appended (as
-/// [`TypedJournalWriter::append_outputs`] does for a whole step).
+/// record's configuration.
+///
+/// The journal is derived (a backtest or an import is run again rather than recovered), so
+/// unlike a live run's nothing is made durable step by step: records are committed in large
+/// groups ([`derived_wal`]) and the whole journal is made durable when it is sealed. The bytes
+/// are the same either way (frames and segment boundaries do not depend on when commits
+/// happen); a live-style commit after every step with a command cost one fdatasync per order
+/// sent, 38 s for the journal of a 0.7 s backtest of 300,000 events on this disk.
 pub struct JournalSink {
     writer: TypedJournalWriter,
     run: RunInfo,
-    /// The current step produced a command not yet made durable.
-    command_pending: bool,
     last_ts_ns: i64,
+}
+
+/// Group commits of a derived journal: by size only (4,096 entries or 8 MiB), never by age;
+/// segments as large as a live run's.
+pub fn derived_wal() -> WalConfig {
+    WalConfig {
+        group_commit_entries_max: 4_096,
+        group_commit_bytes_max: 8 << 20,
+        group_commit_interval_ns: i64::MAX,
+        ..WalConfig::default()
+    }
 }
 
 impl JournalSink {
     /// Creates the journal in `dir` (which must not hold one).
     pub fn create(dir: &Path, run: RunInfo) -> Result<JournalSink, ReplayError> {
-        let writer = TypedJournalWriter::create(dir, run.clone(), WalConfig::default())?;
+        JournalSink::create_with_wal(dir, run, derived_wal())
+    }
+
+    /// [`JournalSink::create`] with the commit cadence `wal` (the journal's bytes do not depend
+    /// on it, only how often the disk is synced).
+    pub fn create_with_wal(
+        dir: &Path,
+        run: RunInfo,
+        wal: WalConfig,
+    ) -> Result<JournalSink, ReplayError> {
+        let writer = TypedJournalWriter::create(dir, run.clone(), wal)?;
         let last_ts_ns = run.created_ts_ns;
         Ok(JournalSink {
             writer,
             run,
-            command_pending: false,
             last_ts_ns,
         })
     }
 
-    /// Makes the last step durable if it produced a command.
-    fn end_step(&mut self) -> Result<(), ReplayError> {
-        if std::mem::take(&mut self.command_pending) {
-            self.writer.commit()?;
-        }
-        Ok(())
-    }
-
-    /// Commits the last step, closes the active segment and seals the journal.
-    pub fn finish_and_seal(mut self) -> Result<Manifest, ReplayError> {
-        self.end_step()?;
+    /// Commits what is buffered, closes the active segment and seals the journal.
+    pub fn finish_and_seal(self) -> Result<Manifest, ReplayError> {
         Ok(self.writer.finish_and_seal()?)
     }
 }
@@ -151,7 +165,6 @@ impl RecordSink for JournalSink {
                     kalshi_journal::OutputRef::Command(command),
                     false,
                 )?;
-                self.command_pending = true;
                 return Ok(());
             }
             RecordRef::OutputDecision {
@@ -168,7 +181,7 @@ impl RecordSink for JournalSink {
                 )?;
                 return Ok(());
             }
-            _ => self.end_step()?,
+            _ => {}
         }
         match record {
             RecordRef::RunStarted(started) => {

@@ -5,11 +5,11 @@
 mod support;
 
 use kalshi_core::commands::Command;
-use kalshi_journal::{JournalRecord, RunInfo};
+use kalshi_journal::{JournalRecord, RunInfo, WalConfig};
 use kalshi_replay::backtest::{
     BacktestConfig, DiscardRecords, run_backtest, run_backtest_streaming,
 };
-use kalshi_replay::journal_source::{JournalSink, JournalSource, write_journal};
+use kalshi_replay::journal_source::{JournalSink, JournalSource, derived_wal, write_journal};
 use kalshi_replay::metrics::DataFidelity;
 use kalshi_replay::progress::NoProgress;
 use kalshi_replay::record::VecSource;
@@ -108,4 +108,57 @@ fn verify_over_a_journal_shows_the_divergent_output_as_json() {
     assert!(divergence.actual.unwrap().contains("\"Place\""));
     assert_eq!(from_journal.divergence, from_memory.divergence);
     assert_eq!(from_journal.output_digest, from_memory.output_digest);
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn files_of(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_derived_journal_syncs_rarely_but_has_the_bytes_of_one_synced_after_every_record() {
+    let records = run_backtest(&market_data(900, 7), &config(), &NoProgress)
+        .unwrap()
+        .records;
+    let grouped = tempfile::tempdir().unwrap();
+    write_journal(grouped.path(), run_info("derived"), &records).unwrap();
+    let every_record = tempfile::tempdir().unwrap();
+    let synced_each = WalConfig {
+        group_commit_entries_max: 1,
+        group_commit_interval_ns: 0,
+        ..WalConfig::default()
+    };
+    let mut sink =
+        JournalSink::create_with_wal(every_record.path(), run_info("derived"), synced_each)
+            .unwrap();
+    for record in &records {
+        kalshi_replay::record::RecordSink::record(&mut sink, record.borrowed()).unwrap();
+    }
+    sink.finish_and_seal().unwrap();
+    let (ours, reference) = (files_of(grouped.path()), files_of(every_record.path()));
+    assert!(ours.len() >= 2, "{:?}", ours.keys().collect::<Vec<_>>());
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        reference.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &ours {
+        assert!(bytes == &reference[name], "{name} differs");
+    }
+    // Group commits by size only: a derived journal is synced when sealed, not per record.
+    let wal = derived_wal();
+    assert_eq!(wal.group_commit_interval_ns, i64::MAX);
+    assert!(wal.group_commit_entries_max >= 1_000);
 }
