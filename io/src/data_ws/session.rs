@@ -359,14 +359,7 @@ impl Session {
         for channel in scoped {
             match self.sid_of(channel) {
                 Some(sid) => {
-                    let id = self.command_id();
-                    let refs: Vec<&str> = new.iter().map(String::as_str).collect();
-                    commands.push(WsCommand::update_subscription(
-                        id,
-                        sid,
-                        UpdateAction::AddMarkets,
-                        &refs,
-                    ));
+                    commands.push(self.update_command(sid, UpdateAction::AddMarkets, &new));
                 }
                 // A subscribe still unanswered is brought up to date when its answer comes
                 // (`on_frame`, `subscribed`).
@@ -404,14 +397,7 @@ impl Session {
             .map(|(sid, state)| (*sid, state.channel))
             .collect();
         for (sid, _) in scoped {
-            let id = self.command_id();
-            let refs: Vec<&str> = gone.iter().map(String::as_str).collect();
-            commands.push(WsCommand::update_subscription(
-                id,
-                sid,
-                UpdateAction::DeleteMarkets,
-                &refs,
-            ));
+            commands.push(self.update_command(sid, UpdateAction::DeleteMarkets, &gone));
         }
         commands
     }
@@ -612,9 +598,7 @@ impl Session {
         if wanted.is_empty() {
             return Vec::new();
         }
-        let id = self.command_id();
-        let refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-        let command = WsCommand::update_subscription(id, sid, UpdateAction::GetSnapshot, &refs);
+        let command = self.update_command(sid, UpdateAction::GetSnapshot, &wanted);
         self.probed = wanted;
         vec![command]
     }
@@ -718,12 +702,22 @@ impl Session {
             (UpdateAction::DeleteMarkets, extra),
         ] {
             if !tickers.is_empty() {
-                let id = self.command_id();
-                let refs: Vec<&str> = tickers.iter().map(String::as_str).collect();
                 step.commands
-                    .push(WsCommand::update_subscription(id, sid, action, &refs));
+                    .push(self.update_command(sid, action, &tickers));
             }
         }
+    }
+
+    /// An `update_subscription` of `sid` for `tickers`, under the next command id.
+    fn update_command<'t>(
+        &mut self,
+        sid: u64,
+        action: UpdateAction,
+        tickers: impl IntoIterator<Item = &'t String>,
+    ) -> WsCommand {
+        let id = self.command_id();
+        let refs: Vec<&str> = tickers.into_iter().map(String::as_str).collect();
+        WsCommand::update_subscription(id, sid, action, &refs)
     }
 
     fn on_error(
