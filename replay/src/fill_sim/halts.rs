@@ -274,14 +274,14 @@ impl FillSimulator {
         self.retire_with(key, snapshot);
     }
 
-    /// Cancels every resting order of `ticker` with `reason`.
+    /// Cancels every resting order of `ticker` with `reason`, in client-id order.
     fn cancel_market_orders(&mut self, ticker: &str, reason: &str, events: &mut Vec<Event>) {
-        let keys: Vec<String> = self
-            .live
-            .iter()
-            .filter(|(_, order)| order.ticker == ticker)
-            .map(|(key, _)| key.clone())
-            .collect();
+        let mut keys: Vec<String> = self
+            .markets
+            .get(ticker)
+            .map(|market| market.resting.clone())
+            .unwrap_or_default();
+        keys.sort_unstable();
         for key in keys {
             self.cancel_unsolicited(&key, Some(reason), events);
         }
